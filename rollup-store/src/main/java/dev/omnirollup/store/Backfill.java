@@ -1,0 +1,341 @@
+package dev.omnirollup.store;
+
+import java.sql.Connection;
+import java.sql.PreparedStatement;
+import java.sql.ResultSet;
+import java.sql.SQLException;
+import java.sql.Statement;
+import java.time.Duration;
+import java.time.Instant;
+import java.time.InstantSource;
+import java.time.LocalDateTime;
+import java.time.ZoneOffset;
+import java.util.List;
+import java.util.Map;
+import java.util.UUID;
+import java.util.function.BooleanSupplier;
+
+/**
+ * Rebuilds the backfill layer of the rollups from Omni's {@code omni_events} and {@code automation_logs} rows
+ * before the cutover, one UTC day per transaction: the day's backfill rows are deleted and recomputed by a
+ * {@code GROUP BY} in PostgreSQL, and the running totals move by the difference, so re-running a day replaces
+ * what it wrote before. Days inside the index horizon also seed the external-id index with Omni's rows, so that
+ * live receipts for older messages are handled as upstream handles them; live contributions that a new seed
+ * changes are recomputed in the same transaction. The live layer is never touched except through such
+ * recomputations, so backfill can run while ingest and API run.
+ */
+public final class Backfill {
+    private static final long DAY = Grain.DAY.seconds();
+
+    private final RollupDatabase database;
+    private final InstantSource clock;
+    private final Duration minuteRetention;
+    private final Duration indexHorizon;
+    private final RollupWriter writer;
+    private final MessageIndex index;
+
+    public Backfill(RollupDatabase database, InstantSource clock, Duration minuteRetention, Duration indexHorizon) {
+        this.database = database;
+        this.clock = clock;
+        this.minuteRetention = minuteRetention;
+        this.indexHorizon = indexHorizon;
+        this.writer = new RollupWriter(database);
+        this.index = new MessageIndex(database);
+    }
+
+    /** The days a run covers. */
+    public record Plan(Instant cutover, long firstDay, long endDay, long estimatedRows) {
+        public long days() {
+            return Math.max(0, (endDay - firstDay) / DAY);
+        }
+    }
+
+    /** What one day's transaction did. */
+    public record DayResult(long day, long eventRows, long automationRows, long seededRows, long reseeded) {
+    }
+
+    /** Receives progress; called on the backfill's thread. */
+    public interface Listener {
+        void dayDone(Plan plan, DayResult result);
+    }
+
+    /**
+     * Plans a run over {@code [from, to)} widened to whole UTC days and clamped to the cutover. Without a
+     * {@code from}, starts at the oldest row of Omni's tables.
+     *
+     * @throws IllegalArgumentException when {@code from} is not before {@code to}
+     */
+    public Plan plan(Instant cutover, java.util.Optional<Instant> from, java.util.Optional<Instant> to) {
+        Instant end = to.filter(t -> t.isBefore(cutover)).orElse(cutover);
+        if (from.isPresent() && !from.get().isBefore(end)) {
+            throw new IllegalArgumentException("--from " + from.get() + " is not before " + end
+                    + (to.isPresent() && !to.get().isBefore(cutover) ? " (the cutover)" : ""));
+        }
+        Instant start = from.orElseGet(this::oldestRow);
+        long firstDay = Grain.DAY.bucketOf(start.getEpochSecond());
+        long endDay = Grain.DAY.ceil(end.getEpochSecond());
+        return new Plan(cutover, firstDay, endDay, estimateRows());
+    }
+
+    /**
+     * Runs the plan day by day, oldest first. {@code stop} is checked between days (Ctrl-C): every finished day
+     * is committed, so a later run completes the job.
+     *
+     * @param dryRun compute each day and roll it back
+     * @return the days done
+     */
+    public List<DayResult> run(Plan plan, boolean dryRun, BooleanSupplier stop, Listener listener) {
+        List<DayResult> done = new java.util.ArrayList<>();
+        for (long day = plan.firstDay(); day < plan.endDay() && !stop.getAsBoolean(); day += DAY) {
+            long from = day;
+            long to = Math.min(day + DAY, plan.cutover().getEpochSecond());
+            long toMs = Math.min((day + DAY) * 1000, plan.cutover().toEpochMilli());
+            DayResult result = database.inTransaction(c -> {
+                DayResult r = backfillDay(c, from, toMs, plan.cutover());
+                if (dryRun) {
+                    c.rollback();
+                }
+                return r;
+            });
+            done.add(result);
+            listener.dayDone(plan, result);
+            if (to <= from) {
+                break;
+            }
+        }
+        return done;
+    }
+
+    private DayResult backfillDay(Connection c, long day, long endMs, Instant cutover) throws SQLException {
+        long nowSecond = clock.instant().getEpochSecond();
+        long minuteFloor = Grain.MINUTE.bucketOf(nowSecond - minuteRetention.toSeconds());
+        Deltas deltas = new Deltas(minuteFloor);
+        takeBackOldDay(c, day, deltas);
+        deleteBackfillRows(c, day);
+        Timestamps range = new Timestamps(day * 1000, endMs);
+        long events = aggregateEvents(c, range, minuteFloor, deltas);
+        long executions = aggregateExecutions(c, range, deltas);
+        writer.write(c, deltas, RollupWriter.BACKFILL);
+
+        long seeded = 0;
+        long reseeded = 0;
+        long seedFromMs = Math.max(day * 1000, cutover.minus(indexHorizon).toEpochMilli());
+        if (seedFromMs < endMs) {
+            seeded = seed(c, new Timestamps(seedFromMs, endMs));
+            reseeded = reseedDirty(c, minuteFloor);
+        }
+        try (PreparedStatement ps = c.prepareStatement("INSERT INTO " + database.rollup("backfill_days")
+                + " AS t (kind, day, source_rows) VALUES ('all', ?, ?) ON CONFLICT (kind, day) DO UPDATE SET "
+                + "source_rows = excluded.source_rows, finished_at = now()")) {
+            ps.setLong(1, day);
+            ps.setLong(2, events + executions);
+            ps.executeUpdate();
+        }
+        return new DayResult(day, events, executions, seeded, reseeded);
+    }
+
+    /** Subtracts from the running totals what the previous backfill of this day added (its day rows). */
+    private void takeBackOldDay(Connection c, long day, Deltas deltas) throws SQLException {
+        String columns = String.join(", ", Deltas.MESSAGE_COLUMNS);
+        try (PreparedStatement ps = c.prepareStatement("SELECT scope, instance_id, " + columns + " FROM "
+                + database.rollup("msg_day") + " WHERE src = 1 AND bucket = ?")) {
+            ps.setLong(1, day);
+            try (ResultSet rs = ps.executeQuery()) {
+                while (rs.next()) {
+                    long[] values = new long[Deltas.MESSAGE_COLUMNS.size()];
+                    for (int i = 0; i < values.length; i++) {
+                        values[i] = -rs.getLong(3 + i);
+                    }
+                    deltas.addMessageCell(new Deltas.Cell(Grain.TOTAL, rs.getShort(1), rs.getObject(2, UUID.class), 0),
+                            values);
+                }
+            }
+        }
+        try (PreparedStatement ps = c.prepareStatement("SELECT scope, instance_id, dim, key, n FROM "
+                + database.rollup("msg_dim_day") + " WHERE src = 1 AND bucket = ?")) {
+            ps.setLong(1, day);
+            try (ResultSet rs = ps.executeQuery()) {
+                while (rs.next()) {
+                    deltas.addDimCell(new Deltas.DimCell(Grain.TOTAL, rs.getShort(1), rs.getObject(2, UUID.class), 0,
+                            Dim.ofCode(rs.getShort(3)), rs.getString(4)), -rs.getLong(5));
+                }
+            }
+        }
+        String autoColumns = String.join(", ", Deltas.AUTOMATION_COLUMNS);
+        try (PreparedStatement ps = c.prepareStatement("SELECT " + autoColumns + " FROM "
+                + database.rollup("auto_day") + " WHERE src = 1 AND bucket = ?")) {
+            ps.setLong(1, day);
+            try (ResultSet rs = ps.executeQuery()) {
+                while (rs.next()) {
+                    long[] values = new long[Deltas.AUTOMATION_COLUMNS.size()];
+                    for (int i = 0; i < values.length; i++) {
+                        values[i] = -rs.getLong(1 + i);
+                    }
+                    deltas.addAutomationCell(new Deltas.AutoCell(Grain.TOTAL, 0), values);
+                }
+            }
+        }
+    }
+
+    private void deleteBackfillRows(Connection c, long day) throws SQLException {
+        for (String table : List.of("msg_minute", "msg_hour", "msg_day", "msg_dim_minute", "msg_dim_hour",
+                "msg_dim_day", "auto_minute", "auto_hour", "auto_day")) {
+            try (PreparedStatement ps = c.prepareStatement("DELETE FROM " + database.rollup(table)
+                    + " WHERE src = 1 AND bucket >= ? AND bucket < ?")) {
+                ps.setLong(1, day);
+                ps.setLong(2, day + DAY);
+                ps.executeUpdate();
+            }
+        }
+    }
+
+    /**
+     * One pass over the day's {@code omni_events} rows, grouped in PostgreSQL by minute (inside the minute
+     * retention) or hour and every counted column; seed rows that a live receipt changed count with the status
+     * they had before it.
+     */
+    private long aggregateEvents(Connection c, Timestamps range, long minuteFloor, Deltas deltas) throws SQLException {
+        String sql = "SELECT CASE WHEN e.received_at >= ? THEN date_trunc('minute', e.received_at) "
+                + "ELSE date_trunc('hour', e.received_at) END AS b, e.instance_id, e.channel, e.direction, "
+                + "e.event_type, e.content_type, e.error_stage, coalesce(o.status, e.status) AS status, "
+                + "e.processing_time_ms, e.agent_latency_ms, count(*) "
+                + "FROM " + database.omni("omni_events") + " AS e LEFT JOIN " + database.rollup("seed_override")
+                + " AS o ON o.row_id = e.id "
+                + "WHERE e.received_at >= ? AND e.received_at < ? GROUP BY 1, 2, 3, 4, 5, 6, 7, 8, 9, 10";
+        long rows = 0;
+        try (PreparedStatement ps = c.prepareStatement(sql)) {
+            ps.setObject(1, Timestamps.utc(minuteFloor * 1000));
+            ps.setObject(2, range.from());
+            ps.setObject(3, range.to());
+            ps.setFetchSize(10_000);
+            try (ResultSet rs = ps.executeQuery()) {
+                while (rs.next()) {
+                    long n = rs.getLong(11);
+                    Long proc = (Long) rs.getObject(9, Long.class);
+                    Long agent = (Long) rs.getObject(10, Long.class);
+                    RowGroup group = new RowGroup(
+                            rs.getObject(1, LocalDateTime.class).toEpochSecond(ZoneOffset.UTC),
+                            rs.getObject(2, UUID.class), rs.getString(3), rs.getString(4), rs.getString(5),
+                            rs.getString(6), rs.getString(7), rs.getString(8),
+                            proc == null ? null : LatencyBins.binOf(proc), proc == null ? 0 : proc * n,
+                            agent == null ? null : LatencyBins.binOf(agent), agent == null ? 0 : agent * n);
+                    deltas.addRows(group, n);
+                    rows += n;
+                }
+            }
+        }
+        return rows;
+    }
+
+    private long aggregateExecutions(Connection c, Timestamps range, Deltas deltas) throws SQLException {
+        String sql = "SELECT date_trunc('minute', created_at), status, count(*), "
+                + "coalesce(sum(CASE WHEN jsonb_typeof(actions_executed) = 'array' "
+                + "THEN jsonb_array_length(actions_executed) END), 0), "
+                + "coalesce(sum(execution_time_ms), 0), count(execution_time_ms) FROM "
+                + database.omni("automation_logs") + " WHERE created_at >= ? AND created_at < ? GROUP BY 1, 2";
+        long rows = 0;
+        try (PreparedStatement ps = c.prepareStatement(sql)) {
+            ps.setObject(1, range.from());
+            ps.setObject(2, range.to());
+            try (ResultSet rs = ps.executeQuery()) {
+                while (rs.next()) {
+                    long n = rs.getLong(3);
+                    deltas.addExecutions(rs.getObject(1, LocalDateTime.class).toEpochSecond(ZoneOffset.UTC),
+                            rs.getString(2), n, rs.getLong(4), rs.getLong(5), rs.getLong(6));
+                    rows += n;
+                }
+            }
+        }
+        return rows;
+    }
+
+    /**
+     * Puts Omni's rows with an external id into the index (in external-id order, the order live batches lock
+     * in), marking ids with live events dirty, and refreshes their seed rows.
+     */
+    private long seed(Connection c, Timestamps range) throws SQLException {
+        String where = " WHERE e.received_at >= ? AND e.received_at < ? AND e.external_id IS NOT NULL";
+        String indexSql = "INSERT INTO " + database.rollup("message_index")
+                + " AS t (external_id, state, has_seeds, dirty, touched_at) "
+                + "SELECT e.external_id, ''::bytea, true, false, max(extract(epoch FROM e.received_at))::bigint FROM "
+                + database.omni("omni_events") + " AS e" + where + " GROUP BY e.external_id ORDER BY e.external_id "
+                + "ON CONFLICT (external_id) DO UPDATE SET has_seeds = true, "
+                + "dirty = t.dirty OR length(t.state) > 0, touched_at = GREATEST(t.touched_at, excluded.touched_at)";
+        try (PreparedStatement ps = c.prepareStatement(indexSql)) {
+            ps.setObject(1, range.from());
+            ps.setObject(2, range.to());
+            ps.executeUpdate();
+        }
+        String rowsSql = "INSERT INTO " + database.rollup("seed_rows")
+                + " AS t (row_id, external_id, minute, instance_id, status) "
+                + "SELECT e.id, e.external_id, (floor(extract(epoch FROM e.received_at) / 60) * 60)::bigint, "
+                + "e.instance_id, coalesce(o.status, e.status) FROM " + database.omni("omni_events") + " AS e LEFT JOIN "
+                + database.rollup("seed_override") + " AS o ON o.row_id = e.id" + where
+                + " ON CONFLICT (row_id) DO UPDATE SET external_id = excluded.external_id, minute = excluded.minute, "
+                + "instance_id = excluded.instance_id, status = excluded.status";
+        try (PreparedStatement ps = c.prepareStatement(rowsSql)) {
+            ps.setObject(1, range.from());
+            ps.setObject(2, range.to());
+            return ps.executeUpdate();
+        }
+    }
+
+    /** Recomputes the live contribution of every external id whose seeds changed under live events. */
+    private long reseedDirty(Connection c, long minuteFloor) throws SQLException {
+        long total = 0;
+        while (true) {
+            Map<String, MessageIndex.Locked> dirty = index.lockDirty(c, 1_000);
+            if (dirty.isEmpty()) {
+                return total;
+            }
+            Map<String, ExternalIdState> states = new java.util.HashMap<>();
+            dirty.forEach((id, row) -> states.put(id, row.state()));
+            MessageFold.Result result = MessageFold.reseed(states, index.seeds(c, dirty.keySet()), minuteFloor);
+            writer.write(c, result.deltas(), RollupWriter.LIVE);
+            index.save(c, result.states());
+            index.saveOverrides(c, result.upsertOverride(), result.deleteOverride());
+            total += dirty.size();
+        }
+    }
+
+    private Instant oldestRow() {
+        return database.withConnection(c -> {
+            Instant oldest = clock.instant();
+            for (String sql : List.of("SELECT min(received_at) FROM " + database.omni("omni_events"),
+                    "SELECT min(created_at) FROM " + database.omni("automation_logs"))) {
+                try (Statement st = c.createStatement(); ResultSet rs = st.executeQuery(sql)) {
+                    if (rs.next() && rs.getObject(1) != null) {
+                        Instant min = rs.getObject(1, LocalDateTime.class).toInstant(ZoneOffset.UTC);
+                        oldest = min.isBefore(oldest) ? min : oldest;
+                    }
+                }
+            }
+            return oldest;
+        });
+    }
+
+    private long estimateRows() {
+        return database.withConnection(c -> {
+            try (PreparedStatement ps = c.prepareStatement("SELECT coalesce(sum(greatest(reltuples, 0)), 0)::bigint "
+                    + "FROM pg_class WHERE oid IN (to_regclass(?), to_regclass(?))")) {
+                ps.setString(1, database.omni("omni_events"));
+                ps.setString(2, database.omni("automation_logs"));
+                try (ResultSet rs = ps.executeQuery()) {
+                    rs.next();
+                    return rs.getLong(1);
+                }
+            }
+        });
+    }
+
+    /** A {@code [from, to)} range as the UTC wall-clock values Omni's timestamp columns hold. */
+    private record Timestamps(LocalDateTime from, LocalDateTime to) {
+        Timestamps(long fromMs, long toMs) {
+            this(utc(fromMs), utc(toMs));
+        }
+
+        static LocalDateTime utc(long epochMs) {
+            return LocalDateTime.ofInstant(Instant.ofEpochMilli(epochMs), ZoneOffset.UTC);
+        }
+    }
+}

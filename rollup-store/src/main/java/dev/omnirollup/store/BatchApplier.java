@@ -1,0 +1,261 @@
+package dev.omnirollup.store;
+
+import dev.omnirollup.store.Decoded.AutomationExecution;
+import dev.omnirollup.store.Decoded.Ignored;
+import dev.omnirollup.store.Decoded.MessageEvent;
+import dev.omnirollup.store.Decoded.QueueSnapshot;
+import dev.omnirollup.store.Decoded.Rejected;
+import java.nio.charset.StandardCharsets;
+import java.sql.Connection;
+import java.sql.PreparedStatement;
+import java.sql.SQLException;
+import java.time.Duration;
+import java.time.Instant;
+import java.time.InstantSource;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.LinkedHashSet;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+
+/**
+ * Applies a batch of JetStream messages with exactly-once effect: in one transaction it claims the batch's
+ * sequences in the exactly-once record, folds the messages not applied before into counter deltas, writes the
+ * deltas, the external-id index, queue snapshots and rejects, and marks the sequences applied. The caller acks
+ * (or terminates, for poison) only after this returns. Thread-safe; one instance can serve several workers.
+ */
+public final class BatchApplier {
+    private static final int MAX_REJECT_BODY = 2_000;
+
+    private final RollupDatabase database;
+    private final EventDecoder decoder;
+    private final InstantSource clock;
+    private final Duration minuteRetention;
+    private final long cutoverMs;
+    private final AppliedPages pages;
+    private final MessageIndex index;
+    private final RollupWriter writer;
+
+    /**
+     * @param minuteRetention how long minute buckets are kept (older ones are not written)
+     * @param cutover         events before it are backfill's, not the live ingest's
+     */
+    public BatchApplier(RollupDatabase database, EventDecoder decoder, InstantSource clock, Duration minuteRetention,
+                        Instant cutover) {
+        this.database = database;
+        this.decoder = decoder;
+        this.clock = clock;
+        this.minuteRetention = minuteRetention;
+        this.cutoverMs = cutover.toEpochMilli();
+        this.pages = new AppliedPages(database);
+        this.index = new MessageIndex(database);
+        this.writer = new RollupWriter(database);
+    }
+
+    /** What became of each message; every one may be acked except {@link #REJECTED} ones, which are terminated. */
+    public enum Disposition {
+        /** Counted (or, for a queue snapshot, recorded). */
+        APPLIED,
+        /** Applied by an earlier delivery; nothing changed. */
+        DUPLICATE,
+        /** Deliberately not counted: bare subject, replay, or before the cutover. */
+        IGNORED,
+        /** Poison, kept in the reject table. */
+        REJECTED
+    }
+
+    /**
+     * The outcome of a batch.
+     *
+     * @param dispositions one per message, in the batch's order
+     * @param rejectReasons the reason of each message rejected in this batch
+     */
+    public record Outcome(List<Disposition> dispositions, List<String> rejectReasons, long lastEventMs) {
+        public long count(Disposition disposition) {
+            return dispositions.stream().filter(d -> d == disposition).count();
+        }
+    }
+
+    /**
+     * Applies the batch; throws {@link StoreException} when the transaction fails, in which case nothing was
+     * applied and the same batch may be applied again.
+     */
+    public Outcome apply(StreamRef stream, List<InboundMessage> batch) {
+        long nowMs = clock.millis();
+        List<Decoded> decoded = new ArrayList<>(batch.size());
+        for (InboundMessage message : batch) {
+            decoded.add(decoder.decode(message, nowMs));
+        }
+        return database.inTransaction(c -> applyDecoded(c, stream, batch, decoded, nowMs));
+    }
+
+    private Outcome applyDecoded(Connection c, StreamRef stream, List<InboundMessage> batch, List<Decoded> decoded,
+                                 long nowMs) throws SQLException {
+        List<Long> sequences = batch.stream().map(InboundMessage::streamSeq).toList();
+        AppliedPages.Claim claim = pages.claim(c, stream.key(), sequences);
+        long nowSecond = Math.floorDiv(nowMs, 1000);
+        long minuteFloor = Grain.MINUTE.bucketOf(nowSecond - minuteRetention.toSeconds());
+
+        List<Disposition> dispositions = new ArrayList<>(batch.size());
+        List<Long> fresh = new ArrayList<>();
+        List<MessageEvent> messages = new ArrayList<>();
+        Map<String, QueueSnapshot> queues = new HashMap<>();
+        List<Integer> rejected = new ArrayList<>();
+        List<String> rejectReasons = new ArrayList<>();
+        Deltas automation = new Deltas(minuteFloor);
+        long lastEventMs = 0;
+        Set<Long> seenInBatch = new java.util.HashSet<>();
+        for (int i = 0; i < decoded.size(); i++) {
+            Decoded event = decoded.get(i);
+            long seq = event.streamSeq();
+            if (claim.isApplied(seq) || !seenInBatch.add(seq)) {
+                dispositions.add(Disposition.DUPLICATE);
+                continue;
+            }
+            fresh.add(seq);
+            Disposition disposition = switch (event) {
+                case MessageEvent message when message.epochMs() < cutoverMs -> Disposition.IGNORED;
+                case MessageEvent message -> {
+                    messages.add(message);
+                    yield Disposition.APPLIED;
+                }
+                case AutomationExecution execution when execution.epochMs() < cutoverMs -> Disposition.IGNORED;
+                case AutomationExecution execution -> {
+                    automation.addExecutions(Math.floorDiv(execution.epochMs(), 1000), execution.status(), 1,
+                            execution.actions(), execution.executionTimeMs().orElse(0L),
+                            execution.executionTimeMs().isPresent() ? 1 : 0);
+                    yield Disposition.APPLIED;
+                }
+                case QueueSnapshot snapshot -> {
+                    queues.merge(snapshot.instanceKey(), snapshot,
+                            (a, b) -> a.epochMs() > b.epochMs() || (a.epochMs() == b.epochMs()
+                                    && a.streamSeq() > b.streamSeq()) ? a : b);
+                    yield Disposition.APPLIED;
+                }
+                case Rejected reject -> {
+                    rejected.add(i);
+                    rejectReasons.add(reject.reason());
+                    yield Disposition.REJECTED;
+                }
+                case Ignored ignored -> Disposition.IGNORED;
+                case Decoded.InstanceStatus status -> Disposition.IGNORED;
+            };
+            dispositions.add(disposition);
+            lastEventMs = Math.max(lastEventMs, eventMs(event));
+        }
+
+        Deltas deltas = foldMessages(c, messages, nowSecond, minuteFloor);
+        deltas.addAll(automation);
+        writer.write(c, deltas, RollupWriter.LIVE);
+        writeQueues(c, queues.values());
+        writeRejects(c, stream, batch, rejected, rejectReasons);
+        if (!fresh.isEmpty()) {
+            writeProgress(c, stream, fresh.stream().mapToLong(Long::longValue).max().orElseThrow(), lastEventMs, nowMs);
+        }
+        pages.markApplied(c, claim, fresh);
+        return new Outcome(List.copyOf(dispositions), List.copyOf(rejectReasons), lastEventMs);
+    }
+
+    private Deltas foldMessages(Connection c, List<MessageEvent> messages, long nowSecond, long minuteFloor)
+            throws SQLException {
+        Set<String> externalIds = new LinkedHashSet<>();
+        for (MessageEvent message : messages) {
+            message.externalId().ifPresent(externalIds::add);
+        }
+        Map<String, MessageIndex.Locked> locked = index.lock(c, externalIds, nowSecond);
+        Map<String, ExternalIdState> states = new HashMap<>();
+        List<String> seeded = new ArrayList<>();
+        locked.forEach((id, row) -> {
+            states.put(id, row.state());
+            if (row.hasSeeds()) {
+                seeded.add(id);
+            }
+        });
+        MessageFold.Result result = MessageFold.fold(messages, states, index.seeds(c, seeded), minuteFloor);
+        index.save(c, result.states());
+        index.saveOverrides(c, result.upsertOverride(), result.deleteOverride());
+        return result.deltas();
+    }
+
+    private void writeQueues(Connection c, java.util.Collection<QueueSnapshot> snapshots) throws SQLException {
+        if (snapshots.isEmpty()) {
+            return;
+        }
+        String sql = "INSERT INTO " + database.rollup("automation_queue")
+                + " AS t (instance_key, active_count, pending_count, observed_ms) VALUES (?, ?, ?, ?) "
+                + "ON CONFLICT (instance_key) DO UPDATE SET active_count = excluded.active_count, "
+                + "pending_count = excluded.pending_count, observed_ms = excluded.observed_ms "
+                + "WHERE excluded.observed_ms >= t.observed_ms";
+        try (PreparedStatement ps = c.prepareStatement(sql)) {
+            for (QueueSnapshot snapshot : snapshots.stream()
+                    .sorted(java.util.Comparator.comparing(QueueSnapshot::instanceKey)).toList()) {
+                ps.setString(1, snapshot.instanceKey());
+                ps.setInt(2, snapshot.activeCount());
+                ps.setInt(3, snapshot.pendingCount());
+                ps.setLong(4, snapshot.epochMs());
+                ps.addBatch();
+            }
+            ps.executeBatch();
+        }
+    }
+
+    private void writeRejects(Connection c, StreamRef stream, List<InboundMessage> batch, List<Integer> rejected,
+                              List<String> reasons) throws SQLException {
+        if (rejected.isEmpty()) {
+            return;
+        }
+        String sql = "INSERT INTO " + database.rollup("rejects")
+                + " (stream, stream_seq, subject, reason, body, body_bytes) VALUES (?, ?, ?, ?, ?, ?)";
+        try (PreparedStatement ps = c.prepareStatement(sql)) {
+            for (int i = 0; i < rejected.size(); i++) {
+                InboundMessage message = batch.get(rejected.get(i));
+                ps.setString(1, stream.name());
+                ps.setLong(2, message.streamSeq());
+                ps.setString(3, printable(message.subject(), 255));
+                ps.setString(4, reasons.get(i));
+                ps.setString(5, printable(new String(message.body(), 0,
+                        Math.min(message.body().length, MAX_REJECT_BODY * 4), StandardCharsets.UTF_8), MAX_REJECT_BODY));
+                ps.setInt(6, message.body().length);
+                ps.addBatch();
+            }
+            ps.executeBatch();
+        }
+    }
+
+    private void writeProgress(Connection c, StreamRef stream, long lastSeq, long lastEventMs, long nowMs)
+            throws SQLException {
+        String sql = "INSERT INTO " + database.rollup("ingest_progress")
+                + " AS t (stream, last_seq, last_event_ms, last_applied_ms) VALUES (?, ?, ?, ?) "
+                + "ON CONFLICT (stream) DO UPDATE SET last_seq = GREATEST(t.last_seq, excluded.last_seq), "
+                + "last_event_ms = GREATEST(t.last_event_ms, excluded.last_event_ms), last_applied_ms = excluded.last_applied_ms";
+        try (PreparedStatement ps = c.prepareStatement(sql)) {
+            ps.setString(1, stream.name());
+            ps.setLong(2, lastSeq);
+            ps.setLong(3, lastEventMs);
+            ps.setLong(4, nowMs);
+            ps.executeUpdate();
+        }
+    }
+
+    private static long eventMs(Decoded event) {
+        return switch (event) {
+            case MessageEvent message -> message.epochMs();
+            case AutomationExecution execution -> execution.epochMs();
+            case QueueSnapshot snapshot -> snapshot.epochMs();
+            case Decoded.InstanceStatus status -> status.epochMs();
+            case Ignored ignored -> 0;
+            case Rejected rejected -> 0;
+        };
+    }
+
+    /** Text PostgreSQL can store (no NUL) and a person can read, cut to {@code max} characters. */
+    static String printable(String text, int max) {
+        StringBuilder out = new StringBuilder(Math.min(text.length(), max));
+        for (int i = 0; i < text.length() && out.length() < max; i++) {
+            char ch = text.charAt(i);
+            out.append(ch == 0 || (Character.isISOControl(ch) && ch != '\n' && ch != '\t') ? '\uFFFD' : ch);
+        }
+        return out.toString();
+    }
+}

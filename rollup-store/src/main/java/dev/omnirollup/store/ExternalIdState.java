@@ -1,0 +1,160 @@
+package dev.omnirollup.store;
+
+import dev.omnirollup.store.Decoded.MessageKind;
+import java.io.ByteArrayInputStream;
+import java.io.ByteArrayOutputStream;
+import java.io.DataInputStream;
+import java.io.DataOutputStream;
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.util.ArrayList;
+import java.util.Comparator;
+import java.util.List;
+import java.util.Objects;
+import java.util.UUID;
+
+/**
+ * What the index holds for one external id: the live events seen for it (sorted by stream sequence, duplicates
+ * impossible because each message is applied once) and the seed rows their effect was last computed against.
+ * Immutable; {@link #encode()} / {@link #decode(byte[])} give the stored form.
+ */
+record ExternalIdState(List<SeedRow> appliedSeeds, List<LiveFact> facts) {
+    static final ExternalIdState EMPTY = new ExternalIdState(List.of(), List.of());
+    private static final byte VERSION = 1;
+
+    ExternalIdState {
+        appliedSeeds = List.copyOf(appliedSeeds);
+        facts = List.copyOf(facts);
+    }
+
+    /**
+     * A row of Omni's from before the cutover with this external id (seeded by backfill from {@code omni_events}).
+     *
+     * @param status the status backfill counts it with
+     */
+    record SeedRow(UUID rowId, long minute, UUID instanceId, String status) {
+        SeedRow {
+            Objects.requireNonNull(rowId, "rowId");
+            Objects.requireNonNull(status, "status");
+        }
+    }
+
+    /** A live message event for this external id, reduced to what its rows need. */
+    record LiveFact(long streamSeq, MessageKind kind, long epochMs, UUID instanceId, String channel,
+                    String contentType, String errorStage) {
+        LiveFact {
+            Objects.requireNonNull(kind, "kind");
+            Objects.requireNonNull(channel, "channel");
+        }
+
+        static LiveFact of(Decoded.MessageEvent event) {
+            return new LiveFact(event.streamSeq(), event.kind(), event.epochMs(), event.instanceId().orElse(null),
+                    event.channel(), event.contentType().orElse(null), event.errorStage().orElse(null));
+        }
+
+        /** The row this event inserts when it inserts one (contract §5.1). */
+        RowGroup row() {
+            return switch (kind) {
+                case RECEIVED -> RowGroup.live(epochMs, instanceId, channel, "inbound", kind.eventType(),
+                        contentType, null, "received");
+                case SENT -> RowGroup.live(epochMs, instanceId, channel, "outbound", kind.eventType(),
+                        contentType, null, "completed");
+                case FAILED -> RowGroup.live(epochMs, instanceId, channel, "outbound", kind.eventType(),
+                        null, errorStage, "failed");
+                case DELIVERED, READ -> RowGroup.live(epochMs, instanceId, channel, "outbound", kind.eventType(),
+                        null, null, "completed");
+            };
+        }
+    }
+
+    static final Comparator<LiveFact> STREAM_ORDER = Comparator.comparingLong(LiveFact::streamSeq);
+
+    /** This state with more live facts, kept in stream order. */
+    ExternalIdState withFacts(List<LiveFact> more) {
+        List<LiveFact> all = new ArrayList<>(facts);
+        all.addAll(more);
+        all.sort(STREAM_ORDER);
+        return new ExternalIdState(appliedSeeds, all);
+    }
+
+    ExternalIdState withSeeds(List<SeedRow> seeds) {
+        return new ExternalIdState(seeds, facts);
+    }
+
+    byte[] encode() {
+        ByteArrayOutputStream bytes = new ByteArrayOutputStream(16 + 48 * (appliedSeeds.size() + facts.size()));
+        try (DataOutputStream out = new DataOutputStream(bytes)) {
+            out.writeByte(VERSION);
+            out.writeInt(appliedSeeds.size());
+            for (SeedRow seed : appliedSeeds) {
+                writeUuid(out, seed.rowId());
+                out.writeLong(seed.minute());
+                writeUuid(out, seed.instanceId());
+                out.writeUTF(seed.status());
+            }
+            out.writeInt(facts.size());
+            for (LiveFact fact : facts) {
+                out.writeLong(fact.streamSeq());
+                out.writeByte(fact.kind().ordinal());
+                out.writeLong(fact.epochMs());
+                writeUuid(out, fact.instanceId());
+                out.writeUTF(fact.channel());
+                writeText(out, fact.contentType());
+                writeText(out, fact.errorStage());
+            }
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+        return bytes.toByteArray();
+    }
+
+    static ExternalIdState decode(byte[] stored) {
+        if (stored.length == 0) {
+            return EMPTY;
+        }
+        try (DataInputStream in = new DataInputStream(new ByteArrayInputStream(stored))) {
+            byte version = in.readByte();
+            if (version != VERSION) {
+                throw new IllegalStateException("unknown external-id state version " + version);
+            }
+            int seedCount = in.readInt();
+            List<SeedRow> seeds = new ArrayList<>(seedCount);
+            for (int i = 0; i < seedCount; i++) {
+                seeds.add(new SeedRow(readUuid(in), in.readLong(), readUuid(in), in.readUTF()));
+            }
+            int factCount = in.readInt();
+            List<LiveFact> facts = new ArrayList<>(factCount);
+            MessageKind[] kinds = MessageKind.values();
+            for (int i = 0; i < factCount; i++) {
+                facts.add(new LiveFact(in.readLong(), kinds[in.readByte()], in.readLong(), readUuid(in),
+                        in.readUTF(), readText(in), readText(in)));
+            }
+            return new ExternalIdState(seeds, facts);
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+    }
+
+    private static void writeUuid(DataOutputStream out, UUID uuid) throws IOException {
+        out.writeBoolean(uuid != null);
+        if (uuid != null) {
+            out.writeLong(uuid.getMostSignificantBits());
+            out.writeLong(uuid.getLeastSignificantBits());
+        }
+    }
+
+    private static UUID readUuid(DataInputStream in) throws IOException {
+        return in.readBoolean() ? new UUID(in.readLong(), in.readLong()) : null;
+    }
+
+    private static void writeText(DataOutputStream out, String text) throws IOException {
+        out.writeBoolean(text != null);
+        if (text != null) {
+            out.writeUTF(text);
+        }
+    }
+
+    private static String readText(DataInputStream in) throws IOException {
+        return in.readBoolean() ? in.readUTF() : null;
+    }
+}

@@ -1,0 +1,99 @@
+package dev.omnirollup.store;
+
+import dev.omnirollup.store.Decoded.MessageEvent;
+import dev.omnirollup.store.ExternalIdState.LiveFact;
+import dev.omnirollup.store.ExternalIdState.SeedRow;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.HashSet;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.TreeMap;
+import java.util.UUID;
+
+/**
+ * The pure fold of a batch of message events into counter deltas. Events without an external id insert a row
+ * each. Events with one are added to that id's state and the id's whole contribution is recomputed in stream
+ * order; the delta is the new contribution minus the old one, so the result does not depend on the order in
+ * which batches arrive (several workers, redeliveries) and a late seed from backfill corrects earlier guesses.
+ */
+final class MessageFold {
+    private MessageFold() {
+    }
+
+    /**
+     * @param deltas         counter changes
+     * @param states         the new state of every external id the batch touched
+     * @param upsertOverride seed rows whose backfill status must now be the given one
+     * @param deleteOverride seed rows that no longer need an override
+     */
+    record Result(Deltas deltas, Map<String, ExternalIdState> states, Map<UUID, String> upsertOverride,
+                  Set<UUID> deleteOverride) {
+    }
+
+    /**
+     * @param events      message events at or after the cutover, each applied for the first time
+     * @param current     the stored state of every external id among the events (absent = never seen)
+     * @param seeds       the current seed rows of those external ids (absent = none)
+     * @param minuteFloor minute buckets before this epoch second are not written
+     */
+    static Result fold(List<MessageEvent> events, Map<String, ExternalIdState> current,
+                       Map<String, List<SeedRow>> seeds, long minuteFloor) {
+        Deltas deltas = new Deltas(minuteFloor);
+        Map<String, List<LiveFact>> byExternalId = new TreeMap<>();
+        for (MessageEvent event : events) {
+            LiveFact fact = LiveFact.of(event);
+            if (event.externalId().isPresent()) {
+                byExternalId.computeIfAbsent(event.externalId().get(), k -> new ArrayList<>()).add(fact);
+            } else {
+                deltas.addRows(fact.row(), 1);
+            }
+        }
+        Map<String, ExternalIdState> states = new LinkedHashMap<>();
+        Map<UUID, String> upsert = new HashMap<>();
+        Set<UUID> delete = new HashSet<>();
+        byExternalId.forEach((externalId, facts) -> {
+            ExternalIdState before = current.getOrDefault(externalId, ExternalIdState.EMPTY);
+            ExternalIdState after = before.withFacts(facts).withSeeds(seeds.getOrDefault(externalId, List.of()));
+            recompute(before, after, deltas, upsert, delete);
+            states.put(externalId, after);
+        });
+        return new Result(deltas, states, upsert, delete);
+    }
+
+    /**
+     * Recomputes one external id whose seeds changed (backfill seeding) without new events.
+     */
+    static Result reseed(Map<String, ExternalIdState> current, Map<String, List<SeedRow>> seeds, long minuteFloor) {
+        Deltas deltas = new Deltas(minuteFloor);
+        Map<String, ExternalIdState> states = new LinkedHashMap<>();
+        Map<UUID, String> upsert = new HashMap<>();
+        Set<UUID> delete = new HashSet<>();
+        new TreeMap<>(current).forEach((externalId, before) -> {
+            ExternalIdState after = before.withSeeds(seeds.getOrDefault(externalId, List.of()));
+            recompute(before, after, deltas, upsert, delete);
+            states.put(externalId, after);
+        });
+        return new Result(deltas, states, upsert, delete);
+    }
+
+    private static void recompute(ExternalIdState before, ExternalIdState after, Deltas deltas,
+                                  Map<UUID, String> upsert, Set<UUID> delete) {
+        Contribution old = Contribution.of(before.appliedSeeds(), before.facts());
+        Contribution now = Contribution.of(after.appliedSeeds(), after.facts());
+        old.addTo(deltas, -1);
+        now.addTo(deltas, +1);
+        Set<UUID> flippedNow = new HashSet<>();
+        for (Contribution.Flip flip : now.seedFlips()) {
+            flippedNow.add(flip.seed().rowId());
+            upsert.put(flip.seed().rowId(), flip.seed().status());
+        }
+        for (Contribution.Flip flip : old.seedFlips()) {
+            if (!flippedNow.contains(flip.seed().rowId())) {
+                delete.add(flip.seed().rowId());
+            }
+        }
+    }
+}

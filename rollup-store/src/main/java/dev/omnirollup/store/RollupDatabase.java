@@ -1,0 +1,190 @@
+package dev.omnirollup.store;
+
+import com.zaxxer.hikari.HikariConfig;
+import com.zaxxer.hikari.HikariDataSource;
+import java.sql.Connection;
+import java.sql.PreparedStatement;
+import java.sql.ResultSet;
+import java.sql.SQLException;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.Optional;
+import java.util.regex.Pattern;
+import javax.sql.DataSource;
+import org.flywaydb.core.Flyway;
+
+/**
+ * The PostgreSQL edge: a connection pool, omni-rollup's own schema (migrated by Flyway, history table inside it)
+ * and transactions as callbacks. Thread-safe.
+ */
+public final class RollupDatabase implements AutoCloseable {
+    private static final Pattern IDENTIFIER = Pattern.compile("[a-z_][a-z0-9_]{0,62}");
+
+    private final HikariDataSource pool;
+    private final String rollupSchema;
+    private final String omniSchema;
+
+    private RollupDatabase(HikariDataSource pool, String rollupSchema, String omniSchema) {
+        this.pool = pool;
+        this.rollupSchema = rollupSchema;
+        this.omniSchema = omniSchema;
+    }
+
+    /**
+     * Opens a pool. Fails fast, with the driver's reason, when the database does not answer.
+     *
+     * @param jdbcUrl      a {@code jdbc:postgresql://} URL (see {@link DatabaseUrl} for other forms)
+     * @param rollupSchema omni-rollup's schema, e.g. {@code rollup}
+     * @param omniSchema   the schema of Omni's tables, e.g. {@code public}
+     */
+    public static RollupDatabase open(String jdbcUrl, String rollupSchema, String omniSchema, int poolSize,
+                                      String poolName) {
+        requireIdentifier(rollupSchema, "rollup-schema");
+        requireIdentifier(omniSchema, "omni-schema");
+        HikariConfig config = new HikariConfig();
+        config.setJdbcUrl(jdbcUrl);
+        config.setMaximumPoolSize(poolSize);
+        config.setMinimumIdle(Math.min(2, poolSize));
+        config.setPoolName(poolName);
+        config.setConnectionTimeout(Duration.ofSeconds(5).toMillis());
+        config.setValidationTimeout(Duration.ofSeconds(2).toMillis());
+        config.setInitializationFailTimeout(Duration.ofSeconds(5).toMillis());
+        config.addDataSourceProperty("ApplicationName", poolName);
+        config.addDataSourceProperty("tcpKeepAlive", "true");
+        config.addDataSourceProperty("connectTimeout", "5");
+        config.addDataSourceProperty("socketTimeout", "60");
+        config.setConnectionInitSql("SET TIME ZONE 'UTC'");
+        try {
+            return new RollupDatabase(new HikariDataSource(config), rollupSchema, omniSchema);
+        } catch (RuntimeException e) {
+            throw new StoreException("database at " + DatabaseUrl.redact(jdbcUrl) + " does not answer: "
+                    + rootMessage(e), e);
+        }
+    }
+
+    /** Brings omni-rollup's schema to the newest version. Safe to call from several processes at once. */
+    public void migrate() {
+        Flyway.configure()
+                .dataSource(pool)
+                .schemas(rollupSchema)
+                .defaultSchema(rollupSchema)
+                .createSchemas(true)
+                .locations("classpath:db/migration")
+                .load()
+                .migrate();
+    }
+
+    public DataSource dataSource() {
+        return pool;
+    }
+
+    /** The quoted name of one of omni-rollup's tables. */
+    String rollup(String table) {
+        return '"' + rollupSchema + "\"." + table;
+    }
+
+    /** The quoted name of one of Omni's tables. */
+    public String omni(String table) {
+        return '"' + omniSchema + "\"." + table;
+    }
+
+    /** Runs {@code work} in one transaction: committed when it returns, rolled back when it throws. */
+    public <T> T inTransaction(SqlWork<T> work) {
+        try (Connection connection = pool.getConnection()) {
+            connection.setAutoCommit(false);
+            try {
+                T result = work.run(connection);
+                connection.commit();
+                return result;
+            } catch (SQLException | RuntimeException e) {
+                rollbackQuietly(connection, e);
+                throw e;
+            }
+        } catch (SQLException e) {
+            throw StoreException.of(e);
+        }
+    }
+
+    /** Runs {@code work} on a pooled connection in auto-commit mode. */
+    public <T> T withConnection(SqlWork<T> work) {
+        try (Connection connection = pool.getConnection()) {
+            return work.run(connection);
+        } catch (SQLException e) {
+            throw StoreException.of(e);
+        }
+    }
+
+    /** Round trip to the database; throws when it does not answer. */
+    public Duration ping() {
+        long start = System.nanoTime();
+        withConnection(c -> {
+            try (PreparedStatement ps = c.prepareStatement("SELECT 1"); ResultSet rs = ps.executeQuery()) {
+                rs.next();
+                return null;
+            }
+        });
+        return Duration.ofNanos(System.nanoTime() - start);
+    }
+
+    /** The recorded cutover instant, if the ingest or a backfill has recorded one. */
+    public Optional<Instant> cutover() {
+        return withConnection(c -> readSetting(c, "cutover").map(v -> Instant.ofEpochMilli(Long.parseLong(v))));
+    }
+
+    /**
+     * Records {@code proposed} as the cutover instant unless one is recorded already; returns the one in force.
+     * Live ingest counts events at or after it, backfill Omni's rows before it.
+     */
+    public Instant ensureCutover(Instant proposed) {
+        return inTransaction(c -> {
+            try (PreparedStatement ps = c.prepareStatement("INSERT INTO " + rollup("settings")
+                    + " (name, value) VALUES ('cutover', ?) ON CONFLICT (name) DO NOTHING")) {
+                ps.setString(1, Long.toString(proposed.toEpochMilli()));
+                ps.executeUpdate();
+            }
+            return Instant.ofEpochMilli(Long.parseLong(readSetting(c, "cutover").orElseThrow()));
+        });
+    }
+
+    private Optional<String> readSetting(Connection c, String name) throws SQLException {
+        try (PreparedStatement ps = c.prepareStatement("SELECT value FROM " + rollup("settings") + " WHERE name = ?")) {
+            ps.setString(1, name);
+            try (ResultSet rs = ps.executeQuery()) {
+                return rs.next() ? Optional.of(rs.getString(1)) : Optional.empty();
+            }
+        }
+    }
+
+    @Override
+    public void close() {
+        pool.close();
+    }
+
+    private static void rollbackQuietly(Connection connection, Exception cause) {
+        try {
+            connection.rollback();
+        } catch (SQLException e) {
+            cause.addSuppressed(e);
+        }
+    }
+
+    private static void requireIdentifier(String name, String key) {
+        if (!IDENTIFIER.matcher(name).matches()) {
+            throw new IllegalArgumentException(key + " '" + name + "' must be a lower-case SQL identifier");
+        }
+    }
+
+    static String rootMessage(Throwable e) {
+        Throwable root = e;
+        while (root.getCause() != null && root.getCause() != root) {
+            root = root.getCause();
+        }
+        return root.getMessage() == null ? root.getClass().getSimpleName() : root.getMessage();
+    }
+
+    /** Work on a connection that may throw {@link SQLException}. */
+    @FunctionalInterface
+    public interface SqlWork<T> {
+        T run(Connection connection) throws SQLException;
+    }
+}

@@ -1,0 +1,297 @@
+package dev.omnirollup.store;
+
+import dev.omnirollup.store.BucketPlan.Segment;
+import java.sql.Connection;
+import java.sql.PreparedStatement;
+import java.sql.ResultSet;
+import java.sql.SQLException;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.OptionalLong;
+import java.util.TreeMap;
+import java.util.UUID;
+import java.util.stream.Collectors;
+
+/**
+ * Answers questions about windows of time from the rollups alone, reading a number of rows bounded by the
+ * {@link BucketPlan} (never Omni's tables, never all of history except through the running totals). Thread-safe.
+ */
+public final class RollupReader {
+    private static final Grain[] WINDOW_GRAINS = {Grain.MINUTE, Grain.HOUR, Grain.DAY};
+
+    private final RollupDatabase database;
+    private final Duration minuteHorizon;
+
+    /**
+     * @param minuteHorizon how far back minute buckets are read (must be shorter than their retention)
+     */
+    public RollupReader(RollupDatabase database, Duration minuteHorizon) {
+        this.database = database;
+        this.minuteHorizon = minuteHorizon;
+    }
+
+    /**
+     * The rows with {@code start <= received_at <= end} (no upper bound when {@code end} is empty), edges widened
+     * to whole buckets.
+     *
+     * @param timeline {@link Grain#HOUR} or {@link Grain#DAY} to get a timeline of that grain
+     */
+    public WindowReport window(Instant start, Optional<Instant> end, Optional<UUID> instance,
+                               Optional<Grain> timeline, Instant now) {
+        return database.withConnection(c -> window(c, start, end, instance, timeline, now));
+    }
+
+    WindowReport window(Connection c, Instant start, Optional<Instant> end, Optional<UUID> instance,
+                        Optional<Grain> timeline, Instant now) throws SQLException {
+        List<Segment> plan = BucketPlan.of(start.getEpochSecond(),
+                end.map(e -> OptionalLong.of(e.getEpochSecond())).orElse(OptionalLong.empty()),
+                now.getEpochSecond(), minuteHorizon, timeline.orElse(Grain.DAY));
+        return report(c, plan, instance, timeline);
+    }
+
+    /** Every row ever counted, optionally for one instance, from the running totals (plus a timeline if asked). */
+    public WindowReport allTime(Optional<UUID> instance, Optional<Grain> timeline) {
+        return database.withConnection(c -> allTime(c, instance, timeline));
+    }
+
+    WindowReport allTime(Connection c, Optional<UUID> instance, Optional<Grain> timeline) throws SQLException {
+        List<Segment> totals = List.of(new Segment(Grain.TOTAL, 0, 1));
+        WindowReport report = report(c, totals, instance, Optional.empty());
+        if (timeline.isEmpty()) {
+            return report;
+        }
+        List<Segment> everything = List.of(new Segment(timeline.get(), Long.MIN_VALUE, BucketPlan.OPEN));
+        List<WindowReport.TimelinePoint> points = timeline(c, everything, instance, timeline.get());
+        return new WindowReport(report.counts(), report.channels(), report.contentTypes(), report.errorStages(),
+                report.eventTypes(), report.instances(), report.processingBins(), report.agentBins(), points);
+    }
+
+    /** Rows with {@code received_at >= since} over all instances (no upper bound), edge widened to its bucket. */
+    public long countSince(Instant since, Instant now) {
+        return database.withConnection(c -> countSince(c, since, now));
+    }
+
+    long countSince(Connection c, Instant since, Instant now) throws SQLException {
+        List<Segment> plan = BucketPlan.of(since.getEpochSecond(), OptionalLong.empty(), now.getEpochSecond(),
+                minuteHorizon, Grain.DAY);
+        Query query = new Query();
+        String union = union(plan, query, Optional.empty(), "total");
+        try (PreparedStatement ps = query.prepare(c, "SELECT coalesce(sum(total), 0) FROM (" + union + ") AS r");
+             ResultSet rs = ps.executeQuery()) {
+            rs.next();
+            return rs.getLong(1);
+        }
+    }
+
+    /** Automation executions all time and failures since {@code now - 24h} (edge widened to its bucket). */
+    public AutomationReport automation(Instant now) {
+        return database.withConnection(c -> automation(c, now));
+    }
+
+    AutomationReport automation(Connection c, Instant now) throws SQLException {
+        long[] totals = new long[Deltas.AUTOMATION_COLUMNS.size()];
+        String columns = Deltas.AUTOMATION_COLUMNS.stream().map(col -> "coalesce(sum(" + col + "), 0)")
+                .collect(Collectors.joining(", "));
+        try (PreparedStatement ps = c.prepareStatement("SELECT " + columns + " FROM " + database.rollup("auto_total"));
+             ResultSet rs = ps.executeQuery()) {
+            rs.next();
+            for (int i = 0; i < totals.length; i++) {
+                totals[i] = rs.getLong(i + 1);
+            }
+        }
+        List<Segment> plan = BucketPlan.of(now.minus(Duration.ofHours(24)).getEpochSecond(), OptionalLong.empty(),
+                now.getEpochSecond(), minuteHorizon, Grain.DAY);
+        Query query = new Query();
+        List<String> parts = new ArrayList<>();
+        for (Segment segment : plan) {
+            parts.add("SELECT failed FROM " + database.rollup("auto_" + segment.grain().suffix())
+                    + " WHERE " + query.bucketRange(segment));
+        }
+        long recentFailures = 0;
+        if (!parts.isEmpty()) {
+            try (PreparedStatement ps = query.prepare(c, "SELECT coalesce(sum(failed), 0) FROM ("
+                    + String.join(" UNION ALL ", parts) + ") AS r"); ResultSet rs = ps.executeQuery()) {
+                rs.next();
+                recentFailures = rs.getLong(1);
+            }
+        }
+        List<AutomationReport.QueueRow> queues = new ArrayList<>();
+        try (PreparedStatement ps = c.prepareStatement("SELECT instance_key, active_count, pending_count, observed_ms FROM "
+                + database.rollup("automation_queue") + " ORDER BY instance_key");
+             ResultSet rs = ps.executeQuery()) {
+            while (rs.next()) {
+                queues.add(new AutomationReport.QueueRow(rs.getString(1), rs.getInt(2), rs.getInt(3), rs.getLong(4)));
+            }
+        }
+        return new AutomationReport(totals[Deltas.EXECUTIONS], totals[Deltas.SUCCESS], totals[Deltas.AUTO_FAILED],
+                totals[Deltas.SKIPPED], totals[Deltas.ACTIONS], totals[Deltas.EXEC_SUM], totals[Deltas.EXEC_COUNT],
+                recentFailures, queues);
+    }
+
+    /** How far the ingest has got on a stream. */
+    public record Progress(String stream, long lastSeq, long lastEventMs, long lastAppliedMs) {
+    }
+
+    public List<Progress> progress() {
+        return database.withConnection(c -> {
+            List<Progress> all = new ArrayList<>();
+            try (PreparedStatement ps = c.prepareStatement("SELECT stream, last_seq, last_event_ms, last_applied_ms FROM "
+                    + database.rollup("ingest_progress") + " ORDER BY stream"); ResultSet rs = ps.executeQuery()) {
+                while (rs.next()) {
+                    all.add(new Progress(rs.getString(1), rs.getLong(2), rs.getLong(3), rs.getLong(4)));
+                }
+            }
+            return all;
+        });
+    }
+
+    private WindowReport report(Connection c, List<Segment> plan, Optional<UUID> instance, Optional<Grain> timeline)
+            throws SQLException {
+        if (plan.isEmpty()) {
+            return new WindowReport(MessageCounts.ZERO, Map.of(), Map.of(), Map.of(), Map.of(), Map.of(), Map.of(),
+                    Map.of(), List.of());
+        }
+        long[] sums = new long[Deltas.MESSAGE_COLUMNS.size()];
+        TreeMap<Long, Long> points = new TreeMap<>();
+        Query wide = new Query();
+        String columns = String.join(", ", Deltas.MESSAGE_COLUMNS);
+        String sumColumns = Deltas.MESSAGE_COLUMNS.stream().map(col -> "sum(" + col + ")")
+                .collect(Collectors.joining(", "));
+        String sql = timeline.isPresent()
+                ? "SELECT bucket, " + sumColumns + " FROM (" + union(plan, wide, instance, "bucket, " + columns)
+                        + ") AS r GROUP BY bucket"
+                : "SELECT " + sumColumns + " FROM (" + union(plan, wide, instance, columns) + ") AS r";
+        try (PreparedStatement ps = wide.prepare(c, sql); ResultSet rs = ps.executeQuery()) {
+            int offset = timeline.isPresent() ? 2 : 1;
+            while (rs.next()) {
+                for (int i = 0; i < sums.length; i++) {
+                    sums[i] += rs.getLong(i + offset);
+                }
+                if (timeline.isPresent()) {
+                    long count = rs.getLong(offset);
+                    points.merge(timeline.get().bucketOf(rs.getLong(1)), count, Long::sum);
+                }
+            }
+        }
+        Map<Dim, Map<String, Long>> dims = dims(c, plan, instance);
+        Map<UUID, Long> instances = instance.isPresent() ? Map.of() : instances(c, plan);
+        List<WindowReport.TimelinePoint> timelinePoints = new ArrayList<>();
+        points.forEach((bucket, count) -> {
+            if (count != 0) {
+                timelinePoints.add(new WindowReport.TimelinePoint(bucket, count));
+            }
+        });
+        return new WindowReport(MessageCounts.of(sums), dims.getOrDefault(Dim.CHANNEL, Map.of()),
+                dims.getOrDefault(Dim.CONTENT_TYPE, Map.of()), dims.getOrDefault(Dim.ERROR_STAGE, Map.of()),
+                dims.getOrDefault(Dim.EVENT_TYPE, Map.of()), instances, bins(dims.get(Dim.PROCESSING_BIN)),
+                bins(dims.get(Dim.AGENT_BIN)), timelinePoints);
+    }
+
+    private List<WindowReport.TimelinePoint> timeline(Connection c, List<Segment> plan, Optional<UUID> instance,
+                                                      Grain grain) throws SQLException {
+        Query query = new Query();
+        String union = union(plan, query, instance, "bucket, total");
+        List<WindowReport.TimelinePoint> points = new ArrayList<>();
+        try (PreparedStatement ps = query.prepare(c, "SELECT bucket, sum(total) FROM (" + union
+                + ") AS r GROUP BY bucket HAVING sum(total) <> 0 ORDER BY bucket"); ResultSet rs = ps.executeQuery()) {
+            while (rs.next()) {
+                points.add(new WindowReport.TimelinePoint(grain.bucketOf(rs.getLong(1)), rs.getLong(2)));
+            }
+        }
+        return points;
+    }
+
+    private Map<Dim, Map<String, Long>> dims(Connection c, List<Segment> plan, Optional<UUID> instance)
+            throws SQLException {
+        Query query = new Query();
+        List<String> parts = new ArrayList<>();
+        for (Segment segment : plan) {
+            parts.add("SELECT dim, key, n FROM " + database.rollup("msg_dim_" + segment.grain().suffix())
+                    + " WHERE " + query.scope(instance) + " AND " + query.bucketRange(segment));
+        }
+        Map<Dim, Map<String, Long>> dims = new HashMap<>();
+        try (PreparedStatement ps = query.prepare(c, "SELECT dim, key, sum(n) FROM (" + String.join(" UNION ALL ", parts)
+                + ") AS r GROUP BY dim, key HAVING sum(n) <> 0"); ResultSet rs = ps.executeQuery()) {
+            while (rs.next()) {
+                dims.computeIfAbsent(Dim.ofCode(rs.getShort(1)), k -> new HashMap<>()).put(rs.getString(2), rs.getLong(3));
+            }
+        }
+        return dims;
+    }
+
+    private Map<UUID, Long> instances(Connection c, List<Segment> plan) throws SQLException {
+        Query query = new Query();
+        List<String> parts = new ArrayList<>();
+        for (Segment segment : plan) {
+            parts.add("SELECT instance_id, total FROM " + database.rollup("msg_" + segment.grain().suffix())
+                    + " WHERE scope = 1 AND " + query.bucketRange(segment));
+        }
+        Map<UUID, Long> instances = new HashMap<>();
+        try (PreparedStatement ps = query.prepare(c, "SELECT instance_id, sum(total) FROM ("
+                + String.join(" UNION ALL ", parts) + ") AS r GROUP BY instance_id HAVING sum(total) <> 0");
+             ResultSet rs = ps.executeQuery()) {
+            while (rs.next()) {
+                instances.put(rs.getObject(1, UUID.class), rs.getLong(2));
+            }
+        }
+        return instances;
+    }
+
+    private String union(List<Segment> plan, Query query, Optional<UUID> instance, String columns) {
+        List<String> parts = new ArrayList<>();
+        for (Segment segment : plan) {
+            parts.add("SELECT " + columns + " FROM " + database.rollup("msg_" + segment.grain().suffix())
+                    + " WHERE " + query.scope(instance) + " AND " + query.bucketRange(segment));
+        }
+        return String.join(" UNION ALL ", parts);
+    }
+
+    private static Map<Long, Long> bins(Map<String, Long> keyed) {
+        if (keyed == null) {
+            return Map.of();
+        }
+        Map<Long, Long> bins = new HashMap<>();
+        keyed.forEach((key, n) -> bins.put(Long.parseLong(key), n));
+        return bins;
+    }
+
+    /** Collects the parameters of a statement while its text is built. */
+    private static final class Query {
+        private final List<Object> parameters = new ArrayList<>();
+
+        String scope(Optional<UUID> instance) {
+            parameters.add(instance.isPresent() ? Deltas.SCOPE_INSTANCE : Deltas.SCOPE_ALL);
+            parameters.add(instance.orElse(Deltas.ALL_INSTANCES));
+            return "scope = ? AND instance_id = ?";
+        }
+
+        String bucketRange(Segment segment) {
+            if (segment.grain() == Grain.TOTAL) {
+                return "bucket = 0";
+            }
+            List<String> conditions = new ArrayList<>();
+            if (segment.from() != Long.MIN_VALUE) {
+                parameters.add(segment.from());
+                conditions.add("bucket >= ?");
+            }
+            if (!segment.isOpen()) {
+                parameters.add(segment.to());
+                conditions.add("bucket < ?");
+            }
+            return conditions.isEmpty() ? "true" : String.join(" AND ", conditions);
+        }
+
+        PreparedStatement prepare(Connection c, String sql) throws SQLException {
+            PreparedStatement ps = c.prepareStatement(sql);
+            for (int i = 0; i < parameters.size(); i++) {
+                ps.setObject(i + 1, parameters.get(i));
+            }
+            return ps;
+        }
+    }
+}

@@ -1,0 +1,139 @@
+package dev.omnirollup.store;
+
+import java.sql.Connection;
+import java.sql.PreparedStatement;
+import java.sql.SQLException;
+import java.util.List;
+import java.util.Map;
+import java.util.UUID;
+import java.util.stream.Collectors;
+
+/**
+ * Adds {@link Deltas} to the rollup tables of one layer: one {@code INSERT … SELECT FROM unnest(…) ON CONFLICT
+ * DO UPDATE SET n = t.n + excluded.n} per table, rows in a fixed key order so concurrent writers lock them in the
+ * same order. Runs inside the caller's transaction.
+ */
+final class RollupWriter {
+    /** Layer written by the live ingest. */
+    static final short LIVE = 0;
+    /** Layer written by backfill. */
+    static final short BACKFILL = 1;
+
+    private final RollupDatabase database;
+
+    RollupWriter(RollupDatabase database) {
+        this.database = database;
+    }
+
+    void write(Connection c, Deltas deltas, short layer) throws SQLException {
+        for (Grain grain : Grain.values()) {
+            writeMessages(c, grain, deltas.messageCells(grain), layer);
+            writeDims(c, grain, deltas.dimCells(grain), layer);
+            writeAutomation(c, grain, deltas.automationCells(grain), layer);
+        }
+    }
+
+    private void writeMessages(Connection c, Grain grain, List<Map.Entry<Deltas.Cell, long[]>> cells, short layer)
+            throws SQLException {
+        if (cells.isEmpty()) {
+            return;
+        }
+        List<String> columns = Deltas.MESSAGE_COLUMNS;
+        String sql = "INSERT INTO " + database.rollup("msg_" + grain.suffix()) + " AS t (src, scope, instance_id, bucket, "
+                + String.join(", ", columns) + ") SELECT ?::smallint, u.* FROM unnest(?::smallint[], ?::uuid[], ?::bigint[]"
+                + ", ?::bigint[]".repeat(columns.size()) + ") AS u ON CONFLICT (scope, instance_id, bucket, src) DO UPDATE SET "
+                + columns.stream().map(col -> col + " = t." + col + " + excluded." + col).collect(Collectors.joining(", "));
+        int n = cells.size();
+        Short[] scopes = new Short[n];
+        UUID[] instances = new UUID[n];
+        Long[] buckets = new Long[n];
+        Long[][] values = new Long[columns.size()][n];
+        for (int i = 0; i < n; i++) {
+            Deltas.Cell cell = cells.get(i).getKey();
+            scopes[i] = cell.scope();
+            instances[i] = cell.instanceId();
+            buckets[i] = cell.bucket();
+            long[] v = cells.get(i).getValue();
+            for (int col = 0; col < v.length; col++) {
+                values[col][i] = v[col];
+            }
+        }
+        try (PreparedStatement ps = c.prepareStatement(sql)) {
+            ps.setShort(1, layer);
+            ps.setArray(2, c.createArrayOf("int2", scopes));
+            ps.setArray(3, c.createArrayOf("uuid", instances));
+            ps.setArray(4, c.createArrayOf("int8", buckets));
+            for (int col = 0; col < columns.size(); col++) {
+                ps.setArray(5 + col, c.createArrayOf("int8", values[col]));
+            }
+            ps.executeUpdate();
+        }
+    }
+
+    private void writeDims(Connection c, Grain grain, List<Map.Entry<Deltas.DimCell, Long>> cells, short layer)
+            throws SQLException {
+        if (cells.isEmpty()) {
+            return;
+        }
+        String sql = "INSERT INTO " + database.rollup("msg_dim_" + grain.suffix())
+                + " AS t (src, scope, instance_id, bucket, dim, key, n) SELECT ?::smallint, u.* FROM unnest(?::smallint[], "
+                + "?::uuid[], ?::bigint[], ?::smallint[], ?::text[], ?::bigint[]) AS u "
+                + "ON CONFLICT (scope, instance_id, bucket, dim, key, src) DO UPDATE SET n = t.n + excluded.n";
+        int n = cells.size();
+        Short[] scopes = new Short[n];
+        UUID[] instances = new UUID[n];
+        Long[] buckets = new Long[n];
+        Short[] dims = new Short[n];
+        String[] keys = new String[n];
+        Long[] counts = new Long[n];
+        for (int i = 0; i < n; i++) {
+            Deltas.DimCell cell = cells.get(i).getKey();
+            scopes[i] = cell.scope();
+            instances[i] = cell.instanceId();
+            buckets[i] = cell.bucket();
+            dims[i] = cell.dim().code;
+            keys[i] = cell.key();
+            counts[i] = cells.get(i).getValue();
+        }
+        try (PreparedStatement ps = c.prepareStatement(sql)) {
+            ps.setShort(1, layer);
+            ps.setArray(2, c.createArrayOf("int2", scopes));
+            ps.setArray(3, c.createArrayOf("uuid", instances));
+            ps.setArray(4, c.createArrayOf("int8", buckets));
+            ps.setArray(5, c.createArrayOf("int2", dims));
+            ps.setArray(6, c.createArrayOf("text", keys));
+            ps.setArray(7, c.createArrayOf("int8", counts));
+            ps.executeUpdate();
+        }
+    }
+
+    private void writeAutomation(Connection c, Grain grain, List<Map.Entry<Deltas.AutoCell, long[]>> cells, short layer)
+            throws SQLException {
+        if (cells.isEmpty()) {
+            return;
+        }
+        List<String> columns = Deltas.AUTOMATION_COLUMNS;
+        String sql = "INSERT INTO " + database.rollup("auto_" + grain.suffix()) + " AS t (src, bucket, "
+                + String.join(", ", columns) + ") SELECT ?::smallint, u.* FROM unnest(?::bigint[]"
+                + ", ?::bigint[]".repeat(columns.size()) + ") AS u ON CONFLICT (bucket, src) DO UPDATE SET "
+                + columns.stream().map(col -> col + " = t." + col + " + excluded." + col).collect(Collectors.joining(", "));
+        int n = cells.size();
+        Long[] buckets = new Long[n];
+        Long[][] values = new Long[columns.size()][n];
+        for (int i = 0; i < n; i++) {
+            buckets[i] = cells.get(i).getKey().bucket();
+            long[] v = cells.get(i).getValue();
+            for (int col = 0; col < v.length; col++) {
+                values[col][i] = v[col];
+            }
+        }
+        try (PreparedStatement ps = c.prepareStatement(sql)) {
+            ps.setShort(1, layer);
+            ps.setArray(2, c.createArrayOf("int8", buckets));
+            for (int col = 0; col < columns.size(); col++) {
+                ps.setArray(3 + col, c.createArrayOf("int8", values[col]));
+            }
+            ps.executeUpdate();
+        }
+    }
+}
