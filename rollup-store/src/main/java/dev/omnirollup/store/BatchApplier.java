@@ -90,6 +90,24 @@ public final class BatchApplier {
         return database.inTransaction(c -> applyDecoded(c, stream, batch, decoded, nowMs));
     }
 
+    /**
+     * Sets aside one message that cannot be applied (it failed alone for a reason retrying cannot fix): it is
+     * kept in the reject table with the reason and marked applied, so that it never blocks the stream.
+     *
+     * @return false when it had been applied already
+     */
+    public boolean quarantine(StreamRef stream, InboundMessage message, String reason) {
+        return database.inTransaction(c -> {
+            AppliedPages.Claim claim = pages.claim(c, stream.key(), List.of(message.streamSeq()));
+            if (claim.isApplied(message.streamSeq())) {
+                return false;
+            }
+            writeRejects(c, stream, List.of(message), List.of(0), List.of(printable(reason, 500)));
+            pages.markApplied(c, claim, List.of(message.streamSeq()));
+            return true;
+        });
+    }
+
     private Outcome applyDecoded(Connection c, StreamRef stream, List<InboundMessage> batch, List<Decoded> decoded,
                                  long nowMs) throws SQLException {
         List<Long> sequences = batch.stream().map(InboundMessage::streamSeq).toList();

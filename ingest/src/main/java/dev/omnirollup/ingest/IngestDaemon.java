@@ -1,0 +1,219 @@
+package dev.omnirollup.ingest;
+
+import dev.omnirollup.store.BatchApplier;
+import dev.omnirollup.store.Config;
+import dev.omnirollup.store.EventDecoder;
+import dev.omnirollup.store.Housekeeping;
+import dev.omnirollup.store.Metrics;
+import dev.omnirollup.store.NatsEdge;
+import dev.omnirollup.store.RollupDatabase;
+import dev.omnirollup.store.StoreException;
+import dev.omnirollup.store.StreamRef;
+import io.nats.client.Connection;
+import io.nats.client.ConsumerContext;
+import io.nats.client.JetStreamApiException;
+import io.nats.client.StreamContext;
+import io.nats.client.api.AckPolicy;
+import io.nats.client.api.ConsumerConfiguration;
+import io.nats.client.api.ConsumerInfo;
+import io.nats.client.api.DeliverPolicy;
+import io.nats.client.api.StreamInfo;
+import java.io.IOException;
+import java.time.Duration;
+import java.time.Instant;
+import java.time.InstantSource;
+import java.time.ZoneOffset;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.Executors;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.TimeUnit;
+
+/**
+ * The ingest daemon: one worker per stream ({@code MESSAGE}, {@code AUTOMATION}) on a durable pull consumer shared
+ * by every ingest process, plus housekeeping and consumer-lag polling once a minute. Start with {@link #start};
+ * {@link #close()} finishes and commits the batches in hand.
+ */
+public final class IngestDaemon implements AutoCloseable {
+    private static final System.Logger LOG = System.getLogger(IngestDaemon.class.getName());
+    private static final Duration MESSAGE_STREAM_MAX_AGE = Duration.ofDays(30);
+    private static final Duration AUTOMATION_STREAM_MAX_AGE = Duration.ofDays(30);
+
+    private final Config config;
+    private final Connection nats;
+    private final Instant cutover;
+    private final List<Consumed> streams = new ArrayList<>();
+    private final List<Thread> threads = new ArrayList<>();
+    private final ScheduledExecutorService scheduler;
+    private final Housekeeping housekeeping;
+    private final Map<String, Long> pending = new ConcurrentHashMap<>();
+
+    /** One consumed stream: its worker and what it knows of the stream. */
+    private static final class Consumed {
+        final String name;
+        final String filter;
+        volatile StreamRef ref;
+        volatile ConsumerContext consumer;
+        StreamWorker worker;
+
+        Consumed(String name, String filter) {
+            this.name = name;
+            this.filter = filter;
+        }
+    }
+
+    private IngestDaemon(Config config, Connection nats, Instant cutover, Housekeeping housekeeping) {
+        this.config = config;
+        this.nats = nats;
+        this.cutover = cutover;
+        this.housekeeping = housekeeping;
+        this.scheduler = Executors.newSingleThreadScheduledExecutor(r -> {
+            Thread thread = new Thread(r, "ingest-housekeeping");
+            thread.setDaemon(true);
+            return thread;
+        });
+    }
+
+    /**
+     * Records the cutover on first start, creates the streams when missing and the durable consumers, and starts
+     * the workers.
+     */
+    public static IngestDaemon start(Config config, RollupDatabase database, Connection nats, InstantSource clock,
+                                     Metrics metrics) {
+        return start(config, database, nats, clock, metrics, CrashHook.fromSystemProperties());
+    }
+
+    static IngestDaemon start(Config config, RollupDatabase database, Connection nats, InstantSource clock,
+                              Metrics metrics, CrashHook crashHook) {
+        Instant cutover = database.ensureCutover(config.get(Config.INGEST_CUTOVER).orElse(clock.instant()));
+        Housekeeping housekeeping = new Housekeeping(database, clock, config.get(Config.MINUTE_RETENTION),
+                config.get(Config.INDEX_HORIZON), config.get(Config.REJECT_LIMIT));
+        IngestDaemon daemon = new IngestDaemon(config, nats, cutover, housekeeping);
+        BatchApplier applier = new BatchApplier(database,
+                new EventDecoder(config.get(Config.INGEST_MAX_EVENT_BYTES), config.get(Config.INGEST_MAX_CLOCK_SKEW).toMillis()),
+                clock, config.get(Config.MINUTE_RETENTION), cutover);
+        String prefix = config.get(Config.NATS_SUBJECT_PREFIX);
+        daemon.streams.add(new Consumed(config.get(Config.MESSAGE_STREAM), prefix + "message.>"));
+        daemon.streams.add(new Consumed(config.get(Config.AUTOMATION_STREAM), prefix + "automation.>"));
+        for (Consumed stream : daemon.streams) {
+            daemon.bind(stream);
+            stream.worker = new StreamWorker(stream.name, () -> stream.consumer, () -> stream.ref, applier, prefix,
+                    config.get(Config.INGEST_BATCH_SIZE), config.get(Config.INGEST_BATCH_WAIT), crashHook, metrics);
+            metrics.gauge("omni_rollup_ingest_consumer_pending", "Messages the durable consumer has not delivered yet.",
+                    () -> daemon.pending.getOrDefault(stream.name, 0L), "stream", stream.name);
+        }
+        metrics.gauge("omni_rollup_ingest_cutover_seconds", "The cutover instant (epoch seconds).",
+                () -> cutover.getEpochSecond());
+        for (Consumed stream : daemon.streams) {
+            Thread thread = new Thread(stream.worker, "ingest-" + stream.name);
+            daemon.threads.add(thread);
+            thread.start();
+        }
+        daemon.scheduler.scheduleWithFixedDelay(daemon::tick, 5, 60, TimeUnit.SECONDS);
+        LOG.log(System.Logger.Level.INFO, "ingest started: streams " + daemon.streams.stream().map(s -> s.name).toList()
+                + ", consumer " + config.get(Config.INGEST_CONSUMER) + ", cutover " + cutover);
+        return daemon;
+    }
+
+    /** The cutover in force. */
+    public Instant cutover() {
+        return cutover;
+    }
+
+    /** True while every worker thread runs and NATS is connected. */
+    public boolean isHealthy() {
+        return threads.stream().allMatch(Thread::isAlive) && nats.getStatus() == Connection.Status.CONNECTED;
+    }
+
+    /** Messages not yet delivered by each stream's consumer, as of the last poll. */
+    public Map<String, Long> pending() {
+        return Map.copyOf(pending);
+    }
+
+    private void bind(Consumed stream) {
+        try {
+            StreamInfo info = NatsEdge.ensureStream(nats, stream.name, stream.filter,
+                    stream.filter.endsWith("message.>") ? MESSAGE_STREAM_MAX_AGE : AUTOMATION_STREAM_MAX_AGE);
+            stream.ref = new StreamRef(stream.name, info.getCreateTime().toInstant());
+            StreamContext context = nats.getStreamContext(stream.name);
+            String durable = config.get(Config.INGEST_CONSUMER);
+            ConsumerContext consumer;
+            try {
+                ConsumerInfo existing = context.getConsumerInfo(durable);
+                consumer = context.getConsumerContext(existing.getName());
+            } catch (JetStreamApiException e) {
+                if (e.getErrorCode() != 404) {
+                    throw e;
+                }
+                consumer = context.createOrUpdateConsumer(ConsumerConfiguration.builder()
+                        .durable(durable)
+                        .filterSubject(stream.filter)
+                        .ackPolicy(AckPolicy.Explicit)
+                        .ackWait(config.get(Config.INGEST_ACK_WAIT))
+                        .maxAckPending(config.get(Config.INGEST_MAX_ACK_PENDING))
+                        .maxDeliver(-1)
+                        .deliverPolicy(DeliverPolicy.ByStartTime)
+                        .startTime(cutover.minus(config.get(Config.INGEST_START_MARGIN)).atZone(ZoneOffset.UTC))
+                        .build());
+                LOG.log(System.Logger.Level.INFO, "created durable consumer " + durable + " on " + stream.name
+                        + " from " + cutover.minus(config.get(Config.INGEST_START_MARGIN)));
+            }
+            stream.consumer = consumer;
+        } catch (IOException | JetStreamApiException e) {
+            throw new StoreException("cannot set up stream " + stream.name + " on NATS: " + e.getMessage(), e);
+        }
+    }
+
+    /** Once a minute: consumer lag, a recreated stream or consumer, housekeeping. */
+    private void tick() {
+        List<Housekeeping.StreamFloor> floors = new ArrayList<>();
+        for (Consumed stream : streams) {
+            try {
+                StreamInfo info = nats.jetStreamManagement().getStreamInfo(stream.name);
+                StreamRef current = new StreamRef(stream.name, info.getCreateTime().toInstant());
+                if (!current.equals(stream.ref)) {
+                    LOG.log(System.Logger.Level.WARNING, "stream " + stream.name + " was recreated; rebinding");
+                    bind(stream);
+                }
+                floors.add(new Housekeeping.StreamFloor(stream.ref, info.getStreamState().getFirstSequence()));
+                try {
+                    ConsumerInfo consumer = stream.consumer.getConsumerInfo();
+                    pending.put(stream.name, consumer.getNumPending());
+                } catch (JetStreamApiException e) {
+                    if (e.getErrorCode() == 404) {
+                        LOG.log(System.Logger.Level.WARNING, "consumer on " + stream.name + " disappeared; recreating");
+                        bind(stream);
+                    }
+                }
+            } catch (IOException | JetStreamApiException | RuntimeException e) {
+                LOG.log(System.Logger.Level.DEBUG, "stream " + stream.name + " status unavailable: " + e.getMessage());
+            }
+        }
+        try {
+            Housekeeping.Pruned pruned = housekeeping.run(floors);
+            if (pruned.ran() && pruned.minuteRows() + pruned.indexEntries() + pruned.rejects() + pruned.pages() > 0) {
+                LOG.log(System.Logger.Level.DEBUG, "housekeeping: " + pruned);
+            }
+        } catch (RuntimeException e) {
+            LOG.log(System.Logger.Level.DEBUG, "housekeeping skipped: " + e.getMessage());
+        }
+    }
+
+    /** Stops fetching, applies and acks what is in hand, and waits for the workers. */
+    @Override
+    public void close() {
+        scheduler.shutdownNow();
+        streams.forEach(stream -> stream.worker.stop());
+        for (Thread thread : threads) {
+            try {
+                thread.join(Duration.ofSeconds(30).toMillis());
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                return;
+            }
+        }
+        LOG.log(System.Logger.Level.INFO, "ingest stopped");
+    }
+}

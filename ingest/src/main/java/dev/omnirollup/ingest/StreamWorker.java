@@ -1,0 +1,256 @@
+package dev.omnirollup.ingest;
+
+import dev.omnirollup.store.BatchApplier;
+import dev.omnirollup.store.BatchApplier.Disposition;
+import dev.omnirollup.store.InboundMessage;
+import dev.omnirollup.store.Metrics;
+import dev.omnirollup.store.StoreException;
+import dev.omnirollup.store.StreamRef;
+import io.nats.client.ConsumeOptions;
+import io.nats.client.ConsumerContext;
+import io.nats.client.IterableConsumer;
+import io.nats.client.Message;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.function.Supplier;
+
+/**
+ * Consumes one stream through the shared durable consumer: collects a batch (by count and time), applies it in
+ * one transaction, then acks it (or terminates poison). Handles the batch in hand to the end before stopping.
+ * Transient database failures are retried with backoff while the messages are kept in progress; a batch that
+ * fails for another reason is split until the message at fault is found and set aside, so nothing blocks the
+ * stream.
+ */
+final class StreamWorker implements Runnable {
+    private static final System.Logger LOG = System.getLogger(StreamWorker.class.getName());
+    private static final Duration POLL = Duration.ofMillis(500);
+    private static final double[] SECONDS = {0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10};
+    private static final double[] SIZES = {1, 10, 50, 100, 250, 500, 1000, 2000, 5000, 10000, 50000};
+
+    private final String streamName;
+    private final Supplier<ConsumerContext> consumer;
+    private final Supplier<StreamRef> stream;
+    private final BatchApplier applier;
+    private final String subjectPrefix;
+    private final int batchSize;
+    private final Duration batchWait;
+    private final CrashHook crashHook;
+    private final Metrics.Histogram batchSizes;
+    private final Metrics.Histogram commitSeconds;
+    private final Metrics.Counter retries;
+    private final Metrics metrics;
+    private volatile boolean stopping;
+    private volatile long lastProgressMs = System.currentTimeMillis();
+
+    StreamWorker(String streamName, Supplier<ConsumerContext> consumer, Supplier<StreamRef> stream,
+                 BatchApplier applier, String subjectPrefix, int batchSize, Duration batchWait, CrashHook crashHook,
+                 Metrics metrics) {
+        this.streamName = streamName;
+        this.consumer = consumer;
+        this.stream = stream;
+        this.applier = applier;
+        this.subjectPrefix = subjectPrefix;
+        this.batchSize = batchSize;
+        this.batchWait = batchWait;
+        this.crashHook = crashHook;
+        this.metrics = metrics;
+        this.batchSizes = metrics.histogram("omni_rollup_ingest_batch_size", "Messages per applied batch.", SIZES,
+                "stream", streamName);
+        this.commitSeconds = metrics.histogram("omni_rollup_ingest_commit_seconds",
+                "Time to apply and commit one batch.", SECONDS, "stream", streamName);
+        this.retries = metrics.counter("omni_rollup_ingest_retries_total", "Batches retried after a failure.",
+                "stream", streamName);
+    }
+
+    void stop() {
+        stopping = true;
+    }
+
+    /** Wall-clock millis of the last time this worker applied a batch or found nothing to do. */
+    long lastProgressMs() {
+        return lastProgressMs;
+    }
+
+    @Override
+    public void run() {
+        Backoff backoff = new Backoff();
+        while (!stopping) {
+            try (IterableConsumer messages = consumer.get().iterate(ConsumeOptions.builder()
+                    .batchSize(Math.max(batchSize, 100))
+                    .expiresIn(5_000)
+                    .build())) {
+                backoff.reset();
+                while (!stopping) {
+                    List<Message> batch = collect(messages);
+                    lastProgressMs = System.currentTimeMillis();
+                    if (!batch.isEmpty()) {
+                        applyAndAck(batch);
+                    }
+                }
+                messages.stop();
+                // what the client had already pulled: apply it too rather than let it wait for redelivery
+                List<Message> rest = drain(messages);
+                if (!rest.isEmpty()) {
+                    applyAndAck(rest);
+                }
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                return;
+            } catch (Exception e) {
+                if (stopping) {
+                    return;
+                }
+                LOG.log(System.Logger.Level.WARNING, "stream " + streamName + ": consuming failed ("
+                        + e.getClass().getSimpleName() + ": " + e.getMessage() + "), retrying in " + backoff.peek().toMillis() + " ms");
+                if (!backoff.sleep()) {
+                    return;
+                }
+            }
+        }
+    }
+
+    private List<Message> collect(IterableConsumer messages) throws Exception {
+        List<Message> batch = new ArrayList<>();
+        Message first = messages.nextMessage(POLL);
+        if (first == null) {
+            return batch;
+        }
+        batch.add(first);
+        long deadline = System.nanoTime() + batchWait.toNanos();
+        while (batch.size() < batchSize) {
+            long remaining = deadline - System.nanoTime();
+            if (remaining <= 0) {
+                break;
+            }
+            Message next = messages.nextMessage(Math.max(1, remaining / 1_000_000));
+            if (next == null) {
+                break;
+            }
+            batch.add(next);
+        }
+        return batch;
+    }
+
+    private static List<Message> drain(IterableConsumer messages) throws Exception {
+        List<Message> rest = new ArrayList<>();
+        Message next;
+        while ((next = messages.nextMessage(50)) != null) {
+            rest.add(next);
+        }
+        return rest;
+    }
+
+    private void applyAndAck(List<Message> batch) throws InterruptedException {
+        Backoff backoff = new Backoff();
+        while (true) {
+            long start = System.nanoTime();
+            try {
+                BatchApplier.Outcome outcome = applier.apply(stream.get(), inbound(batch));
+                commitSeconds.observe((System.nanoTime() - start) / 1e9);
+                batchSizes.observe(batch.size());
+                crashHook.afterCommit();
+                for (int i = 0; i < batch.size(); i++) {
+                    Disposition disposition = outcome.dispositions().get(i);
+                    if (disposition == Disposition.REJECTED) {
+                        batch.get(i).term();
+                    } else {
+                        batch.get(i).ack();
+                    }
+                    metrics.counter("omni_rollup_ingest_messages_total", "Messages handled, by outcome.",
+                            "stream", streamName, "outcome", disposition.name().toLowerCase(java.util.Locale.ROOT)).inc();
+                }
+                lastProgressMs = System.currentTimeMillis();
+                return;
+            } catch (StoreException e) {
+                if (!e.isTransient()) {
+                    isolate(batch, e);
+                    return;
+                }
+                retries.inc();
+                LOG.log(System.Logger.Level.WARNING, "stream " + streamName + ": applying " + batch.size()
+                        + " messages failed (" + e.getMessage() + "), retrying in " + backoff.peek().toMillis() + " ms");
+                batch.forEach(Message::inProgress);
+                if (!backoff.sleep()) {
+                    throw new InterruptedException("stopped while retrying");
+                }
+            } catch (RuntimeException e) {
+                isolate(batch, e);
+                return;
+            }
+        }
+    }
+
+    /** Splits a batch that fails for a lasting reason until the message at fault is found and set aside. */
+    private void isolate(List<Message> batch, RuntimeException cause) throws InterruptedException {
+        retries.inc();
+        if (batch.size() > 1) {
+            int half = batch.size() / 2;
+            applyAndAck(batch.subList(0, half));
+            applyAndAck(batch.subList(half, batch.size()));
+            return;
+        }
+        Message message = batch.get(0);
+        String reason = "could not be applied: " + cause.getClass().getSimpleName() + ": " + cause.getMessage();
+        LOG.log(System.Logger.Level.WARNING, "stream " + streamName + ": setting aside message "
+                + message.metaData().streamSequence() + ", " + reason);
+        Backoff backoff = new Backoff();
+        while (true) {
+            try {
+                applier.quarantine(stream.get(), inbound(List.of(message)).get(0), reason);
+                message.term();
+                metrics.counter("omni_rollup_ingest_messages_total", "Messages handled, by outcome.",
+                        "stream", streamName, "outcome", "rejected").inc();
+                return;
+            } catch (StoreException e) {
+                if (!backoff.sleep()) {
+                    throw new InterruptedException("stopped while setting a message aside");
+                }
+            }
+        }
+    }
+
+    private List<InboundMessage> inbound(List<Message> batch) {
+        List<InboundMessage> inbound = new ArrayList<>(batch.size());
+        for (Message message : batch) {
+            String subject = message.getSubject();
+            if (!subjectPrefix.isEmpty() && subject.startsWith(subjectPrefix)) {
+                subject = subject.substring(subjectPrefix.length());
+            }
+            byte[] body = message.getData() == null ? new byte[0] : message.getData();
+            inbound.add(new InboundMessage(subject, body, message.metaData().streamSequence()));
+        }
+        return inbound;
+    }
+
+    /** Exponential backoff from 100 ms to 5 s, interrupted by {@link #stop()}. */
+    private final class Backoff {
+        private long millis = 100;
+
+        Duration peek() {
+            return Duration.ofMillis(millis);
+        }
+
+        void reset() {
+            millis = 100;
+        }
+
+        /** Sleeps; false when the worker is stopping or interrupted. */
+        boolean sleep() {
+            long until = System.currentTimeMillis() + millis;
+            millis = Math.min(5_000, millis * 2);
+            try {
+                while (System.currentTimeMillis() < until) {
+                    if (stopping) {
+                        return false;
+                    }
+                    Thread.sleep(Math.min(50, Math.max(1, until - System.currentTimeMillis())));
+                }
+                return true;
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                return false;
+            }
+        }
+    }
+}

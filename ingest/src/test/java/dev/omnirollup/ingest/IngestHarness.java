@@ -1,0 +1,185 @@
+package dev.omnirollup.ingest;
+
+import dev.omnirollup.sim.Instance;
+import dev.omnirollup.sim.OmniEvent;
+import dev.omnirollup.sim.Publisher;
+import dev.omnirollup.sim.ReferencePersistence;
+import dev.omnirollup.sim.ScratchDatabase;
+import dev.omnirollup.sim.ScratchNats;
+import dev.omnirollup.sim.TrafficGenerator;
+import dev.omnirollup.store.Config;
+import dev.omnirollup.store.Metrics;
+import dev.omnirollup.store.RollupDatabase;
+import io.nats.client.JetStreamApiException;
+import io.nats.client.api.ConsumerInfo;
+import java.io.File;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.sql.Connection;
+import java.sql.SQLException;
+import java.time.Duration;
+import java.time.Instant;
+import java.time.InstantSource;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * A scratch Omni (database with Omni's tables, NATS streams under a random prefix) and ingest workers on it,
+ * in this JVM or as separate processes.
+ */
+final class IngestHarness implements AutoCloseable {
+    /** Traffic ends at the current minute: the ingest's clock (minute retention, skew limit) is the real one. */
+    static final Instant END = Instant.now().truncatedTo(java.time.temporal.ChronoUnit.MINUTES);
+    static final Instant CUTOVER = END.minus(Duration.ofDays(30));
+
+    final ScratchDatabase omni;
+    final ScratchNats nats;
+    final RollupDatabase rollups;
+    final List<Instance> instances = TrafficGenerator.defaultInstances(8, 11);
+    private final Map<String, String> settings = new LinkedHashMap<>();
+    private final List<Process> processes = new ArrayList<>();
+    private final List<IngestDaemon> daemons = new ArrayList<>();
+
+    IngestHarness() {
+        this(ScratchDatabase.create().withOmniSchema(), ScratchNats.connect());
+    }
+
+    IngestHarness(ScratchDatabase omni, ScratchNats nats) {
+        this.omni = omni;
+        this.nats = nats;
+        settings.put("database-url", omni.jdbcUrl());
+        settings.put("nats-url", nats.url());
+        settings.put("nats-subject-prefix", nats.prefix());
+        settings.put("message-stream", nats.messageStream());
+        settings.put("automation-stream", nats.automationStream());
+        nats.instanceStream(); // the traffic has instance events too
+        settings.put("ingest-cutover", CUTOVER.toString());
+        settings.put("ingest-metrics-port", "0");
+        settings.put("ingest-batch-size", "250");
+        this.rollups = RollupDatabase.open(omni.jdbcUrl(), "rollup", "public", 4, "test");
+        rollups.migrate();
+        try (Connection c = omni.connect()) {
+            new ReferencePersistence(c).ensureInstances(instances);
+        } catch (SQLException e) {
+            throw new IllegalStateException(e);
+        }
+    }
+
+    IngestHarness set(String key, String value) {
+        settings.put(key, value);
+        return this;
+    }
+
+    Config config() {
+        return Config.defaults().with(settings);
+    }
+
+    List<OmniEvent> traffic(long seed, int count) {
+        return TrafficGenerator.generate(TrafficGenerator.Config.of(seed, END, Duration.ofDays(10), count, instances));
+    }
+
+    /** Writes the rows upstream's persistence would write for these events, in order. */
+    void persistReference(List<OmniEvent> events) {
+        try (Connection c = omni.connect()) {
+            new ReferencePersistence(c).apply(events);
+        } catch (SQLException e) {
+            throw new IllegalStateException(e);
+        }
+    }
+
+    long publish(List<OmniEvent> events) {
+        return Publisher.on(nats).publishAll(events);
+    }
+
+    IngestDaemon startInProcess() {
+        IngestDaemon daemon = IngestDaemon.start(config(), rollups, nats.connection(), InstantSource.system(),
+                new Metrics(), CrashHook.none());
+        daemons.add(daemon);
+        return daemon;
+    }
+
+    /** Starts {@link IngestMain} in its own JVM with extra system properties ({@code -Dk=v}). */
+    Process startProcess(String... systemProperties) {
+        String classpath = System.getProperty("surefire.test.class.path", System.getProperty("java.class.path"));
+        List<String> command = new ArrayList<>();
+        command.add(Path.of(System.getProperty("java.home"), "bin", "java").toString());
+        command.add("-Xmx256m");
+        command.addAll(List.of(systemProperties));
+        command.add("-cp");
+        command.add(classpath);
+        command.add(IngestMain.class.getName());
+        ProcessBuilder builder = new ProcessBuilder(command);
+        builder.environment().keySet().removeIf(k -> k.startsWith("OMNI_ROLLUP_"));
+        settings.forEach((key, value) -> builder.environment().put(
+                "OMNI_ROLLUP_" + key.toUpperCase(java.util.Locale.ROOT).replace('-', '_'), value));
+        try {
+            File log = Files.createTempFile("ingest-", ".log").toFile();
+            log.deleteOnExit();
+            builder.redirectErrorStream(true).redirectOutput(log);
+            Process process = builder.start();
+            processes.add(process);
+            return process;
+        } catch (IOException e) {
+            throw new IllegalStateException(e);
+        }
+    }
+
+    /** Waits until both consumers exist and have nothing pending or unacknowledged. */
+    void awaitCaughtUp(Duration timeout) {
+        long deadline = System.nanoTime() + timeout.toNanos();
+        String consumer = config().get(Config.INGEST_CONSUMER);
+        int quietRounds = 0;
+        while (System.nanoTime() < deadline) {
+            boolean idle = true;
+            for (String stream : List.of(nats.messageStream(), nats.automationStream())) {
+                try {
+                    ConsumerInfo info = nats.management().getConsumerInfo(stream, consumer);
+                    idle &= info.getNumPending() == 0 && info.getNumAckPending() == 0;
+                } catch (IOException | JetStreamApiException e) {
+                    idle = false;
+                }
+            }
+            quietRounds = idle ? quietRounds + 1 : 0;
+            if (quietRounds >= 3) {
+                return;
+            }
+            sleep(200);
+        }
+        throw new AssertionError("ingest did not catch up within " + timeout);
+    }
+
+    static void sleep(long millis) {
+        try {
+            Thread.sleep(millis);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new IllegalStateException(e);
+        }
+    }
+
+    void stopProcesses() {
+        for (Process process : processes) {
+            process.destroy();
+        }
+        for (Process process : processes) {
+            try {
+                process.waitFor();
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+            }
+        }
+        processes.clear();
+    }
+
+    @Override
+    public void close() {
+        daemons.forEach(IngestDaemon::close);
+        processes.forEach(Process::destroyForcibly);
+        rollups.close();
+        nats.close();
+        omni.close();
+    }
+}

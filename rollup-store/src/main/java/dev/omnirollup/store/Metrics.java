@@ -1,0 +1,161 @@
+package dev.omnirollup.store;
+
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.atomic.LongAdder;
+import java.util.function.DoubleSupplier;
+
+/**
+ * A small Prometheus registry: counters, gauges read on scrape, and histograms with fixed buckets, rendered in
+ * the text exposition format. Thread-safe; metrics are created once and updated lock-free.
+ */
+public final class Metrics {
+    private final Map<String, Family> families = new ConcurrentHashMap<>();
+    private final List<String> order = java.util.Collections.synchronizedList(new ArrayList<>());
+
+    /** A monotonically increasing count. */
+    public Counter counter(String name, String help, String... labels) {
+        Family family = family(name, help, "counter");
+        return (Counter) family.series.computeIfAbsent(labelText(labels), k -> new Counter());
+    }
+
+    /** A value read when scraped. */
+    public void gauge(String name, String help, DoubleSupplier value, String... labels) {
+        family(name, help, "gauge").series.put(labelText(labels), new Gauge(value));
+    }
+
+    /** A distribution over fixed upper bounds (seconds, sizes, …). */
+    public Histogram histogram(String name, String help, double[] bounds, String... labels) {
+        Family family = family(name, help, "histogram");
+        return (Histogram) family.series.computeIfAbsent(labelText(labels), k -> new Histogram(bounds));
+    }
+
+    /** The text exposition of every metric. */
+    public String scrape() {
+        StringBuilder out = new StringBuilder(4096);
+        List<String> names;
+        synchronized (order) {
+            names = List.copyOf(order);
+        }
+        for (String name : names) {
+            Family family = families.get(name);
+            out.append("# HELP ").append(name).append(' ').append(family.help).append('\n');
+            out.append("# TYPE ").append(name).append(' ').append(family.type).append('\n');
+            family.series.forEach((labels, series) -> series.render(name, labels, out));
+        }
+        return out.toString();
+    }
+
+    private Family family(String name, String help, String type) {
+        return families.computeIfAbsent(name, n -> {
+            order.add(n);
+            return new Family(help, type);
+        });
+    }
+
+    private static String labelText(String... labels) {
+        if (labels.length % 2 != 0) {
+            throw new IllegalArgumentException("labels come in name/value pairs");
+        }
+        StringBuilder text = new StringBuilder();
+        for (int i = 0; i < labels.length; i += 2) {
+            text.append(text.isEmpty() ? "" : ",").append(labels[i]).append("=\"")
+                    .append(labels[i + 1].replace("\\", "\\\\").replace("\"", "\\\"").replace("\n", "\\n")).append('"');
+        }
+        return text.toString();
+    }
+
+    private static String format(double value) {
+        return value == Math.rint(value) && Math.abs(value) < 1e15 ? Long.toString((long) value)
+                : String.format(Locale.ROOT, "%s", value);
+    }
+
+    private record Family(String help, String type, Map<String, Series> series) {
+        Family(String help, String type) {
+            this(help, type, new ConcurrentHashMap<>());
+        }
+    }
+
+    private interface Series {
+        void render(String name, String labels, StringBuilder out);
+    }
+
+    /** A counter. */
+    public static final class Counter implements Series {
+        private final LongAdder count = new LongAdder();
+
+        public void inc() {
+            count.increment();
+        }
+
+        public void add(long n) {
+            count.add(n);
+        }
+
+        public long value() {
+            return count.sum();
+        }
+
+        @Override
+        public void render(String name, String labels, StringBuilder out) {
+            out.append(name).append(labels.isEmpty() ? "" : "{" + labels + "}").append(' ').append(count.sum()).append('\n');
+        }
+    }
+
+    private record Gauge(DoubleSupplier value) implements Series {
+        @Override
+        public void render(String name, String labels, StringBuilder out) {
+            out.append(name).append(labels.isEmpty() ? "" : "{" + labels + "}").append(' ')
+                    .append(format(value.getAsDouble())).append('\n');
+        }
+    }
+
+    /** A histogram. */
+    public static final class Histogram implements Series {
+        private final double[] bounds;
+        private final LongAdder[] counts;
+        private final LongAdder count = new LongAdder();
+        private final java.util.concurrent.atomic.DoubleAdder sum = new java.util.concurrent.atomic.DoubleAdder();
+
+        private Histogram(double[] bounds) {
+            this.bounds = bounds.clone();
+            this.counts = new LongAdder[bounds.length];
+            for (int i = 0; i < counts.length; i++) {
+                counts[i] = new LongAdder();
+            }
+        }
+
+        public void observe(double value) {
+            for (int i = 0; i < bounds.length; i++) {
+                if (value <= bounds[i]) {
+                    counts[i].increment();
+                    break;
+                }
+            }
+            count.increment();
+            sum.add(value);
+        }
+
+        public long count() {
+            return count.sum();
+        }
+
+        @Override
+        public void render(String name, String labels, StringBuilder out) {
+            String prefix = labels.isEmpty() ? "" : labels + ",";
+            long cumulative = 0;
+            for (int i = 0; i < bounds.length; i++) {
+                cumulative += counts[i].sum();
+                out.append(name).append("_bucket{").append(prefix).append("le=\"").append(format(bounds[i]))
+                        .append("\"} ").append(cumulative).append('\n');
+            }
+            out.append(name).append("_bucket{").append(prefix).append("le=\"+Inf\"} ").append(count.sum()).append('\n');
+            String suffix = labels.isEmpty() ? "" : "{" + labels + "}";
+            out.append(name).append("_sum").append(suffix).append(' ').append(format(sum.sum())).append('\n');
+            out.append(name).append("_count").append(suffix).append(' ').append(count.sum()).append('\n');
+        }
+    }
+}

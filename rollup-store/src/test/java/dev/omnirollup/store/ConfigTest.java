@@ -1,0 +1,59 @@
+package dev.omnirollup.store;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.Map;
+import java.util.Optional;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+class ConfigTest {
+    @TempDir
+    Path dir;
+
+    @Test
+    void defaultsFileThenEnvironment() throws IOException {
+        Path yaml = dir.resolve("omni-rollup.yaml");
+        Files.writeString(yaml, "http-port: 9000\ningest:\n  batch-size: 500\ndatabase-url: postgres://u:p%40ss@db:5433/omni\n");
+        Config config = Config.load(Optional.of(yaml), Map.of("OMNI_ROLLUP_HTTP_PORT", "9100", "PATH", "/bin"));
+        assertEquals(9100, config.get(Config.HTTP_PORT));
+        assertEquals("OMNI_ROLLUP_HTTP_PORT", config.sourceOf(Config.HTTP_PORT));
+        assertEquals(500, config.get(Config.INGEST_BATCH_SIZE));
+        assertEquals(Optional.of("jdbc:postgresql://db:5433/omni?user=u&password=p%40ss"), config.get(Config.DATABASE_URL));
+        assertEquals(Duration.ofDays(35), config.get(Config.INDEX_HORIZON));
+        assertEquals("nats://127.0.0.1:4222", config.get(Config.NATS_URL));
+    }
+
+    @Test
+    void errorsNameTheKeyTheSourceAndTheFix() throws IOException {
+        Path yaml = dir.resolve("bad.yaml");
+        Files.writeString(yaml, "http-prot: 9000\n");
+        Config.ConfigException unknown = assertThrows(Config.ConfigException.class,
+                () -> Config.load(Optional.of(yaml), Map.of()));
+        assertTrue(unknown.getMessage().contains("'http-prot'") && unknown.getMessage().contains("did you mean 'http-port'"),
+                unknown.getMessage());
+        Config.ConfigException badValue = assertThrows(Config.ConfigException.class,
+                () -> Config.load(Optional.empty(), Map.of("OMNI_ROLLUP_INGEST_BATCH_WAIT", "soon")));
+        assertTrue(badValue.getMessage().startsWith("ingest-batch-wait (from OMNI_ROLLUP_INGEST_BATCH_WAIT)"),
+                badValue.getMessage());
+        Config.ConfigException badUrl = assertThrows(Config.ConfigException.class,
+                () -> Config.load(Optional.empty(), Map.of("OMNI_ROLLUP_DATABASE_URL", "mysql://x/y")));
+        assertTrue(badUrl.getMessage().contains("not a postgres://"), badUrl.getMessage());
+        assertThrows(Config.ConfigException.class, () -> Config.load(Optional.empty(), Map.of("OMNI_ROLLUP_NOPE", "1")));
+        assertThrows(Config.ConfigException.class,
+                () -> Config.load(Optional.empty(), Map.of("OMNI_ROLLUP_INDEX_HORIZON", "7d")));
+    }
+
+    @Test
+    void databaseUrlsAreRedacted() {
+        assertEquals("jdbc:postgresql://h/db?user=u&password=***",
+                DatabaseUrl.redact("jdbc:postgresql://h/db?user=u&password=secret"));
+        assertEquals("postgres://u:***@h/db", DatabaseUrl.redact("postgres://u:secret@h/db"));
+    }
+}

@@ -1,0 +1,219 @@
+package dev.omnirollup.store;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+
+import dev.omnirollup.store.Decoded.MessageEvent;
+import dev.omnirollup.store.Decoded.MessageKind;
+import dev.omnirollup.store.ExternalIdState.SeedRow;
+import java.util.ArrayList;
+import java.util.Collections;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.Random;
+import java.util.UUID;
+import org.junit.jupiter.api.Test;
+
+class MessageFoldTest {
+    private static final long T0 = 1_760_000_000_000L;
+    private static final UUID INSTANCE = UUID.fromString("11111111-1111-4111-8111-111111111111");
+
+    @Test
+    void sentThenDeliveredIsOneCompletedRow() {
+        Map<Object, List<Long>> cells = foldInOneBatch(List.of(
+                event(1, MessageKind.SENT, "x", 0),
+                event(2, MessageKind.DELIVERED, "x", 1)));
+        assertEquals(1, total(cells));
+        assertEquals(1, column(cells, Deltas.COMPLETED));
+        assertEquals(1, dim(cells, Dim.EVENT_TYPE, "message.sent"));
+        assertEquals(0, dim(cells, Dim.EVENT_TYPE, "message.delivered"));
+    }
+
+    @Test
+    void deliveredBeforeSentIsTwoRows() {
+        Map<Object, List<Long>> cells = foldInOneBatch(List.of(
+                event(1, MessageKind.DELIVERED, "x", 0),
+                event(2, MessageKind.SENT, "x", 1)));
+        assertEquals(2, total(cells));
+        assertEquals(1, dim(cells, Dim.EVENT_TYPE, "message.delivered"));
+        assertEquals(1, dim(cells, Dim.EVENT_TYPE, "message.sent"));
+    }
+
+    @Test
+    void deliveredFlipsInboundRowsAndReadNeverChangesStatus() {
+        Map<Object, List<Long>> cells = foldInOneBatch(List.of(
+                event(1, MessageKind.RECEIVED, "x", 0),
+                event(2, MessageKind.READ, "x", 1),
+                event(3, MessageKind.RECEIVED, "x", 2),
+                event(4, MessageKind.DELIVERED, "x", 3),
+                event(5, MessageKind.READ, "y", 4)));
+        assertEquals(3, total(cells));
+        assertEquals(3, column(cells, Deltas.COMPLETED));
+        assertEquals(2, column(cells, Deltas.INBOUND));
+        assertEquals(1, dim(cells, Dim.EVENT_TYPE, "message.read"));
+    }
+
+    @Test
+    void deliveredFlipsFailedRowsOutOfFailed() {
+        Map<Object, List<Long>> cells = foldInOneBatch(List.of(
+                failed(1, "x", "DISCORD_SEND_FAILED"),
+                event(2, MessageKind.DELIVERED, "x", 1)));
+        assertEquals(1, total(cells));
+        assertEquals(0, column(cells, Deltas.FAILED));
+        assertEquals(1, column(cells, Deltas.COMPLETED));
+        assertEquals(1, dim(cells, Dim.ERROR_STAGE, "DISCORD_SEND_FAILED"));
+    }
+
+    @Test
+    void aDeliveredForASeedRowMovesItsStatusInItsOwnBucket() {
+        UUID row = UUID.randomUUID();
+        long seedMinute = Grain.MINUTE.bucketOf(T0 / 1000 - 86_400);
+        Map<String, List<SeedRow>> seeds = Map.of("x", List.of(new SeedRow(row, seedMinute, INSTANCE, "received")));
+        MessageFold.Result result = MessageFold.fold(List.of(event(7, MessageKind.DELIVERED, "x", 0)),
+                Map.of(), seeds, 0);
+        Map<Object, List<Long>> cells = result.deltas().snapshot();
+        assertEquals(0, total(cells));
+        long[] day = cell(cells, new Deltas.Cell(Grain.DAY, Deltas.SCOPE_INSTANCE, INSTANCE, Grain.DAY.bucketOf(seedMinute)));
+        assertEquals(1, day[Deltas.COMPLETED]);
+        assertEquals(Map.of(row, "received"), result.upsertOverride());
+    }
+
+    /**
+     * The heart of exactly-once under several workers: however the events of a stream are cut into batches and
+     * whatever order the batches commit in, the counters equal those of applying the stream in order.
+     */
+    @Test
+    void batchesInAnyOrderGiveTheStreamOrderResult() {
+        Random random = new Random(42);
+        for (int round = 0; round < 300; round++) {
+            List<MessageEvent> stream = randomStream(random, 1 + random.nextInt(40));
+            Map<Object, List<Long>> expected = foldInOneBatch(stream);
+            assertEquals(expected, foldInShuffledBatches(stream, random), "round " + round);
+            assertEquals(referenceRowCount(stream), total(expected), "round " + round);
+        }
+    }
+
+    @Test
+    void aLateSeedCorrectsEarlierGuesses() {
+        Random random = new Random(7);
+        for (int round = 0; round < 200; round++) {
+            List<MessageEvent> stream = randomStream(random, 1 + random.nextInt(20));
+            Map<String, List<SeedRow>> seeds = new HashMap<>();
+            for (String id : List.of("a", "b", "c")) {
+                if (random.nextBoolean()) {
+                    seeds.put(id, List.of(new SeedRow(new UUID(round, id.hashCode()), Grain.MINUTE.bucketOf(T0 / 1000 - 600),
+                            INSTANCE, random.nextBoolean() ? "received" : "failed")));
+                }
+            }
+            MessageFold.Result withSeedsFromTheStart = MessageFold.fold(stream, Map.of(), seeds, 0);
+            MessageFold.Result withoutSeeds = MessageFold.fold(stream, Map.of(), Map.of(), 0);
+            MessageFold.Result corrected = MessageFold.reseed(withoutSeeds.states(), seeds, 0);
+            Deltas sum = new Deltas(0);
+            sum.addAll(withoutSeeds.deltas());
+            sum.addAll(corrected.deltas());
+            assertEquals(withSeedsFromTheStart.deltas().snapshot(), sum.snapshot(), "round " + round);
+            assertEquals(withSeedsFromTheStart.upsertOverride(), corrected.upsertOverride(), "round " + round);
+        }
+    }
+
+    @Test
+    void stateSurvivesEncoding() {
+        MessageFold.Result result = MessageFold.fold(randomStream(new Random(3), 30), Map.of(),
+                Map.of("a", List.of(new SeedRow(UUID.randomUUID(), 60, null, "received"))), 0);
+        result.states().values().forEach(state -> assertEquals(state, ExternalIdState.decode(state.encode())));
+    }
+
+    private static Map<Object, List<Long>> foldInOneBatch(List<MessageEvent> events) {
+        return MessageFold.fold(events, Map.of(), Map.of(), 0).deltas().snapshot();
+    }
+
+    private static Map<Object, List<Long>> foldInShuffledBatches(List<MessageEvent> stream, Random random) {
+        List<List<MessageEvent>> batches = new ArrayList<>();
+        List<MessageEvent> current = new ArrayList<>();
+        for (MessageEvent event : stream) {
+            current.add(event);
+            if (random.nextInt(3) == 0) {
+                batches.add(current);
+                current = new ArrayList<>();
+            }
+        }
+        batches.add(current);
+        Collections.shuffle(batches, random);
+        Map<String, ExternalIdState> stored = new HashMap<>();
+        Deltas total = new Deltas(0);
+        for (List<MessageEvent> batch : batches) {
+            MessageFold.Result result = MessageFold.fold(batch, stored, Map.of(), 0);
+            stored.putAll(result.states());
+            total.addAll(result.deltas());
+        }
+        return total.snapshot();
+    }
+
+    /** Upstream's rules replayed naively: the number of rows the table ends up with. */
+    private static long referenceRowCount(List<MessageEvent> stream) {
+        Map<String, Integer> rowsById = new HashMap<>();
+        long rows = 0;
+        for (MessageEvent event : stream) {
+            String id = event.externalId().orElse(null);
+            int existing = id == null ? 0 : rowsById.getOrDefault(id, 0);
+            boolean inserts = switch (event.kind()) {
+                case RECEIVED, SENT, FAILED -> true;
+                case DELIVERED, READ -> existing == 0;
+            };
+            if (inserts) {
+                rows++;
+                if (id != null) {
+                    rowsById.merge(id, 1, Integer::sum);
+                }
+            }
+        }
+        return rows;
+    }
+
+    private static List<MessageEvent> randomStream(Random random, int length) {
+        List<MessageEvent> events = new ArrayList<>();
+        String[] ids = {"a", "b", "c"};
+        MessageKind[] kinds = MessageKind.values();
+        for (int i = 0; i < length; i++) {
+            MessageKind kind = kinds[random.nextInt(kinds.length)];
+            if (kind == MessageKind.FAILED) {
+                events.add(failed(i + 1, random.nextBoolean() ? ids[random.nextInt(3)] : null,
+                        random.nextBoolean() ? "WHATSAPP_RATE_LIMITED" : null));
+            } else {
+                events.add(event(i + 1, kind, ids[random.nextInt(3)], random.nextInt(7200)));
+            }
+        }
+        return events;
+    }
+
+    static MessageEvent event(long seq, MessageKind kind, String externalId, long secondsAfterT0) {
+        return new MessageEvent(seq, kind, "e" + seq, T0 + secondsAfterT0 * 1000, Optional.of(INSTANCE),
+                "whatsapp-baileys", kind == MessageKind.RECEIVED ? Optional.of("text") : Optional.empty(),
+                Optional.empty(), Optional.of(externalId));
+    }
+
+    static MessageEvent failed(long seq, String externalId, String errorCode) {
+        return new MessageEvent(seq, MessageKind.FAILED, "e" + seq, T0 + seq * 1000, Optional.of(INSTANCE), "discord",
+                Optional.empty(), Optional.ofNullable(errorCode), Optional.ofNullable(externalId));
+    }
+
+    private static long total(Map<Object, List<Long>> cells) {
+        return column(cells, Deltas.TOTAL);
+    }
+
+    /** The all-instances running total of one column. */
+    private static long column(Map<Object, List<Long>> cells, int column) {
+        List<Long> values = cells.get(new Deltas.Cell(Grain.TOTAL, Deltas.SCOPE_ALL, Deltas.ALL_INSTANCES, 0));
+        return values == null ? 0 : values.get(column);
+    }
+
+    private static long dim(Map<Object, List<Long>> cells, Dim dim, String key) {
+        List<Long> values = cells.get(new Deltas.DimCell(Grain.TOTAL, Deltas.SCOPE_ALL, Deltas.ALL_INSTANCES, 0, dim, key));
+        return values == null ? 0 : values.get(0);
+    }
+
+    private static long[] cell(Map<Object, List<Long>> cells, Deltas.Cell key) {
+        return cells.get(key).stream().mapToLong(Long::longValue).toArray();
+    }
+}
