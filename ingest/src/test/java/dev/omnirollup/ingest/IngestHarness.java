@@ -42,11 +42,13 @@ final class IngestHarness implements AutoCloseable {
     private final Map<String, String> settings = new LinkedHashMap<>();
     private final List<Process> processes = new ArrayList<>();
     private final List<IngestDaemon> daemons = new ArrayList<>();
+    private final List<io.nats.client.Connection> connections = new ArrayList<>();
 
     IngestHarness() {
         this(ScratchDatabase.create().withOmniSchema(), ScratchNats.connect());
     }
 
+    /** A harness on other servers than the machine's (fault tests restart their own). */
     IngestHarness(ScratchDatabase omni, ScratchNats nats) {
         this.omni = omni;
         this.nats = nats;
@@ -59,6 +61,7 @@ final class IngestHarness implements AutoCloseable {
         settings.put("ingest-cutover", CUTOVER.toString());
         settings.put("ingest-metrics-port", "0");
         settings.put("ingest-batch-size", "250");
+        settings.put("ingest-ack-wait", "4s");
         this.rollups = RollupDatabase.open(omni.jdbcUrl(), "rollup", "public", 4, "test");
         rollups.migrate();
         try (Connection c = omni.connect()) {
@@ -94,8 +97,13 @@ final class IngestHarness implements AutoCloseable {
         return Publisher.on(nats).publishAll(events);
     }
 
+    /** Starts a daemon in this JVM on its own NATS connection (reconnecting forever, as in production). */
     IngestDaemon startInProcess() {
-        IngestDaemon daemon = IngestDaemon.start(config(), rollups, nats.connection(), InstantSource.system(),
+        Config config = config();
+        io.nats.client.Connection connection = dev.omnirollup.store.NatsEdge.connect(config, "test-ingest",
+                Duration.ofSeconds(5));
+        connections.add(connection);
+        IngestDaemon daemon = IngestDaemon.start(config, rollups, connection, InstantSource.system(),
                 new Metrics(), CrashHook.none());
         daemons.add(daemon);
         return daemon;
@@ -177,6 +185,13 @@ final class IngestHarness implements AutoCloseable {
     @Override
     public void close() {
         daemons.forEach(IngestDaemon::close);
+        for (io.nats.client.Connection connection : connections) {
+            try {
+                connection.close();
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+            }
+        }
         processes.forEach(Process::destroyForcibly);
         rollups.close();
         nats.close();
