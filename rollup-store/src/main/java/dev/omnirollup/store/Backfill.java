@@ -198,7 +198,7 @@ public final class Backfill {
         String sql = "SELECT CASE WHEN e.received_at >= ? THEN date_trunc('minute', e.received_at) "
                 + "ELSE date_trunc('hour', e.received_at) END AS b, e.instance_id, e.channel, e.direction, "
                 + "e.event_type, e.content_type, e.error_stage, coalesce(o.status, e.status) AS status, "
-                + "e.processing_time_ms, e.agent_latency_ms, count(*) "
+                + "e.processing_time_ms::bigint, e.agent_latency_ms::bigint, count(*) "
                 + "FROM " + database.omni("omni_events") + " AS e LEFT JOIN " + database.rollup("seed_override")
                 + " AS o ON o.row_id = e.id "
                 + "WHERE e.received_at >= ? AND e.received_at < ? GROUP BY 1, 2, 3, 4, 5, 6, 7, 8, 9, 10";
@@ -211,8 +211,8 @@ public final class Backfill {
             try (ResultSet rs = ps.executeQuery()) {
                 while (rs.next()) {
                     long n = rs.getLong(11);
-                    Long proc = (Long) rs.getObject(9, Long.class);
-                    Long agent = (Long) rs.getObject(10, Long.class);
+                    Long proc = rs.getObject(9, Long.class);
+                    Long agent = rs.getObject(10, Long.class);
                     RowGroup group = new RowGroup(
                             rs.getObject(1, LocalDateTime.class).toEpochSecond(ZoneOffset.UTC),
                             rs.getObject(2, UUID.class), rs.getString(3), rs.getString(4), rs.getString(5),

@@ -1,0 +1,257 @@
+package dev.omnirollup.store;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertNotEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import dev.omnirollup.sim.Instance;
+import dev.omnirollup.sim.OmniEvent;
+import dev.omnirollup.sim.ReferencePersistence;
+import dev.omnirollup.sim.ScratchDatabase;
+import dev.omnirollup.sim.TrafficGenerator;
+import dev.omnirollup.sim.UpstreamQueries;
+import java.sql.Connection;
+import java.sql.SQLException;
+import java.sql.Statement;
+import java.time.Duration;
+import java.time.Instant;
+import java.time.InstantSource;
+import java.time.temporal.ChronoUnit;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Optional;
+import java.util.concurrent.atomic.AtomicInteger;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+
+/** Backfill rebuilds rollups from Omni's tables, idempotently, and together with live ingest counts every row once. */
+class BackfillTest {
+    private static final Instant END = Instant.now().truncatedTo(ChronoUnit.MINUTES);
+    private static final Duration MINUTES_KEPT = Duration.ofDays(9);
+    private static final Duration HORIZON = Duration.ofDays(35);
+
+    private ScratchDatabase omni;
+    private RollupDatabase rollups;
+    private final List<Instance> instances = TrafficGenerator.defaultInstances(6, 3);
+
+    @BeforeEach
+    void setUp() throws SQLException {
+        omni = ScratchDatabase.create().withOmniSchema();
+        rollups = RollupDatabase.open(omni.jdbcUrl(), "rollup", "public", 4, "test");
+        rollups.migrate();
+        try (Connection c = omni.connect()) {
+            new ReferencePersistence(c).ensureInstances(instances);
+        }
+    }
+
+    @AfterEach
+    void tearDown() {
+        rollups.close();
+        omni.close();
+    }
+
+    @Test
+    void backfillAloneEqualsPlainSqlIncludingLatencies() throws SQLException {
+        persist(traffic(1, 5_000));
+        omni.execute("UPDATE omni_events SET processing_time_ms = (abs(hashtext(id::text)) % 5000), "
+                + "agent_latency_ms = (abs(hashtext(id::text || 'a')) % 900) WHERE abs(hashtext(id::text)) % 3 = 0");
+        Instant cutover = rollups.ensureCutover(END.plusSeconds(60));
+        backfill(cutover);
+
+        ReferenceCheck check = new ReferenceCheck(rollups);
+        check.assertAllTimeMatches();
+        check.assertWindowMatches(END.minus(Duration.ofHours(24)), Optional.empty(), Optional.empty(), Instant.now());
+        UpstreamQueries.Metrics upstream;
+        try (Connection c = omni.connect()) {
+            upstream = UpstreamQueries.metrics(c, Instant.now());
+        }
+        WindowReport allTime = new RollupReader(rollups, Duration.ofDays(8)).allTime(Optional.empty(), Optional.empty());
+        assertEquals(upstream.avgProcessingTimeMs(), allTime.counts().avgProcessingMs().map(Long::intValue), "avg processing");
+        assertEquals(upstream.avgAgentLatencyMs(), allTime.counts().avgAgentMs().map(Long::intValue), "avg agent");
+        long exact = upstream.p95ProcessingTimeMs().orElseThrow();
+        long estimate = allTime.p95ProcessingMs().orElseThrow();
+        assertTrue(Math.abs(estimate - exact) <= Math.max(1, exact / 100), "p95 " + estimate + " vs " + exact);
+    }
+
+    @Test
+    void rerunningReplacesWhatItWroteAndNeverAddsTwice() {
+        persist(traffic(2, 3_000));
+        Instant cutover = rollups.ensureCutover(END.plusSeconds(60));
+        backfill(cutover);
+        String first = snapshot();
+        backfill(cutover);
+        backfill(cutover);
+        assertEquals(first, snapshot());
+        new ReferenceCheck(rollups).assertAllTimeMatches();
+    }
+
+    @Test
+    void anInterruptedRunIsCompletedByARerun() {
+        persist(traffic(3, 3_000));
+        Instant cutover = rollups.ensureCutover(END.plusSeconds(60));
+        Backfill backfill = new Backfill(rollups, InstantSource.system(), MINUTES_KEPT, HORIZON);
+        Backfill.Plan plan = backfill.plan(cutover, Optional.empty(), Optional.empty());
+        AtomicInteger days = new AtomicInteger();
+        List<Backfill.DayResult> partial = backfill.run(plan, false, () -> days.get() >= 4, (p, r) -> days.incrementAndGet());
+        assertEquals(4, partial.size());
+        assertNotEquals(0, plan.days() - partial.size(), "stopped early");
+        backfill(cutover);
+        new ReferenceCheck(rollups).assertAllTimeMatches();
+    }
+
+    @Test
+    void aDryRunChangesNothing() {
+        persist(traffic(4, 1_000));
+        Instant cutover = rollups.ensureCutover(END.plusSeconds(60));
+        String before = snapshot();
+        Backfill backfill = new Backfill(rollups, InstantSource.system(), MINUTES_KEPT, HORIZON);
+        List<Backfill.DayResult> days = backfill.run(backfill.plan(cutover, Optional.empty(), Optional.empty()), true,
+                () -> false, (p, r) -> { });
+        assertTrue(days.stream().mapToLong(Backfill.DayResult::eventRows).sum() > 0);
+        assertEquals(before, snapshot());
+    }
+
+    @Test
+    void aRangeMustBeBeforeTheCutover() {
+        Instant cutover = rollups.ensureCutover(END);
+        Backfill backfill = new Backfill(rollups, InstantSource.system(), MINUTES_KEPT, HORIZON);
+        assertThrows(IllegalArgumentException.class,
+                () -> backfill.plan(cutover, Optional.of(END.plusSeconds(3600)), Optional.empty()));
+    }
+
+    /**
+     * The bootstrap of a live system: history before the cutover, live events after it, including receipts for
+     * messages older than the cutover, in the order that is hardest to get right — backfill seeds old rows before
+     * upstream has applied the receipts to them, live ingest applies the receipts, upstream catches up, backfill
+     * runs again.
+     */
+    @Test
+    void backfillAndLiveIngestTogetherCountEveryRowOnce() {
+        Instant cutover = END.minus(Duration.ofDays(4)).truncatedTo(ChronoUnit.HOURS);
+        List<OmniEvent> events = withStraddlingReceipts(traffic(5, 6_000), cutover);
+        List<OmniEvent> before = events.stream().filter(e -> e.timestamp() < cutover.toEpochMilli()).toList();
+        List<OmniEvent> after = events.stream().filter(e -> e.timestamp() >= cutover.toEpochMilli()).toList();
+        assertTrue(before.size() > 1_000 && after.size() > 1_000);
+        rollups.ensureCutover(cutover);
+
+        persist(before);
+        backfill(cutover);
+        applyLive(events);
+        assertTrue(count("SELECT count(*) FROM rollup.seed_override") > 0,
+                "live receipts changed the status of rows older than the cutover");
+        persist(after);
+        ReferenceCheck check = new ReferenceCheck(rollups);
+        check.assertAllTimeMatches();
+        backfill(cutover);
+        check.assertAllTimeMatches();
+    }
+
+    @Test
+    void liveReceiptsBeforeTheFirstBackfillAreCorrectedByIt() {
+        Instant cutover = END.minus(Duration.ofDays(3)).truncatedTo(ChronoUnit.HOURS);
+        List<OmniEvent> events = withStraddlingReceipts(traffic(6, 6_000), cutover);
+        rollups.ensureCutover(cutover);
+        persist(events);
+        applyLive(events);
+        backfill(cutover);
+        assertTrue(count("SELECT count(*) FROM rollup.message_index WHERE has_seeds AND length(state) > 0") > 0,
+                "some old messages got live receipts before they were seeded");
+        ReferenceCheck check = new ReferenceCheck(rollups);
+        check.assertAllTimeMatches();
+        backfill(cutover);
+        check.assertAllTimeMatches();
+    }
+
+    /**
+     * Adds messages from before the cutover whose receipts come after it: an inbound message and a failed send
+     * (both flipped to completed by a delivered receipt), a sent message read later, and a received message that
+     * gets a delivered receipt twice.
+     */
+    private List<OmniEvent> withStraddlingReceipts(List<OmniEvent> traffic, Instant cutover) {
+        Instance instance = instances.get(0);
+        OmniEvent.Meta meta = OmniEvent.Meta.plugin("evt-straddle", instance.id(), instance.channel(), "trace");
+        long before = cutover.toEpochMilli() - 90_000;
+        long after = cutover.toEpochMilli() + 120_000;
+        List<OmniEvent> extra = new ArrayList<>();
+        for (int i = 0; i < 5; i++) {
+            String in = "straddle-in-" + i;
+            String failed = "straddle-failed-" + i;
+            String sent = "straddle-sent-" + i;
+            extra.add(OmniEvent.messageReceived(java.util.UUID.randomUUID().toString(), before + i, meta, in, "chat",
+                    "someone", OmniEvent.content("text", Optional.of("hi"), Optional.empty(), Optional.empty())));
+            extra.add(OmniEvent.messageFailed(java.util.UUID.randomUUID().toString(), before + 10 + i, meta,
+                    Optional.of(failed), "chat", "boom", Optional.of("WHATSAPP_SEND_FAILED"), true));
+            extra.add(OmniEvent.messageSent(java.util.UUID.randomUUID().toString(), before + 20 + i, meta, sent, "chat",
+                    "someone", OmniEvent.content("text", Optional.of("yo"), Optional.empty(), Optional.empty())));
+            extra.add(OmniEvent.messageDelivered(java.util.UUID.randomUUID().toString(), after + i, meta, in, "chat", after));
+            extra.add(OmniEvent.messageDelivered(java.util.UUID.randomUUID().toString(), after + 10 + i, meta, failed,
+                    "chat", after));
+            extra.add(OmniEvent.messageRead(java.util.UUID.randomUUID().toString(), after + 20 + i, meta, sent, "chat", after));
+            extra.add(OmniEvent.messageDelivered(java.util.UUID.randomUUID().toString(), after + 30 + i, meta, in, "chat", after));
+        }
+        List<OmniEvent> all = new ArrayList<>(traffic);
+        all.addAll(extra);
+        all.sort(java.util.Comparator.comparingLong(OmniEvent::timestamp));
+        return all;
+    }
+
+    private List<OmniEvent> traffic(long seed, int count) {
+        return TrafficGenerator.generate(TrafficGenerator.Config.of(seed, END, Duration.ofDays(10), count, instances));
+    }
+
+    private void persist(List<OmniEvent> events) {
+        try (Connection c = omni.connect()) {
+            new ReferencePersistence(c).apply(events);
+        } catch (SQLException e) {
+            throw new IllegalStateException(e);
+        }
+    }
+
+    /** The live path: every event through the batch applier (it ignores those before the cutover). */
+    private void applyLive(List<OmniEvent> events) {
+        BatchApplier applier = new BatchApplier(rollups, new EventDecoder(1 << 20, 86_400_000), InstantSource.system(),
+                MINUTES_KEPT, rollups.cutover().orElseThrow());
+        StreamRef stream = new StreamRef("MESSAGE", Instant.EPOCH);
+        List<InboundMessage> batch = new ArrayList<>();
+        for (int i = 0; i < events.size(); i++) {
+            OmniEvent event = events.get(i);
+            batch.add(new InboundMessage(event.subject(), event.toJson(), i + 1));
+            if (batch.size() == 300 || i == events.size() - 1) {
+                applier.apply(stream, batch);
+                batch = new ArrayList<>();
+            }
+        }
+    }
+
+    private void backfill(Instant cutover) {
+        Backfill backfill = new Backfill(rollups, InstantSource.system(), MINUTES_KEPT, HORIZON);
+        backfill.run(backfill.plan(cutover, Optional.empty(), Optional.empty()), false, () -> false, (p, r) -> { });
+    }
+
+    private long count(String sql) {
+        try (Connection c = omni.connect(); Statement st = c.createStatement(); var rs = st.executeQuery(sql)) {
+            rs.next();
+            return rs.getLong(1);
+        } catch (SQLException e) {
+            throw new IllegalStateException(e);
+        }
+    }
+
+    /** Every rollup row, as text. */
+    private String snapshot() {
+        StringBuilder all = new StringBuilder();
+        for (String table : List.of("msg_minute", "msg_hour", "msg_day", "msg_total", "msg_dim_minute", "msg_dim_hour",
+                "msg_dim_day", "msg_dim_total", "auto_minute", "auto_hour", "auto_day", "auto_total")) {
+            try (Connection c = omni.connect(); Statement st = c.createStatement();
+                 var rs = st.executeQuery("SELECT string_agg(t::text, ';' ORDER BY t::text) FROM rollup." + table + " t")) {
+                rs.next();
+                all.append(table).append('=').append(rs.getString(1)).append('\n');
+            } catch (SQLException e) {
+                throw new IllegalStateException(e);
+            }
+        }
+        return all.toString();
+    }
+}

@@ -1,0 +1,129 @@
+package dev.omnirollup.store;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import dev.omnirollup.sim.Instance;
+import dev.omnirollup.sim.OmniEvent;
+import dev.omnirollup.sim.ReferencePersistence;
+import dev.omnirollup.sim.ScratchDatabase;
+import dev.omnirollup.sim.TrafficGenerator;
+import java.sql.Connection;
+import java.sql.SQLException;
+import java.time.Duration;
+import java.time.Instant;
+import java.time.InstantSource;
+import java.time.temporal.ChronoUnit;
+import java.util.ArrayList;
+import java.util.Collections;
+import java.util.List;
+import java.util.Random;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+
+/** The transactional apply: each message's effect lands once, whoever applies it and however often. */
+class BatchApplierTest {
+    private static final Instant END = Instant.now().truncatedTo(ChronoUnit.MINUTES);
+    private final List<Instance> instances = TrafficGenerator.defaultInstances(5, 9);
+    private ScratchDatabase omni;
+    private RollupDatabase rollups;
+    private BatchApplier applier;
+    private final StreamRef stream = new StreamRef("MESSAGE", Instant.parse("2026-01-01T00:00:00Z"));
+
+    @BeforeEach
+    void setUp() throws SQLException {
+        omni = ScratchDatabase.create().withOmniSchema();
+        rollups = RollupDatabase.open(omni.jdbcUrl(), "rollup", "public", 8, "test");
+        rollups.migrate();
+        Instant cutover = rollups.ensureCutover(END.minus(Duration.ofDays(30)));
+        applier = new BatchApplier(rollups, new EventDecoder(1 << 20, 86_400_000), InstantSource.system(),
+                Duration.ofDays(9), cutover);
+        try (Connection c = omni.connect()) {
+            new ReferencePersistence(c).ensureInstances(instances);
+        }
+    }
+
+    @AfterEach
+    void tearDown() {
+        rollups.close();
+        omni.close();
+    }
+
+    @Test
+    void aRedeliveredBatchChangesNothing() {
+        List<InboundMessage> messages = messages(traffic(1, 2_000));
+        persistReference(1, 2_000);
+        BatchApplier.Outcome first = applier.apply(stream, messages);
+        assertEquals(0, first.count(BatchApplier.Disposition.DUPLICATE));
+        BatchApplier.Outcome again = applier.apply(stream, messages);
+        assertEquals(messages.size(), again.count(BatchApplier.Disposition.DUPLICATE));
+        new ReferenceCheck(rollups).assertAllTimeMatches();
+    }
+
+    /** Several workers race on overlapping batches of the same messages (redelivery to another worker). */
+    @Test
+    void concurrentWorkersWithOverlappingBatchesApplyEachMessageOnce() throws Exception {
+        List<InboundMessage> messages = messages(traffic(2, 3_000));
+        persistReference(2, 3_000);
+        Random random = new Random(2);
+        List<List<InboundMessage>> batches = new ArrayList<>();
+        for (int copy = 0; copy < 3; copy++) {
+            int i = 0;
+            while (i < messages.size()) {
+                int size = 50 + random.nextInt(400);
+                batches.add(messages.subList(i, Math.min(messages.size(), i + size)));
+                i += size;
+            }
+        }
+        Collections.shuffle(batches, random);
+        ExecutorService workers = Executors.newFixedThreadPool(4);
+        try {
+            List<Future<BatchApplier.Outcome>> outcomes = new ArrayList<>();
+            for (List<InboundMessage> batch : batches) {
+                outcomes.add(workers.submit(() -> applyRetryingDeadlocks(batch)));
+            }
+            long applied = 0;
+            for (Future<BatchApplier.Outcome> outcome : outcomes) {
+                applied += outcome.get().dispositions().stream().filter(d -> d != BatchApplier.Disposition.DUPLICATE).count();
+            }
+            assertEquals(messages.size(), applied, "each message applied by exactly one batch");
+        } finally {
+            workers.shutdownNow();
+        }
+        new ReferenceCheck(rollups).assertAllTimeMatches();
+    }
+
+    private BatchApplier.Outcome applyRetryingDeadlocks(List<InboundMessage> batch) {
+        for (int attempt = 0; ; attempt++) {
+            try {
+                return applier.apply(stream, batch);
+            } catch (StoreException e) {
+                assertTrue(e.isTransient() && attempt < 20, "unexpected failure: " + e.getMessage());
+            }
+        }
+    }
+
+    private List<OmniEvent> traffic(long seed, int count) {
+        return TrafficGenerator.generate(TrafficGenerator.Config.of(seed, END, Duration.ofDays(10), count, instances));
+    }
+
+    private void persistReference(long seed, int count) {
+        try (Connection c = omni.connect()) {
+            new ReferencePersistence(c).apply(traffic(seed, count));
+        } catch (SQLException e) {
+            throw new IllegalStateException(e);
+        }
+    }
+
+    private static List<InboundMessage> messages(List<OmniEvent> events) {
+        List<InboundMessage> messages = new ArrayList<>();
+        for (int i = 0; i < events.size(); i++) {
+            messages.add(new InboundMessage(events.get(i).subject(), events.get(i).toJson(), i + 1));
+        }
+        return messages;
+    }
+}
