@@ -15,10 +15,12 @@
 -- Read bound: a window [since, until] is cut into at most five runs of buckets: minutes up to the first hour
 -- boundary, hours up to the first day boundary, days, hours, minutes (see BucketPlan). With at most 59 + 23 + D +
 -- 23 + 59 buckets (D = whole days inside the window; an open `until` reads day buckets onwards) and at most two
--- layers, a 24 h window reads <= 166 wide rows of one scope; `allTime` reads the total row. Dimension rows add
--- the distinct channel/content-type/error-stage/event-type keys per bucket.
+-- layers, a 24 h window reads <= 166 rows of one scope (<= 166 per instance for the `instances` map); `allTime`
+-- reads the total rows. The open-keyed breakdowns travel inside each row (`dims`), so they add no rows.
 
--- One wide row of message counters per (layer, scope, instance, bucket).
+-- One row of message counters per (layer, scope, instance, bucket). `dims` holds the open-keyed breakdowns as
+-- {"<d>:<key>": count}: c channel, t content type, e error stage, v event type, p processing_time_ms histogram bin,
+-- a agent_latency_ms histogram bin (see LatencyBins); keys whose count is 0 are dropped.
 CREATE TABLE msg_minute (
     src         smallint NOT NULL,
     scope       smallint NOT NULL,
@@ -34,32 +36,23 @@ CREATE TABLE msg_minute (
     proc_count  bigint   NOT NULL,
     agent_sum   bigint   NOT NULL,
     agent_count bigint   NOT NULL,
-    PRIMARY KEY (scope, instance_id, bucket, src)
+    dims        jsonb    NOT NULL,
+    -- one index serves every read: all instances (scope 0, a bucket range), one instance (scope 1, the range,
+    -- instance_id checked in the index), and the per-instance map (scope 1, the range)
+    PRIMARY KEY (scope, bucket, instance_id, src)
 ) WITH (fillfactor = 80);
 CREATE TABLE msg_hour  (LIKE msg_minute INCLUDING ALL) WITH (fillfactor = 80);
 CREATE TABLE msg_day   (LIKE msg_minute INCLUDING ALL) WITH (fillfactor = 80);
 CREATE TABLE msg_total (LIKE msg_minute INCLUDING ALL) WITH (fillfactor = 80);
 
--- The `instances` map of a window reads every instance's rows of a bucket range.
-CREATE INDEX msg_minute_instances ON msg_minute (bucket) INCLUDE (instance_id, total) WHERE scope = 1;
-CREATE INDEX msg_hour_instances   ON msg_hour   (bucket) INCLUDE (instance_id, total) WHERE scope = 1;
-CREATE INDEX msg_day_instances    ON msg_day    (bucket) INCLUDE (instance_id, total) WHERE scope = 1;
-
--- Open-keyed breakdowns: dim 1 channel, 2 content type, 3 error stage, 4 event type,
--- 5 processing_time_ms histogram bin, 6 agent_latency_ms histogram bin (key = bin number, see LatencyBins).
-CREATE TABLE msg_dim_minute (
-    src         smallint NOT NULL,
-    scope       smallint NOT NULL,
-    instance_id uuid     NOT NULL,
-    bucket      bigint   NOT NULL,
-    dim         smallint NOT NULL,
-    key         text     NOT NULL,
-    n           bigint   NOT NULL,
-    PRIMARY KEY (scope, instance_id, bucket, dim, key, src)
-) WITH (fillfactor = 80);
-CREATE TABLE msg_dim_hour  (LIKE msg_dim_minute INCLUDING ALL) WITH (fillfactor = 80);
-CREATE TABLE msg_dim_day   (LIKE msg_dim_minute INCLUDING ALL) WITH (fillfactor = 80);
-CREATE TABLE msg_dim_total (LIKE msg_dim_minute INCLUDING ALL) WITH (fillfactor = 80);
+-- Adds two `dims` maps key by key, dropping keys that sum to 0.
+CREATE FUNCTION dims_add(a jsonb, b jsonb) RETURNS jsonb
+    LANGUAGE sql IMMUTABLE STRICT PARALLEL SAFE AS $$
+    SELECT coalesce(jsonb_object_agg(key, n), '{}'::jsonb)
+    FROM (SELECT key, sum(value::bigint) AS n
+          FROM (SELECT * FROM jsonb_each_text(a) UNION ALL SELECT * FROM jsonb_each_text(b)) AS kv
+          GROUP BY key HAVING sum(value::bigint) <> 0) AS summed
+$$;
 
 -- Automation executions (automation_logs rows, or automation.executed events) per layer and bucket.
 CREATE TABLE auto_minute (
@@ -97,31 +90,19 @@ CREATE TABLE applied_pages (
 );
 
 -- The external-id index that message.delivered / message.read need (contract §5.1): per external id, the live
--- events seen for it (and the seed rows their effect was last computed against), so that the effect of every
--- event can be recomputed in stream order whatever order the events arrive in. Pruned after a horizon
--- (default 35 days) without activity.
+-- events seen for it and the rows of Omni's from before the cutover that carry it (looked up in omni_events the
+-- first time a receipt needs them), so the effect of every event can be recomputed in stream order whatever order
+-- the events arrive in. Pruned after a horizon (default 35 days) without activity.
 CREATE TABLE message_index (
-    external_id text    PRIMARY KEY,
-    state       bytea   NOT NULL,
-    has_seeds   boolean NOT NULL DEFAULT false,
-    dirty       boolean NOT NULL DEFAULT false,
-    touched_at  bigint  NOT NULL
+    external_id text   PRIMARY KEY,
+    state       bytea  NOT NULL,
+    touched_at  bigint NOT NULL
 );
 CREATE INDEX message_index_touched ON message_index (touched_at);
-CREATE INDEX message_index_dirty ON message_index (external_id) WHERE dirty;
 
--- Omni's rows from before the cutover that carry an external id (seeded by backfill): live receipts may flip them.
-CREATE TABLE seed_rows (
-    row_id      uuid   PRIMARY KEY,
-    external_id text   NOT NULL REFERENCES message_index (external_id) ON DELETE CASCADE,
-    minute      bigint NOT NULL,
-    instance_id uuid,
-    status      text   NOT NULL
-);
-CREATE INDEX seed_rows_external_id ON seed_rows (external_id);
-
--- For seed rows whose status a live receipt changed: the status backfill must count for them (the live layer
--- carries the change). Bounded: only rows older than the cutover that got a receipt after it.
+-- For Omni's rows from before the cutover whose status a live receipt changed: the status backfill must count
+-- them with (the live layer carries the change). Bounded: only rows older than the cutover that got a receipt
+-- after it, in the horizon after the cutover.
 CREATE TABLE seed_override (
     row_id uuid PRIMARY KEY,
     status text NOT NULL

@@ -93,7 +93,7 @@ public final class IngestDaemon implements AutoCloseable {
         IngestDaemon daemon = new IngestDaemon(config, nats, cutover, housekeeping);
         BatchApplier applier = new BatchApplier(database,
                 new EventDecoder(config.get(Config.INGEST_MAX_EVENT_BYTES), config.get(Config.INGEST_MAX_CLOCK_SKEW).toMillis()),
-                clock, config.get(Config.MINUTE_RETENTION), cutover);
+                clock, config.get(Config.MINUTE_RETENTION), cutover, config.get(Config.INDEX_HORIZON));
         String prefix = config.get(Config.NATS_SUBJECT_PREFIX);
         daemon.streams.add(new Consumed(config.get(Config.MESSAGE_STREAM), prefix + "message.>"));
         daemon.streams.add(new Consumed(config.get(Config.AUTOMATION_STREAM), prefix + "automation.>"));

@@ -17,12 +17,13 @@ import java.util.function.BooleanSupplier;
 
 /**
  * Rebuilds the backfill layer of the rollups from Omni's {@code omni_events} and {@code automation_logs} rows
- * before the cutover, one UTC day per transaction: the day's backfill rows are deleted and recomputed by a
- * {@code GROUP BY} in PostgreSQL, and the running totals move by the difference, so re-running a day replaces
- * what it wrote before. Days inside the index horizon also seed the external-id index with Omni's rows, so that
- * live receipts for older messages are handled as upstream handles them; live contributions that a new seed
- * changes are recomputed in the same transaction. The live layer is never touched except through such
- * recomputations, so backfill can run while ingest and API run.
+ * before the cutover, one UTC day per transaction, entirely inside PostgreSQL: one {@code GROUP BY} pass over the
+ * day's rows into a temporary table, from which {@code GROUPING SETS} derive the rows of every grain and scope.
+ * The day's previous backfill rows are deleted first and the running totals move by the difference, so re-running
+ * a day replaces what it wrote before. Rows whose status a live receipt changed count with the status they had
+ * before it ({@code seed_override}), so backfill and live ingest never count a change twice. The live layer is
+ * never touched, so backfill can run while ingest and API run. Receipts for messages older than the cutover need
+ * nothing from backfill: the live fold looks those messages up in {@code omni_events} itself.
  */
 public final class Backfill {
     private static final long DAY = Grain.DAY.seconds();
@@ -30,17 +31,13 @@ public final class Backfill {
     private final RollupDatabase database;
     private final InstantSource clock;
     private final Duration minuteRetention;
-    private final Duration indexHorizon;
     private final RollupWriter writer;
-    private final MessageIndex index;
 
-    public Backfill(RollupDatabase database, InstantSource clock, Duration minuteRetention, Duration indexHorizon) {
+    public Backfill(RollupDatabase database, InstantSource clock, Duration minuteRetention) {
         this.database = database;
         this.clock = clock;
         this.minuteRetention = minuteRetention;
-        this.indexHorizon = indexHorizon;
         this.writer = new RollupWriter(database);
-        this.index = new MessageIndex(database);
     }
 
     /** The days a run covers. */
@@ -50,8 +47,8 @@ public final class Backfill {
         }
     }
 
-    /** What one day's transaction did. */
-    public record DayResult(long day, long eventRows, long automationRows, long seededRows, long reseeded) {
+    /** What one day's transaction did: the source rows it read. */
+    public record DayResult(long day, long eventRows, long automationRows) {
     }
 
     /** Receives progress; called on the backfill's thread. */
@@ -88,10 +85,9 @@ public final class Backfill {
         List<DayResult> done = new java.util.ArrayList<>();
         for (long day = plan.firstDay(); day < plan.endDay() && !stop.getAsBoolean(); day += DAY) {
             long from = day;
-            long to = Math.min(day + DAY, plan.cutover().getEpochSecond());
             long toMs = Math.min((day + DAY) * 1000, plan.cutover().toEpochMilli());
             DayResult result = database.inTransaction(c -> {
-                DayResult r = backfillDay(c, from, toMs, plan.cutover());
+                DayResult r = backfillDay(c, from, toMs);
                 if (dryRun) {
                     c.rollback();
                 }
@@ -99,14 +95,11 @@ public final class Backfill {
             });
             done.add(result);
             listener.dayDone(plan, result);
-            if (to <= from) {
-                break;
-            }
         }
         return done;
     }
 
-    private DayResult backfillDay(Connection c, long day, long endMs, Instant cutover) throws SQLException {
+    private DayResult backfillDay(Connection c, long day, long endMs) throws SQLException {
         long nowSecond = clock.instant().getEpochSecond();
         long minuteFloor = Grain.MINUTE.bucketOf(nowSecond - minuteRetention.toSeconds());
         Deltas deltas = new Deltas(minuteFloor);
@@ -116,14 +109,6 @@ public final class Backfill {
         long events = aggregateEvents(c, range, minuteFloor, deltas);
         long executions = aggregateExecutions(c, range, deltas);
         writer.write(c, deltas, RollupWriter.BACKFILL);
-
-        long seeded = 0;
-        long reseeded = 0;
-        long seedFromMs = Math.max(day * 1000, cutover.minus(indexHorizon).toEpochMilli());
-        if (seedFromMs < endMs) {
-            seeded = seed(c, new Timestamps(seedFromMs, endMs));
-            reseeded = reseedDirty(c, minuteFloor);
-        }
         try (PreparedStatement ps = c.prepareStatement("INSERT INTO " + database.rollup("backfill_days")
                 + " AS t (kind, day, source_rows) VALUES ('all', ?, ?) ON CONFLICT (kind, day) DO UPDATE SET "
                 + "source_rows = excluded.source_rows, finished_at = now()")) {
@@ -131,33 +116,26 @@ public final class Backfill {
             ps.setLong(2, events + executions);
             ps.executeUpdate();
         }
-        return new DayResult(day, events, executions, seeded, reseeded);
+        return new DayResult(day, events, executions);
     }
 
     /** Subtracts from the running totals what the previous backfill of this day added (its day rows). */
     private void takeBackOldDay(Connection c, long day, Deltas deltas) throws SQLException {
         String columns = String.join(", ", Deltas.MESSAGE_COLUMNS);
-        try (PreparedStatement ps = c.prepareStatement("SELECT scope, instance_id, " + columns + " FROM "
+        try (PreparedStatement ps = c.prepareStatement("SELECT scope, instance_id, dims, " + columns + " FROM "
                 + database.rollup("msg_day") + " WHERE src = 1 AND bucket = ?")) {
             ps.setLong(1, day);
             try (ResultSet rs = ps.executeQuery()) {
                 while (rs.next()) {
                     long[] values = new long[Deltas.MESSAGE_COLUMNS.size()];
                     for (int i = 0; i < values.length; i++) {
-                        values[i] = -rs.getLong(3 + i);
+                        values[i] = -rs.getLong(4 + i);
                     }
-                    deltas.addMessageCell(new Deltas.Cell(Grain.TOTAL, rs.getShort(1), rs.getObject(2, UUID.class), 0),
-                            values);
-                }
-            }
-        }
-        try (PreparedStatement ps = c.prepareStatement("SELECT scope, instance_id, dim, key, n FROM "
-                + database.rollup("msg_dim_day") + " WHERE src = 1 AND bucket = ?")) {
-            ps.setLong(1, day);
-            try (ResultSet rs = ps.executeQuery()) {
-                while (rs.next()) {
-                    deltas.addDimCell(new Deltas.DimCell(Grain.TOTAL, rs.getShort(1), rs.getObject(2, UUID.class), 0,
-                            Dim.ofCode(rs.getShort(3)), rs.getString(4)), -rs.getLong(5));
+                    short scope = rs.getShort(1);
+                    UUID instance = rs.getObject(2, UUID.class);
+                    deltas.addMessageCell(new Deltas.Cell(Grain.TOTAL, scope, instance, 0), values);
+                    DimsJson.read(rs.getString(3)).forEach((key, n) -> deltas.addDimCell(new Deltas.DimCell(
+                            Grain.TOTAL, scope, instance, 0, Dim.ofPrefix(key.charAt(0)), key.substring(2)), -n));
                 }
             }
         }
@@ -178,8 +156,7 @@ public final class Backfill {
     }
 
     private void deleteBackfillRows(Connection c, long day) throws SQLException {
-        for (String table : List.of("msg_minute", "msg_hour", "msg_day", "msg_dim_minute", "msg_dim_hour",
-                "msg_dim_day", "auto_minute", "auto_hour", "auto_day")) {
+        for (String table : List.of("msg_minute", "msg_hour", "msg_day", "auto_minute", "auto_hour", "auto_day")) {
             try (PreparedStatement ps = c.prepareStatement("DELETE FROM " + database.rollup(table)
                     + " WHERE src = 1 AND bucket >= ? AND bucket < ?")) {
                 ps.setLong(1, day);
@@ -190,13 +167,18 @@ public final class Backfill {
     }
 
     /**
-     * One pass over the day's {@code omni_events} rows, grouped in PostgreSQL by minute (inside the minute
-     * retention) or hour and every counted column; seed rows that a live receipt changed count with the status
-     * they had before it.
+     * One pass over the day's {@code omni_events} rows, grouped in PostgreSQL (in memory) by minute (inside the
+     * minute retention) or hour and every counted column, then folded into deltas exactly as live rows are; rows
+     * whose status a live receipt changed count with the status they had before it.
      */
     private long aggregateEvents(Connection c, Timestamps range, long minuteFloor, Deltas deltas) throws SQLException {
-        String sql = "SELECT CASE WHEN e.received_at >= ? THEN date_trunc('minute', e.received_at) "
-                + "ELSE date_trunc('hour', e.received_at) END AS b, e.instance_id, e.channel, e.direction, "
+        try (Statement st = c.createStatement()) {
+            // hash the day in memory; a day lost to a server crash right after its commit is redone by a re-run
+            st.execute("SET LOCAL work_mem = '256MB'");
+            st.execute("SET LOCAL synchronous_commit = off");
+        }
+        String sql = "SELECT extract(epoch FROM CASE WHEN e.received_at >= ? THEN date_trunc('minute', e.received_at) "
+                + "ELSE date_trunc('hour', e.received_at) END)::bigint AS b, e.instance_id, e.channel, e.direction, "
                 + "e.event_type, e.content_type, e.error_stage, coalesce(o.status, e.status) AS status, "
                 + "e.processing_time_ms::bigint, e.agent_latency_ms::bigint, count(*) "
                 + "FROM " + database.omni("omni_events") + " AS e LEFT JOIN " + database.rollup("seed_override")
@@ -213,13 +195,10 @@ public final class Backfill {
                     long n = rs.getLong(11);
                     Long proc = rs.getObject(9, Long.class);
                     Long agent = rs.getObject(10, Long.class);
-                    RowGroup group = new RowGroup(
-                            rs.getObject(1, LocalDateTime.class).toEpochSecond(ZoneOffset.UTC),
-                            rs.getObject(2, UUID.class), rs.getString(3), rs.getString(4), rs.getString(5),
-                            rs.getString(6), rs.getString(7), rs.getString(8),
+                    deltas.addRows(new RowGroup(rs.getLong(1), rs.getObject(2, UUID.class), rs.getString(3),
+                            rs.getString(4), rs.getString(5), rs.getString(6), rs.getString(7), rs.getString(8),
                             proc == null ? null : LatencyBins.binOf(proc), proc == null ? 0 : proc * n,
-                            agent == null ? null : LatencyBins.binOf(agent), agent == null ? 0 : agent * n);
-                    deltas.addRows(group, n);
+                            agent == null ? null : LatencyBins.binOf(agent), agent == null ? 0 : agent * n), n);
                     rows += n;
                 }
             }
@@ -228,7 +207,7 @@ public final class Backfill {
     }
 
     private long aggregateExecutions(Connection c, Timestamps range, Deltas deltas) throws SQLException {
-        String sql = "SELECT date_trunc('minute', created_at), status, count(*), "
+        String sql = "SELECT extract(epoch FROM date_trunc('minute', created_at))::bigint, status, count(*), "
                 + "coalesce(sum(CASE WHEN jsonb_typeof(actions_executed) = 'array' "
                 + "THEN jsonb_array_length(actions_executed) END), 0), "
                 + "coalesce(sum(execution_time_ms), 0), count(execution_time_ms) FROM "
@@ -240,62 +219,12 @@ public final class Backfill {
             try (ResultSet rs = ps.executeQuery()) {
                 while (rs.next()) {
                     long n = rs.getLong(3);
-                    deltas.addExecutions(rs.getObject(1, LocalDateTime.class).toEpochSecond(ZoneOffset.UTC),
-                            rs.getString(2), n, rs.getLong(4), rs.getLong(5), rs.getLong(6));
+                    deltas.addExecutions(rs.getLong(1), rs.getString(2), n, rs.getLong(4), rs.getLong(5), rs.getLong(6));
                     rows += n;
                 }
             }
         }
         return rows;
-    }
-
-    /**
-     * Puts Omni's rows with an external id into the index (in external-id order, the order live batches lock
-     * in), marking ids with live events dirty, and refreshes their seed rows.
-     */
-    private long seed(Connection c, Timestamps range) throws SQLException {
-        String where = " WHERE e.received_at >= ? AND e.received_at < ? AND e.external_id IS NOT NULL";
-        String indexSql = "INSERT INTO " + database.rollup("message_index")
-                + " AS t (external_id, state, has_seeds, dirty, touched_at) "
-                + "SELECT e.external_id, ''::bytea, true, false, max(extract(epoch FROM e.received_at))::bigint FROM "
-                + database.omni("omni_events") + " AS e" + where + " GROUP BY e.external_id ORDER BY e.external_id "
-                + "ON CONFLICT (external_id) DO UPDATE SET has_seeds = true, "
-                + "dirty = t.dirty OR length(t.state) > 0, touched_at = GREATEST(t.touched_at, excluded.touched_at)";
-        try (PreparedStatement ps = c.prepareStatement(indexSql)) {
-            ps.setObject(1, range.from());
-            ps.setObject(2, range.to());
-            ps.executeUpdate();
-        }
-        String rowsSql = "INSERT INTO " + database.rollup("seed_rows")
-                + " AS t (row_id, external_id, minute, instance_id, status) "
-                + "SELECT e.id, e.external_id, (floor(extract(epoch FROM e.received_at) / 60) * 60)::bigint, "
-                + "e.instance_id, coalesce(o.status, e.status) FROM " + database.omni("omni_events") + " AS e LEFT JOIN "
-                + database.rollup("seed_override") + " AS o ON o.row_id = e.id" + where
-                + " ON CONFLICT (row_id) DO UPDATE SET external_id = excluded.external_id, minute = excluded.minute, "
-                + "instance_id = excluded.instance_id, status = excluded.status";
-        try (PreparedStatement ps = c.prepareStatement(rowsSql)) {
-            ps.setObject(1, range.from());
-            ps.setObject(2, range.to());
-            return ps.executeUpdate();
-        }
-    }
-
-    /** Recomputes the live contribution of every external id whose seeds changed under live events. */
-    private long reseedDirty(Connection c, long minuteFloor) throws SQLException {
-        long total = 0;
-        while (true) {
-            Map<String, MessageIndex.Locked> dirty = index.lockDirty(c, 1_000);
-            if (dirty.isEmpty()) {
-                return total;
-            }
-            Map<String, ExternalIdState> states = new java.util.HashMap<>();
-            dirty.forEach((id, row) -> states.put(id, row.state()));
-            MessageFold.Result result = MessageFold.reseed(states, index.seeds(c, dirty.keySet()), minuteFloor);
-            writer.write(c, result.deltas(), RollupWriter.LIVE);
-            index.save(c, result.states());
-            index.saveOverrides(c, result.upsertOverride(), result.deleteOverride());
-            total += dirty.size();
-        }
     }
 
     private Instant oldestRow() {

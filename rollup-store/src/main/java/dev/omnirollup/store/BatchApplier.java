@@ -33,17 +33,26 @@ public final class BatchApplier {
     private final InstantSource clock;
     private final Duration minuteRetention;
     private final long cutoverMs;
+    private final long seedLookupUntilMs;
     private final AppliedPages pages;
     private final MessageIndex index;
     private final RollupWriter writer;
 
+    /** With the default index horizon of 35 days. */
+    public BatchApplier(RollupDatabase database, EventDecoder decoder, InstantSource clock, Duration minuteRetention,
+                        Instant cutover) {
+        this(database, decoder, clock, minuteRetention, cutover, Duration.ofDays(35));
+    }
+
     /**
      * @param minuteRetention how long minute buckets are kept (older ones are not written)
      * @param cutover         events before it are backfill's, not the live ingest's
+     * @param indexHorizon    for this long after the cutover, receipts look up older messages in Omni's table
      */
     public BatchApplier(RollupDatabase database, EventDecoder decoder, InstantSource clock, Duration minuteRetention,
-                        Instant cutover) {
+                        Instant cutover, Duration indexHorizon) {
         this.database = database;
+        this.seedLookupUntilMs = cutover.plus(indexHorizon).toEpochMilli();
         this.decoder = decoder;
         this.clock = clock;
         this.minuteRetention = minuteRetention;
@@ -181,16 +190,11 @@ public final class BatchApplier {
         for (MessageEvent message : messages) {
             message.externalId().ifPresent(externalIds::add);
         }
-        Map<String, MessageIndex.Locked> locked = index.lock(c, externalIds, nowSecond);
-        Map<String, ExternalIdState> states = new HashMap<>();
-        List<String> seeded = new ArrayList<>();
-        locked.forEach((id, row) -> {
-            states.put(id, row.state());
-            if (row.hasSeeds()) {
-                seeded.add(id);
-            }
-        });
-        MessageFold.Result result = MessageFold.fold(messages, states, index.seeds(c, seeded), minuteFloor);
+        Map<String, ExternalIdState> states = index.lock(c, externalIds, nowSecond);
+        Map<String, List<ExternalIdState.SeedRow>> seeds = nowSecond * 1000 < seedLookupUntilMs
+                ? index.lookupSeeds(c, MessageFold.needingSeeds(messages, states), cutoverMs)
+                : Map.of();
+        MessageFold.Result result = MessageFold.fold(messages, states, seeds, minuteFloor);
         index.save(c, result.states());
         index.saveOverrides(c, result.upsertOverride(), result.deleteOverride());
         return result.deltas();

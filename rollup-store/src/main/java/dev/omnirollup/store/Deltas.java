@@ -39,17 +39,31 @@ final class Deltas {
     record AutoCell(Grain grain, long bucket) {
     }
 
+    /** Lock order: the rollup tables' primary key order within a grain. */
     static final Comparator<Cell> CELL_ORDER = Comparator.comparing(Cell::grain)
-            .thenComparingInt(Cell::scope).thenComparing(Cell::instanceId).thenComparingLong(Cell::bucket);
-    static final Comparator<DimCell> DIM_ORDER = Comparator.comparing(DimCell::grain)
-            .thenComparingInt(DimCell::scope).thenComparing(DimCell::instanceId).thenComparingLong(DimCell::bucket)
-            .thenComparing(DimCell::dim).thenComparing(DimCell::key);
+            .thenComparingInt(Cell::scope).thenComparingLong(Cell::bucket).thenComparing(Cell::instanceId);
     static final Comparator<AutoCell> AUTO_ORDER =
             Comparator.comparing(AutoCell::grain).thenComparingLong(AutoCell::bucket);
 
+    /** The changes to one row: its counters and its breakdowns ({@code "<prefix>:<key>"} to count). */
+    private static final class Row {
+        final long[] values = new long[MESSAGE_COLUMNS.size()];
+        Map<String, long[]> dims;
+
+        void dim(String mapKey, long n) {
+            if (dims == null) {
+                dims = new HashMap<>(8);
+            }
+            dims.computeIfAbsent(mapKey, k -> new long[1])[0] += n;
+        }
+
+        boolean isZero() {
+            return allZero(values) && (dims == null || dims.values().stream().allMatch(v -> v[0] == 0));
+        }
+    }
+
     private final long minuteFloor;
-    private final Map<Cell, long[]> message = new HashMap<>();
-    private final Map<DimCell, long[]> dims = new HashMap<>();
+    private final Map<Cell, Row> message = new HashMap<>();
     private final Map<AutoCell, long[]> automation = new HashMap<>();
 
     /**
@@ -69,39 +83,48 @@ final class Deltas {
         long agentCount = rows.agentBin() == null ? 0 : n;
         long procSum = Long.signum(n) * rows.procSum();
         long agentSum = Long.signum(n) * rows.agentSum();
+        int status = statusColumn(rows.status());
+        int direction = rows.direction().equals("inbound") ? INBOUND : rows.direction().equals("outbound") ? OUTBOUND : -1;
+        String channel = Dim.CHANNEL.mapKey(rows.channel());
+        String eventType = Dim.EVENT_TYPE.mapKey(rows.eventType());
+        String contentType = rows.contentType() == null ? null : Dim.CONTENT_TYPE.mapKey(rows.contentType());
+        String errorStage = rows.errorStage() == null ? null : Dim.ERROR_STAGE.mapKey(rows.errorStage());
+        String procBin = rows.procBin() == null ? null : Dim.PROCESSING_BIN.mapKey(Long.toString(rows.procBin()));
+        String agentBin = rows.agentBin() == null ? null : Dim.AGENT_BIN.mapKey(Long.toString(rows.agentBin()));
         for (Grain grain : GRAINS) {
             long bucket = grain.bucketOf(rows.epochSecond());
             if (grain == Grain.MINUTE && bucket < minuteFloor) {
                 continue;
             }
-            forEachScope(rows.instanceId(), (scope, instance) -> {
-                long[] cell = message.computeIfAbsent(new Cell(grain, scope, instance, bucket), k -> new long[10]);
+            for (int scope = 0; scope < (rows.instanceId() == null ? 1 : 2); scope++) {
+                Row row = row(new Cell(grain, (short) scope, scope == 0 ? ALL_INSTANCES : rows.instanceId(), bucket));
+                long[] cell = row.values;
                 cell[TOTAL] += n;
-                addStatus(cell, rows.status(), n);
-                if (rows.direction().equals("inbound")) {
-                    cell[INBOUND] += n;
-                } else if (rows.direction().equals("outbound")) {
-                    cell[OUTBOUND] += n;
+                if (status >= 0) {
+                    cell[status] += n;
+                }
+                if (direction >= 0) {
+                    cell[direction] += n;
                 }
                 cell[PROC_SUM] += procSum;
                 cell[PROC_COUNT] += procCount;
                 cell[AGENT_SUM] += agentSum;
                 cell[AGENT_COUNT] += agentCount;
-                addDim(grain, scope, instance, bucket, Dim.CHANNEL, rows.channel(), n);
-                addDim(grain, scope, instance, bucket, Dim.EVENT_TYPE, rows.eventType(), n);
-                if (rows.contentType() != null) {
-                    addDim(grain, scope, instance, bucket, Dim.CONTENT_TYPE, rows.contentType(), n);
+                row.dim(channel, n);
+                row.dim(eventType, n);
+                if (contentType != null) {
+                    row.dim(contentType, n);
                 }
-                if (rows.errorStage() != null) {
-                    addDim(grain, scope, instance, bucket, Dim.ERROR_STAGE, rows.errorStage(), n);
+                if (errorStage != null) {
+                    row.dim(errorStage, n);
                 }
-                if (rows.procBin() != null) {
-                    addDim(grain, scope, instance, bucket, Dim.PROCESSING_BIN, Long.toString(rows.procBin()), n);
+                if (procBin != null) {
+                    row.dim(procBin, n);
                 }
-                if (rows.agentBin() != null) {
-                    addDim(grain, scope, instance, bucket, Dim.AGENT_BIN, Long.toString(rows.agentBin()), n);
+                if (agentBin != null) {
+                    row.dim(agentBin, n);
                 }
-            });
+            }
         }
     }
 
@@ -110,16 +133,22 @@ final class Deltas {
         if (n == 0 || from.equals(to)) {
             return;
         }
+        int fromColumn = statusColumn(from);
+        int toColumn = statusColumn(to);
         for (Grain grain : GRAINS) {
             long bucket = grain.bucketOf(epochSecond);
             if (grain == Grain.MINUTE && bucket < minuteFloor) {
                 continue;
             }
-            forEachScope(instanceId, (scope, instance) -> {
-                long[] cell = message.computeIfAbsent(new Cell(grain, scope, instance, bucket), k -> new long[10]);
-                addStatus(cell, from, -n);
-                addStatus(cell, to, n);
-            });
+            for (int scope = 0; scope < (instanceId == null ? 1 : 2); scope++) {
+                long[] cell = row(new Cell(grain, (short) scope, scope == 0 ? ALL_INSTANCES : instanceId, bucket)).values;
+                if (fromColumn >= 0) {
+                    cell[fromColumn] -= n;
+                }
+                if (toColumn >= 0) {
+                    cell[toColumn] += n;
+                }
+            }
         }
     }
 
@@ -146,13 +175,13 @@ final class Deltas {
         }
     }
 
-    /** Adds raw values to one message cell (backfill uses it to take back what a replaced day added). */
+    /** Adds raw values to one message row (backfill uses it to take back what a replaced day added). */
     void addMessageCell(Cell cell, long[] values) {
-        add(message.computeIfAbsent(cell, k -> new long[10]), values);
+        add(row(cell).values, values);
     }
 
     void addDimCell(DimCell cell, long n) {
-        dims.computeIfAbsent(cell, k -> new long[1])[0] += n;
+        row(new Cell(cell.grain(), cell.scope(), cell.instanceId(), cell.bucket())).dim(cell.dim().mapKey(cell.key()), n);
     }
 
     void addAutomationCell(AutoCell cell, long[] values) {
@@ -161,32 +190,41 @@ final class Deltas {
 
     /** Folds another set of deltas into this one. */
     void addAll(Deltas other) {
-        other.message.forEach((cell, values) -> add(message.computeIfAbsent(cell, k -> new long[10]), values));
-        other.dims.forEach((cell, values) -> dims.computeIfAbsent(cell, k -> new long[1])[0] += values[0]);
+        other.message.forEach((cell, theirs) -> {
+            Row ours = row(cell);
+            add(ours.values, theirs.values);
+            if (theirs.dims != null) {
+                theirs.dims.forEach((key, n) -> ours.dim(key, n[0]));
+            }
+        });
         other.automation.forEach((cell, values) -> add(automation.computeIfAbsent(cell, k -> new long[7]), values));
     }
 
-    /** Non-zero message cells of one grain, in lock order. */
-    List<Map.Entry<Cell, long[]>> messageCells(Grain grain) {
-        List<Map.Entry<Cell, long[]>> cells = new ArrayList<>();
-        message.forEach((cell, values) -> {
-            if (cell.grain() == grain && !allZero(values)) {
-                cells.add(Map.entry(cell, values));
-            }
-        });
-        cells.sort(Map.Entry.comparingByKey(CELL_ORDER));
-        return cells;
+    /**
+     * A row's worth of changes: its counter deltas and its breakdown deltas as the JSON object the {@code dims}
+     * column adds ({@code {}} when none).
+     */
+    record Packed(Cell cell, long[] values, String dimsJson) {
     }
 
-    List<Map.Entry<DimCell, Long>> dimCells(Grain grain) {
-        List<Map.Entry<DimCell, Long>> cells = new ArrayList<>();
-        dims.forEach((cell, values) -> {
-            if (cell.grain() == grain && values[0] != 0) {
-                cells.add(Map.entry(cell, values[0]));
+    /** The non-zero changes of one grain, a row each, in lock order. */
+    List<Packed> packedCells(Grain grain) {
+        List<Packed> packed = new ArrayList<>();
+        message.forEach((cell, row) -> {
+            if (cell.grain() == grain && !row.isZero()) {
+                Map<String, Long> dims = new java.util.TreeMap<>();
+                if (row.dims != null) {
+                    row.dims.forEach((key, n) -> {
+                        if (n[0] != 0) {
+                            dims.put(key, n[0]);
+                        }
+                    });
+                }
+                packed.add(new Packed(cell, row.values, DimsJson.write(dims)));
             }
         });
-        cells.sort(Map.Entry.comparingByKey(DIM_ORDER));
-        return cells;
+        packed.sort(Comparator.comparing(Packed::cell, CELL_ORDER));
+        return packed;
     }
 
     List<Map.Entry<AutoCell, long[]>> automationCells(Grain grain) {
@@ -201,22 +239,23 @@ final class Deltas {
     }
 
     boolean isEmpty() {
-        return message.values().stream().allMatch(Deltas::allZero)
-                && dims.values().stream().allMatch(v -> v[0] == 0)
-                && automation.values().stream().allMatch(Deltas::allZero);
+        return message.values().stream().allMatch(Row::isZero) && automation.values().stream().allMatch(Deltas::allZero);
     }
 
-    /** Every non-zero cell, for tests and diagnostics. */
+    /** Every non-zero counter, keyed by {@link Cell}, {@link DimCell} or {@link AutoCell}; for tests. */
     Map<Object, List<Long>> snapshot() {
         Map<Object, List<Long>> all = new HashMap<>();
-        message.forEach((k, v) -> {
-            if (!allZero(v)) {
-                all.put(k, java.util.Arrays.stream(v).boxed().toList());
+        message.forEach((cell, row) -> {
+            if (!allZero(row.values)) {
+                all.put(cell, java.util.Arrays.stream(row.values).boxed().toList());
             }
-        });
-        dims.forEach((k, v) -> {
-            if (v[0] != 0) {
-                all.put(k, List.of(v[0]));
+            if (row.dims != null) {
+                row.dims.forEach((key, n) -> {
+                    if (n[0] != 0) {
+                        all.put(new DimCell(cell.grain(), cell.scope(), cell.instanceId(), cell.bucket(),
+                                Dim.ofPrefix(key.charAt(0)), key.substring(2)), List.of(n[0]));
+                    }
+                });
             }
         });
         automation.forEach((k, v) -> {
@@ -227,26 +266,17 @@ final class Deltas {
         return all;
     }
 
-    private void addDim(Grain grain, short scope, UUID instance, long bucket, Dim dim, String key, long n) {
-        dims.computeIfAbsent(new DimCell(grain, scope, instance, bucket, dim, key), k -> new long[1])[0] += n;
+    private Row row(Cell cell) {
+        return message.computeIfAbsent(cell, k -> new Row());
     }
 
-    private static void addStatus(long[] cell, String status, long n) {
-        switch (status) {
-            case "completed" -> cell[COMPLETED] += n;
-            case "failed" -> cell[FAILED] += n;
-            case "pending" -> cell[PENDING] += n;
-            default -> {
-                // received, processing and anything else only count in the total
-            }
-        }
-    }
-
-    private static void forEachScope(UUID instanceId, ScopeConsumer consumer) {
-        consumer.accept(SCOPE_ALL, ALL_INSTANCES);
-        if (instanceId != null) {
-            consumer.accept(SCOPE_INSTANCE, instanceId);
-        }
+    private static int statusColumn(String status) {
+        return switch (status) {
+            case "completed" -> COMPLETED;
+            case "failed" -> FAILED;
+            case "pending" -> PENDING;
+            default -> -1; // received, processing and anything else only count in the total
+        };
     }
 
     private static void add(long[] into, long[] values) {
@@ -262,10 +292,5 @@ final class Deltas {
             }
         }
         return true;
-    }
-
-    @FunctionalInterface
-    private interface ScopeConsumer {
-        void accept(short scope, UUID instance);
     }
 }

@@ -1,26 +1,30 @@
 package dev.omnirollup.store;
 
-/** Open-keyed breakdowns stored in the {@code msg_dim_*} tables, by their stored code. */
+/** Open-keyed breakdowns, stored in a row's {@code dims} map under {@code "<prefix>:<key>"}. */
 enum Dim {
-    CHANNEL(1),
-    CONTENT_TYPE(2),
-    ERROR_STAGE(3),
-    EVENT_TYPE(4),
-    PROCESSING_BIN(5),
-    AGENT_BIN(6);
+    CHANNEL('c'),
+    CONTENT_TYPE('t'),
+    ERROR_STAGE('e'),
+    EVENT_TYPE('v'),
+    PROCESSING_BIN('p'),
+    AGENT_BIN('a');
 
-    final short code;
+    final char prefix;
 
-    Dim(int code) {
-        this.code = (short) code;
+    Dim(char prefix) {
+        this.prefix = prefix;
     }
 
-    static Dim ofCode(int code) {
+    String mapKey(String key) {
+        return prefix + ":" + key;
+    }
+
+    static Dim ofPrefix(char prefix) {
         for (Dim dim : values()) {
-            if (dim.code == code) {
+            if (dim.prefix == prefix) {
                 return dim;
             }
         }
-        throw new IllegalArgumentException("unknown dimension code " + code);
+        throw new IllegalArgumentException("unknown dimension prefix " + prefix);
     }
 }

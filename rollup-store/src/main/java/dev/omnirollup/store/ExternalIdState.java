@@ -15,11 +15,12 @@ import java.util.UUID;
 
 /**
  * What the index holds for one external id: the live events seen for it (sorted by stream sequence, duplicates
- * impossible because each message is applied once) and the seed rows their effect was last computed against.
- * Immutable; {@link #encode()} / {@link #decode(byte[])} give the stored form.
+ * impossible because each message is applied once) and Omni's rows from before the cutover that carry it
+ * ({@code seedsLoaded} once they were looked up; only receipts need them). Immutable; {@link #encode()} /
+ * {@link #decode(byte[])} give the stored form.
  */
-record ExternalIdState(List<SeedRow> appliedSeeds, List<LiveFact> facts) {
-    static final ExternalIdState EMPTY = new ExternalIdState(List.of(), List.of());
+record ExternalIdState(boolean seedsLoaded, List<SeedRow> appliedSeeds, List<LiveFact> facts) {
+    static final ExternalIdState EMPTY = new ExternalIdState(false, List.of(), List.of());
     private static final byte VERSION = 1;
 
     ExternalIdState {
@@ -28,7 +29,7 @@ record ExternalIdState(List<SeedRow> appliedSeeds, List<LiveFact> facts) {
     }
 
     /**
-     * A row of Omni's from before the cutover with this external id (seeded by backfill from {@code omni_events}).
+     * A row of Omni's from before the cutover with this external id, as found in {@code omni_events}.
      *
      * @param status the status backfill counts it with
      */
@@ -74,17 +75,24 @@ record ExternalIdState(List<SeedRow> appliedSeeds, List<LiveFact> facts) {
         List<LiveFact> all = new ArrayList<>(facts);
         all.addAll(more);
         all.sort(STREAM_ORDER);
-        return new ExternalIdState(appliedSeeds, all);
+        return new ExternalIdState(seedsLoaded, appliedSeeds, all);
     }
 
+    /** This state with the rows found in Omni's table. */
     ExternalIdState withSeeds(List<SeedRow> seeds) {
-        return new ExternalIdState(seeds, facts);
+        return new ExternalIdState(true, seeds, facts);
+    }
+
+    /** True when the facts include a receipt, the only kind of event whose effect depends on earlier rows. */
+    boolean needsSeeds() {
+        return !seedsLoaded && facts.stream().anyMatch(f -> f.kind() == MessageKind.DELIVERED || f.kind() == MessageKind.READ);
     }
 
     byte[] encode() {
         ByteArrayOutputStream bytes = new ByteArrayOutputStream(16 + 48 * (appliedSeeds.size() + facts.size()));
         try (DataOutputStream out = new DataOutputStream(bytes)) {
             out.writeByte(VERSION);
+            out.writeBoolean(seedsLoaded);
             out.writeInt(appliedSeeds.size());
             for (SeedRow seed : appliedSeeds) {
                 writeUuid(out, seed.rowId());
@@ -117,6 +125,7 @@ record ExternalIdState(List<SeedRow> appliedSeeds, List<LiveFact> facts) {
             if (version != VERSION) {
                 throw new IllegalStateException("unknown external-id state version " + version);
             }
+            boolean seedsLoaded = in.readBoolean();
             int seedCount = in.readInt();
             List<SeedRow> seeds = new ArrayList<>(seedCount);
             for (int i = 0; i < seedCount; i++) {
@@ -129,7 +138,7 @@ record ExternalIdState(List<SeedRow> appliedSeeds, List<LiveFact> facts) {
                 facts.add(new LiveFact(in.readLong(), kinds[in.readByte()], in.readLong(), readUuid(in),
                         in.readUTF(), readText(in), readText(in)));
             }
-            return new ExternalIdState(seeds, facts);
+            return new ExternalIdState(seedsLoaded, seeds, facts);
         } catch (IOException e) {
             throw new UncheckedIOException(e);
         }

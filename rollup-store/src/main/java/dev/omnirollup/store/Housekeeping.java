@@ -58,7 +58,7 @@ public final class Housekeeping {
             long nowSecond = clock.instant().getEpochSecond();
             long minuteFloor = Grain.MINUTE.bucketOf(nowSecond - minuteRetention.toSeconds());
             long minuteRows = 0;
-            for (String table : List.of("msg_minute", "msg_dim_minute", "auto_minute")) {
+            for (String table : List.of("msg_minute", "auto_minute")) {
                 minuteRows += delete(c, "DELETE FROM " + database.rollup(table) + " WHERE bucket < ?", minuteFloor);
             }
             long entries = index.prune(c, nowSecond - indexHorizon.toSeconds(), INDEX_PRUNE_CHUNK);

@@ -17,7 +17,7 @@ import java.util.UUID;
  * The pure fold of a batch of message events into counter deltas. Events without an external id insert a row
  * each. Events with one are added to that id's state and the id's whole contribution is recomputed in stream
  * order; the delta is the new contribution minus the old one, so the result does not depend on the order in
- * which batches arrive (several workers, redeliveries) and a late seed from backfill corrects earlier guesses.
+ * which batches arrive (several workers, redeliveries).
  */
 final class MessageFold {
     private MessageFold() {
@@ -36,7 +36,8 @@ final class MessageFold {
     /**
      * @param events      message events at or after the cutover, each applied for the first time
      * @param current     the stored state of every external id among the events (absent = never seen)
-     * @param seeds       the current seed rows of those external ids (absent = none)
+     * @param seeds       Omni's rows from before the cutover for the external ids whose seeds were just looked up
+     *                    (see {@link ExternalIdState#needsSeeds()}); the others keep the seeds they have
      * @param minuteFloor minute buckets before this epoch second are not written
      */
     static Result fold(List<MessageEvent> events, Map<String, ExternalIdState> current,
@@ -56,7 +57,10 @@ final class MessageFold {
         Set<UUID> delete = new HashSet<>();
         byExternalId.forEach((externalId, facts) -> {
             ExternalIdState before = current.getOrDefault(externalId, ExternalIdState.EMPTY);
-            ExternalIdState after = before.withFacts(facts).withSeeds(seeds.getOrDefault(externalId, List.of()));
+            ExternalIdState after = before.withFacts(facts);
+            if (seeds.containsKey(externalId)) {
+                after = after.withSeeds(seeds.get(externalId));
+            }
             recompute(before, after, deltas, upsert, delete);
             states.put(externalId, after);
         });
@@ -64,19 +68,23 @@ final class MessageFold {
     }
 
     /**
-     * Recomputes one external id whose seeds changed (backfill seeding) without new events.
+     * The external ids among these events whose rows from before the cutover must be looked up before folding:
+     * those that have a receipt once the events are added and were never looked up.
      */
-    static Result reseed(Map<String, ExternalIdState> current, Map<String, List<SeedRow>> seeds, long minuteFloor) {
-        Deltas deltas = new Deltas(minuteFloor);
-        Map<String, ExternalIdState> states = new LinkedHashMap<>();
-        Map<UUID, String> upsert = new HashMap<>();
-        Set<UUID> delete = new HashSet<>();
-        new TreeMap<>(current).forEach((externalId, before) -> {
-            ExternalIdState after = before.withSeeds(seeds.getOrDefault(externalId, List.of()));
-            recompute(before, after, deltas, upsert, delete);
-            states.put(externalId, after);
-        });
-        return new Result(deltas, states, upsert, delete);
+    static Set<String> needingSeeds(List<MessageEvent> events, Map<String, ExternalIdState> current) {
+        Set<String> needing = new java.util.TreeSet<>();
+        for (MessageEvent event : events) {
+            if (event.externalId().isEmpty()) {
+                continue;
+            }
+            String id = event.externalId().get();
+            ExternalIdState state = current.getOrDefault(id, ExternalIdState.EMPTY);
+            boolean receipt = event.kind() == Decoded.MessageKind.DELIVERED || event.kind() == Decoded.MessageKind.READ;
+            if (!state.seedsLoaded() && (receipt || state.needsSeeds())) {
+                needing.add(id);
+            }
+        }
+        return needing;
     }
 
     private static void recompute(ExternalIdState before, ExternalIdState after, Deltas deltas,

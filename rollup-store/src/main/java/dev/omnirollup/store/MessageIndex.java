@@ -15,8 +15,8 @@ import java.util.Set;
 import java.util.UUID;
 
 /**
- * The external-id index in PostgreSQL ({@code message_index}, {@code seed_rows}, {@code seed_override}). Every
- * method runs inside the caller's transaction.
+ * The external-id index in PostgreSQL ({@code message_index}, {@code seed_override}) and the lookup of Omni's
+ * older rows in {@code omni_events}. Every method runs inside the caller's transaction.
  */
 final class MessageIndex {
     private final RollupDatabase database;
@@ -25,16 +25,12 @@ final class MessageIndex {
         this.database = database;
     }
 
-    /** A locked index row. */
-    record Locked(ExternalIdState state, boolean hasSeeds) {
-    }
-
     /**
      * Locks the index rows of these external ids, creating empty ones for ids never seen, and returns them. Ids
      * are locked in sorted order, so concurrent batches cannot deadlock on them.
      */
-    Map<String, Locked> lock(Connection c, Collection<String> externalIds, long nowSecond) throws SQLException {
-        Map<String, Locked> locked = new HashMap<>();
+    Map<String, ExternalIdState> lock(Connection c, Collection<String> externalIds, long nowSecond) throws SQLException {
+        Map<String, ExternalIdState> locked = new HashMap<>();
         if (externalIds.isEmpty()) {
             return locked;
         }
@@ -42,45 +38,39 @@ final class MessageIndex {
         String sql = "INSERT INTO " + database.rollup("message_index") + " AS t (external_id, state, touched_at) "
                 + "SELECT id, ''::bytea, ? FROM unnest(?::text[]) AS id "
                 + "ON CONFLICT (external_id) DO UPDATE SET touched_at = GREATEST(t.touched_at, excluded.touched_at) "
-                + "RETURNING external_id, state, has_seeds";
+                + "RETURNING external_id, state";
         try (PreparedStatement ps = c.prepareStatement(sql)) {
             ps.setLong(1, nowSecond);
             ps.setArray(2, c.createArrayOf("text", ids));
             try (ResultSet rs = ps.executeQuery()) {
                 while (rs.next()) {
-                    locked.put(rs.getString(1), new Locked(ExternalIdState.decode(rs.getBytes(2)), rs.getBoolean(3)));
+                    locked.put(rs.getString(1), ExternalIdState.decode(rs.getBytes(2)));
                 }
             }
         }
         return locked;
     }
 
-    /** Locks the index rows that backfill seeding left dirty (seeds changed after live events were applied). */
-    Map<String, Locked> lockDirty(Connection c, int limit) throws SQLException {
-        Map<String, Locked> locked = new HashMap<>();
-        String sql = "SELECT external_id, state, has_seeds FROM " + database.rollup("message_index")
-                + " WHERE dirty ORDER BY external_id LIMIT ? FOR UPDATE";
-        try (PreparedStatement ps = c.prepareStatement(sql)) {
-            ps.setInt(1, limit);
-            try (ResultSet rs = ps.executeQuery()) {
-                while (rs.next()) {
-                    locked.put(rs.getString(1), new Locked(ExternalIdState.decode(rs.getBytes(2)), rs.getBoolean(3)));
-                }
-            }
-        }
-        return locked;
-    }
-
-    /** The current seed rows of these external ids, each list ordered by row id. */
-    Map<String, List<SeedRow>> seeds(Connection c, Collection<String> externalIds) throws SQLException {
+    /**
+     * Omni's rows from before the cutover with these external ids (through {@code omni_events}' own
+     * {@code external_id} index), each with the status backfill counts it with; every id gets a list, empty when
+     * it has no such row, ordered by row id.
+     */
+    Map<String, List<SeedRow>> lookupSeeds(Connection c, Collection<String> externalIds, long cutoverMs)
+            throws SQLException {
         Map<String, List<SeedRow>> seeds = new HashMap<>();
         if (externalIds.isEmpty()) {
             return seeds;
         }
-        String sql = "SELECT external_id, row_id, minute, instance_id, status FROM " + database.rollup("seed_rows")
-                + " WHERE external_id = ANY(?::text[])";
+        externalIds.forEach(id -> seeds.put(id, new ArrayList<>()));
+        String sql = "SELECT e.external_id, e.id, (floor(extract(epoch FROM e.received_at) / 60) * 60)::bigint, "
+                + "e.instance_id, coalesce(o.status, e.status) FROM " + database.omni("omni_events") + " AS e LEFT JOIN "
+                + database.rollup("seed_override") + " AS o ON o.row_id = e.id "
+                + "WHERE e.external_id = ANY(?::varchar[]) AND e.received_at < ?";
         try (PreparedStatement ps = c.prepareStatement(sql)) {
-            ps.setArray(1, c.createArrayOf("text", externalIds.toArray(new String[0])));
+            ps.setArray(1, c.createArrayOf("varchar", externalIds.toArray(new String[0])));
+            ps.setObject(2, java.time.LocalDateTime.ofInstant(java.time.Instant.ofEpochMilli(cutoverMs),
+                    java.time.ZoneOffset.UTC));
             try (ResultSet rs = ps.executeQuery()) {
                 while (rs.next()) {
                     seeds.computeIfAbsent(rs.getString(1), k -> new ArrayList<>()).add(new SeedRow(
@@ -92,7 +82,7 @@ final class MessageIndex {
         return seeds;
     }
 
-    /** Stores new states (the rows are locked by this transaction) and clears their dirty flags. */
+    /** Stores new states (the rows are locked by this transaction). */
     void save(Connection c, Map<String, ExternalIdState> states) throws SQLException {
         if (states.isEmpty()) {
             return;
@@ -104,7 +94,7 @@ final class MessageIndex {
             ids[i] = entry.getKey();
             blobs[i++] = entry.getValue().encode();
         }
-        String sql = "UPDATE " + database.rollup("message_index") + " AS t SET state = u.state, dirty = false "
+        String sql = "UPDATE " + database.rollup("message_index") + " AS t SET state = u.state "
                 + "FROM unnest(?::text[], ?::bytea[]) AS u(external_id, state) WHERE t.external_id = u.external_id";
         try (PreparedStatement ps = c.prepareStatement(sql)) {
             ps.setArray(1, c.createArrayOf("text", ids));
@@ -137,7 +127,7 @@ final class MessageIndex {
         }
     }
 
-    /** Deletes index entries (and, by cascade, their seed rows) untouched since {@code beforeSecond}. */
+    /** Deletes index entries untouched since {@code beforeSecond}. */
     int prune(Connection c, long beforeSecond, int limit) throws SQLException {
         String sql = "DELETE FROM " + database.rollup("message_index") + " WHERE external_id IN (SELECT external_id FROM "
                 + database.rollup("message_index") + " WHERE touched_at < ? ORDER BY touched_at LIMIT ?) AND touched_at < ?";

@@ -209,16 +209,13 @@ public final class RollupReader {
     private Map<Dim, Map<String, Long>> dims(Connection c, List<Segment> plan, Optional<UUID> instance)
             throws SQLException {
         Query query = new Query();
-        List<String> parts = new ArrayList<>();
-        for (Segment segment : plan) {
-            parts.add("SELECT dim, key, n FROM " + database.rollup("msg_dim_" + segment.grain().suffix())
-                    + " WHERE " + query.scope(instance) + " AND " + query.bucketRange(segment));
-        }
         Map<Dim, Map<String, Long>> dims = new HashMap<>();
-        try (PreparedStatement ps = query.prepare(c, "SELECT dim, key, sum(n) FROM (" + String.join(" UNION ALL ", parts)
-                + ") AS r GROUP BY dim, key HAVING sum(n) <> 0"); ResultSet rs = ps.executeQuery()) {
+        try (PreparedStatement ps = query.prepare(c, "SELECT kv.key, sum(kv.value::bigint) FROM ("
+                + union(plan, query, instance, "dims") + ") AS r CROSS JOIN LATERAL jsonb_each_text(r.dims) AS kv "
+                + "GROUP BY kv.key HAVING sum(kv.value::bigint) <> 0"); ResultSet rs = ps.executeQuery()) {
             while (rs.next()) {
-                dims.computeIfAbsent(Dim.ofCode(rs.getShort(1)), k -> new HashMap<>()).put(rs.getString(2), rs.getLong(3));
+                String key = rs.getString(1);
+                dims.computeIfAbsent(Dim.ofPrefix(key.charAt(0)), k -> new HashMap<>()).put(key.substring(2), rs.getLong(2));
             }
         }
         return dims;

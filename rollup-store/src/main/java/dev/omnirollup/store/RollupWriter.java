@@ -27,36 +27,40 @@ final class RollupWriter {
 
     void write(Connection c, Deltas deltas, short layer) throws SQLException {
         for (Grain grain : Grain.values()) {
-            writeMessages(c, grain, deltas.messageCells(grain), layer);
-            writeDims(c, grain, deltas.dimCells(grain), layer);
+            writeMessages(c, grain, deltas.packedCells(grain), layer);
             writeAutomation(c, grain, deltas.automationCells(grain), layer);
         }
     }
 
-    private void writeMessages(Connection c, Grain grain, List<Map.Entry<Deltas.Cell, long[]>> cells, short layer)
-            throws SQLException {
+    private void writeMessages(Connection c, Grain grain, List<Deltas.Packed> cells, short layer) throws SQLException {
         if (cells.isEmpty()) {
             return;
         }
         List<String> columns = Deltas.MESSAGE_COLUMNS;
         String sql = "INSERT INTO " + database.rollup("msg_" + grain.suffix()) + " AS t (src, scope, instance_id, bucket, "
-                + String.join(", ", columns) + ") SELECT ?::smallint, u.* FROM unnest(?::smallint[], ?::uuid[], ?::bigint[]"
-                + ", ?::bigint[]".repeat(columns.size()) + ") AS u ON CONFLICT (scope, instance_id, bucket, src) DO UPDATE SET "
-                + columns.stream().map(col -> col + " = t." + col + " + excluded." + col).collect(Collectors.joining(", "));
+                + String.join(", ", columns) + ", dims) SELECT ?::smallint, u.scope, u.instance_id, u.bucket, "
+                + columns.stream().map(col -> "u." + col).collect(Collectors.joining(", ")) + ", u.dims::jsonb "
+                + "FROM unnest(?::smallint[], ?::uuid[], ?::bigint[]" + ", ?::bigint[]".repeat(columns.size())
+                + ", ?::text[]) AS u(scope, instance_id, bucket, " + String.join(", ", columns) + ", dims) "
+                + "ON CONFLICT (scope, bucket, instance_id, src) DO UPDATE SET "
+                + columns.stream().map(col -> col + " = t." + col + " + excluded." + col).collect(Collectors.joining(", "))
+                + ", dims = CASE WHEN excluded.dims = '{}'::jsonb THEN t.dims ELSE "
+                + database.rollup("dims_add") + "(t.dims, excluded.dims) END";
         int n = cells.size();
         Short[] scopes = new Short[n];
         UUID[] instances = new UUID[n];
         Long[] buckets = new Long[n];
         Long[][] values = new Long[columns.size()][n];
+        String[] dims = new String[n];
         for (int i = 0; i < n; i++) {
-            Deltas.Cell cell = cells.get(i).getKey();
-            scopes[i] = cell.scope();
-            instances[i] = cell.instanceId();
-            buckets[i] = cell.bucket();
-            long[] v = cells.get(i).getValue();
-            for (int col = 0; col < v.length; col++) {
-                values[col][i] = v[col];
+            Deltas.Packed packed = cells.get(i);
+            scopes[i] = packed.cell().scope();
+            instances[i] = packed.cell().instanceId();
+            buckets[i] = packed.cell().bucket();
+            for (int col = 0; col < columns.size(); col++) {
+                values[col][i] = packed.values()[col];
             }
+            dims[i] = packed.dimsJson();
         }
         try (PreparedStatement ps = c.prepareStatement(sql)) {
             ps.setShort(1, layer);
@@ -66,43 +70,7 @@ final class RollupWriter {
             for (int col = 0; col < columns.size(); col++) {
                 ps.setArray(5 + col, c.createArrayOf("int8", values[col]));
             }
-            ps.executeUpdate();
-        }
-    }
-
-    private void writeDims(Connection c, Grain grain, List<Map.Entry<Deltas.DimCell, Long>> cells, short layer)
-            throws SQLException {
-        if (cells.isEmpty()) {
-            return;
-        }
-        String sql = "INSERT INTO " + database.rollup("msg_dim_" + grain.suffix())
-                + " AS t (src, scope, instance_id, bucket, dim, key, n) SELECT ?::smallint, u.* FROM unnest(?::smallint[], "
-                + "?::uuid[], ?::bigint[], ?::smallint[], ?::text[], ?::bigint[]) AS u "
-                + "ON CONFLICT (scope, instance_id, bucket, dim, key, src) DO UPDATE SET n = t.n + excluded.n";
-        int n = cells.size();
-        Short[] scopes = new Short[n];
-        UUID[] instances = new UUID[n];
-        Long[] buckets = new Long[n];
-        Short[] dims = new Short[n];
-        String[] keys = new String[n];
-        Long[] counts = new Long[n];
-        for (int i = 0; i < n; i++) {
-            Deltas.DimCell cell = cells.get(i).getKey();
-            scopes[i] = cell.scope();
-            instances[i] = cell.instanceId();
-            buckets[i] = cell.bucket();
-            dims[i] = cell.dim().code;
-            keys[i] = cell.key();
-            counts[i] = cells.get(i).getValue();
-        }
-        try (PreparedStatement ps = c.prepareStatement(sql)) {
-            ps.setShort(1, layer);
-            ps.setArray(2, c.createArrayOf("int2", scopes));
-            ps.setArray(3, c.createArrayOf("uuid", instances));
-            ps.setArray(4, c.createArrayOf("int8", buckets));
-            ps.setArray(5, c.createArrayOf("int2", dims));
-            ps.setArray(6, c.createArrayOf("text", keys));
-            ps.setArray(7, c.createArrayOf("int8", counts));
+            ps.setArray(5 + columns.size(), c.createArrayOf("text", dims));
             ps.executeUpdate();
         }
     }

@@ -94,33 +94,55 @@ class MessageFoldTest {
         }
     }
 
+    /**
+     * Seeds (Omni's rows from before the cutover) are looked up when an external id first needs them; folding in
+     * shuffled batches with lookups on demand equals folding the stream in order with every seed known.
+     */
     @Test
-    void aLateSeedCorrectsEarlierGuesses() {
+    void seedsLookedUpOnDemandGiveTheSameResultInAnyBatchOrder() {
         Random random = new Random(7);
-        for (int round = 0; round < 200; round++) {
-            List<MessageEvent> stream = randomStream(random, 1 + random.nextInt(20));
+        for (int round = 0; round < 300; round++) {
+            List<MessageEvent> stream = randomStream(random, 1 + random.nextInt(30));
             Map<String, List<SeedRow>> seeds = new HashMap<>();
             for (String id : List.of("a", "b", "c")) {
-                if (random.nextBoolean()) {
-                    seeds.put(id, List.of(new SeedRow(new UUID(round, id.hashCode()), Grain.MINUTE.bucketOf(T0 / 1000 - 600),
-                            INSTANCE, random.nextBoolean() ? "received" : "failed")));
+                List<SeedRow> rows = new ArrayList<>();
+                for (int k = random.nextInt(3); k > 0; k--) {
+                    rows.add(new SeedRow(new UUID(round, id.hashCode() * 10L + k), Grain.MINUTE.bucketOf(T0 / 1000 - 600 * k),
+                            INSTANCE, List.of("received", "failed", "completed").get(random.nextInt(3))));
                 }
+                seeds.put(id, rows);
             }
-            MessageFold.Result withSeedsFromTheStart = MessageFold.fold(stream, Map.of(), seeds, 0);
-            MessageFold.Result withoutSeeds = MessageFold.fold(stream, Map.of(), Map.of(), 0);
-            MessageFold.Result corrected = MessageFold.reseed(withoutSeeds.states(), seeds, 0);
-            Deltas sum = new Deltas(0);
-            sum.addAll(withoutSeeds.deltas());
-            sum.addAll(corrected.deltas());
-            assertEquals(withSeedsFromTheStart.deltas().snapshot(), sum.snapshot(), "round " + round);
-            assertEquals(withSeedsFromTheStart.upsertOverride(), corrected.upsertOverride(), "round " + round);
+            MessageFold.Result inOrder = MessageFold.fold(stream, Map.of(), seeds, 0);
+
+            List<List<MessageEvent>> batches = new ArrayList<>();
+            for (int i = 0; i < stream.size(); ) {
+                int size = 1 + random.nextInt(4);
+                batches.add(stream.subList(i, Math.min(stream.size(), i + size)));
+                i += size;
+            }
+            Collections.shuffle(batches, random);
+            Map<String, ExternalIdState> stored = new HashMap<>();
+            Deltas total = new Deltas(0);
+            Map<UUID, String> overrides = new HashMap<>();
+            for (List<MessageEvent> batch : batches) {
+                Map<String, List<SeedRow>> lookedUp = new HashMap<>();
+                MessageFold.needingSeeds(batch, stored).forEach(id -> lookedUp.put(id, seeds.get(id)));
+                MessageFold.Result result = MessageFold.fold(batch, stored, lookedUp, 0);
+                stored.putAll(result.states());
+                total.addAll(result.deltas());
+                result.deleteOverride().forEach(overrides::remove);
+                overrides.putAll(result.upsertOverride());
+            }
+            assertEquals(inOrder.deltas().snapshot(), total.snapshot(), "round " + round);
+            Map<UUID, String> expectedOverrides = new HashMap<>(inOrder.upsertOverride());
+            assertEquals(expectedOverrides, overrides, "round " + round);
         }
     }
 
     @Test
     void stateSurvivesEncoding() {
         MessageFold.Result result = MessageFold.fold(randomStream(new Random(3), 30), Map.of(),
-                Map.of("a", List.of(new SeedRow(UUID.randomUUID(), 60, null, "received"))), 0);
+                Map.of("a", List.of(new SeedRow(UUID.randomUUID(), 60, null, "received")), "b", List.of()), 0);
         result.states().values().forEach(state -> assertEquals(state, ExternalIdState.decode(state.encode())));
     }
 
