@@ -28,7 +28,7 @@ public final class IngestMain {
                 config.get(Config.DATABASE_POOL_SIZE), "omni-rollup-ingest");
         database.migrate();
         Connection nats = NatsEdge.connect(config, "omni-rollup-ingest", Duration.ofSeconds(5));
-        Metrics metrics = new Metrics();
+        Metrics metrics = new Metrics().withProcessMetrics();
         IngestDaemon daemon = IngestDaemon.start(config, database, nats, InstantSource.system(), metrics);
         IngestHttp http = IngestHttp.start(config.get(Config.INGEST_METRICS_PORT), metrics, daemon);
         CountDownLatch stopped = new CountDownLatch(1);

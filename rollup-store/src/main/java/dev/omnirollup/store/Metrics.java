@@ -33,6 +33,36 @@ public final class Metrics {
         return (Histogram) family.series.computeIfAbsent(labelText(labels), k -> new Histogram(bounds));
     }
 
+    /** Gauges of this process: heap in use, resident memory, live threads, open file descriptors. */
+    public Metrics withProcessMetrics() {
+        java.lang.management.MemoryMXBean memory = java.lang.management.ManagementFactory.getMemoryMXBean();
+        java.lang.management.ThreadMXBean threads = java.lang.management.ManagementFactory.getThreadMXBean();
+        gauge("process_heap_used_bytes", "JVM heap in use.", () -> memory.getHeapMemoryUsage().getUsed());
+        gauge("process_heap_max_bytes", "JVM heap limit.", () -> memory.getHeapMemoryUsage().getMax());
+        gauge("process_resident_memory_bytes", "Resident set size (from /proc/self/status).", Metrics::residentBytes);
+        gauge("process_threads", "Live threads.", threads::getThreadCount);
+        gauge("process_open_fds", "Open file descriptors (sockets included).", Metrics::openFileDescriptors);
+        return this;
+    }
+
+    private static double residentBytes() {
+        try {
+            for (String line : java.nio.file.Files.readAllLines(java.nio.file.Path.of("/proc/self/status"))) {
+                if (line.startsWith("VmRSS:")) {
+                    return Long.parseLong(line.replaceAll("[^0-9]", "")) * 1024.0;
+                }
+            }
+        } catch (java.io.IOException | RuntimeException e) {
+            return -1;
+        }
+        return -1;
+    }
+
+    private static double openFileDescriptors() {
+        String[] fds = new java.io.File("/proc/self/fd").list();
+        return fds == null ? -1 : fds.length;
+    }
+
     /** The text exposition of every metric. */
     public String scrape() {
         StringBuilder out = new StringBuilder(4096);
