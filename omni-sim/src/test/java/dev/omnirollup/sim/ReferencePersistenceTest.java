@@ -1,0 +1,274 @@
+package dev.omnirollup.sim;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import com.fasterxml.jackson.databind.node.BooleanNode;
+import java.sql.Connection;
+import java.sql.SQLException;
+import java.sql.Statement;
+import java.time.Instant;
+import java.time.InstantSource;
+import java.util.List;
+import java.util.Optional;
+import java.util.OptionalLong;
+import java.util.UUID;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+
+class ReferencePersistenceTest {
+
+    static final Instance WA = new Instance(UUID.fromString("0a000000-0000-4000-8000-000000000001"), "wa",
+            "whatsapp-baileys");
+    static final Instance DC = new Instance(UUID.fromString("0d000000-0000-4000-8000-000000000002"), "dc", "discord");
+    static final long T0 = Instant.parse("2026-02-10T10:00:00.123Z").toEpochMilli();
+    static final Instant CLOCK = Instant.parse("2026-02-10T12:00:00Z");
+
+    static ScratchDatabase db;
+    Connection connection;
+    ReferencePersistence persistence;
+    int ids;
+
+    @BeforeAll
+    static void database() {
+        db = ScratchDatabase.create().withOmniSchema();
+    }
+
+    @AfterAll
+    static void drop() {
+        db.close();
+    }
+
+    @BeforeEach
+    void clean() throws SQLException {
+        db.execute("TRUNCATE omni_events, automation_logs, automations, instances CASCADE");
+        connection = db.connect();
+        persistence = new ReferencePersistence(connection, InstantSource.fixed(CLOCK));
+        persistence.ensureInstances(List.of(WA, DC));
+    }
+
+    @org.junit.jupiter.api.AfterEach
+    void close() throws SQLException {
+        connection.close();
+    }
+
+    // ------------------------------------------------------------ builders
+
+    String id() {
+        return String.format("00000000-0000-4000-8000-%012d", ++ids);
+    }
+
+    OmniEvent.Meta meta(Instance instance) {
+        return OmniEvent.Meta.plugin("evt-" + ids, instance.id(), instance.channel(), "t" + ids);
+    }
+
+    OmniEvent received(Instance instance, long ts, String externalId, String contentType) {
+        return OmniEvent.messageReceived(id(), ts, meta(instance), externalId, "chat-1", "from-1",
+                OmniEvent.content(contentType, Optional.of("hello"), Optional.empty(), Optional.empty()));
+    }
+
+    OmniEvent sent(Instance instance, long ts, String externalId) {
+        return OmniEvent.messageSent(id(), ts, meta(instance), externalId, "chat-1", "to-1",
+                OmniEvent.content("image", Optional.empty(), Optional.of("https://m/1.jpg"), Optional.empty()));
+    }
+
+    OmniEvent delivered(Instance instance, long ts, String externalId) {
+        return OmniEvent.messageDelivered(id(), ts, meta(instance), externalId, "chat-1", ts - 5);
+    }
+
+    OmniEvent read(Instance instance, long ts, String externalId) {
+        return OmniEvent.messageRead(id(), ts, meta(instance), externalId, "chat-1", ts - 7);
+    }
+
+    List<String> rows() throws SQLException {
+        return ScratchDatabaseTest.strings(connection, "SELECT concat_ws('|', event_type, direction, status, channel,"
+                + " coalesce(content_type, '-'), coalesce(external_id, '-'), coalesce(instance_id::text, '-'),"
+                + " to_char(received_at, 'HH24:MI:SS.MS'),"
+                + " coalesce(to_char(delivered_at, 'HH24:MI:SS.MS'), '-'), coalesce(to_char(read_at, 'HH24:MI:SS.MS'), '-'),"
+                + " coalesce(error_stage, '-')) FROM omni_events ORDER BY received_at, event_type");
+    }
+
+    // ------------------------------------------------------------ message rules
+
+    @Test
+    void deliveredBeforeSentMakesTwoRows() throws SQLException {
+        ReferencePersistence.Stats stats = persistence.apply(List.of(delivered(WA, T0, "X1"), sent(WA, T0 + 10, "X1")));
+        assertEquals(List.of(
+                "message.delivered|outbound|completed|whatsapp-baileys|-|X1|" + WA.id() + "|10:00:00.123|10:00:00.118|-|-",
+                "message.sent|outbound|completed|whatsapp-baileys|image|X1|" + WA.id() + "|10:00:00.133|-|-|-"),
+                rows());
+        assertEquals(new ReferencePersistence.Stats(2, 0, 0, 0, 0, 0), stats);
+    }
+
+    @Test
+    void sentThenDeliveredFlipsOneRow() throws SQLException {
+        persistence.apply(List.of(sent(WA, T0, "X2"), delivered(WA, T0 + 1000, "X2")));
+        assertEquals(List.of(
+                "message.sent|outbound|completed|whatsapp-baileys|image|X2|" + WA.id() + "|10:00:00.123|10:00:01.118|-|-"),
+                rows());
+        assertEquals(List.of("2026-02-10 12:00:00"), ScratchDatabaseTest.strings(connection,
+                "SELECT to_char(processed_at, 'YYYY-MM-DD HH24:MI:SS') FROM omni_events"));
+    }
+
+    @Test
+    void deliveredForInboundCompletesItAndReadNeverChangesStatus() throws SQLException {
+        ReferencePersistence.Stats stats = persistence.apply(List.of(
+                received(WA, T0, "IN1", "text"), received(WA, T0 + 1, "IN2", "text"),
+                delivered(WA, T0 + 100, "IN1"), read(WA, T0 + 200, "IN2"), read(WA, T0 + 300, "IN1")));
+        assertEquals(List.of(
+                "message.received|inbound|completed|whatsapp-baileys|text|IN1|" + WA.id()
+                        + "|10:00:00.123|10:00:00.218|10:00:00.416|-",
+                "message.received|inbound|received|whatsapp-baileys|text|IN2|" + WA.id()
+                        + "|10:00:00.124|-|10:00:00.316|-"), rows());
+        assertEquals(new ReferencePersistence.Stats(2, 3, 0, 0, 0, 0), stats);
+    }
+
+    @Test
+    void unmatchedReceiptsInsertAndRepeatedOnesUpdateThem() throws SQLException {
+        persistence.apply(List.of(read(WA, T0, "GHOST"), read(WA, T0 + 50, "GHOST"), delivered(WA, T0 + 60, "NONE")));
+        assertEquals(List.of(
+                "message.read|outbound|completed|whatsapp-baileys|-|GHOST|" + WA.id() + "|10:00:00.123|-|10:00:00.166|-",
+                "message.delivered|outbound|completed|whatsapp-baileys|-|NONE|" + WA.id()
+                        + "|10:00:00.183|10:00:00.178|-|-"), rows());
+    }
+
+    @Test
+    void sharedExternalIdUpdatesEveryRow() {
+        ReferencePersistence.Stats stats = persistence.apply(List.of(sent(WA, T0, "DUP"), sent(WA, T0 + 1, "DUP"),
+                received(DC, T0 + 2, "DUP", "text"), delivered(WA, T0 + 5, "DUP")));
+        assertEquals(3, stats.inserted());
+        assertEquals(3, stats.updated());
+    }
+
+    @Test
+    void failuresChannelsContentTypesAndSkips() throws SQLException {
+        OmniEvent signal = received(DC, T0 + 3, "S1", "text");
+        OmniEvent.Meta noChannel = new OmniEvent.Meta("c", Optional.of(DC.id().toString()), Optional.empty(), "t", "x");
+        OmniEvent missingChannel = received(DC, T0 + 4, "S2", "text").withMetadata(noChannel.toJson());
+        OmniEvent.Meta signalMeta = new OmniEvent.Meta("c", Optional.of(WA.id().toString()), Optional.of("signal"),
+                "t", "x");
+        OmniEvent unknown = OmniEvent.messageReceived(id(), T0 + 5, signalMeta, "S3", "c", "f",
+                OmniEvent.content("edit", Optional.of("changed"), Optional.empty(), Optional.empty()));
+        OmniEvent bare = OmniEvent.messageReceived(id(), T0 + 6, OmniEvent.Meta.process("c", "t", "omni-api"), "B1",
+                "c", "f", OmniEvent.content("text", Optional.empty(), Optional.empty(), Optional.empty()));
+        OmniEvent replayFlag = received(WA, T0 + 7, "R1", "text").withPayloadField("_replay", BooleanNode.TRUE);
+        OmniEvent replaySource = received(WA, T0 + 8, "R2", "text").withMetadata(new OmniEvent.Meta("c",
+                Optional.of(WA.id().toString()), Optional.of("whatsapp-baileys"), "t", "replay").toJson());
+        OmniEvent strangerInstance = OmniEvent.messageReceived(id(), T0 + 9,
+                OmniEvent.Meta.plugin("c", UUID.randomUUID(), "discord", "t"), "L1", "c", "f",
+                OmniEvent.content("text", Optional.empty(), Optional.empty(), Optional.empty()));
+        ReferencePersistence.Stats stats = persistence.apply(List.of(
+                OmniEvent.messageFailed(id(), T0, meta(WA), Optional.empty(), "c", "rate", Optional.of(
+                        "WHATSAPP_RATE_LIMITED"), true),
+                OmniEvent.messageFailed(id(), T0 + 1, OmniEvent.Meta.plugin("c", DC.id(), "telegram", "t"),
+                        Optional.of("F2"), "c", "Forbidden", Optional.empty(), false),
+                received(WA, T0 + 2, "P1", "poll"),
+                signal, missingChannel, unknown, bare, replayFlag, replaySource, strangerInstance,
+                OmniEvent.automationQueue(id(), T0, OmniEvent.Meta.process("c", "t", "e"), "global", 1, 2)));
+        assertEquals(List.of(
+                "message.failed|outbound|failed|whatsapp-baileys|-|-|" + WA.id() + "|10:00:00.123|-|-|WHATSAPP_RATE_LIMITED",
+                "message.failed|outbound|failed|telegram|-|F2|" + DC.id() + "|10:00:00.124|-|-|-",
+                "message.received|inbound|received|whatsapp-baileys|-|P1|" + WA.id() + "|10:00:00.125|-|-|-",
+                "message.received|inbound|received|discord|text|S1|" + DC.id() + "|10:00:00.126|-|-|-",
+                "message.received|inbound|received|discord|text|S2|" + DC.id() + "|10:00:00.127|-|-|-",
+                "message.received|inbound|received|discord|-|S3|" + WA.id() + "|10:00:00.128|-|-|-"), rows());
+        assertEquals(new ReferencePersistence.Stats(6, 0, 4, 1, 0, 0), stats);
+        assertEquals(List.of("rate|true|t"), ScratchDatabaseTest.strings(connection,
+                "SELECT concat_ws('|', error_message, metadata->>'retryable', (metadata->>'correlationId') IS NOT NULL)"
+                        + " FROM omni_events WHERE external_id IS NULL"));
+    }
+
+    @Test
+    void receivedStoresItsFields() throws SQLException {
+        OmniEvent e = OmniEvent.messageReceived(id(), T0, meta(WA), "M1", "chat-9", "from-9",
+                OmniEvent.content("audio", Optional.empty(), Optional.of("https://m/a.ogg"), Optional.of("audio/ogg")))
+                .withPayloadField("replyToId", com.fasterxml.jackson.databind.node.TextNode.valueOf("M0"));
+        persistence.apply(e);
+        assertEquals(List.of("audio|https://m/a.ogg|audio/ogg|chat-9|M0|{\"from\": \"from-9\", \"correlationId\": \"evt-1\"}"),
+                ScratchDatabaseTest.strings(connection, "SELECT concat_ws('|', content_type, media_url, media_mime_type,"
+                        + " chat_id, reply_to_external_id, metadata::text) FROM omni_events"));
+    }
+
+    // ------------------------------------------------------------ automation and instance rules
+
+    @Test
+    void automationLogsAndInstances() throws SQLException {
+        UUID automation = UUID.fromString("aaaaaaaa-0000-4000-8000-000000000001");
+        OmniEvent.Meta process = OmniEvent.Meta.process("c", "t", "automation-engine");
+        List<OmniEvent> events = List.of(
+                OmniEvent.automationExecuted(id(), T0, process, Optional.of(WA.id()), automation, "e1", "failed",
+                        List.of(new OmniEvent.ActionResult("log", "success", Optional.of("ok"), Optional.empty(), 1),
+                                new OmniEvent.ActionResult("webhook", "failed", Optional.empty(), Optional.of("502"), 9)),
+                        OptionalLong.of(12), true),
+                OmniEvent.automationExecuted(id(), T0 + 1, process, Optional.empty(), automation, "e2", "skipped",
+                        List.of(), OptionalLong.empty(), false),
+                OmniEvent.instanceConnected(id(), T0, meta(WA), WA.id(), "whatsapp-baileys", Optional.of("Shop"),
+                        Optional.empty(), Optional.empty()),
+                OmniEvent.instanceConnected(id(), T0, meta(DC), DC.id(), "discord", Optional.empty(),
+                        Optional.empty(), Optional.empty()),
+                OmniEvent.instanceDisconnected(id(), T0 + 1, meta(WA), WA.id(), "whatsapp-baileys",
+                        Optional.of("Connection closed"), true),
+                OmniEvent.instanceDisconnected(id(), T0 + 2, meta(DC), DC.id(), "discord",
+                        Optional.of("Connection Failure: LOGGED OUT"), false),
+                OmniEvent.instanceConnected(id(), T0, OmniEvent.Meta.process("c", "t", "omni-api"), DC.id(),
+                        "discord", Optional.empty(), Optional.empty(), Optional.empty()));
+        ReferencePersistence.Stats stats = persistence.apply(events);
+        assertEquals(new ReferencePersistence.Stats(0, 0, 2, 0, 2, 3), stats);
+        assertEquals(List.of("failed|t|2|12|502|10:00:00.123", "skipped|f|0|-|-|10:00:00.124"),
+                ScratchDatabaseTest.strings(connection, "SELECT concat_ws('|', status, conditions_matched,"
+                        + " jsonb_array_length(actions_executed), coalesce(execution_time_ms::text, '-'),"
+                        + " coalesce(error, '-'), to_char(created_at, 'HH24:MI:SS.MS')) FROM automation_logs"
+                        + " ORDER BY created_at"));
+        assertEquals(List.of("dc|f|-", "wa|t|Shop"), ScratchDatabaseTest.strings(connection,
+                "SELECT concat_ws('|', name, is_active, coalesce(profile_name, '-')) FROM instances ORDER BY name"));
+        assertEquals(1, ScratchDatabaseTest.strings(connection, "SELECT id FROM automations").size());
+    }
+
+    @Test
+    void generatedTrafficIsFastAndMatchesAnIndependentRowCount() throws SQLException {
+        List<Instance> instances = TrafficGenerator.defaultInstances(8, 11);
+        persistence.ensureInstances(instances);
+        List<OmniEvent> events = TrafficGenerator.generate(TrafficGenerator.Config.of(11,
+                Instant.parse("2026-02-10T12:00:00Z"), java.time.Duration.ofDays(3), 20_000, instances));
+        long started = System.nanoTime();
+        ReferencePersistence.Stats stats = persistence.apply(events);
+        double seconds = (System.nanoTime() - started) / 1e9;
+        double rate = events.size() / seconds;
+        System.out.printf("ReferencePersistence: %d events in %.2f s = %.0f events/s, %s%n", events.size(), seconds,
+                rate, stats);
+        assertTrue(rate > 2_000, "events/s " + rate);
+        assertEquals(0, stats.lost());
+
+        // the insert-or-update rule, modelled in memory: a receipt inserts only when no row has its external id
+        java.util.Map<String, Long> expectedByType = new java.util.TreeMap<>();
+        java.util.Set<String> known = new java.util.HashSet<>();
+        for (OmniEvent e : events) {
+            if (!e.type().startsWith("message.") || !TrafficCensus.hierarchical(e) || TrafficCensus.isReplay(e)) {
+                continue;
+            }
+            Optional<String> x = e.payloadText("externalId");
+            boolean receipt = e.type().equals("message.delivered") || e.type().equals("message.read");
+            if (!receipt || x.isEmpty() || !known.contains(x.get())) {
+                expectedByType.merge(e.type(), 1L, Long::sum);
+                x.ifPresent(known::add);
+            }
+        }
+        java.util.Map<String, Long> actualByType = new java.util.TreeMap<>();
+        for (String row : ScratchDatabaseTest.strings(connection,
+                "SELECT event_type || '=' || count(*) FROM omni_events GROUP BY event_type")) {
+            actualByType.put(row.split("=")[0], Long.parseLong(row.split("=")[1]));
+        }
+        assertEquals(expectedByType, actualByType);
+        assertEquals(List.of("0"), ScratchDatabaseTest.strings(connection,
+                "SELECT count(*) FROM omni_events WHERE status NOT IN ('received', 'completed', 'failed')"
+                        + " OR (content_type IS NOT NULL AND content_type NOT IN ('text','audio','image','video',"
+                        + "'document','sticker','contact','location','reaction'))"
+                        + " OR channel NOT IN ('whatsapp-baileys','whatsapp-cloud','discord','slack','telegram')"));
+        long logs = events.stream().filter(e -> e.type().equals("automation.executed")).count();
+        assertEquals(logs, stats.automationLogs());
+        assertEquals(List.of(Long.toString(logs)), ScratchDatabaseTest.strings(connection,
+                "SELECT count(*) FROM automation_logs"));
+    }
+}
