@@ -1,0 +1,286 @@
+package dev.omnirollup.api;
+
+import dev.omnirollup.store.AutomationReport;
+import dev.omnirollup.store.Grain;
+import dev.omnirollup.store.RollupReader;
+import dev.omnirollup.store.WindowReport;
+import java.time.Duration;
+import java.time.Instant;
+import java.time.ZoneOffset;
+import java.time.format.DateTimeFormatter;
+import java.time.temporal.ChronoUnit;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.TreeMap;
+
+/**
+ * The bodies of the dashboard endpoints, computed from the rollups ({@link RollupReader}) and the cached
+ * {@link LiveCounts}, with upstream's key order, envelopes, rounding, null rules and {@code (a/b)*100} rates
+ * (contract §3). Maps whose key order upstream leaves to PostgreSQL are sorted by key. Never reads Omni's
+ * {@code omni_events}; every read is bounded by the bucket plan (see the README). Thread-safe.
+ */
+final class Answers {
+    private static final Duration DAY = Duration.ofHours(24);
+    private static final DateTimeFormatter ISO_MILLIS =
+            DateTimeFormatter.ofPattern("yyyy-MM-dd'T'HH:mm:ss.SSS'Z'").withZone(ZoneOffset.UTC);
+
+    private final RollupReader reader;
+    private final LiveCounts live;
+    private final HealthProbe probe;
+    private final Duration queueStaleness;
+    private final String version;
+    private final Instant startedAt;
+
+    Answers(RollupReader reader, LiveCounts live, HealthProbe probe, Duration queueStaleness, String version,
+            Instant startedAt) {
+        this.reader = reader;
+        this.live = live;
+        this.probe = probe;
+        this.queueStaleness = queueStaleness;
+        this.version = version;
+        this.startedAt = startedAt;
+    }
+
+    /** {@code GET /event-ops/metrics}: {@code {"data":{18 fields}}}. */
+    Map<String, Object> eventOpsMetrics(Instant now) {
+        Instant at = now.truncatedTo(ChronoUnit.MILLIS);
+        Fork.Task<Long> day = Fork.start(() -> reader.countSince(at.minus(DAY), at));
+        Fork.Task<Long> week = Fork.start(() -> reader.countSince(at.minus(Duration.ofDays(7)), at));
+        Fork.Task<Long> hour = Fork.start(() -> reader.countSince(at.minus(Duration.ofHours(1)), at));
+        WindowReport all = reader.allTime(Optional.empty(), Optional.empty());
+        long last24h = day.join();
+        long last7d = week.join();
+        long lastHour = hour.join();
+        LiveCounts.Snapshot counts = live.get();
+        Map<String, Object> data = new LinkedHashMap<>();
+        data.put("totalEvents", all.counts().total());
+        data.put("eventsLast24h", last24h);
+        data.put("eventsLast7d", last7d);
+        data.put("eventsLastHour", lastHour);
+        data.put("eventsPerHour", last24h / 24.0);
+        data.put("eventsPerMinute", lastHour / 60.0);
+        data.put("completed", all.counts().completed());
+        data.put("failed", all.counts().failed());
+        data.put("pending", all.counts().pending());
+        data.put("avgProcessingTimeMs", all.counts().avgProcessingMs());
+        data.put("avgAgentLatencyMs", all.counts().avgAgentMs());
+        data.put("p95ProcessingTimeMs", all.p95ProcessingMs());
+        data.put("failureRate", JsNumber.percent(all.counts().failed(), all.counts().total()));
+        data.put("errorsByStage", new TreeMap<>(all.errorStages()));
+        data.put("deadLettersPending", counts.deadLetters().pending());
+        data.put("deadLettersResolved", counts.deadLetters().resolved());
+        data.put("payloadsStored", counts.payloadsStored());
+        data.put("storageSizeBytes", counts.storageSizeBytes());
+        return Map.of("data", data);
+    }
+
+    /** {@code GET /events/analytics} (bare). */
+    Map<String, Object> analytics(AnalyticsQuery query, Instant now) {
+        Instant at = now.truncatedTo(ChronoUnit.MILLIS);
+        Optional<Grain> grain = query.granularity();
+        Optional<Instant> start = query.start(at);
+        WindowReport report;
+        if (start.isEmpty()) {
+            report = reader.allTime(query.instanceId(), grain);
+        } else {
+            if (query.fillZero()) {
+                long endSecond = query.end().orElse(at).getEpochSecond();
+                Timeline.requireWithinLimit(Timeline.bucketsBetween(grain.orElseThrow(), start.get().getEpochSecond(),
+                        endSecond));
+            }
+            report = reader.window(start.get(), query.end(), query.instanceId(), grain, at);
+        }
+        Map<String, Object> out = new LinkedHashMap<>();
+        long total = report.counts().total();
+        out.put("totalMessages", total);
+        out.put("successfulMessages", report.counts().completed());
+        out.put("failedMessages", report.counts().failed());
+        out.put("successRate", JsNumber.percent(report.counts().completed(), total));
+        out.put("avgProcessingTimeMs", report.counts().avgProcessingMs());
+        out.put("avgAgentTimeMs", report.counts().avgAgentMs());
+        out.put("messageTypes", new TreeMap<>(report.contentTypes()));
+        out.put("errorStages", new TreeMap<>(report.errorStages()));
+        Map<String, Long> instances = new TreeMap<>();
+        if (query.instanceId().isPresent()) {
+            if (total > 0) {
+                instances.put(query.instanceId().get().toString(), total);
+            }
+        } else {
+            report.instances().forEach((id, n) -> instances.put(id.toString(), n));
+        }
+        out.put("instances", instances);
+        out.put("byChannel", new TreeMap<>(report.channels()));
+        out.put("byDirection", byDirection(report));
+        if (grain.isPresent()) {
+            out.put("timeline", timeline(query, grain.get(), start, at, report));
+        }
+        return out;
+    }
+
+    private static List<Map<String, Object>> timeline(AnalyticsQuery query, Grain grain, Optional<Instant> start,
+                                                      Instant now, WindowReport report) {
+        if (!query.fillZero()) {
+            return Timeline.sparse(report.timeline());
+        }
+        if (start.isEmpty()) {
+            if (report.timeline().isEmpty()) {
+                return List.of();
+            }
+            return Timeline.filled(grain, report.timeline().getFirst().bucketSecond(), now.getEpochSecond(),
+                    report.timeline());
+        }
+        if (query.end().isPresent() && query.end().get().isBefore(start.get())) {
+            return List.of();
+        }
+        return Timeline.filled(grain, start.get().getEpochSecond(), query.end().orElse(now).getEpochSecond(),
+                report.timeline());
+    }
+
+    /** {@code GET /dead-letters/stats}: {@code {"data":{…}}} with {@code retrying} added. */
+    Map<String, Object> deadLetterStats() {
+        LiveCounts.DeadLetters d = live.get().deadLetters();
+        Map<String, Object> data = new LinkedHashMap<>();
+        data.put("total", d.total());
+        data.put("pending", d.pending());
+        data.put("resolved", d.resolved());
+        data.put("abandoned", d.abandoned());
+        data.put("retrying", d.retrying());
+        data.put("byEventType", new TreeMap<>(d.byEventType()));
+        return Map.of("data", data);
+    }
+
+    /** {@code GET /automation-metrics} (bare). */
+    Map<String, Object> automationMetrics(Instant now) {
+        AutomationReport report = reader.automation(now.truncatedTo(ChronoUnit.MILLIS));
+        boolean running = running(report, now);
+        Map<String, Object> out = new LinkedHashMap<>();
+        out.put("running", running);
+        if (running) {
+            List<Map<String, Object>> queues = new ArrayList<>();
+            for (AutomationReport.QueueRow row : report.queues()) {
+                Map<String, Object> queue = new LinkedHashMap<>();
+                queue.put("instanceId", row.instanceKey());
+                queue.put("activeCount", row.activeCount());
+                queue.put("pendingCount", row.pendingCount());
+                queues.add(queue);
+            }
+            out.put("instanceQueues", queues);
+        }
+        out.put("totalExecutions", report.executions());
+        out.put("totalActions", report.actions());
+        out.put("successRate", JsNumber.percent(report.success(), report.executions()));
+        out.put("avgExecutionTimeMs", report.avgExecutionMs().orElse(0L));
+        out.put("recentFailures", report.recentFailures());
+        return out;
+    }
+
+    private boolean running(AutomationReport report, Instant now) {
+        long nowMs = now.toEpochMilli();
+        return report.queues().stream().anyMatch(q -> nowMs - q.observedMs() < queueStaleness.toMillis());
+    }
+
+    /** The health body and whether the service is healthy (200) or degraded (503). */
+    record Health(boolean healthy, Map<String, Object> body) {
+    }
+
+    Health health(Instant now) {
+        Fork.Task<HealthProbe.Database> databaseTask = Fork.start(probe::database);
+        HealthProbe.Nats nats = probe.nats();
+        HealthProbe.Database database = databaseTask.join();
+        Map<String, Object> checks = new LinkedHashMap<>();
+        checks.put("database", database.json());
+        checks.put("nats", nats.json());
+        checks.put("ingest", probe.ingest(nats.ok(), database.ok()));
+        Map<String, Object> body = new LinkedHashMap<>();
+        body.put("status", database.ok() ? "healthy" : "degraded");
+        body.put("version", version);
+        body.put("uptime", uptimeSeconds(now));
+        body.put("timestamp", ISO_MILLIS.format(now));
+        body.put("checks", checks);
+        instances().ifPresent(instances -> body.put("instances", instances));
+        return new Health(database.ok(), body);
+    }
+
+    /**
+     * {@code GET /dashboard}: the wish's one-request summary. Windows: {@code events.total} and
+     * {@code events.failureRate} all time (as {@code /event-ops/metrics}); {@code last24h}, {@code timeline}
+     * (hourly, zero-filled), {@code byChannel} and {@code byDirection} over the analytics default window
+     * {@code [now-24h, ∞)}; {@code lastHour} from {@code now-1h}; rates as {@code /event-ops/metrics}.
+     */
+    Map<String, Object> dashboard(Instant now) {
+        Instant at = now.truncatedTo(ChronoUnit.MILLIS);
+        Fork.Task<WindowReport> dayTask = Fork.start(() -> reader.window(at.minus(DAY), Optional.empty(),
+                Optional.empty(), Optional.of(Grain.HOUR), at));
+        Fork.Task<Long> hourTask = Fork.start(() -> reader.countSince(at.minus(Duration.ofHours(1)), at));
+        Fork.Task<AutomationReport> automationTask = Fork.start(() -> reader.automation(at));
+        Fork.Task<HealthProbe.Database> databaseTask = Fork.start(probe::database);
+        WindowReport all = reader.allTime(Optional.empty(), Optional.empty());
+        WindowReport day = dayTask.join();
+        long lastHour = hourTask.join();
+        AutomationReport automation = automationTask.join();
+        HealthProbe.Database database = databaseTask.join();
+        LiveCounts.Snapshot counts = live.get();
+
+        Map<String, Object> out = new LinkedHashMap<>();
+        out.put("instances", instancesJson(counts.instances()));
+        Map<String, Object> events = new LinkedHashMap<>();
+        long last24h = day.counts().total();
+        events.put("total", all.counts().total());
+        events.put("last24h", last24h);
+        events.put("lastHour", lastHour);
+        events.put("perHour", last24h / 24.0);
+        events.put("perMinute", lastHour / 60.0);
+        events.put("timeline", Timeline.filled(Grain.HOUR, at.minus(DAY).getEpochSecond(), at.getEpochSecond(),
+                day.timeline()));
+        events.put("byChannel", new TreeMap<>(day.channels()));
+        events.put("byDirection", byDirection(day));
+        events.put("failureRate", JsNumber.percent(all.counts().failed(), all.counts().total()));
+        out.put("events", events);
+        Map<String, Object> deadLetters = new LinkedHashMap<>();
+        deadLetters.put("pending", counts.deadLetters().pending());
+        deadLetters.put("total", counts.deadLetters().total());
+        out.put("deadLetters", deadLetters);
+        Map<String, Object> automations = new LinkedHashMap<>();
+        automations.put("running", running(automation, at));
+        automations.put("totalExecutions", automation.executions());
+        automations.put("successRate", JsNumber.percent(automation.success(), automation.executions()));
+        out.put("automations", automations);
+        Map<String, Object> system = new LinkedHashMap<>();
+        system.put("status", database.ok() ? "healthy" : "degraded");
+        system.put("uptime", uptimeSeconds(at));
+        system.put("dbLatency", database.latencyMs());
+        system.put("natsConnected", probe.nats().connected());
+        out.put("system", system);
+        return out;
+    }
+
+    private Optional<Map<String, Object>> instances() {
+        try {
+            return Optional.of(instancesJson(live.get().instances()));
+        } catch (RuntimeException e) {
+            return Optional.empty(); // upstream omits the key when its query fails
+        }
+    }
+
+    private static Map<String, Object> instancesJson(LiveCounts.Instances instances) {
+        Map<String, Object> out = new LinkedHashMap<>();
+        out.put("total", instances.total());
+        out.put("connected", instances.connected());
+        out.put("byChannel", new TreeMap<>(instances.byChannel()));
+        return out;
+    }
+
+    private static Map<String, Object> byDirection(WindowReport report) {
+        Map<String, Object> out = new LinkedHashMap<>();
+        out.put("inbound", report.counts().inbound());
+        out.put("outbound", report.counts().outbound());
+        return out;
+    }
+
+    private long uptimeSeconds(Instant now) {
+        return Math.max(0, Math.floorDiv(now.toEpochMilli() - startedAt.toEpochMilli(), 1000));
+    }
+}

@@ -1,0 +1,22 @@
+package dev.omnirollup.api;
+
+import io.helidon.webserver.http.HttpRules;
+import io.helidon.webserver.http.HttpService;
+import java.nio.charset.StandardCharsets;
+
+/** {@code GET /api/v2/metrics}: Prometheus text format, behind the API key like upstream's. Thread-safe. */
+final class PrometheusService implements HttpService {
+    static final String PATH = "/metrics";
+
+    private final HttpMetrics metrics;
+
+    PrometheusService(HttpMetrics metrics) {
+        this.metrics = metrics;
+    }
+
+    @Override
+    public void routing(HttpRules rules) {
+        rules.get(PATH, (req, res) -> Gate.send(req, res, 200, metrics.render().getBytes(StandardCharsets.UTF_8),
+                "text/plain; version=0.0.4; charset=utf-8"));
+    }
+}

@@ -1,0 +1,161 @@
+package dev.omnirollup.api;
+
+import dev.omnirollup.store.Config;
+import dev.omnirollup.store.RollupDatabase;
+import dev.omnirollup.store.RollupReader;
+import io.helidon.webserver.WebServer;
+import io.helidon.webserver.http.HttpRouting;
+import io.nats.client.Connection;
+import java.io.IOException;
+import java.io.InputStream;
+import java.time.Duration;
+import java.time.InstantSource;
+import java.util.LinkedHashSet;
+import java.util.List;
+import java.util.Optional;
+import java.util.Properties;
+import java.util.Set;
+import java.util.logging.Level;
+import java.util.logging.Logger;
+
+/**
+ * omni-rollup's query API: Omni's dashboard endpoints under {@code /api/v2}, answered from the rollups.
+ *
+ * <p>For the launcher: {@link #start(Config, RollupDatabase, InstantSource, Optional)} builds everything and starts
+ * a Helidon {@code WebServer} on {@code http-host:http-port}; close the returned {@link QueryServer} to stop it.
+ * The database must be open and migrated; the NATS connection is optional (health then reports NATS and the
+ * ingest lag as unavailable) and is not closed by this class.
+ *
+ * <p>For tests and embedding: {@link #create} builds the collaborators once, {@link #routing(HttpRouting.Builder)}
+ * registers the filter and every route on a routing builder. Thread-safe once built.
+ */
+public final class QueryApi implements AutoCloseable {
+    private static final Logger LOG = Logger.getLogger(QueryApi.class.getName());
+
+    /** Read horizon of minute buckets (their retention is 9 days). */
+    static final Duration MINUTE_HORIZON = Duration.ofDays(8);
+
+    private final LiveCounts live;
+    private final HttpMetrics metrics;
+    private final Gate gate;
+    private final DashboardService dashboard;
+    private final HealthService health;
+    private final OpenApiService openApi;
+    private final PrometheusService prometheus;
+    private final String version;
+
+    private QueryApi(Config config, RollupDatabase database, InstantSource clock, Optional<Connection> nats) {
+        this.version = version();
+        RollupReader reader = new RollupReader(database, MINUTE_HORIZON);
+        this.live = new LiveCounts(database, config.get(Config.LIVE_COUNT_REFRESH));
+        this.metrics = new HttpMetrics();
+        metrics.counter("omni_rollup_live_count_refresh_failures_total", live::refreshFailures);
+        HealthProbe probe = new HealthProbe(database, reader, nats, clock,
+                List.of(config.get(Config.MESSAGE_STREAM), config.get(Config.AUTOMATION_STREAM)),
+                config.get(Config.INGEST_CONSUMER));
+        Answers answers = new Answers(reader, live, probe, config.get(Config.AUTOMATION_QUEUE_STALENESS), version,
+                clock.instant());
+        this.dashboard = new DashboardService(answers, clock, config.get(Config.CACHE_TTL));
+        this.health = new HealthService(answers, clock);
+        this.openApi = new OpenApiService(version);
+        this.prometheus = new PrometheusService(metrics);
+        Set<String> publicPaths = Set.of(Gate.API + HealthService.PATH, Gate.API + OpenApiService.JSON_PATH,
+                Gate.API + OpenApiService.YAML_PATH);
+        Set<String> routes = new LinkedHashSet<>(publicPaths);
+        DashboardService.PATHS.forEach(p -> routes.add(Gate.API + p));
+        routes.add(Gate.API + PrometheusService.PATH);
+        this.gate = new Gate(publicPaths, routes, Gate.CorsPolicy.parse(config.get(Config.CORS_ORIGINS)),
+                new ApiKeys(database, clock, config.get(Config.API_KEY), config.get(Config.API_KEY_CACHE_TTL)),
+                new RateLimiter(config.get(Config.RATE_LIMIT), clock), metrics);
+        try {
+            live.refreshNow();
+        } catch (RuntimeException e) {
+            LOG.log(Level.WARNING, "first load of the live counts failed; retrying in the background: {0}",
+                    e.getMessage());
+        }
+    }
+
+    /** Builds the collaborators (loads the live counts once and starts their background refresh). */
+    public static QueryApi create(Config config, RollupDatabase database, InstantSource clock,
+                                  Optional<Connection> nats) {
+        return new QueryApi(config, database, clock, nats);
+    }
+
+    /**
+     * Builds the API and starts a web server on {@code http-host:http-port} (port 0 picks a free one).
+     *
+     * @param config   omni-rollup's configuration (this reads the http-*, api-key*, rate-limit, cors-origins,
+     *                 cache-ttl, live-count-refresh, automation-queue-staleness, stream and consumer keys)
+     * @param database open, migrated; not closed by the server
+     * @param clock    the clock for windows, key expiry, rate limits and uptime
+     * @param nats     a NATS connection for the health checks, if there is one; not closed by the server
+     */
+    public static QueryServer start(Config config, RollupDatabase database, InstantSource clock,
+                                    Optional<Connection> nats) {
+        QueryApi api = create(config, database, clock, nats);
+        try {
+            WebServer server = WebServer.builder()
+                    .host(config.get(Config.HTTP_HOST))
+                    .port(config.get(Config.HTTP_PORT))
+                    .shutdownHook(false)
+                    .routing(api::routing)
+                    .build()
+                    .start();
+            LOG.info(() -> "query API " + api.version + " listening on " + config.get(Config.HTTP_HOST) + ":"
+                    + server.port());
+            return new QueryServer(server, api);
+        } catch (RuntimeException e) {
+            api.close();
+            throw e;
+        }
+    }
+
+    /** Registers the gate filter, every route and the 404 fallback on {@code routing}. */
+    public void routing(HttpRouting.Builder routing) {
+        routing.addFilter(gate)
+                .register(Gate.API, health, openApi, dashboard, prometheus)
+                .error(ApiProblem.class, (req, res, problem) -> Gate.sendJson(req, res, problem.status(), problem.body()))
+                .error(Exception.class, (req, res, e) -> {
+                    LOG.log(Level.WARNING, "unhandled error: {0}", e.toString());
+                    if (!res.isSent()) {
+                        Gate.sendJson(req, res, 500, ApiProblem.internal().body());
+                    }
+                })
+                .any((req, res) -> {
+                    ApiProblem notFound = ApiProblem.notFound(req.prologue().method().text(), req.path().path());
+                    Gate.sendJson(req, res, 404, notFound.body());
+                });
+    }
+
+    /** This service's version (from the build), e.g. {@code 0.1.0-SNAPSHOT}. */
+    public String serviceVersion() {
+        return version;
+    }
+
+    /** Re-reads the live counts now (normally a background thread does every {@code live-count-refresh}). */
+    public void refreshLiveCounts() {
+        live.refreshNow();
+    }
+
+    /** Stops the background refresh of the live counts. */
+    @Override
+    public void close() {
+        live.close();
+    }
+
+    static String version() {
+        try (InputStream in = QueryApi.class.getClassLoader().getResourceAsStream("omni-rollup-version.properties")) {
+            if (in != null) {
+                Properties properties = new Properties();
+                properties.load(in);
+                String value = properties.getProperty("version", "");
+                if (!value.isBlank() && !value.contains("${")) {
+                    return value;
+                }
+            }
+        } catch (IOException e) {
+            LOG.log(Level.FINE, "reading the version resource failed", e);
+        }
+        return Optional.ofNullable(QueryApi.class.getPackage().getImplementationVersion()).orElse("unknown");
+    }
+}

@@ -1,0 +1,318 @@
+package dev.omnirollup.api;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import dev.omnirollup.sim.ScratchDatabase;
+import java.net.URLEncoder;
+import java.nio.charset.StandardCharsets;
+import java.sql.Connection;
+import java.sql.PreparedStatement;
+import java.sql.SQLException;
+import java.sql.Statement;
+import java.time.Instant;
+import java.time.InstantSource;
+import java.time.LocalDateTime;
+import java.time.ZoneOffset;
+import java.util.HexFormat;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.TestInstance;
+
+/** Authentication, validation, errors, rate limiting and headers over real HTTP (contract §1.1–§1.3). */
+@TestInstance(TestInstance.Lifecycle.PER_CLASS)
+class HttpContractTest {
+    static final Instant NOW = Instant.parse("2026-02-12T15:37:00Z");
+    static final String ACTIVE = "omni_sk_" + "A".repeat(32);
+    static final String FUTURE = "omni_sk_" + "F".repeat(32);
+    static final String REVOKED = "omni_sk_" + "R".repeat(32);
+    static final String EXPIRED_BY_TIME = "omni_sk_" + "E".repeat(32);
+    static final String EXPIRED_STATUS = "omni_sk_" + "X".repeat(32);
+    static final String CACHED = "omni_sk_" + "C".repeat(32);
+    static final String UNKNOWN = "omni_sk_" + "U".repeat(32);
+    static final String MISSING = "{\"error\":{\"code\":\"UNAUTHORIZED\",\"message\":\"API key required. Provide via "
+            + "x-api-key header or api_key query parameter.\"}}";
+    static final String INVALID = "{\"error\":{\"code\":\"UNAUTHORIZED\",\"message\":\"Invalid API key\"}}";
+
+    ScratchDatabase scratch;
+    TestApi api;
+
+    @BeforeAll
+    void start() throws SQLException {
+        scratch = TestApi.freshDatabase();
+        try (Connection c = scratch.connect()) {
+            insertKey(c, ACTIVE, "active", Optional.empty());
+            insertKey(c, FUTURE, "active", Optional.of(NOW.plusSeconds(3600)));
+            insertKey(c, REVOKED, "revoked", Optional.empty());
+            insertKey(c, EXPIRED_BY_TIME, "active", Optional.of(NOW.minusSeconds(1)));
+            insertKey(c, EXPIRED_STATUS, "expired", Optional.empty());
+            insertKey(c, CACHED, "active", Optional.empty());
+        }
+        api = TestApi.start(scratch, false, InstantSource.fixed(NOW), Map.of("cors-origins", "https://dash.example"),
+                Optional.empty());
+    }
+
+    @AfterAll
+    void stop() {
+        api.close();
+        scratch.close();
+    }
+
+    static void insertKey(Connection c, String key, String status, Optional<Instant> expiresAt) throws SQLException {
+        try (PreparedStatement ps = c.prepareStatement("INSERT INTO api_keys (name, key_prefix, key_hash, scopes, status,"
+                + " expires_at) VALUES (?, ?, ?, ARRAY['*'], ?, ?)")) {
+            ps.setString(1, "key " + key.charAt(8) + status);
+            ps.setString(2, key.substring(0, 12));
+            ps.setString(3, HexFormat.of().formatHex(ApiKeys.sha256(key)));
+            ps.setString(4, status);
+            ps.setObject(5, expiresAt.map(t -> LocalDateTime.ofInstant(t, ZoneOffset.UTC)).orElse(null));
+            ps.executeUpdate();
+        }
+    }
+
+    private static String q(String value) {
+        return URLEncoder.encode(value, StandardCharsets.UTF_8);
+    }
+
+    @Test
+    void missingKeys() {
+        assertEquals(MISSING, api.get("/api/v2/event-ops/metrics", Map.of()).body());
+        assertEquals(401, api.get("/api/v2/event-ops/metrics", Map.of()).status());
+        assertEquals(MISSING, api.get("/api/v2/event-ops/metrics?api_key=", Map.of()).body());
+        // an empty header is missing, and then the query parameter is not consulted
+        assertEquals(MISSING, api.get("/api/v2/event-ops/metrics?api_key=" + ACTIVE, Map.of("x-api-key", "")).body());
+    }
+
+    @Test
+    void invalidKeys() {
+        for (String key : List.of("sk_" + "A".repeat(32), "OMNI_SK_" + "A".repeat(32), REVOKED, EXPIRED_BY_TIME,
+                EXPIRED_STATUS, UNKNOWN, "omni_sk_")) {
+            TestApi.Reply reply = api.get("/api/v2/event-ops/metrics", Map.of("x-api-key", key));
+            assertEquals(401, reply.status(), key);
+            assertEquals(INVALID, reply.body(), key);
+            assertTrue(reply.header("X-RateLimit-Limit").isEmpty());
+        }
+        // the header wins over the query parameter
+        assertEquals(INVALID, api.get("/api/v2/event-ops/metrics?api_key=" + ACTIVE, Map.of("x-api-key", UNKNOWN)).body());
+    }
+
+    @Test
+    void validKeysByHeaderQueryOrConfiguration() {
+        for (String key : List.of(ACTIVE, FUTURE, TestApi.STATIC_KEY)) {
+            TestApi.Reply reply = api.get("/api/v2/dead-letters/stats", Map.of("x-api-key", key));
+            assertEquals(200, reply.status(), key + ": " + reply.body());
+            assertEquals("application/json", reply.header("content-type").orElseThrow());
+            assertTrue(reply.header("X-RateLimit-Limit").isPresent());
+        }
+        assertEquals(200, api.get("/api/v2/dead-letters/stats?api_key=" + ACTIVE, Map.of()).status());
+    }
+
+    @Test
+    void validatedKeysAreCached() throws SQLException {
+        assertEquals(200, api.get("/api/v2/dead-letters/stats", Map.of("x-api-key", CACHED)).status());
+        try (Connection c = scratch.connect(); Statement s = c.createStatement()) {
+            s.executeUpdate("UPDATE api_keys SET status = 'revoked' WHERE key_prefix = '" + CACHED.substring(0, 12) + "'");
+        }
+        // within api-key-cache-ttl (60 s on a fixed clock) the key is still trusted, as upstream's 60 s cache does
+        assertEquals(200, api.get("/api/v2/dead-letters/stats", Map.of("x-api-key", CACHED)).status());
+    }
+
+    @Test
+    void publicPaths() {
+        assertEquals(200, api.get("/api/v2/health", Map.of()).status());
+        assertEquals(200, api.get("/api/v2/openapi.json", Map.of()).status());
+        TestApi.Reply yaml = api.get("/api/v2/openapi.yaml", Map.of());
+        assertEquals(200, yaml.status());
+        assertTrue(yaml.body().startsWith("openapi: 3.1.0"));
+        assertEquals(401, api.get("/api/v2/metrics", Map.of()).status());
+    }
+
+    @Test
+    void unknownPaths() {
+        assertEquals(MISSING, api.get("/api/v2/nope", Map.of()).body());
+        TestApi.Reply reply = api.get("/api/v2/nope");
+        assertEquals(404, reply.status());
+        assertEquals("{\"error\":{\"code\":\"NOT_FOUND\",\"message\":\"Endpoint not found: GET /api/v2/nope\"}}",
+                reply.body());
+        assertTrue(reply.header("X-RateLimit-Remaining").isPresent());
+        assertEquals("{\"error\":{\"code\":\"NOT_FOUND\",\"message\":\"Endpoint not found: POST /api/v2/event-ops/metrics\"}}",
+                api.send("POST", "/api/v2/event-ops/metrics", Map.of("x-api-key", ACTIVE)).body());
+        TestApi.Reply root = api.get("/health", Map.of());
+        assertEquals(404, root.status());
+        assertEquals("{\"error\":{\"code\":\"NOT_FOUND\",\"message\":\"Endpoint not found: GET /health\"}}", root.body());
+    }
+
+    @Test
+    void everyBadAnalyticsInput() {
+        Map<String, String> cases = new java.util.LinkedHashMap<>();
+        cases.put("granularity=weekly", "granularity");
+        cases.put("granularity=HOURLY", "granularity");
+        cases.put("granularity=", "granularity");
+        cases.put("granularity=hourly&granularity=hourly", "granularity");
+        cases.put("since=2026-02-09T10:00:00", "since");
+        cases.put("since=" + q("2026-02-09T10:00:00+03:00"), "since");
+        cases.put("since=2026-02-09T10:00:00z", "since");
+        cases.put("since=" + q("2026-02-09 10:00:00Z"), "since");
+        cases.put("since=2026-02-09", "since");
+        cases.put("since=2026-02-30T10:00:00Z", "since");
+        cases.put("until=2026-02-30T10:00Z", "until");
+        cases.put("since=2026-02-09T10:00Z&since=2026-02-09T11:00Z", "since");
+        cases.put("instanceId=abc", "instanceId");
+        cases.put("allTime=yes", "allTime");
+        cases.put("fill=one&granularity=daily", "fill");
+        cases.put("fill=zero", "fill");
+        cases.put("granularity=hourly&fill=zero&since=2024-01-01T00:00Z", "fill");
+        cases.put("granularity=daily&fill=zero&since=1990-01-01T00:00Z", "fill");
+        for (Map.Entry<String, String> c : cases.entrySet()) {
+            TestApi.Reply reply = api.get("/api/v2/events/analytics?" + c.getKey());
+            assertEquals(400, reply.status(), c.getKey() + ": " + reply.body());
+            JsonNode error = reply.json().get("error");
+            assertEquals("VALIDATION_ERROR", error.get("code").asText());
+            assertEquals("Request validation failed", error.get("message").asText());
+            assertEquals(List.of(c.getValue()), ParityTest.fieldNames(error.get("details").get("fields")), c.getKey());
+            assertTrue(error.get("details").get("fields").get(c.getValue()).get(0).isTextual());
+        }
+        assertEquals("{\"error\":{\"code\":\"VALIDATION_ERROR\",\"message\":\"Request validation failed\",\"details\":"
+                        + "{\"fields\":{\"granularity\":[\"Invalid enum value. Expected 'hourly' | 'daily', received 'weekly'\"]}}}}",
+                api.get("/api/v2/events/analytics?granularity=weekly").body());
+        // unknown parameters and repeats of them are ignored
+        assertEquals(200, api.get("/api/v2/events/analytics?foo=1&foo=2").status());
+        // extreme but valid windows are answered (reads are bounded by the buckets that exist)
+        assertEquals(200, api.get("/api/v2/events/analytics?since=0000-01-01T00:00Z&granularity=hourly").status());
+        assertEquals(200, api.get("/api/v2/events/analytics?since=0000-01-01T00:00Z&until=9999-12-31T23:59:59.999Z"
+                + "&granularity=daily").status());
+        // a year of hourly buckets is within the limit
+        assertEquals(200, api.get("/api/v2/events/analytics?granularity=hourly&fill=zero&since=2025-02-13T00:00Z").status());
+    }
+
+    @Test
+    void headersOnEveryResponse() {
+        TestApi.Reply reply = api.get("/api/v2/health", Map.of("x-request-id", "abc-123"));
+        assertEquals("abc-123", reply.header("x-request-id").orElseThrow());
+        assertTrue(api.get("/api/v2/health", Map.of()).header("x-request-id").orElseThrow().matches("req_[0-9a-z]+_[0-9a-z]+"));
+        assertTrue(api.get("/api/v2/nope", Map.of()).header("x-request-id").isPresent());
+        TestApi.Reply invalid = api.get("/api/v2/events/analytics?granularity=weekly",
+                Map.of("x-api-key", ACTIVE, "x-request-id", "bad-1"));
+        assertEquals(400, invalid.status());
+        assertEquals("bad-1", invalid.header("x-request-id").orElseThrow(), "error responses keep the request id");
+        assertTrue(invalid.header("X-RateLimit-Limit").isPresent(), "and the rate-limit headers");
+        assertEquals("nosniff", invalid.header("X-Content-Type-Options").orElseThrow());
+        assertEquals("nosniff", reply.header("X-Content-Type-Options").orElseThrow());
+        assertEquals("SAMEORIGIN", reply.header("X-Frame-Options").orElseThrow());
+        assertEquals("no-referrer", reply.header("Referrer-Policy").orElseThrow());
+        assertTrue(reply.header("Server-Timing").orElseThrow().startsWith("total;dur="));
+    }
+
+    @Test
+    void cors() {
+        TestApi.Reply allowed = api.get("/api/v2/health", Map.of("Origin", "https://dash.example"));
+        assertEquals("https://dash.example", allowed.header("Access-Control-Allow-Origin").orElseThrow());
+        assertTrue(allowed.header("Access-Control-Expose-Headers").orElseThrow().contains("X-RateLimit-Remaining"));
+        assertTrue(api.get("/api/v2/health", Map.of("Origin", "https://evil.example"))
+                .header("Access-Control-Allow-Origin").isEmpty());
+        TestApi.Reply preflight = api.send("OPTIONS", "/api/v2/event-ops/metrics",
+                Map.of("Origin", "https://dash.example", "Access-Control-Request-Method", "GET"));
+        assertEquals(204, preflight.status());
+        assertEquals("GET,POST,PUT,PATCH,DELETE,OPTIONS", preflight.header("Access-Control-Allow-Methods").orElseThrow());
+        assertEquals("Content-Type,x-api-key,x-request-id", preflight.header("Access-Control-Allow-Headers").orElseThrow());
+        assertEquals("86400", preflight.header("Access-Control-Max-Age").orElseThrow());
+    }
+
+    @Test
+    void prometheusMetricsBehindTheKey() {
+        api.get("/api/v2/event-ops/metrics");
+        TestApi.Reply reply = api.get("/api/v2/metrics");
+        assertEquals(200, reply.status());
+        assertTrue(reply.header("content-type").orElseThrow().startsWith("text/plain"));
+        assertTrue(reply.body().contains("omni_rollup_http_requests_total{route=\"/api/v2/event-ops/metrics\",method=\"GET\",status=\"2xx\"}"),
+                reply.body());
+        assertTrue(reply.body().contains("omni_rollup_http_request_duration_seconds_bucket{route=\"/api/v2/event-ops/metrics\",le=\"+Inf\"}"));
+        assertFalse(reply.body().contains("/api/v2/nope"), "unknown paths share one label");
+    }
+
+    @Test
+    void rateLimitPerKey() {
+        try (TestApi limited = TestApi.start(scratch, false, InstantSource.fixed(NOW), Map.of("rate-limit", "3"),
+                Optional.empty())) {
+            long reset = Math.ceilDiv(NOW.toEpochMilli() + 60_000, 1000);
+            for (int i = 1; i <= 3; i++) {
+                TestApi.Reply ok = limited.get("/api/v2/dead-letters/stats");
+                assertEquals(200, ok.status());
+                assertEquals("3", ok.header("X-RateLimit-Limit").orElseThrow());
+                assertEquals(Integer.toString(3 - i), ok.header("X-RateLimit-Remaining").orElseThrow());
+                assertEquals(Long.toString(reset), ok.header("X-RateLimit-Reset").orElseThrow());
+            }
+            TestApi.Reply limitedReply = limited.get("/api/v2/dead-letters/stats");
+            assertEquals(429, limitedReply.status());
+            assertEquals("{\"error\":{\"code\":\"RATE_LIMITED\",\"message\":\"Too many requests. Please slow down.\","
+                    + "\"details\":{\"retryAfterMs\":60000,\"limit\":3,\"windowMs\":60000}}}", limitedReply.body());
+            assertEquals("0", limitedReply.header("X-RateLimit-Remaining").orElseThrow());
+            // another key has its own window; public paths are not limited
+            assertEquals(200, limited.get("/api/v2/dead-letters/stats", Map.of("x-api-key", ACTIVE)).status());
+            assertEquals(200, limited.get("/api/v2/health", Map.of()).status());
+        }
+    }
+
+    @Test
+    void responseCachePerDistinctQuery() throws SQLException {
+        try (TestApi cached = TestApi.start(scratch, false, InstantSource.fixed(NOW), Map.of("cache-ttl", "30s"),
+                Optional.empty())) {
+            api.server.api().refreshLiveCounts();
+            long before = cached.get("/api/v2/dead-letters/stats").json().get("data").get("total").asLong();
+            try (Connection c = scratch.connect(); Statement s = c.createStatement()) {
+                s.executeUpdate("INSERT INTO dead_letter_events (event_id, event_type, subject, payload, error)"
+                        + " VALUES ('x', 'message.sent', 'message.sent', '{}', 'boom')");
+            }
+            cached.server.api().refreshLiveCounts();
+            api.server.api().refreshLiveCounts();
+            assertEquals(before, cached.get("/api/v2/dead-letters/stats").json().get("data").get("total").asLong());
+            assertEquals(before + 1, api.get("/api/v2/dead-letters/stats").json().get("data").get("total").asLong(),
+                    "an API without the cache sees it after its refresh");
+        }
+    }
+
+    @Test
+    void concurrentRequests() throws Exception {
+        List<String> paths = List.of("/api/v2/event-ops/metrics", "/api/v2/events/analytics?granularity=hourly",
+                "/api/v2/dead-letters/stats", "/api/v2/automation-metrics", "/api/v2/dashboard", "/api/v2/health");
+        try (var threads = java.util.concurrent.Executors.newFixedThreadPool(8)) {
+            List<java.util.concurrent.Future<Integer>> results = new java.util.ArrayList<>();
+            for (int i = 0; i < 240; i++) {
+                String path = paths.get(i % paths.size());
+                results.add(threads.submit(() -> api.get(path).status()));
+            }
+            for (var result : results) {
+                assertEquals(200, result.get());
+            }
+        }
+    }
+
+    @Test
+    void databaseDown() {
+        ScratchDatabase other = TestApi.freshDatabase();
+        TestApi down = TestApi.start(other, true, InstantSource.fixed(NOW), Map.of(), Optional.empty());
+        try {
+            down.database.close();
+            TestApi.Reply metrics = down.get("/api/v2/event-ops/metrics");
+            assertEquals(500, metrics.status());
+            assertEquals("{\"error\":{\"code\":\"INTERNAL_ERROR\",\"message\":\"Internal server error\"}}", metrics.body());
+            assertEquals(500, down.get("/api/v2/events/analytics?granularity=hourly").status());
+            TestApi.Reply health = down.get("/api/v2/health", Map.of());
+            assertEquals(503, health.status());
+            JsonNode body = health.json();
+            assertEquals("degraded", body.get("status").asText());
+            assertEquals("error", body.get("checks").get("database").get("status").asText());
+            assertTrue(body.get("checks").get("database").get("error").isTextual());
+            // an Omni key cannot be checked without the database; the static key still works
+            assertEquals(500, down.get("/api/v2/automation-metrics", Map.of("x-api-key", ACTIVE)).status());
+        } finally {
+            down.close();
+        }
+    }
+}
