@@ -96,6 +96,19 @@ public final class Config {
     public static final Key<Duration> LIVE_COUNT_REFRESH = key("live-count-refresh", "5s",
             v -> durationIn(v, Duration.ofMillis(100), Duration.ofMinutes(10)),
             "Refresh period of the cached live counts (dead letters, payloads, instances).");
+    public static final Key<Duration> INGEST_STALL_THRESHOLD = key("ingest-stall-threshold", "60s",
+            v -> durationIn(v, Duration.ofSeconds(5), Duration.ofHours(24)),
+            "Health reports a stream's ingest as failing when messages wait and nothing was applied for this long.");
+    public static final Key<Duration> SSE_METRICS_INTERVAL = key("sse-metrics-interval", "5s",
+            v -> durationIn(v, Duration.ofMillis(500), Duration.ofMinutes(10)),
+            "How often the live stream sends a metrics frame with the dashboard summary.");
+    public static final Key<Duration> SSE_HEARTBEAT = key("sse-heartbeat", "15s",
+            v -> durationIn(v, Duration.ofSeconds(1), Duration.ofMinutes(5)),
+            "How often an idle live stream sends a heartbeat comment.");
+    public static final Key<Integer> SSE_MAX_STREAMS_PER_KEY = key("sse-max-streams-per-key", "5",
+            v -> intIn(v, 1, 10_000), "Concurrent live streams one API key may hold (429 beyond).");
+    public static final Key<Integer> SSE_CLIENT_BUFFER = key("sse-client-buffer", "512",
+            v -> intIn(v, 16, 100_000), "Frames buffered per live-stream client; a slower client loses frames, counted.");
     public static final Key<Duration> AUTOMATION_QUEUE_STALENESS = key("automation-queue-staleness", "2m",
             v -> durationIn(v, Duration.ofSeconds(1), Duration.ofDays(1)),
             "The automation engine counts as running while its newest queue snapshot is younger than this.");
