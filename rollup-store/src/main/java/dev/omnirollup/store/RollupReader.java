@@ -48,10 +48,17 @@ public final class RollupReader {
 
     WindowReport window(Connection c, Instant start, Optional<Instant> end, Optional<UUID> instance,
                         Optional<Grain> timeline, Instant now) throws SQLException {
-        List<Segment> plan = BucketPlan.of(start.getEpochSecond(),
-                end.map(e -> OptionalLong.of(e.getEpochSecond())).orElse(OptionalLong.empty()),
-                now.getEpochSecond(), minuteHorizon, timeline.orElse(Grain.DAY));
-        return report(c, plan, instance, timeline);
+        OptionalLong endSecond = end.map(e -> OptionalLong.of(e.getEpochSecond())).orElse(OptionalLong.empty());
+        List<Segment> plan = BucketPlan.of(start.getEpochSecond(), endSecond, now.getEpochSecond(), minuteHorizon,
+                Grain.DAY);
+        WindowReport report = report(c, plan, instance);
+        if (timeline.isEmpty()) {
+            return report;
+        }
+        // only the timeline needs hours inside the window; counts and breakdowns come from the fewest rows
+        List<Segment> timelinePlan = timeline.get() == Grain.DAY ? plan
+                : BucketPlan.of(start.getEpochSecond(), endSecond, now.getEpochSecond(), minuteHorizon, Grain.HOUR);
+        return report.withTimeline(timeline(c, timelinePlan, instance, timeline.get()));
     }
 
     /** Every row ever counted, optionally for one instance, from the running totals (plus a timeline if asked). */
@@ -60,15 +67,12 @@ public final class RollupReader {
     }
 
     WindowReport allTime(Connection c, Optional<UUID> instance, Optional<Grain> timeline) throws SQLException {
-        List<Segment> totals = List.of(new Segment(Grain.TOTAL, 0, 1));
-        WindowReport report = report(c, totals, instance, Optional.empty());
+        WindowReport report = report(c, List.of(new Segment(Grain.TOTAL, 0, 1)), instance);
         if (timeline.isEmpty()) {
             return report;
         }
         List<Segment> everything = List.of(new Segment(timeline.get(), Long.MIN_VALUE, BucketPlan.OPEN));
-        List<WindowReport.TimelinePoint> points = timeline(c, everything, instance, timeline.get());
-        return new WindowReport(report.counts(), report.channels(), report.contentTypes(), report.errorStages(),
-                report.eventTypes(), report.instances(), report.processingBins(), report.agentBins(), points);
+        return report.withTimeline(timeline(c, everything, instance, timeline.get()));
     }
 
     /** Rows with {@code received_at >= since} over all instances (no upper bound), edge widened to its bucket. */
@@ -150,59 +154,52 @@ public final class RollupReader {
         });
     }
 
-    private WindowReport report(Connection c, List<Segment> plan, Optional<UUID> instance, Optional<Grain> timeline)
-            throws SQLException {
+    private WindowReport report(Connection c, List<Segment> plan, Optional<UUID> instance) throws SQLException {
         if (plan.isEmpty()) {
             return new WindowReport(MessageCounts.ZERO, Map.of(), Map.of(), Map.of(), Map.of(), Map.of(), Map.of(),
                     Map.of(), List.of());
         }
         long[] sums = new long[Deltas.MESSAGE_COLUMNS.size()];
-        TreeMap<Long, Long> points = new TreeMap<>();
         Query wide = new Query();
-        String columns = String.join(", ", Deltas.MESSAGE_COLUMNS);
-        String sumColumns = Deltas.MESSAGE_COLUMNS.stream().map(col -> "sum(" + col + ")")
+        String sumColumns = Deltas.MESSAGE_COLUMNS.stream().map(col -> "coalesce(sum(" + col + "), 0)")
                 .collect(Collectors.joining(", "));
-        String sql = timeline.isPresent()
-                ? "SELECT bucket, " + sumColumns + " FROM (" + union(plan, wide, instance, "bucket, " + columns)
-                        + ") AS r GROUP BY bucket"
-                : "SELECT " + sumColumns + " FROM (" + union(plan, wide, instance, columns) + ") AS r";
+        String sql = "SELECT " + sumColumns + " FROM (" + union(plan, wide, instance,
+                String.join(", ", Deltas.MESSAGE_COLUMNS)) + ") AS r";
         try (PreparedStatement ps = wide.prepare(c, sql); ResultSet rs = ps.executeQuery()) {
-            int offset = timeline.isPresent() ? 2 : 1;
-            while (rs.next()) {
-                for (int i = 0; i < sums.length; i++) {
-                    sums[i] += rs.getLong(i + offset);
-                }
-                if (timeline.isPresent()) {
-                    long count = rs.getLong(offset);
-                    points.merge(timeline.get().bucketOf(rs.getLong(1)), count, Long::sum);
-                }
+            rs.next();
+            for (int i = 0; i < sums.length; i++) {
+                sums[i] = rs.getLong(i + 1);
             }
         }
         Map<Dim, Map<String, Long>> dims = dims(c, plan, instance);
         Map<UUID, Long> instances = instance.isPresent() ? Map.of() : instances(c, plan);
-        List<WindowReport.TimelinePoint> timelinePoints = new ArrayList<>();
-        points.forEach((bucket, count) -> {
-            if (count != 0) {
-                timelinePoints.add(new WindowReport.TimelinePoint(bucket, count));
-            }
-        });
         return new WindowReport(MessageCounts.of(sums), dims.getOrDefault(Dim.CHANNEL, Map.of()),
                 dims.getOrDefault(Dim.CONTENT_TYPE, Map.of()), dims.getOrDefault(Dim.ERROR_STAGE, Map.of()),
                 dims.getOrDefault(Dim.EVENT_TYPE, Map.of()), instances, bins(dims.get(Dim.PROCESSING_BIN)),
-                bins(dims.get(Dim.AGENT_BIN)), timelinePoints);
+                bins(dims.get(Dim.AGENT_BIN)), List.of());
     }
 
+    /** Non-empty buckets of the grain, ascending; rows of finer buckets (window edges) fold into theirs. */
     private List<WindowReport.TimelinePoint> timeline(Connection c, List<Segment> plan, Optional<UUID> instance,
                                                       Grain grain) throws SQLException {
+        if (plan.isEmpty()) {
+            return List.of();
+        }
         Query query = new Query();
         String union = union(plan, query, instance, "bucket, total");
-        List<WindowReport.TimelinePoint> points = new ArrayList<>();
+        TreeMap<Long, Long> counts = new TreeMap<>();
         try (PreparedStatement ps = query.prepare(c, "SELECT bucket, sum(total) FROM (" + union
-                + ") AS r GROUP BY bucket HAVING sum(total) <> 0 ORDER BY bucket"); ResultSet rs = ps.executeQuery()) {
+                + ") AS r GROUP BY bucket"); ResultSet rs = ps.executeQuery()) {
             while (rs.next()) {
-                points.add(new WindowReport.TimelinePoint(grain.bucketOf(rs.getLong(1)), rs.getLong(2)));
+                counts.merge(grain.bucketOf(rs.getLong(1)), rs.getLong(2), Long::sum);
             }
         }
+        List<WindowReport.TimelinePoint> points = new ArrayList<>();
+        counts.forEach((bucket, count) -> {
+            if (count != 0) {
+                points.add(new WindowReport.TimelinePoint(bucket, count));
+            }
+        });
         return points;
     }
 

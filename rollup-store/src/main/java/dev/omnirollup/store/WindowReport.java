@@ -31,6 +31,12 @@ public record WindowReport(MessageCounts counts, Map<String, Long> channels, Map
     public record TimelinePoint(long bucketSecond, long count) {
     }
 
+    /** The same report with a timeline. */
+    public WindowReport withTimeline(List<TimelinePoint> points) {
+        return new WindowReport(counts, channels, contentTypes, errorStages, eventTypes, instances, processingBins,
+                agentBins, points);
+    }
+
     /** {@code percentile_cont(0.95)} of processing_time_ms cast to int (half to even), within 1 %. */
     public Optional<Long> p95ProcessingMs() {
         OptionalDouble p95 = LatencyBins.percentile(processingBins, 0.95);
