@@ -97,8 +97,9 @@ CREATE TABLE message_index (
     external_id text   PRIMARY KEY,
     state       bytea  NOT NULL,
     touched_at  bigint NOT NULL
-);
-CREATE INDEX message_index_touched ON message_index (touched_at);
+) WITH (fillfactor = 80);
+-- pruning reads ranges of touched_at, which follows insertion order: a BRIN index costs next to nothing to keep
+CREATE INDEX message_index_touched ON message_index USING brin (touched_at);
 
 -- For Omni's rows from before the cutover whose status a live receipt changed: the status backfill must count
 -- them with (the live layer carries the change). Bounded: only rows older than the cutover that got a receipt

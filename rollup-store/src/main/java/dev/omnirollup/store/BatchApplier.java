@@ -184,20 +184,45 @@ public final class BatchApplier {
         return new Outcome(List.copyOf(dispositions), List.copyOf(rejectReasons), lastEventMs);
     }
 
+    /**
+     * Folds the message events against the external-id index. Existing index rows are locked first; ids never
+     * seen are inserted once, with their final state; should another batch have inserted one of them meanwhile,
+     * that id is locked and the fold is recomputed against what it wrote.
+     */
     private Deltas foldMessages(Connection c, List<MessageEvent> messages, long nowSecond, long minuteFloor)
             throws SQLException {
-        Set<String> externalIds = new LinkedHashSet<>();
+        Set<String> externalIds = new java.util.TreeSet<>();
         for (MessageEvent message : messages) {
             message.externalId().ifPresent(externalIds::add);
         }
-        Map<String, ExternalIdState> states = index.lock(c, externalIds, nowSecond);
+        Map<String, ExternalIdState> existing = index.lockExisting(c, externalIds);
+        Set<String> fresh = new java.util.TreeSet<>(externalIds);
+        fresh.removeAll(existing.keySet());
+        MessageFold.Result result = fold(c, messages, existing, minuteFloor, nowSecond);
+        Map<String, ExternalIdState> freshStates = new HashMap<>();
+        fresh.forEach(id -> freshStates.put(id, result.states().get(id)));
+        Set<String> raced = new java.util.TreeSet<>(fresh);
+        raced.removeAll(index.insertNew(c, freshStates, nowSecond));
+        MessageFold.Result applied = result;
+        if (!raced.isEmpty()) {
+            existing.putAll(index.lockExisting(c, raced));
+            applied = fold(c, messages, existing, minuteFloor, nowSecond);
+        }
+        Map<String, ExternalIdState> updates = new HashMap<>();
+        for (String id : existing.keySet()) {
+            updates.put(id, applied.states().get(id));
+        }
+        index.save(c, updates, nowSecond);
+        index.saveOverrides(c, applied.upsertOverride(), applied.deleteOverride());
+        return applied.deltas();
+    }
+
+    private MessageFold.Result fold(Connection c, List<MessageEvent> messages, Map<String, ExternalIdState> states,
+                                    long minuteFloor, long nowSecond) throws SQLException {
         Map<String, List<ExternalIdState.SeedRow>> seeds = nowSecond * 1000 < seedLookupUntilMs
                 ? index.lookupSeeds(c, MessageFold.needingSeeds(messages, states), cutoverMs)
                 : Map.of();
-        MessageFold.Result result = MessageFold.fold(messages, states, seeds, minuteFloor);
-        index.save(c, result.states());
-        index.saveOverrides(c, result.upsertOverride(), result.deleteOverride());
-        return result.deltas();
+        return MessageFold.fold(messages, states, seeds, minuteFloor);
     }
 
     private void writeQueues(Connection c, java.util.Collection<QueueSnapshot> snapshots) throws SQLException {

@@ -25,23 +25,17 @@ final class MessageIndex {
         this.database = database;
     }
 
-    /**
-     * Locks the index rows of these external ids, creating empty ones for ids never seen, and returns them. Ids
-     * are locked in sorted order, so concurrent batches cannot deadlock on them.
-     */
-    Map<String, ExternalIdState> lock(Connection c, Collection<String> externalIds, long nowSecond) throws SQLException {
+    /** Locks the index rows of those of these external ids that exist (in sorted order) and returns them. */
+    Map<String, ExternalIdState> lockExisting(Connection c, Collection<String> externalIds) throws SQLException {
         Map<String, ExternalIdState> locked = new HashMap<>();
         if (externalIds.isEmpty()) {
             return locked;
         }
         String[] ids = externalIds.stream().distinct().sorted().toArray(String[]::new);
-        String sql = "INSERT INTO " + database.rollup("message_index") + " AS t (external_id, state, touched_at) "
-                + "SELECT id, ''::bytea, ? FROM unnest(?::text[]) AS id "
-                + "ON CONFLICT (external_id) DO UPDATE SET touched_at = GREATEST(t.touched_at, excluded.touched_at) "
-                + "RETURNING external_id, state";
+        String sql = "SELECT external_id, state FROM " + database.rollup("message_index")
+                + " WHERE external_id = ANY(?::text[]) ORDER BY external_id FOR UPDATE";
         try (PreparedStatement ps = c.prepareStatement(sql)) {
-            ps.setLong(1, nowSecond);
-            ps.setArray(2, c.createArrayOf("text", ids));
+            ps.setArray(1, c.createArrayOf("text", ids));
             try (ResultSet rs = ps.executeQuery()) {
                 while (rs.next()) {
                     locked.put(rs.getString(1), ExternalIdState.decode(rs.getBytes(2)));
@@ -49,6 +43,37 @@ final class MessageIndex {
             }
         }
         return locked;
+    }
+
+    /**
+     * Inserts the states of external ids that did not exist; returns the ids actually inserted. An id missing from
+     * the result was inserted by a concurrent batch since it was looked for, and must be locked and recomputed.
+     */
+    java.util.Set<String> insertNew(Connection c, Map<String, ExternalIdState> states, long nowSecond)
+            throws SQLException {
+        java.util.Set<String> inserted = new java.util.HashSet<>();
+        if (states.isEmpty()) {
+            return inserted;
+        }
+        String[] ids = states.keySet().stream().sorted().toArray(String[]::new);
+        byte[][] blobs = new byte[ids.length][];
+        for (int i = 0; i < ids.length; i++) {
+            blobs[i] = states.get(ids[i]).encode();
+        }
+        String sql = "INSERT INTO " + database.rollup("message_index") + " (external_id, state, touched_at) "
+                + "SELECT u.id, u.state, ? FROM unnest(?::text[], ?::bytea[]) AS u(id, state) "
+                + "ON CONFLICT (external_id) DO NOTHING RETURNING external_id";
+        try (PreparedStatement ps = c.prepareStatement(sql)) {
+            ps.setLong(1, nowSecond);
+            ps.setArray(2, c.createArrayOf("text", ids));
+            ps.setArray(3, c.createArrayOf("bytea", blobs));
+            try (ResultSet rs = ps.executeQuery()) {
+                while (rs.next()) {
+                    inserted.add(rs.getString(1));
+                }
+            }
+        }
+        return inserted;
     }
 
     /**
@@ -82,8 +107,8 @@ final class MessageIndex {
         return seeds;
     }
 
-    /** Stores new states (the rows are locked by this transaction). */
-    void save(Connection c, Map<String, ExternalIdState> states) throws SQLException {
+    /** Stores new states of existing rows (locked by this transaction) and marks them touched. */
+    void save(Connection c, Map<String, ExternalIdState> states, long nowSecond) throws SQLException {
         if (states.isEmpty()) {
             return;
         }
@@ -94,11 +119,12 @@ final class MessageIndex {
             ids[i] = entry.getKey();
             blobs[i++] = entry.getValue().encode();
         }
-        String sql = "UPDATE " + database.rollup("message_index") + " AS t SET state = u.state "
+        String sql = "UPDATE " + database.rollup("message_index") + " AS t SET state = u.state, touched_at = ? "
                 + "FROM unnest(?::text[], ?::bytea[]) AS u(external_id, state) WHERE t.external_id = u.external_id";
         try (PreparedStatement ps = c.prepareStatement(sql)) {
-            ps.setArray(1, c.createArrayOf("text", ids));
-            ps.setArray(2, c.createArrayOf("bytea", blobs));
+            ps.setLong(1, nowSecond);
+            ps.setArray(2, c.createArrayOf("text", ids));
+            ps.setArray(3, c.createArrayOf("bytea", blobs));
             ps.executeUpdate();
         }
     }
