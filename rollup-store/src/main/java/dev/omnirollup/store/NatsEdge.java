@@ -26,6 +26,7 @@ public final class NatsEdge {
      */
     public static Connection connect(Config config, String clientName, Duration timeout) {
         String url = config.get(Config.NATS_URL);
+        java.util.concurrent.atomic.AtomicBoolean established = new java.util.concurrent.atomic.AtomicBoolean();
         Options options = Options.builder()
                 .servers(url.split(","))
                 .connectionName(clientName)
@@ -33,8 +34,9 @@ public final class NatsEdge {
                 .reconnectWait(Duration.ofSeconds(1))
                 .connectionTimeout(timeout)
                 .connectionListener((connection, event) -> {
-                    if (event == ConnectionListener.Events.DISCONNECTED || event == ConnectionListener.Events.RECONNECTED
-                            || event == ConnectionListener.Events.CLOSED) {
+                    // a first connect that fails is reported once, by the caller; only later changes are logged
+                    if (established.get() && (event == ConnectionListener.Events.DISCONNECTED
+                            || event == ConnectionListener.Events.RECONNECTED || event == ConnectionListener.Events.CLOSED)) {
                         LOG.log(System.Logger.Level.INFO, "nats " + event.name().toLowerCase(java.util.Locale.ROOT)
                                 + " (" + clientName + ", " + url + ")");
                     }
@@ -43,7 +45,9 @@ public final class NatsEdge {
                 })
                 .build();
         try {
-            return Nats.connect(options);
+            Connection connection = Nats.connect(options);
+            established.set(true);
+            return connection;
         } catch (IOException e) {
             throw new StoreException("NATS at " + url + " does not answer: " + RollupDatabase.rootMessage(e), e);
         } catch (InterruptedException e) {
