@@ -231,8 +231,6 @@ CREATE TABLE IF NOT EXISTS api_keys (
   updated_at    timestamp NOT NULL DEFAULT now()
 );
 CREATE UNIQUE INDEX IF NOT EXISTS api_keys_key_hash_idx ON api_keys (key_hash);
-CREATE INDEX IF NOT EXISTS api_keys_status_idx ON api_keys (status);
-CREATE INDEX IF NOT EXISTS api_keys_name_idx ON api_keys (name);
 
 CREATE TABLE IF NOT EXISTS api_key_audit_logs (
   id               uuid PRIMARY KEY DEFAULT gen_random_uuid(),
@@ -245,8 +243,6 @@ CREATE TABLE IF NOT EXISTS api_key_audit_logs (
   response_time_ms integer,
   "timestamp"      timestamp NOT NULL DEFAULT now()
 );
-CREATE INDEX IF NOT EXISTS api_key_audit_logs_api_key_idx ON api_key_audit_logs (api_key_id);
-CREATE INDEX IF NOT EXISTS api_key_audit_logs_timestamp_idx ON api_key_audit_logs ("timestamp");
 
 -- Written by upstream's message-persistence consumers only (not by event persistence).
 CREATE TABLE IF NOT EXISTS consumer_offsets (

@@ -282,9 +282,11 @@ public final class BulkHistory {
                     perThreadEvents.get(i), perThreadLogs.get(i)));
         } finally {
             indexStarted = System.nanoTime();
-            // recreate what was dropped even when loading failed, so the schema is never left without its indexes
-            List<List<String>> perThreadIndexes = split(dropped, options.threads());
-            parallel(options.threads(), i -> createIndexes(jdbcUrl, perThreadIndexes.get(i)));
+            // recreate what was dropped even when loading failed, so the schema is never left without its indexes;
+            // the sessions take the next index from a queue, the most expensive (text keys, big tables) first
+            java.util.concurrent.ConcurrentLinkedQueue<String> queue = new java.util.concurrent.ConcurrentLinkedQueue<>(
+                    dropped.stream().sorted(java.util.Comparator.comparingInt(BulkHistory::buildCost).reversed()).toList());
+            parallel(options.threads(), i -> createIndexes(jdbcUrl, queue));
         }
         try (Connection connection = DriverManager.getConnection(jdbcUrl);
                 Statement statement = connection.createStatement()) {
@@ -485,19 +487,33 @@ public final class BulkHistory {
         return definitions;
     }
 
-    private static long createIndexes(String jdbcUrl, List<String> definitions) throws SQLException {
-        if (definitions.isEmpty()) {
+    /** Builds indexes taken from {@code queue} until it is empty; returns how many this session built. */
+    private static long createIndexes(String jdbcUrl, java.util.Queue<String> queue) throws SQLException {
+        if (queue.isEmpty()) {
             return 0;
         }
+        long built = 0;
         try (Connection connection = DriverManager.getConnection(jdbcUrl);
                 Statement s = connection.createStatement()) {
-            s.execute("SET maintenance_work_mem = '512MB'");
+            s.execute("SET maintenance_work_mem = '1GB'");
             s.execute("SET max_parallel_maintenance_workers = 0"); // the sessions already build in parallel
-            for (String definition : definitions) {
+            for (String definition = queue.poll(); definition != null; definition = queue.poll()) {
                 s.execute(definition);
+                built++;
             }
         }
-        return definitions.size();
+        return built;
+    }
+
+    /** Rough relative cost of building an index: omni_events before automation_logs, text keys first. */
+    private static int buildCost(String definition) {
+        int table = definition.contains(" ON public.omni_events ") || definition.contains("omni_events USING")
+                ? 10 : 0;
+        int key = definition.contains("(external_id)") || definition.contains("(chat_id)") ? 3
+                : definition.contains("(channel)") || definition.contains("(event_type)")
+                        || definition.contains("(status)") ? 2
+                : definition.contains("(received_at)") || definition.contains("(instance_id)") ? 1 : 0;
+        return table + key;
     }
 
     /** Runs {@code task(0..n-1)} on n threads and waits for all; the first failure is rethrown. */

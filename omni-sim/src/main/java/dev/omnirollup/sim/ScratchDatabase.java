@@ -60,6 +60,25 @@ public final class ScratchDatabase implements AutoCloseable {
         return db;
     }
 
+    /**
+     * A new scratch database holding a file-level copy of this one ({@code CREATE DATABASE ... TEMPLATE ...
+     * STRATEGY FILE_COPY}), e.g. to fill a big history once with {@link BulkHistory} and give every benchmark run its
+     * own copy in seconds. Other sessions on this database are terminated first (a template must be idle).
+     */
+    public ScratchDatabase copy() {
+        ScratchDatabase copy = new ScratchDatabase(serverUrl, NAME_PREFIX + randomSuffix(12));
+        try (Connection admin = DriverManager.getConnection(serverUrl)) {
+            terminateSessions(admin);
+            try (Statement statement = admin.createStatement()) {
+                statement.execute("CREATE DATABASE " + copy.name + " TEMPLATE " + name + " STRATEGY FILE_COPY");
+            }
+        } catch (SQLException e) {
+            throw new OmniSimException("copying scratch database " + name + " to " + copy.name + " failed: "
+                    + e.getMessage(), e);
+        }
+        return copy;
+    }
+
     /** Creates Omni's tables ({@link OmniSchema}) in this database; returns this for chaining. */
     public ScratchDatabase withOmniSchema() {
         try (Connection connection = connect()) {
@@ -112,16 +131,20 @@ public final class ScratchDatabase implements AutoCloseable {
         }
         closed = true;
         try (Connection admin = DriverManager.getConnection(serverUrl)) {
-            try (PreparedStatement terminate = admin.prepareStatement(
-                    "SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname = ? AND pid <> pg_backend_pid()")) {
-                terminate.setString(1, name);
-                terminate.execute();
-            }
+            terminateSessions(admin);
             try (Statement statement = admin.createStatement()) {
                 statement.execute("DROP DATABASE IF EXISTS " + name + " WITH (FORCE)");
             }
         } catch (SQLException e) {
             throw new OmniSimException("dropping scratch database " + name + " failed: " + e.getMessage(), e);
+        }
+    }
+
+    private void terminateSessions(Connection admin) throws SQLException {
+        try (PreparedStatement terminate = admin.prepareStatement(
+                "SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname = ? AND pid <> pg_backend_pid()")) {
+            terminate.setString(1, name);
+            terminate.execute();
         }
     }
 

@@ -68,6 +68,23 @@ class ScratchDatabaseTest {
     }
 
     @Test
+    void copiesADatabase() throws SQLException {
+        try (ScratchDatabase db = ScratchDatabase.create().withOmniSchema()) {
+            db.execute("INSERT INTO instances (name, channel) VALUES ('a', 'discord')");
+            Connection open = db.connect(); // terminated by copy()
+            try (ScratchDatabase copy = db.copy();
+                    Connection c = copy.connect()) {
+                assertEquals(List.of("a"), strings(c, "SELECT name FROM instances"));
+                copy.execute("INSERT INTO instances (name, channel) VALUES ('b', 'slack')");
+            }
+            open.close();
+            try (Connection c = db.connect()) {
+                assertEquals(List.of("a"), strings(c, "SELECT name FROM instances"));
+            }
+        }
+    }
+
+    @Test
     void normalizesUrls() {
         assertEquals("jdbc:postgresql://h:5432/postgres?user=postgres",
                 ScratchDatabase.normalize("jdbc:postgresql://h:5432/postgres"));
