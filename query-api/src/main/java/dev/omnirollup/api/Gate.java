@@ -4,6 +4,7 @@ import io.helidon.http.HeaderName;
 import io.helidon.http.HeaderNames;
 import io.helidon.http.Method;
 import io.helidon.http.Status;
+import io.helidon.webserver.ServerConnectionException;
 import io.helidon.webserver.http.Filter;
 import io.helidon.webserver.http.FilterChain;
 import io.helidon.webserver.http.RoutingRequest;
@@ -41,6 +42,7 @@ final class Gate implements Filter {
     static final HeaderName RATE_RESET = HeaderNames.create("X-RateLimit-Reset");
     static final HeaderName SERVER_TIMING = HeaderNames.create("Server-Timing");
     private static final String START = "omni-rollup.start-nanos";
+    private static final String PRINCIPAL = "omni-rollup.principal";
     private static final SecureRandom RANDOM = new SecureRandom();
 
     /** Secure headers as Hono's {@code secureHeaders()} sets them by default. */
@@ -86,6 +88,11 @@ final class Gate implements Filter {
         } catch (ApiProblem problem) {
             send(req, res, problem.status(), Json.bytes(problem.body()), "application/json");
         } catch (RuntimeException e) {
+            if (res.isSent() && (e instanceof ServerConnectionException || e instanceof java.io.UncheckedIOException)) {
+                // the client went away during the response (e.g. a live stream that was closed): nothing wrong here
+                LOG.log(Level.FINE, "{0} {1}: the client left: {2}", new Object[] {method.text(), path, describe(e)});
+                return;
+            }
             LOG.log(Level.WARNING, "{0} {1} failed: {2}", new Object[] {method.text(), path, describe(e)});
             LOG.log(Level.FINE, "stack trace", e);
             if (!res.isSent()) {
@@ -117,6 +124,7 @@ final class Gate implements Filter {
         if (principal.isEmpty()) {
             throw ApiProblem.unauthorized("Invalid API key");
         }
+        req.context().register(PRINCIPAL, principal.get().id());
         RateLimiter.Decision decision = limiter.hit(principal.get().id());
         res.header(RATE_LIMIT, Integer.toString(decision.limit()));
         res.header(RATE_REMAINING, Long.toString(decision.remaining()));
@@ -128,6 +136,11 @@ final class Gate implements Filter {
             details.put("windowMs", RateLimiter.WINDOW_MS);
             throw new ApiProblem(429, "RATE_LIMITED", "Too many requests. Please slow down.", details);
         }
+    }
+
+    /** Who the request is authenticated as (the api_keys row id, or {@code static}); {@code anonymous} on public paths. */
+    static String principal(ServerRequest req) {
+        return req.context().get(PRINCIPAL, String.class).orElse("anonymous");
     }
 
     /** Sends a complete response with the {@code Server-Timing} header (server time so far). */

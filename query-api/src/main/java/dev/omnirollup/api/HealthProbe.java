@@ -22,14 +22,12 @@ import java.util.Optional;
  *
  * <p>The ingest check of a stream is {@code error} when the durable consumer does not exist (the ingest never
  * started), when NATS cannot be asked (lag unknown), or when messages are waiting ({@code lag > 0}) and nothing was
- * applied for {@link #INGEST_STALL_AFTER} (a stalled ingest). An idle stream with no lag is {@code ok} even when
+ * applied for {@code ingest-stall-threshold} (a stalled ingest). An idle stream with no lag is {@code ok} even when
  * its last event is old. Only a failing database makes the service {@code degraded} (503): the API answers from
  * PostgreSQL, so NATS or ingest trouble is reported in the checks without taking replicas out of rotation.
  * Thread-safe.
  */
 final class HealthProbe {
-    /** Waiting messages with no commit for this long mean a stalled ingest. */
-    static final Duration INGEST_STALL_AFTER = Duration.ofSeconds(60);
     private static final Duration NATS_TIMEOUT = Duration.ofSeconds(1);
 
     /** The database check: ok with a latency in whole milliseconds, or the failure's message. */
@@ -67,15 +65,18 @@ final class HealthProbe {
     private final InstantSource clock;
     private final List<String> streams;
     private final String consumer;
+    private final Duration stallAfter;
 
+    /** @param stallAfter waiting messages with no commit for this long mean a stalled ingest */
     HealthProbe(RollupDatabase database, RollupReader reader, Optional<Connection> nats, InstantSource clock,
-                List<String> streams, String consumer) {
+                List<String> streams, String consumer, Duration stallAfter) {
         this.database = database;
         this.reader = reader;
         this.nats = nats;
         this.clock = clock;
         this.streams = List.copyOf(streams);
         this.consumer = consumer;
+        this.stallAfter = stallAfter;
     }
 
     Database database() {
@@ -142,7 +143,7 @@ final class HealthProbe {
             }
             if (error == null && lag != null && lag > 0) {
                 long sinceApplied = p.map(x -> nowMs - x.lastAppliedMs()).orElse(Long.MAX_VALUE);
-                if (sinceApplied > INGEST_STALL_AFTER.toMillis()) {
+                if (sinceApplied > stallAfter.toMillis()) {
                     error = lag + " messages waiting and nothing applied for "
                             + (p.isPresent() ? sinceApplied / 1000 + " s" : "ever");
                 }

@@ -27,6 +27,7 @@ final class HttpMetrics {
 
     private final ConcurrentHashMap<Series, AtomicLong> requests = new ConcurrentHashMap<>();
     private final ConcurrentHashMap<String, Histogram> latency = new ConcurrentHashMap<>();
+    private final Map<String, LongSupplier> counters = new TreeMap<>();
     private final Map<String, LongSupplier> gauges = new TreeMap<>();
 
     void record(String route, String method, int status, long nanos) {
@@ -45,6 +46,11 @@ final class HttpMetrics {
 
     /** A counter read when rendering (e.g. refresh failures of the live counts). Call before serving. */
     synchronized void counter(String name, LongSupplier value) {
+        counters.put(name, value);
+    }
+
+    /** A gauge read when rendering (e.g. open live streams). Call before serving. */
+    synchronized void gauge(String name, LongSupplier value) {
         gauges.put(name, value);
     }
 
@@ -72,8 +78,12 @@ final class HttpMetrics {
             out.append("omni_rollup_http_request_duration_seconds_count{").append(label).append("} ")
                     .append(count).append('\n');
         });
-        gauges.forEach((name, value) -> {
+        counters.forEach((name, value) -> {
             out.append("# TYPE ").append(name).append(" counter\n");
+            out.append(name).append(' ').append(value.getAsLong()).append('\n');
+        });
+        gauges.forEach((name, value) -> {
+            out.append("# TYPE ").append(name).append(" gauge\n");
             out.append(name).append(' ').append(value.getAsLong()).append('\n');
         });
         return out.toString();

@@ -19,7 +19,9 @@ import java.util.logging.Level;
 import java.util.logging.Logger;
 
 /**
- * omni-rollup's query API: Omni's dashboard endpoints under {@code /api/v2}, answered from the rollups.
+ * omni-rollup's query API: Omni's dashboard endpoints under {@code /api/v2}, answered from the rollups; the live
+ * event stream ({@code /api/v2/events/stream}, fed by a NATS subscription of its own); and the dashboard page at
+ * {@code /}.
  *
  * <p>For the launcher: {@link #start(Config, RollupDatabase, InstantSource, Optional)} builds everything and starts
  * a Helidon {@code WebServer} on {@code http-host:http-port}; close the returned {@link QueryServer} to stop it.
@@ -42,6 +44,9 @@ public final class QueryApi implements AutoCloseable {
     private final HealthService health;
     private final OpenApiService openApi;
     private final PrometheusService prometheus;
+    private final LiveStream liveStream;
+    private final StreamService stream;
+    private final PageService page;
     private final String version;
 
     private QueryApi(Config config, RollupDatabase database, InstantSource clock, Optional<Connection> nats) {
@@ -52,18 +57,32 @@ public final class QueryApi implements AutoCloseable {
         metrics.counter("omni_rollup_live_count_refresh_failures_total", live::refreshFailures);
         HealthProbe probe = new HealthProbe(database, reader, nats, clock,
                 List.of(config.get(Config.MESSAGE_STREAM), config.get(Config.AUTOMATION_STREAM)),
-                config.get(Config.INGEST_CONSUMER));
+                config.get(Config.INGEST_CONSUMER), config.get(Config.INGEST_STALL_THRESHOLD));
         Answers answers = new Answers(reader, live, probe, config.get(Config.AUTOMATION_QUEUE_STALENESS), version,
                 clock.instant());
         this.dashboard = new DashboardService(answers, clock, config.get(Config.CACHE_TTL));
         this.health = new HealthService(answers, clock);
         this.openApi = new OpenApiService(version);
         this.prometheus = new PrometheusService(metrics);
+        this.liveStream = new LiveStream(LiveStream.Settings.of(config), nats, clock,
+                () -> answers.dashboard(clock.instant()));
+        this.stream = new StreamService(liveStream);
+        this.page = new PageService();
+        metrics.gauge("omni_rollup_sse_streams", liveStream::streams);
+        metrics.counter("omni_rollup_sse_nats_messages_total", liveStream::natsMessages);
+        metrics.counter("omni_rollup_sse_nats_dropped_total", liveStream::natsDropped);
+        metrics.counter("omni_rollup_sse_frames_total", liveStream::framesPublished);
+        metrics.counter("omni_rollup_sse_frames_dropped_total", liveStream::framesDropped);
+        metrics.counter("omni_rollup_sse_clients_cut_total", liveStream::clientsCut);
+        metrics.counter("omni_rollup_sse_streams_rejected_total", liveStream::streamsRejected);
+        metrics.counter("omni_rollup_sse_metrics_failures_total", liveStream::metricsFailures);
         Set<String> publicPaths = Set.of(Gate.API + HealthService.PATH, Gate.API + OpenApiService.JSON_PATH,
                 Gate.API + OpenApiService.YAML_PATH);
         Set<String> routes = new LinkedHashSet<>(publicPaths);
         DashboardService.PATHS.forEach(p -> routes.add(Gate.API + p));
         routes.add(Gate.API + PrometheusService.PATH);
+        routes.add(Gate.API + StreamService.PATH);
+        routes.addAll(PageService.paths());
         this.gate = new Gate(publicPaths, routes, Gate.CorsPolicy.parse(config.get(Config.CORS_ORIGINS)),
                 new ApiKeys(database, clock, config.get(Config.API_KEY), config.get(Config.API_KEY_CACHE_TTL)),
                 new RateLimiter(config.get(Config.RATE_LIMIT), clock), metrics);
@@ -85,10 +104,12 @@ public final class QueryApi implements AutoCloseable {
      * Builds the API and starts a web server on {@code http-host:http-port} (port 0 picks a free one).
      *
      * @param config   omni-rollup's configuration (this reads the http-*, api-key*, rate-limit, cors-origins,
-     *                 cache-ttl, live-count-refresh, automation-queue-staleness, stream and consumer keys)
+     *                 cache-ttl, live-count-refresh, automation-queue-staleness, sse-*, nats-subject-prefix,
+     *                 ingest-stall-threshold, stream and consumer keys)
      * @param database open, migrated; not closed by the server
      * @param clock    the clock for windows, key expiry, rate limits and uptime
-     * @param nats     a NATS connection for the health checks, if there is one; not closed by the server
+     * @param nats     a NATS connection for the health checks and the live stream's subscription, if there is
+     *                 one; not closed by the server
      */
     public static QueryServer start(Config config, RollupDatabase database, InstantSource clock,
                                     Optional<Connection> nats) {
@@ -113,7 +134,8 @@ public final class QueryApi implements AutoCloseable {
     /** Registers the gate filter, every route and the 404 fallback on {@code routing}. */
     public void routing(HttpRouting.Builder routing) {
         routing.addFilter(gate)
-                .register(Gate.API, health, openApi, dashboard, prometheus)
+                .register(Gate.API, health, openApi, dashboard, stream, prometheus)
+                .register(page)
                 .error(ApiProblem.class, (req, res, problem) -> Gate.sendJson(req, res, problem.status(), problem.body()))
                 .error(Exception.class, (req, res, e) -> {
                     LOG.log(Level.WARNING, "unhandled error: {0}", e.toString());
@@ -137,10 +159,20 @@ public final class QueryApi implements AutoCloseable {
         live.refreshNow();
     }
 
-    /** Stops the background refresh of the live counts. */
+    /** Ends the open live streams and stops the background work (live counts, stream ticker, NATS subscription). */
     @Override
     public void close() {
+        liveStream.close();
         live.close();
+    }
+
+    /** Ends the open live streams now (before the web server stops, so it has no request left to wait for). */
+    void closeStreams() {
+        liveStream.close();
+    }
+
+    LiveStream liveStream() {
+        return liveStream;
     }
 
     static String version() {

@@ -27,9 +27,10 @@ public final class QueryServer implements AutoCloseable {
         return api;
     }
 
-    /** Stops the web server, then the API's background work. Idempotent. */
+    /** Ends the live streams, stops the web server, then the API's background work. Idempotent. */
     @Override
     public void close() {
+        api.closeStreams();
         if (server.isRunning()) {
             server.stop();
         }

@@ -51,7 +51,7 @@ class HealthNatsTest {
             String automation = nats.automationStream();
             String consumer = "omni-rollup-health-test";
             Map<String, String> settings = Map.of("message-stream", messages, "automation-stream", automation,
-                    "ingest-consumer", consumer);
+                    "ingest-consumer", consumer, "ingest-stall-threshold", "90s");
             try (TestApi api = TestApi.start(scratch, false, clock, settings, Optional.of(nats.connection()))) {
                 JsonNode health = health(api, 200);
                 JsonNode checks = health.get("checks");
@@ -87,6 +87,10 @@ class HealthNatsTest {
                 assertEquals("ok", applied.get("status").asText(), applied.toString());
                 assertEquals(1, applied.get("lastSeq").asLong());
                 assertEquals(5_000, applied.get("lastAppliedAgeMs").asLong());
+
+                clock.now = NOW.plusSeconds(80);
+                JsonNode slow = health(api, 200).get("checks").get("ingest").get("streams").get(messages);
+                assertEquals("ok", slow.get("status").asText(), "75 s without a commit is within ingest-stall-threshold");
 
                 clock.now = NOW.plusSeconds(120);
                 JsonNode stalled = health(api, 200).get("checks").get("ingest").get("streams").get(messages);

@@ -51,6 +51,7 @@ class OpenApiValidationTest {
             TestApi.loadThroughIngest(database, events, NOW);
         }
         List<Exchange> exchanges = new ArrayList<>();
+        OpenApiSchemas schemas = OpenApiSchemas.load();
         JsonNode document;
         try (TestApi api = TestApi.start(scratch, true, InstantSource.fixed(NOW), Map.of("rate-limit", "60"),
                 Optional.empty())) {
@@ -80,6 +81,8 @@ class OpenApiValidationTest {
             exchanges.add(new Exchange("/api/v2/openapi.json", json));
             exchanges.add(new Exchange("/api/v2/openapi.yaml", api.get("/api/v2/openapi.yaml", Map.of())));
             exchanges.add(new Exchange("#/components/responses/NotFound", api.get("/api/v2/nope", auth)));
+            exchanges.add(new Exchange("/", api.get("/", Map.of())));
+            exchanges.addAll(stream(api, schemas));
             TestApi.Reply limited;
             do {
                 limited = api.get("/api/v2/dead-letters/stats", auth);
@@ -98,11 +101,11 @@ class OpenApiValidationTest {
         Set<String> okPaths = new TreeSet<>();
         for (Exchange exchange : exchanges) {
             JsonNode response = response(document, exchange);
-            String contentType = exchange.reply().header("content-type").orElseThrow().split(";")[0].trim();
+            String contentType = exchange.contentType().split(";")[0].trim();
             JsonNode media = response.path("content").get(contentType);
-            assertNotNull(media, exchange.path() + " " + exchange.reply().status() + ": " + contentType + " is not documented");
-            statuses.add(exchange.reply().status() + "");
-            if (exchange.reply().status() == 200) {
+            assertNotNull(media, exchange.path() + " " + exchange.status() + ": " + contentType + " is not documented");
+            statuses.add(exchange.status() + "");
+            if (exchange.status() == 200) {
                 okPaths.add(exchange.path());
             }
             if (!contentType.equals("application/json")) {
@@ -113,9 +116,9 @@ class OpenApiValidationTest {
             root.set("components", document.get("components"));
             root.setAll((ObjectNode) media.get("schema"));
             Schema schema = registry.getSchema(SchemaLocation.of("urn:omni-rollup:openapi"), root);
-            List<Error> errors = schema.validate(JSON.readTree(exchange.reply().body()));
-            assertTrue(errors.isEmpty(), exchange.path() + " " + exchange.reply().status() + " " + errors + "\n"
-                    + exchange.reply().body());
+            List<Error> errors = schema.validate(JSON.readTree(exchange.body()));
+            assertTrue(errors.isEmpty(), exchange.path() + " " + exchange.status() + " " + errors + "\n"
+                    + exchange.body());
         }
         assertEquals(Set.of("200", "400", "401", "404", "429", "500", "503"), statuses);
 
@@ -125,8 +128,8 @@ class OpenApiValidationTest {
         root.put("$ref", "#/components/schemas/EventMetricsEnvelope");
         Schema metrics = registry.getSchema(SchemaLocation.of("urn:omni-rollup:control"), root);
         ObjectNode good = (ObjectNode) JSON.readTree(exchanges.stream()
-                .filter(e -> e.path().equals("/api/v2/event-ops/metrics") && e.reply().status() == 200)
-                .findFirst().orElseThrow().reply().body());
+                .filter(e -> e.path().equals("/api/v2/event-ops/metrics") && e.status() == 200)
+                .findFirst().orElseThrow().body());
         assertTrue(metrics.validate(good).isEmpty());
         ObjectNode extra = good.deepCopy();
         ((ObjectNode) extra.get("data")).put("extra", 1);
@@ -139,7 +142,50 @@ class OpenApiValidationTest {
         assertEquals(documented, okPaths, "every documented endpoint answered 200 at least once");
     }
 
-    record Exchange(String path, TestApi.Reply reply) {
+    record Exchange(String path, int status, String contentType, String body) {
+        Exchange(String path, TestApi.Reply reply) {
+            this(path, reply.status(), reply.header("content-type").orElseThrow(), reply.body());
+        }
+    }
+
+    /**
+     * The stream's answers: 200 (its ready and metrics frames validated against their frame schemas), 400, 401 and
+     * the 429 of the per-key stream limit.
+     */
+    private static List<Exchange> stream(TestApi api, OpenApiSchemas schemas) {
+        String path = "/api/v2/events/stream";
+        java.net.URI uri = java.net.URI.create(api.server.localUri() + path);
+        List<Exchange> out = new ArrayList<>();
+        List<SseClient> open = new ArrayList<>();
+        try {
+            SseClient first = SseClient.open(uri, Map.of("x-api-key", TestApi.STATIC_KEY));
+            open.add(first);
+            out.add(new Exchange(path, first.status, first.headers.get("content-type").get(0), ""));
+            JsonNode frames = schemas.document().at("/paths/~1api~1v2~1events~1stream/get/responses/200/content/"
+                    + "text~1event-stream/x-sse-frames");
+            for (String event : List.of("ready", "metrics")) {
+                SseClient.Frame frame = first.expect(event, Duration.ofSeconds(15));
+                String ref = frames.get(event).get("$ref").asText();
+                schemas.assertValid(ref.substring(ref.lastIndexOf('/') + 1), frame.json());
+            }
+            for (String query : List.of("?eventTypes=bogus", "?instanceId=x")) {
+                SseClient bad = SseClient.open(java.net.URI.create(uri + query), Map.of("x-api-key", TestApi.STATIC_KEY));
+                out.add(new Exchange(path, bad.status, bad.headers.get("content-type").get(0), bad.errorBody()));
+            }
+            SseClient anonymous = SseClient.open(uri, Map.of());
+            out.add(new Exchange(path, anonymous.status, anonymous.headers.get("content-type").get(0),
+                    anonymous.errorBody()));
+            SseClient next;
+            do {
+                next = SseClient.open(uri, Map.of("x-api-key", TestApi.STATIC_KEY));
+                open.add(next);
+            } while (next.status == 200 && open.size() < 50);
+            out.add(new Exchange(path, next.status, next.headers.get("content-type").get(0), next.errorBody()));
+            assertEquals(429, next.status);
+            return out;
+        } finally {
+            open.forEach(SseClient::close);
+        }
     }
 
     private static JsonNode response(JsonNode document, Exchange exchange) {
@@ -149,8 +195,8 @@ class OpenApiValidationTest {
         } else {
             JsonNode operation = document.at("/paths/" + exchange.path().replace("~", "~0").replace("/", "~1") + "/get");
             assertTrue(operation.isObject(), exchange.path() + " is not documented");
-            response = operation.path("responses").get(Integer.toString(exchange.reply().status()));
-            assertNotNull(response, exchange.path() + ": status " + exchange.reply().status() + " is not documented");
+            response = operation.path("responses").get(Integer.toString(exchange.status()));
+            assertNotNull(response, exchange.path() + ": status " + exchange.status() + " is not documented");
         }
         if (response.has("$ref")) {
             response = document.at(response.get("$ref").asText().substring(1));

@@ -1,0 +1,175 @@
+package dev.omnirollup.api;
+
+import java.io.UncheckedIOException;
+import java.time.InstantSource;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.concurrent.ArrayBlockingQueue;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicLong;
+import java.util.function.Supplier;
+
+/**
+ * One open live stream: a bounded queue the fan-out offers frames to (never blocking: a full queue drops the frame
+ * and counts it), and the writer loop, run by the request's own thread, that drains the queue into the connection.
+ *
+ * <p>Thread-safety: {@link #offer} is called by the fan-out (under {@link LiveStream}'s lock), {@link #pump} by the
+ * request thread, {@link #stalledNanos} and {@link #cut} by the watchdog and at shutdown. The writer
+ * thread is the only one that writes to the connection; it is interrupted to cut a stalled client loose (a virtual
+ * thread interrupted in a blocked socket write closes the socket).
+ */
+final class StreamClient {
+    /** Where frames go: an SSE connection (or a test double). */
+    interface Sink {
+        /** Writes one frame with its {@code id:}, {@code event:} and {@code data:} lines and flushes. */
+        void frame(String id, String event, String data);
+
+        /** Writes one comment line ({@code : text}) and flushes. */
+        void comment(String text);
+    }
+
+    final String principal;
+    final StreamQuery query;
+    private final String streamId;
+    private final ArrayBlockingQueue<StreamFrame> queue;
+    private final StreamFrame ready;
+    private final List<StreamFrame> replay;
+    private final long joinedAt;
+    private final AtomicLong droppedPending = new AtomicLong();
+    private final AtomicLong droppedTotal = new AtomicLong();
+    private volatile Thread writer;
+    private volatile long writeStartedNanos;
+    private volatile boolean cut;
+    private long position;
+
+    /**
+     * @param ready    the first frame; its position is where the replay starts
+     * @param replay   the frames to write after it
+     * @param joinedAt the stream position when the client was registered (the first metrics frame's)
+     */
+    StreamClient(String principal, StreamQuery query, String streamId, int capacity, StreamFrame ready,
+                 List<StreamFrame> replay, long joinedAt) {
+        this.principal = principal;
+        this.query = query;
+        this.streamId = streamId;
+        this.queue = new ArrayBlockingQueue<>(capacity);
+        this.ready = ready;
+        this.replay = List.copyOf(replay);
+        this.joinedAt = joinedAt;
+        this.position = ready.seq();
+    }
+
+    /**
+     * Offers a frame if it passes the client's filters. Never blocks.
+     *
+     * @return false when the queue was full and the frame was dropped
+     */
+    boolean offer(StreamFrame frame) {
+        if (!query.matches(frame)) {
+            return true;
+        }
+        if (queue.offer(frame)) {
+            return true;
+        }
+        droppedPending.incrementAndGet();
+        droppedTotal.incrementAndGet();
+        return false;
+    }
+
+    /**
+     * Writes the {@code ready} frame, the replay, the first metrics frame, then every queued frame until the client
+     * goes away or is {@link #cut};  a heartbeat comment whenever nothing was written for
+     * {@code heartbeatNanos}. Returns normally in every case (a broken connection ends the loop).
+     *
+     * @param firstMetrics the metrics body to send right after the replay, if one can be had
+     */
+    void pump(Sink sink, Supplier<Optional<String>> firstMetrics, long heartbeatNanos, InstantSource clock) {
+        writer = Thread.currentThread();
+        try {
+            write(sink, ready);
+            for (StreamFrame frame : replay) {
+                write(sink, frame);
+            }
+            Optional<String> metrics = firstMetrics.get();
+            if (metrics.isPresent()) {
+                write(sink, new StreamFrame(StreamFrame.METRICS, metrics.get(), Optional.empty(), Optional.empty(),
+                        joinedAt));
+            }
+            long lastWrite = System.nanoTime();
+            while (!cut) {
+                long wait = heartbeatNanos - (System.nanoTime() - lastWrite);
+                StreamFrame frame = wait > 0 ? queue.poll(wait, TimeUnit.NANOSECONDS) : queue.poll();
+                long dropped = droppedPending.getAndSet(0);
+                if (dropped > 0) {
+                    Map<String, Object> notice = new LinkedHashMap<>();
+                    notice.put("count", dropped);
+                    notice.put("total", droppedTotal.get());
+                    write(sink, StreamFrame.control(StreamFrame.DROPPED, notice, position));
+                }
+                if (frame != null) {
+                    write(sink, frame);
+                } else if (dropped == 0) {
+                    comment(sink, " heartbeat " + clock.millis());
+                } else {
+                    continue;
+                }
+                lastWrite = System.nanoTime();
+            }
+        } catch (InterruptedException e) {
+            // cut loose or shut down: the connection ends here (Thread.interrupted() already cleared the flag)
+        } catch (UncheckedIOException | io.helidon.webserver.ServerConnectionException e) {
+            // the client went away
+        } finally {
+            writer = null;
+        }
+    }
+
+    private void write(Sink sink, StreamFrame frame) {
+        writeStartedNanos = System.nanoTime();
+        try {
+            sink.frame(streamId + "-" + frame.seq(), frame.event(), frame.data());
+        } finally {
+            writeStartedNanos = 0;
+        }
+        position = Math.max(position, frame.seq());
+    }
+
+    private void comment(Sink sink, String text) {
+        writeStartedNanos = System.nanoTime();
+        try {
+            sink.comment(text);
+        } finally {
+            writeStartedNanos = 0;
+        }
+    }
+
+    /** How long the write in progress has been blocked (0 when none is). */
+    long stalledNanos(long nowNanos) {
+        long started = writeStartedNanos;
+        return started == 0 ? 0 : nowNanos - started;
+    }
+
+    /**
+     * Ends the stream: the writer stops at once, closing the connection if it is blocked writing (a stalled client,
+     * or shutdown).
+     *
+     * @return false when it had been cut already
+     */
+    synchronized boolean cut() {
+        if (cut) {
+            return false;
+        }
+        cut = true;
+        Thread thread = writer;
+        if (thread != null) {
+            thread.interrupt();
+        }
+        return true;
+    }
+
+    long droppedTotal() {
+        return droppedTotal.get();
+    }
+}
