@@ -16,8 +16,9 @@ import java.util.List;
 import java.util.function.Supplier;
 
 /**
- * Consumes one stream through the shared durable consumer: collects a batch (by count and time), applies it in
- * one transaction, then acks it (or terminates poison). Handles the batch in hand to the end before stopping.
+ * Consumes one stream through the shared durable consumer in two stages: a collector thread fetches a batch (by
+ * count and time) and decodes it while the worker thread applies the previous one in one transaction and then
+ * acks it (or terminates poison) — one batch waits between them at most. Stopping finishes the batches in hand.
  * Transient database failures are retried with backoff while the messages are kept in progress; a batch that
  * fails for another reason is split until the message at fault is found and set aside, so nothing blocks the
  * stream.
@@ -40,8 +41,14 @@ final class StreamWorker implements Runnable {
     private final Metrics.Histogram commitSeconds;
     private final Metrics.Counter retries;
     private final Metrics metrics;
+    private final java.util.concurrent.BlockingQueue<Ready> handOff = new java.util.concurrent.ArrayBlockingQueue<>(1);
     private volatile boolean stopping;
+    private volatile boolean collectorDone;
     private volatile long lastProgressMs = System.currentTimeMillis();
+
+    /** A fetched batch, decoded. */
+    private record Ready(List<Message> messages, BatchApplier.Prepared prepared) {
+    }
 
     StreamWorker(String streamName, Supplier<ConsumerContext> consumer, Supplier<StreamRef> stream,
                  BatchApplier applier, String subjectPrefix, int batchSize, Duration batchWait, CrashHook crashHook,
@@ -72,42 +79,71 @@ final class StreamWorker implements Runnable {
         return lastProgressMs;
     }
 
+    /** The worker thread: applies what the collector hands over until the collector is done and nothing is left. */
     @Override
     public void run() {
-        Backoff backoff = new Backoff();
-        while (!stopping) {
-            try (IterableConsumer messages = consumer.get().iterate(ConsumeOptions.builder()
-                    .batchSize(Math.max(batchSize, 100))
-                    .expiresIn(5_000)
-                    .build())) {
-                backoff.reset();
-                while (!stopping) {
-                    List<Message> batch = collect(messages);
-                    lastProgressMs = System.currentTimeMillis();
-                    if (!batch.isEmpty()) {
-                        applyAndAck(batch);
-                    }
-                }
-                messages.stop();
-                // what the client had already pulled: apply it too rather than let it wait for redelivery
-                List<Message> rest = drain(messages);
-                if (!rest.isEmpty()) {
-                    applyAndAck(rest);
-                }
-            } catch (InterruptedException e) {
-                Thread.currentThread().interrupt();
-                return;
-            } catch (Exception e) {
-                if (stopping) {
-                    return;
-                }
-                LOG.log(System.Logger.Level.WARNING, "stream " + streamName + ": consuming failed ("
-                        + e.getClass().getSimpleName() + ": " + e.getMessage() + "), retrying in " + backoff.peek().toMillis() + " ms");
-                if (!backoff.sleep()) {
-                    return;
+        Thread collector = new Thread(this::collectLoop, Thread.currentThread().getName() + "-fetch");
+        collector.setDaemon(true);
+        collector.start();
+        try {
+            while (!(collectorDone && handOff.isEmpty())) {
+                Ready ready = handOff.poll(200, java.util.concurrent.TimeUnit.MILLISECONDS);
+                if (ready != null) {
+                    applyAndAck(ready.messages(), ready.prepared());
                 }
             }
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        } finally {
+            stopping = true;
+            collector.interrupt();
         }
+    }
+
+    /** The collector thread: fetch, decode, hand over; on stop, hands over what the client had pulled already. */
+    private void collectLoop() {
+        Backoff backoff = new Backoff();
+        try {
+            while (!stopping) {
+                try (IterableConsumer messages = consumer.get().iterate(ConsumeOptions.builder()
+                        .batchSize(Math.max(batchSize, 100))
+                        .expiresIn(5_000)
+                        .build())) {
+                    backoff.reset();
+                    while (!stopping) {
+                        List<Message> batch = collect(messages);
+                        lastProgressMs = System.currentTimeMillis();
+                        if (!batch.isEmpty()) {
+                            handOver(batch);
+                        }
+                    }
+                    messages.stop();
+                    List<Message> rest = drain(messages);
+                    if (!rest.isEmpty()) {
+                        handOver(rest);
+                    }
+                } catch (InterruptedException e) {
+                    Thread.currentThread().interrupt();
+                    return;
+                } catch (Exception e) {
+                    if (stopping) {
+                        return;
+                    }
+                    LOG.log(System.Logger.Level.WARNING, "stream " + streamName + ": consuming failed ("
+                            + e.getClass().getSimpleName() + ": " + e.getMessage() + "), retrying in "
+                            + backoff.peek().toMillis() + " ms");
+                    if (!backoff.sleep()) {
+                        return;
+                    }
+                }
+            }
+        } finally {
+            collectorDone = true;
+        }
+    }
+
+    private void handOver(List<Message> batch) throws InterruptedException {
+        handOff.put(new Ready(batch, applier.prepare(inbound(batch))));
     }
 
     private List<Message> collect(IterableConsumer messages) throws Exception {
@@ -141,12 +177,12 @@ final class StreamWorker implements Runnable {
         return rest;
     }
 
-    private void applyAndAck(List<Message> batch) throws InterruptedException {
+    private void applyAndAck(List<Message> batch, BatchApplier.Prepared prepared) throws InterruptedException {
         Backoff backoff = new Backoff();
         while (true) {
             long start = System.nanoTime();
             try {
-                BatchApplier.Outcome outcome = applier.apply(stream.get(), inbound(batch));
+                BatchApplier.Outcome outcome = applier.apply(stream.get(), prepared);
                 commitSeconds.observe((System.nanoTime() - start) / 1e9);
                 batchSizes.observe(batch.size());
                 crashHook.afterCommit();
@@ -186,8 +222,10 @@ final class StreamWorker implements Runnable {
         retries.inc();
         if (batch.size() > 1) {
             int half = batch.size() / 2;
-            applyAndAck(batch.subList(0, half));
-            applyAndAck(batch.subList(half, batch.size()));
+            List<Message> first = batch.subList(0, half);
+            List<Message> second = batch.subList(half, batch.size());
+            applyAndAck(first, applier.prepare(inbound(first)));
+            applyAndAck(second, applier.prepare(inbound(second)));
             return;
         }
         Message message = batch.get(0);

@@ -86,17 +86,36 @@ public final class BatchApplier {
         }
     }
 
-    /**
-     * Applies the batch; throws {@link StoreException} when the transaction fails, in which case nothing was
-     * applied and the same batch may be applied again.
-     */
-    public Outcome apply(StreamRef stream, List<InboundMessage> batch) {
+    /** A batch decoded ahead of its transaction (decoding is pure, so it can run while another batch commits). */
+    public record Prepared(List<InboundMessage> batch, List<Decoded> decoded, long decodedAtMs) {
+        public Prepared {
+            batch = List.copyOf(batch);
+            decoded = List.copyOf(decoded);
+        }
+    }
+
+    /** Decodes a batch; no I/O. */
+    public Prepared prepare(List<InboundMessage> batch) {
         long nowMs = clock.millis();
         List<Decoded> decoded = new ArrayList<>(batch.size());
         for (InboundMessage message : batch) {
             decoded.add(decoder.decode(message, nowMs));
         }
-        return database.inTransaction(c -> applyDecoded(c, stream, batch, decoded, nowMs));
+        return new Prepared(batch, decoded, nowMs);
+    }
+
+    /**
+     * Applies the batch; throws {@link StoreException} when the transaction fails, in which case nothing was
+     * applied and the same batch may be applied again.
+     */
+    public Outcome apply(StreamRef stream, List<InboundMessage> batch) {
+        return apply(stream, prepare(batch));
+    }
+
+    /** Applies a prepared batch, as {@link #apply(StreamRef, List)}. */
+    public Outcome apply(StreamRef stream, Prepared prepared) {
+        long nowMs = clock.millis();
+        return database.inTransaction(c -> applyDecoded(c, stream, prepared.batch(), prepared.decoded(), nowMs));
     }
 
     /**
@@ -185,9 +204,9 @@ public final class BatchApplier {
     }
 
     /**
-     * Folds the message events against the external-id index. Existing index rows are locked first; ids never
-     * seen are inserted once, with their final state; should another batch have inserted one of them meanwhile,
-     * that id is locked and the fold is recomputed against what it wrote.
+     * Folds the message events against the external-id index. Existing index rows are locked first; then every
+     * new state is written in one statement (ids never seen are inserted). Should another batch have inserted one
+     * of those ids meanwhile, it is locked and the fold is recomputed against what that batch wrote.
      */
     private Deltas foldMessages(Connection c, List<MessageEvent> messages, long nowSecond, long minuteFloor)
             throws SQLException {
@@ -196,25 +215,20 @@ public final class BatchApplier {
             message.externalId().ifPresent(externalIds::add);
         }
         Map<String, ExternalIdState> existing = index.lockExisting(c, externalIds);
-        Set<String> fresh = new java.util.TreeSet<>(externalIds);
-        fresh.removeAll(existing.keySet());
         MessageFold.Result result = fold(c, messages, existing, minuteFloor, nowSecond);
-        Map<String, ExternalIdState> freshStates = new HashMap<>();
-        fresh.forEach(id -> freshStates.put(id, result.states().get(id)));
-        Set<String> raced = new java.util.TreeSet<>(fresh);
-        raced.removeAll(index.insertNew(c, freshStates, nowSecond));
-        MessageFold.Result applied = result;
+        Set<String> raced = new java.util.TreeSet<>(result.states().keySet());
+        raced.removeAll(index.write(c, result.states(), existing.keySet(), nowSecond));
         if (!raced.isEmpty()) {
             existing.putAll(index.lockExisting(c, raced));
-            applied = fold(c, messages, existing, minuteFloor, nowSecond);
+            result = fold(c, messages, existing, minuteFloor, nowSecond);
+            Map<String, ExternalIdState> recomputed = new HashMap<>();
+            for (String id : raced) {
+                recomputed.put(id, result.states().get(id));
+            }
+            index.write(c, recomputed, raced, nowSecond);
         }
-        Map<String, ExternalIdState> updates = new HashMap<>();
-        for (String id : existing.keySet()) {
-            updates.put(id, applied.states().get(id));
-        }
-        index.save(c, updates, nowSecond);
-        index.saveOverrides(c, applied.upsertOverride(), applied.deleteOverride());
-        return applied.deltas();
+        index.saveOverrides(c, result.upsertOverride(), result.deleteOverride());
+        return result.deltas();
     }
 
     private MessageFold.Result fold(Connection c, List<MessageEvent> messages, Map<String, ExternalIdState> states,

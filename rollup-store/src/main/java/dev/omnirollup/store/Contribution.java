@@ -56,15 +56,31 @@ record Contribution(List<RowGroup> liveRows, List<Flip> seedFlips) {
         return new Contribution(List.copyOf(live), List.copyOf(flips));
     }
 
-    /** Adds this contribution to the deltas with the given sign (+1 to apply, -1 to take back). */
-    void addTo(Deltas deltas, int sign) {
-        for (RowGroup row : liveRows) {
-            deltas.addRows(row, sign);
+    /**
+     * Adds {@code now - before} to the deltas, row by row: rows present in both cancel without touching a counter
+     * (a receipt for a message that is already {@code completed} changes nothing), and a seed row's status moves
+     * only by what differs.
+     */
+    static void addDifference(Contribution before, Contribution now, Deltas deltas) {
+        if (before.liveRows().equals(now.liveRows()) && before.seedFlips().equals(now.seedFlips())) {
+            return;
         }
-        for (Flip flip : seedFlips) {
-            String from = sign > 0 ? flip.seed().status() : flip.to();
-            String to = sign > 0 ? flip.to() : flip.seed().status();
-            deltas.moveStatus(flip.seed().minute(), flip.seed().instanceId(), from, to, 1);
+        java.util.Map<RowGroup, Long> rows = new java.util.HashMap<>();
+        now.liveRows().forEach(row -> rows.merge(row, 1L, Long::sum));
+        before.liveRows().forEach(row -> rows.merge(row, -1L, Long::sum));
+        rows.forEach((row, n) -> deltas.addRows(row, n));
+        java.util.Map<java.util.UUID, String> was = new java.util.HashMap<>();
+        before.seedFlips().forEach(flip -> was.put(flip.seed().rowId(), flip.to()));
+        java.util.Map<java.util.UUID, Flip> is = new java.util.HashMap<>();
+        now.seedFlips().forEach(flip -> is.put(flip.seed().rowId(), flip));
+        for (Flip flip : before.seedFlips()) {
+            if (!is.containsKey(flip.seed().rowId())) {
+                deltas.moveStatus(flip.seed().minute(), flip.seed().instanceId(), flip.to(), flip.seed().status(), 1);
+            }
+        }
+        for (Flip flip : now.seedFlips()) {
+            String from = was.getOrDefault(flip.seed().rowId(), flip.seed().status());
+            deltas.moveStatus(flip.seed().minute(), flip.seed().instanceId(), from, flip.to(), 1);
         }
     }
 }

@@ -91,8 +91,7 @@ final class MessageFold {
                                   Map<UUID, String> upsert, Set<UUID> delete) {
         Contribution old = Contribution.of(before.appliedSeeds(), before.facts());
         Contribution now = Contribution.of(after.appliedSeeds(), after.facts());
-        old.addTo(deltas, -1);
-        now.addTo(deltas, +1);
+        Contribution.addDifference(old, now, deltas);
         Set<UUID> flippedNow = new HashSet<>();
         for (Contribution.Flip flip : now.seedFlips()) {
             flippedNow.add(flip.seed().rowId());

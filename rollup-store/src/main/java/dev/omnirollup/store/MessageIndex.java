@@ -46,34 +46,37 @@ final class MessageIndex {
     }
 
     /**
-     * Inserts the states of external ids that did not exist; returns the ids actually inserted. An id missing from
-     * the result was inserted by a concurrent batch since it was looked for, and must be locked and recomputed.
+     * Writes new states in one statement: ids this batch locked are updated, ids that did not exist are inserted.
+     * Returns the ids written; a missing id was inserted by a concurrent batch after it was looked for (its row is
+     * left alone) and must be locked and recomputed.
      */
-    java.util.Set<String> insertNew(Connection c, Map<String, ExternalIdState> states, long nowSecond)
-            throws SQLException {
-        java.util.Set<String> inserted = new java.util.HashSet<>();
+    java.util.Set<String> write(Connection c, Map<String, ExternalIdState> states, java.util.Set<String> locked,
+                                long nowSecond) throws SQLException {
+        java.util.Set<String> written = new java.util.HashSet<>();
         if (states.isEmpty()) {
-            return inserted;
+            return written;
         }
         String[] ids = states.keySet().stream().sorted().toArray(String[]::new);
         byte[][] blobs = new byte[ids.length][];
         for (int i = 0; i < ids.length; i++) {
             blobs[i] = states.get(ids[i]).encode();
         }
-        String sql = "INSERT INTO " + database.rollup("message_index") + " (external_id, state, touched_at) "
+        String sql = "INSERT INTO " + database.rollup("message_index") + " AS t (external_id, state, touched_at) "
                 + "SELECT u.id, u.state, ? FROM unnest(?::text[], ?::bytea[]) AS u(id, state) "
-                + "ON CONFLICT (external_id) DO NOTHING RETURNING external_id";
+                + "ON CONFLICT (external_id) DO UPDATE SET state = excluded.state, touched_at = excluded.touched_at "
+                + "WHERE t.external_id = ANY(?::text[]) RETURNING external_id";
         try (PreparedStatement ps = c.prepareStatement(sql)) {
             ps.setLong(1, nowSecond);
             ps.setArray(2, c.createArrayOf("text", ids));
             ps.setArray(3, c.createArrayOf("bytea", blobs));
+            ps.setArray(4, c.createArrayOf("text", locked.toArray(new String[0])));
             try (ResultSet rs = ps.executeQuery()) {
                 while (rs.next()) {
-                    inserted.add(rs.getString(1));
+                    written.add(rs.getString(1));
                 }
             }
         }
-        return inserted;
+        return written;
     }
 
     /**
@@ -105,28 +108,6 @@ final class MessageIndex {
         }
         seeds.values().forEach(list -> list.sort(Comparator.comparing(SeedRow::rowId)));
         return seeds;
-    }
-
-    /** Stores new states of existing rows (locked by this transaction) and marks them touched. */
-    void save(Connection c, Map<String, ExternalIdState> states, long nowSecond) throws SQLException {
-        if (states.isEmpty()) {
-            return;
-        }
-        String[] ids = new String[states.size()];
-        byte[][] blobs = new byte[states.size()][];
-        int i = 0;
-        for (Map.Entry<String, ExternalIdState> entry : states.entrySet()) {
-            ids[i] = entry.getKey();
-            blobs[i++] = entry.getValue().encode();
-        }
-        String sql = "UPDATE " + database.rollup("message_index") + " AS t SET state = u.state, touched_at = ? "
-                + "FROM unnest(?::text[], ?::bytea[]) AS u(external_id, state) WHERE t.external_id = u.external_id";
-        try (PreparedStatement ps = c.prepareStatement(sql)) {
-            ps.setLong(1, nowSecond);
-            ps.setArray(2, c.createArrayOf("text", ids));
-            ps.setArray(3, c.createArrayOf("bytea", blobs));
-            ps.executeUpdate();
-        }
     }
 
     void saveOverrides(Connection c, Map<UUID, String> upsert, Set<UUID> delete) throws SQLException {
