@@ -74,7 +74,8 @@ final class BackfillCommand implements Callable<Integer>, HasCommon {
         try (RollupDatabase database = Startup.openDatabase(config, url, "omni-rollup-backfill", 2)) {
             Startup.migrate(database, config);
             Instant cutover = cutover(database, clock, out);
-            Backfill backfill = new Backfill(database, clock, config.get(Config.MINUTE_RETENTION));
+            Backfill backfill = new Backfill(database, clock, config.get(Config.MINUTE_RETENTION),
+                    config.get(Config.BACKFILL_PARALLELISM));
             Backfill.Plan plan;
             try {
                 plan = backfill.plan(cutover, Optional.ofNullable(from), Optional.ofNullable(to));

@@ -32,12 +32,26 @@ public final class Backfill {
     private final InstantSource clock;
     private final Duration minuteRetention;
     private final RollupWriter writer;
+    private final int parallelism;
 
+    /** Backfill computing one day at a time. */
     public Backfill(RollupDatabase database, InstantSource clock, Duration minuteRetention) {
+        this(database, clock, minuteRetention, 1);
+    }
+
+    /**
+     * @param parallelism days computed at once, each in its own transaction (days share only the running-total
+     *                    rows, which every writer locks in the same order)
+     */
+    public Backfill(RollupDatabase database, InstantSource clock, Duration minuteRetention, int parallelism) {
+        if (parallelism < 1) {
+            throw new IllegalArgumentException("parallelism must be >= 1, got " + parallelism);
+        }
         this.database = database;
         this.clock = clock;
         this.minuteRetention = minuteRetention;
         this.writer = new RollupWriter(database);
+        this.parallelism = parallelism;
     }
 
     /** The days a run covers. */
@@ -75,28 +89,51 @@ public final class Backfill {
     }
 
     /**
-     * Runs the plan day by day, oldest first. {@code stop} is checked between days (Ctrl-C): every finished day
-     * is committed, so a later run completes the job.
+     * Runs the plan, oldest days first, {@code parallelism} days at a time. {@code stop} is checked before each day
+     * starts (Ctrl-C): every finished day is committed, so a later run completes the job.
      *
      * @param dryRun compute each day and roll it back
-     * @return the days done
+     * @return the days done, in the order they finished
+     * @throws StoreException when a day fails (the days finished before it stay committed)
      */
     public List<DayResult> run(Plan plan, boolean dryRun, BooleanSupplier stop, Listener listener) {
         List<DayResult> done = new java.util.ArrayList<>();
-        for (long day = plan.firstDay(); day < plan.endDay() && !stop.getAsBoolean(); day += DAY) {
-            long from = day;
-            long toMs = Math.min((day + DAY) * 1000, plan.cutover().toEpochMilli());
-            DayResult result = database.inTransaction(c -> {
-                DayResult r = backfillDay(c, from, toMs);
-                if (dryRun) {
-                    c.rollback();
+        java.util.concurrent.ExecutorService days = java.util.concurrent.Executors.newFixedThreadPool(parallelism,
+                Thread.ofPlatform().name("backfill-", 0).daemon().factory());
+        java.util.concurrent.CompletionService<DayResult> finished =
+                new java.util.concurrent.ExecutorCompletionService<>(days);
+        try {
+            long next = plan.firstDay();
+            int running = 0;
+            while (running > 0 || (next < plan.endDay() && !stop.getAsBoolean())) {
+                while (running < parallelism && next < plan.endDay() && !stop.getAsBoolean()) {
+                    long day = next;
+                    long toMs = Math.min((day + DAY) * 1000, plan.cutover().toEpochMilli());
+                    finished.submit(() -> database.inTransaction(c -> {
+                        DayResult r = backfillDay(c, day, toMs);
+                        if (dryRun) {
+                            c.rollback();
+                        }
+                        return r;
+                    }));
+                    running++;
+                    next += DAY;
                 }
-                return r;
-            });
-            done.add(result);
-            listener.dayDone(plan, result);
+                DayResult result = finished.take().get();
+                running--;
+                done.add(result);
+                listener.dayDone(plan, result);
+            }
+            return done;
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new StoreException("backfill interrupted", e);
+        } catch (java.util.concurrent.ExecutionException e) {
+            throw e.getCause() instanceof StoreException store ? store
+                    : new StoreException("backfill failed: " + e.getCause().getMessage(), e.getCause());
+        } finally {
+            days.shutdownNow();
         }
-        return done;
     }
 
     private DayResult backfillDay(Connection c, long day, long endMs) throws SQLException {

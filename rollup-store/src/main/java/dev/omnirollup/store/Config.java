@@ -76,6 +76,8 @@ public final class Config {
             "External ids idle this long leave the index (at least 35 days, beyond the 30-day stream retention).");
     public static final Key<Duration> MINUTE_RETENTION = key("minute-retention", "9d",
             v -> durationIn(v, Duration.ofDays(9), Duration.ofDays(3650)), "Minute buckets are kept this long.");
+    public static final Key<Integer> BACKFILL_PARALLELISM = key("backfill-parallelism", "2", v -> intIn(v, 1, 64),
+            "Days backfill computes at once, each in its own transaction and connection.");
     public static final Key<Integer> REJECT_LIMIT = key("reject-limit", "100000", v -> intIn(v, 100, 100_000_000),
             "Newest poison messages kept in the reject table.");
     public static final Key<String> HTTP_HOST = key("http-host", "0.0.0.0", Config::nonBlank,

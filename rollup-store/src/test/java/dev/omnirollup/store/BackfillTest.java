@@ -81,8 +81,9 @@ class BackfillTest {
         backfill(cutover);
         String first = snapshot();
         backfill(cutover);
-        backfill(cutover);
-        assertEquals(first, snapshot());
+        Backfill parallel = new Backfill(rollups, InstantSource.system(), MINUTES_KEPT, 3);
+        parallel.run(parallel.plan(cutover, Optional.empty(), Optional.empty()), false, () -> false, (p, r) -> { });
+        assertEquals(first, snapshot(), "a sequential and a parallel re-run replace exactly what was there");
         new ReferenceCheck(rollups).assertAllTimeMatches();
     }
 
