@@ -47,13 +47,12 @@ final class Answers {
     /** {@code GET /event-ops/metrics}: {@code {"data":{18 fields}}}. */
     Map<String, Object> eventOpsMetrics(Instant now) {
         Instant at = now.truncatedTo(ChronoUnit.MILLIS);
-        Fork.Task<Long> day = Fork.start(() -> reader.countSince(at.minus(DAY), at));
-        Fork.Task<Long> week = Fork.start(() -> reader.countSince(at.minus(Duration.ofDays(7)), at));
-        Fork.Task<Long> hour = Fork.start(() -> reader.countSince(at.minus(Duration.ofHours(1)), at));
-        WindowReport all = reader.allTime(Optional.empty(), Optional.empty());
-        long last24h = day.join();
-        long last7d = week.join();
-        long lastHour = hour.join();
+        Fork.Task<long[]> windows = Fork.start(() -> reader.countsSince(
+                List.of(at.minus(DAY), at.minus(Duration.ofDays(7)), at.minus(Duration.ofHours(1))), at));
+        WindowReport all = reader.totals();
+        long last24h = windows.join()[0];
+        long last7d = windows.join()[1];
+        long lastHour = windows.join()[2];
         LiveCounts.Snapshot counts = live.get();
         Map<String, Object> data = new LinkedHashMap<>();
         data.put("totalEvents", all.counts().total());
@@ -212,14 +211,14 @@ final class Answers {
      */
     Map<String, Object> dashboard(Instant now) {
         Instant at = now.truncatedTo(ChronoUnit.MILLIS);
-        Fork.Task<WindowReport> dayTask = Fork.start(() -> reader.window(at.minus(DAY), Optional.empty(),
-                Optional.empty(), Optional.of(Grain.HOUR), at));
-        Fork.Task<Long> hourTask = Fork.start(() -> reader.countSince(at.minus(Duration.ofHours(1)), at));
+        Fork.Task<WindowReport> dayTask = Fork.start(() -> reader.windowSummary(at.minus(DAY), Optional.empty(),
+                Optional.of(Grain.HOUR), at));
+        Fork.Task<long[]> hourTask = Fork.start(() -> reader.countsSince(List.of(at.minus(Duration.ofHours(1))), at));
         Fork.Task<AutomationReport> automationTask = Fork.start(() -> reader.automation(at));
         Fork.Task<HealthProbe.Database> databaseTask = Fork.start(probe::database);
-        WindowReport all = reader.allTime(Optional.empty(), Optional.empty());
+        WindowReport all = reader.totals();
         WindowReport day = dayTask.join();
-        long lastHour = hourTask.join();
+        long lastHour = hourTask.join()[0];
         AutomationReport automation = automationTask.join();
         HealthProbe.Database database = databaseTask.join();
         LiveCounts.Snapshot counts = live.get();

@@ -43,15 +43,20 @@ public final class RollupReader {
      */
     public WindowReport window(Instant start, Optional<Instant> end, Optional<UUID> instance,
                                Optional<Grain> timeline, Instant now) {
-        return database.withConnection(c -> window(c, start, end, instance, timeline, now));
+        return database.withConnection(c -> window(c, start, end, instance, timeline, now, instance.isEmpty()));
+    }
+
+    /** As {@link #window(Instant, Optional, Optional, Optional, Instant)}, without the per-instance map. */
+    public WindowReport windowSummary(Instant start, Optional<Instant> end, Optional<Grain> timeline, Instant now) {
+        return database.withConnection(c -> window(c, start, end, Optional.empty(), timeline, now, false));
     }
 
     WindowReport window(Connection c, Instant start, Optional<Instant> end, Optional<UUID> instance,
-                        Optional<Grain> timeline, Instant now) throws SQLException {
+                        Optional<Grain> timeline, Instant now, boolean withInstances) throws SQLException {
         OptionalLong endSecond = end.map(e -> OptionalLong.of(e.getEpochSecond())).orElse(OptionalLong.empty());
         List<Segment> plan = BucketPlan.of(start.getEpochSecond(), endSecond, now.getEpochSecond(), minuteHorizon,
                 Grain.DAY);
-        WindowReport report = report(c, plan, instance);
+        WindowReport report = report(c, plan, instance, withInstances);
         if (timeline.isEmpty()) {
             return report;
         }
@@ -75,21 +80,38 @@ public final class RollupReader {
         return report.withTimeline(timeline(c, everything, instance, timeline.get()));
     }
 
-    /** Rows with {@code received_at >= since} over all instances (no upper bound), edge widened to its bucket. */
-    public long countSince(Instant since, Instant now) {
-        return database.withConnection(c -> countSince(c, since, now));
+    /** Every row ever counted over all instances, without the per-instance map (what metrics needs). */
+    public WindowReport totals() {
+        return database.withConnection(c -> report(c, List.of(new Segment(Grain.TOTAL, 0, 1)), Optional.empty(), false));
     }
 
-    long countSince(Connection c, Instant since, Instant now) throws SQLException {
-        List<Segment> plan = BucketPlan.of(since.getEpochSecond(), OptionalLong.empty(), now.getEpochSecond(),
-                minuteHorizon, Grain.DAY);
-        Query query = new Query();
-        String union = union(plan, query, Optional.empty(), "total");
-        try (PreparedStatement ps = query.prepare(c, "SELECT coalesce(sum(total), 0) FROM (" + union + ") AS r");
-             ResultSet rs = ps.executeQuery()) {
-            rs.next();
-            return rs.getLong(1);
-        }
+    /**
+     * For each {@code since}, the rows with {@code received_at >= since} over all instances (no upper bound), edge
+     * widened to its bucket; one statement for all of them.
+     */
+    public long[] countsSince(List<Instant> sinces, Instant now) {
+        return database.withConnection(c -> {
+            Query query = new Query();
+            List<String> parts = new ArrayList<>();
+            for (int w = 0; w < sinces.size(); w++) {
+                List<Segment> plan = BucketPlan.of(sinces.get(w).getEpochSecond(), OptionalLong.empty(),
+                        now.getEpochSecond(), minuteHorizon, Grain.DAY);
+                if (!plan.isEmpty()) {
+                    parts.add("SELECT " + w + " AS w, coalesce(sum(total), 0) AS n FROM ("
+                            + union(plan, query, Optional.empty(), "total") + ") AS r" + w);
+                }
+            }
+            long[] counts = new long[sinces.size()];
+            if (parts.isEmpty()) {
+                return counts;
+            }
+            try (PreparedStatement ps = query.prepare(c, String.join(" UNION ALL ", parts)); ResultSet rs = ps.executeQuery()) {
+                while (rs.next()) {
+                    counts[rs.getInt(1)] = rs.getLong(2);
+                }
+            }
+            return counts;
+        });
     }
 
     /** Automation executions all time and failures since {@code now - 24h} (edge widened to its bucket). */
@@ -155,24 +177,38 @@ public final class RollupReader {
     }
 
     private WindowReport report(Connection c, List<Segment> plan, Optional<UUID> instance) throws SQLException {
+        return report(c, plan, instance, instance.isEmpty());
+    }
+
+    /** Counters and breakdowns in one statement; the instance map (a second one) only when asked for. */
+    private WindowReport report(Connection c, List<Segment> plan, Optional<UUID> instance, boolean withInstances)
+            throws SQLException {
         if (plan.isEmpty()) {
             return new WindowReport(MessageCounts.ZERO, Map.of(), Map.of(), Map.of(), Map.of(), Map.of(), Map.of(),
                     Map.of(), List.of());
         }
         long[] sums = new long[Deltas.MESSAGE_COLUMNS.size()];
-        Query wide = new Query();
+        Map<Dim, Map<String, Long>> dims = new HashMap<>();
+        Query query = new Query();
         String sumColumns = Deltas.MESSAGE_COLUMNS.stream().map(col -> "coalesce(sum(" + col + "), 0)")
                 .collect(Collectors.joining(", "));
-        String sql = "SELECT " + sumColumns + " FROM (" + union(plan, wide, instance,
-                String.join(", ", Deltas.MESSAGE_COLUMNS)) + ") AS r";
-        try (PreparedStatement ps = wide.prepare(c, sql); ResultSet rs = ps.executeQuery()) {
+        String sql = "WITH r AS MATERIALIZED (" + union(plan, query, instance,
+                String.join(", ", Deltas.MESSAGE_COLUMNS) + ", dims") + ") "
+                + "SELECT " + sumColumns + ", (SELECT jsonb_object_agg(key, n) FROM (SELECT kv.key, sum(kv.value::bigint) AS n "
+                + "FROM r CROSS JOIN LATERAL jsonb_each_text(r.dims) AS kv GROUP BY kv.key "
+                + "HAVING sum(kv.value::bigint) <> 0) AS k) FROM r";
+        try (PreparedStatement ps = query.prepare(c, sql); ResultSet rs = ps.executeQuery()) {
             rs.next();
             for (int i = 0; i < sums.length; i++) {
                 sums[i] = rs.getLong(i + 1);
             }
+            String packed = rs.getString(sums.length + 1);
+            if (packed != null) {
+                DimsJson.read(packed).forEach((key, n) -> dims.computeIfAbsent(Dim.ofPrefix(key.charAt(0)),
+                        k -> new HashMap<>()).put(key.substring(2), n));
+            }
         }
-        Map<Dim, Map<String, Long>> dims = dims(c, plan, instance);
-        Map<UUID, Long> instances = instance.isPresent() ? Map.of() : instances(c, plan);
+        Map<UUID, Long> instances = withInstances ? instances(c, plan) : Map.of();
         return new WindowReport(MessageCounts.of(sums), dims.getOrDefault(Dim.CHANNEL, Map.of()),
                 dims.getOrDefault(Dim.CONTENT_TYPE, Map.of()), dims.getOrDefault(Dim.ERROR_STAGE, Map.of()),
                 dims.getOrDefault(Dim.EVENT_TYPE, Map.of()), instances, bins(dims.get(Dim.PROCESSING_BIN)),
@@ -201,21 +237,6 @@ public final class RollupReader {
             }
         });
         return points;
-    }
-
-    private Map<Dim, Map<String, Long>> dims(Connection c, List<Segment> plan, Optional<UUID> instance)
-            throws SQLException {
-        Query query = new Query();
-        Map<Dim, Map<String, Long>> dims = new HashMap<>();
-        try (PreparedStatement ps = query.prepare(c, "SELECT kv.key, sum(kv.value::bigint) FROM ("
-                + union(plan, query, instance, "dims") + ") AS r CROSS JOIN LATERAL jsonb_each_text(r.dims) AS kv "
-                + "GROUP BY kv.key HAVING sum(kv.value::bigint) <> 0"); ResultSet rs = ps.executeQuery()) {
-            while (rs.next()) {
-                String key = rs.getString(1);
-                dims.computeIfAbsent(Dim.ofPrefix(key.charAt(0)), k -> new HashMap<>()).put(key.substring(2), rs.getLong(2));
-            }
-        }
-        return dims;
     }
 
     private Map<UUID, Long> instances(Connection c, List<Segment> plan) throws SQLException {
