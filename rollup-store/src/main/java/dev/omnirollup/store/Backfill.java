@@ -145,7 +145,7 @@ public final class Backfill {
         Timestamps range = new Timestamps(day * 1000, endMs);
         long events = aggregateEvents(c, range, minuteFloor, deltas);
         long executions = aggregateExecutions(c, range, deltas);
-        writer.write(c, deltas, RollupWriter.BACKFILL);
+        writer.writeFresh(c, deltas, RollupWriter.BACKFILL);
         try (PreparedStatement ps = c.prepareStatement("INSERT INTO " + database.rollup("backfill_days")
                 + " AS t (kind, day, source_rows) VALUES ('all', ?, ?) ON CONFLICT (kind, day) DO UPDATE SET "
                 + "source_rows = excluded.source_rows, finished_at = now()")) {

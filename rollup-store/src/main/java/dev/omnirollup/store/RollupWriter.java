@@ -32,6 +32,58 @@ final class RollupWriter {
         }
     }
 
+    /**
+     * Writes rows that cannot exist yet (backfill deleted its day first) with {@code COPY}, and adds the running
+     * totals as {@link #write} does.
+     */
+    void writeFresh(Connection c, Deltas deltas, short layer) throws SQLException {
+        org.postgresql.copy.CopyManager copy = c.unwrap(org.postgresql.PGConnection.class).getCopyAPI();
+        for (Grain grain : new Grain[] {Grain.MINUTE, Grain.HOUR, Grain.DAY}) {
+            List<Deltas.Packed> cells = deltas.packedCells(grain);
+            if (!cells.isEmpty()) {
+                StringBuilder rows = new StringBuilder(cells.size() * 160);
+                for (Deltas.Packed packed : cells) {
+                    rows.append(layer).append('\t').append(packed.cell().scope()).append('\t')
+                            .append(packed.cell().instanceId()).append('\t').append(packed.cell().bucket());
+                    for (long value : packed.values()) {
+                        rows.append('\t').append(value);
+                    }
+                    rows.append('\t').append(copyText(packed.dimsJson())).append('\n');
+                }
+                copyIn(copy, "COPY " + database.rollup("msg_" + grain.suffix()) + " (src, scope, instance_id, bucket, "
+                        + String.join(", ", Deltas.MESSAGE_COLUMNS) + ", dims) FROM STDIN", rows);
+            }
+            List<Map.Entry<Deltas.AutoCell, long[]>> auto = deltas.automationCells(grain);
+            if (!auto.isEmpty()) {
+                StringBuilder rows = new StringBuilder(auto.size() * 64);
+                for (Map.Entry<Deltas.AutoCell, long[]> cell : auto) {
+                    rows.append(layer).append('\t').append(cell.getKey().bucket());
+                    for (long value : cell.getValue()) {
+                        rows.append('\t').append(value);
+                    }
+                    rows.append('\n');
+                }
+                copyIn(copy, "COPY " + database.rollup("auto_" + grain.suffix()) + " (src, bucket, "
+                        + String.join(", ", Deltas.AUTOMATION_COLUMNS) + ") FROM STDIN", rows);
+            }
+        }
+        writeMessages(c, Grain.TOTAL, deltas.packedCells(Grain.TOTAL), layer);
+        writeAutomation(c, Grain.TOTAL, deltas.automationCells(Grain.TOTAL), layer);
+    }
+
+    private static void copyIn(org.postgresql.copy.CopyManager copy, String sql, CharSequence rows) throws SQLException {
+        try {
+            copy.copyIn(sql, new java.io.StringReader(rows.toString()));
+        } catch (java.io.IOException e) {
+            throw new SQLException("COPY failed: " + e.getMessage(), "08000", e);
+        }
+    }
+
+    /** A value in COPY's text format: backslashes, tabs and newlines escaped. */
+    private static String copyText(String value) {
+        return value.replace("\\", "\\\\").replace("\t", "\\t").replace("\n", "\\n").replace("\r", "\\r");
+    }
+
     private void writeMessages(Connection c, Grain grain, List<Deltas.Packed> cells, short layer) throws SQLException {
         if (cells.isEmpty()) {
             return;
