@@ -160,7 +160,7 @@ public final class Backfill {
     private void takeBackOldDay(Connection c, long day, Deltas deltas) throws SQLException {
         String columns = String.join(", ", Deltas.MESSAGE_COLUMNS);
         try (PreparedStatement ps = c.prepareStatement("SELECT scope, instance_id, dims, " + columns + " FROM "
-                + database.rollup("msg_day") + " WHERE src = 1 AND bucket = ?")) {
+                + database.rollup("msg_day") + " WHERE scope IN (0, 1) AND bucket = ? AND src = 1")) {
             ps.setLong(1, day);
             try (ResultSet rs = ps.executeQuery()) {
                 while (rs.next()) {
@@ -193,9 +193,11 @@ public final class Backfill {
     }
 
     private void deleteBackfillRows(Connection c, long day) throws SQLException {
+        // scope leads the msg_* keys (bucket the auto_* ones): naming both scopes lets each delete use its key
         for (String table : List.of("msg_minute", "msg_hour", "msg_day", "auto_minute", "auto_hour", "auto_day")) {
+            String scope = table.startsWith("msg_") ? "scope IN (0, 1) AND " : "";
             try (PreparedStatement ps = c.prepareStatement("DELETE FROM " + database.rollup(table)
-                    + " WHERE src = 1 AND bucket >= ? AND bucket < ?")) {
+                    + " WHERE " + scope + "bucket >= ? AND bucket < ? AND src = 1")) {
                 ps.setLong(1, day);
                 ps.setLong(2, day + DAY);
                 ps.executeUpdate();

@@ -53,7 +53,8 @@ public final class RollupDatabase implements AutoCloseable {
         config.addDataSourceProperty("tcpKeepAlive", "true");
         config.addDataSourceProperty("connectTimeout", "5");
         config.addDataSourceProperty("socketTimeout", "60");
-        config.setConnectionInitSql("SET TIME ZONE 'UTC'");
+        // rollup reads touch a few hundred rows: a parallel plan only adds worker start-up to them
+        config.setConnectionInitSql("SET TIME ZONE 'UTC'; SET max_parallel_workers_per_gather = 0");
         try {
             return new RollupDatabase(new HikariDataSource(config), rollupSchema, omniSchema);
         } catch (RuntimeException e) {
