@@ -1,0 +1,320 @@
+package dev.omnirollup.bench;
+
+import dev.omnirollup.sim.ScratchDatabase;
+import dev.omnirollup.sim.ScratchNats;
+import io.nats.client.ConsumeOptions;
+import io.nats.client.Connection;
+import io.nats.client.IterableConsumer;
+import io.nats.client.JetStreamApiException;
+import io.nats.client.JetStreamManagement;
+import io.nats.client.Message;
+import io.nats.client.Nats;
+import io.nats.client.api.AckPolicy;
+import io.nats.client.api.ConsumerConfiguration;
+import io.nats.client.api.ConsumerInfo;
+import io.nats.client.api.DeliverPolicy;
+import java.io.IOException;
+import java.sql.DriverManager;
+import java.sql.ResultSet;
+import java.sql.SQLException;
+import java.sql.Statement;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.concurrent.atomic.AtomicLong;
+
+/**
+ * Ingest throughput (issue 7 item 4): {@code N} Omni events are published first to a fresh stream pair; then 1, 2
+ * and 3 ingest worker processes ({@code -Xmx256m} each, one durable consumer, an empty database each time) consume
+ * them, and the rate from the first fetch to the last commit is measured from the consumers' state (a message counts
+ * once acknowledged, and the ingest acknowledges after its commit). In the same run a bare jnats consume-and-ack loop
+ * over the same streams gives the physical ceiling here. Also reports where the CPU went (ingest JVMs, PostgreSQL,
+ * NATS) and the rollup total as an exactly-once cross-check (equal for every worker count).
+ *
+ * <p>Run: {@code benchmarks/run ingest [--events 1m] [--mixes messages,default] [--workers 1,2,3] [--jfr]
+ * [--pg-profile] [--channels whatsapp-baileys,discord,...] [--smoke]}; {@code --channels} publishes only from the
+ * simulated instances on those channels.
+ */
+final class IngestBench {
+    private IngestBench() {
+    }
+
+    /** One measured consumption. */
+    record Run(String what, long events, double overallRate, double steadyRate, double secondHalfRate, double seconds,
+               double consumerCpu, double backendCpu, double postgresCpu, double natsCpu, long rollupTotal,
+               long rejects, long indexedIds, long largestStateBytes) {
+    }
+
+    static void run(Args args, Report report) throws Exception {
+        boolean smoke = args.smoke();
+        long events = args.count("events", smoke ? "4000" : "1m");
+        List<String> mixes = args.words("mixes", smoke ? "default" : "messages,default");
+        List<Integer> workerCounts = args.ints("workers", smoke ? "1,2" : "1,2,3");
+        Table table = new Table("ingest-throughput", "Ingest throughput, pre-published backlog, fetch to commit",
+                "mix", "consumer", "events", "events/s (first fetch to last commit)", "events/s (all workers up)",
+                "events/s (second half)", "% of bare loop", "seconds", "consumer cpu s", "db backends cpu s",
+                "postgres (all) cpu s", "nats cpu s", "rollup total", "rejects", "indexed external ids",
+                "largest id state bytes");
+        Table memory = ChildJvm.memoryTable("ingest-memory", "Ingest worker memory while draining the backlog");
+        double best = 0;
+        double bestShare = 0;
+        for (String mix : mixes) {
+            try (ScratchNats nats = ScratchNats.connect(Services.natsUrl())) {
+                Datasets.log("publishing " + Args.label(events) + " events (" + mix + " mix) to "
+                        + nats.streamName("MESSAGE") + " / " + nats.streamName("AUTOMATION"));
+                Traffic.Published published = Traffic.publish(nats, events, mix, Duration.ofHours(2),
+                        Traffic.instancesOn(args.words("channels", "")));
+                Datasets.log(String.format(Locale.ROOT, "  published %d + %d in %.1f s (%.0f/s)", published.messages(),
+                        published.automation(), published.seconds(), published.total() / published.seconds()));
+                table.add(mix, "(publisher)", published.total(), published.total() / published.seconds(), "", "", "",
+                        published.seconds(), "", "", "", "", "", "", "", "");
+                Run bare1 = bareLoop(nats, published);
+                List<Run> runs = new ArrayList<>();
+                for (int workers : workerCounts) {
+                    runs.add(workers(nats, published, workers, args, report, memory, mix));
+                }
+                Run bare2 = bareLoop(nats, published);
+                double ceiling = Math.max(bare1.overallRate(), bare2.overallRate());
+                for (Run r : List.of(bare1, bare2)) {
+                    table.add(mix, r.what(), r.events(), r.overallRate(), "", "", 100 * r.overallRate() / ceiling,
+                            r.seconds(), r.consumerCpu(), "", r.postgresCpu(), r.natsCpu(), "", "", "", "");
+                }
+                for (Run r : runs) {
+                    table.add(mix, r.what(), r.events(), r.overallRate(), r.steadyRate(), r.secondHalfRate(),
+                            100 * r.overallRate() / ceiling, r.seconds(), r.consumerCpu(), r.backendCpu(),
+                            r.postgresCpu(), r.natsCpu(), r.rollupTotal(), r.rejects(), r.indexedIds(),
+                            r.largestStateBytes());
+                    if (r.overallRate() > best) {
+                        best = r.overallRate();
+                        bestShare = 100 * r.overallRate() / ceiling;
+                    }
+                }
+            }
+        }
+        table.note(String.format(Locale.ROOT, "target >= 50000 events/s: %s (best %.0f)", best >= 50_000 ? "MET"
+                : "MISSED", best));
+        table.note(String.format(Locale.ROOT, "target >= 30%% of the bare jnats loop: %s (best %.0f%%)",
+                bestShare >= 30 ? "MET" : "MISSED", bestShare));
+        args.value("channels").ifPresent(c -> table.note("traffic only from instances on channels " + c));
+        table.note("second half = the rate while the last half of the backlog was committed (JIT warm, all workers"
+                + " up)");
+        table.note("bare loop = one jnats pull consumer per stream (batch 2000), ack per message, nothing else;"
+                + " run before and after the ingest runs, the faster one is the ceiling");
+        table.note("db backends = the PostgreSQL backends of the run's database (pg_stat_activity pids); postgres (all)"
+                + " = every postgres process, other databases included (meaningful only on a quiet machine)");
+        table.note("rollup total = counted message rows (scope all, both layers) after the run: equal for every worker"
+                + " count (exactly once)");
+        table.publish(report);
+        memory.publish(report);
+    }
+
+    private static Run workers(ScratchNats nats, Traffic.Published published, int n, Args args, Report report,
+                               Table memory, String mix) throws Exception {
+        String consumer = "BENCH_W" + n + "_"
+                + Long.toString(System.nanoTime() % 1_000_000, 36).toUpperCase(Locale.ROOT);
+        try (ScratchDatabase db = ScratchDatabase.create(Services.postgresServer()).withOmniSchema()) {
+            Map<String, String> settings = IngestProcesses.settings(db.jdbcUrl(), nats.prefix(),
+                    nats.streamName("MESSAGE"), nats.streamName("AUTOMATION"), consumer,
+                    published.first().minus(Duration.ofMinutes(1)));
+            Map<String, Double> cpu0 = HttpThroughputBench.cpu();
+            BackendCpu backends = BackendCpu.start(db.name());
+            Datasets.log("ingest with " + n + " worker process(es), consumer " + consumer);
+            List<ChildJvm> workers = IngestProcesses.launch(n, "ingest-" + mix + "-w" + n, settings,
+                    report.logs(), args.flag("jfr"));
+            PgSampler sampler = args.flag("pg-profile") ? PgSampler.start(Services.postgresServer(), db.name()) : null;
+            try {
+                Progress progress = watch(nats, consumer, published, workers,
+                        Duration.ofSeconds(Math.max(120, published.total() / 2_000)));
+                Map<String, Double> cpu1 = HttpThroughputBench.cpu();
+                double backendCpu = backends.seconds();
+                if (sampler != null) {
+                    sampler.close();
+                    sampler.publish(report, "ingest-pg-profile-" + mix + "-w" + n, "PostgreSQL time by statement while "
+                            + n + " ingest worker(s) drain the " + mix + " backlog");
+                }
+                double workerCpu = workers.stream().mapToDouble(ChildJvm::cpuSeconds).sum();
+                IngestProcesses.stop(workers);
+                ChildJvm.addMemoryRows(memory, mix + ", " + n + " worker(s)", workers);
+                long[] totals = rollupTotals(db.jdbcUrl());
+                Run run = new Run(n + " ingest worker" + (n > 1 ? "s" : ""), published.total(), progress.overallRate(),
+                        progress.steadyRate(), progress.secondHalfRate(), progress.seconds(), workerCpu, backendCpu,
+                        cpu1.get("postgres") - cpu0.get("postgres"), cpu1.get("nats-server") - cpu0.get("nats-server"),
+                        totals[0], totals[1], totals[3], totals[2]);
+                Datasets.log(String.format(Locale.ROOT, "  %d worker(s): %.0f events/s (%.0f with all up), %.1f s",
+                        n, run.overallRate(), run.steadyRate(), run.seconds()));
+                return run;
+            } finally {
+                if (sampler != null) {
+                    sampler.close();
+                }
+                IngestProcesses.stop(workers);
+            }
+        }
+    }
+
+    /** Timings of one consumption, from the consumers' point of view. */
+    record Progress(double overallRate, double steadyRate, double secondHalfRate, double seconds) {
+    }
+
+    /**
+     * Polls both consumers every 250 ms (system property {@code bench.watch-ms}; consumer-info requests cost NATS CPU,
+     * so not faster) until everything is acknowledged: the start is the first delivery, the "all up" point the moment
+     * the last worker printed its start line.
+     */
+    static Progress watch(ScratchNats nats, String consumer, Traffic.Published published, List<ChildJvm> workers,
+                          Duration timeout) throws IOException {
+        JetStreamManagement jsm = nats.management();
+        long total = published.total();
+        long deadline = System.nanoTime() + timeout.toNanos();
+        long firstNs = 0;
+        long readyNs = 0;
+        long ackedAtReady = 0;
+        long halfNs = 0;
+        long ackedAtHalf = 0;
+        while (true) {
+            long now = System.nanoTime();
+            long delivered = 0;
+            long acked = 0;
+            for (String stream : List.of(nats.streamName("MESSAGE"), nats.streamName("AUTOMATION"))) {
+                long count = stream.startsWith("MESSAGE") ? published.messages() : published.automation();
+                try {
+                    ConsumerInfo info = jsm.getConsumerInfo(stream, consumer);
+                    delivered += info.getDelivered().getStreamSequence();
+                    acked += count - info.getNumPending() - info.getNumAckPending();
+                } catch (JetStreamApiException e) {
+                    // not created yet
+                }
+            }
+            if (firstNs == 0 && delivered > 0) {
+                firstNs = now;
+            }
+            if (readyNs == 0 && workers.stream().allMatch(w -> IngestProcesses.READY.matcher(w.output()).find())) {
+                readyNs = now;
+                ackedAtReady = acked;
+            }
+            if (halfNs == 0 && acked >= total / 2) {
+                halfNs = now;
+                ackedAtHalf = acked;
+            }
+            if (acked >= total) {
+                double seconds = (now - firstNs) / 1e9;
+                double steady = readyNs > 0 && now > readyNs && ackedAtReady < total
+                        ? (total - ackedAtReady) / ((now - readyNs) / 1e9) : Double.NaN;
+                double secondHalf = halfNs > 0 && now > halfNs && ackedAtHalf < total
+                        ? (total - ackedAtHalf) / ((now - halfNs) / 1e9) : Double.NaN;
+                return new Progress(total / seconds, steady, secondHalf, seconds);
+            }
+            for (ChildJvm worker : workers) {
+                if (!worker.isAlive()) {
+                    throw new IllegalStateException(worker.name() + " died:\n" + ChildJvm.tail(worker.output()));
+                }
+            }
+            if (now > deadline) {
+                throw new IllegalStateException("ingest did not finish within " + timeout + ": " + acked + " of "
+                        + total + " acknowledged");
+            }
+            ChildJvm.sleep(Long.getLong("bench.watch-ms", 250));
+        }
+    }
+
+    /**
+     * The ceiling: per stream one pull consumer (batch 2000, the ingest's batch size) that acknowledges every
+     * message and does nothing else, both streams in parallel on one connection.
+     */
+    static Run bareLoop(ScratchNats nats, Traffic.Published published) throws Exception {
+        String name = "BARE_" + Long.toString(System.nanoTime() % 1_000_000, 36).toUpperCase(Locale.ROOT);
+        Map<String, Double> cpu0 = HttpThroughputBench.cpu();
+        long self = ProcessHandle.current().pid();
+        double selfCpu0 = Procs.cpuSeconds(self);
+        AtomicLong firstNs = new AtomicLong(Long.MAX_VALUE);
+        AtomicLong lastNs = new AtomicLong();
+        Connection connection = Nats.connect(io.nats.client.Options.builder().server(Services.natsUrl())
+                .connectionName("bench-bare-loop").build());
+        try {
+            JetStreamManagement jsm = connection.jetStreamManagement();
+            List<Thread> threads = new ArrayList<>();
+            List<Exception> failures = new java.util.concurrent.CopyOnWriteArrayList<>();
+            for (String domain : List.of("message", "automation")) {
+                String stream = nats.streamName(domain.toUpperCase(Locale.ROOT));
+                long count = domain.equals("message") ? published.messages() : published.automation();
+                if (count == 0) {
+                    continue;
+                }
+                jsm.addOrUpdateConsumer(stream, ConsumerConfiguration.builder()
+                        .durable(name)
+                        .filterSubject(nats.prefix() + domain + ".>")
+                        .ackPolicy(AckPolicy.Explicit)
+                        .deliverPolicy(DeliverPolicy.All)
+                        .maxAckPending(20_000)
+                        .build());
+                threads.add(Thread.ofPlatform().start(() -> {
+                    try {
+                        IterableConsumer messages = connection.getStreamContext(stream).getConsumerContext(name)
+                                .iterate(ConsumeOptions.builder().batchSize(2000).expiresIn(5_000).build());
+                        long seen = 0;
+                        while (seen < count) {
+                            Message message = messages.nextMessage(Duration.ofSeconds(10));
+                            if (message == null) {
+                                throw new IllegalStateException("bare loop on " + stream + " stalled at " + seen);
+                            }
+                            firstNs.accumulateAndGet(System.nanoTime(), Math::min);
+                            seen++;
+                            if (seen == count) {
+                                message.ackSync(Duration.ofSeconds(10)); // all earlier acks are processed by now
+                            } else {
+                                message.ack();
+                            }
+                        }
+                        lastNs.accumulateAndGet(System.nanoTime(), Math::max);
+                        messages.stop();
+                    } catch (Exception e) {
+                        failures.add(e);
+                    }
+                }));
+            }
+            for (Thread thread : threads) {
+                thread.join();
+            }
+            if (!failures.isEmpty()) {
+                throw failures.get(0);
+            }
+            for (String domain : List.of("MESSAGE", "AUTOMATION")) {
+                try {
+                    jsm.deleteConsumer(nats.streamName(domain), name);
+                } catch (JetStreamApiException e) {
+                    // absent
+                }
+            }
+        } finally {
+            connection.close();
+        }
+        Map<String, Double> cpu1 = HttpThroughputBench.cpu();
+        double seconds = (lastNs.get() - firstNs.get()) / 1e9;
+        double rate = published.total() / seconds;
+        Datasets.log(String.format(Locale.ROOT, "  bare jnats loop: %.0f events/s (%.1f s)", rate, seconds));
+        return new Run("bare jnats loop", published.total(), rate, Double.NaN, Double.NaN, seconds,
+                Procs.cpuSeconds(self) - selfCpu0, 0, cpu1.get("postgres") - cpu0.get("postgres"),
+                cpu1.get("nats-server") - cpu0.get("nats-server"), 0, 0, 0, 0);
+    }
+
+    /**
+     * Counted message rows (scope all, both layers), rejects, the largest external-id state (bytes) and the number of
+     * indexed external ids in the rollup schema.
+     */
+    static long[] rollupTotals(String jdbcUrl) {
+        try (java.sql.Connection c = DriverManager.getConnection(jdbcUrl); Statement s = c.createStatement();
+             ResultSet rs = s.executeQuery("SELECT (SELECT coalesce(sum(total), 0) FROM rollup.msg_total"
+                     + " WHERE scope = 0) + (SELECT coalesce(sum(executions), 0) FROM rollup.auto_total),"
+                     + " (SELECT count(*) FROM rollup.rejects),"
+                     + " (SELECT coalesce(max(length(state)), 0) FROM rollup.message_index),"
+                     + " (SELECT count(*) FROM rollup.message_index)")) {
+            rs.next();
+            return new long[] {rs.getLong(1), rs.getLong(2), rs.getLong(3), rs.getLong(4)};
+        } catch (SQLException e) {
+            return new long[] {-1, -1, -1, -1};
+        }
+    }
+
+}

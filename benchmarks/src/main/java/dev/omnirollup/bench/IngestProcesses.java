@@ -1,0 +1,55 @@
+package dev.omnirollup.bench;
+
+import dev.omnirollup.ingest.IngestMain;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.regex.Pattern;
+
+/** Ingest workers ({@link IngestMain}) as separate JVMs on one durable consumer, as they are deployed. */
+final class IngestProcesses {
+    static final Pattern READY = Pattern.compile("ingest running");
+
+    private IngestProcesses() {
+    }
+
+    /** The settings of a worker on the scratch stream pair. */
+    static Map<String, String> settings(String jdbcUrl, String prefix, String messageStream, String automationStream,
+                                        String consumer, Instant cutover) {
+        Map<String, String> settings = new LinkedHashMap<>();
+        settings.put("database-url", jdbcUrl);
+        settings.put("nats-url", Services.natsUrl());
+        settings.put("nats-subject-prefix", prefix);
+        settings.put("message-stream", messageStream);
+        settings.put("automation-stream", automationStream);
+        settings.put("ingest-consumer", consumer);
+        settings.put("ingest-cutover", cutover.toString());
+        settings.put("ingest-metrics-port", "0");
+        return settings;
+    }
+
+    /** Launches {@code n} workers at once (without waiting for them). */
+    static List<ChildJvm> launch(int n, String namePrefix, Map<String, String> settings, Path logs, boolean jfr) {
+        List<ChildJvm> workers = new ArrayList<>();
+        for (int i = 1; i <= n; i++) {
+            workers.add(ChildJvm.launch(namePrefix + "-" + i, IngestMain.class.getName(), ChildJvm.env(settings), logs,
+                    jfr));
+        }
+        return workers;
+    }
+
+    static void awaitReady(List<ChildJvm> workers, Duration timeout) {
+        for (ChildJvm worker : workers) {
+            worker.awaitOutput(READY, timeout);
+        }
+    }
+
+    static void stop(List<ChildJvm> workers) {
+        // SIGTERM to all first, so they stop together
+        workers.parallelStream().forEach(ChildJvm::close);
+    }
+}

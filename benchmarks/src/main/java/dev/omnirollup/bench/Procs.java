@@ -1,0 +1,91 @@
+package dev.omnirollup.bench;
+
+import java.io.IOException;
+import java.nio.file.DirectoryStream;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.HashMap;
+import java.util.Map;
+import java.util.Set;
+
+/** Reads CPU time and memory of processes from /proc (Linux). Stateless. */
+final class Procs {
+    /** Clock ticks per second of /proc/<pid>/stat times (USER_HZ, 100 on Linux x86-64). */
+    static final double TICKS = 100.0;
+
+    private Procs() {
+    }
+
+    /** User + system CPU seconds of one process so far (its threads included); 0 when it is gone. */
+    static double cpuSeconds(long pid) {
+        return ticks(Path.of("/proc", Long.toString(pid), "stat")) / TICKS;
+    }
+
+    /** CPU seconds so far of every process whose command name is in {@code names} (and of its reaped children). */
+    static Map<String, Double> cpuSecondsByName(Set<String> names) {
+        Map<String, Double> sums = new HashMap<>();
+        names.forEach(n -> sums.put(n, 0.0));
+        try (DirectoryStream<Path> dirs = Files.newDirectoryStream(Path.of("/proc"), p -> p.getFileName().toString()
+                .chars().allMatch(Character::isDigit))) {
+            for (Path dir : dirs) {
+                try {
+                    String stat = Files.readString(dir.resolve("stat"));
+                    String comm = stat.substring(stat.indexOf('(') + 1, stat.lastIndexOf(')'));
+                    if (names.contains(comm)) {
+                        // own time plus that of reaped children: PostgreSQL's postmaster reaps every backend, so
+                        // the sum stays monotonic when backends exit
+                        sums.merge(comm, (parseTicks(stat) + parseChildTicks(stat)) / TICKS, Double::sum);
+                    }
+                } catch (IOException | RuntimeException gone) {
+                    // the process ended while we looked
+                }
+            }
+        } catch (IOException e) {
+            // no /proc: report zeros
+        }
+        return sums;
+    }
+
+    /** {@code VmRSS} in KiB (0 when gone). */
+    static long rssKb(long pid) {
+        return status(pid, "VmRSS:");
+    }
+
+    /** {@code VmHWM} (peak RSS) in KiB (0 when gone). */
+    static long peakRssKb(long pid) {
+        return status(pid, "VmHWM:");
+    }
+
+    private static long status(long pid, String field) {
+        try {
+            for (String line : Files.readAllLines(Path.of("/proc", Long.toString(pid), "status"))) {
+                if (line.startsWith(field)) {
+                    return Long.parseLong(line.replaceAll("\\D+", ""));
+                }
+            }
+        } catch (IOException | RuntimeException e) {
+            // gone
+        }
+        return 0;
+    }
+
+    private static long ticks(Path stat) {
+        try {
+            return parseTicks(Files.readString(stat));
+        } catch (IOException | RuntimeException e) {
+            return 0;
+        }
+    }
+
+    /** cutime + cstime: fields 16 and 17 (CPU of children waited for). */
+    private static long parseChildTicks(String stat) {
+        String[] fields = stat.substring(stat.lastIndexOf(')') + 2).split(" ");
+        return Long.parseLong(fields[13]) + Long.parseLong(fields[14]);
+    }
+
+    /** utime + stime: fields 14 and 15, counted after the parenthesised command name. */
+    private static long parseTicks(String stat) {
+        String[] fields = stat.substring(stat.lastIndexOf(')') + 2).split(" ");
+        return Long.parseLong(fields[11]) + Long.parseLong(fields[12]);
+    }
+}

@@ -1,0 +1,34 @@
+package dev.omnirollup.bench;
+
+import dev.omnirollup.sim.ScratchDatabase;
+import dev.omnirollup.sim.ScratchNats;
+import java.util.Optional;
+
+/** The PostgreSQL server and NATS URL the benchmarks use: the test variables of omni-sim, or the local defaults. */
+final class Services {
+    private Services() {
+    }
+
+    /** A JDBC URL of the server's maintenance database ({@code OMNI_ROLLUP_TEST_PG} or the local default). */
+    static String postgresServer() {
+        return Optional.ofNullable(System.getenv(ScratchDatabase.SERVER_ENV)).filter(s -> !s.isBlank())
+                .orElse(ScratchDatabase.DEFAULT_SERVER);
+    }
+
+    static String natsUrl() {
+        return Optional.ofNullable(System.getenv(ScratchNats.SERVER_ENV)).filter(s -> !s.isBlank())
+                .orElse(ScratchNats.DEFAULT_SERVER);
+    }
+
+    /** The same server's database {@code name} (JDBC form; the server URL must be JDBC). */
+    static String database(String name) {
+        String server = postgresServer();
+        String rest = server.substring("jdbc:postgresql://".length());
+        int query = rest.indexOf('?');
+        String path = query < 0 ? rest : rest.substring(0, query);
+        String parameters = query < 0 ? "?user=postgres" : rest.substring(query);
+        int slash = path.indexOf('/');
+        String hosts = slash < 0 ? path : path.substring(0, slash);
+        return "jdbc:postgresql://" + hosts + "/" + name + parameters;
+    }
+}

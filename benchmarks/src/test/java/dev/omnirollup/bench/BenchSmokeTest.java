@@ -1,0 +1,38 @@
+package dev.omnirollup.bench;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.List;
+import java.util.Map;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.ValueSource;
+
+/**
+ * Keeps every benchmark alive: runs each one's {@code --smoke} mode (tiny sizes, seconds) against the real
+ * PostgreSQL and NATS, child JVMs included, and checks that it wrote its table. Targets are not asserted: smoke sizes
+ * say nothing about performance.
+ */
+class BenchSmokeTest {
+    private static final Path OUT = Path.of("target", "bench-smoke");
+    private static final Map<String, String> TABLES = Map.of("data", "data", "query", "query-latency", "http",
+            "http-throughput", "backfill", "backfill", "ingest", "ingest-throughput", "freshness", "freshness",
+            "memory", "memory", "jmh", "jmh");
+
+    @ParameterizedTest
+    @ValueSource(strings = {"data", "query", "http", "backfill", "ingest", "freshness", "memory", "jmh"})
+    void smokeModeRunsAndWritesItsTable(String benchmark) throws Exception {
+        List<String> failed = Bench.run(Args.parse(benchmark, "--smoke", "--out", OUT.toString()));
+        assertEquals(List.of(), failed);
+        Path csv = OUT.resolve(TABLES.get(benchmark) + ".csv");
+        assertTrue(Files.exists(csv), csv + " written");
+        List<String> lines = Files.readAllLines(csv);
+        assertTrue(lines.size() >= 2, csv + " has a header and at least one row: " + lines);
+        assertTrue(Files.exists(OUT.resolve(TABLES.get(benchmark) + ".md")), "markdown table written");
+        if (benchmark.equals("query")) {
+            assertTrue(Files.size(OUT.resolve("query-latency.png")) > 1_000, "plot drawn");
+        }
+    }
+}
