@@ -80,7 +80,8 @@ public final class BatchApplier {
      * @param dispositions one per message, in the batch's order
      * @param rejectReasons the reason of each message rejected in this batch
      */
-    public record Outcome(List<Disposition> dispositions, List<String> rejectReasons, long lastEventMs) {
+    public record Outcome(List<Disposition> dispositions, List<String> rejectReasons, long lastEventMs,
+                          long sealedRows) {
         public long count(Disposition disposition) {
             return dispositions.stream().filter(d -> d == disposition).count();
         }
@@ -191,7 +192,8 @@ public final class BatchApplier {
             lastEventMs = Math.max(lastEventMs, eventMs(event));
         }
 
-        Deltas deltas = foldMessages(c, messages, nowSecond, minuteFloor);
+        MessageFold.Result folded = foldMessages(c, messages, nowSecond, minuteFloor);
+        Deltas deltas = folded.deltas();
         deltas.addAll(automation);
         writer.write(c, deltas, RollupWriter.LIVE);
         writeQueues(c, queues.values());
@@ -200,7 +202,7 @@ public final class BatchApplier {
             writeProgress(c, stream, fresh.stream().mapToLong(Long::longValue).max().orElseThrow(), lastEventMs, nowMs);
         }
         pages.markApplied(c, claim, fresh);
-        return new Outcome(List.copyOf(dispositions), List.copyOf(rejectReasons), lastEventMs);
+        return new Outcome(List.copyOf(dispositions), List.copyOf(rejectReasons), lastEventMs, folded.sealedRows());
     }
 
     /**
@@ -208,7 +210,7 @@ public final class BatchApplier {
      * new state is written in one statement (ids never seen are inserted). Should another batch have inserted one
      * of those ids meanwhile, it is locked and the fold is recomputed against what that batch wrote.
      */
-    private Deltas foldMessages(Connection c, List<MessageEvent> messages, long nowSecond, long minuteFloor)
+    private MessageFold.Result foldMessages(Connection c, List<MessageEvent> messages, long nowSecond, long minuteFloor)
             throws SQLException {
         Set<String> externalIds = new java.util.TreeSet<>();
         for (MessageEvent message : messages) {
@@ -228,7 +230,7 @@ public final class BatchApplier {
             index.write(c, recomputed, raced, nowSecond);
         }
         index.saveOverrides(c, result.upsertOverride(), result.deleteOverride());
-        return result.deltas();
+        return result;
     }
 
     private MessageFold.Result fold(Connection c, List<MessageEvent> messages, Map<String, ExternalIdState> states,
@@ -236,7 +238,8 @@ public final class BatchApplier {
         Map<String, List<ExternalIdState.SeedRow>> seeds = nowSecond * 1000 < seedLookupUntilMs
                 ? index.lookupSeeds(c, MessageFold.needingSeeds(messages, states), cutoverMs)
                 : Map.of();
-        return MessageFold.fold(messages, states, seeds, minuteFloor);
+        return MessageFold.fold(messages, states, seeds, minuteFloor, MessageFold.Compaction.DEFAULT,
+                nowSecond * 1000 < seedLookupUntilMs);
     }
 
     private void writeQueues(Connection c, java.util.Collection<QueueSnapshot> snapshots) throws SQLException {

@@ -1,59 +1,70 @@
 package dev.omnirollup.store;
 
+import dev.omnirollup.store.ExternalIdState.Base;
 import dev.omnirollup.store.ExternalIdState.LiveFact;
 import dev.omnirollup.store.ExternalIdState.SeedRow;
 import java.util.ArrayList;
+import java.util.HashMap;
 import java.util.List;
+import java.util.Map;
+import java.util.UUID;
 
 /**
- * The live layer's share of the counters for one external id: the rows its live events inserted, with the
- * statuses they end up with, and the seed rows whose status those events changed. Computed by replaying the
- * events in stream order over the seed rows, exactly as upstream's persistence would have processed them
- * (contract §5.1): received/sent/failed insert a row; delivered sets every existing row to completed or, when
- * there is none, inserts a delivered row; read inserts a read row only when there is none.
+ * The live layer's share of the counters for one external id: the rows its live events inserted (a multiset, with
+ * the statuses they end up with) and the seed rows whose status those events changed. Computed by replaying the
+ * events in stream order over the seed rows and the base (what older events left), exactly as upstream's
+ * persistence would have processed them (contract §5.1): received/sent/failed insert a row; delivered sets every
+ * existing row to completed or, when there is none, inserts a delivered row; read inserts a read row only when
+ * there is none.
  */
-record Contribution(List<RowGroup> liveRows, List<Flip> seedFlips) {
-    static final Contribution NONE = new Contribution(List.of(), List.of());
+record Contribution(Map<RowGroup, Long> liveRows, List<Flip> seedFlips) {
+    static final Contribution NONE = new Contribution(Map.of(), List.of());
 
     /** A seed row whose status the live events changed from the one backfill counts. */
     record Flip(SeedRow seed, String to) {
     }
 
-    static Contribution of(List<SeedRow> seeds, List<LiveFact> factsInStreamOrder) {
-        if (factsInStreamOrder.isEmpty()) {
+    static Contribution of(List<SeedRow> seeds, Base base, List<LiveFact> factsInStreamOrder) {
+        if (factsInStreamOrder.isEmpty() && base.rows().isEmpty() && !base.delivered()) {
             return NONE;
         }
-        String[] seedStatus = new String[seeds.size()];
-        for (int i = 0; i < seeds.size(); i++) {
-            seedStatus[i] = seeds.get(i).status();
-        }
-        List<RowGroup> live = new ArrayList<>();
+        boolean seedsCompleted = base.delivered();
+        Map<RowGroup, Long> live = new HashMap<>(base.rows());
         for (LiveFact fact : factsInStreamOrder) {
-            boolean anyRow = !seeds.isEmpty() || !live.isEmpty();
+            boolean anyRow = !seeds.isEmpty() || !live.isEmpty() || base.sealedRows();
             switch (fact.kind()) {
-                case RECEIVED, SENT, FAILED -> live.add(fact.row());
+                case RECEIVED, SENT, FAILED -> live.merge(fact.row(), 1L, Long::sum);
                 case DELIVERED -> {
                     if (anyRow) {
-                        java.util.Arrays.fill(seedStatus, "completed");
-                        live.replaceAll(row -> row.withStatus("completed"));
+                        seedsCompleted = true;
+                        live = completed(live);
                     } else {
-                        live.add(fact.row());
+                        live.merge(fact.row(), 1L, Long::sum);
                     }
                 }
                 case READ -> {
                     if (!anyRow) {
-                        live.add(fact.row());
+                        live.merge(fact.row(), 1L, Long::sum);
                     }
                 }
             }
         }
         List<Flip> flips = new ArrayList<>();
-        for (int i = 0; i < seeds.size(); i++) {
-            if (!seedStatus[i].equals(seeds.get(i).status())) {
-                flips.add(new Flip(seeds.get(i), seedStatus[i]));
+        if (seedsCompleted) {
+            for (SeedRow seed : seeds) {
+                if (!seed.status().equals("completed")) {
+                    flips.add(new Flip(seed, "completed"));
+                }
             }
         }
-        return new Contribution(List.copyOf(live), List.copyOf(flips));
+        return new Contribution(Map.copyOf(live), List.copyOf(flips));
+    }
+
+    /** The same rows, every one completed. */
+    static Map<RowGroup, Long> completed(Map<RowGroup, Long> rows) {
+        Map<RowGroup, Long> completed = new HashMap<>();
+        rows.forEach((row, n) -> completed.merge(row.withStatus("completed"), n, Long::sum));
+        return completed;
     }
 
     /**
@@ -65,13 +76,12 @@ record Contribution(List<RowGroup> liveRows, List<Flip> seedFlips) {
         if (before.liveRows().equals(now.liveRows()) && before.seedFlips().equals(now.seedFlips())) {
             return;
         }
-        java.util.Map<RowGroup, Long> rows = new java.util.HashMap<>();
-        now.liveRows().forEach(row -> rows.merge(row, 1L, Long::sum));
-        before.liveRows().forEach(row -> rows.merge(row, -1L, Long::sum));
+        Map<RowGroup, Long> rows = new HashMap<>(now.liveRows());
+        before.liveRows().forEach((row, n) -> rows.merge(row, -n, Long::sum));
         rows.forEach((row, n) -> deltas.addRows(row, n));
-        java.util.Map<java.util.UUID, String> was = new java.util.HashMap<>();
+        Map<UUID, String> was = new HashMap<>();
         before.seedFlips().forEach(flip -> was.put(flip.seed().rowId(), flip.to()));
-        java.util.Map<java.util.UUID, Flip> is = new java.util.HashMap<>();
+        Map<UUID, Flip> is = new HashMap<>();
         now.seedFlips().forEach(flip -> is.put(flip.seed().rowId(), flip));
         for (Flip flip : before.seedFlips()) {
             if (!is.containsKey(flip.seed().rowId())) {

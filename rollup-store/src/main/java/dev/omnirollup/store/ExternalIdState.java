@@ -10,22 +10,85 @@ import java.io.UncheckedIOException;
 import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.List;
+import java.util.Map;
 import java.util.Objects;
 import java.util.UUID;
 
 /**
- * What the index holds for one external id: the live events seen for it (sorted by stream sequence, duplicates
- * impossible because each message is applied once) and Omni's rows from before the cutover that carry it
- * ({@code seedsLoaded} once they were looked up; only receipts need them). Immutable; {@link #encode()} /
- * {@link #decode(byte[])} give the stored form.
+ * What the index holds for one external id: the live events seen for it recently (sorted by stream sequence,
+ * duplicates impossible because each message is applied once), what older events left (the {@link Base}), and
+ * Omni's rows from before the cutover that carry it ({@code seedsLoaded} once they were looked up; only receipts
+ * need them). Immutable; {@link #encode()} / {@link #decode(byte[])} give the stored form.
  */
-record ExternalIdState(boolean seedsLoaded, List<SeedRow> appliedSeeds, List<LiveFact> facts) {
-    static final ExternalIdState EMPTY = new ExternalIdState(false, List.of(), List.of());
-    private static final byte VERSION = 1;
+record ExternalIdState(boolean seedsLoaded, List<SeedRow> appliedSeeds, Base base, List<LiveFact> facts) {
+    static final ExternalIdState EMPTY = new ExternalIdState(false, List.of(), Base.NONE, List.of());
+    private static final byte VERSION = 2;
 
     ExternalIdState {
         appliedSeeds = List.copyOf(appliedSeeds);
         facts = List.copyOf(facts);
+    }
+
+    /**
+     * What the events up to {@code throughSeq} left, so they need not be replayed: the rows they inserted with
+     * their statuses now, whether a delivered among them completed the seed rows, and whether rows were sealed
+     * (dropped from here once there were too many: still counted and still existing for receipts, but a later
+     * delivered no longer changes their status).
+     */
+    record Base(long throughSeq, boolean delivered, boolean sealedRows, Map<RowGroup, Long> rows) {
+        static final Base NONE = new Base(0, false, false, Map.of());
+
+        Base {
+            rows = Map.copyOf(rows);
+        }
+    }
+
+    /** Recent facts kept at most, however many arrived within the settle window. */
+    static final int MAX_RECENT_FACTS = 1_024;
+
+    /**
+     * Folds the facts older than {@code settleWindow} sequences before the newest one into the base once there are
+     * more than {@code maxFacts} of them (facts that old can no longer arrive out of order in practice; one that
+     * does is replayed as if right after the base), keeps at most {@link #MAX_RECENT_FACTS} facts in any case, and
+     * seals base rows beyond {@code maxBaseRows}: completed ones first (a receipt cannot change them), then the
+     * oldest.
+     *
+     * @return the compacted state and the number of rows sealed
+     */
+    Compacted compact(int maxFacts, long settleWindow, int maxBaseRows) {
+        if (facts.size() <= maxFacts) {
+            return new Compacted(this, 0);
+        }
+        long limit = facts.get(facts.size() - 1).streamSeq() - settleWindow;
+        int settled = 0;
+        while (settled < facts.size() && facts.get(settled).streamSeq() <= limit) {
+            settled++;
+        }
+        settled = Math.max(settled, facts.size() - MAX_RECENT_FACTS);
+        if (settled == 0) {
+            return new Compacted(this, 0);
+        }
+        List<LiveFact> prefix = facts.subList(0, settled);
+        Contribution folded = Contribution.of(appliedSeeds, base, prefix);
+        boolean delivered = base.delivered() || prefix.stream().anyMatch(f -> f.kind() == MessageKind.DELIVERED);
+        Map<RowGroup, Long> rows = new java.util.HashMap<>(folded.liveRows());
+        long sealed = 0;
+        if (rows.size() > maxBaseRows) {
+            List<RowGroup> order = new ArrayList<>(rows.keySet());
+            order.sort(Comparator.comparing((RowGroup row) -> !row.status().equals("completed"))
+                    .thenComparingLong(RowGroup::epochSecond));
+            for (RowGroup row : order.subList(0, rows.size() - maxBaseRows)) {
+                sealed += rows.remove(row);
+            }
+        }
+        Base compacted = new Base(prefix.get(prefix.size() - 1).streamSeq(), delivered, base.sealedRows() || sealed > 0,
+                rows);
+        return new Compacted(new ExternalIdState(seedsLoaded, appliedSeeds, compacted,
+                facts.subList(settled, facts.size())), sealed);
+    }
+
+    /** A compacted state and the rows it sealed. */
+    record Compacted(ExternalIdState state, long sealedRows) {
     }
 
     /**
@@ -75,12 +138,17 @@ record ExternalIdState(boolean seedsLoaded, List<SeedRow> appliedSeeds, List<Liv
         List<LiveFact> all = new ArrayList<>(facts);
         all.addAll(more);
         all.sort(STREAM_ORDER);
-        return new ExternalIdState(seedsLoaded, appliedSeeds, all);
+        return new ExternalIdState(seedsLoaded, appliedSeeds, base, all);
     }
 
     /** This state with the rows found in Omni's table. */
     ExternalIdState withSeeds(List<SeedRow> seeds) {
-        return new ExternalIdState(true, seeds, facts);
+        return new ExternalIdState(true, seeds, base, facts);
+    }
+
+    /** What these facts contribute to the counters. */
+    Contribution contribution() {
+        return Contribution.of(appliedSeeds, base, facts);
     }
 
     /** True when the facts include a receipt, the only kind of event whose effect depends on earlier rows. */
@@ -99,6 +167,22 @@ record ExternalIdState(boolean seedsLoaded, List<SeedRow> appliedSeeds, List<Liv
                 out.writeLong(seed.minute());
                 writeUuid(out, seed.instanceId());
                 out.writeUTF(seed.status());
+            }
+            out.writeLong(base.throughSeq());
+            out.writeBoolean(base.delivered());
+            out.writeBoolean(base.sealedRows());
+            out.writeInt(base.rows().size());
+            for (Map.Entry<RowGroup, Long> row : base.rows().entrySet()) {
+                RowGroup group = row.getKey();
+                out.writeLong(group.epochSecond());
+                writeUuid(out, group.instanceId());
+                out.writeUTF(group.channel());
+                out.writeUTF(group.direction());
+                out.writeUTF(group.eventType());
+                writeText(out, group.contentType());
+                writeText(out, group.errorStage());
+                out.writeUTF(group.status());
+                out.writeLong(row.getValue());
             }
             out.writeInt(facts.size());
             for (LiveFact fact : facts) {
@@ -131,6 +215,18 @@ record ExternalIdState(boolean seedsLoaded, List<SeedRow> appliedSeeds, List<Liv
             for (int i = 0; i < seedCount; i++) {
                 seeds.add(new SeedRow(readUuid(in), in.readLong(), readUuid(in), in.readUTF()));
             }
+            long throughSeq = in.readLong();
+            boolean delivered = in.readBoolean();
+            boolean sealedRows = in.readBoolean();
+            int rowCount = in.readInt();
+            Map<RowGroup, Long> rows = new java.util.HashMap<>();
+            for (int i = 0; i < rowCount; i++) {
+                RowGroup group = new RowGroup(in.readLong(), readUuid(in), in.readUTF(), in.readUTF(), in.readUTF(),
+                        readText(in), readText(in), in.readUTF(), null, 0, null, 0);
+                rows.put(group, in.readLong());
+            }
+            Base base = rowCount == 0 && throughSeq == 0 && !delivered && !sealedRows ? Base.NONE
+                    : new Base(throughSeq, delivered, sealedRows, rows);
             int factCount = in.readInt();
             List<LiveFact> facts = new ArrayList<>(factCount);
             MessageKind[] kinds = MessageKind.values();
@@ -138,7 +234,7 @@ record ExternalIdState(boolean seedsLoaded, List<SeedRow> appliedSeeds, List<Liv
                 facts.add(new LiveFact(in.readLong(), kinds[in.readByte()], in.readLong(), readUuid(in),
                         in.readUTF(), readText(in), readText(in)));
             }
-            return new ExternalIdState(seedsLoaded, seeds, facts);
+            return new ExternalIdState(seedsLoaded, seeds, base, facts);
         } catch (IOException e) {
             throw new UncheckedIOException(e);
         }

@@ -28,9 +28,19 @@ final class MessageFold {
      * @param states         the new state of every external id the batch touched
      * @param upsertOverride seed rows whose backfill status must now be the given one
      * @param deleteOverride seed rows that no longer need an override
+     * @param sealedRows     rows sealed by compaction in this batch (see {@link ExternalIdState#compact})
      */
     record Result(Deltas deltas, Map<String, ExternalIdState> states, Map<UUID, String> upsertOverride,
-                  Set<UUID> deleteOverride) {
+                  Set<UUID> deleteOverride, long sealedRows) {
+    }
+
+    /**
+     * When an external id's state is compacted: more than {@code maxFacts} events, of which those older than
+     * {@code settleWindow} stream sequences before the newest go into the base, which keeps at most
+     * {@code maxBaseRows} distinct rows.
+     */
+    record Compaction(int maxFacts, long settleWindow, int maxBaseRows) {
+        static final Compaction DEFAULT = new Compaction(64, 50_000, 256);
     }
 
     /**
@@ -42,6 +52,17 @@ final class MessageFold {
      */
     static Result fold(List<MessageEvent> events, Map<String, ExternalIdState> current,
                        Map<String, List<SeedRow>> seeds, long minuteFloor) {
+        return fold(events, current, seeds, minuteFloor, Compaction.DEFAULT, true);
+    }
+
+    /**
+     * @param compaction   when to compact states
+     * @param seedsPending true while seeds can still be looked up: a state that needs them and has not got them
+     *                     is not compacted (its receipts must be replayed against them once they are known)
+     */
+    static Result fold(List<MessageEvent> events, Map<String, ExternalIdState> current,
+                       Map<String, List<SeedRow>> seeds, long minuteFloor, Compaction compaction,
+                       boolean seedsPending) {
         Deltas deltas = new Deltas(minuteFloor);
         Map<String, List<LiveFact>> byExternalId = new TreeMap<>();
         for (MessageEvent event : events) {
@@ -55,16 +76,23 @@ final class MessageFold {
         Map<String, ExternalIdState> states = new LinkedHashMap<>();
         Map<UUID, String> upsert = new HashMap<>();
         Set<UUID> delete = new HashSet<>();
-        byExternalId.forEach((externalId, facts) -> {
-            ExternalIdState before = current.getOrDefault(externalId, ExternalIdState.EMPTY);
-            ExternalIdState after = before.withFacts(facts);
-            if (seeds.containsKey(externalId)) {
-                after = after.withSeeds(seeds.get(externalId));
+        long sealed = 0;
+        for (Map.Entry<String, List<LiveFact>> entry : byExternalId.entrySet()) {
+            ExternalIdState before = current.getOrDefault(entry.getKey(), ExternalIdState.EMPTY);
+            ExternalIdState after = before.withFacts(entry.getValue());
+            if (seeds.containsKey(entry.getKey())) {
+                after = after.withSeeds(seeds.get(entry.getKey()));
             }
             recompute(before, after, deltas, upsert, delete);
-            states.put(externalId, after);
-        });
-        return new Result(deltas, states, upsert, delete);
+            if (after.seedsLoaded() || !seedsPending) {
+                ExternalIdState.Compacted compacted = after.compact(compaction.maxFacts(), compaction.settleWindow(),
+                        compaction.maxBaseRows());
+                after = compacted.state();
+                sealed += compacted.sealedRows();
+            }
+            states.put(entry.getKey(), after);
+        }
+        return new Result(deltas, states, upsert, delete, sealed);
     }
 
     /**
@@ -80,7 +108,9 @@ final class MessageFold {
             String id = event.externalId().get();
             ExternalIdState state = current.getOrDefault(id, ExternalIdState.EMPTY);
             boolean receipt = event.kind() == Decoded.MessageKind.DELIVERED || event.kind() == Decoded.MessageKind.READ;
-            if (!state.seedsLoaded() && (receipt || state.needsSeeds())) {
+            // receipts need them; so does a state about to be compacted (its receipts cannot be replayed later)
+            boolean compacting = state.facts().size() >= Compaction.DEFAULT.maxFacts();
+            if (!state.seedsLoaded() && (receipt || compacting || state.needsSeeds())) {
                 needing.add(id);
             }
         }
@@ -89,8 +119,8 @@ final class MessageFold {
 
     private static void recompute(ExternalIdState before, ExternalIdState after, Deltas deltas,
                                   Map<UUID, String> upsert, Set<UUID> delete) {
-        Contribution old = Contribution.of(before.appliedSeeds(), before.facts());
-        Contribution now = Contribution.of(after.appliedSeeds(), after.facts());
+        Contribution old = before.contribution();
+        Contribution now = after.contribution();
         Contribution.addDifference(old, now, deltas);
         Set<UUID> flippedNow = new HashSet<>();
         for (Contribution.Flip flip : now.seedFlips()) {

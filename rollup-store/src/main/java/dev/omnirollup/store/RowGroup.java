@@ -23,11 +23,14 @@ record RowGroup(long epochSecond, UUID instanceId, String channel, String direct
         Objects.requireNonNull(status, "status");
     }
 
-    /** A row as the live ingest creates it: no latencies (no NATS event carries them). */
+    /**
+     * A row as the live ingest creates it: no latencies (no NATS event carries them), its time kept to the minute
+     * (the finest bucket), so that rows of one minute are equal and a multiset of them stays small.
+     */
     static RowGroup live(long epochMs, UUID instanceId, String channel, String direction, String eventType,
                          String contentType, String errorStage, String status) {
-        return new RowGroup(Math.floorDiv(epochMs, 1000), instanceId, channel, direction, eventType, contentType,
-                errorStage, status, null, 0, null, 0);
+        return new RowGroup(Grain.MINUTE.bucketOf(Math.floorDiv(epochMs, 1000)), instanceId, channel, direction,
+                eventType, contentType, errorStage, status, null, 0, null, 0);
     }
 
     RowGroup withStatus(String newStatus) {

@@ -1,6 +1,7 @@
 package dev.omnirollup.store;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.omnirollup.store.Decoded.MessageEvent;
 import dev.omnirollup.store.Decoded.MessageKind;
@@ -139,11 +140,84 @@ class MessageFoldTest {
         }
     }
 
+    /**
+     * Compaction (older events folded into a base) changes nothing while events arrive at most a settle window out
+     * of order: batches shuffled locally, states compacted aggressively, same counters as the stream in order.
+     */
+    @Test
+    void compactedStatesGiveTheStreamOrderResult() {
+        Random random = new Random(11);
+        MessageFold.Compaction aggressive = new MessageFold.Compaction(6, 20, 1_000);
+        for (int round = 0; round < 200; round++) {
+            List<MessageEvent> stream = randomStream(random, 20 + random.nextInt(180));
+            Map<Object, List<Long>> expected = foldInOneBatch(stream);
+            List<List<MessageEvent>> batches = new ArrayList<>();
+            for (int i = 0; i < stream.size(); ) {
+                int size = 1 + random.nextInt(4);
+                batches.add(stream.subList(i, Math.min(stream.size(), i + size)));
+                i += size;
+            }
+            for (int i = 0; i + 2 < batches.size(); i += 3) {
+                Collections.shuffle(batches.subList(i, i + 3), random); // at most 12 sequences out of order
+            }
+            Map<String, ExternalIdState> stored = new HashMap<>();
+            Deltas total = new Deltas(0);
+            for (List<MessageEvent> batch : batches) {
+                MessageFold.Result result = MessageFold.fold(batch, stored, Map.of(), 0, aggressive, false);
+                stored.putAll(result.states());
+                total.addAll(result.deltas());
+                assertEquals(0, result.sealedRows());
+            }
+            assertEquals(expected, total.snapshot(), "round " + round);
+            stored.values().forEach(state -> assertTrue(state.facts().size() <= 6 + 4 + 20, "bounded facts"));
+        }
+    }
+
+    /** An external id used again and again (Telegram's per-chat counters) keeps a bounded state and counts every row. */
+    @Test
+    void aRepeatedExternalIdKeepsABoundedStateAndCountsEveryRow() {
+        Map<String, ExternalIdState> stored = new HashMap<>();
+        Deltas total = new Deltas(0);
+        long sealed = 0;
+        int events = 20_000;
+        int bytesHalfway = 0;
+        for (int i = 0; i < events; i += 100) {
+            if (i == events / 2) {
+                bytesHalfway = stored.get("7").encode().length;
+            }
+            List<MessageEvent> batch = new ArrayList<>();
+            for (int k = i; k < i + 100; k++) {
+                batch.add(event(k + 1, k % 10 == 0 ? MessageKind.SENT : MessageKind.RECEIVED, "7", k * 60L));
+            }
+            MessageFold.Result result = MessageFold.fold(batch, stored, Map.of(), 0,
+                    new MessageFold.Compaction(64, 1_000, 256), false);
+            stored.putAll(result.states());
+            total.addAll(result.deltas());
+            sealed += result.sealedRows();
+        }
+        ExternalIdState state = stored.get("7");
+        assertTrue(state.facts().size() <= 64 + 1_000, "facts bounded: " + state.facts().size());
+        assertTrue(state.base().rows().size() <= 256, "base bounded: " + state.base().rows().size());
+        assertTrue(state.encode().length <= bytesHalfway + 1024, "state stops growing: " + bytesHalfway + " -> "
+                + state.encode().length);
+        assertTrue(sealed > 0 && state.base().sealedRows());
+        assertEquals(events, total(total.snapshot()), "every row counted once");
+        assertEquals(events / 10, column(total.snapshot(), Deltas.COMPLETED));
+        // a receipt still sees that rows exist: no new delivered row
+        MessageFold.Result receipt = MessageFold.fold(List.of(event(events + 1, MessageKind.DELIVERED, "7", events * 60L)),
+                stored, Map.of(), 0, new MessageFold.Compaction(64, 1_000, 256), false);
+        assertEquals(0, dim(receipt.deltas().snapshot(), Dim.EVENT_TYPE, "message.delivered"));
+    }
+
     @Test
     void stateSurvivesEncoding() {
         MessageFold.Result result = MessageFold.fold(randomStream(new Random(3), 30), Map.of(),
                 Map.of("a", List.of(new SeedRow(UUID.randomUUID(), 60, null, "received")), "b", List.of()), 0);
         result.states().values().forEach(state -> assertEquals(state, ExternalIdState.decode(state.encode())));
+        ExternalIdState compacted = MessageFold.fold(randomStream(new Random(4), 200), Map.of(), Map.of(), 0,
+                new MessageFold.Compaction(4, 5, 3), false).states().get("a");
+        assertTrue(compacted.base().throughSeq() > 0);
+        assertEquals(compacted, ExternalIdState.decode(compacted.encode()));
     }
 
     private static Map<Object, List<Long>> foldInOneBatch(List<MessageEvent> events) {
