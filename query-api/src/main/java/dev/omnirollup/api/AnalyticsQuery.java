@@ -6,7 +6,6 @@ import java.time.LocalDate;
 import java.time.LocalDateTime;
 import java.time.ZoneOffset;
 import java.time.temporal.ChronoUnit;
-import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
@@ -38,8 +37,6 @@ record AnalyticsQuery(Optional<Instant> since, Optional<Instant> until, Optional
                     + "T([01]\\d|2[0-3]):[0-5]\\d(:[0-5]\\d(\\.\\d+)?)?Z$");
     private static final Pattern PARTS = Pattern.compile(
             "^(\\d{4})-(\\d{2})-(\\d{2})T(\\d{2}):(\\d{2})(?::(\\d{2})(?:\\.(\\d+))?)?Z$");
-    private static final Pattern UUID_TEXT = Pattern.compile(
-            "^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$");
 
     /**
      * Validates the raw parameters (name to every value given, in order).
@@ -48,21 +45,21 @@ record AnalyticsQuery(Optional<Instant> since, Optional<Instant> until, Optional
      */
     static AnalyticsQuery parse(Map<String, List<String>> raw) {
         Map<String, List<String>> errors = new LinkedHashMap<>();
-        Optional<String> since = single(raw, "since", errors);
-        Optional<String> until = single(raw, "until", errors);
-        Optional<String> instance = single(raw, "instanceId", errors);
-        Optional<String> granularity = single(raw, "granularity", errors);
-        Optional<String> allTime = single(raw, "allTime", errors);
-        Optional<String> fill = single(raw, "fill", errors);
+        Optional<String> since = QueryParams.single(raw, "since", errors);
+        Optional<String> until = QueryParams.single(raw, "until", errors);
+        Optional<String> instance = QueryParams.single(raw, "instanceId", errors);
+        Optional<String> granularity = QueryParams.single(raw, "granularity", errors);
+        Optional<String> allTime = QueryParams.single(raw, "allTime", errors);
+        Optional<String> fill = QueryParams.single(raw, "fill", errors);
 
         Optional<Instant> sinceValue = since.flatMap(v -> dateTime("since", v, errors));
         Optional<Instant> untilValue = until.flatMap(v -> dateTime("until", v, errors));
         Optional<UUID> instanceValue = Optional.empty();
         if (instance.isPresent()) {
-            if (UUID_TEXT.matcher(instance.get()).matches()) {
+            if (QueryParams.UUID_TEXT.matcher(instance.get()).matches()) {
                 instanceValue = Optional.of(UUID.fromString(instance.get().toLowerCase(Locale.ROOT)));
             } else {
-                add(errors, "instanceId", "Invalid uuid");
+                QueryParams.add(errors, "instanceId", "Invalid uuid");
             }
         }
         Optional<Grain> grain = Optional.empty();
@@ -70,7 +67,7 @@ record AnalyticsQuery(Optional<Instant> since, Optional<Instant> until, Optional
             switch (granularity.get()) {
                 case "hourly" -> grain = Optional.of(Grain.HOUR);
                 case "daily" -> grain = Optional.of(Grain.DAY);
-                default -> add(errors, "granularity", "Invalid enum value. Expected 'hourly' | 'daily', received '"
+                default -> QueryParams.add(errors, "granularity", "Invalid enum value. Expected 'hourly' | 'daily', received '"
                         + granularity.get() + "'");
             }
         }
@@ -79,16 +76,16 @@ record AnalyticsQuery(Optional<Instant> since, Optional<Instant> until, Optional
             switch (allTime.get()) {
                 case "true", "1" -> allTimeValue = true;
                 case "false", "0" -> allTimeValue = false;
-                default -> add(errors, "allTime", "Invalid boolean. Expected 'true' | '1' | 'false' | '0', received '"
+                default -> QueryParams.add(errors, "allTime", "Invalid boolean. Expected 'true' | '1' | 'false' | '0', received '"
                         + allTime.get() + "'");
             }
         }
         boolean fillZero = false;
         if (fill.isPresent()) {
             if (!fill.get().equals("zero")) {
-                add(errors, "fill", "Invalid enum value. Expected 'zero', received '" + fill.get() + "'");
+                QueryParams.add(errors, "fill", "Invalid enum value. Expected 'zero', received '" + fill.get() + "'");
             } else if (granularity.isEmpty()) {
-                add(errors, "fill", "fill=zero needs granularity=hourly or granularity=daily");
+                QueryParams.add(errors, "fill", "fill=zero needs granularity=hourly or granularity=daily");
             } else {
                 fillZero = true;
             }
@@ -112,18 +109,10 @@ record AnalyticsQuery(Optional<Instant> since, Optional<Instant> until, Optional
         return allTime ? Optional.empty() : until;
     }
 
-    private static Optional<String> single(Map<String, List<String>> raw, String name, Map<String, List<String>> errors) {
-        List<String> values = raw.getOrDefault(name, List.of());
-        if (values.size() > 1) {
-            add(errors, name, "Expected a single value, received " + values.size() + " values");
-            return Optional.empty();
-        }
-        return values.isEmpty() ? Optional.empty() : Optional.of(values.get(0));
-    }
 
     private static Optional<Instant> dateTime(String name, String value, Map<String, List<String>> errors) {
         if (!DATE_TIME.matcher(value).matches()) {
-            add(errors, name, "Invalid datetime (expected ISO-8601 in UTC such as 2026-02-09T10:00:00Z)");
+            QueryParams.add(errors, name, "Invalid datetime (expected ISO-8601 in UTC such as 2026-02-09T10:00:00Z)");
             return Optional.empty();
         }
         Matcher m = PARTS.matcher(value);
@@ -139,7 +128,4 @@ record AnalyticsQuery(Optional<Instant> since, Optional<Instant> until, Optional
         return Optional.of(local.toInstant(ZoneOffset.UTC));
     }
 
-    private static void add(Map<String, List<String>> errors, String name, String message) {
-        errors.computeIfAbsent(name, k -> new ArrayList<>()).add(message);
-    }
 }

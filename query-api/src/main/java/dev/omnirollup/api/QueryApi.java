@@ -175,7 +175,8 @@ public final class QueryApi implements AutoCloseable {
         return liveStream;
     }
 
-    static String version() {
+    /** This build's version (from a resource the build fills in, else the jar manifest, else {@code unknown}). */
+    public static String version() {
         try (InputStream in = QueryApi.class.getClassLoader().getResourceAsStream("omni-rollup-version.properties")) {
             if (in != null) {
                 Properties properties = new Properties();

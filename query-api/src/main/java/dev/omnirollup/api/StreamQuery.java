@@ -1,6 +1,5 @@
 package dev.omnirollup.api;
 
-import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.LinkedHashSet;
 import java.util.List;
@@ -8,7 +7,6 @@ import java.util.Locale;
 import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
-import java.util.regex.Pattern;
 
 /**
  * The validated query of {@code GET /api/v2/events/stream}: {@code instanceId} (a UUID of any version in any case,
@@ -30,8 +28,6 @@ record StreamQuery(Optional<String> instanceId, Set<String> eventTypes, Optional
     static final List<String> EVENT_TYPES = List.of("message.received", "message.sent", "message.delivered",
             "message.read", "message.failed", "instance.connected", "instance.disconnected");
 
-    private static final Pattern UUID_TEXT = Pattern.compile(
-            "^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$");
     private static final int MAX_LAST_EVENT_ID = 100;
 
     StreamQuery {
@@ -50,16 +46,16 @@ record StreamQuery(Optional<String> instanceId, Set<String> eventTypes, Optional
      */
     static StreamQuery parse(Map<String, List<String>> raw, Optional<String> lastEventIdHeader) {
         Map<String, List<String>> errors = new LinkedHashMap<>();
-        Optional<String> instance = single(raw, "instanceId", errors);
-        Optional<String> types = single(raw, "eventTypes", errors);
-        Optional<String> lastEventIdParameter = single(raw, "lastEventId", errors);
+        Optional<String> instance = QueryParams.single(raw, "instanceId", errors);
+        Optional<String> types = QueryParams.single(raw, "eventTypes", errors);
+        Optional<String> lastEventIdParameter = QueryParams.single(raw, "lastEventId", errors);
 
         Optional<String> instanceId = Optional.empty();
         if (instance.isPresent()) {
-            if (UUID_TEXT.matcher(instance.get()).matches()) {
+            if (QueryParams.UUID_TEXT.matcher(instance.get()).matches()) {
                 instanceId = Optional.of(instance.get().toLowerCase(Locale.ROOT));
             } else {
-                add(errors, "instanceId", "Invalid uuid");
+                QueryParams.add(errors, "instanceId", "Invalid uuid");
             }
         }
         Set<String> eventTypes = new LinkedHashSet<>();
@@ -67,9 +63,9 @@ record StreamQuery(Optional<String> instanceId, Set<String> eventTypes, Optional
             for (String part : types.get().split(",", -1)) {
                 String type = part.trim();
                 if (type.isEmpty()) {
-                    add(errors, "eventTypes", "Expected a comma-separated list of event types without empty entries");
+                    QueryParams.add(errors, "eventTypes", "Expected a comma-separated list of event types without empty entries");
                 } else if (!EVENT_TYPES.contains(type)) {
-                    add(errors, "eventTypes", "Invalid event type '" + type + "'. Expected any of "
+                    QueryParams.add(errors, "eventTypes", "Invalid event type '" + type + "'. Expected any of "
                             + String.join(", ", EVENT_TYPES));
                 } else {
                     eventTypes.add(type);
@@ -104,16 +100,5 @@ record StreamQuery(Optional<String> instanceId, Set<String> eventTypes, Optional
         return out;
     }
 
-    private static Optional<String> single(Map<String, List<String>> raw, String name, Map<String, List<String>> errors) {
-        List<String> values = raw.getOrDefault(name, List.of());
-        if (values.size() > 1) {
-            add(errors, name, "Expected a single value, received " + values.size() + " values");
-            return Optional.empty();
-        }
-        return values.isEmpty() ? Optional.empty() : Optional.of(values.get(0));
-    }
 
-    private static void add(Map<String, List<String>> errors, String name, String message) {
-        errors.computeIfAbsent(name, k -> new ArrayList<>()).add(message);
-    }
 }
