@@ -57,12 +57,26 @@ final class Deltas {
             dims.computeIfAbsent(mapKey, k -> new long[1])[0] += n;
         }
 
+        void addAll(Row other) {
+            add(values, other.values);
+            if (other.dims != null) {
+                other.dims.forEach((key, n) -> dim(key, n[0]));
+            }
+        }
+
         boolean isZero() {
             return allZero(values) && (dims == null || dims.values().stream().allMatch(v -> v[0] == 0));
         }
     }
 
+    /** The finest key rows are collected under: a minute and an instance (null when the rows have none). */
+    private record Fine(long minute, UUID instanceId) {
+    }
+
     private final long minuteFloor;
+    /** Changes collected per minute and instance; spread over grains and scopes once, when read. */
+    private final Map<Fine, Row> fine = new HashMap<>();
+    /** Changes per rollup row. */
     private final Map<Cell, Row> message = new HashMap<>();
     private final Map<AutoCell, long[]> automation = new HashMap<>();
 
@@ -79,52 +93,36 @@ final class Deltas {
         if (n == 0) {
             return;
         }
-        long procCount = rows.procBin() == null ? 0 : n;
-        long agentCount = rows.agentBin() == null ? 0 : n;
-        long procSum = Long.signum(n) * rows.procSum();
-        long agentSum = Long.signum(n) * rows.agentSum();
+        Row row = fine.computeIfAbsent(new Fine(Grain.MINUTE.bucketOf(rows.epochSecond()), rows.instanceId()),
+                k -> new Row());
+        long[] cell = row.values;
+        cell[TOTAL] += n;
         int status = statusColumn(rows.status());
-        int direction = rows.direction().equals("inbound") ? INBOUND : rows.direction().equals("outbound") ? OUTBOUND : -1;
-        String channel = Dim.CHANNEL.mapKey(rows.channel());
-        String eventType = Dim.EVENT_TYPE.mapKey(rows.eventType());
-        String contentType = rows.contentType() == null ? null : Dim.CONTENT_TYPE.mapKey(rows.contentType());
-        String errorStage = rows.errorStage() == null ? null : Dim.ERROR_STAGE.mapKey(rows.errorStage());
-        String procBin = rows.procBin() == null ? null : Dim.PROCESSING_BIN.mapKey(Long.toString(rows.procBin()));
-        String agentBin = rows.agentBin() == null ? null : Dim.AGENT_BIN.mapKey(Long.toString(rows.agentBin()));
-        for (Grain grain : GRAINS) {
-            long bucket = grain.bucketOf(rows.epochSecond());
-            if (grain == Grain.MINUTE && bucket < minuteFloor) {
-                continue;
-            }
-            for (int scope = 0; scope < (rows.instanceId() == null ? 1 : 2); scope++) {
-                Row row = row(new Cell(grain, (short) scope, scope == 0 ? ALL_INSTANCES : rows.instanceId(), bucket));
-                long[] cell = row.values;
-                cell[TOTAL] += n;
-                if (status >= 0) {
-                    cell[status] += n;
-                }
-                if (direction >= 0) {
-                    cell[direction] += n;
-                }
-                cell[PROC_SUM] += procSum;
-                cell[PROC_COUNT] += procCount;
-                cell[AGENT_SUM] += agentSum;
-                cell[AGENT_COUNT] += agentCount;
-                row.dim(channel, n);
-                row.dim(eventType, n);
-                if (contentType != null) {
-                    row.dim(contentType, n);
-                }
-                if (errorStage != null) {
-                    row.dim(errorStage, n);
-                }
-                if (procBin != null) {
-                    row.dim(procBin, n);
-                }
-                if (agentBin != null) {
-                    row.dim(agentBin, n);
-                }
-            }
+        if (status >= 0) {
+            cell[status] += n;
+        }
+        if (rows.direction().equals("inbound")) {
+            cell[INBOUND] += n;
+        } else if (rows.direction().equals("outbound")) {
+            cell[OUTBOUND] += n;
+        }
+        if (rows.procBin() != null) {
+            cell[PROC_SUM] += Long.signum(n) * rows.procSum();
+            cell[PROC_COUNT] += n;
+            row.dim(Dim.PROCESSING_BIN.mapKey(Long.toString(rows.procBin())), n);
+        }
+        if (rows.agentBin() != null) {
+            cell[AGENT_SUM] += Long.signum(n) * rows.agentSum();
+            cell[AGENT_COUNT] += n;
+            row.dim(Dim.AGENT_BIN.mapKey(Long.toString(rows.agentBin())), n);
+        }
+        row.dim(Dim.CHANNEL.mapKey(rows.channel()), n);
+        row.dim(Dim.EVENT_TYPE.mapKey(rows.eventType()), n);
+        if (rows.contentType() != null) {
+            row.dim(Dim.CONTENT_TYPE.mapKey(rows.contentType()), n);
+        }
+        if (rows.errorStage() != null) {
+            row.dim(Dim.ERROR_STAGE.mapKey(rows.errorStage()), n);
         }
     }
 
@@ -133,23 +131,36 @@ final class Deltas {
         if (n == 0 || from.equals(to)) {
             return;
         }
+        long[] cell = fine.computeIfAbsent(new Fine(Grain.MINUTE.bucketOf(epochSecond), instanceId),
+                k -> new Row()).values;
         int fromColumn = statusColumn(from);
         int toColumn = statusColumn(to);
-        for (Grain grain : GRAINS) {
-            long bucket = grain.bucketOf(epochSecond);
-            if (grain == Grain.MINUTE && bucket < minuteFloor) {
-                continue;
-            }
-            for (int scope = 0; scope < (instanceId == null ? 1 : 2); scope++) {
-                long[] cell = row(new Cell(grain, (short) scope, scope == 0 ? ALL_INSTANCES : instanceId, bucket)).values;
-                if (fromColumn >= 0) {
-                    cell[fromColumn] -= n;
-                }
-                if (toColumn >= 0) {
-                    cell[toColumn] += n;
-                }
-            }
+        if (fromColumn >= 0) {
+            cell[fromColumn] -= n;
         }
+        if (toColumn >= 0) {
+            cell[toColumn] += n;
+        }
+    }
+
+    /** Spreads what was collected per minute and instance over every grain and both scopes. */
+    private void expand() {
+        if (fine.isEmpty()) {
+            return;
+        }
+        fine.forEach((key, changes) -> {
+            for (Grain grain : GRAINS) {
+                long bucket = grain.bucketOf(key.minute());
+                if (grain == Grain.MINUTE && bucket < minuteFloor) {
+                    continue;
+                }
+                row(new Cell(grain, SCOPE_ALL, ALL_INSTANCES, bucket)).addAll(changes);
+                if (key.instanceId() != null) {
+                    row(new Cell(grain, SCOPE_INSTANCE, key.instanceId(), bucket)).addAll(changes);
+                }
+            }
+        });
+        fine.clear();
     }
 
     /** Adds {@code n} automation executions of one status. */
@@ -190,13 +201,8 @@ final class Deltas {
 
     /** Folds another set of deltas into this one. */
     void addAll(Deltas other) {
-        other.message.forEach((cell, theirs) -> {
-            Row ours = row(cell);
-            add(ours.values, theirs.values);
-            if (theirs.dims != null) {
-                theirs.dims.forEach((key, n) -> ours.dim(key, n[0]));
-            }
-        });
+        other.fine.forEach((key, theirs) -> fine.computeIfAbsent(key, k -> new Row()).addAll(theirs));
+        other.message.forEach((cell, theirs) -> row(cell).addAll(theirs));
         other.automation.forEach((cell, values) -> add(automation.computeIfAbsent(cell, k -> new long[7]), values));
     }
 
@@ -209,6 +215,7 @@ final class Deltas {
 
     /** The non-zero changes of one grain, a row each, in lock order. */
     List<Packed> packedCells(Grain grain) {
+        expand();
         List<Packed> packed = new ArrayList<>();
         message.forEach((cell, row) -> {
             if (cell.grain() == grain && !row.isZero()) {
@@ -239,11 +246,13 @@ final class Deltas {
     }
 
     boolean isEmpty() {
+        expand();
         return message.values().stream().allMatch(Row::isZero) && automation.values().stream().allMatch(Deltas::allZero);
     }
 
     /** Every non-zero counter, keyed by {@link Cell}, {@link DimCell} or {@link AutoCell}; for tests. */
     Map<Object, List<Long>> snapshot() {
+        expand();
         Map<Object, List<Long>> all = new HashMap<>();
         message.forEach((cell, row) -> {
             if (!allZero(row.values)) {
