@@ -55,7 +55,7 @@ class CrashTortureTest {
                 workers.set(victim, harness.startProcess());
             }
             publishing.get();
-            harness.awaitCaughtUp(Duration.ofSeconds(180));
+            harness.awaitCaughtUp(Duration.ofSeconds(300));
             new ReferenceCheck(harness.rollups).assertAllTimeMatches();
             System.out.printf("crash torture: %d workers, %d SIGKILLs, %d events, %.1f s, lost 0, doubled 0%n",
                     WORKERS, kills, EVENTS, (System.nanoTime() - started) / 1e9);

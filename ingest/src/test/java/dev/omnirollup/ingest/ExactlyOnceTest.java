@@ -24,11 +24,11 @@ class ExactlyOnceTest {
             harness.publish(events);
             for (int crash = 0; crash < 3; crash++) {
                 Process doomed = harness.startProcess("-Domnirollup.crashAfterCommit=" + (2 + crash));
-                assertTrue(doomed.waitFor(60, TimeUnit.SECONDS), "the crash hook halts the process");
+                assertTrue(doomed.waitFor(180, TimeUnit.SECONDS), "the crash hook halts the process");
                 assertEquals(137, doomed.exitValue(), "halted right after a commit, before its acks");
             }
             harness.startProcess();
-            harness.awaitCaughtUp(Duration.ofSeconds(90));
+            harness.awaitCaughtUp(Duration.ofSeconds(240));
             long deliveries = harness.nats.management().getConsumerInfo(harness.nats.messageStream(), "omni-rollup")
                     .getDelivered().getConsumerSequence();
             assertTrue(deliveries > harness.nats.messageCount(harness.nats.messageStream()),
@@ -47,7 +47,7 @@ class ExactlyOnceTest {
             harness.startProcess();
             harness.startProcess();
             harness.publish(events);
-            harness.awaitCaughtUp(Duration.ofSeconds(120));
+            harness.awaitCaughtUp(Duration.ofSeconds(240));
             new ReferenceCheck(harness.rollups).assertAllTimeMatches();
         }
     }
@@ -59,7 +59,7 @@ class ExactlyOnceTest {
             harness.persistReference(events);
             harness.publish(events);
             IngestDaemon first = harness.startInProcess();
-            harness.awaitCaughtUp(Duration.ofSeconds(60));
+            harness.awaitCaughtUp(Duration.ofSeconds(240));
             first.close();
             ReferenceCheck check = new ReferenceCheck(harness.rollups);
             check.assertAllTimeMatches();
@@ -75,7 +75,7 @@ class ExactlyOnceTest {
                         .build());
             }
             harness.startInProcess();
-            harness.awaitCaughtUp(Duration.ofSeconds(60));
+            harness.awaitCaughtUp(Duration.ofSeconds(240));
             assertTrue(harness.nats.management().getConsumerInfo(harness.nats.messageStream(), consumer)
                     .getDelivered().getConsumerSequence() >= harness.nats.messageCount(harness.nats.messageStream()),
                     "the new consumer delivered the whole stream again");

@@ -50,7 +50,7 @@ class InfrastructureRestartTest {
             postgres = startPostgres(pgPort, pgData);
             harness.publish(events.subList(3_000, events.size()));
 
-            harness.awaitCaughtUp(Duration.ofSeconds(120));
+            harness.awaitCaughtUp(Duration.ofSeconds(240));
             new ReferenceCheck(harness.rollups).assertAllTimeMatches();
         } finally {
             natsServer.shutdown(true);

@@ -31,7 +31,7 @@ class IngestReferenceTest {
             harness.persistReference(events);
             harness.publish(events);
             harness.startInProcess();
-            harness.awaitCaughtUp(Duration.ofSeconds(60));
+            harness.awaitCaughtUp(Duration.ofSeconds(240));
 
             ReferenceCheck check = new ReferenceCheck(harness.rollups);
             long rows = check.assertAllTimeMatches();
@@ -60,7 +60,7 @@ class IngestReferenceTest {
             publisher.publishRaw(poison);
             publisher.publishAll(events.subList(700, events.size()));
             harness.set("ingest-max-event-bytes", Integer.toString(512 * 1024)).startInProcess();
-            harness.awaitCaughtUp(Duration.ofSeconds(60));
+            harness.awaitCaughtUp(Duration.ofSeconds(240));
 
             new ReferenceCheck(harness.rollups).assertAllTimeMatches();
             Map<String, String> reasons = new HashMap<>();

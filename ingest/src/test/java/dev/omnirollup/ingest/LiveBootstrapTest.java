@@ -44,7 +44,7 @@ class LiveBootstrapTest {
             });
             backfill.run(backfill.plan(cutover, Optional.empty(), Optional.empty()), false, () -> false, (p, r) -> { });
             publishing.get();
-            harness.awaitCaughtUp(Duration.ofSeconds(90));
+            harness.awaitCaughtUp(Duration.ofSeconds(240));
             ReferenceCheck check = new ReferenceCheck(harness.rollups);
             check.assertAllTimeMatches();
             // and a second backfill, after upstream applied every receipt, changes nothing

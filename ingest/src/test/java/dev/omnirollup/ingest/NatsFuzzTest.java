@@ -78,7 +78,7 @@ class NatsFuzzTest {
                 }
                 IngestHarness.sleep(250);
             }
-            harness.awaitCaughtUp(Duration.ofSeconds(60));
+            harness.awaitCaughtUp(Duration.ofSeconds(240));
             assertTrue(worker.isAlive(), "the worker survived");
 
             Map<String, Integer> reasonsByKind = new HashMap<>();
