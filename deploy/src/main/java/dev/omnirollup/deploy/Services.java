@@ -23,7 +23,7 @@ final class Services {
     /** Starts the ingest daemon and its /metrics and /health port; both are registered with {@code lifecycle}. */
     static IngestDaemon startIngest(Config config, RollupDatabase database, Connection nats, InstantSource clock,
                                     Lifecycle lifecycle) {
-        Metrics metrics = new Metrics();
+        Metrics metrics = new Metrics().withProcessMetrics();
         IngestDaemon daemon;
         try {
             daemon = lifecycle.add("ingest", IngestDaemon.start(config, database, nats, clock, metrics));
