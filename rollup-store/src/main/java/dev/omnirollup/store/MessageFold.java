@@ -40,7 +40,7 @@ final class MessageFold {
      * {@code maxBaseRows} distinct rows.
      */
     record Compaction(int maxFacts, long settleWindow, int maxBaseRows) {
-        static final Compaction DEFAULT = new Compaction(64, 50_000, 256);
+        static final Compaction DEFAULT = new Compaction(32, 25_000, 32);
     }
 
     /**
