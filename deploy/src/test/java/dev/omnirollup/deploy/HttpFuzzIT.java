@@ -51,7 +51,7 @@ import org.junit.jupiter.api.Test;
  * <p>The oracle: never a 5xx, never no answer, every answer within a generous bound; a 4xx that reaches the
  * application carries the documented {@code {"error":{"code","message"}}} body (400 {@code VALIDATION_ERROR} naming
  * the bad parameter); only requests malformed at the HTTP level (bad escapes, raw bytes, over-long targets) may be
- * refused earlier by the web server with an empty 400/414; a request whose parameters are all valid gets a 200 whose
+ * refused earlier by the web server, with a 400/414/431 and the same envelope with code {@code HTTP_ERROR}; a request whose parameters are all valid gets a 200 whose
  * body has the endpoint's fields and, for all-time analytics, the true total.
  *
  * <p>CI: {@value #DEFAULT_REQUESTS} requests. Long: {@code -Dit.test=HttpFuzzIT -Dfuzz.requests=100000
@@ -709,19 +709,20 @@ class HttpFuzzIT {
                 problems.add("the body shows '" + leak.trim() + "'");
             }
         }
-        boolean earlyReject = status >= 400 && status < 500 && body.isEmpty();
+        // refused by the web server before routing (malformed as HTTP): the JSON envelope with code HTTP_ERROR
+        boolean earlyReject = status >= 400 && status < 500 && isTransportError(body);
         if (earlyReject) {
             transportRejections.increment();
             if (!c.transport()) {
-                problems.add("an empty " + status + " for a request that is well-formed HTTP");
+                problems.add("an HTTP-level " + status + " for a request that is well-formed HTTP");
             } else if (status != 400 && status != 414 && status != 431) {
                 problems.add("HTTP-level rejection with " + status);
             }
         } else if (status >= 400 && status < 500) {
             checkErrorBody(c, status, body, problems);
         }
-        if (!earlyReject && status < 500) {
-            if (!c.endpoint().equals("static") && response.header("x-request-id").isEmpty()) {
+        if (status < 500) {
+            if (!earlyReject && !c.endpoint().equals("static") && response.header("x-request-id").isEmpty()) {
                 problems.add("no x-request-id");
             }
             if (!response.header("x-content-type-options").orElse("").equals("nosniff")) {
@@ -781,6 +782,15 @@ class HttpFuzzIT {
             }
         }
         return false;
+    }
+
+    private static boolean isTransportError(String body) {
+        try {
+            JsonNode error = ApiClient.JSON.readTree(body).path("error");
+            return error.path("code").asText().equals("HTTP_ERROR") && !error.path("message").asText().isBlank();
+        } catch (Exception e) {
+            return false;
+        }
     }
 
     private void checkErrorBody(Case c, int status, String body, List<String> problems) {

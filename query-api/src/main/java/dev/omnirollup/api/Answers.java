@@ -215,12 +215,11 @@ final class Answers {
                 Optional.of(Grain.HOUR), at));
         Fork.Task<long[]> hourTask = Fork.start(() -> reader.countsSince(List.of(at.minus(Duration.ofHours(1))), at));
         Fork.Task<AutomationReport> automationTask = Fork.start(() -> reader.automation(at));
-        Fork.Task<HealthProbe.Database> databaseTask = Fork.start(probe::database);
         WindowReport all = reader.totals();
+        HealthProbe.Database database = probe.recentDatabase();
         WindowReport day = dayTask.join();
         long lastHour = hourTask.join()[0];
         AutomationReport automation = automationTask.join();
-        HealthProbe.Database database = databaseTask.join();
         LiveCounts.Snapshot counts = live.get();
 
         Map<String, Object> out = new LinkedHashMap<>();

@@ -168,7 +168,8 @@ final class Gate implements Filter {
         return e.getClass().getSimpleName() + (message.isEmpty() ? "" : ": " + message);
     }
 
-    private static Map<String, String> secureHeaders() {
+    /** The security headers every response carries (like Hono's secureHeaders()). */
+    static Map<String, String> secureHeaders() {
         Map<String, String> headers = new LinkedHashMap<>();
         headers.put("Cross-Origin-Resource-Policy", "same-origin");
         headers.put("Cross-Origin-Opener-Policy", "same-origin");

@@ -66,6 +66,39 @@ final class HealthProbe {
     private final List<String> streams;
     private final String consumer;
     private final Duration stallAfter;
+    private final Memo<Nats> natsMemo;
+    private final Memo<Map<String, ConsumerState>> consumersMemo;
+    private final Memo<Database> databaseMemo;
+
+    /** What a durable consumer said of itself, or why it could not be asked. */
+    private record ConsumerState(Long lag, Long ackPending, String error) {
+    }
+
+    /**
+     * A value computed at most once per {@link #TTL}: what NATS says changes slowly, and health is polled by load
+     * balancers and dashboards, so it must not cost a round trip to NATS per request.
+     */
+    private final class Memo<T> {
+        private final java.util.function.Supplier<T> compute;
+        private volatile T value;
+        private volatile long computedAtMs = Long.MIN_VALUE;
+
+        Memo(java.util.function.Supplier<T> compute) {
+            this.compute = compute;
+        }
+
+        T get() {
+            long now = clock.millis();
+            if (value == null || now - computedAtMs >= TTL.toMillis()) {
+                value = compute.get();
+                computedAtMs = now;
+            }
+            return value;
+        }
+    }
+
+    /** How long the NATS checks (and the dashboard's database latency) are reused. */
+    static final Duration TTL = Duration.ofSeconds(1);
 
     /** @param stallAfter waiting messages with no commit for this long mean a stalled ingest */
     HealthProbe(RollupDatabase database, RollupReader reader, Optional<Connection> nats, InstantSource clock,
@@ -77,6 +110,14 @@ final class HealthProbe {
         this.streams = List.copyOf(streams);
         this.consumer = consumer;
         this.stallAfter = stallAfter;
+        this.natsMemo = new Memo<>(this::askNats);
+        this.consumersMemo = new Memo<>(this::askConsumers);
+        this.databaseMemo = new Memo<>(this::database);
+    }
+
+    /** The database check as of at most {@link #TTL} ago (for the dashboard's summary, not for health's status). */
+    Database recentDatabase() {
+        return databaseMemo.get();
     }
 
     Database database() {
@@ -89,7 +130,12 @@ final class HealthProbe {
         }
     }
 
+    /** The NATS check, as of at most {@link #TTL} ago. */
     Nats nats() {
+        return natsMemo.get();
+    }
+
+    private Nats askNats() {
         if (nats.isEmpty()) {
             return new Nats(false, false, Optional.of("Not configured"));
         }
@@ -128,15 +174,11 @@ final class HealthProbe {
             Long ackPending = null;
             String error = progressError.orElse(null);
             if (natsOk) {
-                try {
-                    ConsumerInfo info = management(nats.orElseThrow()).getConsumerInfo(stream, consumer);
-                    lag = info.getNumPending();
-                    ackPending = info.getNumAckPending();
-                } catch (JetStreamApiException e) {
-                    error = e.getApiErrorCode() == 10014 ? "consumer " + consumer + " does not exist on " + stream
-                            : e.getApiErrorCode() == 10059 ? "stream " + stream + " does not exist" : message(e);
-                } catch (IOException | RuntimeException e) {
-                    error = "consumer info: " + message(e);
+                ConsumerState state = consumersMemo.get().get(stream);
+                lag = state.lag();
+                ackPending = state.ackPending();
+                if (state.error() != null) {
+                    error = state.error();
                 }
             } else {
                 error = error == null ? "NATS unavailable: lag unknown" : error;
@@ -165,6 +207,23 @@ final class HealthProbe {
         out.put("consumer", consumer);
         out.put("streams", perStream);
         return out;
+    }
+
+    private Map<String, ConsumerState> askConsumers() {
+        Map<String, ConsumerState> states = new LinkedHashMap<>();
+        for (String stream : streams) {
+            try {
+                ConsumerInfo info = management(nats.orElseThrow()).getConsumerInfo(stream, consumer);
+                states.put(stream, new ConsumerState(info.getNumPending(), info.getNumAckPending(), null));
+            } catch (JetStreamApiException e) {
+                states.put(stream, new ConsumerState(null, null, e.getApiErrorCode() == 10014
+                        ? "consumer " + consumer + " does not exist on " + stream
+                        : e.getApiErrorCode() == 10059 ? "stream " + stream + " does not exist" : message(e)));
+            } catch (IOException | RuntimeException e) {
+                states.put(stream, new ConsumerState(null, null, "consumer info: " + message(e)));
+            }
+        }
+        return states;
     }
 
     private static JetStreamManagement management(Connection connection) throws IOException {

@@ -119,6 +119,7 @@ public final class QueryApi implements AutoCloseable {
                     .host(config.get(Config.HTTP_HOST))
                     .port(config.get(Config.HTTP_PORT))
                     .shutdownHook(false)
+                    .directHandlers(TransportErrors.handlers())
                     .routing(api::routing)
                     .build()
                     .start();

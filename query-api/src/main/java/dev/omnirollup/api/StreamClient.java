@@ -23,12 +23,18 @@ import java.util.function.Supplier;
 final class StreamClient {
     /** Where frames go: an SSE connection (or a test double). */
     interface Sink {
-        /** Writes one frame with its {@code id:}, {@code event:} and {@code data:} lines and flushes. */
+        /** Adds one frame with its {@code id:}, {@code event:} and {@code data:} lines (sent by {@link #flush}). */
         void frame(String id, String event, String data);
 
-        /** Writes one comment line ({@code : text}) and flushes. */
+        /** Adds one comment line ({@code : text}) (sent by {@link #flush}). */
         void comment(String text);
+
+        /** Sends what was added since the last flush; blocks while the client does not read. */
+        void flush();
     }
+
+    /** Frames written per flush at most: a busy stream is sent in batches, not one socket write per frame. */
+    static final int MAX_BATCH = 256;
 
     final String principal;
     final StreamQuery query;
@@ -88,6 +94,7 @@ final class StreamClient {
     void pump(Sink sink, Supplier<Optional<String>> firstMetrics, long heartbeatNanos, InstantSource clock) {
         writer = Thread.currentThread();
         try {
+            startWrite();
             write(sink, ready);
             for (StreamFrame frame : replay) {
                 write(sink, frame);
@@ -97,24 +104,32 @@ final class StreamClient {
                 write(sink, new StreamFrame(StreamFrame.METRICS, metrics.get(), Optional.empty(), Optional.empty(),
                         joinedAt));
             }
+            flush(sink);
             long lastWrite = System.nanoTime();
             while (!cut) {
                 long wait = heartbeatNanos - (System.nanoTime() - lastWrite);
                 StreamFrame frame = wait > 0 ? queue.poll(wait, TimeUnit.NANOSECONDS) : queue.poll();
                 long dropped = droppedPending.getAndSet(0);
-                if (dropped > 0) {
-                    Map<String, Object> notice = new LinkedHashMap<>();
-                    notice.put("count", dropped);
-                    notice.put("total", droppedTotal.get());
-                    write(sink, StreamFrame.control(StreamFrame.DROPPED, notice, position));
-                }
-                if (frame != null) {
-                    write(sink, frame);
-                } else if (dropped == 0) {
-                    comment(sink, " heartbeat " + clock.millis());
-                } else {
+                if (frame == null && dropped == 0) {
+                    startWrite();
+                    sink.comment(" heartbeat " + clock.millis());
+                    flush(sink);
+                    lastWrite = System.nanoTime();
                     continue;
                 }
+                startWrite();
+                if (dropped > 0) {
+                    writeDropped(sink, dropped);
+                }
+                for (int n = 0; frame != null; n++) {
+                    write(sink, frame);
+                    frame = n + 1 < MAX_BATCH ? queue.poll() : null;
+                }
+                long droppedMeanwhile = droppedPending.getAndSet(0);
+                if (droppedMeanwhile > 0) {
+                    writeDropped(sink, droppedMeanwhile);
+                }
+                flush(sink);
                 lastWrite = System.nanoTime();
             }
         } catch (InterruptedException e) {
@@ -126,20 +141,25 @@ final class StreamClient {
         }
     }
 
-    private void write(Sink sink, StreamFrame frame) {
+    private void writeDropped(Sink sink, long count) {
+        Map<String, Object> notice = new LinkedHashMap<>();
+        notice.put("count", count);
+        notice.put("total", droppedTotal.get());
+        write(sink, StreamFrame.control(StreamFrame.DROPPED, notice, position));
+    }
+
+    private void startWrite() {
         writeStartedNanos = System.nanoTime();
-        try {
-            sink.frame(streamId + "-" + frame.seq(), frame.event(), frame.data());
-        } finally {
-            writeStartedNanos = 0;
-        }
+    }
+
+    private void write(Sink sink, StreamFrame frame) {
+        sink.frame(streamId + "-" + frame.seq(), frame.event(), frame.data());
         position = Math.max(position, frame.seq());
     }
 
-    private void comment(Sink sink, String text) {
-        writeStartedNanos = System.nanoTime();
+    private void flush(Sink sink) {
         try {
-            sink.comment(text);
+            sink.flush();
         } finally {
             writeStartedNanos = 0;
         }

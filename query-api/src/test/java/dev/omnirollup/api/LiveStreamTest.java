@@ -65,6 +65,11 @@ class LiveStreamTest {
             written.add(new Written("", ":comment", text));
         }
 
+        @Override
+        public void flush() {
+            // frames are recorded as they are added
+        }
+
         Written next() throws InterruptedException {
             Written w = written.poll(10, TimeUnit.SECONDS);
             if (w == null) {
