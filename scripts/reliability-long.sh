@@ -34,7 +34,7 @@ figures[faults]="faults:"
 command[httpfuzz]="${deploy[*]} verify -Dit.test=HttpFuzzIT -Dfuzz.requests=100000 ${only_it[*]}"
 figures[httpfuzz]="http fuzz:"
 # item 6: 10 minutes of mixed load, sampled every 10 s (about 12 min)
-command[load]="${deploy[*]} verify -Dit.test=SustainedLoadIT -Dload.seconds=600 -Dload.sample-seconds=10 ${only_it[*]}"
+command[load]="${deploy[*]} verify -Dit.test=SustainedLoadIT -Dload.seconds=600 -Dload.sample-seconds=10 -Dload.max-clients=64 ${only_it[*]}"
 figures[load]="load:"
 
 runs=("$@")

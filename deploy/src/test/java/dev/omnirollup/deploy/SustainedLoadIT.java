@@ -62,7 +62,7 @@ class SustainedLoadIT {
      * The most clients calibration may choose: the calibration runs before the 20 live streams open, which then
      * take their share of the two cores, and a closed loop of more clients than that only queues for the pool.
      */
-    private static final int MAX_CALIBRATED_CLIENTS = Integer.getInteger("load.max-clients", 32);
+    private static final int MAX_CALIBRATED_CLIENTS = Integer.getInteger("load.max-clients", 16);
     private static final long SAMPLE_SECONDS = Long.getLong("load.sample-seconds", 5);
     private static final long WARMUP_SECONDS = Long.getLong("load.warmup-seconds", 10);
     private static final int POOL_SIZE = 10;

@@ -14,6 +14,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.TreeMap;
 import java.util.logging.Level;
+import java.util.regex.Pattern;
 import java.util.logging.Logger;
 
 /**
@@ -75,6 +76,7 @@ final class StreamService implements HttpService {
      * {@code data:} lines. Used by one thread.
      */
     static final class WireSink implements StreamClient.Sink {
+        private static final Pattern LINE_BREAK = Pattern.compile("\r\n|\r|\n");
         private final OutputStream out;
         private final StringBuilder pending = new StringBuilder(4096);
 
@@ -86,18 +88,25 @@ final class StreamService implements HttpService {
         public void frame(String id, String event, String data) {
             pending.append("id: ").append(id).append('\n');
             pending.append("event: ").append(event).append('\n');
-            for (String line : data.split("\r\n|\r|\n", -1)) {
-                pending.append("data: ").append(line).append('\n');
-            }
+            field("data: ", data);
             pending.append('\n');
         }
 
         @Override
         public void comment(String text) {
-            for (String line : text.split("\r\n|\r|\n", -1)) {
-                pending.append(':').append(line).append('\n');
-            }
+            field(":", text);
             pending.append('\n');
+        }
+
+        /** One line per line of {@code value} (a frame's JSON has none: the usual case costs one scan). */
+        private void field(String prefix, String value) {
+            if (value.indexOf('\n') < 0 && value.indexOf('\r') < 0) {
+                pending.append(prefix).append(value).append('\n');
+                return;
+            }
+            for (String line : LINE_BREAK.split(value, -1)) {
+                pending.append(prefix).append(line).append('\n');
+            }
         }
 
         @Override
