@@ -99,12 +99,14 @@ final class StreamClient {
             for (StreamFrame frame : replay) {
                 write(sink, frame);
             }
+            flush(sink); // the client knows it is connected before the first metrics are read from the database
             Optional<String> metrics = firstMetrics.get();
             if (metrics.isPresent()) {
+                startWrite();
                 write(sink, new StreamFrame(StreamFrame.METRICS, metrics.get(), Optional.empty(), Optional.empty(),
                         joinedAt));
+                flush(sink);
             }
-            flush(sink);
             long lastWrite = System.nanoTime();
             while (!cut) {
                 long wait = heartbeatNanos - (System.nanoTime() - lastWrite);
@@ -137,6 +139,7 @@ final class StreamClient {
         } catch (UncheckedIOException | io.helidon.webserver.ServerConnectionException e) {
             // the client went away
         } finally {
+            writeStartedNanos = 0; // a write that failed is not a stall
             writer = null;
         }
     }
