@@ -14,6 +14,7 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.function.Supplier;
 
 /**
  * The checks behind {@code /api/v2/health}: the database ({@code SELECT 1} round trip), NATS (connected, and
@@ -79,11 +80,11 @@ final class HealthProbe {
      * balancers and dashboards, so it must not cost a round trip to NATS per request.
      */
     private final class Memo<T> {
-        private final java.util.function.Supplier<T> compute;
+        private final Supplier<T> compute;
         private volatile T value;
         private volatile long computedAtMs = Long.MIN_VALUE;
 
-        Memo(java.util.function.Supplier<T> compute) {
+        Memo(Supplier<T> compute) {
             this.compute = compute;
         }
 
