@@ -1,5 +1,6 @@
 package dev.omnirollup.deploy;
 
+import dev.omnirollup.sim.ScratchNats;
 import java.io.BufferedReader;
 import java.io.IOException;
 import java.io.InputStreamReader;
@@ -14,6 +15,7 @@ import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Arrays;
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
@@ -169,6 +171,16 @@ final class Distribution implements AutoCloseable {
                 Thread.currentThread().interrupt();
             }
         }
+    }
+
+    /** The settings that point a process at a scratch NATS: its URL, subject prefix and stream names. */
+    static Map<String, String> natsSettings(ScratchNats nats) {
+        Map<String, String> settings = new LinkedHashMap<>();
+        settings.put("OMNI_ROLLUP_NATS_URL", nats.url());
+        settings.put("OMNI_ROLLUP_NATS_SUBJECT_PREFIX", nats.prefix());
+        settings.put("OMNI_ROLLUP_MESSAGE_STREAM", nats.streamName("MESSAGE"));
+        settings.put("OMNI_ROLLUP_AUTOMATION_STREAM", nats.streamName("AUTOMATION"));
+        return settings;
     }
 
     static int freePort() {

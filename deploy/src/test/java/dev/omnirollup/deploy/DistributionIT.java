@@ -60,10 +60,7 @@ class DistributionIT {
             String apiKey = DemoOmni.newKey();
             Map<String, String> settings = new LinkedHashMap<>();
             settings.put("OMNI_ROLLUP_DATABASE_URL", omni.jdbcUrl());
-            settings.put("OMNI_ROLLUP_NATS_URL", nats.url());
-            settings.put("OMNI_ROLLUP_NATS_SUBJECT_PREFIX", nats.prefix());
-            settings.put("OMNI_ROLLUP_MESSAGE_STREAM", nats.streamName("MESSAGE"));
-            settings.put("OMNI_ROLLUP_AUTOMATION_STREAM", nats.streamName("AUTOMATION"));
+            settings.putAll(Distribution.natsSettings(nats));
             settings.put("OMNI_ROLLUP_HTTP_HOST", "127.0.0.1");
             settings.put("OMNI_ROLLUP_HTTP_PORT", Integer.toString(port));
             settings.put("OMNI_ROLLUP_INGEST_METRICS_PORT", "0");

@@ -132,10 +132,7 @@ class HttpFuzzIT {
 
             apiKey = "omni_sk_" + randomAlnum(new Random(SEED), 32); // from the seed, like everything sent
             port = Distribution.freePort();
-            settings.put("OMNI_ROLLUP_NATS_URL", nats.url());
-            settings.put("OMNI_ROLLUP_NATS_SUBJECT_PREFIX", nats.prefix());
-            settings.put("OMNI_ROLLUP_MESSAGE_STREAM", nats.streamName("MESSAGE"));
-            settings.put("OMNI_ROLLUP_AUTOMATION_STREAM", nats.streamName("AUTOMATION"));
+            settings.putAll(Distribution.natsSettings(nats));
             settings.put("OMNI_ROLLUP_HTTP_HOST", "127.0.0.1");
             settings.put("OMNI_ROLLUP_HTTP_PORT", Integer.toString(port));
             settings.put("OMNI_ROLLUP_API_KEY", apiKey);

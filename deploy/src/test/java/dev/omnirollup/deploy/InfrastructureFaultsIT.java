@@ -110,10 +110,7 @@ class InfrastructureFaultsIT {
             Map<String, String> common = new LinkedHashMap<>();
             common.put("OMNI_ROLLUP_DATABASE_URL", "jdbc:postgresql://127.0.0.1:" + proxy.port() + "/" + omni.name()
                     + "?user=postgres");
-            common.put("OMNI_ROLLUP_NATS_URL", nats.url());
-            common.put("OMNI_ROLLUP_NATS_SUBJECT_PREFIX", nats.prefix());
-            common.put("OMNI_ROLLUP_MESSAGE_STREAM", nats.messageStream());
-            common.put("OMNI_ROLLUP_AUTOMATION_STREAM", nats.automationStream());
+            common.putAll(Distribution.natsSettings(nats));
             common.put("OMNI_ROLLUP_INGEST_CUTOVER", end.minus(Duration.ofDays(30)).toString());
             common.put("OMNI_ROLLUP_DATABASE_POOL_SIZE", Integer.toString(POOL_SIZE));
             Map<String, String> ingestSettings = new LinkedHashMap<>(common);

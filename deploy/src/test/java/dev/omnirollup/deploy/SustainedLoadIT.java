@@ -96,10 +96,7 @@ class SustainedLoadIT {
             int httpPort = Distribution.freePort();
             Map<String, String> common = new LinkedHashMap<>();
             common.put("OMNI_ROLLUP_DATABASE_URL", omni.jdbcUrl());
-            common.put("OMNI_ROLLUP_NATS_URL", nats.url());
-            common.put("OMNI_ROLLUP_NATS_SUBJECT_PREFIX", nats.prefix());
-            common.put("OMNI_ROLLUP_MESSAGE_STREAM", nats.messageStream());
-            common.put("OMNI_ROLLUP_AUTOMATION_STREAM", nats.automationStream());
+            common.putAll(Distribution.natsSettings(nats));
             common.put("OMNI_ROLLUP_INGEST_CUTOVER", Instant.now().minus(Duration.ofDays(1)).truncatedTo(ChronoUnit.SECONDS)
                     .toString());
             common.put("OMNI_ROLLUP_DATABASE_POOL_SIZE", Integer.toString(POOL_SIZE));
