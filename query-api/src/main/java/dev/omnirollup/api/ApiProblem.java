@@ -41,6 +41,11 @@ final class ApiProblem extends RuntimeException {
         return new ApiProblem(404, "NOT_FOUND", "Endpoint not found: " + method + " " + path, Map.of());
     }
 
+    /** A request the HTTP layer refused before routing (malformed request line or escapes, oversized URI). */
+    static ApiProblem transport(int status, String reasonPhrase) {
+        return new ApiProblem(status, "HTTP_ERROR", reasonPhrase, Map.of());
+    }
+
     static ApiProblem internal() {
         return new ApiProblem(500, "INTERNAL_ERROR", "Internal server error", Map.of());
     }

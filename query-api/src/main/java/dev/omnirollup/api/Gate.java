@@ -12,6 +12,7 @@ import io.helidon.webserver.http.RoutingResponse;
 import io.helidon.webserver.http.ServerRequest;
 import io.helidon.webserver.http.ServerResponse;
 import java.security.SecureRandom;
+import java.util.Collections;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
@@ -45,8 +46,8 @@ final class Gate implements Filter {
     private static final String PRINCIPAL = "omni-rollup.principal";
     private static final SecureRandom RANDOM = new SecureRandom();
 
-    /** Secure headers as Hono's {@code secureHeaders()} sets them by default. */
-    private static final Map<String, String> SECURE_HEADERS = secureHeaders();
+    /** Secure headers as Hono's {@code secureHeaders()} sets them by default; every response carries them. */
+    static final Map<String, String> SECURE_HEADERS = secureHeaders();
 
     private final Set<String> publicPaths;
     private final Set<String> routes;
@@ -168,8 +169,7 @@ final class Gate implements Filter {
         return e.getClass().getSimpleName() + (message.isEmpty() ? "" : ": " + message);
     }
 
-    /** The security headers every response carries (like Hono's secureHeaders()). */
-    static Map<String, String> secureHeaders() {
+    private static Map<String, String> secureHeaders() {
         Map<String, String> headers = new LinkedHashMap<>();
         headers.put("Cross-Origin-Resource-Policy", "same-origin");
         headers.put("Cross-Origin-Opener-Policy", "same-origin");
@@ -182,7 +182,7 @@ final class Gate implements Filter {
         headers.put("X-Frame-Options", "SAMEORIGIN");
         headers.put("X-Permitted-Cross-Domain-Policies", "none");
         headers.put("X-XSS-Protection", "0");
-        return headers;
+        return Collections.unmodifiableMap(headers);
     }
 
     /** Upstream's CORS settings with the allowed origins from {@code cors-origins}. */

@@ -5,8 +5,6 @@ import io.helidon.http.HeaderNames;
 import io.helidon.http.ServerResponseHeaders;
 import io.helidon.http.Status;
 import io.helidon.webserver.http.DirectHandlers;
-import java.util.LinkedHashMap;
-import java.util.Map;
 
 /**
  * Answers requests that the HTTP layer rejects before any route sees them (a malformed request line, bad percent
@@ -30,16 +28,14 @@ final class TransportErrors implements DirectHandler {
     @Override
     public TransportResponse handle(TransportRequest request, EventType eventType, Status status,
                                     ServerResponseHeaders responseHeaders, String message) {
-        boolean serverSide = status.code() >= 500;
-        Map<String, Object> error = new LinkedHashMap<>();
-        error.put("code", serverSide ? "INTERNAL_ERROR" : "HTTP_ERROR");
-        error.put("message", serverSide ? "Internal server error" : status.reasonPhrase());
+        ApiProblem problem = status.code() >= 500 ? ApiProblem.internal()
+                : ApiProblem.transport(status.code(), status.reasonPhrase());
         TransportResponse.Builder response = TransportResponse.builder()
                 .status(status)
                 .headers(responseHeaders)
                 .header(HeaderNames.CONTENT_TYPE, "application/json")
-                .entity(Json.bytes(Map.of("error", error)));
-        Gate.secureHeaders().forEach((name, value) -> response.header(HeaderNames.create(name), value));
+                .entity(Json.bytes(problem.body()));
+        Gate.SECURE_HEADERS.forEach((name, value) -> response.header(HeaderNames.create(name), value));
         return response.build();
     }
 }
