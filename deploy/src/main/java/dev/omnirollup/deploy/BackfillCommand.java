@@ -75,7 +75,7 @@ final class BackfillCommand implements Callable<Integer>, HasCommon {
             Startup.migrate(database, config);
             Instant cutover = cutover(database, clock, out);
             Backfill backfill = new Backfill(database, clock, config.get(Config.MINUTE_RETENTION),
-                    config.get(Config.BACKFILL_PARALLELISM));
+                    config.get(Config.BACKFILL_PARALLELISM), config.get(Config.BACKFILL_CUTOVER_SETTLE));
             Backfill.Plan plan;
             try {
                 plan = backfill.plan(cutover, Optional.ofNullable(from), Optional.ofNullable(to));

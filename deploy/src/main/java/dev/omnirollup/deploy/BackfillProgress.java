@@ -49,6 +49,17 @@ final class BackfillProgress implements Backfill.Listener {
     }
 
     @Override
+    public void waitingForCutoverSettle(Instant readableAt) {
+        if (lineOpen) {
+            out.println();
+            lineOpen = false;
+        }
+        out.println("waiting until " + readableAt + " to read the day of the cutover (backfill-cutover-settle:"
+                + " Omni may still be storing events stamped before the cutover)");
+        lastDayNanos = nanoTime.getAsLong();
+    }
+
+    @Override
     public void dayDone(Backfill.Plan plan, Backfill.DayResult result) {
         days++;
         eventRows += result.eventRows();

@@ -1,5 +1,7 @@
 package dev.omnirollup.ingest;
 
+import dev.omnirollup.store.AutomationDeletions;
+import dev.omnirollup.store.AutomationLogTail;
 import dev.omnirollup.store.BatchApplier;
 import dev.omnirollup.store.Config;
 import dev.omnirollup.store.EventDecoder;
@@ -33,8 +35,10 @@ import java.util.concurrent.TimeUnit;
 
 /**
  * The ingest daemon: one worker per stream ({@code MESSAGE}, {@code AUTOMATION}) on a durable pull consumer shared
- * by every ingest process, plus housekeeping and consumer-lag polling once a minute. Start with {@link #start};
- * {@link #close()} finishes and commits the batches in hand.
+ * by every ingest process; the tail of Omni's {@code automation_logs} (every {@code automation-log-poll}) and the
+ * sweep of deleted automations (every {@code automation-deletion-check}) on a thread of their own; housekeeping and
+ * consumer-lag polling once a minute. Start with {@link #start}; {@link #close()} finishes and commits the batches in
+ * hand.
  */
 public final class IngestDaemon implements AutoCloseable {
     private static final System.Logger LOG = System.getLogger(IngestDaemon.class.getName());
@@ -47,6 +51,7 @@ public final class IngestDaemon implements AutoCloseable {
     private final List<Consumed> streams = new ArrayList<>();
     private final List<Thread> threads = new ArrayList<>();
     private final ScheduledExecutorService scheduler;
+    private final ScheduledExecutorService automationScheduler;
     private final Housekeeping housekeeping;
     private final Map<String, Long> pending = new ConcurrentHashMap<>();
 
@@ -71,6 +76,11 @@ public final class IngestDaemon implements AutoCloseable {
         this.housekeeping = housekeeping;
         this.scheduler = Executors.newSingleThreadScheduledExecutor(r -> {
             Thread thread = new Thread(r, "ingest-housekeeping");
+            thread.setDaemon(true);
+            return thread;
+        });
+        this.automationScheduler = Executors.newSingleThreadScheduledExecutor(r -> {
+            Thread thread = new Thread(r, "ingest-automation-logs");
             thread.setDaemon(true);
             return thread;
         });
@@ -112,9 +122,49 @@ public final class IngestDaemon implements AutoCloseable {
             thread.start();
         }
         daemon.scheduler.scheduleWithFixedDelay(daemon::tick, 5, 60, TimeUnit.SECONDS);
+        daemon.startAutomationLogs(database, clock, metrics);
         LOG.log(System.Logger.Level.INFO, "ingest started: streams " + daemon.streams.stream().map(s -> s.name).toList()
                 + ", consumer " + config.get(Config.INGEST_CONSUMER) + ", cutover " + cutover);
         return daemon;
+    }
+
+    private void startAutomationLogs(RollupDatabase database, InstantSource clock, Metrics metrics) {
+        AutomationLogTail tail = new AutomationLogTail(database, clock, config.get(Config.MINUTE_RETENTION), cutover,
+                config.get(Config.AUTOMATION_LOG_LOOKBACK));
+        AutomationDeletions deletions = new AutomationDeletions(database);
+        Metrics.Counter counted = metrics.counter("omni_rollup_automation_logs_counted_total",
+                "automation_logs rows counted by the tail.");
+        Metrics.Counter swept = metrics.counter("omni_rollup_automations_deleted_total",
+                "Deleted automations whose counts were taken out of the rollups.");
+        java.util.concurrent.atomic.AtomicLong highWater = new java.util.concurrent.atomic.AtomicLong(
+                cutover.getEpochSecond());
+        metrics.gauge("omni_rollup_automation_logs_high_water_seconds",
+                "created_at of the newest automation_logs row counted (epoch seconds).", highWater::get);
+        automationScheduler.scheduleWithFixedDelay(() -> {
+            try {
+                AutomationLogTail.Poll poll = tail.poll();
+                counted.add(poll.counted());
+                if (poll.ran()) {
+                    highWater.set(poll.highWater().getEpochSecond());
+                }
+            } catch (RuntimeException e) {
+                LOG.log(System.Logger.Level.WARNING, "reading automation_logs failed (retrying): " + e.getMessage());
+            }
+        }, 0, config.get(Config.AUTOMATION_LOG_POLL).toMillis(), TimeUnit.MILLISECONDS);
+        long check = config.get(Config.AUTOMATION_DELETION_CHECK).toMillis();
+        automationScheduler.scheduleWithFixedDelay(() -> {
+            try {
+                AutomationDeletions.Swept result = deletions.sweep();
+                if (!result.automations().isEmpty()) {
+                    swept.add(result.automations().size());
+                    LOG.log(System.Logger.Level.INFO, "took the counts of deleted automations "
+                            + result.automations() + " out of the rollups (" + result.rows() + " rows)");
+                }
+            } catch (RuntimeException e) {
+                LOG.log(System.Logger.Level.WARNING, "sweeping deleted automations failed (retrying): "
+                        + e.getMessage());
+            }
+        }, check, check, TimeUnit.MILLISECONDS);
     }
 
     /** The cutover in force. */
@@ -205,6 +255,7 @@ public final class IngestDaemon implements AutoCloseable {
     @Override
     public void close() {
         scheduler.shutdownNow();
+        automationScheduler.shutdownNow();
         streams.forEach(stream -> stream.worker.stop());
         for (Thread thread : threads) {
             try {

@@ -14,7 +14,9 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.Set;
 import java.util.TreeMap;
+import java.util.UUID;
 
 /**
  * The bodies of the dashboard endpoints, computed from the rollups ({@link RollupReader}) and the cached
@@ -82,7 +84,10 @@ final class Answers {
         Optional<Grain> grain = query.granularity();
         Optional<Instant> start = query.start(at);
         WindowReport report;
-        if (start.isEmpty()) {
+        if (query.instanceId().isPresent() && !live.get().instances().ids().contains(query.instanceId().get())) {
+            // Omni sets a deleted instance's rows to a NULL instance: they count in totals, never for the instance
+            report = WindowReport.EMPTY;
+        } else if (start.isEmpty()) {
             report = reader.allTime(query.instanceId(), grain);
         } else {
             if (query.fillZero()) {
@@ -108,7 +113,12 @@ final class Answers {
                 instances.put(query.instanceId().get().toString(), total);
             }
         } else {
-            report.instances().forEach((id, n) -> instances.put(id.toString(), n));
+            Set<UUID> existing = live.get().instances().ids();
+            report.instances().forEach((id, n) -> {
+                if (existing.contains(id)) {
+                    instances.put(id.toString(), n);
+                }
+            });
         }
         out.put("instances", instances);
         out.put("byChannel", new TreeMap<>(report.channels()));

@@ -8,8 +8,11 @@ import java.sql.PreparedStatement;
 import java.sql.ResultSet;
 import java.sql.SQLException;
 import java.time.Duration;
+import java.util.HashSet;
 import java.util.Map;
+import java.util.Set;
 import java.util.TreeMap;
+import java.util.UUID;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
@@ -33,8 +36,15 @@ final class LiveCounts implements AutoCloseable {
                        Map<String, Long> byEventType) {
     }
 
-    /** Instances: all rows, {@code is_active} rows, and all rows per channel. */
-    record Instances(long total, long connected, Map<String, Long> byChannel) {
+    /**
+     * Instances: all rows, {@code is_active} rows, all rows per channel, and the ids of the instances that exist
+     * (Omni deletes instances; their events stay in the totals but leave every per-instance figure).
+     */
+    record Instances(long total, long connected, Map<String, Long> byChannel, Set<UUID> ids) {
+        Instances {
+            byChannel = Map.copyOf(byChannel);
+            ids = Set.copyOf(ids);
+        }
     }
 
     /** One consistent-enough reading of the live tables. */
@@ -99,18 +109,18 @@ final class LiveCounts implements AutoCloseable {
                 payloads = rs.getLong(1);
                 size = rs.getLong(2);
             }
-            long instances = 0;
             long connected = 0;
             Map<String, Long> byChannel = new TreeMap<>();
-            try (PreparedStatement ps = c.prepareStatement("SELECT channel, count(*), count(*) FILTER (WHERE is_active) FROM "
-                    + database.omni("instances") + " GROUP BY channel"); ResultSet rs = ps.executeQuery()) {
+            Set<UUID> ids = new HashSet<>();
+            try (PreparedStatement ps = c.prepareStatement("SELECT id, channel, is_active FROM "
+                    + database.omni("instances")); ResultSet rs = ps.executeQuery()) {
                 while (rs.next()) {
-                    byChannel.put(rs.getString(1), rs.getLong(2));
-                    instances += rs.getLong(2);
-                    connected += rs.getLong(3);
+                    ids.add(rs.getObject(1, UUID.class));
+                    byChannel.merge(rs.getString(2), 1L, Long::sum);
+                    connected += rs.getBoolean(3) ? 1 : 0;
                 }
             }
-            return new Snapshot(deadLetters, payloads, size, new Instances(instances, connected, byChannel));
+            return new Snapshot(deadLetters, payloads, size, new Instances(ids.size(), connected, byChannel, ids));
         });
     }
 

@@ -17,13 +17,13 @@ import java.util.function.BooleanSupplier;
 
 /**
  * Rebuilds the backfill layer of the rollups from Omni's {@code omni_events} and {@code automation_logs} rows
- * before the cutover, one UTC day per transaction, entirely inside PostgreSQL: one {@code GROUP BY} pass over the
- * day's rows into a temporary table, from which {@code GROUPING SETS} derive the rows of every grain and scope.
- * The day's previous backfill rows are deleted first and the running totals move by the difference, so re-running
- * a day replaces what it wrote before. Rows whose status a live receipt changed count with the status they had
- * before it ({@code seed_override}), so backfill and live ingest never count a change twice. The live layer is
- * never touched, so backfill can run while ingest and API run. Receipts for messages older than the cutover need
- * nothing from backfill: the live fold looks those messages up in {@code omni_events} itself.
+ * before the cutover, one UTC day per transaction: one {@code GROUP BY} pass over the day's rows in PostgreSQL,
+ * folded into deltas exactly as live rows are. The day's previous backfill rows are deleted first and the running
+ * totals move by the difference, so re-running a day replaces what it wrote before. Each row counts with the status
+ * {@link SeedPins} fixes for it, so backfill and the live receipt fold never count a change twice, whichever of them
+ * (or Omni's own consumer) got to the row first. The live layer is never touched, so backfill can run while ingest
+ * and API run. The day of the cutover is read only once {@code cutoverSettle} has passed after the cutover, so that
+ * rows stamped before the cutover and stored by Omni a little later are in it.
  */
 public final class Backfill {
     private static final long DAY = Grain.DAY.seconds();
@@ -33,20 +33,33 @@ public final class Backfill {
     private final Duration minuteRetention;
     private final RollupWriter writer;
     private final int parallelism;
+    private final Duration cutoverSettle;
 
-    /** Backfill computing one day at a time. */
+    /** Backfill computing one day at a time, reading the cutover's day at once. */
     public Backfill(RollupDatabase database, InstantSource clock, Duration minuteRetention) {
-        this(database, clock, minuteRetention, 1);
+        this(database, clock, minuteRetention, 1, Duration.ZERO);
+    }
+
+    /** Backfill computing {@code parallelism} days at a time, reading the cutover's day at once. */
+    public Backfill(RollupDatabase database, InstantSource clock, Duration minuteRetention, int parallelism) {
+        this(database, clock, minuteRetention, parallelism, Duration.ZERO);
     }
 
     /**
-     * @param parallelism days computed at once, each in its own transaction (days share only the running-total
-     *                    rows, which every writer locks in the same order)
+     * @param parallelism   days computed at once, each in its own transaction (days share only the running-total
+     *                      rows, which every writer locks in the same order)
+     * @param cutoverSettle how long after the cutover its day may be read (Omni's consumer stores what was in flight
+     *                      at the cutover a little later)
      */
-    public Backfill(RollupDatabase database, InstantSource clock, Duration minuteRetention, int parallelism) {
+    public Backfill(RollupDatabase database, InstantSource clock, Duration minuteRetention, int parallelism,
+                    Duration cutoverSettle) {
         if (parallelism < 1) {
             throw new IllegalArgumentException("parallelism must be >= 1, got " + parallelism);
         }
+        if (cutoverSettle.isNegative()) {
+            throw new IllegalArgumentException("cutoverSettle must not be negative, got " + cutoverSettle);
+        }
+        this.cutoverSettle = cutoverSettle;
         this.database = database;
         this.clock = clock;
         this.minuteRetention = minuteRetention;
@@ -68,6 +81,10 @@ public final class Backfill {
     /** Receives progress; called on the backfill's thread. */
     public interface Listener {
         void dayDone(Plan plan, DayResult result);
+
+        /** Called once when the day of the cutover must wait for {@code cutoverSettle} to pass. */
+        default void waitingForCutoverSettle(Instant readableAt) {
+        }
     }
 
     /**
@@ -109,6 +126,9 @@ public final class Backfill {
                 while (running < parallelism && next < plan.endDay() && !stop.getAsBoolean()) {
                     long day = next;
                     long toMs = Math.min((day + DAY) * 1000, plan.cutover().toEpochMilli());
+                    if (toMs == plan.cutover().toEpochMilli() && !awaitCutoverSettle(plan, stop, listener)) {
+                        break;
+                    }
                     finished.submit(() -> database.inTransaction(c -> {
                         DayResult r = backfillDay(c, day, toMs);
                         if (dryRun) {
@@ -118,6 +138,9 @@ public final class Backfill {
                     }));
                     running++;
                     next += DAY;
+                }
+                if (running == 0) {
+                    break; // stopped while waiting for the cutover's day
                 }
                 DayResult result = finished.take().get();
                 running--;
@@ -136,24 +159,59 @@ public final class Backfill {
         }
     }
 
+    /**
+     * Waits until the day of the cutover may be read; false when {@code stop} asked to stop first. Waiting in
+     * slices of at most 200 ms keeps Ctrl-C prompt.
+     */
+    private boolean awaitCutoverSettle(Plan plan, BooleanSupplier stop, Listener listener)
+            throws InterruptedException {
+        Instant readableAt = plan.cutover().plus(cutoverSettle);
+        boolean told = false;
+        while (clock.instant().isBefore(readableAt)) {
+            if (stop.getAsBoolean()) {
+                return false;
+            }
+            if (!told) {
+                listener.waitingForCutoverSettle(readableAt);
+                told = true;
+            }
+            Thread.sleep(Math.max(1, Math.min(200, Duration.between(clock.instant(), readableAt).toMillis())));
+        }
+        return true;
+    }
+
     private DayResult backfillDay(Connection c, long day, long endMs) throws SQLException {
+        SeedPins.lockDay(c, day);
+        AutomationLocks.shared(c);
         long nowSecond = clock.instant().getEpochSecond();
         long minuteFloor = Grain.MINUTE.bucketOf(nowSecond - minuteRetention.toSeconds());
+        boolean pinned = isPinned(c, day);
         Deltas deltas = new Deltas(minuteFloor);
         takeBackOldDay(c, day, deltas);
         deleteBackfillRows(c, day);
         Timestamps range = new Timestamps(day * 1000, endMs);
-        long events = aggregateEvents(c, range, minuteFloor, deltas);
+        long events = aggregateEvents(c, range, minuteFloor, pinned, deltas);
         long executions = aggregateExecutions(c, range, deltas);
         writer.writeFresh(c, deltas, RollupWriter.BACKFILL);
         try (PreparedStatement ps = c.prepareStatement("INSERT INTO " + database.rollup("backfill_days")
-                + " AS t (kind, day, source_rows) VALUES ('all', ?, ?) ON CONFLICT (kind, day) DO UPDATE SET "
-                + "source_rows = excluded.source_rows, finished_at = now()")) {
+                + " AS t (kind, day, source_rows, pinned) VALUES ('all', ?, ?, true) ON CONFLICT (kind, day) DO UPDATE "
+                + "SET source_rows = excluded.source_rows, finished_at = now(), pinned = true")) {
             ps.setLong(1, day);
             ps.setLong(2, events + executions);
             ps.executeUpdate();
         }
         return new DayResult(day, events, executions);
+    }
+
+    /** Whether an earlier run of this day pinned its rows (see {@link SeedPins}). */
+    private boolean isPinned(Connection c, long day) throws SQLException {
+        try (PreparedStatement ps = c.prepareStatement("SELECT pinned FROM " + database.rollup("backfill_days")
+                + " WHERE kind = 'all' AND day = ?")) {
+            ps.setLong(1, day);
+            try (ResultSet rs = ps.executeQuery()) {
+                return rs.next() && rs.getBoolean(1);
+            }
+        }
     }
 
     /** Subtracts from the running totals what the previous backfill of this day added (its day rows). */
@@ -177,27 +235,27 @@ public final class Backfill {
             }
         }
         String autoColumns = String.join(", ", Deltas.AUTOMATION_COLUMNS);
-        try (PreparedStatement ps = c.prepareStatement("SELECT " + autoColumns + " FROM "
-                + database.rollup("auto_day") + " WHERE src = 1 AND bucket = ?")) {
+        try (PreparedStatement ps = c.prepareStatement("SELECT scope, automation_id, " + autoColumns + " FROM "
+                + database.rollup("auto_day") + " WHERE scope IN (0, 1) AND bucket = ? AND src = 1")) {
             ps.setLong(1, day);
             try (ResultSet rs = ps.executeQuery()) {
                 while (rs.next()) {
                     long[] values = new long[Deltas.AUTOMATION_COLUMNS.size()];
                     for (int i = 0; i < values.length; i++) {
-                        values[i] = -rs.getLong(1 + i);
+                        values[i] = -rs.getLong(3 + i);
                     }
-                    deltas.addAutomationCell(new Deltas.AutoCell(Grain.TOTAL, 0), values);
+                    deltas.addAutomationCell(new Deltas.AutoCell(Grain.TOTAL, rs.getShort(1),
+                            rs.getObject(2, UUID.class), 0), values);
                 }
             }
         }
     }
 
     private void deleteBackfillRows(Connection c, long day) throws SQLException {
-        // scope leads the msg_* keys (bucket the auto_* ones): naming both scopes lets each delete use its key
+        // scope leads every rollup key: naming both scopes lets each delete use its key
         for (String table : List.of("msg_minute", "msg_hour", "msg_day", "auto_minute", "auto_hour", "auto_day")) {
-            String scope = table.startsWith("msg_") ? "scope IN (0, 1) AND " : "";
             try (PreparedStatement ps = c.prepareStatement("DELETE FROM " + database.rollup(table)
-                    + " WHERE " + scope + "bucket >= ? AND bucket < ? AND src = 1")) {
+                    + " WHERE scope IN (0, 1) AND bucket >= ? AND bucket < ? AND src = 1")) {
                 ps.setLong(1, day);
                 ps.setLong(2, day + DAY);
                 ps.executeUpdate();
@@ -207,27 +265,42 @@ public final class Backfill {
 
     /**
      * One pass over the day's {@code omni_events} rows, grouped in PostgreSQL (in memory) by minute (inside the
-     * minute retention) or hour and every counted column, then folded into deltas exactly as live rows are; rows
-     * whose status a live receipt changed count with the status they had before it.
+     * minute retention) or hour and every counted column, then folded into deltas exactly as live rows are. Each row
+     * counts with its pinned status, else — in a day pinned before — with the status its event type inserts, else
+     * with the status it has now; a first run pins, in the same statement (one snapshot), the rows whose status
+     * differs from their event type's (see {@link SeedPins}).
      */
-    private long aggregateEvents(Connection c, Timestamps range, long minuteFloor, Deltas deltas) throws SQLException {
+    private long aggregateEvents(Connection c, Timestamps range, long minuteFloor, boolean pinned, Deltas deltas)
+            throws SQLException {
         try (Statement st = c.createStatement()) {
             // hash the day in memory; a day lost to a server crash right after its commit is redone by a re-run
             st.execute("SET LOCAL work_mem = '256MB'");
             st.execute("SET LOCAL synchronous_commit = off");
         }
-        String sql = "SELECT extract(epoch FROM CASE WHEN e.received_at >= ? THEN date_trunc('minute', e.received_at) "
-                + "ELSE date_trunc('hour', e.received_at) END)::bigint AS b, e.instance_id, e.channel, e.direction, "
-                + "e.event_type, e.content_type, e.error_stage, coalesce(o.status, e.status) AS status, "
-                + "e.processing_time_ms::bigint, e.agent_latency_ms::bigint, count(*) "
-                + "FROM " + database.omni("omni_events") + " AS e LEFT JOIN " + database.rollup("seed_override")
-                + " AS o ON o.row_id = e.id "
+        String status = pinned
+                ? "coalesce(p.status, CASE WHEN e.external_id IS NULL THEN e.status ELSE " + SeedPins.ORIGINAL_STATUS + " END)"
+                : "coalesce(p.status, e.status)";
+        String pins = pinned ? "" : "WITH pins AS (INSERT INTO " + database.rollup("seed_status") + " (row_id, status) "
+                + "SELECT e.id, e.status FROM " + database.omni("omni_events") + " AS e WHERE e.received_at >= ? "
+                + "AND e.received_at < ? AND e.external_id IS NOT NULL AND e.status <> " + SeedPins.ORIGINAL_STATUS
+                + " ON CONFLICT (row_id) DO NOTHING) ";
+        String sql = pins + "SELECT extract(epoch FROM CASE WHEN e.received_at >= ? "
+                + "THEN date_trunc('minute', e.received_at) ELSE date_trunc('hour', e.received_at) END)::bigint AS b, "
+                + "e.instance_id, e.channel, e.direction, e.event_type, e.content_type, e.error_stage, " + status
+                + " AS status, e.processing_time_ms::bigint, e.agent_latency_ms::bigint, count(*) "
+                + "FROM " + database.omni("omni_events") + " AS e LEFT JOIN " + database.rollup("seed_status")
+                + " AS p ON p.row_id = e.id "
                 + "WHERE e.received_at >= ? AND e.received_at < ? GROUP BY 1, 2, 3, 4, 5, 6, 7, 8, 9, 10";
         long rows = 0;
         try (PreparedStatement ps = c.prepareStatement(sql)) {
-            ps.setObject(1, Timestamps.utc(minuteFloor * 1000));
-            ps.setObject(2, range.from());
-            ps.setObject(3, range.to());
+            int i = 1;
+            if (!pinned) {
+                ps.setObject(i++, range.from());
+                ps.setObject(i++, range.to());
+            }
+            ps.setObject(i++, Timestamps.utc(minuteFloor * 1000));
+            ps.setObject(i++, range.from());
+            ps.setObject(i, range.to());
             ps.setFetchSize(10_000);
             try (ResultSet rs = ps.executeQuery()) {
                 while (rs.next()) {
@@ -246,19 +319,20 @@ public final class Backfill {
     }
 
     private long aggregateExecutions(Connection c, Timestamps range, Deltas deltas) throws SQLException {
-        String sql = "SELECT extract(epoch FROM date_trunc('minute', created_at))::bigint, status, count(*), "
-                + "coalesce(sum(CASE WHEN jsonb_typeof(actions_executed) = 'array' "
+        String sql = "SELECT extract(epoch FROM date_trunc('minute', created_at))::bigint, automation_id, status, "
+                + "count(*), coalesce(sum(CASE WHEN jsonb_typeof(actions_executed) = 'array' "
                 + "THEN jsonb_array_length(actions_executed) END), 0), "
                 + "coalesce(sum(execution_time_ms), 0), count(execution_time_ms) FROM "
-                + database.omni("automation_logs") + " WHERE created_at >= ? AND created_at < ? GROUP BY 1, 2";
+                + database.omni("automation_logs") + " WHERE created_at >= ? AND created_at < ? GROUP BY 1, 2, 3";
         long rows = 0;
         try (PreparedStatement ps = c.prepareStatement(sql)) {
             ps.setObject(1, range.from());
             ps.setObject(2, range.to());
             try (ResultSet rs = ps.executeQuery()) {
                 while (rs.next()) {
-                    long n = rs.getLong(3);
-                    deltas.addExecutions(rs.getLong(1), rs.getString(2), n, rs.getLong(4), rs.getLong(5), rs.getLong(6));
+                    long n = rs.getLong(4);
+                    deltas.addExecutions(rs.getLong(1), rs.getObject(2, UUID.class), rs.getString(3), n, rs.getLong(5),
+                            rs.getLong(6), rs.getLong(7));
                     rows += n;
                 }
             }

@@ -150,7 +150,6 @@ public final class BatchApplier {
         Map<String, QueueSnapshot> queues = new HashMap<>();
         List<Integer> rejected = new ArrayList<>();
         List<String> rejectReasons = new ArrayList<>();
-        Deltas automation = new Deltas(minuteFloor);
         long lastEventMs = 0;
         Set<Long> seenInBatch = new java.util.HashSet<>();
         for (int i = 0; i < decoded.size(); i++) {
@@ -167,13 +166,9 @@ public final class BatchApplier {
                     messages.add(message);
                     yield Disposition.APPLIED;
                 }
-                case AutomationExecution execution when execution.epochMs() < cutoverMs -> Disposition.IGNORED;
-                case AutomationExecution execution -> {
-                    automation.addExecutions(Math.floorDiv(execution.epochMs(), 1000), execution.status(), 1,
-                            execution.actions(), execution.executionTimeMs().orElse(0L),
-                            execution.executionTimeMs().isPresent() ? 1 : 0);
-                    yield Disposition.APPLIED;
-                }
+                // the automation_logs row is the record of an execution (the ingest tails that table): a message
+                // about it, should a publisher send one, is not counted a second time
+                case AutomationExecution execution -> Disposition.IGNORED;
                 case QueueSnapshot snapshot -> {
                     queues.merge(snapshot.instanceKey(), snapshot,
                             (a, b) -> a.epochMs() > b.epochMs() || (a.epochMs() == b.epochMs()
@@ -193,9 +188,7 @@ public final class BatchApplier {
         }
 
         MessageFold.Result folded = foldMessages(c, messages, nowSecond, minuteFloor);
-        Deltas deltas = folded.deltas();
-        deltas.addAll(automation);
-        writer.write(c, deltas, RollupWriter.LIVE);
+        writer.write(c, folded.deltas(), RollupWriter.LIVE);
         writeQueues(c, queues.values());
         writeRejects(c, stream, batch, rejected, rejectReasons);
         if (!fresh.isEmpty()) {
@@ -229,7 +222,6 @@ public final class BatchApplier {
             }
             index.write(c, recomputed, raced, nowSecond);
         }
-        index.saveOverrides(c, result.upsertOverride(), result.deleteOverride());
         return result;
     }
 

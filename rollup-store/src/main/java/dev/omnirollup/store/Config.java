@@ -114,6 +114,18 @@ public final class Config {
     public static final Key<Duration> AUTOMATION_QUEUE_STALENESS = key("automation-queue-staleness", "2m",
             v -> durationIn(v, Duration.ofSeconds(1), Duration.ofDays(1)),
             "The automation engine counts as running while its newest queue snapshot is younger than this.");
+    public static final Key<Duration> AUTOMATION_LOG_POLL = key("automation-log-poll", "1s",
+            v -> durationIn(v, Duration.ofMillis(50), Duration.ofMinutes(10)),
+            "How often the ingest reads the rows Omni added to automation_logs.");
+    public static final Key<Duration> AUTOMATION_LOG_LOOKBACK = key("automation-log-lookback", "2m",
+            v -> durationIn(v, Duration.ZERO, Duration.ofDays(1)),
+            "How much older than the newest counted automation_logs row a row may still appear (a late commit).");
+    public static final Key<Duration> AUTOMATION_DELETION_CHECK = key("automation-deletion-check", "10s",
+            v -> durationIn(v, Duration.ofSeconds(1), Duration.ofHours(1)),
+            "How often the ingest takes the counts of deleted automations out of the rollups.");
+    public static final Key<Duration> BACKFILL_CUTOVER_SETTLE = key("backfill-cutover-settle", "2m",
+            v -> durationIn(v, Duration.ZERO, Duration.ofDays(1)),
+            "Backfill reads the day of the cutover only this long after the cutover (Omni stores late what was in flight).");
 
     private final Map<String, Object> values;
     private final Map<String, String> sources;

@@ -36,14 +36,20 @@ final class Deltas {
     record DimCell(Grain grain, short scope, UUID instanceId, long bucket, Dim dim, String key) {
     }
 
-    record AutoCell(Grain grain, long bucket) {
+    /** One automation row: all automations ({@link #SCOPE_ALL}, nil id) or one ({@link #SCOPE_AUTOMATION}). */
+    record AutoCell(Grain grain, short scope, UUID automationId, long bucket) {
     }
+
+    /** Automation rows of one automation (scope 0 rows count every automation). */
+    static final short SCOPE_AUTOMATION = 1;
+    static final UUID ALL_AUTOMATIONS = new UUID(0, 0);
 
     /** Lock order: the rollup tables' primary key order within a grain. */
     static final Comparator<Cell> CELL_ORDER = Comparator.comparing(Cell::grain)
             .thenComparingInt(Cell::scope).thenComparingLong(Cell::bucket).thenComparing(Cell::instanceId);
-    static final Comparator<AutoCell> AUTO_ORDER =
-            Comparator.comparing(AutoCell::grain).thenComparingLong(AutoCell::bucket);
+    static final Comparator<AutoCell> AUTO_ORDER = Comparator.comparing(AutoCell::grain)
+            .thenComparingInt(AutoCell::scope).thenComparingLong(AutoCell::bucket)
+            .thenComparing(AutoCell::automationId);
 
     /** The changes to one row: its counters and its breakdowns ({@code "<prefix>:<key>"} to count). */
     private static final class Row {
@@ -163,26 +169,33 @@ final class Deltas {
         fine.clear();
     }
 
-    /** Adds {@code n} automation executions of one status. */
-    void addExecutions(long epochSecond, String status, long n, long actions, long execSum, long execCount) {
+    /**
+     * Adds {@code n} executions of one automation with one status (negative {@code n} and sums take them back), to
+     * the rows of every automation and to that automation's own rows.
+     */
+    void addExecutions(long epochSecond, UUID automationId, String status, long n, long actions, long execSum,
+                       long execCount) {
         for (Grain grain : GRAINS) {
             long bucket = grain.bucketOf(epochSecond);
             if (grain == Grain.MINUTE && bucket < minuteFloor) {
                 continue;
             }
-            long[] cell = automation.computeIfAbsent(new AutoCell(grain, bucket), k -> new long[7]);
-            cell[EXECUTIONS] += n;
-            switch (status) {
-                case "success" -> cell[SUCCESS] += n;
-                case "failed" -> cell[AUTO_FAILED] += n;
-                case "skipped" -> cell[SKIPPED] += n;
-                default -> {
-                    // other statuses count as executions only, like upstream's totals
+            for (AutoCell key : List.of(new AutoCell(grain, SCOPE_ALL, ALL_AUTOMATIONS, bucket),
+                    new AutoCell(grain, SCOPE_AUTOMATION, automationId, bucket))) {
+                long[] cell = automation.computeIfAbsent(key, k -> new long[AUTOMATION_COLUMNS.size()]);
+                cell[EXECUTIONS] += n;
+                switch (status) {
+                    case "success" -> cell[SUCCESS] += n;
+                    case "failed" -> cell[AUTO_FAILED] += n;
+                    case "skipped" -> cell[SKIPPED] += n;
+                    default -> {
+                        // other statuses count as executions only, like upstream's totals
+                    }
                 }
+                cell[ACTIONS] += actions;
+                cell[EXEC_SUM] += execSum;
+                cell[EXEC_COUNT] += execCount;
             }
-            cell[ACTIONS] += actions;
-            cell[EXEC_SUM] += execSum;
-            cell[EXEC_COUNT] += execCount;
         }
     }
 

@@ -61,7 +61,8 @@ public final class Housekeeping {
             // scope leads msg_minute's key: naming both scopes lets the delete use it
             minuteRows += delete(c, "DELETE FROM " + database.rollup("msg_minute") + " WHERE scope IN (0, 1) AND bucket < ?",
                     minuteFloor);
-            minuteRows += delete(c, "DELETE FROM " + database.rollup("auto_minute") + " WHERE bucket < ?", minuteFloor);
+            minuteRows += delete(c, "DELETE FROM " + database.rollup("auto_minute") + " WHERE scope IN (0, 1) AND bucket < ?",
+                    minuteFloor);
             long entries = index.prune(c, nowSecond - indexHorizon.toSeconds(), INDEX_PRUNE_CHUNK);
             long rejects = delete(c, "DELETE FROM " + database.rollup("rejects") + " WHERE id <= (SELECT max(id) FROM "
                     + database.rollup("rejects") + ") - ?", rejectLimit);

@@ -4,14 +4,11 @@ import dev.omnirollup.store.Decoded.MessageEvent;
 import dev.omnirollup.store.ExternalIdState.LiveFact;
 import dev.omnirollup.store.ExternalIdState.SeedRow;
 import java.util.ArrayList;
-import java.util.HashMap;
-import java.util.HashSet;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import java.util.TreeMap;
-import java.util.UUID;
 
 /**
  * The pure fold of a batch of message events into counter deltas. Events without an external id insert a row
@@ -24,14 +21,11 @@ final class MessageFold {
     }
 
     /**
-     * @param deltas         counter changes
-     * @param states         the new state of every external id the batch touched
-     * @param upsertOverride seed rows whose backfill status must now be the given one
-     * @param deleteOverride seed rows that no longer need an override
-     * @param sealedRows     rows sealed by compaction in this batch (see {@link ExternalIdState#compact})
+     * @param deltas     counter changes
+     * @param states     the new state of every external id the batch touched
+     * @param sealedRows rows sealed by compaction in this batch (see {@link ExternalIdState#compact})
      */
-    record Result(Deltas deltas, Map<String, ExternalIdState> states, Map<UUID, String> upsertOverride,
-                  Set<UUID> deleteOverride, long sealedRows) {
+    record Result(Deltas deltas, Map<String, ExternalIdState> states, long sealedRows) {
     }
 
     /**
@@ -74,8 +68,6 @@ final class MessageFold {
             }
         }
         Map<String, ExternalIdState> states = new LinkedHashMap<>();
-        Map<UUID, String> upsert = new HashMap<>();
-        Set<UUID> delete = new HashSet<>();
         long sealed = 0;
         for (Map.Entry<String, List<LiveFact>> entry : byExternalId.entrySet()) {
             ExternalIdState before = current.getOrDefault(entry.getKey(), ExternalIdState.EMPTY);
@@ -83,7 +75,7 @@ final class MessageFold {
             if (seeds.containsKey(entry.getKey())) {
                 after = after.withSeeds(seeds.get(entry.getKey()));
             }
-            recompute(before, after, deltas, upsert, delete);
+            Contribution.addDifference(before.contribution(), after.contribution(), deltas);
             if (after.seedsLoaded() || !seedsPending) {
                 ExternalIdState.Compacted compacted = after.compact(compaction.maxFacts(), compaction.settleWindow(),
                         compaction.maxBaseRows());
@@ -92,7 +84,7 @@ final class MessageFold {
             }
             states.put(entry.getKey(), after);
         }
-        return new Result(deltas, states, upsert, delete, sealed);
+        return new Result(deltas, states, sealed);
     }
 
     /**
@@ -115,22 +107,5 @@ final class MessageFold {
             }
         }
         return needing;
-    }
-
-    private static void recompute(ExternalIdState before, ExternalIdState after, Deltas deltas,
-                                  Map<UUID, String> upsert, Set<UUID> delete) {
-        Contribution old = before.contribution();
-        Contribution now = after.contribution();
-        Contribution.addDifference(old, now, deltas);
-        Set<UUID> flippedNow = new HashSet<>();
-        for (Contribution.Flip flip : now.seedFlips()) {
-            flippedNow.add(flip.seed().rowId());
-            upsert.put(flip.seed().rowId(), flip.seed().status());
-        }
-        for (Contribution.Flip flip : old.seedFlips()) {
-            if (!flippedNow.contains(flip.seed().rowId())) {
-                delete.add(flip.seed().rowId());
-            }
-        }
     }
 }

@@ -15,8 +15,9 @@ import java.util.Set;
 import java.util.UUID;
 
 /**
- * The external-id index in PostgreSQL ({@code message_index}, {@code seed_override}) and the lookup of Omni's
- * older rows in {@code omni_events}. Every method runs inside the caller's transaction.
+ * The external-id index in PostgreSQL ({@code message_index}) and the lookup of Omni's older rows in
+ * {@code omni_events} with the status the backfill layer counts them with ({@code seed_status}, see
+ * {@link SeedPins}). Every method runs inside the caller's transaction.
  */
 final class MessageIndex {
     private final RollupDatabase database;
@@ -81,8 +82,10 @@ final class MessageIndex {
 
     /**
      * Omni's rows from before the cutover with these external ids (through {@code omni_events}' own
-     * {@code external_id} index), each with the status backfill counts it with; every id gets a list, empty when
-     * it has no such row, ordered by row id.
+     * {@code external_id} index), each with the status the backfill layer counts it with as {@link SeedPins} fixes
+     * it: its pin; else, in a pinned day, the status its event type inserts; else the status it has now, which this
+     * pins. Holds the shared locks of the rows' days while deciding. Every id gets a list, empty when it has no such
+     * row, ordered by row id.
      */
     Map<String, List<SeedRow>> lookupSeeds(Connection c, Collection<String> externalIds, long cutoverMs)
             throws SQLException {
@@ -91,46 +94,69 @@ final class MessageIndex {
             return seeds;
         }
         externalIds.forEach(id -> seeds.put(id, new ArrayList<>()));
-        String sql = "SELECT e.external_id, e.id, (floor(extract(epoch FROM e.received_at) / 60) * 60)::bigint, "
-                + "e.instance_id, coalesce(o.status, e.status) FROM " + database.omni("omni_events") + " AS e LEFT JOIN "
-                + database.rollup("seed_override") + " AS o ON o.row_id = e.id "
-                + "WHERE e.external_id = ANY(?::varchar[]) AND e.received_at < ?";
-        try (PreparedStatement ps = c.prepareStatement(sql)) {
-            ps.setArray(1, c.createArrayOf("varchar", externalIds.toArray(new String[0])));
-            ps.setObject(2, java.time.LocalDateTime.ofInstant(java.time.Instant.ofEpochMilli(cutoverMs),
-                    java.time.ZoneOffset.UTC));
+        String[] ids = externalIds.stream().sorted().toArray(String[]::new);
+        java.time.LocalDateTime cutover = java.time.LocalDateTime.ofInstant(java.time.Instant.ofEpochMilli(cutoverMs),
+                java.time.ZoneOffset.UTC);
+        List<Long> days = new ArrayList<>();
+        try (PreparedStatement ps = c.prepareStatement("SELECT DISTINCT (floor(extract(epoch FROM e.received_at) "
+                + "/ 86400) * 86400)::bigint FROM " + database.omni("omni_events") + " AS e "
+                + "WHERE e.external_id = ANY(?::varchar[]) AND e.received_at < ?")) {
+            ps.setArray(1, c.createArrayOf("varchar", ids));
+            ps.setObject(2, cutover);
             try (ResultSet rs = ps.executeQuery()) {
                 while (rs.next()) {
-                    seeds.computeIfAbsent(rs.getString(1), k -> new ArrayList<>()).add(new SeedRow(
-                            rs.getObject(2, UUID.class), rs.getLong(3), rs.getObject(4, UUID.class), rs.getString(5)));
+                    days.add(rs.getLong(1));
                 }
             }
         }
+        if (days.isEmpty()) {
+            return seeds;
+        }
+        SeedPins.lockDaysShared(c, days);
+        List<UUID> newPins = new ArrayList<>();
+        List<String> newPinStatuses = new ArrayList<>();
+        String sql = "SELECT e.external_id, e.id, (floor(extract(epoch FROM e.received_at) / 60) * 60)::bigint, "
+                + "e.instance_id, e.status, p.status, b.pinned IS TRUE, " + SeedPins.ORIGINAL_STATUS + " FROM "
+                + database.omni("omni_events") + " AS e LEFT JOIN " + database.rollup("seed_status")
+                + " AS p ON p.row_id = e.id LEFT JOIN " + database.rollup("backfill_days") + " AS b ON b.kind = 'all' "
+                + "AND b.day = (floor(extract(epoch FROM e.received_at) / 86400) * 86400)::bigint "
+                + "WHERE e.external_id = ANY(?::varchar[]) AND e.received_at < ?";
+        try (PreparedStatement ps = c.prepareStatement(sql)) {
+            ps.setArray(1, c.createArrayOf("varchar", ids));
+            ps.setObject(2, cutover);
+            try (ResultSet rs = ps.executeQuery()) {
+                while (rs.next()) {
+                    UUID rowId = rs.getObject(2, UUID.class);
+                    String pin = rs.getString(6);
+                    String status;
+                    if (pin != null) {
+                        status = pin;
+                    } else if (rs.getBoolean(7)) {
+                        status = rs.getString(8);
+                    } else {
+                        status = rs.getString(5);
+                        newPins.add(rowId);
+                        newPinStatuses.add(status);
+                    }
+                    seeds.computeIfAbsent(rs.getString(1), k -> new ArrayList<>()).add(new SeedRow(
+                            rowId, rs.getLong(3), rs.getObject(4, UUID.class), status));
+                }
+            }
+        }
+        pin(c, newPins, newPinStatuses);
         seeds.values().forEach(list -> list.sort(Comparator.comparing(SeedRow::rowId)));
         return seeds;
     }
 
-    void saveOverrides(Connection c, Map<UUID, String> upsert, Set<UUID> delete) throws SQLException {
-        if (!delete.isEmpty()) {
-            try (PreparedStatement ps = c.prepareStatement("DELETE FROM " + database.rollup("seed_override")
-                    + " WHERE row_id = ANY(?::uuid[])")) {
-                ps.setArray(1, c.createArrayOf("uuid", delete.stream().sorted().toArray(UUID[]::new)));
-                ps.executeUpdate();
-            }
+    private void pin(Connection c, List<UUID> rows, List<String> statuses) throws SQLException {
+        if (rows.isEmpty()) {
+            return;
         }
-        if (!upsert.isEmpty()) {
-            UUID[] rows = upsert.keySet().stream().sorted().toArray(UUID[]::new);
-            String[] statuses = new String[rows.length];
-            for (int i = 0; i < rows.length; i++) {
-                statuses[i] = upsert.get(rows[i]);
-            }
-            try (PreparedStatement ps = c.prepareStatement("INSERT INTO " + database.rollup("seed_override")
-                    + " AS t (row_id, status) SELECT * FROM unnest(?::uuid[], ?::text[]) "
-                    + "ON CONFLICT (row_id) DO UPDATE SET status = excluded.status")) {
-                ps.setArray(1, c.createArrayOf("uuid", rows));
-                ps.setArray(2, c.createArrayOf("text", statuses));
-                ps.executeUpdate();
-            }
+        try (PreparedStatement ps = c.prepareStatement("INSERT INTO " + database.rollup("seed_status")
+                + " (row_id, status) SELECT * FROM unnest(?::uuid[], ?::text[]) ON CONFLICT (row_id) DO NOTHING")) {
+            ps.setArray(1, c.createArrayOf("uuid", rows.toArray(UUID[]::new)));
+            ps.setArray(2, c.createArrayOf("text", statuses.toArray(String[]::new)));
+            ps.executeUpdate();
         }
     }
 

@@ -123,7 +123,8 @@ public final class RollupReader {
         long[] totals = new long[Deltas.AUTOMATION_COLUMNS.size()];
         String columns = Deltas.AUTOMATION_COLUMNS.stream().map(col -> "coalesce(sum(" + col + "), 0)")
                 .collect(Collectors.joining(", "));
-        try (PreparedStatement ps = c.prepareStatement("SELECT " + columns + " FROM " + database.rollup("auto_total"));
+        try (PreparedStatement ps = c.prepareStatement("SELECT " + columns + " FROM " + database.rollup("auto_total")
+                + " WHERE scope = 0");
              ResultSet rs = ps.executeQuery()) {
             rs.next();
             for (int i = 0; i < totals.length; i++) {
@@ -136,7 +137,7 @@ public final class RollupReader {
         List<String> parts = new ArrayList<>();
         for (Segment segment : plan) {
             parts.add("SELECT failed FROM " + database.rollup("auto_" + segment.grain().suffix())
-                    + " WHERE " + query.bucketRange(segment));
+                    + " WHERE scope = 0 AND " + query.bucketRange(segment));
         }
         long recentFailures = 0;
         if (!parts.isEmpty()) {

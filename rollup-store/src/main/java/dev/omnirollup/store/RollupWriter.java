@@ -57,13 +57,14 @@ final class RollupWriter {
             if (!auto.isEmpty()) {
                 StringBuilder rows = new StringBuilder(auto.size() * 64);
                 for (Map.Entry<Deltas.AutoCell, long[]> cell : auto) {
-                    rows.append(layer).append('\t').append(cell.getKey().bucket());
+                    rows.append(layer).append('\t').append(cell.getKey().scope()).append('\t')
+                            .append(cell.getKey().automationId()).append('\t').append(cell.getKey().bucket());
                     for (long value : cell.getValue()) {
                         rows.append('\t').append(value);
                     }
                     rows.append('\n');
                 }
-                copyIn(copy, "COPY " + database.rollup("auto_" + grain.suffix()) + " (src, bucket, "
+                copyIn(copy, "COPY " + database.rollup("auto_" + grain.suffix()) + " (src, scope, automation_id, bucket, "
                         + String.join(", ", Deltas.AUTOMATION_COLUMNS) + ") FROM STDIN", rows);
             }
         }
@@ -133,15 +134,21 @@ final class RollupWriter {
             return;
         }
         List<String> columns = Deltas.AUTOMATION_COLUMNS;
-        String sql = "INSERT INTO " + database.rollup("auto_" + grain.suffix()) + " AS t (src, bucket, "
-                + String.join(", ", columns) + ") SELECT ?::smallint, u.* FROM unnest(?::bigint[]"
-                + ", ?::bigint[]".repeat(columns.size()) + ") AS u ON CONFLICT (bucket, src) DO UPDATE SET "
+        String sql = "INSERT INTO " + database.rollup("auto_" + grain.suffix()) + " AS t (src, scope, automation_id, "
+                + "bucket, " + String.join(", ", columns) + ") SELECT ?::smallint, u.* FROM unnest(?::smallint[], "
+                + "?::uuid[], ?::bigint[]" + ", ?::bigint[]".repeat(columns.size()) + ") AS u "
+                + "ON CONFLICT (scope, bucket, automation_id, src) DO UPDATE SET "
                 + columns.stream().map(col -> col + " = t." + col + " + excluded." + col).collect(Collectors.joining(", "));
         int n = cells.size();
+        Short[] scopes = new Short[n];
+        UUID[] automations = new UUID[n];
         Long[] buckets = new Long[n];
         Long[][] values = new Long[columns.size()][n];
         for (int i = 0; i < n; i++) {
-            buckets[i] = cells.get(i).getKey().bucket();
+            Deltas.AutoCell cell = cells.get(i).getKey();
+            scopes[i] = cell.scope();
+            automations[i] = cell.automationId();
+            buckets[i] = cell.bucket();
             long[] v = cells.get(i).getValue();
             for (int col = 0; col < v.length; col++) {
                 values[col][i] = v[col];
@@ -149,9 +156,11 @@ final class RollupWriter {
         }
         try (PreparedStatement ps = c.prepareStatement(sql)) {
             ps.setShort(1, layer);
-            ps.setArray(2, c.createArrayOf("int8", buckets));
+            ps.setArray(2, c.createArrayOf("int2", scopes));
+            ps.setArray(3, c.createArrayOf("uuid", automations));
+            ps.setArray(4, c.createArrayOf("int8", buckets));
             for (int col = 0; col < columns.size(); col++) {
-                ps.setArray(3 + col, c.createArrayOf("int8", values[col]));
+                ps.setArray(5 + col, c.createArrayOf("int8", values[col]));
             }
             ps.executeUpdate();
         }

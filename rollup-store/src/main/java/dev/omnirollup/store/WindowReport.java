@@ -27,6 +27,10 @@ public record WindowReport(MessageCounts counts, Map<String, Long> channels, Map
         timeline = List.copyOf(timeline);
     }
 
+    /** Nothing counted. */
+    public static final WindowReport EMPTY = new WindowReport(MessageCounts.ZERO, Map.of(), Map.of(), Map.of(),
+            Map.of(), Map.of(), Map.of(), Map.of(), List.of());
+
     /** One timeline bucket: its start (epoch second, UTC) and the number of rows in it. */
     public record TimelinePoint(long bucketSecond, long count) {
     }

@@ -139,9 +139,53 @@ class BackfillTest {
         persist(before);
         backfill(cutover);
         applyLive(events);
-        assertTrue(count("SELECT count(*) FROM rollup.seed_override") > 0,
-                "live receipts changed the status of rows older than the cutover");
         persist(after);
+        tailAutomationLogs();
+        ReferenceCheck check = new ReferenceCheck(rollups);
+        check.assertAllTimeMatches();
+        backfill(cutover);
+        check.assertAllTimeMatches();
+    }
+
+    /**
+     * Omni's own consumer stores every event before our ingest sees it: the receipts for pre-cutover messages have
+     * completed those rows in {@code omni_events} when the live fold looks them up, after backfill counted them as
+     * they were. What backfill counted is known from its pins, not from the changed rows.
+     */
+    @Test
+    void omniWritingFirstAfterTheBackfillCountsEveryReceiptOnce() {
+        Instant cutover = END.minus(Duration.ofDays(4)).truncatedTo(ChronoUnit.HOURS);
+        List<OmniEvent> events = withStraddlingReceipts(traffic(7, 6_000), cutover);
+        List<OmniEvent> before = events.stream().filter(e -> e.timestamp() < cutover.toEpochMilli()).toList();
+        List<OmniEvent> after = events.stream().filter(e -> e.timestamp() >= cutover.toEpochMilli()).toList();
+        rollups.ensureCutover(cutover);
+
+        persist(before);
+        backfill(cutover);
+        persist(after);
+        applyLive(events);
+        ReferenceCheck check = new ReferenceCheck(rollups);
+        check.assertAllTimeMatches();
+        backfill(cutover);
+        check.assertAllTimeMatches();
+    }
+
+    /** Receipts folded live before Omni stored them, then backfill: the live fold's pins tell backfill what to count. */
+    @Test
+    void receiptsFoldedBeforeOmniStoredThemAndBeforeTheBackfill() {
+        Instant cutover = END.minus(Duration.ofDays(4)).truncatedTo(ChronoUnit.HOURS);
+        List<OmniEvent> events = withStraddlingReceipts(traffic(8, 6_000), cutover);
+        List<OmniEvent> before = events.stream().filter(e -> e.timestamp() < cutover.toEpochMilli()).toList();
+        List<OmniEvent> after = events.stream().filter(e -> e.timestamp() >= cutover.toEpochMilli()).toList();
+        rollups.ensureCutover(cutover);
+
+        persist(before);
+        applyLive(events);
+        assertTrue(count("SELECT count(*) FROM rollup.seed_status WHERE status <> 'completed'") > 0,
+                "the live fold pinned the rows it found not yet completed");
+        persist(after);
+        tailAutomationLogs();
+        backfill(cutover);
         ReferenceCheck check = new ReferenceCheck(rollups);
         check.assertAllTimeMatches();
         backfill(cutover);
@@ -155,9 +199,9 @@ class BackfillTest {
         rollups.ensureCutover(cutover);
         persist(events);
         applyLive(events);
+        // upstream had completed the old rows already: the live fold pinned them as it found them
+        assertTrue(count("SELECT count(*) FROM rollup.seed_status WHERE status = 'completed'") > 0);
         backfill(cutover);
-        // upstream had flipped the old rows already, so the live receipts change nothing and need no override
-        assertEquals(0, count("SELECT count(*) FROM rollup.seed_override"));
         ReferenceCheck check = new ReferenceCheck(rollups);
         check.assertAllTimeMatches();
         backfill(cutover);
@@ -209,10 +253,14 @@ class BackfillTest {
         }
     }
 
-    /** The live path: every event through the batch applier (it ignores those before the cutover). */
+    /**
+     * The live path: every event through the batch applier (it ignores those before the cutover), then the tail of
+     * {@code automation_logs} (for the rows already persisted).
+     */
     private void applyLive(List<OmniEvent> events) {
+        Instant cutover = rollups.cutover().orElseThrow();
         BatchApplier applier = new BatchApplier(rollups, new EventDecoder(1 << 20, 86_400_000), InstantSource.system(),
-                MINUTES_KEPT, rollups.cutover().orElseThrow());
+                MINUTES_KEPT, cutover);
         StreamRef stream = new StreamRef("MESSAGE", Instant.EPOCH);
         List<InboundMessage> batch = new ArrayList<>();
         for (int i = 0; i < events.size(); i++) {
@@ -223,6 +271,13 @@ class BackfillTest {
                 batch = new ArrayList<>();
             }
         }
+        tailAutomationLogs();
+    }
+
+    /** What the ingest's tail of {@code automation_logs} does every second. */
+    private void tailAutomationLogs() {
+        new AutomationLogTail(rollups, InstantSource.system(), MINUTES_KEPT, rollups.cutover().orElseThrow(),
+                Duration.ofMinutes(2)).poll();
     }
 
     private void backfill(Instant cutover) {

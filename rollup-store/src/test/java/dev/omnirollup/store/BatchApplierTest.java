@@ -32,6 +32,7 @@ class BatchApplierTest {
     private ScratchDatabase omni;
     private RollupDatabase rollups;
     private BatchApplier applier;
+    private AutomationLogTail tail;
     private final StreamRef stream = new StreamRef("MESSAGE", Instant.parse("2026-01-01T00:00:00Z"));
 
     @BeforeEach
@@ -42,6 +43,7 @@ class BatchApplierTest {
         Instant cutover = rollups.ensureCutover(END.minus(Duration.ofDays(30)));
         applier = new BatchApplier(rollups, new EventDecoder(1 << 20, 86_400_000), InstantSource.system(),
                 Duration.ofDays(9), cutover);
+        tail = new AutomationLogTail(rollups, InstantSource.system(), Duration.ofDays(9), cutover, Duration.ofMinutes(2));
         try (Connection c = omni.connect()) {
             new ReferencePersistence(c).ensureInstances(instances);
         }
@@ -61,6 +63,7 @@ class BatchApplierTest {
         assertEquals(0, first.count(BatchApplier.Disposition.DUPLICATE));
         BatchApplier.Outcome again = applier.apply(stream, messages);
         assertEquals(messages.size(), again.count(BatchApplier.Disposition.DUPLICATE));
+        tail.poll();
         new ReferenceCheck(rollups).assertAllTimeMatches();
     }
 
@@ -94,6 +97,7 @@ class BatchApplierTest {
         } finally {
             workers.shutdownNow();
         }
+        tail.poll();
         new ReferenceCheck(rollups).assertAllTimeMatches();
     }
 

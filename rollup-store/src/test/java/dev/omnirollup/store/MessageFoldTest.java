@@ -77,7 +77,8 @@ class MessageFoldTest {
         assertEquals(0, total(cells));
         long[] day = cell(cells, new Deltas.Cell(Grain.DAY, Deltas.SCOPE_INSTANCE, INSTANCE, Grain.DAY.bucketOf(seedMinute)));
         assertEquals(1, day[Deltas.COMPLETED]);
-        assertEquals(Map.of(row, "received"), result.upsertOverride());
+        assertEquals(0, day[Deltas.TOTAL], "the row moves; no row is added");
+        assertEquals(0, day[Deltas.FAILED]);
     }
 
     /**
@@ -124,19 +125,14 @@ class MessageFoldTest {
             Collections.shuffle(batches, random);
             Map<String, ExternalIdState> stored = new HashMap<>();
             Deltas total = new Deltas(0);
-            Map<UUID, String> overrides = new HashMap<>();
             for (List<MessageEvent> batch : batches) {
                 Map<String, List<SeedRow>> lookedUp = new HashMap<>();
                 MessageFold.needingSeeds(batch, stored).forEach(id -> lookedUp.put(id, seeds.get(id)));
                 MessageFold.Result result = MessageFold.fold(batch, stored, lookedUp, 0);
                 stored.putAll(result.states());
                 total.addAll(result.deltas());
-                result.deleteOverride().forEach(overrides::remove);
-                overrides.putAll(result.upsertOverride());
             }
             assertEquals(inOrder.deltas().snapshot(), total.snapshot(), "round " + round);
-            Map<UUID, String> expectedOverrides = new HashMap<>(inOrder.upsertOverride());
-            assertEquals(expectedOverrides, overrides, "round " + round);
         }
     }
 

@@ -117,8 +117,31 @@ public final class ReferenceCheck {
         return timeline;
     }
 
+    /**
+     * Asserts that the automation counters equal plain SQL over {@code automation_logs}, and the failures since
+     * {@code now - 24h} equal the rows in that window widened to its minute.
+     */
+    public void assertAutomationMatches(Instant now) {
+        database.withConnection(c -> {
+            assertAutomation(c, now);
+            return null;
+        });
+    }
+
     private void assertAutomation(Connection c) throws SQLException {
-        AutomationReport report = reader.automation(Instant.now());
+        assertAutomation(c, Instant.now());
+    }
+
+    private void assertAutomation(Connection c, Instant now) throws SQLException {
+        AutomationReport report = reader.automation(now);
+        try (PreparedStatement ps = c.prepareStatement("SELECT count(*) FROM " + database.omni("automation_logs")
+                + " WHERE status = 'failed' AND created_at >= date_trunc('minute', ?::timestamp)")) {
+            ps.setObject(1, utc(now.minus(Duration.ofHours(24))));
+            try (ResultSet rs = ps.executeQuery()) {
+                rs.next();
+                assertEquals(rs.getLong(1), report.recentFailures(), "automation: recent failures");
+            }
+        }
         try (PreparedStatement ps = c.prepareStatement("SELECT count(*), count(*) FILTER (WHERE status = 'success'), "
                 + "count(*) FILTER (WHERE status = 'failed'), count(*) FILTER (WHERE status = 'skipped'), "
                 + "coalesce(sum(jsonb_array_length(actions_executed)) FILTER (WHERE jsonb_typeof(actions_executed) = 'array'), 0), "
