@@ -1,6 +1,7 @@
 package dev.omnirollup.api;
 
 import dev.omnirollup.sim.OmniEvent;
+import dev.omnirollup.store.AutomationLogTail;
 import dev.omnirollup.store.BatchApplier;
 import dev.omnirollup.store.EventDecoder;
 import dev.omnirollup.store.InboundMessage;
@@ -18,6 +19,7 @@ import java.util.List;
  */
 final class RollupLoader {
     private final BatchApplier applier;
+    private final AutomationLogTail tail;
     private final StreamRef messages;
     private final StreamRef automation;
     private long messageSeq;
@@ -28,6 +30,7 @@ final class RollupLoader {
         Instant effective = database.ensureCutover(cutover);
         this.applier = new BatchApplier(database, new EventDecoder(1 << 20, Duration.ofHours(24).toMillis()), clock,
                 Duration.ofDays(9), effective);
+        this.tail = new AutomationLogTail(database, clock, Duration.ofDays(9), effective, Duration.ofMinutes(2));
         Instant created = Instant.parse("2020-01-01T00:00:00Z");
         this.messages = new StreamRef("MESSAGE", created);
         this.automation = new StreamRef("AUTOMATION", created);
@@ -57,5 +60,6 @@ final class RollupLoader {
         if (!automationBatch.isEmpty()) {
             applier.apply(automation, automationBatch);
         }
+        tail.poll(); // executions are counted from the automation_logs rows the caller persisted
     }
 }

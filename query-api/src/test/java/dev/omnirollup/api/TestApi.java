@@ -4,6 +4,7 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.omnirollup.sim.OmniEvent;
 import dev.omnirollup.sim.ScratchDatabase;
+import dev.omnirollup.store.AutomationLogTail;
 import dev.omnirollup.store.BatchApplier;
 import dev.omnirollup.store.Config;
 import dev.omnirollup.store.EventDecoder;
@@ -160,6 +161,9 @@ final class TestApi implements AutoCloseable {
         if (!automationBatch.isEmpty()) {
             applier.apply(automation, automationBatch);
         }
+        // automation executions are counted from Omni's automation_logs rows (written by the reference persistence)
+        new AutomationLogTail(database, InstantSource.fixed(now), Duration.ofDays(9), cutover, Duration.ofMinutes(2))
+                .poll();
     }
 
     @Override
