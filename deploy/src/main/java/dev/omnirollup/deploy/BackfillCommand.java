@@ -73,7 +73,7 @@ final class BackfillCommand implements Callable<Integer>, HasCommon {
         InstantSource clock = InstantSource.system();
         try (RollupDatabase database = Startup.openDatabase(config, url, "omni-rollup-backfill", 2)) {
             Startup.migrate(database, config);
-            Instant cutover = cutover(database, clock, out);
+            Instant cutover = cutover(database, config, clock, out);
             Backfill backfill = new Backfill(database, clock, config.get(Config.MINUTE_RETENTION),
                     config.get(Config.BACKFILL_PARALLELISM), config.get(Config.BACKFILL_CUTOVER_SETTLE));
             Backfill.Plan plan;
@@ -147,18 +147,21 @@ final class BackfillCommand implements Callable<Integer>, HasCommon {
         }
     }
 
-    private Instant cutover(RollupDatabase database, InstantSource clock, PrintStream out) {
+    private Instant cutover(RollupDatabase database, Config config, InstantSource clock, PrintStream out) {
         Optional<Instant> recorded = database.cutover();
         if (recorded.isPresent()) {
             return recorded.get();
         }
-        Instant now = clock.instant();
+        // a cutover in the past by the settle time: what Omni may still be storing is the ingest's, no wait needed
+        Instant proposed = config.get(Config.INGEST_CUTOVER)
+                .orElse(clock.instant().minus(config.get(Config.BACKFILL_CUTOVER_SETTLE)));
         if (dryRun) {
-            out.println("no cutover is recorded yet; the dry run plans up to now (" + now + ") and records nothing");
-            return now;
+            out.println("no cutover is recorded yet; the dry run plans up to " + proposed + " and records nothing");
+            return proposed;
         }
-        Instant cutover = database.ensureCutover(now);
-        out.println("no cutover was recorded yet: recorded " + cutover + " (now). Rows before it are backfilled; "
+        Instant cutover = database.ensureCutover(proposed);
+        out.println("no cutover was recorded yet: recorded " + cutover + (config.get(Config.INGEST_CUTOVER).isPresent()
+                ? " (ingest-cutover)" : " (now minus backfill-cutover-settle)") + ". Rows before it are backfilled; "
                 + "start the ingest soon (it counts events from the cutover, kept by the stream for its retention).");
         return cutover;
     }
