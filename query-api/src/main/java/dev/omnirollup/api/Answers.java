@@ -193,7 +193,11 @@ final class Answers {
         body.put("uptime", uptimeSeconds(now));
         body.put("timestamp", ISO_MILLIS.format(now));
         body.put("checks", checks);
-        instances().ifPresent(instances -> body.put("instances", instances));
+        if (database.ok()) {
+            // upstream omits the key when its instances query throws; with the database away so do we, rather
+            // than serve the last cached counts
+            instances().ifPresent(instances -> body.put("instances", instances));
+        }
         return new Health(database.ok(), body);
     }
 
