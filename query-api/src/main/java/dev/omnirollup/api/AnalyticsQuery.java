@@ -21,8 +21,8 @@ import java.util.regex.Pattern;
  * document says otherwise: {@code since}/{@code until} ISO-8601 date-times with a trailing upper-case {@code Z}
  * (seconds and any fraction optional, impossible dates rejected, precision beyond milliseconds dropped),
  * {@code instanceId} a UUID of any version in any case, {@code granularity} exactly {@code hourly|daily},
- * {@code allTime} one of {@code true|1} (all time) or {@code false|0} (the window), {@code fill} only {@code zero}
- * (and only with a granularity). Each may be given once; unknown parameters are ignored. How the window maps to
+ * {@code allTime} one of {@code true|1} (all time) or {@code false|0} or empty (the window; upstream takes every
+ * non-empty value as true), {@code fill} only {@code zero} (and only with a granularity). Each may be given once; unknown parameters are ignored. How the window maps to
  * buckets: docs/windows.md. Pure.
  */
 record AnalyticsQuery(Optional<Instant> since, Optional<Instant> until, Optional<UUID> instanceId,
@@ -77,9 +77,9 @@ record AnalyticsQuery(Optional<Instant> since, Optional<Instant> until, Optional
         if (allTime.isPresent()) {
             switch (allTime.get()) {
                 case "true", "1" -> allTimeValue = true;
-                case "false", "0" -> allTimeValue = false;
-                default -> QueryParams.add(errors, "allTime", "Invalid boolean. Expected 'true' | '1' | 'false' | '0', received '"
-                        + allTime.get() + "'");
+                case "false", "0", "" -> allTimeValue = false; // empty: upstream's falsy string
+                default -> QueryParams.add(errors, "allTime",
+                        "Invalid boolean. Expected 'true' | '1' | 'false' | '0' | '', received '" + allTime.get() + "'");
             }
         }
         boolean fillZero = false;

@@ -86,9 +86,15 @@ class AnalyticsQueryTest {
         assertTrue(parse("allTime", "1").allTime());
         assertFalse(parse("allTime", "false").allTime());
         assertFalse(parse("allTime", "0").allTime());
-        fieldsOf(() -> parse("allTime", "yes"));
-        fieldsOf(() -> parse("allTime", ""));
+        // empty is false, as upstream: the default window, not a 400
+        assertFalse(parse("allTime", "").allTime());
+        assertEquals(Optional.of(Instant.parse("2026-02-11T15:37:00Z")),
+                parse("allTime", "").start(Instant.parse("2026-02-12T15:37:00Z")));
+        assertEquals(List.of("Invalid boolean. Expected 'true' | '1' | 'false' | '0' | '', received 'yes'"),
+                fieldsOf(() -> parse("allTime", "yes")).get("allTime"));
         fieldsOf(() -> parse("allTime", "TRUE"));
+        fieldsOf(() -> parse("allTime", " "));
+        fieldsOf(() -> parse("allTime", "", ""));
     }
 
     @Test

@@ -295,6 +295,13 @@ class HttpContractTest {
         assertEquals("{\"error\":{\"code\":\"VALIDATION_ERROR\",\"message\":\"Request validation failed\",\"details\":"
                         + "{\"fields\":{\"granularity\":[\"Invalid enum value. Expected 'hourly' | 'daily', received 'weekly'\"]}}}}",
                 api.get("/api/v2/events/analytics?granularity=weekly").body());
+        // an empty allTime (with or without '=') is false, as upstream: the default window
+        String defaultWindow = api.get("/api/v2/events/analytics?granularity=hourly").body();
+        assertEquals(defaultWindow, api.get("/api/v2/events/analytics?granularity=hourly&allTime=").body());
+        assertEquals(defaultWindow, api.get("/api/v2/events/analytics?granularity=hourly&allTime").body());
+        assertEquals(defaultWindow, api.get("/api/v2/events/analytics?allTime&granularity=hourly").body());
+        assertEquals(defaultWindow, api.get("/api/v2/events/analytics?granularity=hourly&allTime=false").body());
+        assertEquals(400, api.get("/api/v2/events/analytics?allTime=&allTime=").status(), "given twice");
         // unknown parameters and repeats of them are ignored
         assertEquals(200, api.get("/api/v2/events/analytics?foo=1&foo=2").status());
         // extreme but valid windows are answered (reads are bounded by the buckets that exist)
