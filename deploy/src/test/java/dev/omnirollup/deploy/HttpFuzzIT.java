@@ -504,7 +504,7 @@ class HttpFuzzIT {
             String v = pick(r, param.values());
             String variant = pick(r, List.of(v.toUpperCase(Locale.ROOT), " " + v, v + " ", v + v, "", "weekly",
                     "yes", "no", "TRUE", "False", "2", "-1", "1.0", "on", "off", "null", "undefined", "[]", "{}",
-                    v.substring(0, Math.max(1, v.length() - 1)), "һourly", "zer0"));
+                    v.isEmpty() ? "x" : v.substring(0, Math.max(1, v.length() - 1)), "һourly", "zer0"));
             return new Value(variant, param.values().contains(variant) ? Validity.VALID : Validity.INVALID);
         }
         if (name.equals("eventTypes")) {

@@ -239,6 +239,7 @@ class InfrastructureFaultsIT {
                     JsonNode body = health.json();
                     assertEquals("degraded", body.path("status").asText(), health.body());
                     assertEquals("error", body.path("checks").path("database").path("status").asText(), health.body());
+                    assertFalse(body.has("instances"), "no instances without the database: " + health.body());
                 } else if (repairing.get()) {
                     assertEquals(200, health.status(), "health while the database comes back: " + health);
                 } else {

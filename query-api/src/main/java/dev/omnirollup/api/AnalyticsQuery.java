@@ -1,6 +1,7 @@
 package dev.omnirollup.api;
 
 import dev.omnirollup.store.Grain;
+import dev.omnirollup.store.TimeWindow;
 import java.time.Instant;
 import java.time.LocalDate;
 import java.time.LocalDateTime;
@@ -16,12 +17,13 @@ import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 
 /**
- * The validated query of {@code GET /api/v2/events/analytics} (contract §3.2, with DESIGN §4's deliberate
- * differences): {@code since}/{@code until} ISO-8601 date-times with a trailing upper-case {@code Z} (seconds and
- * any fraction optional, impossible dates rejected, precision beyond milliseconds dropped), {@code instanceId} a
- * UUID of any version in any case, {@code granularity} exactly {@code hourly|daily}, {@code allTime} one of
- * {@code true|1|false|0}, {@code fill} only {@code zero} (and only with a granularity). Each may be given once;
- * unknown parameters are ignored. Pure.
+ * The validated query of {@code GET /api/v2/events/analytics}, as upstream validates it except where the OpenAPI
+ * document says otherwise: {@code since}/{@code until} ISO-8601 date-times with a trailing upper-case {@code Z}
+ * (seconds and any fraction optional, impossible dates rejected, precision beyond milliseconds dropped),
+ * {@code instanceId} a UUID of any version in any case, {@code granularity} exactly {@code hourly|daily},
+ * {@code allTime} one of {@code true|1} (all time) or {@code false|0} or empty (the window; upstream takes every
+ * non-empty value as true), {@code fill} only {@code zero} (and only with a granularity). Each may be given once; unknown parameters are ignored. How the window maps to
+ * buckets: docs/windows.md. Pure.
  */
 record AnalyticsQuery(Optional<Instant> since, Optional<Instant> until, Optional<UUID> instanceId,
                       Optional<Grain> granularity, boolean allTime, boolean fillZero) {
@@ -75,9 +77,9 @@ record AnalyticsQuery(Optional<Instant> since, Optional<Instant> until, Optional
         if (allTime.isPresent()) {
             switch (allTime.get()) {
                 case "true", "1" -> allTimeValue = true;
-                case "false", "0" -> allTimeValue = false;
-                default -> QueryParams.add(errors, "allTime", "Invalid boolean. Expected 'true' | '1' | 'false' | '0', received '"
-                        + allTime.get() + "'");
+                case "false", "0", "" -> allTimeValue = false; // empty: upstream's falsy string
+                default -> QueryParams.add(errors, "allTime",
+                        "Invalid boolean. Expected 'true' | '1' | 'false' | '0' | '', received '" + allTime.get() + "'");
             }
         }
         boolean fillZero = false;
@@ -107,6 +109,11 @@ record AnalyticsQuery(Optional<Instant> since, Optional<Instant> until, Optional
     /** The window's inclusive end, when one was given (ignored with {@code allTime}, as upstream does). */
     Optional<Instant> end() {
         return allTime ? Optional.empty() : until;
+    }
+
+    /** The window {@code [start, end]} (see docs/windows.md); empty for {@code allTime}. */
+    Optional<TimeWindow> window(Instant now) {
+        return start(now).map(start -> TimeWindow.of(start, end()));
     }
 
 

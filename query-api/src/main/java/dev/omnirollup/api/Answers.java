@@ -3,6 +3,7 @@ package dev.omnirollup.api;
 import dev.omnirollup.store.AutomationReport;
 import dev.omnirollup.store.Grain;
 import dev.omnirollup.store.RollupReader;
+import dev.omnirollup.store.TimeWindow;
 import dev.omnirollup.store.WindowReport;
 import java.time.Duration;
 import java.time.Instant;
@@ -20,9 +21,9 @@ import java.util.UUID;
 
 /**
  * The bodies of the dashboard endpoints, computed from the rollups ({@link RollupReader}) and the cached
- * {@link LiveCounts}, with upstream's key order, envelopes, rounding, null rules and {@code (a/b)*100} rates
- * (contract §3). Maps whose key order upstream leaves to PostgreSQL are sorted by key. Never reads Omni's
- * {@code omni_events}; every read is bounded by the bucket plan (see the README). Thread-safe.
+ * {@link LiveCounts}, with upstream's key order, envelopes, rounding, null rules and {@code (a/b)*100} rates. Maps
+ * whose key order upstream leaves to PostgreSQL are sorted by key. Never reads Omni's {@code omni_events}; every
+ * read is bounded by the bucket plan (windows and their buckets: docs/windows.md). Thread-safe.
  */
 final class Answers {
     private static final Duration DAY = Duration.ofHours(24);
@@ -82,20 +83,18 @@ final class Answers {
     Map<String, Object> analytics(AnalyticsQuery query, Instant now) {
         Instant at = now.truncatedTo(ChronoUnit.MILLIS);
         Optional<Grain> grain = query.granularity();
-        Optional<Instant> start = query.start(at);
+        Optional<TimeWindow> window = query.window(at);
         WindowReport report;
+        if (window.isPresent() && query.fillZero()) {
+            Timeline.requireWithinLimit(Timeline.span(grain.orElseThrow(), window.get(), at.toEpochMilli()).size());
+        }
         if (query.instanceId().isPresent() && !live.get().instances().ids().contains(query.instanceId().get())) {
             // Omni sets a deleted instance's rows to a NULL instance: they count in totals, never for the instance
             report = WindowReport.EMPTY;
-        } else if (start.isEmpty()) {
+        } else if (window.isEmpty()) {
             report = reader.allTime(query.instanceId(), grain);
         } else {
-            if (query.fillZero()) {
-                long endSecond = query.end().orElse(at).getEpochSecond();
-                Timeline.requireWithinLimit(Timeline.bucketsBetween(grain.orElseThrow(), start.get().getEpochSecond(),
-                        endSecond));
-            }
-            report = reader.window(start.get(), query.end(), query.instanceId(), grain, at);
+            report = reader.window(query.start(at).orElseThrow(), query.end(), query.instanceId(), grain, at);
         }
         Map<String, Object> out = new LinkedHashMap<>();
         long total = report.counts().total();
@@ -124,28 +123,23 @@ final class Answers {
         out.put("byChannel", new TreeMap<>(report.channels()));
         out.put("byDirection", byDirection(report));
         if (grain.isPresent()) {
-            out.put("timeline", timeline(query, grain.get(), start, at, report));
+            out.put("timeline", timeline(query, grain.get(), window, at, report));
         }
         return out;
     }
 
-    private static List<Map<String, Object>> timeline(AnalyticsQuery query, Grain grain, Optional<Instant> start,
+    /** Sparse, or zero-filled over the buckets the window counts (all time: from the first non-empty one). */
+    private static List<Map<String, Object>> timeline(AnalyticsQuery query, Grain grain, Optional<TimeWindow> window,
                                                       Instant now, WindowReport report) {
         if (!query.fillZero()) {
             return Timeline.sparse(report.timeline());
         }
-        if (start.isEmpty()) {
-            if (report.timeline().isEmpty()) {
-                return List.of();
-            }
-            return Timeline.filled(grain, report.timeline().getFirst().bucketSecond(), now.getEpochSecond(),
-                    report.timeline());
-        }
-        if (query.end().isPresent() && query.end().get().isBefore(start.get())) {
+        if (window.isEmpty() && report.timeline().isEmpty()) {
             return List.of();
         }
-        return Timeline.filled(grain, start.get().getEpochSecond(), query.end().orElse(now).getEpochSecond(),
-                report.timeline());
+        TimeWindow filled = window.orElseGet(() -> TimeWindow.from(
+                Instant.ofEpochSecond(report.timeline().getFirst().bucketSecond())));
+        return Timeline.filled(Timeline.span(grain, filled, now.toEpochMilli()), report.timeline());
     }
 
     /** {@code GET /dead-letters/stats}: {@code {"data":{…}}} with {@code retrying} added. */
@@ -209,7 +203,11 @@ final class Answers {
         body.put("uptime", uptimeSeconds(now));
         body.put("timestamp", ISO_MILLIS.format(now));
         body.put("checks", checks);
-        instances().ifPresent(instances -> body.put("instances", instances));
+        if (database.ok()) {
+            // upstream omits the key when its instances query throws; with the database away so do we, rather
+            // than serve the last cached counts
+            instances().ifPresent(instances -> body.put("instances", instances));
+        }
         return new Health(database.ok(), body);
     }
 
@@ -241,8 +239,8 @@ final class Answers {
         events.put("lastHour", lastHour);
         events.put("perHour", last24h / 24.0);
         events.put("perMinute", lastHour / 60.0);
-        events.put("timeline", Timeline.filled(Grain.HOUR, at.minus(DAY).getEpochSecond(), at.getEpochSecond(),
-                day.timeline()));
+        events.put("timeline", Timeline.filled(Timeline.span(Grain.HOUR, TimeWindow.from(at.minus(DAY)),
+                at.toEpochMilli()), day.timeline()));
         events.put("byChannel", new TreeMap<>(day.channels()));
         events.put("byDirection", byDirection(day));
         events.put("failureRate", JsNumber.percent(all.counts().failed(), all.counts().total()));

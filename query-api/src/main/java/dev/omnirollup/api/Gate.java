@@ -2,6 +2,7 @@ package dev.omnirollup.api;
 
 import io.helidon.http.HeaderName;
 import io.helidon.http.HeaderNames;
+import io.helidon.http.HttpPrologue;
 import io.helidon.http.Method;
 import io.helidon.http.Status;
 import io.helidon.webserver.ServerConnectionException;
@@ -23,12 +24,13 @@ import java.util.logging.Level;
 import java.util.logging.Logger;
 
 /**
- * The one filter in front of every route, doing in order what upstream's middleware stack does (contract §1.1–1.3):
+ * The one filter in front of every route, doing in order what upstream's middleware stack does:
  * {@code x-request-id} (echoed or generated), {@code secureHeaders()}-style headers, CORS (preflight answered with
  * 204 before authentication), API-key authentication for everything under {@code /api/v2} except the public paths,
  * the per-key rate limit with its {@code X-RateLimit-*} headers, then the route; error responses for
- * {@link ApiProblem} and a stack-trace-free 500 for anything else; request metrics. Never logs keys or query
- * strings. Thread-safe.
+ * {@link ApiProblem} and a stack-trace-free 500 for anything else; request metrics. {@code HEAD} is answered as
+ * {@code GET} without a body, as upstream's framework (Hono) does: routed as {@code GET}, with {@link #send} keeping
+ * the status and headers and dropping the body. Never logs keys or query strings. Thread-safe.
  */
 final class Gate implements Filter {
     private static final Logger LOG = Logger.getLogger(Gate.class.getName());
@@ -44,6 +46,7 @@ final class Gate implements Filter {
     static final HeaderName SERVER_TIMING = HeaderNames.create("Server-Timing");
     private static final String START = "omni-rollup.start-nanos";
     private static final String PRINCIPAL = "omni-rollup.principal";
+    private static final String HEAD = "omni-rollup.head";
     private static final SecureRandom RANDOM = new SecureRandom();
 
     /** Secure headers as Hono's {@code secureHeaders()} sets them by default; every response carries them. */
@@ -81,6 +84,12 @@ final class Gate implements Filter {
                 cors.preflight(origin, req.headers().first(HeaderNames.ACCESS_CONTROL_REQUEST_HEADERS), res);
                 res.status(Status.NO_CONTENT_204).send();
                 return;
+            }
+            if (method == Method.HEAD) {
+                req.context().register(HEAD, Boolean.TRUE);
+                HttpPrologue head = req.prologue();
+                req.prologue(HttpPrologue.create(head.rawProtocol(), head.protocol(), head.protocolVersion(),
+                        Method.GET, head.uriPath(), head.query(), head.fragment()));
             }
             if (needsKey(path)) {
                 authenticate(req, res);
@@ -144,13 +153,26 @@ final class Gate implements Filter {
         return req.context().get(PRINCIPAL, String.class).orElse("anonymous");
     }
 
-    /** Sends a complete response with the {@code Server-Timing} header (server time so far). */
+    /**
+     * Sends a complete response with the {@code Server-Timing} header (server time so far); to a {@code HEAD}
+     * request the same status and headers, {@code Content-Length} included, without the body.
+     */
     static void send(ServerRequest req, ServerResponse res, int status, byte[] body, String contentType) {
         long start = req.context().get(START, Long.class).orElse(System.nanoTime());
         res.status(Status.create(status));
         res.header(HeaderNames.CONTENT_TYPE, contentType);
         res.header(SERVER_TIMING, String.format(Locale.ROOT, "total;dur=%.3f", (System.nanoTime() - start) / 1e6));
-        res.send(body);
+        if (isHead(req)) {
+            res.header(HeaderNames.CONTENT_LENGTH, Integer.toString(body.length));
+            res.send(new byte[0]);
+        } else {
+            res.send(body);
+        }
+    }
+
+    /** Whether the request came as {@code HEAD} (it is routed as {@code GET}; {@link #send} drops the body). */
+    static boolean isHead(ServerRequest req) {
+        return req.context().get(HEAD, Boolean.class).orElse(false);
     }
 
     static void sendJson(ServerRequest req, ServerResponse res, int status, Object body) {

@@ -53,6 +53,11 @@ final class StreamService implements HttpService {
             res.header(HeaderNames.CONTENT_TYPE, "text/event-stream");
             res.header(HeaderNames.CACHE_CONTROL, "no-cache");
             res.header(ACCEL_BUFFERING, "no"); // proxies such as nginx must not buffer the stream
+            if (Gate.isHead(req)) {
+                // a stream's body never ends, so HEAD gets its status and headers now (with Content-Length 0)
+                Gate.send(req, res, 200, new byte[0], "text/event-stream");
+                return;
+            }
             OutputStream out = res.outputStream();
             try {
                 hub.serve(client, new WireSink(out));

@@ -1,6 +1,7 @@
 package dev.omnirollup.api;
 
 import dev.omnirollup.store.Grain;
+import dev.omnirollup.store.TimeWindow;
 import dev.omnirollup.store.WindowReport.TimelinePoint;
 import java.time.LocalDateTime;
 import java.time.ZoneOffset;
@@ -36,35 +37,48 @@ final class Timeline {
         return out;
     }
 
-    /** Number of buckets from the one holding {@code fromSecond} to the one holding {@code toSecond}, inclusive. */
-    static long bucketsBetween(Grain grain, long fromSecond, long toSecond) {
-        long first = grain.bucketOf(fromSecond);
-        long last = grain.bucketOf(toSecond);
-        return last < first ? 0 : (last - first) / grain.seconds() + 1;
+    /** Buckets {@code [first, end)} of one grain, epoch seconds; empty when {@code end <= first}. */
+    record Span(Grain grain, long first, long end) {
+        long size() {
+            return end <= first ? 0 : (end - first) / grain.seconds();
+        }
     }
 
     /**
-     * Every bucket from the one holding {@code fromSecond} to the one holding {@code toSecond} (widened to include
-     * any non-empty bucket outside), with 0 for empty ones.
+     * The buckets of {@code grain} a zero-filled timeline of {@code window} lists: exactly those the window counts
+     * (the ones overlapping it for a positive length, see docs/windows.md), so none when {@code since >= until};
+     * without an upper bound, up to the one holding {@code nowMilli}.
+     */
+    static Span span(Grain grain, TimeWindow window, long nowMilli) {
+        long first = window.firstBucket(grain);
+        if (window.isEmpty()) {
+            return new Span(grain, first, first);
+        }
+        long end = window.isOpen() ? grain.bucketOf(Math.floorDiv(nowMilli, 1000)) + grain.seconds()
+                : window.endBucket(grain);
+        return new Span(grain, first, end);
+    }
+
+    /**
+     * Every bucket of {@code span} (widened to include any non-empty bucket outside it, such as future ones of an
+     * open window), with 0 for empty ones.
      *
      * @throws ApiProblem 400 when that would be more than {@link #MAX_FILLED_BUCKETS} buckets
      */
-    static List<Map<String, Object>> filled(Grain grain, long fromSecond, long toSecond, List<TimelinePoint> points) {
+    static List<Map<String, Object>> filled(Span span, List<TimelinePoint> points) {
+        Grain grain = span.grain();
         TreeMap<Long, Long> counts = new TreeMap<>();
         points.forEach(p -> counts.merge(p.bucketSecond(), p.count(), Long::sum));
-        long first = grain.bucketOf(fromSecond);
-        long last = grain.bucketOf(toSecond);
+        long first = span.first();
+        long end = Math.max(span.first(), span.end());
         if (!counts.isEmpty()) {
             first = Math.min(first, counts.firstKey());
-            last = Math.max(last, counts.lastKey());
+            end = Math.max(end, counts.lastKey() + grain.seconds());
         }
-        if (last < first) {
-            return List.of();
-        }
-        long size = (last - first) / grain.seconds() + 1;
+        long size = new Span(grain, first, end).size();
         requireWithinLimit(size);
         List<Map<String, Object>> out = new ArrayList<>((int) size);
-        for (long bucket = first; bucket <= last; bucket += grain.seconds()) {
+        for (long bucket = first; bucket < end; bucket += grain.seconds()) {
             out.add(entry(bucket, counts.getOrDefault(bucket, 0L)));
         }
         return out;

@@ -6,10 +6,12 @@ import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.omnirollup.store.Grain;
+import dev.omnirollup.store.TimeWindow;
 import java.time.Instant;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.OptionalLong;
 import java.util.UUID;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
@@ -84,9 +86,15 @@ class AnalyticsQueryTest {
         assertTrue(parse("allTime", "1").allTime());
         assertFalse(parse("allTime", "false").allTime());
         assertFalse(parse("allTime", "0").allTime());
-        fieldsOf(() -> parse("allTime", "yes"));
-        fieldsOf(() -> parse("allTime", ""));
+        // empty is false, as upstream: the default window, not a 400
+        assertFalse(parse("allTime", "").allTime());
+        assertEquals(Optional.of(Instant.parse("2026-02-11T15:37:00Z")),
+                parse("allTime", "").start(Instant.parse("2026-02-12T15:37:00Z")));
+        assertEquals(List.of("Invalid boolean. Expected 'true' | '1' | 'false' | '0' | '', received 'yes'"),
+                fieldsOf(() -> parse("allTime", "yes")).get("allTime"));
         fieldsOf(() -> parse("allTime", "TRUE"));
+        fieldsOf(() -> parse("allTime", " "));
+        fieldsOf(() -> parse("allTime", "", ""));
     }
 
     @Test
@@ -119,5 +127,16 @@ class AnalyticsQueryTest {
         assertEquals(Optional.of(Instant.parse("2026-01-02T00:00:00Z")),
                 parse("until", "2026-01-02T00:00Z").end());
         assertTrue(AnalyticsQuery.parse(Map.of("other", List.of("1", "2"))).since().isEmpty(), "unknown ignored");
+    }
+
+    @Test
+    void theWindowIsMillisecondExact() {
+        Instant now = Instant.parse("2026-02-12T15:37:00.123456Z");
+        AnalyticsQuery crossed = AnalyticsQuery.parse(Map.of("since", List.of("2026-02-09T10:00:00.900Z"),
+                "until", List.of("2026-02-09T10:00:00.100Z")));
+        assertTrue(crossed.window(now).orElseThrow().isEmpty(), "since > until within one second counts nothing");
+        assertEquals(new TimeWindow(Instant.parse("2026-02-11T15:37:00.123Z").toEpochMilli(), OptionalLong.empty()),
+                AnalyticsQuery.parse(Map.of()).window(now).orElseThrow());
+        assertEquals(Optional.empty(), AnalyticsQuery.parse(Map.of("allTime", List.of("true"))).window(now));
     }
 }

@@ -6,6 +6,11 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import dev.omnirollup.sim.ScratchDatabase;
+import java.io.BufferedInputStream;
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.OutputStream;
+import java.net.Socket;
 import java.net.URLEncoder;
 import java.nio.charset.StandardCharsets;
 import java.sql.Connection;
@@ -20,6 +25,7 @@ import java.util.HexFormat;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.Set;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
@@ -148,6 +154,114 @@ class HttpContractTest {
         assertEquals("{\"error\":{\"code\":\"NOT_FOUND\",\"message\":\"Endpoint not found: GET /health\"}}", root.body());
     }
 
+    /** One HTTP/1.1 response: status, headers (lower-case names), body (by its Content-Length; none for HEAD). */
+    record Raw(int status, Map<String, String> headers, byte[] body) {
+    }
+
+    /**
+     * One request on a connection of its own, then a second one on the same connection, whose status line must be
+     * the next bytes: so a response carries exactly the body its headers announce (none for {@code HEAD}).
+     */
+    static Raw raw(TestApi api, String method, String path, Map<String, String> headers) throws IOException {
+        try (Socket socket = new Socket("127.0.0.1", api.server.port())) {
+            socket.setSoTimeout(10_000);
+            StringBuilder request = new StringBuilder(method + " " + path + " HTTP/1.1\r\nHost: 127.0.0.1\r\n");
+            headers.forEach((name, value) -> request.append(name).append(": ").append(value).append("\r\n"));
+            OutputStream out = socket.getOutputStream();
+            out.write(request.append("\r\n").toString().getBytes(StandardCharsets.US_ASCII));
+            InputStream in = new BufferedInputStream(socket.getInputStream());
+            List<String> lines = headerLines(in);
+            Map<String, String> parsed = new java.util.TreeMap<>();
+            for (String line : lines.subList(1, lines.size())) {
+                int colon = line.indexOf(':');
+                parsed.put(line.substring(0, colon).trim().toLowerCase(java.util.Locale.ROOT),
+                        line.substring(colon + 1).trim());
+            }
+            byte[] body = method.equals("HEAD") ? new byte[0]
+                    : in.readNBytes(Integer.parseInt(parsed.getOrDefault("content-length", "0")));
+            out.write("GET /api/v2/openapi.yaml HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n"
+                    .getBytes(StandardCharsets.US_ASCII));
+            String next = headerLines(in).getFirst();
+            assertTrue(next.startsWith("HTTP/1.1 200"), method + " " + path + ": bytes after the response: " + next);
+            return new Raw(Integer.parseInt(lines.getFirst().split(" ")[1]), parsed, body);
+        }
+    }
+
+    /** The status line and header lines of the next response, up to the empty line. */
+    private static List<String> headerLines(InputStream in) throws IOException {
+        List<String> lines = new java.util.ArrayList<>();
+        StringBuilder line = new StringBuilder();
+        int previous = -1;
+        for (int b = in.read(); b >= 0; b = in.read()) {
+            if (previous == '\r' && b == '\n') {
+                line.setLength(line.length() - 1);
+                if (line.isEmpty()) {
+                    return lines;
+                }
+                lines.add(line.toString());
+                line.setLength(0);
+                if (lines.size() == 1 && !lines.getFirst().startsWith("HTTP/1.1 ")) {
+                    return lines; // not a response: the caller reports it
+                }
+            } else {
+                line.append((char) b);
+            }
+            previous = b;
+        }
+        lines.add(line.toString());
+        return lines;
+    }
+
+    @Test
+    void headAnswersAsGetWithoutABody() throws IOException {
+        Map<String, String> key = Map.of("x-api-key", ACTIVE);
+        Map<String, Map<String, String>> routes = new java.util.LinkedHashMap<>();
+        // public routes, the page, and 404s need no key
+        for (String path : List.of("/api/v2/health", "/api/v2/openapi.json", "/api/v2/openapi.yaml", "/nope",
+                "/api/v2/nope?x=1")) {
+            routes.put(path, Map.of());
+        }
+        PageService.FILES.keySet().forEach(path -> routes.put(path, Map.of()));
+        for (String path : List.of("/api/v2/event-ops/metrics", "/api/v2/events/analytics",
+                "/api/v2/events/analytics?granularity=hourly&fill=zero", "/api/v2/events/analytics?granularity=weekly",
+                "/api/v2/dead-letters/stats", "/api/v2/automation-metrics", "/api/v2/automations/automation-metrics",
+                "/api/v2/dashboard", "/api/v2/metrics", "/api/v2/nope")) {
+            routes.put(path, key); // protected: with a key …
+            routes.put(path + (path.contains("?") ? "&" : "?") + "nokey", Map.of()); // … and without (401)
+        }
+        // headers whose values differ from one request to the next
+        Set<String> volatileValues = Set.of("date", "server-timing", "x-request-id", "x-ratelimit-remaining",
+                "x-ratelimit-reset", "connection");
+        for (Map.Entry<String, Map<String, String>> route : routes.entrySet()) {
+            String path = route.getKey();
+            Raw get = raw(api, "GET", path, route.getValue());
+            Raw head = raw(api, "HEAD", path, route.getValue());
+            assertEquals(get.status(), head.status(), path);
+            assertTrue(get.body().length > 0, path + " GET has a body");
+            assertEquals(get.headers().keySet(), head.headers().keySet(), path);
+            // health's latency and the request counters may change between the two requests, so their lengths
+            boolean bodyChanges = path.equals("/api/v2/health") || path.equals("/api/v2/metrics");
+            for (String name : get.headers().keySet()) {
+                if (!volatileValues.contains(name) && !(bodyChanges && name.equals("content-length"))) {
+                    assertEquals(get.headers().get(name), head.headers().get(name), path + " " + name);
+                }
+            }
+            assertEquals(Integer.toString(get.body().length), get.headers().get("content-length"), path);
+            assertTrue(Integer.parseInt(head.headers().get("content-length")) > 0, path);
+            assertEquals(path.endsWith("nokey") ? 401 : get.status(), head.status(), path);
+        }
+        // the live stream: its headers now, no body (a stream has no length); 401 without a key
+        Raw stream = raw(api, "HEAD", "/api/v2/events/stream", key);
+        assertEquals(200, stream.status());
+        assertEquals("text/event-stream", stream.headers().get("content-type"));
+        assertEquals("no-cache", stream.headers().get("cache-control"));
+        assertEquals("0", stream.headers().get("content-length"));
+        assertEquals(401, raw(api, "HEAD", "/api/v2/events/stream", Map.of()).status());
+        assertEquals(400, raw(api, "HEAD", "/api/v2/events/stream?instanceId=x", key).status());
+        // other methods are still 404
+        assertEquals(404, raw(api, "PUT", "/api/v2/health", Map.of("Content-Length", "0")).status());
+    }
+
     @Test
     void everyBadAnalyticsInput() {
         Map<String, String> cases = new java.util.LinkedHashMap<>();
@@ -181,6 +295,13 @@ class HttpContractTest {
         assertEquals("{\"error\":{\"code\":\"VALIDATION_ERROR\",\"message\":\"Request validation failed\",\"details\":"
                         + "{\"fields\":{\"granularity\":[\"Invalid enum value. Expected 'hourly' | 'daily', received 'weekly'\"]}}}}",
                 api.get("/api/v2/events/analytics?granularity=weekly").body());
+        // an empty allTime (with or without '=') is false, as upstream: the default window
+        String defaultWindow = api.get("/api/v2/events/analytics?granularity=hourly").body();
+        assertEquals(defaultWindow, api.get("/api/v2/events/analytics?granularity=hourly&allTime=").body());
+        assertEquals(defaultWindow, api.get("/api/v2/events/analytics?granularity=hourly&allTime").body());
+        assertEquals(defaultWindow, api.get("/api/v2/events/analytics?allTime&granularity=hourly").body());
+        assertEquals(defaultWindow, api.get("/api/v2/events/analytics?granularity=hourly&allTime=false").body());
+        assertEquals(400, api.get("/api/v2/events/analytics?allTime=&allTime=").status(), "given twice");
         // unknown parameters and repeats of them are ignored
         assertEquals(200, api.get("/api/v2/events/analytics?foo=1&foo=2").status());
         // extreme but valid windows are answered (reads are bounded by the buckets that exist)
@@ -309,6 +430,10 @@ class HttpContractTest {
             assertEquals("degraded", body.get("status").asText());
             assertEquals("error", body.get("checks").get("database").get("status").asText());
             assertTrue(body.get("checks").get("database").get("error").isTextual());
+            // without the instances block (as upstream, whose instances query throws), not the cached counts
+            assertEquals(List.of("status", "version", "uptime", "timestamp", "checks"), ParityTest.fieldNames(body),
+                    health.body());
+            assertEquals(503, down.send("HEAD", "/api/v2/health", Map.of()).status());
             // an Omni key cannot be checked without the database; the static key still works
             assertEquals(500, down.get("/api/v2/automation-metrics", Map.of("x-api-key", ACTIVE)).status());
         } finally {

@@ -145,7 +145,7 @@ class ParityTest {
             if (!query.isEmpty()) {
                 for (String pair : query.split("&")) {
                     String[] kv = pair.split("=", 2);
-                    params.put(kv[0], kv[1]);
+                    params.put(kv[0], kv.length == 2 ? kv[1] : ""); // "allTime" alone: an empty value
                 }
             }
             boolean allTime = "true".equals(params.get("allTime")) || "1".equals(params.get("allTime"));
@@ -169,6 +169,8 @@ class ParityTest {
                 "allTime=true&granularity=daily&since=2026-02-11T00:00Z&until=2026-02-11T01:00Z",
                 "allTime=false&granularity=hourly",
                 "allTime=0&since=2026-02-09T00:00Z",
+                "allTime=&granularity=hourly",
+                "granularity=daily&allTime",
                 "since=2026-02-10T08:13Z&until=2026-02-11T22:41:59.999Z&granularity=hourly",
                 "since=2026-02-10T08:13:00.000Z&until=2026-02-11T22:41:59.999Z&granularity=daily",
                 "since=2026-02-03T05:00Z&until=2026-02-04T17:59:59.999Z&granularity=hourly",

@@ -3,13 +3,14 @@ package dev.omnirollup.store;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.OptionalLong;
 
 /**
  * Cuts a time window into the fewest rollup buckets: minutes up to the first hour boundary, hours up to the first
  * day boundary, whole days, then hours and minutes to the end — at most 59 + 23 + D + 23 + 59 buckets for a window
- * holding D whole days. Minute buckets are used only for edges inside the minute read horizon (the last 8 days);
- * older edges round to the hour. An edge inside a bucket counts that whole bucket (DESIGN §4). Pure.
+ * holding D whole days. Minute buckets serve only edges inside the minute read horizon (the last 8 days); older
+ * edges are served by hour buckets. Which buckets a window counts is {@link TimeWindow}'s rule (docs/windows.md):
+ * those overlapping it for a positive length, so an edge inside a bucket counts that whole bucket and a bucket
+ * starting exactly at {@code until} does not count. Pure.
  */
 final class BucketPlan {
     /** No upper bound. */
@@ -26,31 +27,25 @@ final class BucketPlan {
     }
 
     /**
-     * @param startSecond   inclusive start of the window
-     * @param endSecond     inclusive end, or empty for no upper bound (future buckets count, as upstream's
-     *                      {@code received_at >= since} does)
-     * @param nowSecond     the request's clock
-     * @param minuteHorizon edges at most this old use minute buckets
+     * @param window        the window; without an upper bound future buckets count, as upstream's
+     *                      {@code received_at >= since} does
+     * @param nowMilli      the request's clock, epoch milliseconds
+     * @param minuteHorizon edges at most this old are served by minute buckets, older ones by hour buckets
      * @param coarsest      {@link Grain#HOUR} when hourly detail is needed (hourly timeline), else {@link Grain#DAY}
+     * @return the segments, contiguous and ascending; empty when the window counts nothing
      */
-    static List<Segment> of(long startSecond, OptionalLong endSecond, long nowSecond, Duration minuteHorizon,
-                            Grain coarsest) {
+    static List<Segment> of(TimeWindow window, long nowMilli, Duration minuteHorizon, Grain coarsest) {
         if (coarsest != Grain.HOUR && coarsest != Grain.DAY) {
             throw new IllegalArgumentException("coarsest grain must be HOUR or DAY, got " + coarsest);
         }
         List<Segment> plan = new ArrayList<>();
-        if (endSecond.isPresent() && endSecond.getAsLong() < startSecond) {
+        if (window.isEmpty()) {
             return plan;
         }
-        long minuteFrom = nowSecond - minuteHorizon.toSeconds();
-        Grain startGrain = startSecond >= minuteFrom ? Grain.MINUTE : Grain.HOUR;
-        long cur = startGrain.bucketOf(startSecond);
-        long end = OPEN;
-        if (endSecond.isPresent()) {
-            long until = endSecond.getAsLong();
-            Grain endGrain = until >= minuteFrom ? Grain.MINUTE : Grain.HOUR;
-            end = endGrain.bucketOf(until) + endGrain.seconds();
-        }
+        long minuteFrom = nowMilli - minuteHorizon.toMillis();
+        long cur = window.firstBucket(window.sinceMilli() >= minuteFrom ? Grain.MINUTE : Grain.HOUR);
+        long end = window.endBucket(window.isOpen() || window.untilMilli().getAsLong() >= minuteFrom
+                ? Grain.MINUTE : Grain.HOUR);
         cur = add(plan, Grain.MINUTE, cur, Math.min(end, Grain.HOUR.ceil(cur)));
         if (coarsest == Grain.DAY) {
             cur = add(plan, Grain.HOUR, cur, Math.min(floor(Grain.HOUR, end), Grain.DAY.ceil(cur)));

@@ -12,7 +12,6 @@ import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
-import java.util.OptionalLong;
 import java.util.TreeMap;
 import java.util.UUID;
 import java.util.stream.Collectors;
@@ -53,16 +52,15 @@ public final class RollupReader {
 
     WindowReport window(Connection c, Instant start, Optional<Instant> end, Optional<UUID> instance,
                         Optional<Grain> timeline, Instant now, boolean withInstances) throws SQLException {
-        OptionalLong endSecond = end.map(e -> OptionalLong.of(e.getEpochSecond())).orElse(OptionalLong.empty());
-        List<Segment> plan = BucketPlan.of(start.getEpochSecond(), endSecond, now.getEpochSecond(), minuteHorizon,
-                Grain.DAY);
+        TimeWindow span = TimeWindow.of(start, end);
+        List<Segment> plan = BucketPlan.of(span, now.toEpochMilli(), minuteHorizon, Grain.DAY);
         WindowReport report = report(c, plan, instance, withInstances);
         if (timeline.isEmpty()) {
             return report;
         }
         // only the timeline needs hours inside the window; counts and breakdowns come from the fewest rows
         List<Segment> timelinePlan = timeline.get() == Grain.DAY ? plan
-                : BucketPlan.of(start.getEpochSecond(), endSecond, now.getEpochSecond(), minuteHorizon, Grain.HOUR);
+                : BucketPlan.of(span, now.toEpochMilli(), minuteHorizon, Grain.HOUR);
         return report.withTimeline(timeline(c, timelinePlan, instance, timeline.get()));
     }
 
@@ -94,8 +92,8 @@ public final class RollupReader {
             Query query = new Query();
             List<String> parts = new ArrayList<>();
             for (int w = 0; w < sinces.size(); w++) {
-                List<Segment> plan = BucketPlan.of(sinces.get(w).getEpochSecond(), OptionalLong.empty(),
-                        now.getEpochSecond(), minuteHorizon, Grain.DAY);
+                List<Segment> plan = BucketPlan.of(TimeWindow.from(sinces.get(w)), now.toEpochMilli(),
+                        minuteHorizon, Grain.DAY);
                 if (!plan.isEmpty()) {
                     parts.add("SELECT " + w + " AS w, coalesce(sum(total), 0) AS n FROM ("
                             + union(plan, query, Optional.empty(), "total") + ") AS r" + w);
@@ -131,8 +129,8 @@ public final class RollupReader {
                 totals[i] = rs.getLong(i + 1);
             }
         }
-        List<Segment> plan = BucketPlan.of(now.minus(Duration.ofHours(24)).getEpochSecond(), OptionalLong.empty(),
-                now.getEpochSecond(), minuteHorizon, Grain.DAY);
+        List<Segment> plan = BucketPlan.of(TimeWindow.from(now.minus(Duration.ofHours(24))), now.toEpochMilli(),
+                minuteHorizon, Grain.DAY);
         Query query = new Query();
         List<String> parts = new ArrayList<>();
         for (Segment segment : plan) {
