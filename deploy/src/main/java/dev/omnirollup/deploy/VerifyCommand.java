@@ -234,12 +234,17 @@ final class VerifyCommand implements Callable<Integer>, HasCommon {
     }
 
     private static void advise(List<Verify.DayCheck> drifted, Optional<Instant> cutover, PrintStream out) {
+        if (cutover.isEmpty()) {
+            out.println("No cutover is recorded, so nothing was backfilled or ingested yet: run 'omni-rollup backfill' "
+                    + "(it records the cutover) and start the ingest.");
+            return;
+        }
         long live = drifted.stream().filter(c -> c.layer() == Verify.Layer.LIVE).count();
         long rebuildable = drifted.size() - live;
         if (rebuildable > 0) {
-            out.printf(Locale.ROOT, "%s before the cutover%s can be rebuilt from Omni's tables: run the same command "
-                            + "with --repair (it re-backfills exactly those days and checks them again).%n",
-                    days(rebuildable), cutover.map(c -> " " + c).orElse(""));
+            out.printf(Locale.ROOT, "%s before the cutover %s can be rebuilt from Omni's tables: run the same "
+                    + "command with --repair (it re-backfills exactly those days and checks them again).%n",
+                    days(rebuildable), cutover.get());
         }
         if (live > 0) {
             adviseLive(out, live);
@@ -248,12 +253,16 @@ final class VerifyCommand implements Callable<Integer>, HasCommon {
 
     private static void adviseLive(PrintStream out, long live) {
         out.printf(Locale.ROOT, "%s at or after the cutover %s the live ingest's and cannot be rebuilt from Omni's "
-                + "tables: they count exactly the events the ingest received from NATS, so a difference there means "
-                + "rows Omni stored that never came through NATS (or came after the stream's retention), or an "
-                + "ingest defect: see rollup.rejects and the ingest's log.%n", days(live), live == 1 ? "is" : "are");
+                + "tables: the ingest counts exactly the events it received from NATS, so a difference there means "
+                + "rows Omni stored that never came through NATS (published before the stream's retention, or not "
+                + "at all), events the ingest set aside as poison (rollup.rejects), or an ingest defect; the "
+                + "ingest's log and metrics tell which.%n", days(live), live == 1 ? "is" : "are");
     }
 
-    /** {@code 2026-11-29  ok  12 345 rows, 210 executions} or {@code 2026-11-30  DRIFT  field: rollups X, Omni Y; …}. */
+    /**
+     * {@code 2026-11-29  ok  12 345 rows, 210 executions} or {@code 2026-11-30  DRIFT  field: rollups X, Omni Y; …},
+     * with {@code action} after the date when not empty.
+     */
     static String line(Verify.DayCheck check, String action) {
         StringBuilder line = new StringBuilder(check.date().toString()).append("  ");
         if (!action.isEmpty()) {

@@ -57,7 +57,8 @@ class VerifyIT {
             List<Matcher> days = dayLines(clean);
             assertTrue(days.size() >= 30, clean.text());
             assertTrue(days.stream().allMatch(m -> m.group(3).equals("ok")), clean.text());
-            assertTrue(days.stream().anyMatch(m -> m.group(4).matches("[\\d ]+ rows, [\\d ]+ executions")), clean.text());
+            assertTrue(days.stream().anyMatch(m -> m.group(4).matches("[\\d ]+ rows, [\\d ]+ executions")),
+                    clean.text());
             Matcher summary = summary(clean);
             assertEquals(days.size(), Integer.parseInt(summary.group(1)));
             assertEquals("0", summary.group(2));
@@ -73,8 +74,8 @@ class VerifyIT {
             omni.execute("UPDATE rollup.msg_day SET completed = completed - 1 WHERE scope = 0 AND src = 1 AND bucket = "
                     + epoch(lost));
             omni.execute("UPDATE rollup.msg_total SET completed = completed - 1 WHERE scope = 0 AND src = 1");
-            long completed = count(omni, "SELECT count(*) FROM omni_events WHERE status = 'completed' AND received_at >= '"
-                    + lost + "' AND received_at < '" + lost.plusDays(1) + "'");
+            long completed = count(omni, "SELECT count(*) FROM omni_events WHERE status = 'completed' "
+                    + "AND received_at >= '" + lost + "' AND received_at < '" + lost.plusDays(1) + "'");
             UUID instance = firstInstance(omni);
             insertRows(omni, late.atStartOfDay().plusHours(9), instance, 2);
             insertRows(omni, LocalDateTime.ofInstant(liveRow, ZoneOffset.UTC), instance, 1);

@@ -143,7 +143,8 @@ public record DayFigures(long total, long completed, long failed, long pending, 
         TreeSet<K> keys = new TreeSet<>(rollups.keySet());
         keys.addAll(omni.keySet());
         for (K key : keys) {
-            counter(all, field + "[" + name.apply(key) + "]", rollups.getOrDefault(key, 0L), omni.getOrDefault(key, 0L));
+            counter(all, field + "[" + name.apply(key) + "]", rollups.getOrDefault(key, 0L),
+                    omni.getOrDefault(key, 0L));
         }
     }
 

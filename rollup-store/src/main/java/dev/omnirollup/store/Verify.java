@@ -71,7 +71,7 @@ public final class Verify {
     public enum Layer {
         /** Entirely before the cutover: backfill wrote it (plus live receipts for its messages); repair redoes it. */
         BACKFILL,
-        /** Holds the cutover: backfill wrote the part before it, the live ingest the rest; repair redoes the first part. */
+        /** Holds the cutover: backfill wrote the part before it, the live ingest the rest; repair redoes the first. */
         CUTOVER,
         /** At or after the cutover: the live ingest's alone, which Omni's tables cannot rebuild. */
         LIVE;
@@ -438,7 +438,8 @@ public final class Verify {
             Optional<Instant> oldest = Optional.empty();
             for (String sql : List.of("SELECT floor(extract(epoch FROM min(received_at)))::bigint FROM "
                             + database.omni("omni_events"),
-                    "SELECT floor(extract(epoch FROM min(created_at)))::bigint FROM " + database.omni("automation_logs"),
+                    "SELECT floor(extract(epoch FROM min(created_at)))::bigint FROM "
+                            + database.omni("automation_logs"),
                     "SELECT min(bucket) FROM " + database.rollup("msg_day") + " WHERE scope = 0",
                     "SELECT min(bucket) FROM " + database.rollup("auto_day") + " WHERE scope = 0")) {
                 try (PreparedStatement ps = c.prepareStatement(sql); ResultSet rs = ps.executeQuery()) {

@@ -181,7 +181,8 @@ class VerifyTest {
     void rangesAreWholeUtcDaysUpToTheSettledEnd() {
         Verify verify = verify(1);
         Instant from = Instant.parse("2026-11-01T13:14:15Z");
-        Verify.Range range = verify.range(Optional.of(from), Optional.of(Instant.parse("2026-11-03T01:00:00Z")), SETTLE);
+        Verify.Range range = verify.range(Optional.of(from), Optional.of(Instant.parse("2026-11-03T01:00:00Z")),
+                SETTLE);
         assertEquals(Instant.parse("2026-11-01T00:00:00Z").getEpochSecond(), range.firstDay());
         Instant settled = END.plusSeconds(60);
         Instant dayEnd = Instant.parse("2026-11-04T00:00:00Z");
