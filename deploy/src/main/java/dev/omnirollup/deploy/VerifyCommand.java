@@ -198,8 +198,10 @@ final class VerifyCommand implements Callable<Integer>, HasCommon {
                        List<Verify.DayCheck> drifted, Instant cutover, Optional<UUID> only, AtomicBoolean stop,
                        PrintStream out) {
         long rebuildable = drifted.stream().filter(c -> c.layer() != Verify.Layer.LIVE).count();
-        out.printf(Locale.ROOT, "repair: re-backfilling %s before the cutover %s, then checking %s again%n",
-                days(rebuildable), cutover, rebuildable == 1 ? "it" : "them");
+        boolean cutoverDay = drifted.stream().anyMatch(c -> c.layer() == Verify.Layer.CUTOVER);
+        out.printf(Locale.ROOT, "repair: re-backfilling %s before the cutover %s%s, then checking %s again%n",
+                days(rebuildable), cutover, cutoverDay ? " (its own day up to the cutover)" : "",
+                rebuildable == 1 ? "it" : "them");
         Backfill backfill = new Backfill(database, clock, config.get(Config.MINUTE_RETENTION), 1,
                 config.get(Config.BACKFILL_CUTOVER_SETTLE));
         List<Verify.Repair> repairs = verify.repair(drifted, backfill, cutover, only, stop::get, r -> {
@@ -242,9 +244,11 @@ final class VerifyCommand implements Callable<Integer>, HasCommon {
         long live = drifted.stream().filter(c -> c.layer() == Verify.Layer.LIVE).count();
         long rebuildable = drifted.size() - live;
         if (rebuildable > 0) {
-            out.printf(Locale.ROOT, "%s before the cutover %s can be rebuilt from Omni's tables: run the same "
+            boolean cutoverDay = drifted.stream().anyMatch(c -> c.layer() == Verify.Layer.CUTOVER);
+            out.printf(Locale.ROOT, "%s before the cutover %s can be rebuilt from Omni's tables%s: run the same "
                     + "command with --repair (it re-backfills exactly those days and checks them again).%n",
-                    days(rebuildable), cutover.get());
+                    days(rebuildable), cutover.get(), cutoverDay ? " (the cutover's own day only up to the cutover; "
+                            + "after it, the day is the live ingest's)" : "");
         }
         if (live > 0) {
             adviseLive(out, live);
