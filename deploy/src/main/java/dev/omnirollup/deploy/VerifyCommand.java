@@ -70,7 +70,7 @@ final class VerifyCommand implements Callable<Integer>, HasCommon {
 
     @Option(names = "--settle", paramLabel = "<duration>", converter = DurationConverter.class, defaultValue = "60s",
             description = "Leave out the events of this last stretch before now, floored to the minute, which the "
-                    + "ingest may not have applied yet (default: ${DEFAULT-VALUE}).")
+                    + "ingest may not have applied yet (default: ${DEFAULT-VALUE}, at most 24h).")
     Duration settle;
 
     @Option(names = "--parallelism", paramLabel = "<days>", defaultValue = "2",
@@ -96,6 +96,11 @@ final class VerifyCommand implements Callable<Integer>, HasCommon {
         if (from != null && to != null && !from.isBefore(to)) {
             throw new Failure(Failure.INVALID, "invalid range: --from " + from + " is not before --to " + to,
                     "give a --from earlier than --to");
+        }
+        if (settle.compareTo(Verify.MAX_SETTLE) > 0) {
+            throw new Failure(Failure.INVALID, "--settle " + settle.toHours() + "h is longer than "
+                    + Verify.MAX_SETTLE.toHours() + "h", "give the ingest a few minutes at most; use --to for an "
+                    + "earlier end");
         }
         if (parallelism < 1 || parallelism > 16) {
             throw new Failure(Failure.INVALID, "--parallelism " + parallelism + " is outside 1 .. 16",

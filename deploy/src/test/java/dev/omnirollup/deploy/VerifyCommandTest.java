@@ -63,6 +63,12 @@ class VerifyCommandTest {
         assertEquals(Failure.INVALID, run(Map.of(), "verify", "--settle", "soon"));
         assertTrue(err.toString().contains("'soon' is not a duration"), err.toString());
         assertEquals(Failure.INVALID, run(Map.of("OMNI_ROLLUP_DATABASE_URL", "postgres://u@127.0.0.1:1/omni"),
+                "verify", "--settle", "2d"));
+        assertTrue(err.toString().contains("'2d' is not a duration"), err.toString());
+        assertEquals(Failure.INVALID, run(Map.of("OMNI_ROLLUP_DATABASE_URL", "postgres://u@127.0.0.1:1/omni"),
+                "verify", "--settle", "25h"));
+        assertTrue(err.toString().contains("--settle 25h is longer than 24h. Fix: "), err.toString());
+        assertEquals(Failure.INVALID, run(Map.of("OMNI_ROLLUP_DATABASE_URL", "postgres://u@127.0.0.1:1/omni"),
                 "verify", "--from", "2025-02-01", "--to", "2025-01-01"));
         assertTrue(err.toString().contains("invalid range: --from 2025-02-01T00:00:00Z is not before --to "
                 + "2025-01-01T00:00:00Z. Fix: "), err.toString());

@@ -1,6 +1,5 @@
 package dev.omnirollup.store;
 
-import dev.omnirollup.store.BucketPlan.Segment;
 import dev.omnirollup.store.DayFigures.Difference;
 import dev.omnirollup.store.DayFigures.Executions;
 import dev.omnirollup.store.DayFigures.Latencies;
@@ -21,7 +20,6 @@ import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
-import java.util.OptionalLong;
 import java.util.Set;
 import java.util.UUID;
 import java.util.concurrent.ExecutionException;
@@ -45,11 +43,12 @@ import java.util.function.BooleanSupplier;
  */
 public final class Verify {
     private static final long DAY = Grain.DAY.seconds();
+    /** The longest settle time: a range ending inside a day ends at most this long before now. */
+    public static final Duration MAX_SETTLE = Duration.ofDays(1);
 
     private final RollupDatabase database;
     private final RollupReader reader;
     private final InstantSource clock;
-    private final Duration minuteHorizon;
     private final int parallelism;
 
     /**
@@ -60,10 +59,12 @@ public final class Verify {
         if (parallelism < 1) {
             throw new IllegalArgumentException("parallelism must be >= 1, got " + parallelism);
         }
+        if (minuteHorizon.compareTo(MAX_SETTLE.plusHours(1)) < 0) {
+            throw new IllegalArgumentException("the minute horizon must cover the settle time, got " + minuteHorizon);
+        }
         this.database = database;
         this.reader = new RollupReader(database, minuteHorizon);
         this.clock = clock;
-        this.minuteHorizon = minuteHorizon;
         this.parallelism = parallelism;
     }
 
@@ -156,8 +157,9 @@ public final class Verify {
      * @throws IllegalArgumentException when nothing is left between the start and the end
      */
     public Range range(Optional<Instant> from, Optional<Instant> to, Duration settle) {
-        if (settle.isNegative()) {
-            throw new IllegalArgumentException("settle must not be negative, got " + settle);
+        if (settle.isNegative() || settle.compareTo(MAX_SETTLE) > 0) {
+            throw new IllegalArgumentException("the settle time must be between 0 and " + MAX_SETTLE.toHours()
+                    + "h, got " + settle);
         }
         long settled = Grain.MINUTE.bucketOf(clock.instant().minus(settle).getEpochSecond());
         long endSecond = to.map(t -> Math.min(Grain.DAY.ceil(t.getEpochSecond()), settled)).orElse(settled);
@@ -391,24 +393,36 @@ public final class Verify {
         Map<Long, Long> hours = new HashMap<>();
         report.timeline().forEach(point -> hours.merge(point.bucketSecond(), point.count(), Long::sum));
         Optional<Executions> executions = instance.isPresent() ? Optional.empty()
-                : Optional.of(rollupExecutions(c, day, end, now));
+                : Optional.of(rollupExecutions(c, day, end));
         return new DayFigures(counts.total(), counts.completed(), counts.failed(), counts.pending(), counts.inbound(),
                 counts.outbound(), new Latencies(counts.procSum(), counts.procCount(), counts.agentSum(),
                 counts.agentCount()), report.channels(), report.contentTypes(), report.errorStages(),
                 report.eventTypes(), report.instances(), hours, executions);
     }
 
-    /** The automation rows of every automation (scope 0) over the buckets the window read covers. */
-    private Executions rollupExecutions(Connection c, long day, Instant end, Instant now) throws SQLException {
-        List<Segment> plan = BucketPlan.of(day, OptionalLong.of(end.getEpochSecond() - 1), now.getEpochSecond(),
-                minuteHorizon, Grain.DAY);
-        if (plan.isEmpty()) {
-            return Executions.NONE;
+    /**
+     * The automation rows of every automation (scope 0) over {@code [day, end)}: the day row for a whole day, else the
+     * day's whole hours and the minutes after them — the buckets the window read uses for messages, since a span
+     * ending inside a day ends at most a day before now ({@link #range}), well inside the minute horizon.
+     */
+    private Executions rollupExecutions(Connection c, long day, Instant end) throws SQLException {
+        long endSecond = end.getEpochSecond();
+        List<Span> spans = new ArrayList<>();
+        if (endSecond == day + DAY) {
+            spans.add(new Span(Grain.DAY, day, endSecond));
+        } else {
+            long hours = Grain.HOUR.bucketOf(endSecond);
+            if (hours > day) {
+                spans.add(new Span(Grain.HOUR, day, hours));
+            }
+            if (endSecond > hours) {
+                spans.add(new Span(Grain.MINUTE, hours, endSecond));
+            }
         }
         String columns = String.join(", ", Deltas.AUTOMATION_COLUMNS);
         List<String> parts = new ArrayList<>();
-        for (Segment segment : plan) {
-            parts.add("SELECT " + columns + " FROM " + database.rollup("auto_" + segment.grain().suffix())
+        for (Span span : spans) {
+            parts.add("SELECT " + columns + " FROM " + database.rollup("auto_" + span.grain().suffix())
                     + " WHERE scope = 0 AND bucket >= ? AND bucket < ?");
         }
         StringBuilder sums = new StringBuilder();
@@ -418,9 +432,9 @@ public final class Verify {
         try (PreparedStatement ps = c.prepareStatement("SELECT " + sums + " FROM ("
                 + String.join(" UNION ALL ", parts) + ") AS r")) {
             int i = 1;
-            for (Segment segment : plan) {
-                ps.setLong(i++, segment.from());
-                ps.setLong(i++, segment.to());
+            for (Span span : spans) {
+                ps.setLong(i++, span.from());
+                ps.setLong(i++, span.to());
             }
             try (ResultSet rs = ps.executeQuery()) {
                 rs.next();
@@ -430,6 +444,10 @@ public final class Verify {
                         rs.getLong(1 + Deltas.EXEC_COUNT));
             }
         }
+    }
+
+    /** Buckets {@code [from, to)} of one grain (epoch seconds). */
+    private record Span(Grain grain, long from, long to) {
     }
 
     /** The oldest row of Omni's tables or of the rollups (all through an index), if any. */

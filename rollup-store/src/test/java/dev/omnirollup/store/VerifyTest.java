@@ -192,6 +192,8 @@ class VerifyTest {
         assertEquals(END.minusSeconds(180), recent.end(), "settle: 2 minutes after END minus 5, floored");
         assertThrows(IllegalArgumentException.class,
                 () -> verify.range(Optional.of(END.plus(Duration.ofDays(2))), Optional.empty(), SETTLE));
+        assertThrows(IllegalArgumentException.class,
+                () -> verify.range(Optional.empty(), Optional.empty(), Duration.ofHours(25)));
         assertEquals(1, verify.range(Optional.of(from), Optional.of(from), SETTLE).days(), "--to widens to its day");
         List<Verify.DayCheck> stopped = verify.run(verify.range(Optional.empty(), Optional.empty(), SETTLE),
                 Optional.empty(), () -> true, (r, c) -> { });
