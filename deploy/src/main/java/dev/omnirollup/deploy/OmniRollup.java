@@ -6,9 +6,9 @@ import picocli.CommandLine;
 import picocli.CommandLine.Command;
 
 /**
- * The launcher: {@code omni-rollup serve | ingest | all | backfill | demo | config}. Errors are reported as one line
- * on stderr ({@code omni-rollup: <problem>. Fix: <fix>}) with a meaningful exit status; stack traces only with
- * {@code --verbose}.
+ * The launcher: {@code omni-rollup serve | ingest | all | backfill | verify | demo | config}. Errors are reported as
+ * one line on stderr ({@code omni-rollup: <problem>. Fix: <fix>}) with a meaningful exit status; stack traces only
+ * with {@code --verbose}.
  */
 @Command(name = "omni-rollup", mixinStandardHelpOptions = true, versionProvider = Version.class,
         description = {"Omni's dashboard metrics from materialized rollups: an ingest daemon folds Omni's NATS "
@@ -18,12 +18,12 @@ import picocli.CommandLine.Command;
             "Configuration: a YAML file (--config) and OMNI_ROLLUP_<KEY> environment variables, which win. "
                     + "'omni-rollup config --table' lists every key."},
         subcommands = {RunCommand.Serve.class, RunCommand.Ingest.class, RunCommand.All.class, BackfillCommand.class,
-            DemoCommand.class, ConfigCommand.class, CommandLine.HelpCommand.class},
+            VerifyCommand.class, DemoCommand.class, ConfigCommand.class, CommandLine.HelpCommand.class},
         commandListHeading = "%nCommands:%n",
         footerHeading = "%n",
         footer = {"Quick start: ./omni-rollup demo   (embedded PostgreSQL, local NATS, simulated Omni traffic)",
             "Exit status: 0 ok, 1 failed, 2 invalid usage or configuration, 3 PostgreSQL/NATS/port unavailable, "
-                    + "130 interrupted."})
+                    + "4 drift found (verify), 130 interrupted."})
 public final class OmniRollup implements Runnable {
     @CommandLine.Spec
     CommandLine.Model.CommandSpec spec;

@@ -37,9 +37,9 @@ class LauncherTest {
     @Test
     void everyCommandHasHelpAndTheSharedOptions() {
         CommandLine cli = OmniRollup.commandLine();
-        assertEquals(Set.of("serve", "ingest", "all", "backfill", "demo", "config", "help"),
+        assertEquals(Set.of("serve", "ingest", "all", "backfill", "verify", "demo", "config", "help"),
                 cli.getSubcommands().keySet());
-        for (String name : List.of("serve", "ingest", "all", "backfill", "demo", "config")) {
+        for (String name : List.of("serve", "ingest", "all", "backfill", "verify", "demo", "config")) {
             CommandLine sub = cli.getSubcommands().get(name);
             for (String option : List.of("--help", "--config", "--verbose")) {
                 assertTrue(sub.getCommandSpec().findOption(option) != null, name + " lacks " + option);
