@@ -128,6 +128,14 @@ class RealOmniIT {
                 Checks checks = new Checks();
                 compareEverything(checks, api, apiKey, sql, start, cutover, instances, deletedInstance);
                 checks.assertAllEqual();
+
+                // the operator's own check agrees: every day of the history and of the live traffic
+                Distribution.Result verify = Distribution.run(Duration.ofMinutes(3), settings, "verify", "--settle",
+                        "0s");
+                assertEquals(0, verify.status(), verify.text());
+                verify.lines().stream().filter(l -> l.startsWith("verify done:")).forEach(System.out::println);
+                assertTrue(verify.lines().stream().anyMatch(l -> l.matches("verify done: 1[34] days checked, 0 with drift.*")),
+                        verify.text());
             }
         }
     }
