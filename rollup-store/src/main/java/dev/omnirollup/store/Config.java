@@ -32,7 +32,7 @@ public final class Config {
 
     public static final Key<Optional<String>> DATABASE_URL = key("database-url", "", Config::optionalDatabaseUrl,
             "PostgreSQL holding Omni's tables (postgres://user:pass@host:port/db or jdbc:postgresql://…). "
-                    + "Required by serve, ingest, all and backfill; demo starts an embedded PostgreSQL without it.");
+                    + "Required by serve, ingest, all, backfill and verify; demo starts an embedded PostgreSQL without it.");
     public static final Key<Integer> DATABASE_POOL_SIZE = key("database-pool-size", "10", v -> intIn(v, 1, 200),
             "Connections per process.");
     public static final Key<String> ROLLUP_SCHEMA = key("rollup-schema", "rollup", Config::identifier,
