@@ -87,6 +87,84 @@ class BoundedReadsTest {
         }
     }
 
+    /**
+     * The same events spread over ten times the instances (each instance split in ten, timestamps kept): every
+     * endpoint reads the same rows, because the all-instances rows carry the per-instance counts (only
+     * {@code ?instanceId=} reads an instance's own rows, and that is one instance's).
+     */
+    @Test
+    void readsDoNotGrowWithInstances() throws SQLException {
+        ReadCounter.register();
+        List<Instance> few = TrafficGenerator.defaultInstances(6, 9);
+        List<OmniEvent> events = TrafficGenerator.generate(TrafficGenerator.Config.of(23, NOW, Duration.ofDays(10),
+                6_000, few));
+        List<Instance> many = new java.util.ArrayList<>();
+        Map<String, List<Instance>> split = new LinkedHashMap<>();
+        for (Instance instance : few) {
+            for (int k = 0; k < 10; k++) {
+                Instance part = new Instance(java.util.UUID.nameUUIDFromBytes((instance.id() + "/" + k).getBytes()),
+                        instance.name() + "-" + k, instance.channel());
+                many.add(part);
+                split.computeIfAbsent(instance.id().toString(), x -> new java.util.ArrayList<>()).add(part);
+            }
+        }
+        List<OmniEvent> spread = events.stream().map(e -> spreadOver(e, split)).toList();
+        Map<String, String> endpoints = new LinkedHashMap<>();
+        endpoints.put("metrics", "/api/v2/event-ops/metrics");
+        endpoints.put("analytics (default 24 h)", "/api/v2/events/analytics");
+        endpoints.put("analytics hourly", "/api/v2/events/analytics?granularity=hourly");
+        endpoints.put("analytics window 3 d", "/api/v2/events/analytics?since=2026-02-08T10:13Z&until=2026-02-11T10:12:59.999Z");
+        endpoints.put("analytics allTime", "/api/v2/events/analytics?allTime=true");
+        endpoints.put("dashboard", "/api/v2/dashboard");
+
+        Map<String, ReadCounter.Reads> fewReads;
+        Map<String, ReadCounter.Reads> manyReads;
+        try (ScratchDatabase scratch = TestApi.freshDatabase()) {
+            try (Connection c = scratch.connect()) {
+                new dev.omnirollup.sim.ReferencePersistence(c).ensureInstances(few);
+            }
+            try (RollupDatabase database = TestApi.open(scratch, 1)) {
+                TestApi.loadThroughIngest(database, events, NOW);
+            }
+            fewReads = measure(scratch, endpoints);
+        }
+        try (ScratchDatabase scratch = TestApi.freshDatabase()) {
+            try (Connection c = scratch.connect()) {
+                new dev.omnirollup.sim.ReferencePersistence(c).ensureInstances(many);
+            }
+            try (RollupDatabase database = TestApi.open(scratch, 1)) {
+                TestApi.loadThroughIngest(database, spread, NOW);
+            }
+            manyReads = measure(scratch, endpoints);
+            TestApi.Reply allTime;
+            try (TestApi api = TestApi.start(scratch, false, InstantSource.fixed(NOW), Map.of(), Optional.empty())) {
+                allTime = api.get("/api/v2/events/analytics?allTime=true");
+            }
+            assertEquals(many.size(), allTime.json().get("instances").size(), "every instance is in the map");
+        }
+        System.out.printf("%n%-32s %12s %12s%n", "endpoint", "rows, 6 inst.", "rows, 60 inst.");
+        for (String name : endpoints.keySet()) {
+            System.out.printf("%-32s %12d %12d%n", name, fewReads.get(name).rows(), manyReads.get(name).rows());
+        }
+        for (String name : endpoints.keySet()) {
+            assertEquals(fewReads.get(name).statements(), manyReads.get(name).statements(), name + " statements");
+            assertEquals(fewReads.get(name).rowsByTable(), manyReads.get(name).rowsByTable(), name + " rows per table");
+        }
+    }
+
+    /** The event published by one of the ten instances its instance was split into (chosen by its id). */
+    private static OmniEvent spreadOver(OmniEvent event, Map<String, List<Instance>> split) {
+        Optional<String> instance = event.metadataText("instanceId");
+        if (instance.isEmpty() || !split.containsKey(instance.get())) {
+            return event;
+        }
+        List<Instance> parts = split.get(instance.get());
+        Instance part = parts.get(Math.floorMod(event.id().hashCode(), parts.size()));
+        com.fasterxml.jackson.databind.node.ObjectNode metadata = event.metadata().deepCopy();
+        metadata.put("instanceId", part.id().toString());
+        return event.withMetadata(metadata).withSubject(event.subject().replace(instance.get(), part.id().toString()));
+    }
+
     private static List<String> keysOf(OmniEvent event) {
         List<String> keys = new java.util.ArrayList<>();
         event.payloadText("errorCode").ifPresent(code -> keys.add("stage:" + code));

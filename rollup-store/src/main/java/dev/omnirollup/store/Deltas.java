@@ -160,9 +160,11 @@ final class Deltas {
                 if (grain == Grain.MINUTE && bucket < minuteFloor) {
                     continue;
                 }
-                row(new Cell(grain, SCOPE_ALL, ALL_INSTANCES, bucket)).addAll(changes);
+                Row all = row(new Cell(grain, SCOPE_ALL, ALL_INSTANCES, bucket));
+                all.addAll(changes);
                 if (key.instanceId() != null) {
                     row(new Cell(grain, SCOPE_INSTANCE, key.instanceId(), bucket)).addAll(changes);
+                    all.dim(Dim.INSTANCE.mapKey(key.instanceId().toString()), changes.values[TOTAL]);
                 }
             }
         });

@@ -7,7 +7,9 @@ enum Dim {
     ERROR_STAGE('e'),
     EVENT_TYPE('v'),
     PROCESSING_BIN('p'),
-    AGENT_BIN('a');
+    AGENT_BIN('a'),
+    /** Rows per instance, kept in the all-instances rows only (the per-instance rows are the instance's own). */
+    INSTANCE('i');
 
     final char prefix;
 

@@ -25,6 +25,8 @@ public final class RollupReader {
 
     private final RollupDatabase database;
     private final Duration minuteHorizon;
+    private final BreakdownKeys dictionary = new BreakdownKeys();
+    private final BreakdownCache breakdowns = new BreakdownCache(4_000_000);
 
     /**
      * @param minuteHorizon how far back minute buckets are read (must be shorter than their retention)
@@ -35,8 +37,8 @@ public final class RollupReader {
     }
 
     /**
-     * The rows with {@code start <= received_at <= end} (no upper bound when {@code end} is empty), edges widened
-     * to whole buckets.
+     * The rows in the buckets the window {@code [start, end]} counts (no upper bound when {@code end} is empty; see
+     * docs/windows.md).
      *
      * @param timeline {@link Grain#HOUR} or {@link Grain#DAY} to get a timeline of that grain
      */
@@ -54,14 +56,10 @@ public final class RollupReader {
                         Optional<Grain> timeline, Instant now, boolean withInstances) throws SQLException {
         TimeWindow span = TimeWindow.of(start, end);
         List<Segment> plan = BucketPlan.of(span, now.toEpochMilli(), minuteHorizon, Grain.DAY);
-        WindowReport report = report(c, plan, instance, withInstances);
-        if (timeline.isEmpty()) {
-            return report;
-        }
         // only the timeline needs hours inside the window; counts and breakdowns come from the fewest rows
-        List<Segment> timelinePlan = timeline.get() == Grain.DAY ? plan
-                : BucketPlan.of(span, now.toEpochMilli(), minuteHorizon, Grain.HOUR);
-        return report.withTimeline(timeline(c, timelinePlan, instance, timeline.get()));
+        Optional<List<Segment>> timelinePlan = timeline.map(grain -> grain == Grain.DAY ? plan
+                : BucketPlan.of(span, now.toEpochMilli(), minuteHorizon, Grain.HOUR));
+        return report(c, plan, timelinePlan, timeline, instance, withInstances);
     }
 
     /** Every row ever counted, optionally for one instance, from the running totals (plus a timeline if asked). */
@@ -70,17 +68,15 @@ public final class RollupReader {
     }
 
     WindowReport allTime(Connection c, Optional<UUID> instance, Optional<Grain> timeline) throws SQLException {
-        WindowReport report = report(c, List.of(new Segment(Grain.TOTAL, 0, 1)), instance);
-        if (timeline.isEmpty()) {
-            return report;
-        }
-        List<Segment> everything = List.of(new Segment(timeline.get(), Long.MIN_VALUE, BucketPlan.OPEN));
-        return report.withTimeline(timeline(c, everything, instance, timeline.get()));
+        Optional<List<Segment>> everything = timeline.map(grain ->
+                List.of(new Segment(grain, Long.MIN_VALUE, BucketPlan.OPEN)));
+        return report(c, List.of(new Segment(Grain.TOTAL, 0, 1)), everything, timeline, instance, instance.isEmpty());
     }
 
     /** Every row ever counted over all instances, without the per-instance map (what metrics needs). */
     public WindowReport totals() {
-        return database.withConnection(c -> report(c, List.of(new Segment(Grain.TOTAL, 0, 1)), Optional.empty(), false));
+        return database.withConnection(c -> report(c, List.of(new Segment(Grain.TOTAL, 0, 1)), Optional.empty(),
+                Optional.empty(), Optional.empty(), false));
     }
 
     /**
@@ -175,85 +171,118 @@ public final class RollupReader {
         });
     }
 
-    private WindowReport report(Connection c, List<Segment> plan, Optional<UUID> instance) throws SQLException {
-        return report(c, plan, instance, instance.isEmpty());
-    }
-
-    /** Counters and breakdowns in one statement; the instance map (a second one) only when asked for. */
-    private WindowReport report(Connection c, List<Segment> plan, Optional<UUID> instance, boolean withInstances)
+    /**
+     * Counters and breakdowns of the plan's rows, and the timeline of the timeline plan's rows, in one statement.
+     * Every row's counters are read; its breakdowns only when the row is new to this reader or its version moved
+     * (see {@link BreakdownCache}), so a repeated question reads a few narrow rows and sums cached arrays.
+     */
+    private WindowReport report(Connection c, List<Segment> plan, Optional<List<Segment>> timelinePlan,
+                                Optional<Grain> timelineGrain, Optional<UUID> instance, boolean withInstances)
             throws SQLException {
         if (plan.isEmpty()) {
-            return new WindowReport(MessageCounts.ZERO, Map.of(), Map.of(), Map.of(), Map.of(), Map.of(), Map.of(),
-                    Map.of(), List.of());
+            return timelineGrain.isEmpty() ? WindowReport.EMPTY : WindowReport.EMPTY.withTimeline(List.of());
+        }
+        short scope = instance.isPresent() ? Deltas.SCOPE_INSTANCE : Deltas.SCOPE_ALL;
+        UUID instanceId = instance.orElse(Deltas.ALL_INSTANCES);
+        Query query = new Query();
+        List<String> parts = new ArrayList<>();
+        Map<String, Breakdowns> held = new HashMap<>();
+        String counters = String.join(", ", Deltas.MESSAGE_COLUMNS.stream().map(col -> "r." + col).toList());
+        for (Segment segment : plan) {
+            BreakdownCache.Series series = new BreakdownCache.Series(segment.grain(), scope, instanceId);
+            List<BreakdownCache.Cached> cached = segment.grain() == Grain.TOTAL ? breakdowns.in(series, 0, 1)
+                    : breakdowns.in(series, segment.from(), segment.to());
+            Long[] buckets = new Long[cached.size()];
+            Short[] layers = new Short[cached.size()];
+            Long[] versions = new Long[cached.size()];
+            for (int i = 0; i < cached.size(); i++) {
+                BreakdownCache.Cached row = cached.get(i);
+                buckets[i] = row.bucket();
+                layers[i] = row.layer();
+                versions[i] = row.version();
+                held.put(heldKey(segment.grain(), row.bucket(), row.layer(), row.version()), row.breakdowns());
+            }
+            query.parameters.add(new ArrayParameter("int8", buckets));
+            query.parameters.add(new ArrayParameter("int2", layers));
+            query.parameters.add(new ArrayParameter("int8", versions));
+            parts.add("SELECT 0 AS part, " + segment.grain().ordinal() + " AS g, r.src, r.bucket, r.version, "
+                    + counters + ", CASE WHEN k.v IS DISTINCT FROM r.version THEN r.dims::text END FROM "
+                    + database.rollup("msg_" + segment.grain().suffix()) + " AS r LEFT JOIN unnest(?::int8[], "
+                    + "?::int2[], ?::int8[]) AS k(b, s, v) ON k.b = r.bucket AND k.s = r.src WHERE "
+                    + query.scope(instance, "r.") + " AND " + query.bucketRange(segment, "r."));
+        }
+        String zeros = ", 0".repeat(Deltas.MESSAGE_COLUMNS.size() - 1);
+        for (Segment segment : timelinePlan.orElse(List.of())) {
+            parts.add("SELECT 1, " + segment.grain().ordinal() + ", r.src, r.bucket, 0, r.total" + zeros + ", NULL FROM "
+                    + database.rollup("msg_" + segment.grain().suffix()) + " AS r WHERE "
+                    + query.scope(instance, "r.") + " AND " + query.bucketRange(segment, "r."));
         }
         long[] sums = new long[Deltas.MESSAGE_COLUMNS.size()];
-        Map<Dim, Map<String, Long>> dims = new HashMap<>();
-        Query query = new Query();
-        String sumColumns = Deltas.MESSAGE_COLUMNS.stream().map(col -> "coalesce(sum(" + col + "), 0)")
-                .collect(Collectors.joining(", "));
-        String sql = "WITH r AS MATERIALIZED (" + union(plan, query, instance,
-                String.join(", ", Deltas.MESSAGE_COLUMNS) + ", dims") + ") "
-                + "SELECT " + sumColumns + ", (SELECT jsonb_object_agg(key, n) FROM (SELECT kv.key, sum(kv.value::bigint) AS n "
-                + "FROM r CROSS JOIN LATERAL jsonb_each_text(r.dims) AS kv GROUP BY kv.key "
-                + "HAVING sum(kv.value::bigint) <> 0) AS k) FROM r";
-        try (PreparedStatement ps = query.prepare(c, sql); ResultSet rs = ps.executeQuery()) {
-            rs.next();
-            for (int i = 0; i < sums.length; i++) {
-                sums[i] = rs.getLong(i + 1);
-            }
-            String packed = rs.getString(sums.length + 1);
-            if (packed != null) {
-                DimsJson.read(packed).forEach((key, n) -> dims.computeIfAbsent(Dim.ofPrefix(key.charAt(0)),
-                        k -> new HashMap<>()).put(key.substring(2), n));
-            }
-        }
-        Map<UUID, Long> instances = withInstances ? instances(c, plan) : Map.of();
-        return new WindowReport(MessageCounts.of(sums), dims.getOrDefault(Dim.CHANNEL, Map.of()),
-                dims.getOrDefault(Dim.CONTENT_TYPE, Map.of()), dims.getOrDefault(Dim.ERROR_STAGE, Map.of()),
-                dims.getOrDefault(Dim.EVENT_TYPE, Map.of()), instances, bins(dims.get(Dim.PROCESSING_BIN)),
-                bins(dims.get(Dim.AGENT_BIN)), List.of());
-    }
-
-    /** Non-empty buckets of the grain, ascending; rows of finer buckets (window edges) fold into theirs. */
-    private List<WindowReport.TimelinePoint> timeline(Connection c, List<Segment> plan, Optional<UUID> instance,
-                                                      Grain grain) throws SQLException {
-        if (plan.isEmpty()) {
-            return List.of();
-        }
-        Query query = new Query();
-        String union = union(plan, query, instance, "bucket, total");
-        TreeMap<Long, Long> counts = new TreeMap<>();
-        try (PreparedStatement ps = query.prepare(c, "SELECT bucket, sum(total) FROM (" + union
-                + ") AS r GROUP BY bucket"); ResultSet rs = ps.executeQuery()) {
+        long[] keySums = new long[Math.max(16, dictionary.size())];
+        TreeMap<Long, Long> timeline = new TreeMap<>();
+        Grain[] grains = Grain.values();
+        try (PreparedStatement ps = query.prepare(c, String.join(" UNION ALL ", parts)); ResultSet rs = ps.executeQuery()) {
             while (rs.next()) {
-                counts.merge(grain.bucketOf(rs.getLong(1)), rs.getLong(2), Long::sum);
+                Grain grain = grains[rs.getInt(2)];
+                short layer = rs.getShort(3);
+                long bucket = rs.getLong(4);
+                if (rs.getInt(1) == 1) {
+                    timeline.merge(timelineGrain.orElseThrow().bucketOf(bucket), rs.getLong(6), Long::sum);
+                    continue;
+                }
+                long version = rs.getLong(5);
+                for (int i = 0; i < sums.length; i++) {
+                    sums[i] += rs.getLong(6 + i);
+                }
+                String dims = rs.getString(6 + sums.length);
+                Breakdowns row;
+                if (dims == null) {
+                    row = held.get(heldKey(grain, bucket, layer, version));
+                } else {
+                    row = Breakdowns.of(dims, dictionary);
+                    breakdowns.put(new BreakdownCache.Series(grain, scope, instanceId), bucket, layer, version, row);
+                }
+                keySums = row.addTo(keySums);
             }
+        }
+        WindowReport report = summarize(MessageCounts.of(sums), keySums, withInstances);
+        if (timelineGrain.isEmpty()) {
+            return report;
         }
         List<WindowReport.TimelinePoint> points = new ArrayList<>();
-        counts.forEach((bucket, count) -> {
+        timeline.forEach((bucket, count) -> {
             if (count != 0) {
                 points.add(new WindowReport.TimelinePoint(bucket, count));
             }
         });
-        return points;
+        return report.withTimeline(points);
     }
 
-    private Map<UUID, Long> instances(Connection c, List<Segment> plan) throws SQLException {
-        Query query = new Query();
-        List<String> parts = new ArrayList<>();
-        for (Segment segment : plan) {
-            parts.add("SELECT instance_id, total FROM " + database.rollup("msg_" + segment.grain().suffix())
-                    + " WHERE scope = 1 AND " + query.bucketRange(segment));
-        }
+    private static String heldKey(Grain grain, long bucket, short layer, long version) {
+        return grain.ordinal() + ":" + bucket + ":" + layer + ":" + version;
+    }
+
+    /** The summed breakdowns, split into their maps (zero sums dropped). */
+    private WindowReport summarize(MessageCounts counts, long[] keySums, boolean withInstances) {
+        Map<Dim, Map<String, Long>> maps = new java.util.EnumMap<>(Dim.class);
         Map<UUID, Long> instances = new HashMap<>();
-        try (PreparedStatement ps = query.prepare(c, "SELECT instance_id, sum(total) FROM ("
-                + String.join(" UNION ALL ", parts) + ") AS r GROUP BY instance_id HAVING sum(total) <> 0");
-             ResultSet rs = ps.executeQuery()) {
-            while (rs.next()) {
-                instances.put(rs.getObject(1, UUID.class), rs.getLong(2));
+        for (int id = 0; id < keySums.length; id++) {
+            if (keySums[id] == 0) {
+                continue;
+            }
+            BreakdownKeys.Key key = dictionary.key(id);
+            if (key.dim() == Dim.INSTANCE) {
+                if (withInstances) {
+                    instances.put(key.instance(), keySums[id]);
+                }
+            } else {
+                maps.computeIfAbsent(key.dim(), k -> new HashMap<>()).put(key.name(), keySums[id]);
             }
         }
-        return instances;
+        return new WindowReport(counts, maps.getOrDefault(Dim.CHANNEL, Map.of()),
+                maps.getOrDefault(Dim.CONTENT_TYPE, Map.of()), maps.getOrDefault(Dim.ERROR_STAGE, Map.of()),
+                maps.getOrDefault(Dim.EVENT_TYPE, Map.of()), instances, bins(maps.get(Dim.PROCESSING_BIN)),
+                bins(maps.get(Dim.AGENT_BIN)), List.of());
     }
 
     private String union(List<Segment> plan, Query query, Optional<UUID> instance, String columns) {
@@ -274,28 +303,40 @@ public final class RollupReader {
         return bins;
     }
 
+    /** An array bound as a statement parameter. */
+    private record ArrayParameter(String type, Object[] values) {
+    }
+
     /** Collects the parameters of a statement while its text is built. */
     private static final class Query {
         private final List<Object> parameters = new ArrayList<>();
 
         String scope(Optional<UUID> instance) {
+            return scope(instance, "");
+        }
+
+        String scope(Optional<UUID> instance, String alias) {
             parameters.add(instance.isPresent() ? Deltas.SCOPE_INSTANCE : Deltas.SCOPE_ALL);
             parameters.add(instance.orElse(Deltas.ALL_INSTANCES));
-            return "scope = ? AND instance_id = ?";
+            return alias + "scope = ? AND " + alias + "instance_id = ?";
         }
 
         String bucketRange(Segment segment) {
+            return bucketRange(segment, "");
+        }
+
+        String bucketRange(Segment segment, String alias) {
             if (segment.grain() == Grain.TOTAL) {
-                return "bucket = 0";
+                return alias + "bucket = 0";
             }
             List<String> conditions = new ArrayList<>();
             if (segment.from() != Long.MIN_VALUE) {
                 parameters.add(segment.from());
-                conditions.add("bucket >= ?");
+                conditions.add(alias + "bucket >= ?");
             }
             if (!segment.isOpen()) {
                 parameters.add(segment.to());
-                conditions.add("bucket < ?");
+                conditions.add(alias + "bucket < ?");
             }
             return conditions.isEmpty() ? "true" : String.join(" AND ", conditions);
         }
@@ -303,7 +344,12 @@ public final class RollupReader {
         PreparedStatement prepare(Connection c, String sql) throws SQLException {
             PreparedStatement ps = c.prepareStatement(sql);
             for (int i = 0; i < parameters.size(); i++) {
-                ps.setObject(i + 1, parameters.get(i));
+                Object parameter = parameters.get(i);
+                if (parameter instanceof ArrayParameter array) {
+                    ps.setArray(i + 1, c.createArrayOf(array.type(), array.values()));
+                } else {
+                    ps.setObject(i + 1, parameter);
+                }
             }
             return ps;
         }

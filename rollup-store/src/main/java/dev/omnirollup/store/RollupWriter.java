@@ -98,7 +98,8 @@ final class RollupWriter {
                 + "ON CONFLICT (scope, bucket, instance_id, src) DO UPDATE SET "
                 + columns.stream().map(col -> col + " = t." + col + " + excluded." + col).collect(Collectors.joining(", "))
                 + ", dims = CASE WHEN excluded.dims = '{}'::jsonb THEN t.dims ELSE "
-                + database.rollup("dims_add") + "(t.dims, excluded.dims) END";
+                + database.rollup("dims_add") + "(t.dims, excluded.dims) END, version = nextval('"
+                + database.rollup("row_version") + "')";
         int n = cells.size();
         Short[] scopes = new Short[n];
         UUID[] instances = new UUID[n];
