@@ -211,7 +211,7 @@ class BackfillTest {
 
     /** The live path: every event through the batch applier (it ignores those before the cutover). */
     private void applyLive(List<OmniEvent> events) {
-        BatchApplier applier = new BatchApplier(rollups, new EventDecoder(1 << 20, 86_400_000), InstantSource.system(),
+        BatchApplier applier = new BatchApplier(rollups, new EventDecoder(1 << 20), InstantSource.system(),
                 MINUTES_KEPT, rollups.cutover().orElseThrow());
         StreamRef stream = new StreamRef("MESSAGE", Instant.EPOCH);
         List<InboundMessage> batch = new ArrayList<>();
