@@ -79,7 +79,7 @@ public final class EventDecoder {
         }
         Optional<MessageKind> kind = domain.equals("message") ? MessageKind.ofAction(tokens[1]) : Optional.empty();
         if (domain.equals("message") && kind.isEmpty()) {
-            return new Ignored(seq, "no persistence consumer of Omni's reads subject " + quote(message.subject()));
+            return new Ignored(seq, "no persistence consumer of Omni reads subject " + quote(message.subject()));
         }
         if (message.body().length > maxBodyBytes) {
             throw new Poison("body of " + message.body().length + " bytes exceeds the limit of " + maxBodyBytes);
