@@ -28,10 +28,10 @@ final class BenchTraffic {
 
     /** The message events among {@code n} messages-only events, decoded. */
     static List<Decoded.MessageEvent> messageEvents(int n, long seed) {
-        EventDecoder decoder = new EventDecoder(1 << 20, Duration.ofDays(1).toMillis());
+        EventDecoder decoder = new EventDecoder(1 << 20);
         List<Decoded.MessageEvent> events = new ArrayList<>();
         for (InboundMessage message : inbound(n, TrafficGenerator.Mix.messagesOnly(), seed)) {
-            if (decoder.decode(message, END.toEpochMilli()) instanceof Decoded.MessageEvent event) {
+            if (decoder.decode(message) instanceof Decoded.MessageEvent event) {
                 events.add(event);
             }
         }

@@ -32,14 +32,12 @@ public class DecodeBenchmark {
 
     private List<InboundMessage> messages;
     private EventDecoder decoder;
-    private long now;
 
     @Setup
     public void setUp() {
         messages = BenchTraffic.inbound(BATCH, mix.equals("messages") ? TrafficGenerator.Mix.messagesOnly()
                 : TrafficGenerator.Mix.defaults(), 42);
-        decoder = new EventDecoder(1 << 20, 86_400_000L);
-        now = BenchTraffic.END.toEpochMilli();
+        decoder = new EventDecoder(1 << 20);
     }
 
     /** Messages decoded per second. */
@@ -47,7 +45,7 @@ public class DecodeBenchmark {
     @OperationsPerInvocation(BATCH)
     public void decode(Blackhole blackhole) {
         for (InboundMessage message : messages) {
-            blackhole.consume(decoder.decode(message, now));
+            blackhole.consume(decoder.decode(message));
         }
     }
 }

@@ -102,7 +102,7 @@ public final class IngestDaemon implements AutoCloseable {
                 config.get(Config.INDEX_HORIZON), config.get(Config.REJECT_LIMIT));
         IngestDaemon daemon = new IngestDaemon(config, nats, cutover, housekeeping);
         BatchApplier applier = new BatchApplier(database,
-                new EventDecoder(config.get(Config.INGEST_MAX_EVENT_BYTES), config.get(Config.INGEST_MAX_CLOCK_SKEW).toMillis()),
+                new EventDecoder(config.get(Config.INGEST_MAX_EVENT_BYTES)),
                 clock, config.get(Config.MINUTE_RETENTION), cutover, config.get(Config.INDEX_HORIZON));
         String prefix = config.get(Config.NATS_SUBJECT_PREFIX);
         daemon.streams.add(new Consumed(config.get(Config.MESSAGE_STREAM), prefix + "message.>"));

@@ -16,24 +16,30 @@ import java.util.Set;
 import java.util.UUID;
 
 /**
- * One Omni event as published on NATS: the subject (without any test prefix) and the envelope of contract §6.4,
- * {@code {id, type, payload, timestamp, metadata}}.
+ * One Omni event as published on NATS: the subject (without any test prefix) and Omni's envelope
+ * {@code {id, type, payload, timestamp, metadata}} (docs/input-rules.md describes how Omni reads it).
  *
  * <p>The JSON nodes are copied on the way in and out, so an event is immutable. The static builders produce exactly
  * what upstream's publishers produce, subject included ({@code <type>.<channelType>.<instanceId>} when the metadata
- * carries both, the bare type otherwise); {@link #withSubject} and {@link #withPayloadField} derive deliberate
- * deviations (foreign publishers, replays).
+ * carries both, the bare type otherwise); {@link #withSubject}, {@link #withPayloadField} and
+ * {@link #withEnvelopeField} derive deliberate deviations (foreign publishers, replays, odd but storable shapes).
  *
  * @param subject   NATS subject without prefix, e.g. {@code message.received.discord.<uuid>}
- * @param id        envelope id (a UUID string)
+ * @param id        envelope id (a UUID string), or the text of an {@code id} override
  * @param type      event type, e.g. {@code message.received}
- * @param payload   event-specific payload (contract §6.6)
- * @param timestamp publish time, epoch milliseconds
+ * @param payload   event-specific payload
+ * @param timestamp publish time, epoch milliseconds (with a {@code timestamp} override: the same instant, truncated)
  * @param metadata  {@code {correlationId, instanceId?, channelType?, personId?, platformIdentityId?, traceId, source}}
+ * @param overrides envelope fields published instead of {@code id} and {@code timestamp}: another JSON type (a
+ *                  numeric id, a fractional or ISO-8601 timestamp); usually empty
  */
-public record OmniEvent(String subject, String id, String type, ObjectNode payload, long timestamp, ObjectNode metadata) {
+public record OmniEvent(String subject, String id, String type, ObjectNode payload, long timestamp, ObjectNode metadata,
+        ObjectNode overrides) {
 
-    /** The five channel types (contract §2). */
+    /** The envelope fields {@link #withEnvelopeField} may replace. */
+    static final Set<String> OVERRIDABLE = Set.of("id", "timestamp");
+
+    /** The five channel types. */
     public static final List<String> CHANNEL_TYPES =
             List.of("whatsapp-baileys", "whatsapp-cloud", "discord", "slack", "telegram");
     /** Content types stored in {@code omni_events.content_type}; every other content type is stored as NULL. */
@@ -59,11 +65,23 @@ public record OmniEvent(String subject, String id, String type, ObjectNode paylo
         requireText(type, "type");
         Objects.requireNonNull(payload, "payload");
         Objects.requireNonNull(metadata, "metadata");
+        Objects.requireNonNull(overrides, "overrides");
         if (timestamp < 0) {
             throw new IllegalArgumentException("timestamp must be epoch milliseconds >= 0, got " + timestamp);
         }
+        overrides.fieldNames().forEachRemaining(field -> {
+            if (!OVERRIDABLE.contains(field)) {
+                throw new IllegalArgumentException("only " + OVERRIDABLE + " can be overridden, got " + field);
+            }
+        });
         payload = payload.deepCopy();
         metadata = metadata.deepCopy();
+        overrides = overrides.deepCopy();
+    }
+
+    /** An event published exactly as built (no overrides). */
+    public OmniEvent(String subject, String id, String type, ObjectNode payload, long timestamp, ObjectNode metadata) {
+        this(subject, id, type, payload, timestamp, metadata, JSON.objectNode());
     }
 
     /** A copy of the payload. */
@@ -76,6 +94,12 @@ public record OmniEvent(String subject, String id, String type, ObjectNode paylo
     @Override
     public ObjectNode metadata() {
         return metadata.deepCopy();
+    }
+
+    /** A copy of the envelope overrides. */
+    @Override
+    public ObjectNode overrides() {
+        return overrides.deepCopy();
     }
 
     /**
@@ -105,39 +129,58 @@ public record OmniEvent(String subject, String id, String type, ObjectNode paylo
 
     /** The envelope as UTF-8 JSON with upstream's key order; absent optional fields are omitted. */
     public byte[] toJson() {
-        ObjectNode root = JSON.objectNode();
-        root.put("id", id);
-        root.put("type", type);
-        root.set("payload", payload);
-        root.put("timestamp", timestamp);
-        root.set("metadata", metadata);
         try {
-            return MAPPER.writeValueAsBytes(root);
+            return MAPPER.writeValueAsBytes(envelopeView());
         } catch (JsonProcessingException e) {
             throw new IllegalStateException("serializing event " + id + " failed", e);
         }
     }
 
+    /** The envelope {@link #toJson} writes, as a tree sharing this event's nodes; callers must not modify it. */
+    ObjectNode envelopeView() {
+        ObjectNode root = JSON.objectNode();
+        root.set("id", overrides.has("id") ? overrides.get("id") : JSON.textNode(id));
+        root.put("type", type);
+        root.set("payload", payload);
+        root.set("timestamp", overrides.has("timestamp") ? overrides.get("timestamp") : JSON.numberNode(timestamp));
+        root.set("metadata", metadata);
+        return root;
+    }
+
     /** This event published on another subject (e.g. by a foreign publisher). */
     public OmniEvent withSubject(String newSubject) {
-        return new OmniEvent(newSubject, id, type, payload, timestamp, metadata);
+        return new OmniEvent(newSubject, id, type, payload, timestamp, metadata, overrides);
     }
 
     /** This event with one payload field set (appended if new). */
     public OmniEvent withPayloadField(String field, JsonNode value) {
         ObjectNode copy = payload.deepCopy();
         copy.set(field, value);
-        return new OmniEvent(subject, id, type, copy, timestamp, metadata);
+        return new OmniEvent(subject, id, type, copy, timestamp, metadata, overrides);
     }
 
     /** This event with other metadata (the subject is kept). */
     public OmniEvent withMetadata(ObjectNode newMetadata) {
-        return new OmniEvent(subject, id, type, payload, timestamp, newMetadata);
+        return new OmniEvent(subject, id, type, payload, timestamp, newMetadata, overrides);
     }
 
-    /** This event with another envelope timestamp. */
+    /** This event with another envelope timestamp (a timestamp override is dropped). */
     public OmniEvent withTimestamp(long newTimestamp) {
-        return new OmniEvent(subject, id, type, payload, newTimestamp, metadata);
+        ObjectNode kept = overrides.deepCopy();
+        kept.remove("timestamp");
+        return new OmniEvent(subject, id, type, payload, newTimestamp, metadata, kept);
+    }
+
+    /**
+     * This event with the envelope's {@code id} or {@code timestamp} published as another JSON value, e.g. a numeric
+     * id or a fractional or ISO-8601 timestamp. {@link #id()} becomes the JSON text of an id override;
+     * {@link #timestamp()} keeps its value: the caller makes a timestamp override mean the same instant.
+     */
+    public OmniEvent withEnvelopeField(String field, JsonNode value) {
+        ObjectNode copy = overrides.deepCopy();
+        copy.set(field, Objects.requireNonNull(value, "value"));
+        String newId = !field.equals("id") ? id : value.isTextual() ? value.asText() : value.toString();
+        return new OmniEvent(subject, newId, type, payload, timestamp, metadata, copy);
     }
 
     /** Metadata value {@code field} if present and textual. */
@@ -152,7 +195,9 @@ public record OmniEvent(String subject, String id, String type, ObjectNode paylo
 
     /**
      * Parses an envelope received on {@code subject} (prefix already stripped). Strict: rejects anything that is not
-     * an object with textual id and type, object payload and metadata, and an integral timestamp.
+     * an object with a textual type and an object payload, and a textual id or integral timestamp unless it is one
+     * of the overrides {@link #withEnvelopeField} makes (a number or other JSON id; a fractional or ISO-8601
+     * timestamp), which are kept as overrides so that the event publishes the same bytes again.
      */
     public static OmniEvent parse(String subject, byte[] json) {
         JsonNode root;
@@ -169,8 +214,12 @@ public record OmniEvent(String subject, String id, String type, ObjectNode paylo
         JsonNode payload = root.get("payload");
         JsonNode timestamp = root.get("timestamp");
         JsonNode metadata = root.get("metadata");
-        if (id == null || !id.isTextual()) {
-            throw new IllegalArgumentException("id missing or not a string");
+        ObjectNode overrides = JSON.objectNode();
+        if (id == null || id.isNull() || id.isTextual() && id.asText().isBlank()) {
+            throw new IllegalArgumentException("id missing or empty");
+        }
+        if (!id.isTextual()) {
+            overrides.set("id", id);
         }
         if (type == null || !type.isTextual()) {
             throw new IllegalArgumentException("type missing or not a string");
@@ -178,11 +227,25 @@ public record OmniEvent(String subject, String id, String type, ObjectNode paylo
         if (payload == null || !payload.isObject()) {
             throw new IllegalArgumentException("payload missing or not an object");
         }
-        if (timestamp == null || !timestamp.canConvertToExactIntegral() || !timestamp.canConvertToLong()) {
-            throw new IllegalArgumentException("timestamp missing or not an integral number");
+        long epochMs;
+        if (timestamp != null && timestamp.isIntegralNumber() && timestamp.canConvertToLong()) {
+            epochMs = timestamp.asLong();
+        } else if (timestamp != null && timestamp.isFloatingPointNumber() && Double.isFinite(timestamp.doubleValue())) {
+            epochMs = (long) timestamp.doubleValue();
+            overrides.set("timestamp", timestamp);
+        } else if (timestamp != null && timestamp.isTextual()) {
+            try {
+                epochMs = java.time.Instant.parse(timestamp.asText()).toEpochMilli();
+            } catch (java.time.format.DateTimeParseException e) {
+                throw new IllegalArgumentException("timestamp is not an ISO-8601 instant: " + timestamp.asText(), e);
+            }
+            overrides.set("timestamp", timestamp);
+        } else {
+            throw new IllegalArgumentException("timestamp missing or not a number or ISO-8601 instant");
         }
         ObjectNode meta = metadata != null && metadata.isObject() ? (ObjectNode) metadata : JSON.objectNode();
-        return new OmniEvent(subject, id.asText(), type.asText(), (ObjectNode) payload, timestamp.asLong(), meta);
+        String idText = id.isTextual() ? id.asText() : id.toString();
+        return new OmniEvent(subject, idText, type.asText(), (ObjectNode) payload, epochMs, meta, overrides);
     }
 
     // ---------------------------------------------------------------- subjects and metadata

@@ -7,12 +7,16 @@ import java.util.Arrays;
 import java.util.List;
 import java.util.Objects;
 import java.util.Optional;
+import java.util.Set;
 import java.util.SplittableRandom;
 import java.util.UUID;
 
 /**
- * Malformed messages an ingest must reject without retrying forever, deterministic from a seed. Subjects are
- * hierarchical {@code message.*} ones (without prefix) unless the kind is about the subject itself, and
+ * Malformed messages an ingest must reject without retrying forever, deterministic from a seed. Every kind but
+ * {@link #OUR_LIMITS} is an event Omni loses too (its bus terminates or dead-letters it, or its persistence handler
+ * throws on it; see docs/input-rules.md), so counting none of them matches Omni; the kinds of {@link #OUR_LIMITS}
+ * are events Omni would store but that break omni-rollup's own limits (body size, JSON nesting). Subjects are
+ * hierarchical {@code message.*} ones (without prefix), each with its own random instance, and
  * {@code automation.executed.<uuid>} for {@code bad-automation-status}. Stateless and thread-safe.
  *
  * <p>Note: NATS servers accept bodies up to their {@code max_payload} (1 MiB by default), so the default
@@ -23,9 +27,16 @@ public final class PoisonGenerator {
 
     /** The kinds, in the order {@link #generate} cycles through them. */
     public static final List<String> KINDS = List.of("bad-json", "not-an-object", "missing-id", "missing-type",
-            "missing-payload", "missing-timestamp", "timestamp-not-number", "timestamp-out-of-range", "deep-nesting",
-            "huge-string", "wrong-type", "unknown-event-type", "invalid-instance-uuid", "type-subject-mismatch",
-            "bad-automation-status");
+            "missing-payload", "missing-timestamp", "timestamp-not-a-date", "timestamp-out-of-range", "deep-nesting",
+            "huge-string", "wrong-type", "unknown-event-type", "invalid-instance-uuid", "metadata-missing",
+            "content-missing", "too-long", "nul-in-text", "receipt-without-key", "bad-automation-status");
+
+    /**
+     * Kinds Omni would store (its JSON.parse has no nesting limit, and a NATS server allowing big messages delivers
+     * the huge one), rejected by omni-rollup's own limits: {@code ingest-max-event-bytes} and a JSON nesting depth
+     * of 200.
+     */
+    public static final Set<String> OUR_LIMITS = Set.of("deep-nesting", "huge-string");
 
     /** Size of a {@code huge-string} body unless told otherwise: a little over 2 MiB. */
     public static final int DEFAULT_HUGE_BYTES = 2 * 1024 * 1024 + 64 * 1024;
@@ -33,8 +44,11 @@ public final class PoisonGenerator {
     /** Depth of a {@code deep-nesting} body. */
     public static final int NESTING_DEPTH = 10_000;
 
-    /** 1970-01-01T00:00:01Z and 9999-12-31T23:59:59.999Z. */
-    static final long[] OUT_OF_RANGE_TIMESTAMPS = {1_000L, 253_402_300_799_999L};
+    /**
+     * +010000-01-01T00:00:00.000Z and 0000-12-31T23:59:59.999Z: valid JavaScript dates whose ISO strings
+     * PostgreSQL's timestamp refuses.
+     */
+    static final long[] OUT_OF_RANGE_TIMESTAMPS = {253_402_300_800_000L, -62_135_596_800_001L};
 
     /**
      * One malformed message.
@@ -135,8 +149,12 @@ public final class PoisonGenerator {
                 envelope.remove(kind.substring("missing-".length()));
                 yield new Poison(subject, OmniEvent.write(envelope), kind);
             }
-            case "timestamp-not-number" -> {
-                envelope.put("timestamp", variant == 0 ? "2026-02-09T10:00:00Z" : "1770631200000");
+            case "timestamp-not-a-date" -> {
+                if (variant == 0) {
+                    envelope.put("timestamp", "yesterday at noon");
+                } else {
+                    envelope.putObject("timestamp").put("ms", envelope.get("timestamp").asLong());
+                }
                 yield new Poison(subject, OmniEvent.write(envelope), kind);
             }
             case "timestamp-out-of-range" -> {
@@ -161,27 +179,66 @@ public final class PoisonGenerator {
                 yield new Poison(subject, OmniEvent.write(envelope), kind);
             }
             case "wrong-type" -> {
-                ObjectNode payload = (ObjectNode) envelope.get("payload");
                 if (variant == 0) {
-                    payload.put("externalId", random.nextLong(1, Long.MAX_VALUE));
+                    ((ObjectNode) envelope.get("payload").get("content")).put("text", random.nextInt(1, 1000));
                 } else {
-                    ObjectNode type = OmniEvent.JSON.objectNode();
-                    type.put("name", "text");
-                    ((ObjectNode) payload.get("content")).set("type", type);
+                    ((ObjectNode) envelope.get("metadata")).put("instanceId", true);
                 }
                 yield new Poison(subject, OmniEvent.write(envelope), kind);
             }
             case "unknown-event-type" -> {
-                envelope.put("type", "message.exploded");
-                yield new Poison("message.exploded." + channel + "." + instance, OmniEvent.write(envelope), kind);
+                envelope.put("type", variant == 0 ? "message.exploded" : "omni.message.received");
+                yield new Poison(subject, OmniEvent.write(envelope), kind);
             }
             case "invalid-instance-uuid" -> {
                 ((ObjectNode) envelope.get("metadata")).put("instanceId", "not-a-uuid");
-                yield new Poison("message.received." + channel + ".not-a-uuid", OmniEvent.write(envelope), kind);
+                yield new Poison("message.received." + channel + ".not-a-uuid-" + instance, OmniEvent.write(envelope),
+                        kind);
             }
-            case "type-subject-mismatch" -> {
-                envelope.put("type", "message.sent");
+            case "metadata-missing" -> {
+                if (variant == 0) {
+                    envelope.putNull("metadata");
+                } else {
+                    envelope.remove("metadata");
+                }
                 yield new Poison(subject, OmniEvent.write(envelope), kind);
+            }
+            case "content-missing" -> {
+                ObjectNode payload = (ObjectNode) envelope.get("payload");
+                if (variant == 0) {
+                    payload.remove("content");
+                } else {
+                    payload.putNull("content");
+                }
+                yield new Poison(subject, OmniEvent.write(envelope), kind);
+            }
+            case "too-long" -> {
+                ObjectNode payload = (ObjectNode) envelope.get("payload");
+                payload.put(variant == 0 ? "externalId" : "chatId", "3EB0" + "F".repeat(252));
+                yield new Poison(subject, OmniEvent.write(envelope), kind);
+            }
+            case "nul-in-text" -> {
+                if (variant == 0) {
+                    ((ObjectNode) envelope.get("payload")).put("chatId", "5511999990000\u0000@s.whatsapp.net");
+                } else {
+                    ((ObjectNode) envelope.get("metadata")).put("correlationId", "evt-\u0000");
+                }
+                yield new Poison(subject, OmniEvent.write(envelope), kind);
+            }
+            case "receipt-without-key" -> {
+                String action = variant == 0 ? "delivered" : "read";
+                ObjectNode payload = OmniEvent.JSON.objectNode();
+                if (variant == 0) {
+                    payload.put("chatId", "5511999990000@s.whatsapp.net"); // no externalId: the lookup fails
+                    payload.put("deliveredAt", envelope.get("timestamp").asLong());
+                } else {
+                    payload.put("externalId", String.format("3EB0%016X", random.nextLong())); // no readAt
+                    payload.put("chatId", "5511999990000@s.whatsapp.net");
+                }
+                envelope.put("type", "message." + action);
+                envelope.set("payload", payload);
+                yield new Poison("message." + action + "." + channel + "." + instance, OmniEvent.write(envelope),
+                        kind);
             }
             case "bad-automation-status" -> {
                 OmniEvent execution = OmniEvent.automationExecuted(TrafficEpisodes.uuid(random).toString(),

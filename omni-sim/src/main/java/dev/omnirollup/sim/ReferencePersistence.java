@@ -1,17 +1,26 @@
 package dev.omnirollup.sim;
 
+import com.fasterxml.jackson.core.JsonFactory;
+import com.fasterxml.jackson.core.StreamReadConstraints;
+import com.fasterxml.jackson.databind.DeserializationFeature;
 import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.node.MissingNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
 import java.sql.Connection;
 import java.sql.PreparedStatement;
 import java.sql.ResultSet;
 import java.sql.SQLException;
+import java.sql.Savepoint;
 import java.sql.Statement;
 import java.sql.Types;
 import java.time.Instant;
 import java.time.InstantSource;
 import java.time.LocalDateTime;
 import java.time.ZoneOffset;
+import java.util.ArrayList;
 import java.util.HashSet;
 import java.util.List;
 import java.util.Locale;
@@ -22,25 +31,28 @@ import java.util.UUID;
 
 /**
  * Upstream's persistence rules as a reference implementation: applies events, in the given order, to Omni's tables
- * exactly as upstream's {@code event-persistence.ts} (contract §5.1), the {@code instance.*} listeners (§5.5) and an
- * {@code automation_logs} writer (DESIGN §3) would. Tests compare rollup answers with plain SQL over what this writes.
+ * exactly as upstream's {@code event-persistence.ts}, the {@code instance.*} listeners and an {@code automation_logs}
+ * writer would (docs/input-rules.md has the message rules). Tests compare rollup answers with plain SQL over what this
+ * writes.
  *
  * <ul>
- *   <li>Only {@code message.received|sent|delivered|read|failed} on hierarchical subjects (at least three tokens,
- *       {@code message.<action>.<channelType>...}) are persisted; bare subjects and replays ({@code payload._replay}
- *       is JSON {@code true}, or {@code metadata.source} is {@code "replay"}) are skipped. The action is taken from
- *       the subject, as upstream's per-subject consumers do.</li>
- *   <li>{@code channel} = {@code metadata.channelType} if it is one of the five channel types, else {@code discord};
- *       {@code instance_id} = {@code metadata.instanceId} or NULL; {@code received_at} = envelope timestamp (UTC wall
- *       clock, ms); {@code content_type} = {@code payload.content.type} if storable, else NULL.</li>
+ *   <li>Message events are taken as Omni's bus and handlers take them: from the published envelope (decoded and
+ *       {@code JSON.parse}d), routed by the subject (hierarchical {@code message.<action>.<channel>...} subjects of
+ *       the five persisted actions; bare subjects and other actions are skipped, and so are replays:
+ *       {@code payload._replay} JSON {@code true} or {@code metadata.source} {@code "replay"}). What the bus
+ *       terminates or dead-letters (no object, falsy id or type, no payload, a type outside core/custom/system, no
+ *       object metadata) is lost; so is whatever Omni's handler throws on.</li>
+ *   <li>Each handler's JavaScript is modelled by {@link OmniJs} (property access, ToString, {@code new Date},
+ *       {@code sanitizeText}, {@code deepSanitize}, {@code JSON.stringify}) and its database driver by
+ *       {@link #bind}: values are sent as postgres.js sends them (text of unknown type, booleans as booleans, NULL),
+ *       so that PostgreSQL itself decides what Omni's insert would fail on (varchar widths, NUL, uuid syntax, foreign
+ *       keys, timestamps, jsonb). A failed statement loses that event only: statements run under savepoints when
+ *       they may fail, and a failed insert batch is replayed row by row.</li>
  *   <li>received → inbound/received; sent → outbound/completed with {@code processed_at} = this object's clock;
- *       failed → outbound/failed with {@code error_message} = {@code payload.error}, {@code error_stage} =
- *       {@code payload.errorCode} (NULL when absent) and a possibly NULL external id; delivered →
- *       {@code UPDATE ... SET delivered_at, status = 'completed' WHERE external_id = ?}, inserting an outbound
- *       completed {@code message.delivered} row when nothing matched; read → {@code UPDATE ... SET read_at} (status
- *       unchanged), inserting an outbound completed {@code message.read} row when nothing matched.</li>
- *   <li>Upstream losses are reproduced: an event whose instance id is not a UUID or names no {@code instances} row
- *       would fail on the foreign key upstream and is dropped (counted as {@link Stats#lost()}).</li>
+ *       failed → outbound/failed; delivered → {@code UPDATE ... SET delivered_at, status = 'completed' WHERE
+ *       external_id = ?}, inserting an outbound completed {@code message.delivered} row when nothing matched; read
+ *       → {@code UPDATE ... SET read_at} (status unchanged), inserting an outbound completed {@code message.read}
+ *       row when nothing matched. A receipt whose externalId is null matches nothing and inserts.</li>
  *   <li>{@code automation.executed.*} → one {@code automation_logs} row ({@code created_at} = envelope timestamp;
  *       the {@code automations} row is created on the fly); malformed executions are dropped as lost.
  *       {@code automation.queue.*} writes nothing. Hierarchical {@code instance.connected} sets
@@ -48,22 +60,37 @@ import java.util.UUID;
  *       the reason contains "logged out" (case-insensitive).</li>
  * </ul>
  *
- * <p>{@code person_id} and {@code platform_identity_id} are left NULL (plugins never set them). Each {@link #apply}
- * runs in one transaction on the given connection and batches inserts between the statements that must see them.
- * Not thread-safe; the caller owns the connection.
+ * <p>Each {@link #apply} runs in one transaction on the given connection and batches inserts between the statements
+ * that must see them. Not thread-safe; the caller owns the connection.
  */
 public final class ReferencePersistence {
 
     private static final int BATCH = 1_000;
     private static final Set<String> STORABLE = Set.copyOf(OmniEvent.STORABLE_CONTENT_TYPES);
+    private static final Set<String> CHANNELS = Set.copyOf(OmniEvent.CHANNEL_TYPES);
+    private static final Set<String> PERSISTED = Set.of("received", "sent", "delivered", "read", "failed");
+    /** Omni's core event types; with {@code custom.*} and {@code system.*} what its event registry lets through. */
+    private static final Set<String> CORE_TYPES = Set.of("message.received", "message.sent", "message.delivered",
+            "message.read", "message.failed", "media.received", "media.processed", "identity.created",
+            "identity.linked", "identity.merged", "identity.unlinked", "instance.connected", "instance.disconnected",
+            "instance.qr_code", "access.allowed", "access.denied", "presence.typing", "presence.online",
+            "presence.offline", "sync.started", "sync.progress", "sync.completed", "sync.failed", "profile.synced",
+            "reaction.received", "reaction.removed", "batch-job.created", "batch-job.started", "batch-job.progress",
+            "batch-job.completed", "batch-job.cancelled", "batch-job.failed");
+    /** JSON.parse has no nesting or length limits worth modelling. */
+    private static final ObjectMapper PARSER = new ObjectMapper(JsonFactory.builder()
+            .streamReadConstraints(StreamReadConstraints.builder().maxNestingDepth(Integer.MAX_VALUE)
+                    .maxNumberLength(Integer.MAX_VALUE).maxStringLength(Integer.MAX_VALUE).build())
+            .build()).enable(DeserializationFeature.FAIL_ON_TRAILING_TOKENS);
 
     private static final String INSERT_EVENT = "INSERT INTO omni_events (external_id, channel, instance_id, event_type,"
             + " direction, content_type, text_content, media_url, media_mime_type, chat_id, reply_to_external_id,"
             + " status, error_message, error_stage, received_at, processed_at, delivered_at, read_at, raw_payload,"
-            + " metadata) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?::jsonb, ?::jsonb)";
+            + " metadata, person_id, platform_identity_id) VALUES (?, ?, ?::uuid, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?,"
+            + " ?::timestamp, ?::timestamp, ?::timestamp, ?::timestamp, ?::jsonb, ?::jsonb, ?::uuid, ?::uuid)";
     private static final String UPDATE_DELIVERED =
-            "UPDATE omni_events SET delivered_at = ?, status = 'completed' WHERE external_id = ?";
-    private static final String UPDATE_READ = "UPDATE omni_events SET read_at = ? WHERE external_id = ?";
+            "UPDATE omni_events SET delivered_at = ?::timestamp, status = 'completed' WHERE external_id = ?";
+    private static final String UPDATE_READ = "UPDATE omni_events SET read_at = ?::timestamp WHERE external_id = ?";
     private static final String INSERT_AUTOMATION = "INSERT INTO automations (id, name, description,"
             + " trigger_event_type, actions) VALUES (?, ?, 'created by omni-sim for automation.executed events',"
             + " 'message.received', '[]'::jsonb) ON CONFLICT (id) DO NOTHING";
@@ -82,7 +109,8 @@ public final class ReferencePersistence {
      * @param inserted        omni_events rows inserted
      * @param updated         omni_events rows changed by delivered/read updates
      * @param skipped         events upstream persistence never sees or ignores (bare, replay, other types, queues)
-     * @param lost            events upstream would drop on an error (bad or unknown instance id, malformed execution)
+     * @param lost            events upstream would drop on an error (terminated or dead-lettered by its bus, or
+     *                        thrown on by its handler: see docs/input-rules.md; malformed executions)
      * @param automationLogs  automation_logs rows inserted
      * @param instanceUpdates instances rows changed
      */
@@ -120,13 +148,55 @@ public final class ReferencePersistence {
         }
     }
 
+    /**
+     * One message as published on NATS: a subject (without prefix) and the raw body.
+     *
+     * @param subject NATS subject without prefix
+     * @param body    the body bytes, valid JSON or not
+     */
+    public record Published(String subject, byte[] body) {
+        public Published {
+            Objects.requireNonNull(subject, "subject");
+            body = body.clone();
+        }
+
+        @Override
+        public byte[] body() {
+            return body.clone();
+        }
+    }
+
     /** Applies one event (in its own transaction). */
     public Stats apply(OmniEvent event) {
         return apply(List.of(event));
     }
 
+    /**
+     * Applies raw published messages in order, in one transaction: message events as Omni's bus would read the body
+     * (malformed ones are lost), automation and instance events only when they parse as {@link OmniEvent}s.
+     */
+    public Stats applyPublished(List<Published> messages) {
+        return inTransaction(messages.size(), run -> {
+            for (Published message : messages) {
+                run.applyPublished(message);
+            }
+        });
+    }
+
     /** Applies {@code events} in order, in one transaction. */
     public Stats apply(List<OmniEvent> events) {
+        return inTransaction(events.size(), run -> {
+            for (OmniEvent event : events) {
+                run.apply(event);
+            }
+        });
+    }
+
+    private interface Work {
+        void accept(Run run) throws SQLException;
+    }
+
+    private Stats inTransaction(int size, Work work) {
         boolean autoCommit;
         try {
             autoCommit = connection.getAutoCommit();
@@ -135,9 +205,7 @@ public final class ReferencePersistence {
             throw new OmniSimException("starting a transaction failed: " + e.getMessage(), e);
         }
         try (Run run = new Run()) {
-            for (OmniEvent event : events) {
-                run.apply(event);
-            }
+            work.accept(run);
             run.flush();
             connection.commit();
             return run.stats();
@@ -151,7 +219,7 @@ public final class ReferencePersistence {
             if (e instanceof RuntimeException runtime) {
                 throw runtime;
             }
-            throw new OmniSimException("applying " + events.size() + " events failed: " + e.getMessage(), e);
+            throw new OmniSimException("applying " + size + " events failed: " + e.getMessage(), e);
         } finally {
             try {
                 connection.setAutoCommit(autoCommit);
@@ -178,8 +246,13 @@ public final class ReferencePersistence {
         private final PreparedStatement updateDelivered;
         private final PreparedStatement updateRead;
         private final PreparedStatement insertLog;
-        private final Set<UUID> instances;
-        private int pendingEvents;
+        private final List<Object[]> pendingEvents = new ArrayList<>();
+        /** The external ids of the queued rows: a receipt for one of them must see the rows first. */
+        private final Set<Object> pendingKeys = new HashSet<>();
+        /** Whether a queued row might be refused (if not, the batch needs no savepoint). */
+        private boolean pendingMayFail;
+        /** The instances that exist, to tell rows that certainly pass the foreign key. */
+        private final Set<String> instances = new HashSet<>();
         private int pendingLogs;
         private long inserted;
         private long updated;
@@ -193,19 +266,40 @@ public final class ReferencePersistence {
             updateDelivered = connection.prepareStatement(UPDATE_DELIVERED);
             updateRead = connection.prepareStatement(UPDATE_READ);
             insertLog = connection.prepareStatement(INSERT_LOG);
-            instances = new HashSet<>();
             try (Statement statement = connection.createStatement();
-                    ResultSet rs = statement.executeQuery("SELECT id FROM instances")) {
+                    ResultSet rs = statement.executeQuery("SELECT id::text FROM instances")) {
                 while (rs.next()) {
-                    instances.add(rs.getObject(1, UUID.class));
+                    instances.add(rs.getString(1));
                 }
             }
+        }
+
+        void applyPublished(Published message) throws SQLException {
+            if (message.subject().startsWith("message.")) {
+                JsonNode root;
+                try {
+                    String text = new String(message.body, StandardCharsets.UTF_8); // TextDecoder, near enough
+                    root = PARSER.readTree(text.startsWith("\uFEFF") ? text.substring(1) : text);
+                } catch (IOException | RuntimeException notJson) {
+                    root = null; // JSON.parse throws: the bus terminates the message
+                }
+                message(message.subject(), root == null || root.isMissingNode() ? MissingNode.getInstance() : root);
+                return;
+            }
+            OmniEvent event;
+            try {
+                event = OmniEvent.parse(message.subject(), message.body);
+            } catch (IllegalArgumentException malformed) {
+                lost++;
+                return;
+            }
+            apply(event);
         }
 
         void apply(OmniEvent event) throws SQLException {
             String subject = event.subject();
             if (subject.startsWith("message.")) {
-                message(event);
+                message(subject, event.envelopeView());
             } else if (subject.startsWith("automation.executed.")) {
                 automationExecuted(event);
             } else if (subject.startsWith("instance.connected.") || subject.startsWith("instance.disconnected.")) {
@@ -215,123 +309,178 @@ public final class ReferencePersistence {
             }
         }
 
-        private void message(OmniEvent event) throws SQLException {
-            String[] tokens = event.subject().split("\\.", 3);
-            if (tokens.length < 3 || TrafficCensus.isReplay(event)) {
-                skipped++;
+        /**
+         * One message event as Omni's bus and the handler of its subject take it; {@code root} is the parsed body
+         * (a {@link MissingNode} when it is not JSON).
+         */
+        private void message(String subject, JsonNode root) throws SQLException {
+            String[] tokens = subject.split("\\.", 4);
+            if (tokens.length < 3 || !PERSISTED.contains(tokens[1])) {
+                skipped++; // bare subject, or no persistence consumer for it
                 return;
             }
-            String type = tokens[0] + "." + tokens[1];
-            if (!OmniEvent.MESSAGE_TYPES.contains(type)) {
-                skipped++;
-                return;
-            }
-            ObjectNode payload = event.payloadView();
-            ObjectNode metadata = event.metadataView();
-            String channel = event.metadataText("channelType").filter(OmniEvent::isChannelType).orElse("discord");
-            Optional<String> instanceText = event.metadataText("instanceId");
-            UUID instanceId = null;
-            if (instanceText.isPresent()) {
-                instanceId = parseUuid(instanceText.get()).orElse(null);
-                if (instanceId == null || !instances.contains(instanceId)) {
-                    lost++; // upstream: invalid uuid or foreign-key violation, caught, logged and acked
+            try {
+                if (root.isMissingNode()) {
+                    throw new OmniJs.TypeError("Unexpected token in JSON");
+                }
+                // parseMessage, the event registry, then event.metadata.streamSequence = ...
+                JsonNode id = OmniJs.get(root, "id");
+                JsonNode type = OmniJs.get(root, "type");
+                JsonNode payload = OmniJs.get(root, "payload");
+                if (!OmniJs.truthy(id) || !OmniJs.truthy(type) || payload == null) {
+                    throw new OmniJs.TypeError("Invalid event structure: missing required fields");
+                }
+                if (!type.isTextual()) {
+                    throw new OmniJs.TypeError("type.startsWith is not a function");
+                }
+                String typeText = type.asText();
+                if (!CORE_TYPES.contains(typeText) && !typeText.startsWith("custom.")
+                        && !typeText.startsWith("system.")) {
+                    throw new OmniJs.TypeError("Validation failed: Unknown event type: " + typeText);
+                }
+                JsonNode metadata = OmniJs.get(root, "metadata");
+                if (metadata == null || !metadata.isContainerNode()) {
+                    throw new OmniJs.TypeError("Cannot set properties of " + metadata + " (setting 'streamSequence')");
+                }
+                if (replay(payload, metadata)) {
+                    skipped++;
                     return;
                 }
-            }
-            LocalDateTime receivedAt = utc(event.timestamp());
-            String externalId = text(payload, "externalId");
-            String chatId = text(payload, "chatId");
-            switch (type) {
-                case "message.received" -> {
-                    JsonNode content = payload.path("content");
-                    ObjectNode meta = OmniEvent.JSON.objectNode();
-                    putText(meta, "correlationId", metadata.get("correlationId"));
-                    putText(meta, "from", payload.get("from"));
-                    JsonNode raw = payload.get("rawPayload");
-                    insert(externalId, channel, instanceId, type, "inbound", contentType(content),
-                            sanitize(text(content, "text")), text(content, "mediaUrl"), text(content, "mimeType"),
-                            chatId, text(payload, "replyToId"), "received", null, null, receivedAt, null, null, null,
-                            raw == null || raw.isNull() ? null : raw.toString(), meta.toString());
+                switch (tokens[1]) {
+                    case "received", "sent" -> inserted(tokens[1].equals("received"), root, payload, metadata);
+                    case "failed" -> failed(root, payload, metadata);
+                    default -> receipt(tokens[1].equals("delivered"), root, payload, metadata);
                 }
-                case "message.sent" -> {
-                    JsonNode content = payload.path("content");
-                    ObjectNode meta = OmniEvent.JSON.objectNode();
-                    putText(meta, "correlationId", metadata.get("correlationId"));
-                    putText(meta, "to", payload.get("to"));
-                    insert(externalId, channel, instanceId, type, "outbound", contentType(content),
-                            sanitize(text(content, "text")), text(content, "mediaUrl"), null, chatId,
-                            text(payload, "replyToId"), "completed", null, null, receivedAt,
-                            LocalDateTime.ofInstant(clock.instant(), ZoneOffset.UTC), null, null, null,
-                            meta.toString());
-                }
-                case "message.failed" -> {
-                    ObjectNode meta = OmniEvent.JSON.objectNode();
-                    putText(meta, "correlationId", metadata.get("correlationId"));
-                    JsonNode retryable = payload.get("retryable");
-                    if (retryable != null) {
-                        meta.set("retryable", retryable);
-                    }
-                    insert(externalId, channel, instanceId, type, "outbound", null, null, null, null, chatId, null,
-                            "failed", sanitize(text(payload, "error")), text(payload, "errorCode"), receivedAt, null,
-                            null, null, null, meta.toString());
-                }
-                case "message.delivered" -> {
-                    LocalDateTime deliveredAt = utc(millis(payload, "deliveredAt").orElse(event.timestamp()));
-                    flushEvents();
-                    updateDelivered.setObject(1, deliveredAt);
-                    updateDelivered.setString(2, externalId);
-                    int n = updateDelivered.executeUpdate();
-                    updated += n;
-                    if (n == 0) {
-                        insert(externalId, channel, instanceId, type, "outbound", null, null, null, null, chatId,
-                                null, "completed", null, null, receivedAt, null, deliveredAt, null, null, null);
-                    }
-                }
-                default -> { // message.read
-                    LocalDateTime readAt = utc(millis(payload, "readAt").orElse(event.timestamp()));
-                    flushEvents();
-                    updateRead.setObject(1, readAt);
-                    updateRead.setString(2, externalId);
-                    int n = updateRead.executeUpdate();
-                    updated += n;
-                    if (n == 0) {
-                        insert(externalId, channel, instanceId, type, "outbound", null, null, null, null, chatId,
-                                null, "completed", null, null, receivedAt, null, null, readAt, null, null);
-                    }
-                }
+            } catch (OmniJs.TypeError thrown) {
+                lost++; // logged and acknowledged (or terminated, or dead-lettered) by Omni
             }
         }
 
-        private void insert(String externalId, String channel, UUID instanceId, String eventType, String direction,
-                String contentType, String text, String mediaUrl, String mimeType, String chatId, String replyTo,
-                String status, String errorMessage, String errorStage, LocalDateTime receivedAt,
-                LocalDateTime processedAt, LocalDateTime deliveredAt, LocalDateTime readAt, String rawPayload,
-                String metadata) throws SQLException {
-            PreparedStatement s = insertEvent;
-            s.setString(1, externalId);
-            s.setString(2, channel);
-            s.setObject(3, instanceId, Types.OTHER);
-            s.setString(4, eventType);
-            s.setString(5, direction);
-            s.setString(6, contentType);
-            s.setString(7, text);
-            s.setString(8, mediaUrl);
-            s.setString(9, mimeType);
-            s.setString(10, chatId);
-            s.setString(11, replyTo);
-            s.setString(12, status);
-            s.setString(13, errorMessage);
-            s.setString(14, errorStage);
-            s.setObject(15, receivedAt);
-            s.setObject(16, processedAt, Types.TIMESTAMP);
-            s.setObject(17, deliveredAt, Types.TIMESTAMP);
-            s.setObject(18, readAt, Types.TIMESTAMP);
-            s.setString(19, rawPayload);
-            s.setString(20, metadata);
-            s.addBatch();
-            inserted++;
-            if (++pendingEvents >= BATCH) {
+        /** message.received / message.sent. */
+        private void inserted(boolean received, JsonNode root, JsonNode payload, JsonNode metadata) {
+            JsonNode content = OmniJs.get(payload, "content");
+            Object[] row = row();
+            row[0] = bind(OmniJs.get(payload, "externalId"));
+            row[1] = channel(metadata);
+            row[2] = bind(OmniJs.get(metadata, "instanceId"));
+            row[20] = bind(OmniJs.get(metadata, "personId"));
+            row[21] = bind(OmniJs.get(metadata, "platformIdentityId"));
+            row[3] = received ? "message.received" : "message.sent";
+            row[4] = received ? "inbound" : "outbound";
+            JsonNode contentType = OmniJs.get(content, "type");
+            row[5] = contentType != null && contentType.isTextual() && STORABLE.contains(contentType.asText())
+                    ? contentType.asText() : null;
+            row[6] = OmniJs.sanitizeText(OmniJs.get(content, "text"));
+            row[7] = bind(OmniJs.get(content, "mediaUrl"));
+            row[8] = received ? bind(OmniJs.get(content, "mimeType")) : null;
+            row[9] = bind(OmniJs.get(payload, "chatId"));
+            row[10] = bind(OmniJs.get(payload, "replyToId"));
+            row[11] = received ? "received" : "completed";
+            row[14] = OmniJs.isoString(OmniJs.get(root, "timestamp"));
+            if (!received) {
+                row[15] = OmniJs.isoString(OmniEvent.JSON.numberNode(clock.millis()));
+            }
+            JsonNode raw = received ? OmniJs.get(payload, "rawPayload") : null;
+            row[18] = OmniJs.truthy(raw) ? OmniJs.stringify(OmniJs.deepSanitize(raw)) : null;
+            ObjectNode meta = OmniEvent.JSON.objectNode();
+            putDefined(meta, "correlationId", OmniJs.get(metadata, "correlationId"));
+            putDefined(meta, received ? "from" : "to", OmniJs.get(payload, received ? "from" : "to"));
+            row[19] = OmniJs.stringify(meta);
+            queue(row);
+        }
+
+        /** message.failed. */
+        private void failed(JsonNode root, JsonNode payload, JsonNode metadata) {
+            Object[] row = row();
+            row[0] = bind(OmniJs.get(payload, "externalId"));
+            row[1] = channel(metadata);
+            row[2] = bind(OmniJs.get(metadata, "instanceId"));
+            row[20] = bind(OmniJs.get(metadata, "personId"));
+            row[3] = "message.failed";
+            row[4] = "outbound";
+            row[9] = bind(OmniJs.get(payload, "chatId"));
+            row[11] = "failed";
+            row[12] = bind(OmniJs.get(payload, "error"));
+            row[13] = bind(OmniJs.get(payload, "errorCode"));
+            row[14] = OmniJs.isoString(OmniJs.get(root, "timestamp"));
+            ObjectNode meta = OmniEvent.JSON.objectNode();
+            putDefined(meta, "correlationId", OmniJs.get(metadata, "correlationId"));
+            putDefined(meta, "retryable", OmniJs.get(payload, "retryable"));
+            row[19] = OmniJs.stringify(meta);
+            queue(row);
+        }
+
+        /** message.delivered / message.read: UPDATE by external id, INSERT when nothing matched. */
+        private void receipt(boolean delivered, JsonNode root, JsonNode payload, JsonNode metadata)
+                throws SQLException {
+            JsonNode externalId = OmniJs.get(payload, "externalId");
+            String at = OmniJs.isoString(OmniJs.get(payload, delivered ? "deliveredAt" : "readAt"));
+            if (externalId == null) {
+                throw new OmniJs.TypeError("UNDEFINED_VALUE: Undefined values are not allowed");
+            }
+            Object key = bind(externalId);
+            if (pendingKeys.contains(key)) {
                 flushEvents();
+            }
+            PreparedStatement update = delivered ? updateDelivered : updateRead;
+            bindValue(update, 1, at);
+            bindValue(update, 2, key);
+            boolean mayFail = key instanceof Boolean || key instanceof String text && text.indexOf(0) >= 0
+                    || at.length() != 24 || at.startsWith("0000");
+            int n;
+            if (mayFail) {
+                Savepoint savepoint = connection.setSavepoint();
+                try {
+                    n = update.executeUpdate();
+                    connection.releaseSavepoint(savepoint);
+                } catch (SQLException refused) {
+                    connection.rollback(savepoint);
+                    lost++;
+                    return;
+                }
+            } else {
+                n = update.executeUpdate();
+            }
+            updated += n;
+            if (n > 0) {
+                return;
+            }
+            Object[] row = row();
+            row[0] = key;
+            row[1] = channel(metadata);
+            row[2] = bind(OmniJs.get(metadata, "instanceId"));
+            row[3] = delivered ? "message.delivered" : "message.read";
+            row[4] = "outbound";
+            row[9] = bind(OmniJs.get(payload, "chatId"));
+            row[11] = "completed";
+            row[14] = OmniJs.isoString(OmniJs.get(root, "timestamp"));
+            row[delivered ? 16 : 17] = at;
+            queue(row);
+        }
+
+        private boolean replay(JsonNode payload, JsonNode metadata) {
+            JsonNode flag = payload.get("_replay");
+            JsonNode source = metadata.get("source");
+            return flag != null && flag.isBoolean() && flag.booleanValue()
+                    || source != null && source.isTextual() && source.asText().equals("replay");
+        }
+
+        private Object[] row() {
+            return new Object[22];
+        }
+
+        private void queue(Object[] row) {
+            pendingMayFail |= mayFail(row);
+            pendingEvents.add(row);
+            if (row[0] != null) {
+                pendingKeys.add(row[0]);
+            }
+            if (pendingEvents.size() >= BATCH) {
+                try {
+                    flushEvents();
+                } catch (SQLException e) {
+                    throw new OmniSimException("inserting omni_events rows failed: " + e.getMessage(), e);
+                }
             }
         }
 
@@ -424,10 +573,82 @@ public final class ReferencePersistence {
             flushLogs();
         }
 
+        /**
+         * Inserts the queued rows in one batch; when PostgreSQL refuses one of them, the batch is undone and the rows
+         * are inserted one by one, each refused row being an event Omni lost.
+         */
         private void flushEvents() throws SQLException {
-            if (pendingEvents > 0) {
+            if (pendingEvents.isEmpty()) {
+                return;
+            }
+            Savepoint before = pendingMayFail ? connection.setSavepoint() : null;
+            try {
+                for (Object[] row : pendingEvents) {
+                    bindRow(row);
+                    insertEvent.addBatch();
+                }
                 insertEvent.executeBatch();
-                pendingEvents = 0;
+                if (before != null) {
+                    connection.releaseSavepoint(before);
+                }
+                inserted += pendingEvents.size();
+            } catch (SQLException refused) {
+                if (before == null) {
+                    throw refused; // mayFail() let through a row PostgreSQL refused: the model is wrong
+                }
+                insertEvent.clearBatch();
+                connection.rollback(before);
+                for (Object[] row : pendingEvents) {
+                    Savepoint one = connection.setSavepoint();
+                    try {
+                        bindRow(row);
+                        insertEvent.executeUpdate();
+                        connection.releaseSavepoint(one);
+                        inserted++;
+                    } catch (SQLException lostRow) {
+                        connection.rollback(one);
+                        lost++;
+                    }
+                }
+            }
+            pendingEvents.clear();
+            pendingKeys.clear();
+            pendingMayFail = false;
+        }
+
+        /**
+         * False only for rows PostgreSQL certainly accepts (the usual ones): short text without NUL, a known
+         * instance, no person or identity, ordinary timestamps, jsonb without escapes it refuses. Anything else is
+         * inserted under a savepoint, so that PostgreSQL decides.
+         */
+        private boolean mayFail(Object[] row) {
+            int[] widths = {255, 50, -1, 50, 10, 20, 0, 0, 100, 255, 255, 20, 0, 50, -2, -2, -2, -2, -3, -3, -1, -1};
+            for (int i = 0; i < row.length; i++) {
+                Object value = row[i];
+                if (value == null) {
+                    continue;
+                }
+                if (!(value instanceof String text) || text.indexOf(0) >= 0) {
+                    return true;
+                }
+                int width = widths[i];
+                boolean fine = switch (width) {
+                    case -1 -> i == 2 && instances.contains(text); // uuid: only a known instance id as printed
+                    case -2 -> text.length() == 24 && !text.startsWith("0000") && text.charAt(0) != '-';
+                    case -3 -> !text.contains("\\u0000") && !text.contains("\\ud") && !text.contains("\\uD");
+                    case 0 -> true;
+                    default -> text.length() <= width;
+                };
+                if (!fine) {
+                    return true;
+                }
+            }
+            return false;
+        }
+
+        private void bindRow(Object[] row) throws SQLException {
+            for (int i = 0; i < row.length; i++) {
+                bindValue(insertEvent, i + 1, row[i]);
             }
         }
 
@@ -451,31 +672,56 @@ public final class ReferencePersistence {
         }
     }
 
-    private static String contentType(JsonNode content) {
-        String type = text(content, "type");
-        return type != null && STORABLE.contains(type) ? type : null;
+    /**
+     * How postgres.js sends a JSON value Omni binds (drizzle passes it through): null for undefined and null (an
+     * insert writes NULL either way), a Boolean for a boolean or an array whose first element is one (the driver
+     * declares the parameter boolean and sends {@code t} for {@code true} alone), else JavaScript's string of it as
+     * the driver encodes it.
+     */
+    static Object bind(JsonNode value) {
+        if (value == null || value.isNull()) {
+            return null;
+        }
+        JsonNode first = value;
+        while (first.isArray() && !first.isEmpty()) {
+            first = first.get(0);
+        }
+        if (first.isBoolean()) {
+            return value.isBoolean() && value.asBoolean();
+        }
+        return OmniJs.wireText(OmniJs.string(value));
+    }
+
+    /**
+     * Binds what {@link #bind} made: text, a boolean, or NULL. The statements cast uuid, timestamp and jsonb
+     * parameters, which runs the same input functions as Omni's untyped parameters do (and fails for a boolean).
+     */
+    private static void bindValue(PreparedStatement statement, int index, Object value) throws SQLException {
+        if (value == null) {
+            statement.setNull(index, Types.VARCHAR);
+        } else if (value instanceof Boolean bool) {
+            statement.setBoolean(index, bool);
+        } else {
+            statement.setString(index, (String) value);
+        }
+    }
+
+    private static String channel(JsonNode metadata) {
+        JsonNode channelType = OmniJs.get(metadata, "channelType");
+        return channelType != null && channelType.isTextual() && CHANNELS.contains(channelType.asText())
+                ? channelType.asText() : "discord";
+    }
+
+    /** A property of a JavaScript object literal: undefined ones are left out by JSON.stringify. */
+    private static void putDefined(ObjectNode target, String field, JsonNode value) {
+        if (value != null) {
+            target.set(field, value);
+        }
     }
 
     private static String text(JsonNode node, String field) {
         JsonNode value = node == null ? null : node.get(field);
         return value == null || value.isNull() || value.isContainerNode() ? null : value.asText();
-    }
-
-    private static void putText(ObjectNode target, String field, JsonNode value) {
-        if (value != null && !value.isNull()) {
-            target.set(field, value);
-        }
-    }
-
-    private static Optional<Long> millis(JsonNode node, String field) {
-        JsonNode value = node.get(field);
-        return value != null && value.isNumber() && value.canConvertToLong() ? Optional.of(value.asLong())
-                : Optional.empty();
-    }
-
-    /** PostgreSQL text cannot hold NUL; upstream sanitizes text before storing it. */
-    private static String sanitize(String text) {
-        return text == null || text.indexOf('\u0000') < 0 ? text : text.replace("\u0000", "");
     }
 
     static LocalDateTime utc(long epochMillis) {

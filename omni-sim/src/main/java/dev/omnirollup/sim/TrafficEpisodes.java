@@ -1,10 +1,16 @@
 package dev.omnirollup.sim;
 
+import com.fasterxml.jackson.databind.node.DoubleNode;
+import com.fasterxml.jackson.databind.node.LongNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import com.fasterxml.jackson.databind.node.TextNode;
+import java.time.Instant;
+import java.time.ZoneOffset;
+import java.time.format.DateTimeFormatter;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
+import java.util.Locale;
 import java.util.Map;
 import java.util.Optional;
 import java.util.OptionalLong;
@@ -19,6 +25,14 @@ final class TrafficEpisodes {
 
     /** How far before its episode's anchor an event may be stamped (receipts published before their send). */
     static final long MAX_EARLY_MS = 1_000;
+
+    /**
+     * Share of the message events of randomly drawn episodes that are published in an odd shape Omni still stores
+     * (see {@link #odd}); episodes forced for coverage never are.
+     */
+    static final double ODD_SHARE = 0.015;
+    private static final DateTimeFormatter ISO_MILLIS =
+            DateTimeFormatter.ofPattern("uuuu-MM-dd'T'HH:mm:ss.SSS'Z'").withZone(ZoneOffset.UTC);
 
     static final List<String> WHATSAPP_CODES = List.of("WHATSAPP_NOT_CONNECTED", "WHATSAPP_SEND_FAILED",
             "WHATSAPP_AUTH_FAILED", "WHATSAPP_RATE_LIMITED", "WHATSAPP_INVALID_JID", "WHATSAPP_INVALID_PHONE",
@@ -64,6 +78,7 @@ final class TrafficEpisodes {
     private final List<UUID> automationIds = new ArrayList<>();
     private final Map<UUID, Long> telegramCounters = new HashMap<>();
     private long sequence;
+    private boolean oddAllowed;
 
     TrafficEpisodes(SplittableRandom random, List<Instance> instances, TrafficGenerator.Mix mix) {
         this.random = random;
@@ -80,6 +95,15 @@ final class TrafficEpisodes {
 
     /** Appends one random episode anchored at {@code anchor}. */
     void emitRandom(long anchor, List<Draft> out) {
+        oddAllowed = true;
+        try {
+            emitRandomEpisode(anchor, out);
+        } finally {
+            oddAllowed = false;
+        }
+    }
+
+    private void emitRandomEpisode(long anchor, List<Draft> out) {
         Kind kind = Kind.values()[weighted(kindWeights)];
         switch (kind) {
             case INBOUND -> inbound(anchor, out, pickInstance(), Optional.empty(), chance(mix.inboundDelivered()));
@@ -600,7 +624,83 @@ final class TrafficEpisodes {
     }
 
     private void add(List<Draft> out, OmniEvent event) {
-        out.add(new Draft(event.timestamp(), sequence++, event));
+        out.add(new Draft(event.timestamp(), sequence++, oddAllowed ? odd(event) : event));
+    }
+
+    /**
+     * Now and then (decided from the event's id, so the rest of the traffic does not change) a message event in a
+     * shape that real publishers can produce and Omni stores all the same (docs/input-rules.md): a content that is
+     * a string or lacks its type, numeric external ids, fractional or ISO-8601 timestamps, a numeric envelope id, an
+     * upper-case instance id, a raw payload Omni must sanitize, empty or numeric error codes, a null external id on a
+     * failure or a receipt (which then inserts its own row), a null receipt time.
+     */
+    private OmniEvent odd(OmniEvent event) {
+        if (!event.type().startsWith("message.") || ReferencePersistence.tokens(event.subject()) < 3) {
+            return event;
+        }
+        SplittableRandom r = new SplittableRandom(UUID.fromString(event.id()).getLeastSignificantBits());
+        if (r.nextDouble() >= ODD_SHARE) {
+            return event;
+        }
+        ObjectNode payload = event.payload();
+        String externalId = payload.path("externalId").asText("");
+        boolean numericId = externalId.matches("[1-9][0-9]{0,14}");
+        long ts = event.timestamp();
+        switch (event.type()) {
+            case "message.received", "message.sent" -> {
+                int variant = r.nextInt(8);
+                if (variant == 2 && !numericId || variant == 7 && event.type().equals("message.sent")) {
+                    variant = 0;
+                }
+                switch (variant) {
+                    case 0 -> payload.put("content", payload.path("content").path("text").asText(""));
+                    case 1 -> ((ObjectNode) payload.get("content")).remove("type");
+                    case 2 -> payload.put("externalId", Long.parseLong(externalId));
+                    case 3 -> {
+                        return event.withEnvelopeField("timestamp", DoubleNode.valueOf(ts + 0.25 * (1 + r.nextInt(3))));
+                    }
+                    case 4 -> {
+                        return event.withEnvelopeField("timestamp", TextNode.valueOf(ISO_MILLIS.format(
+                                Instant.ofEpochMilli(ts))));
+                    }
+                    case 5 -> {
+                        return event.withEnvelopeField("id", LongNode.valueOf(1 + (r.nextLong() & ((1L << 52) - 1))));
+                    }
+                    case 6 -> {
+                        ObjectNode metadata = event.metadata();
+                        metadata.put("instanceId", metadata.path("instanceId").asText().toUpperCase(Locale.ROOT));
+                        return event.withMetadata(metadata);
+                    }
+                    default -> payload.putObject("rawPayload").put("note", "zero\u0000width\uD83D");
+                }
+            }
+            case "message.failed" -> {
+                switch (r.nextInt(5)) {
+                    case 0 -> payload.put("errorCode", "");
+                    case 1 -> payload.put("errorCode", pick(List.of(429, 500, 503)));
+                    case 2 -> payload.putNull("externalId");
+                    case 3 -> {
+                        return event.withEnvelopeField("timestamp", DoubleNode.valueOf(ts + 0.5));
+                    }
+                    default -> payload.putObject("error").put("message", payload.path("error").asText());
+                }
+            }
+            default -> {
+                String at = event.type().equals("message.delivered") ? "deliveredAt" : "readAt";
+                int variant = r.nextInt(4);
+                switch (variant == 2 && !numericId ? 0 : variant) {
+                    case 0 -> payload.putNull("externalId");
+                    case 1 -> payload.putNull(at);
+                    case 2 -> payload.put("externalId", Long.parseLong(externalId));
+                    default -> {
+                        return event.withEnvelopeField("timestamp", TextNode.valueOf(ISO_MILLIS.format(
+                                Instant.ofEpochMilli(ts))));
+                    }
+                }
+            }
+        }
+        return new OmniEvent(event.subject(), event.id(), event.type(), payload, ts, event.metadata(),
+                event.overrides());
     }
 
     private Instance pickInstance() {

@@ -3,6 +3,7 @@ package dev.omnirollup.sim;
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.fasterxml.jackson.databind.node.BooleanNode;
 import java.nio.charset.StandardCharsets;
@@ -66,6 +67,29 @@ class OmniEventTest {
         assertEquals("instance.disconnected.discord." + INSTANCE, disconnected.subject());
         assertThrows(IllegalArgumentException.class, () -> OmniEvent.automationExecuted("id", 5, meta,
                 Optional.empty(), automation, "e", "exploded", List.of(), OptionalLong.empty(), true));
+    }
+
+    @Test
+    void envelopeOverridesArePublishedAndParsedBack() {
+        OmniEvent e = OmniEvent.messageRead("id", 1_770_000_000_123L,
+                OmniEvent.Meta.plugin("c", INSTANCE, "whatsapp-baileys", "t"), "x", "chat", 6);
+        OmniEvent odd = e.withEnvelopeField("timestamp", com.fasterxml.jackson.databind.node.DoubleNode.valueOf(
+                1_770_000_000_123.5)).withEnvelopeField("id", com.fasterxml.jackson.databind.node.LongNode.valueOf(42));
+        String json = new String(odd.toJson(), StandardCharsets.UTF_8);
+        assertTrue(json.startsWith("{\"id\":42,\"type\":\"message.read\""), json);
+        assertTrue(json.contains("\"timestamp\":1.7700000001235E12"), json);
+        assertEquals("42", odd.id());
+        assertEquals(1_770_000_000_123L, odd.timestamp());
+        assertEquals(odd, OmniEvent.parse(odd.subject(), odd.toJson()));
+        OmniEvent iso = e.withEnvelopeField("timestamp", com.fasterxml.jackson.databind.node.TextNode.valueOf(
+                "2026-02-02T02:40:00.123Z"));
+        assertEquals(iso, OmniEvent.parse(iso.subject(), iso.toJson()));
+        OmniEvent moved = odd.withTimestamp(5);
+        assertTrue(!moved.overrides().has("timestamp") && moved.overrides().has("id"),
+                "withTimestamp drops the timestamp override only");
+        assertEquals(5, moved.timestamp());
+        assertThrows(IllegalArgumentException.class, () -> e.withEnvelopeField("payload",
+                com.fasterxml.jackson.databind.node.NullNode.getInstance()));
     }
 
     @Test

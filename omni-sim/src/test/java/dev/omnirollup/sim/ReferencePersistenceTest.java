@@ -191,6 +191,135 @@ class ReferencePersistenceTest {
                         + " chat_id, reply_to_external_id, metadata::text) FROM omni_events"));
     }
 
+    // ------------------------------------------------------------ odd shapes, and what Omni loses
+
+    static final String META = "{\"correlationId\":\"c\",\"instanceId\":\"" + WA.id()
+            + "\",\"channelType\":\"whatsapp-baileys\"}";
+
+    /** An envelope's JSON text, from JSON fragments. */
+    String envelope(String type, String payload, String timestamp, String metadata) {
+        return "{\"id\":\"" + id() + "\",\"type\":\"" + type + "\",\"payload\":" + payload + ",\"timestamp\":"
+                + timestamp + ",\"metadata\":" + metadata + "}";
+    }
+
+    static ReferencePersistence.Published published(String action, String json) {
+        return new ReferencePersistence.Published("message." + action + ".whatsapp-baileys." + WA.id(),
+                json.getBytes(java.nio.charset.StandardCharsets.UTF_8));
+    }
+
+    List<String> oddRows() throws SQLException {
+        return ScratchDatabaseTest.strings(connection, "SELECT concat_ws('|', event_type, status,"
+                + " coalesce(content_type, '-'), coalesce('[' || external_id || ']', '-'),"
+                + " coalesce(instance_id::text, '-'), to_char(received_at, 'YYYY-MM-DD HH24:MI:SS.MS'),"
+                + " coalesce('[' || error_stage || ']', '-'), coalesce(length(chat_id)::text, '-'))"
+                + " FROM omni_events ORDER BY received_at, event_type, external_id");
+    }
+
+    @Test
+    void oddShapesAreStoredAsOmniStoresThem() throws SQLException {
+        String ts = Long.toString(T0);
+        ReferencePersistence.Stats stats = persistence.applyPublished(List.of(
+                published("received", envelope("message.received",
+                        "{\"externalId\":123,\"content\":\"hello\"}", ts + ".75", META)),
+                published("received", envelope("message.received",
+                        "{\"externalId\":1e21,\"content\":{\"type\":{\"n\":1},\"text\":0}}", "null", META)),
+                published("sent", envelope("message.sent", "{\"externalId\":true,\"content\":[]}",
+                        "\"2026-02-10T10:00:00.500Z\"", META)),
+                published("failed", envelope("message.failed", "{\"errorCode\":\"\"}", ts, META)),
+                published("failed", envelope("message.failed",
+                        "{\"errorCode\":42,\"externalId\":{\"a\":1},\"error\":[1,2]}", ts, META)),
+                published("failed", envelope("message.failed", "\"oops\"", ts, META)),
+                published("received", envelope("message.sent", "{\"externalId\":\"M\",\"content\":{}}", ts,
+                        "{\"instanceId\":\"{" + WA.id().toString().toUpperCase(java.util.Locale.ROOT) + "}\"}")),
+                published("received", envelope("custom.anything", "{\"externalId\":\"x" + " ".repeat(300)
+                        + "\",\"content\":{\"type\":\"text\",\"text\":\"a\\u0000b\"}}", ts, "[]")),
+                published("delivered", envelope("message.delivered",
+                        "{\"externalId\":123,\"deliveredAt\":" + ts + "}", ts, META)),
+                published("delivered", envelope("message.delivered",
+                        "{\"externalId\":null,\"deliveredAt\":null,\"chatId\":5}", ts, META))));
+        String wa = WA.id().toString();
+        assertEquals(List.of(
+                "message.received|received|-|[1e+21]|" + wa + "|1970-01-01 00:00:00.000|-|-",
+                "message.delivered|completed|-|-|" + wa + "|2026-02-10 10:00:00.123|-|1",
+                "message.failed|failed|-|[[object Object]]|" + wa + "|2026-02-10 10:00:00.123|[42]|-",
+                "message.failed|failed|-|-|" + wa + "|2026-02-10 10:00:00.123|-|-",
+                "message.failed|failed|-|-|" + wa + "|2026-02-10 10:00:00.123|[]|-",
+                "message.received|completed|-|[123]|" + wa + "|2026-02-10 10:00:00.123|-|-",
+                "message.received|received|-|[M]|" + wa + "|2026-02-10 10:00:00.123|-|-",
+                "message.received|received|text|[x" + " ".repeat(254) + "]|-|2026-02-10 10:00:00.123|-|-",
+                "message.sent|completed|-|[true]|" + wa + "|2026-02-10 10:00:00.500|-|-"), oddRows());
+        assertEquals(new ReferencePersistence.Stats(9, 1, 0, 0, 0, 0), stats);
+        assertEquals(List.of("ab"), ScratchDatabaseTest.strings(connection,
+                "SELECT text_content FROM omni_events WHERE text_content IS NOT NULL"), "NUL stripped");
+        assertEquals(List.of("1970-01-01 00:00:00"), ScratchDatabaseTest.strings(connection, "SELECT"
+                + " to_char(delivered_at, 'YYYY-MM-DD HH24:MI:SS') FROM omni_events WHERE external_id IS NULL"
+                + " AND event_type = 'message.delivered'"), "new Date(null) is the epoch");
+    }
+
+    @org.junit.jupiter.params.ParameterizedTest(name = "{0}")
+    @org.junit.jupiter.params.provider.CsvSource(delimiter = '|', quoteCharacter = '"', value = {
+        "not JSON|received|{'id':'a','type':",
+        "JSON null|received|null",
+        "id 0|received|{'id':0,'type':'message.received','payload':{'content':{}},'timestamp':1,'metadata':{}}",
+        "no payload|received|{'id':'a','type':'message.received','timestamp':1,'metadata':{}}",
+        "type number|received|{'id':'a','type':7,'payload':{'content':{}},'timestamp':1,'metadata':{}}",
+        "unknown type|received|{'id':'a','type':'message.exploded','payload':{'content':{}},'timestamp':1,'metadata':{}}",
+        "null metadata|received|{'id':'a','type':'message.received','payload':{'content':{}},'timestamp':1,'metadata':null}",
+        "string metadata|failed|{'id':'a','type':'message.failed','payload':{},'timestamp':1,'metadata':'m'}",
+        "null payload|failed|{'id':'a','type':'message.failed','payload':null,'timestamp':1,'metadata':{}}",
+        "no content|received|{'id':'a','type':'message.received','payload':{'externalId':'x'},'timestamp':1,'metadata':{}}",
+        "null content|sent|{'id':'a','type':'message.sent','payload':{'content':null},'timestamp':1,'metadata':{}}",
+        "numeric text|received|{'id':'a','type':'message.received','payload':{'content':{'text':5}},'timestamp':1,'metadata':{}}",
+        "no timestamp|received|{'id':'a','type':'message.received','payload':{'content':{}},'metadata':{}}",
+        "local-time timestamp|received|{'id':'a','type':'message.received','payload':{'content':{}},'timestamp':'2026-02-10T10:00:00','metadata':{}}",
+        "year 10000|failed|{'id':'a','type':'message.failed','payload':{},'timestamp':253402300800000,'metadata':{}}",
+        "year 0|failed|{'id':'a','type':'message.failed','payload':{},'timestamp':-62135596800001,'metadata':{}}",
+        "externalId 256|sent|{'id':'a','type':'message.sent','payload':{'externalId':'" + "0123456789abcdef0123456789abcdef0123456789abcdef0123456789abcdef0123456789abcdef0123456789abcdef0123456789abcdef0123456789abcdef0123456789abcdef0123456789abcdef0123456789abcdef0123456789abcdef0123456789abcdef0123456789abcdef0123456789abcdef0123456789abcdef" + "','content':{}},'timestamp':1,'metadata':{}}",
+        "errorCode 51|failed|{'id':'a','type':'message.failed','payload':{'errorCode':'EEEEEEEEEEEEEEEEEEEEEEEEEEEEEEEEEEEEEEEEEEEEEEEEEEE'},'timestamp':1,'metadata':{}}",
+        "NUL in externalId|received|{'id':'a','type':'message.received','payload':{'externalId':'a\\u0000','content':{}},'timestamp':1,'metadata':{}}",
+        "NUL in error|failed|{'id':'a','type':'message.failed','payload':{'error':'\\u0000'},'timestamp':1,'metadata':{}}",
+        "NUL in correlationId|failed|{'id':'a','type':'message.failed','payload':{},'timestamp':1,'metadata':{'correlationId':'\\u0000'}}",
+        "unpaired surrogate in from|received|{'id':'a','type':'message.received','payload':{'content':{},'from':'\\udc00'},'timestamp':1,'metadata':{}}",
+        "NUL in a rawPayload key|received|{'id':'a','type':'message.received','payload':{'content':{},'rawPayload':{'k\\u0000':1}},'timestamp':1,'metadata':{}}",
+        "empty instanceId|failed|{'id':'a','type':'message.failed','payload':{},'timestamp':1,'metadata':{'instanceId':''}}",
+        "boolean instanceId|failed|{'id':'a','type':'message.failed','payload':{},'timestamp':1,'metadata':{'instanceId':true}}",
+        "unknown instance|failed|{'id':'a','type':'message.failed','payload':{},'timestamp':1,'metadata':{'instanceId':'0d000000-0000-4000-8000-0000000000ff'}}",
+        "bad personId|sent|{'id':'a','type':'message.sent','payload':{'content':{}},'timestamp':1,'metadata':{'personId':'p'}}",
+        "unconvertible externalId|failed|{'id':'a','type':'message.failed','payload':{'externalId':{'toString':1}},'timestamp':1,'metadata':{}}",
+        "delivered without externalId|delivered|{'id':'a','type':'message.delivered','payload':{'deliveredAt':1},'timestamp':1,'metadata':{}}",
+        "delivered boolean externalId|delivered|{'id':'a','type':'message.delivered','payload':{'externalId':false,'deliveredAt':1},'timestamp':1,'metadata':{}}",
+        "read without readAt|read|{'id':'a','type':'message.read','payload':{'externalId':'x'},'timestamp':1,'metadata':{}}",
+        "delivered chatId 300, nothing to update|delivered|{'id':'a','type':'message.delivered','payload':{'externalId':'nope','deliveredAt':1,'chatId':'" + "cccccccccccccccccccccccccccccccccccccccccccccccccccccccccccccccccccccccccccccccccccccccccccccccccccccccccccccccccccccccccccccccccccccccccccccccccccccccccccccccccccccccccccccccccccccccccccccccccccccccccccccccccccccccccccccccccccccccccccccccccccccccccccccccccccccccccccccccccccccccccccccccccccccccccc" + "'},'timestamp':1,'metadata':{}}",
+    })
+    void eventsOmniLosesAreLost(String what, String action, String json) throws SQLException {
+        ReferencePersistence.Stats stats = persistence.applyPublished(List.of(published(action,
+                json.replace('\'', '"'))));
+        assertEquals(new ReferencePersistence.Stats(0, 0, 0, 1, 0, 0), stats, what);
+        assertEquals(List.of(), oddRows(), what);
+    }
+
+    /** Only the INSERT uses chat_id: when rows match, Omni's UPDATE succeeds and the too long chat id is harmless. */
+    @Test
+    void aReceiptWhoseInsertWouldFailStillUpdatesMatchingRows() throws SQLException {
+        persistence.apply(sent(WA, T0, "K"));
+        ReferencePersistence.Stats stats = persistence.applyPublished(List.of(published("delivered",
+                envelope("message.delivered", "{\"externalId\":\"K\",\"deliveredAt\":" + T0 + ",\"chatId\":\""
+                        + "c".repeat(300) + "\"}", "\"not a date\"", META))));
+        assertEquals(new ReferencePersistence.Stats(0, 1, 0, 0, 0, 0), stats);
+        assertEquals(List.of("message.sent|completed|image|[K]|" + WA.id() + "|2026-02-10 10:00:00.123|-|6"), oddRows());
+    }
+
+    @Test
+    void bareSubjectsOtherActionsAndReplaysAreSkipped() throws SQLException {
+        String body = envelope("message.received", "{\"content\":{}}", Long.toString(T0), META);
+        ReferencePersistence.Stats stats = persistence.applyPublished(List.of(
+                new ReferencePersistence.Published("message.received", body.getBytes(java.nio.charset.StandardCharsets.UTF_8)),
+                new ReferencePersistence.Published("message.exploded.discord.x", "{".getBytes(java.nio.charset.StandardCharsets.UTF_8)),
+                published("received", envelope("message.received", "{\"content\":{},\"_replay\":true}",
+                        Long.toString(T0), META))));
+        assertEquals(new ReferencePersistence.Stats(0, 0, 3, 0, 0, 0), stats);
+    }
+
     // ------------------------------------------------------------ automation and instance rules
 
     @Test
@@ -248,7 +377,9 @@ class ReferencePersistenceTest {
             if (!e.type().startsWith("message.") || !TrafficCensus.hierarchical(e) || TrafficCensus.isReplay(e)) {
                 continue;
             }
-            Optional<String> x = e.payloadText("externalId");
+            com.fasterxml.jackson.databind.JsonNode id = e.payload().get("externalId");
+            Optional<String> x = id == null || id.isNull() ? Optional.empty()
+                    : Optional.of(id.isNumber() ? OmniJs.number(id.asDouble()) : id.asText());
             boolean receipt = e.type().equals("message.delivered") || e.type().equals("message.read");
             if (!receipt || x.isEmpty() || !known.contains(x.get())) {
                 expectedByType.merge(e.type(), 1L, Long::sum);

@@ -93,6 +93,43 @@ class TrafficGeneratorTest {
         assertTrue(channels.containsAll(OmniEvent.CHANNEL_TYPES), channels.toString());
     }
 
+    /** A few message events come in shapes Omni stores all the same (docs/input-rules.md); most do not. */
+    @Test
+    void oddButStorableShapesAreRare() {
+        List<OmniEvent> events = TrafficGenerator.generate(
+                TrafficGenerator.Config.of(5, END, Duration.ofDays(1), 20_000, TrafficGenerator.defaultInstances(6, 5)));
+        Map<String, Integer> odd = new java.util.TreeMap<>();
+        long messages = 0;
+        for (OmniEvent e : events) {
+            if (!e.type().startsWith("message.")) {
+                continue;
+            }
+            messages++;
+            var payload = e.payload();
+            var content = payload.get("content");
+            String shape = e.overrides().has("timestamp") ? "timestamp " + e.overrides().get("timestamp").getNodeType()
+                    : e.overrides().has("id") ? "numeric id"
+                    : content != null && !content.isObject() ? "non-object content"
+                    : content != null && !content.has("type") ? "content without type"
+                    : payload.path("externalId").isNumber() ? "numeric externalId"
+                    : payload.has("externalId") && payload.get("externalId").isNull() ? "null externalId"
+                    : payload.path("errorCode").isNumber() || payload.path("errorCode").asText("x").isEmpty()
+                            ? "odd errorCode"
+                    : payload.path("error").isObject() ? "object error"
+                    : payload.has("rawPayload") && payload.get("rawPayload").has("note") ? "raw payload to sanitize"
+                    : payload.has("deliveredAt") && payload.get("deliveredAt").isNull()
+                            || payload.has("readAt") && payload.get("readAt").isNull() ? "null receipt time"
+                    : !e.metadataText("instanceId").map(i -> i.equals(i.toLowerCase(java.util.Locale.ROOT))).orElse(true)
+                            ? "upper-case instance id" : null;
+            if (shape != null) {
+                odd.merge(shape, 1, Integer::sum);
+            }
+        }
+        int total = odd.values().stream().mapToInt(Integer::intValue).sum();
+        assertTrue(total > 0.005 * messages && total < 0.03 * messages, total + " of " + messages + ": " + odd);
+        assertTrue(odd.size() >= 10, "most shapes occur: " + odd);
+    }
+
     @Test
     void messagesOnlyMixForcesNothingElse() {
         List<OmniEvent> events = TrafficGenerator.generate(new TrafficGenerator.Config(4, END.minus(Duration.ofDays(1)),

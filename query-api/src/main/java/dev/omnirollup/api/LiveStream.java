@@ -61,12 +61,11 @@ final class LiveStream implements AutoCloseable {
 
     /** The stream's configuration (the {@code sse-*} keys, the subject prefix and the decoder's limits). */
     record Settings(Duration metricsInterval, Duration heartbeat, int maxStreamsPerKey, int clientBuffer,
-                    String subjectPrefix, int maxEventBytes, Duration maxClockSkew) {
+                    String subjectPrefix, int maxEventBytes) {
         static Settings of(Config config) {
             return new Settings(config.get(Config.SSE_METRICS_INTERVAL), config.get(Config.SSE_HEARTBEAT),
                     config.get(Config.SSE_MAX_STREAMS_PER_KEY), config.get(Config.SSE_CLIENT_BUFFER),
-                    config.get(Config.NATS_SUBJECT_PREFIX), config.get(Config.INGEST_MAX_EVENT_BYTES),
-                    config.get(Config.INGEST_MAX_CLOCK_SKEW));
+                    config.get(Config.NATS_SUBJECT_PREFIX), config.get(Config.INGEST_MAX_EVENT_BYTES));
         }
 
         /** A client whose write has been blocked this long is cut loose: two heartbeat intervals. */
@@ -122,7 +121,7 @@ final class LiveStream implements AutoCloseable {
         this.nats = nats;
         this.clock = clock;
         this.dashboard = dashboard;
-        this.decoder = new EventDecoder(settings.maxEventBytes(), settings.maxClockSkew().toMillis());
+        this.decoder = new EventDecoder(settings.maxEventBytes());
         this.streamId = Long.toString(System.currentTimeMillis(), 36) + Long.toString(RANDOM.nextInt(1 << 20), 36);
         this.ticker = Executors.newScheduledThreadPool(2, r -> {
             Thread thread = new Thread(r, "omni-rollup-live-stream");
@@ -311,8 +310,7 @@ final class LiveStream implements AutoCloseable {
                 return;
             }
             byte[] body = message.getData() == null ? new byte[0] : message.getData();
-            Decoded decoded = decoder.decode(new InboundMessage(subject.substring(prefix.length()), body, ++inboundSeq),
-                    clock.millis());
+            Decoded decoded = decoder.decode(new InboundMessage(subject.substring(prefix.length()), body, ++inboundSeq));
             StreamFrame.of(decoded).ifPresent(this::publish);
         } catch (RuntimeException e) {
             LOG.log(Level.FINE, "live stream: skipping a message that cannot be shown", e);

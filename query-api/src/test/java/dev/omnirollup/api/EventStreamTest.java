@@ -147,11 +147,11 @@ class EventStreamTest {
 
     /** The frames the stream must show for {@code events}: the ingest's own decoder decides what counts. */
     static List<StreamFrame> expected(List<OmniEvent> events, Predicate<StreamFrame> filter) {
-        EventDecoder decoder = new EventDecoder(1 << 20, Duration.ofHours(24).toMillis());
+        EventDecoder decoder = new EventDecoder(1 << 20);
         List<StreamFrame> out = new ArrayList<>();
         long seq = 0;
         for (OmniEvent event : events) {
-            Decoded decoded = decoder.decode(new InboundMessage(event.subject(), event.toJson(), ++seq), NOW.toEpochMilli());
+            Decoded decoded = decoder.decode(new InboundMessage(event.subject(), event.toJson(), ++seq));
             StreamFrame.of(decoded).filter(filter).ifPresent(out::add);
         }
         return out;

@@ -79,7 +79,7 @@ class HealthNatsTest {
                 // the ingest applies something now: waiting messages with a fresh commit are fine
                 try (RollupDatabase database = TestApi.open(scratch, 1)) {
                     Instant cutover = database.ensureCutover(NOW.minusSeconds(3600));
-                    new BatchApplier(database, new EventDecoder(1 << 20, 86_400_000L), clock, Duration.ofDays(9), cutover)
+                    new BatchApplier(database, new EventDecoder(1 << 20), clock, Duration.ofDays(9), cutover)
                             .apply(new StreamRef(messages, NOW.minusSeconds(86_400)), List.of(new InboundMessage(
                                     "message.received", "{}".getBytes(StandardCharsets.UTF_8), 1)));
                 }

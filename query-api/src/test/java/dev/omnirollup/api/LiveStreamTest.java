@@ -81,7 +81,7 @@ class LiveStreamTest {
 
     static LiveStream hub(int buffer, Duration heartbeat, int maxPerKey) {
         return new LiveStream(new LiveStream.Settings(Duration.ofMinutes(10), heartbeat, maxPerKey, buffer, "",
-                1 << 20, Duration.ofHours(24)), Optional.empty(), CLOCK, () -> Map.of("summary", 1));
+                1 << 20), Optional.empty(), CLOCK, () -> Map.of("summary", 1));
     }
 
     static StreamFrame event(int n, String type, String instance) {

@@ -28,7 +28,7 @@ final class RollupLoader {
     /** Events before {@code cutover} are history (backfill's) and are not counted. */
     RollupLoader(RollupDatabase database, Instant cutover, InstantSource clock) {
         Instant effective = database.ensureCutover(cutover);
-        this.applier = new BatchApplier(database, new EventDecoder(1 << 20, Duration.ofHours(24).toMillis()), clock,
+        this.applier = new BatchApplier(database, new EventDecoder(1 << 20), clock,
                 Duration.ofDays(9), effective);
         this.tail = new AutomationLogTail(database, clock, Duration.ofDays(9), effective, Duration.ofMinutes(2));
         Instant created = Instant.parse("2020-01-01T00:00:00Z");

@@ -132,7 +132,7 @@ final class TestApi implements AutoCloseable {
         }
         long first = events.stream().mapToLong(OmniEvent::timestamp).min().orElseThrow();
         Instant cutover = database.ensureCutover(Instant.ofEpochMilli(first).minusSeconds(1));
-        BatchApplier applier = new BatchApplier(database, new EventDecoder(1 << 20, Duration.ofHours(24).toMillis()),
+        BatchApplier applier = new BatchApplier(database, new EventDecoder(1 << 20),
                 InstantSource.fixed(now), Duration.ofDays(9), cutover);
         StreamRef messages = new StreamRef("MESSAGE", streamsCreated);
         StreamRef automation = new StreamRef("AUTOMATION", streamsCreated);

@@ -100,7 +100,7 @@ public final class BatchApplier {
         long nowMs = clock.millis();
         List<Decoded> decoded = new ArrayList<>(batch.size());
         for (InboundMessage message : batch) {
-            decoded.add(decoder.decode(message, nowMs));
+            decoded.add(decoder.decode(message));
         }
         return new Prepared(batch, decoded, nowMs);
     }

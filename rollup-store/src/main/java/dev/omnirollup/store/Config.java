@@ -61,9 +61,6 @@ public final class Config {
             "Time before NATS redelivers an unacknowledged message.");
     public static final Key<Integer> INGEST_MAX_EVENT_BYTES = key("ingest-max-event-bytes", "1048576",
             v -> intIn(v, 1024, 64 * 1024 * 1024), "Bodies larger than this are rejected as poison.");
-    public static final Key<Duration> INGEST_MAX_CLOCK_SKEW = key("ingest-max-clock-skew", "24h",
-            v -> durationIn(v, Duration.ZERO, Duration.ofDays(3650)),
-            "Events stamped further than this in the future are rejected as poison.");
     public static final Key<Optional<Instant>> INGEST_CUTOVER = key("ingest-cutover", "", Config::optionalInstant,
             "Cutover instant to record on first start instead of the start time (ISO-8601, e.g. 2026-01-01T00:00:00Z).");
     public static final Key<Duration> INGEST_START_MARGIN = key("ingest-start-margin", "1h",
@@ -277,7 +274,14 @@ public final class Config {
         });
     }
 
+    /** Keys that existed once, with what to do about a setting of them. */
+    private static final Map<String, String> RETIRED = Map.of("ingest-max-clock-skew",
+            "removed: event timestamps are counted as Omni stores them, see docs/input-rules.md; delete the setting");
+
     private static String suggestion(String name, Map<String, Key<?>> known) {
+        if (RETIRED.containsKey(name)) {
+            return " (" + RETIRED.get(name) + ")";
+        }
         return known.keySet().stream().min(Comparator.comparingInt(k -> distance(k, name)))
                 .filter(best -> distance(best, name) <= Math.max(2, name.length() / 3))
                 .map(best -> " (did you mean '" + best + "'?)")

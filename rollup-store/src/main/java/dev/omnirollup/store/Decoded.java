@@ -7,7 +7,7 @@ import java.util.UUID;
 public sealed interface Decoded {
     long streamSeq();
 
-    /** The five kinds of message lifecycle events upstream persists (contract §5.1). */
+    /** The five kinds of message lifecycle events upstream persists (see docs/input-rules.md). */
     enum MessageKind {
         RECEIVED(OmniVocabulary.RECEIVED),
         SENT(OmniVocabulary.SENT),
@@ -38,8 +38,12 @@ public sealed interface Decoded {
     }
 
     /**
-     * A message event with upstream's persistence rules already applied: {@code channel} falls back to discord,
-     * {@code contentType} is storable or empty, {@code errorStage} is the failed event's errorCode.
+     * A message event that Omni's persistence stores, with its rules already applied (see docs/input-rules.md):
+     * {@code eventId} is JavaScript's string of the envelope id, {@code instanceId} the uuid Omni stores (if any),
+     * {@code channel} falls back to discord, {@code contentType} is storable or empty, {@code errorStage} is the text
+     * Omni stores from the failed event's errorCode (possibly ""), and {@code externalId} the text Omni stores (a
+     * number as JavaScript prints it) or compares receipts with. An empty {@code externalId} means a NULL external id:
+     * such a row is never matched, and a delivered/read without one inserts its own row.
      */
     record MessageEvent(long streamSeq, MessageKind kind, String eventId, long epochMs,
                         Optional<UUID> instanceId, String channel, Optional<String> contentType,
@@ -60,11 +64,17 @@ public sealed interface Decoded {
     record InstanceStatus(long streamSeq, long epochMs, String instanceId, boolean connected) implements Decoded {
     }
 
-    /** An event upstream's persistence never sees (bare subject, replay); acknowledged and not counted. */
+    /**
+     * An event upstream's persistence never sees (bare subject, no consumer for its subject, replay); acknowledged
+     * and not counted.
+     */
     record Ignored(long streamSeq, String reason) implements Decoded {
     }
 
-    /** Poison: kept in the reject table with its reason and terminated. */
+    /**
+     * An event Omni could not have stored either (or that breaks our own size and JSON limits): kept in the reject
+     * table with its reason and terminated.
+     */
     record Rejected(long streamSeq, String reason) implements Decoded {
     }
 }

@@ -1,7 +1,9 @@
 package dev.omnirollup.store;
 
 import com.fasterxml.jackson.core.JsonFactory;
+import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.core.StreamReadConstraints;
+import com.fasterxml.jackson.databind.DeserializationFeature;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.omnirollup.store.Decoded.AutomationExecution;
@@ -12,38 +14,39 @@ import dev.omnirollup.store.Decoded.MessageKind;
 import dev.omnirollup.store.Decoded.QueueSnapshot;
 import dev.omnirollup.store.Decoded.Rejected;
 import java.io.IOException;
-import java.time.Instant;
+import java.nio.ByteBuffer;
+import java.nio.charset.CharacterCodingException;
+import java.nio.charset.CodingErrorAction;
+import java.nio.charset.StandardCharsets;
 import java.util.Locale;
 import java.util.Optional;
 import java.util.UUID;
 import java.util.regex.Pattern;
 
 /**
- * Decodes Omni's NATS envelopes (contract §6.4) into {@link Decoded} values, applying upstream's persistence rules
- * (contract §5.1) and rejecting anything malformed with a reason that names the field. Pure and thread-safe.
+ * Decodes Omni's NATS envelopes into {@link Decoded} values. A message event is counted exactly when Omni's
+ * persistence stores it and rejected, with a reason naming the field, exactly when Omni loses it: its bus
+ * terminates or dead-letters the envelope, or its handler throws, logs and acknowledges it (docs/input-rules.md
+ * lists every rule). Besides, bodies over the size limit and bodies that are not JSON within our parser's limits are
+ * rejected as our own protection. Pure and thread-safe.
  */
 public final class EventDecoder {
-    /** Timestamps before this are poison (no Omni existed; usually a seconds-for-milliseconds mistake). */
-    static final long EARLIEST_MS = Instant.parse("2000-01-01T00:00:00Z").toEpochMilli();
-    private static final Pattern UUID_TEXT =
+    private static final Pattern CANONICAL_UUID =
             Pattern.compile("[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}");
     private static final int MAX_NESTING = 200;
     private static final int MAX_REASON = 300;
+    /** Column widths of omni_events. */
+    private static final int ID_CHARS = 255;
+    private static final int MIME_CHARS = 100;
+    private static final int STAGE_CHARS = 50;
 
     private final ObjectMapper json;
     private final int maxBodyBytes;
-    private final long maxFutureSkewMs;
 
-    /**
-     * @param maxBodyBytes    bodies larger than this are rejected unread
-     * @param maxFutureSkewMs envelope timestamps further than this ahead of the clock are rejected
-     */
-    public EventDecoder(int maxBodyBytes, long maxFutureSkewMs) {
+    /** @param maxBodyBytes bodies larger than this are rejected unread */
+    public EventDecoder(int maxBodyBytes) {
         if (maxBodyBytes < 1) {
             throw new IllegalArgumentException("maxBodyBytes must be positive, got " + maxBodyBytes);
-        }
-        if (maxFutureSkewMs < 0) {
-            throw new IllegalArgumentException("maxFutureSkewMs must be >= 0, got " + maxFutureSkewMs);
         }
         JsonFactory factory = JsonFactory.builder()
                 .streamReadConstraints(StreamReadConstraints.builder()
@@ -51,22 +54,20 @@ public final class EventDecoder {
                         .maxStringLength(maxBodyBytes)
                         .build())
                 .build();
-        this.json = new ObjectMapper(factory);
+        this.json = new ObjectMapper(factory).enable(DeserializationFeature.FAIL_ON_TRAILING_TOKENS);
         this.maxBodyBytes = maxBodyBytes;
-        this.maxFutureSkewMs = maxFutureSkewMs;
     }
 
-    /** Decodes one message; {@code nowMs} bounds how far in the future a timestamp may lie. */
-    public Decoded decode(InboundMessage message, long nowMs) {
-        long seq = message.streamSeq();
+    /** Decodes one message. */
+    public Decoded decode(InboundMessage message) {
         try {
-            return decodeOrThrow(message, nowMs);
+            return decodeOrThrow(message);
         } catch (Poison poison) {
-            return new Rejected(seq, poison.getMessage());
+            return new Rejected(message.streamSeq(), poison.getMessage());
         }
     }
 
-    private Decoded decodeOrThrow(InboundMessage message, long nowMs) {
+    private Decoded decodeOrThrow(InboundMessage message) {
         long seq = message.streamSeq();
         String[] tokens = message.subject().split("\\.", 4);
         String domain = tokens[0];
@@ -76,20 +77,290 @@ public final class EventDecoder {
         if (tokens.length < 3) {
             return new Ignored(seq, "bare subject " + quote(message.subject()) + " (upstream persistence never sees it)");
         }
-        String type = domain + "." + tokens[1];
+        Optional<MessageKind> kind = domain.equals("message") ? MessageKind.ofAction(tokens[1]) : Optional.empty();
+        if (domain.equals("message") && kind.isEmpty()) {
+            return new Ignored(seq, "no persistence consumer of Omni reads subject " + quote(message.subject()));
+        }
         if (message.body().length > maxBodyBytes) {
             throw new Poison("body of " + message.body().length + " bytes exceeds the limit of " + maxBodyBytes);
         }
         JsonNode root = parse(message.body());
         if (!root.isObject()) {
-            throw new Poison("envelope is a JSON " + root.getNodeType().name().toLowerCase(Locale.ROOT) + ", not an object");
+            throw new Poison("envelope is a JSON " + typeOf(root) + ", not an object");
         }
+        if (kind.isPresent()) {
+            return message(seq, kind.get(), root);
+        }
+        String type = domain + "." + tokens[1];
+        long epochMs = ownEnvelope(root, type, message.subject());
+        JsonNode payload = root.get("payload");
+        return domain.equals("automation") ? automation(seq, tokens, payload, epochMs)
+                : instance(seq, tokens[1], payload, epochMs);
+    }
+
+    // ---------------------------------------------------------------- message events: what Omni stores
+
+    private Decoded message(long seq, MessageKind kind, JsonNode root) {
+        // the bus's parseMessage terminates these
+        JsonNode id = root.get("id");
+        if (!JsCoercion.truthy(id)) {
+            throw new Poison("id is missing, empty, zero or false (Omni terminates the event)");
+        }
+        JsonNode type = root.get("type");
+        if (!JsCoercion.truthy(type)) {
+            throw new Poison("type is missing or empty (Omni terminates the event)");
+        }
+        JsonNode payload = root.get("payload");
+        if (payload == null) {
+            throw new Poison("payload is missing (Omni terminates the event)");
+        }
+        // the registry's validation and the stream-sequence stamp fail on these: retried, then dead-lettered
+        if (!type.isTextual()) {
+            throw new Poison("type is " + describe(type) + ", not a string (Omni's event registry fails on it)");
+        }
+        if (!OmniVocabulary.isKnownEventType(type.textValue())) {
+            throw new Poison("type " + quote(type.textValue()) + " is not a core, custom.* or system.* event type"
+                    + " (Omni's event registry rejects it)");
+        }
+        JsonNode metadata = root.get("metadata");
+        if (metadata == null || !metadata.isContainerNode()) {
+            throw new Poison("metadata is " + (metadata == null ? "missing" : "a JSON " + typeOf(metadata))
+                    + " (Omni cannot stamp the stream sequence on it)");
+        }
+        if (isReplay(payload, metadata)) {
+            return new Ignored(seq, "replayed event (not counted, see docs/input-rules.md)");
+        }
+        // the handler of the subject's consumer: whatever it throws is logged and the event acknowledged
+        if (payload.isNull()) {
+            throw new Poison("payload is null (Omni's handler throws reading it)");
+        }
+        return switch (kind) {
+            case RECEIVED, SENT -> inserted(seq, kind, root, payload, metadata);
+            case FAILED -> failed(seq, root, payload, metadata);
+            case DELIVERED, READ -> receipt(seq, kind, root, payload, metadata);
+        };
+    }
+
+    /** message.received / message.sent: one INSERT. */
+    private static MessageEvent inserted(long seq, MessageKind kind, JsonNode root, JsonNode payload,
+                                         JsonNode metadata) {
+        boolean received = kind == MessageKind.RECEIVED;
+        JsonNode content = payload.get("content");
+        if (content == null || content.isNull()) {
+            throw new Poison("payload.content is " + (content == null ? "missing" : "null")
+                    + " (Omni reads payload.content.type and throws)");
+        }
+        Optional<String> externalId = Optional.ofNullable(insertVarchar(payload.get("externalId"), ID_CHARS,
+                "payload.externalId"));
+        Optional<UUID> instanceId = uuidColumn(metadata.get("instanceId"), "metadata.instanceId");
+        uuidColumn(metadata.get("personId"), "metadata.personId");
+        uuidColumn(metadata.get("platformIdentityId"), "metadata.platformIdentityId");
+        JsonNode type = content.get("type");
+        Optional<String> contentType = Optional.ofNullable(type != null && type.isTextual()
+                ? OmniVocabulary.storableContentType(type.textValue()) : null);
+        JsonNode text = content.get("text");
+        if (JsCoercion.truthy(text) && !text.isTextual()) {
+            throw new Poison("payload.content.text is " + describe(text) + " (Omni's sanitizeText throws on"
+                    + " anything but a string)");
+        }
+        insertText(content.get("mediaUrl"), "payload.content.mediaUrl");
+        if (received) {
+            insertVarchar(content.get("mimeType"), MIME_CHARS, "payload.content.mimeType");
+        }
+        insertVarchar(payload.get("chatId"), ID_CHARS, "payload.chatId");
+        insertVarchar(payload.get("replyToId"), ID_CHARS, "payload.replyToId");
+        long epochMs = date(root.get("timestamp"), "timestamp");
+        if (received) {
+            JsonNode raw = payload.get("rawPayload");
+            if (JsCoercion.truthy(raw) && !PgInput.jsonbAcceptsSanitized(raw)) {
+                throw new Poison("payload.rawPayload has a key with NUL or an unpaired surrogate, which jsonb refuses");
+            }
+        }
+        jsonb(metadata.get("correlationId"), "metadata.correlationId");
+        jsonb(payload.get(received ? "from" : "to"), received ? "payload.from" : "payload.to");
+        return new MessageEvent(seq, kind, eventId(root.get("id")), epochMs, instanceId, channel(metadata),
+                contentType, Optional.empty(), externalId);
+    }
+
+    /** message.failed: one INSERT; any payload but null stores a row (a non-object one with NULL fields). */
+    private static MessageEvent failed(long seq, JsonNode root, JsonNode payload, JsonNode metadata) {
+        Optional<String> externalId = Optional.ofNullable(insertVarchar(payload.get("externalId"), ID_CHARS,
+                "payload.externalId"));
+        insertVarchar(payload.get("chatId"), ID_CHARS, "payload.chatId");
+        insertText(payload.get("error"), "payload.error");
+        Optional<String> errorStage = Optional.ofNullable(insertVarchar(payload.get("errorCode"), STAGE_CHARS,
+                "payload.errorCode"));
+        Optional<UUID> instanceId = uuidColumn(metadata.get("instanceId"), "metadata.instanceId");
+        uuidColumn(metadata.get("personId"), "metadata.personId");
+        long epochMs = date(root.get("timestamp"), "timestamp");
+        jsonb(metadata.get("correlationId"), "metadata.correlationId");
+        jsonb(payload.get("retryable"), "payload.retryable");
+        return new MessageEvent(seq, MessageKind.FAILED, eventId(root.get("id")), epochMs, instanceId,
+                channel(metadata), Optional.empty(), errorStage, externalId);
+    }
+
+    /**
+     * message.delivered / message.read: an UPDATE of the rows with the external id, and an INSERT when none
+     * matched. Fields only the INSERT uses are checked too, although Omni would still update matching rows when
+     * only they are bad (see docs/input-rules.md).
+     */
+    private static MessageEvent receipt(long seq, MessageKind kind, JsonNode root, JsonNode payload,
+                                        JsonNode metadata) {
+        String at = kind == MessageKind.DELIVERED ? "deliveredAt" : "readAt";
+        date(payload.get(at), "payload." + at);
+        Optional<String> externalId = receiptExternalId(payload.get("externalId"));
+        insertVarchar(payload.get("chatId"), ID_CHARS, "payload.chatId");
+        Optional<UUID> instanceId = uuidColumn(metadata.get("instanceId"), "metadata.instanceId");
+        long epochMs = date(root.get("timestamp"), "timestamp");
+        return new MessageEvent(seq, kind, eventId(root.get("id")), epochMs, instanceId, channel(metadata),
+                Optional.empty(), Optional.empty(), externalId);
+    }
+
+    /** The external id a receipt looks rows up with; empty when no row can match (it inserts its own row). */
+    private static Optional<String> receiptExternalId(JsonNode value) {
+        String path = "payload.externalId";
+        return switch (PgInput.param(value)) {
+            case UNDEFINED -> throw new Poison(path + " is missing (Omni's lookup binds undefined, which its"
+                    + " driver refuses)");
+            case NULL -> Optional.empty(); // "= NULL" matches nothing: a row with a NULL external id is inserted
+            case BOOLEAN -> throw new Poison(path + " is a boolean (comparing it with the text column fails)");
+            case UNCONVERTIBLE -> throw unconvertible(path);
+            case TEXT -> {
+                String text = storedText(PgInput.paramText(value), path);
+                String stored = varchar(text, ID_CHARS, path);
+                // longer only by trailing spaces: matches no row, inserts one with the cut id (not tracked)
+                yield stored.length() == text.length() ? Optional.of(stored) : Optional.empty();
+            }
+        };
+    }
+
+    private static boolean isReplay(JsonNode payload, JsonNode metadata) {
+        JsonNode replay = payload.get("_replay");
+        if (replay != null && replay.isBoolean() && replay.booleanValue()) {
+            return true;
+        }
+        JsonNode source = metadata.get("source");
+        return source != null && source.isTextual() && source.textValue().equals("replay");
+    }
+
+    private static String eventId(JsonNode id) {
+        if (id.isTextual()) {
+            return id.textValue();
+        }
+        String text = JsCoercion.toJsString(id);
+        return text != null ? text : id.toString();
+    }
+
+    private static String channel(JsonNode metadata) {
+        JsonNode channelType = metadata.get("channelType");
+        return channelType != null && channelType.isTextual() ? OmniVocabulary.channelOf(channelType.textValue())
+                : OmniVocabulary.FALLBACK_CHANNEL;
+    }
+
+    // ---------------------------------------------------------------- what PostgreSQL accepts from Omni
+
+    /** What a text column stores for {@code value} in an INSERT (null: NULL); Poison when the INSERT fails. */
+    private static String insertText(JsonNode value, String path) {
+        if (value == null || value.isNull()) {
+            return null; // undefined leaves the column default, NULL
+        }
+        if (value.isTextual()) {
+            return storedText(value.textValue(), path);
+        }
+        if (PgInput.param(value) == PgInput.Param.UNCONVERTIBLE) {
+            throw unconvertible(path);
+        }
+        return storedText(PgInput.paramText(value), path);
+    }
+
+    /** {@link #insertText} for a {@code varchar(maxChars)} column. */
+    private static String insertVarchar(JsonNode value, int maxChars, String path) {
+        String text = insertText(value, path);
+        return text == null ? null : varchar(text, maxChars, path);
+    }
+
+    private static String storedText(String text, String path) {
+        String stored = PgInput.storedText(text);
+        if (stored == null) {
+            throw new Poison(path + " contains NUL (\\u0000), which PostgreSQL refuses in text");
+        }
+        return stored;
+    }
+
+    private static String varchar(String text, int maxChars, String path) {
+        String stored = PgInput.varchar(text, maxChars);
+        if (stored == null) {
+            throw new Poison(path + " is " + text.codePointCount(0, text.length()) + " characters long, more than"
+                    + " the " + maxChars + " its column holds");
+        }
+        return stored;
+    }
+
+    /** The uuid a uuid column stores for {@code value} (empty: NULL); Poison when PostgreSQL refuses it. */
+    private static Optional<UUID> uuidColumn(JsonNode value, String path) {
+        if (value == null || value.isNull()) {
+            return Optional.empty();
+        }
+        UUID uuid = null;
+        if (value.isTextual()) {
+            uuid = PgInput.uuid(value.textValue());
+        } else {
+            switch (PgInput.param(value)) {
+                case BOOLEAN -> throw new Poison(path + " is a boolean, which a uuid column refuses");
+                case UNCONVERTIBLE -> throw unconvertible(path);
+                default -> uuid = PgInput.uuid(PgInput.paramText(value));
+            }
+        }
+        if (uuid == null) {
+            throw new Poison(path + " " + quote(value.isTextual() ? value.textValue() : value.toString())
+                    + " is not a UUID PostgreSQL accepts");
+        }
+        return Optional.of(uuid);
+    }
+
+    /** Poison when a value Omni writes into a jsonb column holds what jsonb refuses. */
+    private static void jsonb(JsonNode value, String path) {
+        if (value != null && !PgInput.jsonbAccepts(value)) {
+            throw new Poison(path + " holds NUL or an unpaired surrogate, which Omni's jsonb metadata column refuses");
+        }
+    }
+
+    /** The epoch milliseconds of {@code new Date(value)}; Poison when it is invalid or PostgreSQL refuses it. */
+    private static long date(JsonNode value, String path) {
+        long ms = JsDate.newDate(value);
+        if (!JsDate.storable(ms)) {
+            throw new Poison(path + " " + JsDate.problem(value));
+        }
+        return ms;
+    }
+
+    private static Poison unconvertible(String path) {
+        return new Poison(path + " is an object with its own toString property, which JavaScript cannot turn"
+                + " into text");
+    }
+
+    // ---------------------------------------------------------------- automation and instance events
+
+    /**
+     * The envelope checks of the events omni-rollup reads besides Omni's message persistence: string id and type,
+     * the type of the subject, an integral timestamp PostgreSQL can store, an object payload.
+     */
+    private static long ownEnvelope(JsonNode root, String type, String subject) {
         requiredText(root, "id", "id");
         String envelopeType = requiredText(root, "type", "type");
         if (!envelopeType.equals(type)) {
-            throw new Poison("type " + quote(envelopeType) + " does not match subject " + quote(message.subject()));
+            throw new Poison("type " + quote(envelopeType) + " does not match subject " + quote(subject));
         }
-        long epochMs = timestamp(root, nowMs);
+        JsonNode node = root.get("timestamp");
+        if (node == null || node.isNull()) {
+            throw new Poison("timestamp is missing");
+        }
+        if (!node.isIntegralNumber() && !(node.isNumber() && node.asDouble() == Math.rint(node.asDouble()))) {
+            throw new Poison("timestamp is not an integer number of milliseconds");
+        }
+        if (!node.canConvertToLong() || !JsDate.storable(node.asLong())) {
+            throw new Poison("timestamp " + node.asText() + " is outside the years 1 to 9999");
+        }
         JsonNode payload = root.get("payload");
         if (payload == null || !payload.isObject()) {
             throw new Poison("payload is missing or not an object");
@@ -98,47 +369,10 @@ public final class EventDecoder {
         if (metadata != null && !metadata.isObject() && !metadata.isNull()) {
             throw new Poison("metadata is not an object");
         }
-        return switch (domain) {
-            case "message" -> message(seq, tokens[1], root, payload, metadata, epochMs);
-            case "automation" -> automation(seq, tokens, payload, epochMs);
-            default -> instance(seq, tokens[1], payload, epochMs);
-        };
+        return node.asLong();
     }
 
-    private Decoded message(long seq, String action, JsonNode root, JsonNode payload, JsonNode metadata, long epochMs) {
-        MessageKind kind = MessageKind.ofAction(action)
-                .orElseThrow(() -> new Poison("unknown event type " + quote("message." + action)));
-        if (isReplay(payload, metadata)) {
-            return new Ignored(seq, "replayed event (upstream persistence skips replays)");
-        }
-        Optional<String> channelType = optionalText(metadata, "channelType", "metadata.channelType");
-        Optional<String> instanceText = optionalText(metadata, "instanceId", "metadata.instanceId");
-        Optional<UUID> instanceId = instanceText.map(text -> uuid(text, "metadata.instanceId"));
-        Optional<String> externalId = kind == MessageKind.FAILED
-                ? optionalText(payload, "externalId", "payload.externalId")
-                : Optional.of(requiredText(payload, "externalId", "payload.externalId"));
-        externalId.ifPresent(id -> limit(id, 255, "payload.externalId"));
-        Optional<String> contentType = Optional.empty();
-        if (kind == MessageKind.RECEIVED || kind == MessageKind.SENT) {
-            JsonNode content = payload.get("content");
-            if (content != null && !content.isNull()) {
-                if (!content.isObject()) {
-                    throw new Poison("payload.content is not an object");
-                }
-                contentType = optionalText(content, "type", "payload.content.type")
-                        .map(OmniVocabulary::storableContentType);
-            }
-        }
-        Optional<String> errorStage = Optional.empty();
-        if (kind == MessageKind.FAILED) {
-            errorStage = optionalText(payload, "errorCode", "payload.errorCode");
-            errorStage.ifPresent(code -> limit(code, 50, "payload.errorCode"));
-        }
-        return new MessageEvent(seq, kind, root.get("id").asText(), epochMs, instanceId,
-                OmniVocabulary.channelOf(channelType.orElse(null)), contentType, errorStage, externalId);
-    }
-
-    private Decoded automation(long seq, String[] tokens, JsonNode payload, long epochMs) {
+    private static Decoded automation(long seq, String[] tokens, JsonNode payload, long epochMs) {
         return switch (tokens[1]) {
             case "executed" -> {
                 uuid(requiredText(payload, "automationId", "payload.automationId"), "payload.automationId");
@@ -181,62 +415,17 @@ public final class EventDecoder {
         return new InstanceStatus(seq, epochMs, instanceId, connected);
     }
 
-    private JsonNode parse(byte[] body) {
-        try {
-            JsonNode root = json.readTree(body);
-            if (root == null || root.isMissingNode()) {
-                throw new Poison("empty body");
-            }
-            return root;
-        } catch (com.fasterxml.jackson.core.JsonProcessingException e) {
-            throw new Poison("invalid JSON: " + e.getOriginalMessage());
-        } catch (IOException e) {
-            throw new Poison("unreadable body: " + e.getMessage());
-        }
-    }
-
-    private long timestamp(JsonNode root, long nowMs) {
-        JsonNode node = root.get("timestamp");
-        if (node == null || node.isNull()) {
-            throw new Poison("timestamp is missing");
-        }
-        if (!node.isIntegralNumber() && !(node.isNumber() && node.asDouble() == Math.rint(node.asDouble()))) {
-            throw new Poison("timestamp is not an integer number of milliseconds");
-        }
-        if (!node.canConvertToLong()) {
-            throw new Poison("timestamp " + node.asText() + " is out of range");
-        }
-        long ms = node.asLong();
-        if (ms < EARLIEST_MS || ms > nowMs + maxFutureSkewMs) {
-            throw new Poison("timestamp " + ms + " is out of range (" + EARLIEST_MS + " .. now + "
-                    + maxFutureSkewMs + " ms)");
-        }
-        return ms;
-    }
-
-    private static boolean isReplay(JsonNode payload, JsonNode metadata) {
-        JsonNode replay = payload.get("_replay");
-        if (replay != null && replay.isBoolean() && replay.booleanValue()) {
-            return true;
-        }
-        JsonNode source = metadata == null ? null : metadata.get("source");
-        return source != null && source.isTextual() && source.textValue().equals("replay");
-    }
-
     private static String requiredText(JsonNode node, String field, String path) {
         return optionalText(node, field, path).orElseThrow(() -> new Poison(path + " is missing"));
     }
 
     private static Optional<String> optionalText(JsonNode node, String field, String path) {
-        if (node == null || node.isNull()) {
-            return Optional.empty();
-        }
         JsonNode value = node.get(field);
         if (value == null || value.isNull()) {
             return Optional.empty();
         }
         if (!value.isTextual()) {
-            throw new Poison(path + " is a " + value.getNodeType().name().toLowerCase(Locale.ROOT) + ", not a string");
+            throw new Poison(path + " is " + describe(value) + ", not a string");
         }
         if (value.textValue().isEmpty()) {
             throw new Poison(path + " is empty");
@@ -259,17 +448,67 @@ public final class EventDecoder {
         return Optional.of(count);
     }
 
-    private static UUID uuid(String text, String path) {
-        if (!UUID_TEXT.matcher(text).matches()) {
+    private static void uuid(String text, String path) {
+        if (!CANONICAL_UUID.matcher(text).matches()) {
             throw new Poison(path + " " + quote(text) + " is not a UUID");
         }
-        return UUID.fromString(text);
     }
 
     private static void limit(String text, int maxChars, String path) {
         if (text.length() > maxChars) {
             throw new Poison(path + " is " + text.length() + " characters long, more than " + maxChars);
         }
+    }
+
+    // ---------------------------------------------------------------- JSON
+
+    /**
+     * Parses the body as Omni does ({@code JSON.parse} of the body decoded as UTF-8, malformed bytes replaced by
+     * U+FFFD), within our limits: nesting depth, string and number lengths.
+     */
+    private JsonNode parse(byte[] body) {
+        try {
+            return nonEmpty(json.readTree(body));
+        } catch (JsonProcessingException e) {
+            boolean bom = body.length >= 3 && body[0] == (byte) 0xEF && body[1] == (byte) 0xBB && body[2] == (byte) 0xBF;
+            if (!bom && isUtf8(body)) {
+                throw new Poison("invalid JSON: " + e.getOriginalMessage());
+            }
+            try {
+                return nonEmpty(json.readTree(JsCoercion.textDecoder(body)));
+            } catch (JsonProcessingException again) {
+                throw new Poison("invalid JSON: " + again.getOriginalMessage());
+            }
+        } catch (IOException e) {
+            throw new Poison("unreadable body: " + e.getMessage());
+        }
+    }
+
+    private static JsonNode nonEmpty(JsonNode root) {
+        if (root == null || root.isMissingNode()) {
+            throw new Poison("empty body");
+        }
+        return root;
+    }
+
+    private static boolean isUtf8(byte[] body) {
+        try {
+            StandardCharsets.UTF_8.newDecoder().onMalformedInput(CodingErrorAction.REPORT)
+                    .onUnmappableCharacter(CodingErrorAction.REPORT).decode(ByteBuffer.wrap(body));
+            return true;
+        } catch (CharacterCodingException e) {
+            return false;
+        }
+    }
+
+    private static String typeOf(JsonNode node) {
+        return node.getNodeType().name().toLowerCase(Locale.ROOT);
+    }
+
+    /** "a number", "an object", ... */
+    private static String describe(JsonNode node) {
+        String type = typeOf(node);
+        return (type.startsWith("a") || type.startsWith("o") ? "an " : "a ") + type;
     }
 
     private static String quote(String text) {

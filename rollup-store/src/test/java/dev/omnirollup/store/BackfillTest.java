@@ -259,7 +259,7 @@ class BackfillTest {
      */
     private void applyLive(List<OmniEvent> events) {
         Instant cutover = rollups.cutover().orElseThrow();
-        BatchApplier applier = new BatchApplier(rollups, new EventDecoder(1 << 20, 86_400_000), InstantSource.system(),
+        BatchApplier applier = new BatchApplier(rollups, new EventDecoder(1 << 20), InstantSource.system(),
                 MINUTES_KEPT, cutover);
         StreamRef stream = new StreamRef("MESSAGE", Instant.EPOCH);
         List<InboundMessage> batch = new ArrayList<>();

@@ -41,7 +41,7 @@ class BatchApplierTest {
         rollups = RollupDatabase.open(omni.jdbcUrl(), "rollup", "public", 8, "test");
         rollups.migrate();
         Instant cutover = rollups.ensureCutover(END.minus(Duration.ofDays(30)));
-        applier = new BatchApplier(rollups, new EventDecoder(1 << 20, 86_400_000), InstantSource.system(),
+        applier = new BatchApplier(rollups, new EventDecoder(1 << 20), InstantSource.system(),
                 Duration.ofDays(9), cutover);
         tail = new AutomationLogTail(rollups, InstantSource.system(), Duration.ofDays(9), cutover, Duration.ofMinutes(2));
         try (Connection c = omni.connect()) {

@@ -46,6 +46,10 @@ class ConfigTest {
                 () -> Config.load(Optional.empty(), Map.of("OMNI_ROLLUP_DATABASE_URL", "mysql://x/y")));
         assertTrue(badUrl.getMessage().contains("not a postgres://"), badUrl.getMessage());
         assertThrows(Config.ConfigException.class, () -> Config.load(Optional.empty(), Map.of("OMNI_ROLLUP_NOPE", "1")));
+        Config.ConfigException retired = assertThrows(Config.ConfigException.class,
+                () -> Config.load(Optional.empty(), Map.of("OMNI_ROLLUP_INGEST_MAX_CLOCK_SKEW", "24h")));
+        assertTrue(retired.getMessage().contains("removed") && retired.getMessage().contains("delete the setting"),
+                retired.getMessage());
         assertThrows(Config.ConfigException.class,
                 () -> Config.load(Optional.empty(), Map.of("OMNI_ROLLUP_INDEX_HORIZON", "7d")));
     }

@@ -55,6 +55,32 @@ class MessageFoldTest {
         assertEquals(1, dim(cells, Dim.EVENT_TYPE, "message.read"));
     }
 
+    /**
+     * A delivered/read whose externalId is null: Omni's {@code UPDATE ... WHERE external_id = NULL} matches nothing
+     * (not even rows whose external id is NULL) and it inserts its own completed row with a NULL external id.
+     */
+    @Test
+    void receiptsWithoutAnExternalIdInsertTheirOwnRowAndChangeNoOther() {
+        MessageEvent delivered = new MessageEvent(3, MessageKind.DELIVERED, "e3", T0 + 2_000, Optional.of(INSTANCE),
+                "whatsapp-baileys", Optional.empty(), Optional.empty(), Optional.empty());
+        MessageEvent read = new MessageEvent(4, MessageKind.READ, "e4", T0 + 3_000, Optional.empty(), "discord",
+                Optional.empty(), Optional.empty(), Optional.empty());
+        MessageFold.Result result = MessageFold.fold(List.of(
+                failed(1, null, "WHATSAPP_SEND_FAILED"),
+                event(2, MessageKind.SENT, "x", 1),
+                delivered, read), Map.of(), Map.of(), 0);
+        Map<Object, List<Long>> cells = result.deltas().snapshot();
+        assertEquals(4, total(cells));
+        assertEquals(1, column(cells, Deltas.FAILED), "the failed row without external id stays failed");
+        assertEquals(3, column(cells, Deltas.COMPLETED));
+        assertEquals(1, dim(cells, Dim.EVENT_TYPE, "message.delivered"));
+        assertEquals(1, dim(cells, Dim.EVENT_TYPE, "message.read"));
+        assertEquals(4, column(cells, Deltas.OUTBOUND));
+        assertEquals(java.util.Set.of("x"), result.states().keySet(), "no state is kept for a NULL external id");
+        assertEquals(java.util.Set.of("x"), MessageFold.needingSeeds(List.of(delivered, read,
+                event(5, MessageKind.READ, "x", 4)), Map.of()), "nothing to look up for them either");
+    }
+
     @Test
     void deliveredFlipsFailedRowsOutOfFailed() {
         Map<Object, List<Long>> cells = foldInOneBatch(List.of(
@@ -273,7 +299,9 @@ class MessageFoldTest {
                 events.add(failed(i + 1, random.nextBoolean() ? ids[random.nextInt(3)] : null,
                         random.nextBoolean() ? "WHATSAPP_RATE_LIMITED" : null));
             } else {
-                events.add(event(i + 1, kind, ids[random.nextInt(3)], random.nextInt(7200)));
+                boolean receipt = kind == MessageKind.DELIVERED || kind == MessageKind.READ;
+                String id = receipt && random.nextInt(6) == 0 ? null : ids[random.nextInt(3)];
+                events.add(event(i + 1, kind, id, random.nextInt(7200)));
             }
         }
         return events;
@@ -282,7 +310,7 @@ class MessageFoldTest {
     static MessageEvent event(long seq, MessageKind kind, String externalId, long secondsAfterT0) {
         return new MessageEvent(seq, kind, "e" + seq, T0 + secondsAfterT0 * 1000, Optional.of(INSTANCE),
                 "whatsapp-baileys", kind == MessageKind.RECEIVED ? Optional.of("text") : Optional.empty(),
-                Optional.empty(), Optional.of(externalId));
+                Optional.empty(), Optional.ofNullable(externalId));
     }
 
     static MessageEvent failed(long seq, String externalId, String errorCode) {

@@ -267,7 +267,7 @@ class VerifyTest {
 
     /** The live path: every event through the batch applier (it skips those before the cutover), then the log tail. */
     private void applyLive(List<OmniEvent> events) {
-        BatchApplier applier = new BatchApplier(rollups, new EventDecoder(1 << 20, 86_400_000), InstantSource.system(),
+        BatchApplier applier = new BatchApplier(rollups, new EventDecoder(1 << 20), InstantSource.system(),
                 MINUTES_KEPT, cutover);
         StreamRef stream = new StreamRef("MESSAGE", Instant.EPOCH);
         List<InboundMessage> batch = new ArrayList<>();
