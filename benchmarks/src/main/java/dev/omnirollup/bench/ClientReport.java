@@ -35,7 +35,7 @@ final class ClientReport {
         Table table = new Table("client-latency", "Reads at the client: dashboard endpoints over HTTP on loopback",
                 "rows", "instances", "endpoint", "keep-alive p50 ms", "keep-alive p99 ms", "keep-alive max ms",
                 "new conn p50 ms", "new conn p99 ms", "new conn max ms", "server p50 ms", "server p99 ms",
-                "server mean ms (Prometheus)", "client cpu us/req", "rollup rows/req", "rollup pages/req",
+                "server mean ms (Prometheus)", "body bytes", "client cpu us/req", "rollup rows/req", "rollup pages/req",
                 "raw rows/req", "upstream SQL p50 ms", "upstream SQL p99 ms", "upstream calls", "x upstream at p99", "p50 / baseline",
                 "p50 / fewer instances", "p50<=1 & p99<=5", "n", "errors");
         for (ClientResult r : results) {
@@ -46,7 +46,7 @@ final class ClientReport {
                     ka.client().p99(), ka.client().max(), fresh.client().p50(), fresh.client().p99(),
                     fresh.client().max(), r.endpoint().local() ? null : ka.server().p50(),
                     r.endpoint().local() ? null : ka.server().p99(), r.endpoint().local() ? null : r.serverMeanMs(),
-                    ka.clientCpuMicros(), r.endpoint().local() ? null : r.reads().rollupRows(),
+                    ka.bodyBytes(), ka.clientCpuMicros(), r.endpoint().local() ? null : r.reads().rollupRows(),
                     r.endpoint().local() ? null : r.reads().rollupPages(),
                     r.endpoint().local() ? null : r.reads().rawRows(), hasUpstream ? r.upstream().p50() : null,
                     hasUpstream ? r.upstream().p99() : null, hasUpstream ? r.upstream().n() : null,

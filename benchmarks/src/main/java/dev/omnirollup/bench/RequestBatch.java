@@ -23,14 +23,16 @@ final class RequestBatch {
      * @param server         the {@code Server-Timing} of the same answers (none when the API sends no header)
      * @param errors         answers with another status, and failed exchanges
      * @param clientCpuMicros the client thread's CPU time per request (user + system), in microseconds
+     * @param bodyBytes      the size of the last correct answer's body
      */
-    record Outcome(Percentiles client, Percentiles server, long errors, double clientCpuMicros) {
+    record Outcome(Percentiles client, Percentiles server, long errors, double clientCpuMicros, long bodyBytes) {
     }
 
     static Outcome run(HttpProbe probe, String path, int expectedStatus, int requests, Duration budget) {
         Latency client = new Latency();
         Latency server = new Latency();
         long errors = 0;
+        long bodyBytes = 0;
         int sent = 0;
         long deadline = System.nanoTime() + budget.toNanos();
         long cpu0 = THREADS.getCurrentThreadCpuTime();
@@ -56,12 +58,13 @@ final class RequestBatch {
                 continue;
             }
             client.recordNanos(t1 - t0);
+            bodyBytes = reply.body().length;
             if (!Double.isNaN(reply.serverMillis())) {
                 server.recordMillis(reply.serverMillis());
             }
         }
         double cpuMicros = (THREADS.getCurrentThreadCpuTime() - cpu0) / 1000.0 / Math.max(1, sent);
-        return new Outcome(Percentiles.of(client), Percentiles.of(server), errors, cpuMicros);
+        return new Outcome(Percentiles.of(client), Percentiles.of(server), errors, cpuMicros, bodyBytes);
     }
 
     /** Sends {@code requests} requests and ignores the answers (warm-up). */
