@@ -16,9 +16,11 @@ import java.util.Set;
  * validated when read; an unknown option fails before anything runs. Immutable.
  */
 final class Args {
-    private static final Set<String> FLAGS = Set.of("smoke", "jfr", "pg-profile", "fresh-data", "keep-data");
+    private static final Set<String> FLAGS = Set.of("smoke", "jfr", "pg-profile", "fresh-data", "keep-data", "plan");
     private static final Set<String> VALUED = Set.of("out", "sizes", "size", "events", "workers", "mixes",
-            "concurrency", "duration", "rate", "iterations", "budget", "jmh", "api-pg-options", "channels");
+            "concurrency", "duration", "rate", "iterations", "budget", "jmh", "api-pg-options", "channels",
+            "instances", "days", "requests", "warmup", "read-requests", "batch-budget", "baseline", "max-age",
+            "launcher");
 
     private final String benchmark;
     private final Map<String, String> values;
@@ -125,7 +127,10 @@ final class Args {
         if (text.endsWith("m")) {
             return Duration.ofSeconds(Long.parseLong(text.substring(0, text.length() - 1)) * 60);
         }
-        throw new IllegalArgumentException("--" + name + " '" + text + "' is not a duration like 500ms, 30s or 2m");
+        if (text.endsWith("h")) {
+            return Duration.ofMinutes(Long.parseLong(text.substring(0, text.length() - 1)) * 60);
+        }
+        throw new IllegalArgumentException("--" + name + " '" + text + "' is not a duration like 500ms, 30s, 2m or 3h");
     }
 
     /** {@code 10k} = 10 000, {@code 1m} = 1 000 000, plain digits as they are. */

@@ -14,7 +14,7 @@ import java.util.logging.Logger;
  */
 public final class Bench {
     static final List<String> NAMES = List.of("data", "query", "http", "backfill", "ingest", "freshness", "memory",
-            "jmh", "all", "jfr-top");
+            "jmh", "client", "all", "jfr-top");
 
     private Bench() {
     }
@@ -59,6 +59,9 @@ public final class Bench {
             System.out.printf(java.util.Locale.ROOT, "[bench] %s took %.0f s (load average now %s)%n", name,
                     (System.nanoTime() - started) / 1e9, Machine.loadAverage());
         }
+        if (args.flag("plan")) {
+            return failed;
+        }
         appendRunLog(report, names, failed);
         if (!args.smoke() && report.out().normalize().equals(java.nio.file.Path.of("docs", "bench"))) {
             int updated = DocSections.update(java.nio.file.Path.of("docs", "benchmarks.md"), report.out());
@@ -77,6 +80,7 @@ public final class Bench {
             case "freshness" -> FreshnessBench.run(args, report);
             case "memory" -> MemoryBench.run(args, report);
             case "jmh" -> JmhBench.run(args, report);
+            case "client" -> ClientBench.run(args, report);
             default -> throw new IllegalArgumentException("unknown benchmark '" + name + "' (known: " + NAMES + ")");
         }
     }

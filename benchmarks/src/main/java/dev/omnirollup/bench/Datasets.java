@@ -195,42 +195,12 @@ final class Datasets {
         long t0 = System.nanoTime();
         BulkHistory.Options options = BulkHistory.Options.of(rows, end, span);
         BulkHistory.fill(url, options);
-        try (Connection c = DriverManager.getConnection(url); Statement s = c.createStatement()) {
-            s.execute("SET synchronous_commit = off");
-            // small live tables upstream's metrics also read: dead letters (all statuses) and stored payloads
-            s.execute("""
-                    INSERT INTO dead_letter_events (event_id, event_type, subject, payload, error, status, created_at)
-                    SELECT md5(g::text)::uuid::text,
-                           (ARRAY['message.received','message.sent','message.failed'])[1 + mod(g, 3)],
-                           'message.received.whatsapp-baileys.x', '{}'::jsonb, 'handler failed',
-                           (ARRAY['pending','pending','retrying','resolved','abandoned'])[1 + mod(g, 5)],
-                           now() - g * interval '1 minute'
-                      FROM generate_series(1, %d) g""".formatted(Math.max(10, rows / 2000)));
-            s.execute("""
-                    INSERT INTO event_payloads (event_id, event_type, stage, payload_compressed, payload_size_original,
-                                                payload_size_compressed, deleted_at)
-                    SELECT md5(g::text)::uuid::text, 'message.received', 'webhook_raw', 'H4sI', 900 + mod(g, 500),
-                           300 + mod(g, 200), CASE WHEN mod(g, 10) = 0 THEN now() END
-                      FROM generate_series(1, %d) g""".formatted(Math.max(10, rows / 100)));
-        } catch (SQLException e) {
-            throw new IllegalStateException("filling small tables of " + name + " failed: " + e.getMessage(), e);
-        }
+        OmniTables.fillSmallTables(url, rows);
         Duration generate = Duration.ofNanos(System.nanoTime() - t0);
         log(String.format("  generated in %.1f s", generate.toMillis() / 1000.0));
 
         long t1 = System.nanoTime();
-        try (Connection c = DriverManager.getConnection(url); Statement s = c.createStatement()) {
-            // Omni appends rows as events happen: its tables are physically in time order, BulkHistory's are not
-            s.execute("SET maintenance_work_mem = '512MB'");
-            s.execute("CLUSTER omni_events USING omni_events_received_at_idx");
-            s.execute("CLUSTER automation_logs USING automation_logs_created_at_idx");
-            s.execute("VACUUM ANALYZE omni_events");
-            s.execute("VACUUM ANALYZE automation_logs");
-            s.execute("VACUUM ANALYZE dead_letter_events");
-            s.execute("VACUUM ANALYZE event_payloads");
-        } catch (SQLException e) {
-            throw new IllegalStateException("clustering " + name + " failed: " + e.getMessage(), e);
-        }
+        OmniTables.clusterByTime(url);
         Duration cluster = Duration.ofNanos(System.nanoTime() - t1);
         log(String.format("  clustered by time and vacuumed in %.1f s", cluster.toMillis() / 1000.0));
 

@@ -12,22 +12,41 @@ import java.nio.charset.StandardCharsets;
 import java.util.Locale;
 
 /**
- * A minimal HTTP/1.1 keep-alive client on one blocking socket: much cheaper per request than a general client, so
- * that on a 2-core machine the load generator takes as little CPU from the server as possible. Reads
- * {@code Content-Length} and chunked bodies and the {@code Server-Timing: total;dur=<ms>} header. One per thread.
+ * A minimal HTTP/1.1 client on blocking sockets: much cheaper per request than a general client, so that on a 2-core
+ * machine the load generator takes as little CPU from the server as possible. Either keeps one connection alive
+ * (reopened when the server closes it) or opens a new connection for every request and asks the server to close it
+ * ({@code Connection: close}). Reads {@code Content-Length} and chunked bodies and the
+ * {@code Server-Timing: total;dur=<ms>} header. One per thread.
  */
 final class HttpProbe implements AutoCloseable {
     private final String host;
     private final int port;
     private final String apiKey;
+    private final boolean reuse;
     private Socket socket;
     private InputStream in;
     private OutputStream out;
 
+    /** A keep-alive client. */
     HttpProbe(String host, int port, String apiKey) {
+        this(host, port, apiKey, true);
+    }
+
+    private HttpProbe(String host, int port, String apiKey, boolean reuse) {
         this.host = host;
         this.port = port;
         this.apiKey = apiKey;
+        this.reuse = reuse;
+    }
+
+    /** One keep-alive connection for all requests ({@code apiKey} empty: no key sent). */
+    static HttpProbe keepAlive(String host, int port, String apiKey) {
+        return new HttpProbe(host, port, apiKey, true);
+    }
+
+    /** A new connection for every request, closed after its response. */
+    static HttpProbe newConnectionEach(String host, int port, String apiKey) {
+        return new HttpProbe(host, port, apiKey, false);
     }
 
     /**
@@ -44,6 +63,15 @@ final class HttpProbe implements AutoCloseable {
     }
 
     Reply get(String pathAndQuery) throws IOException {
+        if (!reuse || socket == null) {
+            try {
+                return exchange(pathAndQuery);
+            } finally {
+                if (!reuse) {
+                    closeQuietly();
+                }
+            }
+        }
         try {
             return exchange(pathAndQuery);
         } catch (IOException e) {
@@ -63,7 +91,8 @@ final class HttpProbe implements AutoCloseable {
             out = new BufferedOutputStream(socket.getOutputStream(), 4_096);
         }
         String request = "GET " + pathAndQuery + " HTTP/1.1\r\nHost: " + host + ":" + port + "\r\n"
-                + (apiKey.isEmpty() ? "" : "x-api-key: " + apiKey + "\r\n") + "\r\n";
+                + (apiKey.isEmpty() ? "" : "x-api-key: " + apiKey + "\r\n") + (reuse ? "" : "Connection: close\r\n")
+                + "\r\n";
         out.write(request.getBytes(StandardCharsets.US_ASCII));
         out.flush();
         String statusLine = line();

@@ -12,17 +12,17 @@ import org.junit.jupiter.params.provider.ValueSource;
 
 /**
  * Keeps every benchmark alive: runs each one's {@code --smoke} mode (tiny sizes, seconds) against the real
- * PostgreSQL and NATS, child JVMs included, and checks that it wrote its table. Targets are not asserted: smoke sizes
- * say nothing about performance.
+ * PostgreSQL and NATS, child JVMs (and, for the client benchmark, the launcher's processes) included, and checks that
+ * it wrote its table. Targets are not asserted: smoke sizes say nothing about performance.
  */
 class BenchSmokeTest {
     private static final Path OUT = Path.of("target", "bench-smoke");
     private static final Map<String, String> TABLES = Map.of("data", "data", "query", "query-latency", "http",
             "http-throughput", "backfill", "backfill", "ingest", "ingest-throughput", "freshness", "freshness",
-            "memory", "memory", "jmh", "jmh");
+            "memory", "memory", "jmh", "jmh", "client", "client-latency");
 
     @ParameterizedTest
-    @ValueSource(strings = {"data", "query", "http", "backfill", "ingest", "freshness", "memory", "jmh"})
+    @ValueSource(strings = {"data", "query", "http", "backfill", "ingest", "freshness", "memory", "jmh", "client"})
     void smokeModeRunsAndWritesItsTable(String benchmark) throws Exception {
         List<String> failed = Bench.run(Args.parse(benchmark, "--smoke", "--out", OUT.toString()));
         assertEquals(List.of(), failed);
@@ -33,6 +33,11 @@ class BenchSmokeTest {
         assertTrue(Files.exists(OUT.resolve(TABLES.get(benchmark) + ".md")), "markdown table written");
         if (benchmark.equals("query")) {
             assertTrue(Files.size(OUT.resolve("query-latency.png")) > 1_000, "plot drawn");
+        }
+        if (benchmark.equals("client")) {
+            assertTrue(Files.exists(OUT.resolve("client-latency-targets.md")), "targets written");
+            assertTrue(Files.size(OUT.resolve("client-latency-rows.png")) > 1_000, "plot against rows drawn");
+            assertTrue(Files.size(OUT.resolve("client-latency-instances.png")) > 1_000, "plot against instances drawn");
         }
     }
 }

@@ -26,8 +26,9 @@ import java.util.concurrent.Future;
  * with upstream's direction and status (a few received rows flipped to completed); the nine storable content types and
  * NULLs on received/sent rows; the channel's error codes (20 distinct stages) on WhatsApp and Discord failures and NULL
  * on the others; unique external ids (NULL on most failures); {@code received_at} over {@code [from, to)} denser
- * towards {@code to} (2 % in the last hour, 12 % in the last day, millisecond precision) and ascending in insertion
- * order, as in a real append-only table;
+ * towards {@code to} (2 % in the last hour, 12 % in the last day, millisecond precision) or, with
+ * {@link Spread#EVEN}, evenly (one event every span / events, so every minute holds events when there are at least as
+ * many events as minutes), and ascending in insertion order, as in a real append-only table;
  * {@code processing_time_ms} / {@code agent_latency_ms} NULL unless {@link Options#latencyFraction()} is positive.
  * Not deterministic (uses the server's {@code random()}). Stateless and thread-safe.
  *
@@ -125,6 +126,7 @@ public final class BulkHistory {
                    CASE WHEN status = 'failed' THEN 'Webhook returned 502 Bad Gateway' END,
                    CASE WHEN status = 'skipped' THEN 1 WHEN b < 0.05 THEN NULL ELSE 5 + (b * b * 3000)::int END,
                    date_trunc('milliseconds', ?::timestamp - make_interval(secs => ? * CASE
+                        WHEN ?::boolean THEN t
                         WHEN t < 0.02 THEN t / 0.02 * least(1, 3600 / ?)
                         WHEN t < 0.12 THEN (t - 0.02) / 0.10 * least(1, 86400 / ?)
                         ELSE power((t - 0.12) / 0.88, 1.5) END))
@@ -154,6 +156,17 @@ public final class BulkHistory {
             + "{\"action\":\"webhook\",\"status\":\"failed\",\"error\":\"Webhook returned 502 Bad Gateway\","
             + "\"durationMs\":900}]"};
 
+    /** How {@code received_at} (and {@code created_at} of the logs) is spread over the span. */
+    public enum Spread {
+        /** Denser towards the end: 2 % of the rows in the last hour, 12 % in the last day. */
+        RECENT,
+        /**
+         * Evenly: one event every span / events (every minute holds events when there are at least as many as
+         * minutes); automation logs uniformly at random over the span.
+         */
+        EVEN
+    }
+
     /**
      * What to generate.
      *
@@ -166,9 +179,10 @@ public final class BulkHistory {
      * @param chunkSize       rows per INSERT statement (one transaction each); for events rounded down to a multiple
      *                        of {@value #PATTERN_ROWS} (at least one)
      * @param threads         parallel connections
+     * @param spread          how the rows are spread over the span
      */
     public record Options(long events, long automationLogs, Instant from, Instant to, int instances,
-            double latencyFraction, int chunkSize, int threads) {
+            double latencyFraction, int chunkSize, int threads, Spread spread) {
 
         public Options {
             if (events < 0 || automationLogs < 0) {
@@ -192,6 +206,13 @@ public final class BulkHistory {
             if (threads < 1) {
                 throw new IllegalArgumentException("threads must be >= 1, got " + threads);
             }
+            Objects.requireNonNull(spread, "spread");
+        }
+
+        /** Rows denser towards {@code to} ({@link Spread#RECENT}). */
+        public Options(long events, long automationLogs, Instant from, Instant to, int instances,
+                double latencyFraction, int chunkSize, int threads) {
+            this(events, automationLogs, from, to, instances, latencyFraction, chunkSize, threads, Spread.RECENT);
         }
 
         /** {@code events} rows over {@code [to - span, to)}, one automation log per 50 events, 50 instances. */
@@ -200,19 +221,23 @@ public final class BulkHistory {
         }
 
         public Options withAutomationLogs(long n) {
-            return new Options(events, n, from, to, instances, latencyFraction, chunkSize, threads);
+            return new Options(events, n, from, to, instances, latencyFraction, chunkSize, threads, spread);
         }
 
         public Options withLatencyFraction(double fraction) {
-            return new Options(events, automationLogs, from, to, instances, fraction, chunkSize, threads);
+            return new Options(events, automationLogs, from, to, instances, fraction, chunkSize, threads, spread);
         }
 
         public Options withInstances(int n) {
-            return new Options(events, automationLogs, from, to, n, latencyFraction, chunkSize, threads);
+            return new Options(events, automationLogs, from, to, n, latencyFraction, chunkSize, threads, spread);
         }
 
         public Options withParallelism(int chunk, int parallel) {
-            return new Options(events, automationLogs, from, to, instances, latencyFraction, chunk, parallel);
+            return new Options(events, automationLogs, from, to, instances, latencyFraction, chunk, parallel, spread);
+        }
+
+        public Options withSpread(Spread s) {
+            return new Options(events, automationLogs, from, to, instances, latencyFraction, chunkSize, threads, s);
         }
     }
 
@@ -331,7 +356,8 @@ public final class BulkHistory {
                 }
             }
             try (PreparedStatement insert = connection.prepareStatement(INSERT_EVENTS)) {
-                TimeCurve curve = TimeCurve.of(spanMillis - 1);
+                TimeCurve curve = options.spread() == Spread.EVEN ? TimeCurve.even(spanMillis - 1)
+                        : TimeCurve.of(spanMillis - 1);
                 for (long[] block : eventBlocks) {
                     int p = 1;
                     insert.setString(p++, ids.eventPrefix());
@@ -368,6 +394,7 @@ public final class BulkHistory {
                     insert.setString(p++, ids.logEventPrefix());
                     insert.setObject(p++, ReferencePersistence.utc(options.to().toEpochMilli() - 1));
                     insert.setDouble(p++, spanSeconds);
+                    insert.setBoolean(p++, options.spread() == Spread.EVEN);
                     insert.setDouble(p++, spanSeconds);
                     insert.setDouble(p++, spanSeconds);
                     insert.setLong(p++, chunk[0]);
@@ -398,6 +425,12 @@ public final class BulkHistory {
                 return new TimeCurve(span, day, hour, 0, 0.90);
             }
             return new TimeCurve(span, day, hour, 0, 0);
+        }
+
+        /** Evenly over the span: only the last piece, stretched over all of it (age = span * (1 - u)). */
+        static TimeCurve even(long spanMillis) {
+            double span = Math.max(0, spanMillis);
+            return new TimeCurve(span, span, span, 0, 0);
         }
     }
 

@@ -81,6 +81,36 @@ class BulkHistoryTest {
         }
     }
 
+    @Test
+    void evenSpreadFillsEveryMinuteAndEveryInstance() throws SQLException {
+        try (ScratchDatabase db = ScratchDatabase.create().withOmniSchema()) {
+            Duration span = Duration.ofDays(10); // 14 400 minutes
+            BulkHistory.Options options = BulkHistory.Options.of(20_000, END, span).withInstances(30)
+                    .withAutomationLogs(5_000).withSpread(BulkHistory.Spread.EVEN);
+            BulkHistory.Result result = BulkHistory.fill(db, options);
+            assertEquals(30, result.instances().size());
+            try (Connection c = db.connect()) {
+                assertEquals(20_000, scalar(c, "SELECT count(*) FROM omni_events"));
+                assertEquals(0, scalar(c, "SELECT count(*) FROM omni_events WHERE received_at < '2026-01-31 12:00:00'"
+                        + " OR received_at >= '2026-02-10 12:00:00'"));
+                assertEquals(14_400, scalar(c, "SELECT count(DISTINCT date_trunc('minute', received_at))"
+                        + " FROM omni_events"));
+                // evenly: the last day holds a tenth of the rows, the last hour 1/240 (83), not 2 %
+                assertBetween(scalar(c, "SELECT count(*) FROM omni_events WHERE received_at >= '2026-02-09 12:00:00'"),
+                        1_990, 2_010);
+                assertBetween(scalar(c, "SELECT count(*) FROM omni_events WHERE received_at >= '2026-02-10 11:00:00'"),
+                        80, 86);
+                assertEquals(30, scalar(c, "SELECT count(*) FROM instances"));
+                assertEquals(30, scalar(c, "SELECT count(DISTINCT instance_id) FROM omni_events"
+                        + " WHERE received_at >= '2026-02-09 12:00:00'"), "every instance is active in the last day");
+                assertEquals(0, scalar(c, "SELECT count(*) FROM automation_logs WHERE created_at < '2026-01-31 12:00:00'"
+                        + " OR created_at >= '2026-02-10 12:00:00'"));
+                assertBetween(scalar(c, "SELECT count(*) FROM automation_logs WHERE created_at >= '2026-02-09 12:00:00'"),
+                        350, 650);
+            }
+        }
+    }
+
     private static void assertBetween(long value, long low, long high) {
         assertTrue(value >= low && value <= high, value + " not in [" + low + ", " + high + "]");
     }
