@@ -3,6 +3,7 @@ package dev.omnirollup.api;
 import dev.omnirollup.store.Config;
 import dev.omnirollup.store.RollupDatabase;
 import dev.omnirollup.store.RollupReader;
+import io.helidon.common.socket.SocketOptions;
 import io.helidon.webserver.WebServer;
 import io.helidon.webserver.http.HttpRouting;
 import io.nats.client.Connection;
@@ -119,6 +120,9 @@ public final class QueryApi implements AutoCloseable {
                     .host(config.get(Config.HTTP_HOST))
                     .port(config.get(Config.HTTP_PORT))
                     .shutdownHook(false)
+                    // answers go out in one write: without TCP_NODELAY a reused connection waits for the client's
+                    // delayed ACK (about 40 ms) before the rest of a body larger than one segment is sent
+                    .connectionOptions(SocketOptions.builder().tcpNoDelay(true).build())
                     .directHandlers(TransportErrors.handlers())
                     .routing(api::routing)
                     .build()
