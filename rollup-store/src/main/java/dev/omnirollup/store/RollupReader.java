@@ -202,18 +202,20 @@ public final class RollupReader {
                 versions[i] = row.version();
                 held.put(heldKey(segment.grain(), row.bucket(), row.layer(), row.version()), row.breakdowns());
             }
-            query.parameters.add(new ArrayParameter("int8", buckets));
-            query.parameters.add(new ArrayParameter("int2", layers));
-            query.parameters.add(new ArrayParameter("int8", versions));
-            parts.add("SELECT 0 AS part, " + segment.grain().ordinal() + " AS g, r.src, r.bucket, r.version, "
-                    + counters + ", CASE WHEN k.v IS DISTINCT FROM r.version THEN r.dims::text END FROM "
-                    + database.rollup("msg_" + segment.grain().suffix()) + " AS r LEFT JOIN unnest(?::int8[], "
-                    + "?::int2[], ?::int8[]) AS k(b, s, v) ON k.b = r.bucket AND k.s = r.src WHERE "
+            String grain = query.value(segment.grain().ordinal());
+            String known = query.value(new ArrayParameter("int8", buckets)) + "::int8[], "
+                    + query.value(new ArrayParameter("int2", layers)) + "::int2[], "
+                    + query.value(new ArrayParameter("int8", versions)) + "::int8[]";
+            parts.add("SELECT 0 AS part, " + grain + "::int AS g, r.src, r.bucket, r.version, " + counters
+                    + ", CASE WHEN k.v IS DISTINCT FROM r.version THEN r.dims::text END FROM "
+                    + database.rollup("msg_" + segment.grain().suffix()) + " AS r LEFT JOIN unnest(" + known
+                    + ") AS k(b, s, v) ON k.b = r.bucket AND k.s = r.src WHERE "
                     + query.scope(instance, "r.") + " AND " + query.bucketRange(segment, "r."));
         }
         String zeros = ", 0".repeat(Deltas.MESSAGE_COLUMNS.size() - 1);
         for (Segment segment : timelinePlan.orElse(List.of())) {
-            parts.add("SELECT 1, " + segment.grain().ordinal() + ", r.src, r.bucket, 0, r.total" + zeros + ", NULL FROM "
+            String grain = query.value(segment.grain().ordinal());
+            parts.add("SELECT 1, " + grain + "::int, r.src, r.bucket, 0, r.total" + zeros + ", NULL FROM "
                     + database.rollup("msg_" + segment.grain().suffix()) + " AS r WHERE "
                     + query.scope(instance, "r.") + " AND " + query.bucketRange(segment, "r."));
         }
@@ -310,6 +312,12 @@ public final class RollupReader {
     /** Collects the parameters of a statement while its text is built. */
     private static final class Query {
         private final List<Object> parameters = new ArrayList<>();
+
+        /** A bound value's placeholder. */
+        String value(Object value) {
+            parameters.add(value);
+            return "?";
+        }
 
         String scope(Optional<UUID> instance) {
             return scope(instance, "");
