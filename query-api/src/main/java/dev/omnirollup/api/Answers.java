@@ -50,12 +50,11 @@ final class Answers {
     /** {@code GET /event-ops/metrics}: {@code {"data":{18 fields}}}. */
     Map<String, Object> eventOpsMetrics(Instant now) {
         Instant at = now.truncatedTo(ChronoUnit.MILLIS);
-        Fork.Task<long[]> windows = Fork.start(() -> reader.countsSince(
-                List.of(at.minus(DAY), at.minus(Duration.ofDays(7)), at.minus(Duration.ofHours(1))), at));
-        WindowReport all = reader.totals();
-        long last24h = windows.join()[0];
-        long last7d = windows.join()[1];
-        long lastHour = windows.join()[2];
+        RollupReader.Metrics metrics = reader.metrics(at);
+        WindowReport all = metrics.totals();
+        long last24h = metrics.windows()[0];
+        long last7d = metrics.windows()[1];
+        long lastHour = metrics.windows()[2];
         LiveCounts.Snapshot counts = live.get();
         Map<String, Object> data = new LinkedHashMap<>();
         data.put("totalEvents", all.counts().total());
@@ -219,14 +218,12 @@ final class Answers {
      */
     Map<String, Object> dashboard(Instant now) {
         Instant at = now.truncatedTo(ChronoUnit.MILLIS);
-        Fork.Task<WindowReport> dayTask = Fork.start(() -> reader.windowSummary(at.minus(DAY), Optional.empty(),
-                Optional.of(Grain.HOUR), at));
-        Fork.Task<long[]> hourTask = Fork.start(() -> reader.countsSince(List.of(at.minus(Duration.ofHours(1))), at));
         Fork.Task<AutomationReport> automationTask = Fork.start(() -> reader.automation(at));
-        WindowReport all = reader.totals();
+        RollupReader.Summary summary = reader.summary(at);
+        WindowReport all = summary.totals();
+        WindowReport day = summary.lastDay();
+        long lastHour = summary.lastHour();
         HealthProbe.Database database = probe.recentDatabase();
-        WindowReport day = dayTask.join();
-        long lastHour = hourTask.join()[0];
         AutomationReport automation = automationTask.join();
         LiveCounts.Snapshot counts = live.get();
 

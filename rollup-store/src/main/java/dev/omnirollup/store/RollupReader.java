@@ -1,5 +1,8 @@
 package dev.omnirollup.store;
 
+import com.fasterxml.jackson.core.JsonProcessingException;
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.omnirollup.store.BucketPlan.Segment;
 import java.sql.Connection;
 import java.sql.PreparedStatement;
@@ -8,32 +11,39 @@ import java.sql.SQLException;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
-import java.util.HashMap;
 import java.util.List;
-import java.util.Map;
 import java.util.Optional;
-import java.util.TreeMap;
 import java.util.UUID;
-import java.util.stream.Collectors;
 
 /**
  * Answers questions about windows of time from the rollups alone, reading a number of rows bounded by the
- * {@link BucketPlan} (never Omni's tables, never all of history except through the running totals). Thread-safe.
+ * {@link BucketPlan} (never Omni's tables, never all of history except through the running totals), each endpoint's
+ * questions in one statement ({@link MessageRead}). Keeps the decoded breakdowns of the rows it read, by version,
+ * so a repeated question reads only the rows' counters. Thread-safe.
  */
 public final class RollupReader {
-    private static final Grain[] WINDOW_GRAINS = {Grain.MINUTE, Grain.HOUR, Grain.DAY};
+    private static final ObjectMapper JSON = new ObjectMapper();
+    private static final Duration DAY = Duration.ofHours(24);
+    private static final Duration WEEK = Duration.ofDays(7);
+    private static final Duration HOUR = Duration.ofHours(1);
 
     private final RollupDatabase database;
     private final Duration minuteHorizon;
     private final BreakdownKeys dictionary = new BreakdownKeys();
-    private final BreakdownCache breakdowns = new BreakdownCache(4_000_000);
+    private final BreakdownCache breakdowns;
 
     /**
      * @param minuteHorizon how far back minute buckets are read (must be shorter than their retention)
      */
     public RollupReader(RollupDatabase database, Duration minuteHorizon) {
+        this(database, minuteHorizon, 4_000_000);
+    }
+
+    /** @param cachedCounts decoded breakdown counts kept at most (about 12 bytes each) */
+    RollupReader(RollupDatabase database, Duration minuteHorizon, long cachedCounts) {
         this.database = database;
         this.minuteHorizon = minuteHorizon;
+        this.breakdowns = new BreakdownCache(cachedCounts);
     }
 
     /**
@@ -55,11 +65,14 @@ public final class RollupReader {
     WindowReport window(Connection c, Instant start, Optional<Instant> end, Optional<UUID> instance,
                         Optional<Grain> timeline, Instant now, boolean withInstances) throws SQLException {
         TimeWindow span = TimeWindow.of(start, end);
-        List<Segment> plan = BucketPlan.of(span, now.toEpochMilli(), minuteHorizon, Grain.DAY);
+        List<Segment> plan = plan(span, now, Grain.DAY);
+        MessageRead read = read().report(plan, instance, withInstances);
         // only the timeline needs hours inside the window; counts and breakdowns come from the fewest rows
-        Optional<List<Segment>> timelinePlan = timeline.map(grain -> grain == Grain.DAY ? plan
-                : BucketPlan.of(span, now.toEpochMilli(), minuteHorizon, Grain.HOUR));
-        return report(c, plan, timelinePlan, timeline, instance, withInstances);
+        timeline.ifPresent(grain -> read.timeline(grain == Grain.DAY ? plan : plan(span, now, Grain.HOUR), instance,
+                grain));
+        MessageRead.Answers answers = read.run(c);
+        WindowReport report = answers.reports().getFirst();
+        return timeline.isEmpty() ? report : report.withTimeline(answers.timeline());
     }
 
     /** Every row ever counted, optionally for one instance, from the running totals (plus a timeline if asked). */
@@ -68,15 +81,17 @@ public final class RollupReader {
     }
 
     WindowReport allTime(Connection c, Optional<UUID> instance, Optional<Grain> timeline) throws SQLException {
-        Optional<List<Segment>> everything = timeline.map(grain ->
-                List.of(new Segment(grain, Long.MIN_VALUE, BucketPlan.OPEN)));
-        return report(c, List.of(new Segment(Grain.TOTAL, 0, 1)), everything, timeline, instance, instance.isEmpty());
+        MessageRead read = read().report(TOTAL, instance, instance.isEmpty());
+        timeline.ifPresent(grain -> read.timeline(List.of(new Segment(grain, Long.MIN_VALUE, BucketPlan.OPEN)),
+                instance, grain));
+        MessageRead.Answers answers = read.run(c);
+        WindowReport report = answers.reports().getFirst();
+        return timeline.isEmpty() ? report : report.withTimeline(answers.timeline());
     }
 
-    /** Every row ever counted over all instances, without the per-instance map (what metrics needs). */
+    /** Every row ever counted over all instances, without the per-instance map. */
     public WindowReport totals() {
-        return database.withConnection(c -> report(c, List.of(new Segment(Grain.TOTAL, 0, 1)), Optional.empty(),
-                Optional.empty(), Optional.empty(), false));
+        return database.withConnection(c -> read().report(TOTAL, Optional.empty(), false).run(c).reports().getFirst());
     }
 
     /**
@@ -85,26 +100,51 @@ public final class RollupReader {
      */
     public long[] countsSince(List<Instant> sinces, Instant now) {
         return database.withConnection(c -> {
-            Query query = new Query();
-            List<String> parts = new ArrayList<>();
-            for (int w = 0; w < sinces.size(); w++) {
-                List<Segment> plan = BucketPlan.of(TimeWindow.from(sinces.get(w)), now.toEpochMilli(),
-                        minuteHorizon, Grain.DAY);
-                if (!plan.isEmpty()) {
-                    parts.add("SELECT " + w + " AS w, coalesce(sum(total), 0) AS n FROM ("
-                            + union(plan, query, Optional.empty(), "total") + ") AS r" + w);
-                }
+            MessageRead read = read();
+            for (Instant since : sinces) {
+                read.count(plan(TimeWindow.from(since), now, Grain.DAY));
             }
-            long[] counts = new long[sinces.size()];
-            if (parts.isEmpty()) {
-                return counts;
-            }
-            try (PreparedStatement ps = query.prepare(c, String.join(" UNION ALL ", parts)); ResultSet rs = ps.executeQuery()) {
-                while (rs.next()) {
-                    counts[rs.getInt(1)] = rs.getLong(2);
-                }
-            }
-            return counts;
+            return read.run(c).counts();
+        });
+    }
+
+    /**
+     * What {@code /event-ops/metrics} reads, in one statement: every row ever counted (no per-instance map) and the
+     * rows since {@code now} minus 24 hours, 7 days and 1 hour.
+     *
+     * @param windows the counts since {@code now - 24h}, {@code now - 7d} and {@code now - 1h}, in that order
+     */
+    public record Metrics(WindowReport totals, long[] windows) {
+    }
+
+    public Metrics metrics(Instant now) {
+        return database.withConnection(c -> {
+            MessageRead.Answers answers = read().report(TOTAL, Optional.empty(), false)
+                    .count(plan(TimeWindow.from(now.minus(DAY)), now, Grain.DAY))
+                    .count(plan(TimeWindow.from(now.minus(WEEK)), now, Grain.DAY))
+                    .count(plan(TimeWindow.from(now.minus(HOUR)), now, Grain.DAY))
+                    .run(c);
+            return new Metrics(answers.reports().getFirst(), answers.counts());
+        });
+    }
+
+    /**
+     * What {@code /dashboard} reads of the message rollups, in one statement: every row ever counted, the rows since
+     * {@code now - 24h} with an hourly timeline (no per-instance maps), and the count since {@code now - 1h}.
+     */
+    public record Summary(WindowReport totals, WindowReport lastDay, long lastHour) {
+    }
+
+    public Summary summary(Instant now) {
+        return database.withConnection(c -> {
+            TimeWindow day = TimeWindow.from(now.minus(DAY));
+            MessageRead.Answers answers = read().report(TOTAL, Optional.empty(), false)
+                    .report(plan(day, now, Grain.DAY), Optional.empty(), false)
+                    .timeline(plan(day, now, Grain.HOUR), Optional.empty(), Grain.HOUR)
+                    .count(plan(TimeWindow.from(now.minus(HOUR)), now, Grain.DAY))
+                    .run(c);
+            return new Summary(answers.reports().get(0), answers.reports().get(1).withTimeline(answers.timeline()),
+                    answers.counts()[0]);
         });
     }
 
@@ -113,40 +153,51 @@ public final class RollupReader {
         return database.withConnection(c -> automation(c, now));
     }
 
+    /** One statement: the running totals of every automation, the recent failures, the queue snapshots. */
     AutomationReport automation(Connection c, Instant now) throws SQLException {
-        long[] totals = new long[Deltas.AUTOMATION_COLUMNS.size()];
-        String columns = Deltas.AUTOMATION_COLUMNS.stream().map(col -> "coalesce(sum(" + col + "), 0)")
-                .collect(Collectors.joining(", "));
-        try (PreparedStatement ps = c.prepareStatement("SELECT " + columns + " FROM " + database.rollup("auto_total")
-                + " WHERE scope = 0");
-             ResultSet rs = ps.executeQuery()) {
-            rs.next();
-            for (int i = 0; i < totals.length; i++) {
-                totals[i] = rs.getLong(i + 1);
+        List<String> columns = Deltas.AUTOMATION_COLUMNS;
+        List<Object> parameters = new ArrayList<>();
+        List<String> recent = new ArrayList<>();
+        for (Segment segment : plan(TimeWindow.from(now.minus(DAY)), now, Grain.DAY)) {
+            String range = "scope = 0";
+            if (segment.from() != Long.MIN_VALUE) {
+                parameters.add(segment.from());
+                range += " AND bucket >= ?";
             }
-        }
-        List<Segment> plan = BucketPlan.of(TimeWindow.from(now.minus(Duration.ofHours(24))), now.toEpochMilli(),
-                minuteHorizon, Grain.DAY);
-        Query query = new Query();
-        List<String> parts = new ArrayList<>();
-        for (Segment segment : plan) {
-            parts.add("SELECT failed FROM " + database.rollup("auto_" + segment.grain().suffix())
-                    + " WHERE scope = 0 AND " + query.bucketRange(segment));
-        }
-        long recentFailures = 0;
-        if (!parts.isEmpty()) {
-            try (PreparedStatement ps = query.prepare(c, "SELECT coalesce(sum(failed), 0) FROM ("
-                    + String.join(" UNION ALL ", parts) + ") AS r"); ResultSet rs = ps.executeQuery()) {
-                rs.next();
-                recentFailures = rs.getLong(1);
+            if (!segment.isOpen()) {
+                parameters.add(segment.to());
+                range += " AND bucket < ?";
             }
+            recent.add("SELECT failed FROM " + database.rollup("auto_" + segment.grain().suffix()) + " WHERE " + range);
         }
+        String sql = "SELECT " + String.join(", ", columns.stream().map(col -> "coalesce(sum(t." + col + "), 0)")
+                .toList()) + ", (SELECT coalesce(sum(failed), 0) FROM (" + (recent.isEmpty() ? "SELECT 0 AS failed"
+                : String.join(" UNION ALL ", recent)) + ") AS f), (SELECT json_agg(json_build_array(q.instance_key, "
+                + "q.active_count, q.pending_count, q.observed_ms) ORDER BY q.instance_key)::text FROM "
+                + database.rollup("automation_queue") + " AS q) FROM " + database.rollup("auto_total")
+                + " AS t WHERE t.scope = 0";
+        long[] totals = new long[columns.size()];
+        long recentFailures;
         List<AutomationReport.QueueRow> queues = new ArrayList<>();
-        try (PreparedStatement ps = c.prepareStatement("SELECT instance_key, active_count, pending_count, observed_ms FROM "
-                + database.rollup("automation_queue") + " ORDER BY instance_key");
-             ResultSet rs = ps.executeQuery()) {
-            while (rs.next()) {
-                queues.add(new AutomationReport.QueueRow(rs.getString(1), rs.getInt(2), rs.getInt(3), rs.getLong(4)));
+        try (PreparedStatement ps = c.prepareStatement(sql)) {
+            for (int i = 0; i < parameters.size(); i++) {
+                ps.setObject(i + 1, parameters.get(i));
+            }
+            try (ResultSet rs = ps.executeQuery()) {
+                rs.next();
+                for (int i = 0; i < totals.length; i++) {
+                    totals[i] = rs.getLong(i + 1);
+                }
+                recentFailures = rs.getLong(totals.length + 1);
+                String queued = rs.getString(totals.length + 2);
+                if (queued != null) {
+                    for (JsonNode row : JSON.readTree(queued)) {
+                        queues.add(new AutomationReport.QueueRow(row.get(0).asText(), row.get(1).asInt(),
+                                row.get(2).asInt(), row.get(3).asLong()));
+                    }
+                }
+            } catch (JsonProcessingException e) {
+                throw new SQLException("unreadable queue snapshots: " + e.getOriginalMessage(), e);
             }
         }
         return new AutomationReport(totals[Deltas.EXECUTIONS], totals[Deltas.SUCCESS], totals[Deltas.AUTO_FAILED],
@@ -171,195 +222,13 @@ public final class RollupReader {
         });
     }
 
-    /**
-     * Counters and breakdowns of the plan's rows, and the timeline of the timeline plan's rows, in one statement.
-     * Every row's counters are read; its breakdowns only when the row is new to this reader or its version moved
-     * (see {@link BreakdownCache}), so a repeated question reads a few narrow rows and sums cached arrays.
-     */
-    private WindowReport report(Connection c, List<Segment> plan, Optional<List<Segment>> timelinePlan,
-                                Optional<Grain> timelineGrain, Optional<UUID> instance, boolean withInstances)
-            throws SQLException {
-        if (plan.isEmpty()) {
-            return timelineGrain.isEmpty() ? WindowReport.EMPTY : WindowReport.EMPTY.withTimeline(List.of());
-        }
-        short scope = instance.isPresent() ? Deltas.SCOPE_INSTANCE : Deltas.SCOPE_ALL;
-        UUID instanceId = instance.orElse(Deltas.ALL_INSTANCES);
-        Query query = new Query();
-        List<String> parts = new ArrayList<>();
-        Map<String, Breakdowns> held = new HashMap<>();
-        String counters = String.join(", ", Deltas.MESSAGE_COLUMNS.stream().map(col -> "r." + col).toList());
-        for (Segment segment : plan) {
-            BreakdownCache.Series series = new BreakdownCache.Series(segment.grain(), scope, instanceId);
-            List<BreakdownCache.Cached> cached = segment.grain() == Grain.TOTAL ? breakdowns.in(series, 0, 1)
-                    : breakdowns.in(series, segment.from(), segment.to());
-            Long[] buckets = new Long[cached.size()];
-            Short[] layers = new Short[cached.size()];
-            Long[] versions = new Long[cached.size()];
-            for (int i = 0; i < cached.size(); i++) {
-                BreakdownCache.Cached row = cached.get(i);
-                buckets[i] = row.bucket();
-                layers[i] = row.layer();
-                versions[i] = row.version();
-                held.put(heldKey(segment.grain(), row.bucket(), row.layer(), row.version()), row.breakdowns());
-            }
-            String grain = query.value(segment.grain().ordinal());
-            String known = query.value(new ArrayParameter("int8", buckets)) + "::int8[], "
-                    + query.value(new ArrayParameter("int2", layers)) + "::int2[], "
-                    + query.value(new ArrayParameter("int8", versions)) + "::int8[]";
-            parts.add("SELECT 0 AS part, " + grain + "::int AS g, r.src, r.bucket, r.version, " + counters
-                    + ", CASE WHEN k.v IS DISTINCT FROM r.version THEN r.dims::text END FROM "
-                    + database.rollup("msg_" + segment.grain().suffix()) + " AS r LEFT JOIN unnest(" + known
-                    + ") AS k(b, s, v) ON k.b = r.bucket AND k.s = r.src WHERE "
-                    + query.scope(instance, "r.") + " AND " + query.bucketRange(segment, "r."));
-        }
-        String zeros = ", 0".repeat(Deltas.MESSAGE_COLUMNS.size() - 1);
-        for (Segment segment : timelinePlan.orElse(List.of())) {
-            String grain = query.value(segment.grain().ordinal());
-            parts.add("SELECT 1, " + grain + "::int, r.src, r.bucket, 0, r.total" + zeros + ", NULL FROM "
-                    + database.rollup("msg_" + segment.grain().suffix()) + " AS r WHERE "
-                    + query.scope(instance, "r.") + " AND " + query.bucketRange(segment, "r."));
-        }
-        long[] sums = new long[Deltas.MESSAGE_COLUMNS.size()];
-        long[] keySums = new long[Math.max(16, dictionary.size())];
-        TreeMap<Long, Long> timeline = new TreeMap<>();
-        Grain[] grains = Grain.values();
-        try (PreparedStatement ps = query.prepare(c, String.join(" UNION ALL ", parts)); ResultSet rs = ps.executeQuery()) {
-            while (rs.next()) {
-                Grain grain = grains[rs.getInt(2)];
-                short layer = rs.getShort(3);
-                long bucket = rs.getLong(4);
-                if (rs.getInt(1) == 1) {
-                    timeline.merge(timelineGrain.orElseThrow().bucketOf(bucket), rs.getLong(6), Long::sum);
-                    continue;
-                }
-                long version = rs.getLong(5);
-                for (int i = 0; i < sums.length; i++) {
-                    sums[i] += rs.getLong(6 + i);
-                }
-                String dims = rs.getString(6 + sums.length);
-                Breakdowns row;
-                if (dims == null) {
-                    row = held.get(heldKey(grain, bucket, layer, version));
-                } else {
-                    row = Breakdowns.of(dims, dictionary);
-                    breakdowns.put(new BreakdownCache.Series(grain, scope, instanceId), bucket, layer, version, row);
-                }
-                keySums = row.addTo(keySums);
-            }
-        }
-        WindowReport report = summarize(MessageCounts.of(sums), keySums, withInstances);
-        if (timelineGrain.isEmpty()) {
-            return report;
-        }
-        List<WindowReport.TimelinePoint> points = new ArrayList<>();
-        timeline.forEach((bucket, count) -> {
-            if (count != 0) {
-                points.add(new WindowReport.TimelinePoint(bucket, count));
-            }
-        });
-        return report.withTimeline(points);
+    private static final List<Segment> TOTAL = List.of(new Segment(Grain.TOTAL, 0, 1));
+
+    private List<Segment> plan(TimeWindow window, Instant now, Grain coarsest) {
+        return BucketPlan.of(window, now.toEpochMilli(), minuteHorizon, coarsest);
     }
 
-    private static String heldKey(Grain grain, long bucket, short layer, long version) {
-        return grain.ordinal() + ":" + bucket + ":" + layer + ":" + version;
-    }
-
-    /** The summed breakdowns, split into their maps (zero sums dropped). */
-    private WindowReport summarize(MessageCounts counts, long[] keySums, boolean withInstances) {
-        Map<Dim, Map<String, Long>> maps = new java.util.EnumMap<>(Dim.class);
-        Map<UUID, Long> instances = new HashMap<>();
-        for (int id = 0; id < keySums.length; id++) {
-            if (keySums[id] == 0) {
-                continue;
-            }
-            BreakdownKeys.Key key = dictionary.key(id);
-            if (key.dim() == Dim.INSTANCE) {
-                if (withInstances) {
-                    instances.put(key.instance(), keySums[id]);
-                }
-            } else {
-                maps.computeIfAbsent(key.dim(), k -> new HashMap<>()).put(key.name(), keySums[id]);
-            }
-        }
-        return new WindowReport(counts, maps.getOrDefault(Dim.CHANNEL, Map.of()),
-                maps.getOrDefault(Dim.CONTENT_TYPE, Map.of()), maps.getOrDefault(Dim.ERROR_STAGE, Map.of()),
-                maps.getOrDefault(Dim.EVENT_TYPE, Map.of()), instances, bins(maps.get(Dim.PROCESSING_BIN)),
-                bins(maps.get(Dim.AGENT_BIN)), List.of());
-    }
-
-    private String union(List<Segment> plan, Query query, Optional<UUID> instance, String columns) {
-        List<String> parts = new ArrayList<>();
-        for (Segment segment : plan) {
-            parts.add("SELECT " + columns + " FROM " + database.rollup("msg_" + segment.grain().suffix())
-                    + " WHERE " + query.scope(instance) + " AND " + query.bucketRange(segment));
-        }
-        return String.join(" UNION ALL ", parts);
-    }
-
-    private static Map<Long, Long> bins(Map<String, Long> keyed) {
-        if (keyed == null) {
-            return Map.of();
-        }
-        Map<Long, Long> bins = new HashMap<>();
-        keyed.forEach((key, n) -> bins.put(Long.parseLong(key), n));
-        return bins;
-    }
-
-    /** An array bound as a statement parameter. */
-    private record ArrayParameter(String type, Object[] values) {
-    }
-
-    /** Collects the parameters of a statement while its text is built. */
-    private static final class Query {
-        private final List<Object> parameters = new ArrayList<>();
-
-        /** A bound value's placeholder. */
-        String value(Object value) {
-            parameters.add(value);
-            return "?";
-        }
-
-        String scope(Optional<UUID> instance) {
-            return scope(instance, "");
-        }
-
-        String scope(Optional<UUID> instance, String alias) {
-            parameters.add(instance.isPresent() ? Deltas.SCOPE_INSTANCE : Deltas.SCOPE_ALL);
-            parameters.add(instance.orElse(Deltas.ALL_INSTANCES));
-            return alias + "scope = ? AND " + alias + "instance_id = ?";
-        }
-
-        String bucketRange(Segment segment) {
-            return bucketRange(segment, "");
-        }
-
-        String bucketRange(Segment segment, String alias) {
-            if (segment.grain() == Grain.TOTAL) {
-                return alias + "bucket = 0";
-            }
-            List<String> conditions = new ArrayList<>();
-            if (segment.from() != Long.MIN_VALUE) {
-                parameters.add(segment.from());
-                conditions.add(alias + "bucket >= ?");
-            }
-            if (!segment.isOpen()) {
-                parameters.add(segment.to());
-                conditions.add(alias + "bucket < ?");
-            }
-            return conditions.isEmpty() ? "true" : String.join(" AND ", conditions);
-        }
-
-        PreparedStatement prepare(Connection c, String sql) throws SQLException {
-            PreparedStatement ps = c.prepareStatement(sql);
-            for (int i = 0; i < parameters.size(); i++) {
-                Object parameter = parameters.get(i);
-                if (parameter instanceof ArrayParameter array) {
-                    ps.setArray(i + 1, c.createArrayOf(array.type(), array.values()));
-                } else {
-                    ps.setObject(i + 1, parameter);
-                }
-            }
-            return ps;
-        }
+    private MessageRead read() {
+        return new MessageRead(database, breakdowns, dictionary);
     }
 }
