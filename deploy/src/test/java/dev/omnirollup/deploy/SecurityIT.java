@@ -119,6 +119,9 @@ class SecurityIT {
         try (Connection c = omni.connect()) {
             ReferencePersistence reference = new ReferencePersistence(c);
             reference.ensureInstances(instances);
+            // an instance that exists, so that a query for it reaches PostgreSQL (one that does not answers zeros at once)
+            reference.ensureInstances(List.of(new dev.omnirollup.sim.Instance(java.util.UUID.fromString(CANARY_UUID),
+                    "canary", "discord")));
         }
         for (String name : List.of("active", "revoke", "delete", "expire-soon", "expired-status", "past-expiry",
                 "rate-1", "rate-2", "query", "canary")) {
