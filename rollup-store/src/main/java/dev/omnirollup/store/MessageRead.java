@@ -38,8 +38,8 @@ final class MessageRead {
     private Optional<Grain> timelineGrain = Optional.empty();
     private int counts;
 
-    /** One report asked for: whose rows, and whether the per-instance map is wanted. */
-    private record Ask(short scope, UUID instance, boolean withInstances) {
+    /** One report asked for: whose rows, whether the per-instance map is wanted, and its timeline's grain. */
+    private record Ask(short scope, UUID instance, boolean withInstances, Optional<Grain> timeline) {
     }
 
     /** The answers, in the order asked. */
@@ -54,10 +54,18 @@ final class MessageRead {
 
     /** Asks for the counters and breakdowns of a plan's rows; an empty plan reports nothing. */
     MessageRead report(List<Segment> plan, Optional<UUID> instance, boolean withInstances) {
+        return report(plan, instance, withInstances, Optional.empty());
+    }
+
+    /**
+     * As {@link #report(List, Optional, boolean)}, with the report's timeline of {@code timeline}'s grain from the
+     * same rows (the plan must hold no coarser rows than that grain).
+     */
+    MessageRead report(List<Segment> plan, Optional<UUID> instance, boolean withInstances, Optional<Grain> timeline) {
         int index = reports.size();
         short scope = instance.isPresent() ? Deltas.SCOPE_INSTANCE : Deltas.SCOPE_ALL;
         UUID instanceId = instance.orElse(Deltas.ALL_INSTANCES);
-        reports.add(new Ask(scope, instanceId, withInstances));
+        reports.add(new Ask(scope, instanceId, withInstances, timeline));
         for (Segment segment : plan) {
             BreakdownCache.Series series = new BreakdownCache.Series(segment.grain(), scope, instanceId);
             List<BreakdownCache.Cached> cached = segment.grain() == Grain.TOTAL ? cache.in(series, 0, 1)
@@ -124,6 +132,10 @@ final class MessageRead {
         }
         long[] countSums = new long[counts];
         TreeMap<Long, Long> timeline = new TreeMap<>();
+        List<TreeMap<Long, Long>> reportTimelines = new ArrayList<>();
+        for (int i = 0; i < reports.size(); i++) {
+            reportTimelines.add(new TreeMap<>());
+        }
         if (!parts.isEmpty()) {
             try (PreparedStatement ps = statement.prepare(c, String.join(" UNION ALL ", parts));
                  ResultSet rs = ps.executeQuery()) {
@@ -135,21 +147,32 @@ final class MessageRead {
                         timeline.merge(timelineGrain.orElseThrow().bucketOf(rs.getLong(4)), rs.getLong(6), Long::sum);
                     } else {
                         keySums[part] = readReportRow(rs, part, sums[part], keySums[part]);
+                        Optional<Grain> grain = reports.get(part).timeline();
+                        if (grain.isPresent()) {
+                            reportTimelines.get(part).merge(grain.get().bucketOf(rs.getLong(4)), rs.getLong(6),
+                                    Long::sum);
+                        }
                     }
                 }
             }
         }
         List<WindowReport> answered = new ArrayList<>();
         for (int i = 0; i < reports.size(); i++) {
-            answered.add(summarize(MessageCounts.of(sums[i]), keySums[i], reports.get(i).withInstances()));
+            WindowReport report = summarize(MessageCounts.of(sums[i]), keySums[i], reports.get(i).withInstances());
+            answered.add(reports.get(i).timeline().isPresent() ? report.withTimeline(points(reportTimelines.get(i)))
+                    : report);
         }
+        return new Answers(answered, points(timeline), countSums);
+    }
+
+    private static List<WindowReport.TimelinePoint> points(TreeMap<Long, Long> timeline) {
         List<WindowReport.TimelinePoint> points = new ArrayList<>();
         timeline.forEach((bucket, count) -> {
             if (count != 0) {
                 points.add(new WindowReport.TimelinePoint(bucket, count));
             }
         });
-        return new Answers(answered, points, countSums);
+        return points;
     }
 
     private long[] readReportRow(ResultSet rs, int part, long[] sums, long[] keySums) throws SQLException {

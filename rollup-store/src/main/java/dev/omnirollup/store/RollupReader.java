@@ -65,14 +65,9 @@ public final class RollupReader {
     WindowReport window(Connection c, Instant start, Optional<Instant> end, Optional<UUID> instance,
                         Optional<Grain> timeline, Instant now, boolean withInstances) throws SQLException {
         TimeWindow span = TimeWindow.of(start, end);
-        List<Segment> plan = plan(span, now, Grain.DAY);
-        MessageRead read = read().report(plan, instance, withInstances);
-        // only the timeline needs hours inside the window; counts and breakdowns come from the fewest rows
-        timeline.ifPresent(grain -> read.timeline(grain == Grain.DAY ? plan : plan(span, now, Grain.HOUR), instance,
-                grain));
-        MessageRead.Answers answers = read.run(c);
-        WindowReport report = answers.reports().getFirst();
-        return timeline.isEmpty() ? report : report.withTimeline(answers.timeline());
+        // an hourly timeline needs hours inside the window: then counts and breakdowns come from those rows too
+        List<Segment> plan = plan(span, now, timeline.orElse(Grain.DAY));
+        return read().report(plan, instance, withInstances, timeline).run(c).reports().getFirst();
     }
 
     /** Every row ever counted, optionally for one instance, from the running totals (plus a timeline if asked). */
@@ -137,14 +132,12 @@ public final class RollupReader {
 
     public Summary summary(Instant now) {
         return database.withConnection(c -> {
-            TimeWindow day = TimeWindow.from(now.minus(DAY));
             MessageRead.Answers answers = read().report(TOTAL, Optional.empty(), false)
-                    .report(plan(day, now, Grain.DAY), Optional.empty(), false)
-                    .timeline(plan(day, now, Grain.HOUR), Optional.empty(), Grain.HOUR)
+                    .report(plan(TimeWindow.from(now.minus(DAY)), now, Grain.HOUR), Optional.empty(), false,
+                            Optional.of(Grain.HOUR))
                     .count(plan(TimeWindow.from(now.minus(HOUR)), now, Grain.DAY))
                     .run(c);
-            return new Summary(answers.reports().get(0), answers.reports().get(1).withTimeline(answers.timeline()),
-                    answers.counts()[0]);
+            return new Summary(answers.reports().get(0), answers.reports().get(1), answers.counts()[0]);
         });
     }
 

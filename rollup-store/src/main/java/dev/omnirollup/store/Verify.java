@@ -387,11 +387,15 @@ public final class Verify {
     /** What the API's window read answers for {@code [day, end)}, plus the executions of the same buckets. */
     private DayFigures rollupFigures(Connection c, long day, Instant end, Optional<UUID> instance, Instant now)
             throws SQLException {
+        // the counters and breakdowns from the fewest rows (the day row for a whole day), the hours from the hour
+        // rows: damage to either shows
         WindowReport report = reader.window(c, Instant.ofEpochSecond(day), Optional.of(end.minusMillis(1)), instance,
-                Optional.of(Grain.HOUR), now, instance.isEmpty());
+                Optional.empty(), now, instance.isEmpty());
+        WindowReport hourly = reader.window(c, Instant.ofEpochSecond(day), Optional.of(end.minusMillis(1)), instance,
+                Optional.of(Grain.HOUR), now, false);
         MessageCounts counts = report.counts();
         Map<Long, Long> hours = new HashMap<>();
-        report.timeline().forEach(point -> hours.merge(point.bucketSecond(), point.count(), Long::sum));
+        hourly.timeline().forEach(point -> hours.merge(point.bucketSecond(), point.count(), Long::sum));
         Optional<Executions> executions = instance.isPresent() ? Optional.empty()
                 : Optional.of(rollupExecutions(c, day, end));
         return new DayFigures(counts.total(), counts.completed(), counts.failed(), counts.pending(), counts.inbound(),
