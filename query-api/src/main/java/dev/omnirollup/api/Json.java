@@ -20,7 +20,8 @@ final class Json {
     }
 
     static String write(Object value) {
-        StringBuilder out = new StringBuilder(256);
+        // answers run to tens of kilobytes (a map of hundreds of instances): start big rather than copy often
+        StringBuilder out = new StringBuilder(4_096);
         append(out, value);
         return out.toString();
     }
@@ -68,6 +69,11 @@ final class Json {
 
     private static void string(StringBuilder out, CharSequence text) {
         out.append('"');
+        if (plain(text)) {
+            out.append(text);
+            out.append('"');
+            return;
+        }
         for (int i = 0; i < text.length(); i++) {
             char ch = text.charAt(i);
             switch (ch) {
@@ -91,5 +97,16 @@ final class Json {
             }
         }
         out.append('"');
+    }
+
+    /** True when nothing in the text needs escaping (the usual case: keys, uuids, channel names). */
+    private static boolean plain(CharSequence text) {
+        for (int i = 0; i < text.length(); i++) {
+            char ch = text.charAt(i);
+            if (ch < 0x20 || ch == '"' || ch == '\\' || Character.isSurrogate(ch)) {
+                return false;
+            }
+        }
+        return true;
     }
 }
