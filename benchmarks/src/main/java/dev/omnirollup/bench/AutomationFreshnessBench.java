@@ -17,9 +17,9 @@ import java.util.UUID;
  * worker and the query API run as separate JVMs with default settings on a scratch database and stream pair; while
  * live message traffic is published at a steady {@code --rate} (0: none), {@link AutomationRunWriter} inserts manual
  * runs as Omni does at {@code --run-rate} per second plus a marker run every 250 ms, and {@link ExecutionsPoller}
- * asks {@code /api/v2/automation-metrics} every 10 ms. Marker k is visible once {@code totalExecutions} reaches the
- * rows committed up to it; latency = return of its autocommit insert to the first answer that counts it. Markers of
- * the first seconds (JIT warm-up, the first poll) are left out.
+ * asks {@code /api/v2/automation-metrics} again 10 ms after each answer. Marker k is visible once
+ * {@code totalExecutions} reaches the rows committed up to it; latency = return of its autocommit insert to the first
+ * answer that counts it. Markers of the first seconds (JIT warm-up, the first poll) are left out.
  *
  * <p>Run: {@code benchmarks/run freshness-automation [--run-rate 20] [--rate 2000] [--duration 60s] [--smoke]}.
  */
@@ -80,7 +80,8 @@ final class AutomationFreshnessBench {
                             + " (0: none)");
                     table.note("a marker = one extra manual run every " + MARKER_EVERY.toMillis() + " ms (autocommit"
                             + " INSERT as Omni writes it); latency = its INSERT returned -> first answer of "
-                            + ExecutionsPoller.PATH + " (polled every " + POLL_EVERY.toMillis() + " ms) counting every"
+                            + ExecutionsPoller.PATH + " (next request " + POLL_EVERY.toMillis() + " ms after each"
+                            + " answer) counting every"
                             + " row committed up to it; the first " + warmup.toMillis() + " ms are warm-up and not"
                             + " counted");
                 }

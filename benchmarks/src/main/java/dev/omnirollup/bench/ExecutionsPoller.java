@@ -6,9 +6,9 @@ import java.util.ArrayList;
 import java.util.List;
 
 /**
- * Watches {@code GET /api/v2/automation-metrics} as a dashboard would, on its own thread: one request every
- * {@code every} on one keep-alive connection, recording each answer whose {@code totalExecutions} is higher than any
- * before, with the time the answer arrived.
+ * Watches {@code GET /api/v2/automation-metrics} as a dashboard would, on its own thread: on one keep-alive
+ * connection, the next request {@code every} after each answer, recording each answer whose {@code totalExecutions}
+ * is higher than any before, with the time the answer arrived.
  */
 final class ExecutionsPoller implements AutoCloseable {
     private static final ObjectMapper JSON = new ObjectMapper();
