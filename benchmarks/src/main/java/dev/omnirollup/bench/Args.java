@@ -18,7 +18,7 @@ import java.util.Set;
 final class Args {
     private static final Set<String> FLAGS = Set.of("smoke", "jfr", "pg-profile", "fresh-data", "keep-data", "plan");
     private static final Set<String> VALUED = Set.of("out", "sizes", "size", "events", "workers", "mixes",
-            "concurrency", "duration", "rate", "iterations", "budget", "jmh", "api-pg-options", "channels",
+            "concurrency", "duration", "rate", "run-rate", "iterations", "budget", "jmh", "api-pg-options", "channels",
             "instances", "days", "requests", "warmup", "read-requests", "batch-budget", "baseline", "max-age",
             "launcher");
 

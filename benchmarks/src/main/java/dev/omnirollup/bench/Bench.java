@@ -13,8 +13,8 @@ import java.util.logging.Logger;
  * {@code --smoke}); {@code all} runs every one in order. See docs/benchmarks.md for what each measures.
  */
 public final class Bench {
-    static final List<String> NAMES = List.of("data", "query", "http", "backfill", "ingest", "freshness", "memory",
-            "jmh", "client", "all", "jfr-top");
+    static final List<String> NAMES = List.of("data", "query", "http", "backfill", "ingest", "freshness",
+            "freshness-automation", "memory", "jmh", "client", "all", "jfr-top");
 
     private Bench() {
     }
@@ -40,7 +40,8 @@ public final class Bench {
         String header = "# " + report.command() + "\n" + report.started() + "\n" + machine.oneLine() + "\n";
         System.out.print("[bench] " + header.replace("\n", "\n[bench] ").stripTrailing() + "\n");
         List<String> names = args.benchmark().equals("all")
-                ? List.of("data", "query", "http", "backfill", "ingest", "freshness", "memory", "jmh")
+                ? List.of("data", "query", "http", "backfill", "ingest", "freshness", "freshness-automation", "memory",
+                        "jmh")
                 : List.of(args.benchmark());
         List<String> failed = new ArrayList<>();
         for (String name : names) {
@@ -78,6 +79,7 @@ public final class Bench {
             case "backfill" -> BackfillBench.run(args, report);
             case "ingest" -> IngestBench.run(args, report);
             case "freshness" -> FreshnessBench.run(args, report);
+            case "freshness-automation" -> AutomationFreshnessBench.run(args, report);
             case "memory" -> MemoryBench.run(args, report);
             case "jmh" -> JmhBench.run(args, report);
             case "client" -> ClientBench.run(args, report);

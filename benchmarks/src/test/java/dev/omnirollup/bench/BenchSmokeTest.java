@@ -19,10 +19,12 @@ class BenchSmokeTest {
     private static final Path OUT = Path.of("target", "bench-smoke");
     private static final Map<String, String> TABLES = Map.of("data", "data", "query", "query-latency", "http",
             "http-throughput", "backfill", "backfill", "ingest", "ingest-throughput", "freshness", "freshness",
-            "memory", "memory", "jmh", "jmh", "client", "client-latency");
+            "freshness-automation", "freshness-automation", "memory", "memory", "jmh", "jmh", "client",
+            "client-latency");
 
     @ParameterizedTest
-    @ValueSource(strings = {"data", "query", "http", "backfill", "ingest", "freshness", "memory", "jmh", "client"})
+    @ValueSource(strings = {"data", "query", "http", "backfill", "ingest", "freshness", "freshness-automation",
+        "memory", "jmh", "client"})
     void smokeModeRunsAndWritesItsTable(String benchmark) throws Exception {
         List<String> failed = Bench.run(Args.parse(benchmark, "--smoke", "--out", OUT.toString()));
         assertEquals(List.of(), failed);
