@@ -17,14 +17,19 @@ import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.sql.Connection;
+import java.sql.PreparedStatement;
+import java.sql.ResultSet;
 import java.sql.SQLException;
 import java.time.Duration;
 import java.time.Instant;
 import java.time.InstantSource;
+import java.time.LocalDateTime;
+import java.time.ZoneOffset;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 
 /**
  * A scratch Omni (database with Omni's tables, NATS streams under a random prefix) and ingest workers on it,
@@ -150,6 +155,7 @@ final class IngestHarness implements AutoCloseable {
                     idle = false;
                 }
             }
+            idle &= automationLogsCounted();
             quietRounds = idle ? quietRounds + 1 : 0;
             if (quietRounds >= 3) {
                 return;
@@ -157,6 +163,24 @@ final class IngestHarness implements AutoCloseable {
             sleep(200);
         }
         throw new AssertionError("ingest did not catch up within " + timeout);
+    }
+
+    /** Whether the tail of automation_logs has counted every row since the cutover (it polls every second). */
+    private boolean automationLogsCounted() {
+        Optional<Instant> cutover = rollups.cutover();
+        if (cutover.isEmpty()) {
+            return true;
+        }
+        return rollups.withConnection(c -> {
+            try (PreparedStatement ps = c.prepareStatement("SELECT (SELECT count(*) FROM automation_logs "
+                    + "WHERE created_at >= ?) = (SELECT coalesce(sum(executions), 0) FROM rollup.auto_total "
+                    + "WHERE scope = 0 AND src = 0)")) {
+                ps.setObject(1, LocalDateTime.ofInstant(cutover.get(), ZoneOffset.UTC));
+                try (ResultSet rs = ps.executeQuery()) {
+                    return rs.next() && rs.getBoolean(1);
+                }
+            }
+        });
     }
 
     static void sleep(long millis) {
