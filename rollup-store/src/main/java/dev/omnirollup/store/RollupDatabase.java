@@ -12,6 +12,8 @@ import java.util.Optional;
 import java.util.regex.Pattern;
 import javax.sql.DataSource;
 import org.flywaydb.core.Flyway;
+import org.jdbi.v3.core.Jdbi;
+import org.jdbi.v3.postgres.PostgresPlugin;
 
 /**
  * The PostgreSQL edge: a connection pool, omni-rollup's own schema (migrated by Flyway, history table inside it)
@@ -23,11 +25,24 @@ public final class RollupDatabase implements AutoCloseable {
     private final HikariDataSource pool;
     private final String rollupSchema;
     private final String omniSchema;
+    private final Jdbi jdbi;
 
     private RollupDatabase(HikariDataSource pool, String rollupSchema, String omniSchema) {
         this.pool = pool;
         this.rollupSchema = rollupSchema;
         this.omniSchema = omniSchema;
+        // statements are constant text naming the schemas as <rollup> and <omni>; values are bound by name
+        this.jdbi = Jdbi.create(pool).installPlugin(new PostgresPlugin())
+                .define("rollup", '"' + rollupSchema + '"')
+                .define("omni", '"' + omniSchema + '"');
+    }
+
+    /**
+     * Jdbi over the pool: statements in constant text with the schemas as {@code <rollup>} and {@code <omni>}
+     * (validated identifiers, defined once here) and every value bound by name.
+     */
+    public Jdbi jdbi() {
+        return jdbi;
     }
 
     /**
