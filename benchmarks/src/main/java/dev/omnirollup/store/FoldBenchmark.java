@@ -105,7 +105,7 @@ public class FoldBenchmark {
     @OperationsPerInvocation(BATCH)
     public void encodeDecodeStates(Blackhole blackhole) {
         for (ExternalIdState state : states.values()) {
-            blackhole.consume(ExternalIdState.decode(state.encode()));
+            blackhole.consume(ExternalIdStateCodec.decode(ExternalIdStateCodec.encode(state)));
         }
     }
 }

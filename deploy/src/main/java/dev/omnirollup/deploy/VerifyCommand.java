@@ -202,8 +202,8 @@ final class VerifyCommand implements Callable<Integer>, HasCommon {
     private int repair(RollupDatabase database, Config config, InstantSource clock, Verify verify,
                        List<Verify.DayCheck> drifted, Instant cutover, Optional<UUID> only, AtomicBoolean stop,
                        PrintStream out) {
-        long rebuildable = drifted.stream().filter(c -> c.layer() != Verify.Layer.LIVE).count();
-        boolean cutoverDay = drifted.stream().anyMatch(c -> c.layer() == Verify.Layer.CUTOVER);
+        long rebuildable = drifted.stream().filter(c -> c.owner() != Verify.Owner.LIVE).count();
+        boolean cutoverDay = drifted.stream().anyMatch(c -> c.owner() == Verify.Owner.CUTOVER);
         out.printf(Locale.ROOT, "repair: re-backfilling %s before the cutover %s%s, then checking %s again%n",
                 days(rebuildable), cutover, cutoverDay ? " (its own day up to the cutover)" : "",
                 rebuildable == 1 ? "it" : "them");
@@ -212,7 +212,7 @@ final class VerifyCommand implements Callable<Integer>, HasCommon {
         List<Verify.Repair> repairs = verify.repair(drifted, backfill, cutover, only, stop::get, r -> {
             if (r.backfilled()) {
                 out.println(line(r.after().orElseThrow(), "re-backfilled"
-                        + (r.before().layer() == Verify.Layer.CUTOVER ? " up to the cutover" : "")));
+                        + (r.before().owner() == Verify.Owner.CUTOVER ? " up to the cutover" : "")));
             } else {
                 out.println(line(r.before(), "live"));
             }
@@ -246,10 +246,10 @@ final class VerifyCommand implements Callable<Integer>, HasCommon {
                     + "(it records the cutover) and start the ingest.");
             return;
         }
-        long live = drifted.stream().filter(c -> c.layer() == Verify.Layer.LIVE).count();
+        long live = drifted.stream().filter(c -> c.owner() == Verify.Owner.LIVE).count();
         long rebuildable = drifted.size() - live;
         if (rebuildable > 0) {
-            boolean cutoverDay = drifted.stream().anyMatch(c -> c.layer() == Verify.Layer.CUTOVER);
+            boolean cutoverDay = drifted.stream().anyMatch(c -> c.owner() == Verify.Owner.CUTOVER);
             out.printf(Locale.ROOT, "%s before the cutover %s can be rebuilt from Omni's tables%s: run the same "
                     + "command with --repair (it re-backfills exactly those days and checks them again).%n",
                     days(rebuildable), cutover.get(), cutoverDay ? " (the cutover's own day only up to the cutover; "

@@ -37,14 +37,14 @@ class VerifyCommandTest {
     void aDayIsOneLine() {
         DayFigures omni = new DayFigures(12_345, 4_482, 0, 0, 0, 0, DayFigures.Latencies.NONE, Map.of(), Map.of(),
                 Map.of(), Map.of(), Map.of(), Map.of(), Optional.of(new DayFigures.Executions(210, 0, 0, 0, 0, 0, 0)));
-        Verify.DayCheck ok = new Verify.DayCheck(DAY, Instant.ofEpochSecond(DAY + 86_400), Verify.Layer.BACKFILL,
+        Verify.DayCheck ok = new Verify.DayCheck(DAY, Instant.ofEpochSecond(DAY + 86_400), Verify.Owner.BACKFILL,
                 omni, omni, List.of());
         assertEquals("2026-11-30  ok  12 345 rows, 210 executions", VerifyCommand.line(ok, ""));
-        Verify.DayCheck partial = new Verify.DayCheck(DAY, Instant.ofEpochSecond(DAY + 3_600), Verify.Layer.LIVE,
+        Verify.DayCheck partial = new Verify.DayCheck(DAY, Instant.ofEpochSecond(DAY + 3_600), Verify.Owner.LIVE,
                 omni, omni, List.of());
         assertEquals("2026-11-30  live  ok  12 345 rows, 210 executions (until 2026-11-30T01:00:00Z)",
                 VerifyCommand.line(partial, "live"));
-        Verify.DayCheck drift = new Verify.DayCheck(DAY, Instant.ofEpochSecond(DAY + 86_400), Verify.Layer.BACKFILL,
+        Verify.DayCheck drift = new Verify.DayCheck(DAY, Instant.ofEpochSecond(DAY + 86_400), Verify.Owner.BACKFILL,
                 omni, omni, List.of(new DayFigures.Difference("completed", 4_467, 4_482),
                         new DayFigures.Difference("errorStages[\"\"]", -1, 0)));
         assertEquals("2026-11-30  DRIFT  completed: rollups 4 467, Omni 4 482; errorStages[\"\"]: rollups -1, Omni 0",
@@ -52,7 +52,7 @@ class VerifyCommandTest {
         List<DayFigures.Difference> many = java.util.stream.IntStream.range(0, 25)
                 .mapToObj(i -> new DayFigures.Difference("f" + i, i, i + 1)).toList();
         String capped = VerifyCommand.line(new Verify.DayCheck(DAY, Instant.ofEpochSecond(DAY + 86_400),
-                Verify.Layer.BACKFILL, omni, omni, many), "");
+                Verify.Owner.BACKFILL, omni, omni, many), "");
         assertTrue(capped.endsWith("; f19: rollups 19, Omni 20; and 5 more"), capped);
     }
 

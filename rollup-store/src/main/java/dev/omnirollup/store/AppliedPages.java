@@ -1,14 +1,11 @@
 package dev.omnirollup.store;
 
-import java.sql.Connection;
-import java.sql.PreparedStatement;
-import java.sql.ResultSet;
-import java.sql.SQLException;
 import java.util.ArrayList;
 import java.util.BitSet;
 import java.util.List;
 import java.util.Map;
 import java.util.TreeMap;
+import org.jdbi.v3.core.Handle;
 
 /**
  * The exactly-once record: a bit per stream sequence, 1024 to a page, in {@code applied_pages}. Locking the pages
@@ -18,38 +15,33 @@ import java.util.TreeMap;
 final class AppliedPages {
     static final int PAGE_BITS = 1024;
     private static final byte[] EMPTY_PAGE = new byte[PAGE_BITS / 8];
-
-    private final RollupDatabase database;
-
-    AppliedPages(RollupDatabase database) {
-        this.database = database;
-    }
+    private static final String CLAIM = """
+            INSERT INTO <rollup>.applied_pages AS t (stream_key, page, bits)
+            SELECT :stream, p, :empty FROM unnest(:pages::int8[]) AS p
+            ON CONFLICT (stream_key, page) DO UPDATE SET bits = t.bits RETURNING page, bits
+            """;
+    private static final String MARK = """
+            UPDATE <rollup>.applied_pages AS t SET bits = u.bits
+              FROM unnest(:pages::int8[], :bits::bytea[]) AS u(page, bits)
+             WHERE t.stream_key = :stream AND t.page = u.page
+            """;
+    private static final String PRUNE = "DELETE FROM <rollup>.applied_pages WHERE stream_key = :stream AND page < :page";
 
     /** Locks the pages of these sequences and returns the ones already applied. */
-    Claim claim(Connection c, String streamKey, List<Long> sequences) throws SQLException {
+    Claim claim(Handle handle, String streamKey, List<Long> sequences) {
         TreeMap<Long, BitSet> pages = new TreeMap<>();
         for (long seq : sequences) {
             pages.putIfAbsent(seq / PAGE_BITS, null);
         }
-        Long[] pageNumbers = pages.keySet().toArray(new Long[0]);
-        String sql = "INSERT INTO " + database.rollup("applied_pages") + " AS t (stream_key, page, bits) "
-                + "SELECT ?, p, ? FROM unnest(?::bigint[]) AS p "
-                + "ON CONFLICT (stream_key, page) DO UPDATE SET bits = t.bits RETURNING page, bits";
-        try (PreparedStatement ps = c.prepareStatement(sql)) {
-            ps.setString(1, streamKey);
-            ps.setBytes(2, EMPTY_PAGE);
-            ps.setArray(3, c.createArrayOf("int8", pageNumbers));
-            try (ResultSet rs = ps.executeQuery()) {
-                while (rs.next()) {
-                    pages.put(rs.getLong(1), BitSet.valueOf(rs.getBytes(2)));
-                }
-            }
-        }
+        handle.createQuery(CLAIM).bind("stream", streamKey).bind("empty", EMPTY_PAGE)
+                .bindArray("pages", Long.class, pages.keySet())
+                .map((rs, ctx) -> Map.entry(rs.getLong(1), BitSet.valueOf(rs.getBytes(2))))
+                .forEach(page -> pages.put(page.getKey(), page.getValue()));
         return new Claim(streamKey, pages);
     }
 
     /** Marks the sequences applied; call before commit. */
-    void markApplied(Connection c, Claim claim, List<Long> sequences) throws SQLException {
+    void markApplied(Handle handle, Claim claim, List<Long> sequences) {
         if (sequences.isEmpty()) {
             return;
         }
@@ -65,24 +57,13 @@ final class AppliedPages {
             System.arraycopy(set, 0, bytes, 0, set.length);
             bits.add(bytes);
         }
-        String sql = "UPDATE " + database.rollup("applied_pages") + " AS t SET bits = u.bits "
-                + "FROM unnest(?::bigint[], ?::bytea[]) AS u(page, bits) WHERE t.stream_key = ? AND t.page = u.page";
-        try (PreparedStatement ps = c.prepareStatement(sql)) {
-            ps.setArray(1, c.createArrayOf("int8", numbers.toArray(new Long[0])));
-            ps.setArray(2, c.createArrayOf("bytea", bits.toArray(new byte[0][])));
-            ps.setString(3, claim.streamKey);
-            ps.executeUpdate();
-        }
+        handle.createUpdate(MARK).bindArray("pages", Long.class, numbers).bind("bits", RollupDatabase.byteaArray(bits))
+                .bind("stream", claim.streamKey).execute();
     }
 
     /** Deletes pages wholly below {@code firstSeq}: those messages left the stream and cannot come again. */
-    int prune(Connection c, String streamKey, long firstSeq) throws SQLException {
-        try (PreparedStatement ps = c.prepareStatement("DELETE FROM " + database.rollup("applied_pages")
-                + " WHERE stream_key = ? AND page < ?")) {
-            ps.setString(1, streamKey);
-            ps.setLong(2, firstSeq / PAGE_BITS);
-            return ps.executeUpdate();
-        }
+    int prune(Handle handle, String streamKey, long firstSeq) {
+        return handle.createUpdate(PRUNE).bind("stream", streamKey).bind("page", firstSeq / PAGE_BITS).execute();
     }
 
     /** The pages a batch holds locked, with their bits as read. */

@@ -1,14 +1,10 @@
 package dev.omnirollup.store;
 
-import java.sql.Connection;
-import java.sql.PreparedStatement;
-import java.sql.ResultSet;
-import java.sql.SQLException;
-import java.util.ArrayList;
+import java.util.EnumMap;
 import java.util.List;
 import java.util.Map;
-import java.util.TreeMap;
 import java.util.UUID;
+import org.jdbi.v3.core.Handle;
 
 /**
  * Follows Omni's deletions of automations: deleting an automation cascades its {@code automation_logs} rows away, so
@@ -19,7 +15,15 @@ import java.util.UUID;
  * swept by the next round. Thread-safe.
  */
 public final class AutomationDeletions {
-    private static final Grain[] GRAINS = Grain.values();
+    private static final String DELETED = """
+            SELECT DISTINCT t.automation_id FROM <rollup>.auto_total AS t
+             WHERE t.scope = 1 AND NOT EXISTS (SELECT 1 FROM <omni>.automations AS a WHERE a.id = t.automation_id)
+             ORDER BY 1
+            """;
+    private static final String TAKE_OUT = """
+            DELETE FROM <rollup>.auto_<grain> WHERE scope = 1 AND automation_id = ANY(:automations::uuid[])
+            RETURNING src, bucket, executions, success, failed, skipped, actions, exec_sum, exec_count
+            """;
 
     private final RollupDatabase database;
     private final RollupWriter writer;
@@ -43,62 +47,42 @@ public final class AutomationDeletions {
 
     /** Takes the counts of deleted automations out of the rollups, in one transaction. */
     public Swept sweep() {
-        return database.inTransaction(c -> {
-            if (deleted(c).isEmpty()) {
+        return database.inTransaction(handle -> {
+            if (deleted(handle).isEmpty()) {
                 return new Swept(List.of(), 0);
             }
-            AutomationLocks.exclusive(c);
-            List<UUID> gone = deleted(c);
+            AutomationLocks.exclusive(handle);
+            List<UUID> gone = deleted(handle);
             if (gone.isEmpty()) {
                 return new Swept(List.of(), 0);
             }
-            Map<Short, Deltas> byLayer = new TreeMap<>();
+            Map<Layer, RollupChanges> byLayer = new EnumMap<>(Layer.class);
             long rows = 0;
-            for (Grain grain : GRAINS) {
-                rows += takeOut(c, grain, gone, byLayer);
+            for (Grain grain : Grain.values()) {
+                rows += takeOut(handle, grain, gone, byLayer);
             }
-            for (Map.Entry<Short, Deltas> layer : byLayer.entrySet()) {
-                writer.write(c, layer.getValue(), layer.getKey());
-            }
+            byLayer.forEach((layer, changes) -> writer.write(handle, changes, layer));
             return new Swept(gone, rows);
         });
     }
 
     /** Automations with rows here that are no longer in Omni's table. */
-    private List<UUID> deleted(Connection c) throws SQLException {
-        List<UUID> gone = new ArrayList<>();
-        try (PreparedStatement ps = c.prepareStatement("SELECT DISTINCT t.automation_id FROM "
-                + database.rollup("auto_total") + " AS t WHERE t.scope = 1 AND NOT EXISTS (SELECT 1 FROM "
-                + database.omni("automations") + " AS a WHERE a.id = t.automation_id) ORDER BY 1");
-             ResultSet rs = ps.executeQuery()) {
-            while (rs.next()) {
-                gone.add(rs.getObject(1, UUID.class));
-            }
-        }
-        return gone;
+    private static List<UUID> deleted(Handle handle) {
+        return handle.createQuery(DELETED).mapTo(UUID.class).list();
     }
 
     /** Deletes the automations' rows of one grain and adds their negation to the rows of every automation. */
-    private long takeOut(Connection c, Grain grain, List<UUID> automations, Map<Short, Deltas> byLayer)
-            throws SQLException {
-        List<String> columns = Deltas.AUTOMATION_COLUMNS;
-        long rows = 0;
-        try (PreparedStatement ps = c.prepareStatement("DELETE FROM " + database.rollup("auto_" + grain.suffix())
-                + " WHERE scope = 1 AND automation_id = ANY(?::uuid[]) RETURNING src, bucket, "
-                + String.join(", ", columns))) {
-            ps.setArray(1, c.createArrayOf("uuid", automations.toArray(UUID[]::new)));
-            try (ResultSet rs = ps.executeQuery()) {
-                while (rs.next()) {
-                    long[] values = new long[columns.size()];
-                    for (int i = 0; i < values.length; i++) {
-                        values[i] = -rs.getLong(3 + i);
-                    }
-                    byLayer.computeIfAbsent(rs.getShort(1), k -> new Deltas(Long.MIN_VALUE)).addAutomationCell(
-                            new Deltas.AutoCell(grain, Deltas.SCOPE_ALL, Deltas.ALL_AUTOMATIONS, rs.getLong(2)), values);
-                    rows++;
-                }
-            }
+    private static long takeOut(Handle handle, Grain grain, List<UUID> automations, Map<Layer, RollupChanges> byLayer) {
+        List<Map.Entry<Layer, Map.Entry<Long, AutomationCounts>>> removed = handle.createQuery(TAKE_OUT)
+                .define("grain", grain.suffix()).bindArray("automations", UUID.class, automations)
+                .map((rs, ctx) -> Map.entry(Layer.of(rs.getShort(1)), Map.entry(rs.getLong(2), new AutomationCounts(
+                        rs.getLong(3), rs.getLong(4), rs.getLong(5), rs.getLong(6), rs.getLong(7), rs.getLong(8),
+                        rs.getLong(9)))))
+                .list();
+        for (Map.Entry<Layer, Map.Entry<Long, AutomationCounts>> row : removed) {
+            byLayer.computeIfAbsent(row.getKey(), k -> new RollupChanges(Long.MIN_VALUE))
+                    .add(RollupKey.everyone(grain, row.getValue().getKey()), row.getValue().getValue().negated());
         }
-        return rows;
+        return removed.size();
     }
 }

@@ -1,8 +1,6 @@
 package dev.omnirollup.store;
 
-import java.sql.Connection;
-import java.sql.PreparedStatement;
-import java.sql.SQLException;
+import org.jdbi.v3.core.Handle;
 
 /**
  * The transaction-scoped advisory lock that keeps the writers of automation rollups (the tail of
@@ -11,22 +9,17 @@ import java.sql.SQLException;
  */
 final class AutomationLocks {
     private static final long KEY = 0x6f6d6e6961757431L; // "omniaut1"
+    private static final String SHARED = "SELECT 1 FROM pg_advisory_xact_lock_shared(:key)";
+    private static final String EXCLUSIVE = "SELECT 1 FROM pg_advisory_xact_lock(:key)";
 
     private AutomationLocks() {
     }
 
-    static void shared(Connection c) throws SQLException {
-        lock(c, "SELECT pg_advisory_xact_lock_shared(?)");
+    static void shared(Handle handle) {
+        handle.createQuery(SHARED).bind("key", KEY).mapTo(Integer.class).one();
     }
 
-    static void exclusive(Connection c) throws SQLException {
-        lock(c, "SELECT pg_advisory_xact_lock(?)");
-    }
-
-    private static void lock(Connection c, String sql) throws SQLException {
-        try (PreparedStatement ps = c.prepareStatement(sql)) {
-            ps.setLong(1, KEY);
-            ps.execute();
-        }
+    static void exclusive(Handle handle) {
+        handle.createQuery(EXCLUSIVE).bind("key", KEY).mapTo(Integer.class).one();
     }
 }

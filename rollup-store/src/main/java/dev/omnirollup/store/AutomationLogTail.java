@@ -1,17 +1,16 @@
 package dev.omnirollup.store;
 
-import java.sql.Connection;
-import java.sql.PreparedStatement;
-import java.sql.ResultSet;
-import java.sql.SQLException;
 import java.time.Duration;
 import java.time.Instant;
 import java.time.InstantSource;
 import java.time.LocalDateTime;
 import java.time.ZoneOffset;
-import java.util.ArrayList;
+import java.util.HashSet;
 import java.util.List;
+import java.util.Optional;
+import java.util.Set;
 import java.util.UUID;
+import org.jdbi.v3.core.Handle;
 
 /**
  * Counts the rows Omni writes into {@code automation_logs} (every execution, engine or manual; Omni publishes
@@ -27,6 +26,28 @@ import java.util.UUID;
  */
 public final class AutomationLogTail {
     private static final int CHUNK = 5_000;
+    private static final String CREATE_TAIL =
+            "INSERT INTO <rollup>.automation_tail (id, high_water) VALUES (1, :cutover) ON CONFLICT (id) DO NOTHING";
+    private static final String LOCK_TAIL = """
+            SELECT high_water, (now() AT TIME ZONE 'UTC')::timestamp FROM <rollup>.automation_tail
+             WHERE id = 1 FOR UPDATE SKIP LOCKED
+            """;
+    private static final String NEW_ROWS = """
+            SELECT l.id, l.automation_id, l.status,
+                   CASE WHEN jsonb_typeof(l.actions_executed) = 'array' THEN jsonb_array_length(l.actions_executed)
+                        ELSE 0 END,
+                   l.execution_time_ms::int8, l.created_at
+              FROM <omni>.automation_logs AS l
+             WHERE l.created_at >= :from
+               AND NOT EXISTS (SELECT 1 FROM <rollup>.automation_seen AS s WHERE s.log_id = l.id)
+             ORDER BY l.created_at, l.id LIMIT :limit
+            """;
+    private static final String RECORD = """
+            INSERT INTO <rollup>.automation_seen (log_id, created_at)
+            SELECT * FROM unnest(:ids::uuid[], :created::timestamp[]) ON CONFLICT (log_id) DO NOTHING RETURNING log_id
+            """;
+    private static final String MOVE_MARK = "UPDATE <rollup>.automation_tail SET high_water = :mark WHERE id = 1";
+    private static final String FORGET_SEEN = "DELETE FROM <rollup>.automation_seen WHERE created_at < :before";
 
     private final RollupDatabase database;
     private final InstantSource clock;
@@ -78,63 +99,47 @@ public final class AutomationLogTail {
     private record Chunk(boolean ran, long counted, boolean full, LocalDateTime highWater) {
     }
 
-    private Chunk pollChunk(Connection c) throws SQLException {
-        LocalDateTime[] tail = lockTail(c);
-        if (tail == null) {
+    /** The tail's row, locked: its high-water mark and the database's clock (UTC wall clock, as created_at). */
+    private record Tail(LocalDateTime highWater, LocalDateTime databaseNow) {
+    }
+
+    private Chunk pollChunk(Handle handle) {
+        handle.createUpdate(CREATE_TAIL).bind("cutover", cutover).execute();
+        Optional<Tail> tail = handle.createQuery(LOCK_TAIL)
+                .map((rs, ctx) -> new Tail(rs.getObject(1, LocalDateTime.class), rs.getObject(2, LocalDateTime.class)))
+                .findOne();
+        if (tail.isEmpty()) {
             return new Chunk(false, 0, false, cutover);
         }
-        LocalDateTime highWater = tail[0];
-        LocalDateTime databaseNow = tail[1];
-        AutomationLocks.shared(c);
-        LocalDateTime from = highWater.minus(lookback);
+        AutomationLocks.shared(handle);
+        LocalDateTime from = tail.get().highWater().minus(lookback);
         if (from.isBefore(cutover)) {
             from = cutover;
         }
-        List<LogRow> rows = newRows(c, from);
+        List<LogRow> rows = handle.createQuery(NEW_ROWS).bind("from", from).bind("limit", CHUNK)
+                .map((rs, ctx) -> new LogRow(rs.getObject(1, UUID.class), rs.getObject(2, UUID.class), rs.getString(3),
+                        rs.getLong(4), rs.getObject(5, Long.class), rs.getObject(6, LocalDateTime.class)))
+                .list();
         long nowSecond = clock.instant().getEpochSecond();
-        Deltas deltas = new Deltas(Grain.MINUTE.bucketOf(nowSecond - minuteRetention.toSeconds()));
-        LocalDateTime newest = highWater;
-        List<LogRow> claimed = claim(c, rows);
+        RollupChanges changes = new RollupChanges(Grain.MINUTE.bucketOf(nowSecond - minuteRetention.toSeconds()));
+        List<LogRow> claimed = claim(handle, rows);
         for (LogRow row : claimed) {
-            deltas.addExecutions(row.createdAt().toEpochSecond(ZoneOffset.UTC), row.automationId(), row.status(), 1,
-                    row.actions(), row.executionTimeMs() == null ? 0 : row.executionTimeMs(),
-                    row.executionTimeMs() == null ? 0 : 1);
+            changes.addExecutions(row.createdAt().toEpochSecond(ZoneOffset.UTC), row.automationId(),
+                    AutomationCounts.of(row.status(), 1, row.actions(),
+                            row.executionTimeMs() == null ? 0 : row.executionTimeMs(),
+                            row.executionTimeMs() == null ? 0 : 1));
         }
+        LocalDateTime newest = tail.get().highWater();
         for (LogRow row : rows) {
             // a row stamped ahead of the database clock is counted, but does not move the mark past the clock
-            LocalDateTime created = row.createdAt().isAfter(databaseNow) ? databaseNow : row.createdAt();
+            LocalDateTime created = row.createdAt().isAfter(tail.get().databaseNow()) ? tail.get().databaseNow()
+                    : row.createdAt();
             newest = created.isAfter(newest) ? created : newest;
         }
-        writer.write(c, deltas, RollupWriter.LIVE);
-        try (PreparedStatement ps = c.prepareStatement("UPDATE " + database.rollup("automation_tail")
-                + " SET high_water = ? WHERE id = 1")) {
-            ps.setObject(1, newest);
-            ps.executeUpdate();
-        }
-        try (PreparedStatement ps = c.prepareStatement("DELETE FROM " + database.rollup("automation_seen")
-                + " WHERE created_at < ?")) {
-            ps.setObject(1, newest.minus(lookback));
-            ps.executeUpdate();
-        }
+        writer.write(handle, changes, Layer.LIVE);
+        handle.createUpdate(MOVE_MARK).bind("mark", newest).execute();
+        handle.createUpdate(FORGET_SEEN).bind("before", newest.minus(lookback)).execute();
         return new Chunk(true, claimed.size(), rows.size() == CHUNK, newest);
-    }
-
-    /**
-     * Locks the tail's row (creating it at the cutover); returns its high-water mark and the database's clock (UTC
-     * wall clock, as Omni's {@code created_at}), or null when another process holds it.
-     */
-    private LocalDateTime[] lockTail(Connection c) throws SQLException {
-        try (PreparedStatement ps = c.prepareStatement("INSERT INTO " + database.rollup("automation_tail")
-                + " (id, high_water) VALUES (1, ?) ON CONFLICT (id) DO NOTHING")) {
-            ps.setObject(1, cutover);
-            ps.executeUpdate();
-        }
-        try (PreparedStatement ps = c.prepareStatement("SELECT high_water, (now() AT TIME ZONE 'UTC')::timestamp FROM "
-                + database.rollup("automation_tail") + " WHERE id = 1 FOR UPDATE SKIP LOCKED");
-             ResultSet rs = ps.executeQuery()) {
-            return rs.next() ? new LocalDateTime[] {rs.getObject(1, LocalDateTime.class),
-                rs.getObject(2, LocalDateTime.class)} : null;
-        }
     }
 
     /** One automation_logs row, reduced to what the counters need. */
@@ -142,48 +147,15 @@ public final class AutomationLogTail {
                           LocalDateTime createdAt) {
     }
 
-    private List<LogRow> newRows(Connection c, LocalDateTime from) throws SQLException {
-        String sql = "SELECT l.id, l.automation_id, l.status, CASE WHEN jsonb_typeof(l.actions_executed) = 'array' "
-                + "THEN jsonb_array_length(l.actions_executed) ELSE 0 END, l.execution_time_ms::bigint, l.created_at "
-                + "FROM " + database.omni("automation_logs") + " AS l WHERE l.created_at >= ? AND NOT EXISTS "
-                + "(SELECT 1 FROM " + database.rollup("automation_seen") + " AS s WHERE s.log_id = l.id) "
-                + "ORDER BY l.created_at, l.id LIMIT " + CHUNK;
-        List<LogRow> rows = new ArrayList<>();
-        try (PreparedStatement ps = c.prepareStatement(sql)) {
-            ps.setObject(1, from);
-            try (ResultSet rs = ps.executeQuery()) {
-                while (rs.next()) {
-                    rows.add(new LogRow(rs.getObject(1, UUID.class), rs.getObject(2, UUID.class), rs.getString(3),
-                            rs.getLong(4), rs.getObject(5, Long.class), rs.getObject(6, LocalDateTime.class)));
-                }
-            }
-        }
-        return rows;
-    }
-
     /** Records the rows as counted; returns those this transaction recorded (a row is never counted twice). */
-    private List<LogRow> claim(Connection c, List<LogRow> rows) throws SQLException {
+    private static List<LogRow> claim(Handle handle, List<LogRow> rows) {
         if (rows.isEmpty()) {
             return rows;
         }
-        UUID[] ids = new UUID[rows.size()];
-        String[] created = new String[rows.size()];
-        for (int i = 0; i < rows.size(); i++) {
-            ids[i] = rows.get(i).id();
-            created[i] = rows.get(i).createdAt().toString();
-        }
-        java.util.Set<UUID> inserted = new java.util.HashSet<>();
-        try (PreparedStatement ps = c.prepareStatement("INSERT INTO " + database.rollup("automation_seen")
-                + " (log_id, created_at) SELECT * FROM unnest(?::uuid[], ?::timestamp[]) ON CONFLICT (log_id) DO NOTHING "
-                + "RETURNING log_id")) {
-            ps.setArray(1, c.createArrayOf("uuid", ids));
-            ps.setArray(2, c.createArrayOf("text", created));
-            try (ResultSet rs = ps.executeQuery()) {
-                while (rs.next()) {
-                    inserted.add(rs.getObject(1, UUID.class));
-                }
-            }
-        }
-        return rows.stream().filter(row -> inserted.contains(row.id())).toList();
+        Set<UUID> recorded = new HashSet<>(handle.createQuery(RECORD)
+                .bindArray("ids", UUID.class, rows.stream().map(LogRow::id).toList())
+                .bindArray("created", String.class, rows.stream().map(row -> row.createdAt().toString()).toList())
+                .mapTo(UUID.class).list());
+        return rows.stream().filter(row -> recorded.contains(row.id())).toList();
     }
 }

@@ -1,19 +1,23 @@
 package dev.omnirollup.store;
 
-import java.sql.Connection;
-import java.sql.PreparedStatement;
-import java.sql.ResultSet;
-import java.sql.SQLException;
-import java.sql.Statement;
 import java.time.Duration;
 import java.time.Instant;
 import java.time.InstantSource;
 import java.time.LocalDateTime;
 import java.time.ZoneOffset;
+import java.util.ArrayList;
+import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 import java.util.UUID;
+import java.util.concurrent.CompletionService;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.ExecutorCompletionService;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
 import java.util.function.BooleanSupplier;
+import org.jdbi.v3.core.Handle;
 
 /**
  * Rebuilds the backfill layer of the rollups from Omni's {@code omni_events} and {@code automation_logs} rows
@@ -27,6 +31,73 @@ import java.util.function.BooleanSupplier;
  */
 public final class Backfill {
     private static final long DAY = Grain.DAY.seconds();
+    /** The tables of a day's backfill rows (the running totals are moved by the difference instead). */
+    private static final List<String> DAY_TABLES =
+            List.of("msg_minute", "msg_hour", "msg_day", "auto_minute", "auto_hour", "auto_day");
+    private static final String IS_PINNED = "SELECT pinned FROM <rollup>.backfill_days WHERE kind = 'all' AND day = :day";
+    private static final String DAY_DONE = """
+            INSERT INTO <rollup>.backfill_days AS t (kind, day, source_rows, pinned) VALUES ('all', :day, :rows, true)
+            ON CONFLICT (kind, day) DO UPDATE SET source_rows = excluded.source_rows, finished_at = now(), pinned = true
+            """;
+    // scope leads every rollup key: naming both scopes lets each delete use it
+    private static final String DELETE_DAY =
+            "DELETE FROM <rollup>.<table> WHERE scope IN (0, 1) AND bucket >= :from AND bucket < :to AND src = 1";
+    private static final String OLD_MESSAGE_DAY = """
+            SELECT scope, instance_id, dims, total, completed, failed, pending, inbound, outbound, proc_sum, proc_count,
+                   agent_sum, agent_count
+              FROM <rollup>.msg_day WHERE scope IN (0, 1) AND bucket = :day AND src = 1
+            """;
+    private static final String OLD_AUTOMATION_DAY = """
+            SELECT scope, automation_id, executions, success, failed, skipped, actions, exec_sum, exec_count
+              FROM <rollup>.auto_day WHERE scope IN (0, 1) AND bucket = :day AND src = 1
+            """;
+    private static final String LOCAL_WORK_MEM = "SET LOCAL work_mem = '256MB'";
+    private static final String LOCAL_ASYNC_COMMIT = "SET LOCAL synchronous_commit = off";
+    /** A day's rows grouped by bucket and every counted column; a day pinned before counts unpinned rows as inserted. */
+    private static final String AGGREGATE_PINNED_DAY = """
+            SELECT extract(epoch FROM CASE WHEN e.received_at >= :minutes_from THEN date_trunc('minute', e.received_at)
+                   ELSE date_trunc('hour', e.received_at) END)::int8 AS b,
+                   e.instance_id, e.channel, e.direction, e.event_type, e.content_type, e.error_stage,
+                   coalesce(p.status, CASE WHEN e.external_id IS NULL THEN e.status ELSE CASE e.event_type
+                       WHEN 'message.received' THEN 'received' WHEN 'message.failed' THEN 'failed' ELSE 'completed'
+                       END END) AS status,
+                   e.processing_time_ms::int8, e.agent_latency_ms::int8, count(*)
+              FROM <omni>.omni_events AS e LEFT JOIN <rollup>.seed_status AS p ON p.row_id = e.id
+             WHERE e.received_at >= :from AND e.received_at < :to
+             GROUP BY 1, 2, 3, 4, 5, 6, 7, 8, 9, 10
+            """;
+    /** As above for a day's first run, which counts rows as they are and pins those not as inserted (one snapshot). */
+    private static final String AGGREGATE_FIRST_RUN = """
+            WITH pins AS (
+                INSERT INTO <rollup>.seed_status (row_id, status)
+                SELECT e.id, e.status FROM <omni>.omni_events AS e
+                 WHERE e.received_at >= :from AND e.received_at < :to AND e.external_id IS NOT NULL
+                   AND e.status <> CASE e.event_type WHEN 'message.received' THEN 'received'
+                       WHEN 'message.failed' THEN 'failed' ELSE 'completed' END
+                ON CONFLICT (row_id) DO NOTHING)
+            SELECT extract(epoch FROM CASE WHEN e.received_at >= :minutes_from THEN date_trunc('minute', e.received_at)
+                   ELSE date_trunc('hour', e.received_at) END)::int8 AS b,
+                   e.instance_id, e.channel, e.direction, e.event_type, e.content_type, e.error_stage,
+                   coalesce(p.status, e.status) AS status,
+                   e.processing_time_ms::int8, e.agent_latency_ms::int8, count(*)
+              FROM <omni>.omni_events AS e LEFT JOIN <rollup>.seed_status AS p ON p.row_id = e.id
+             WHERE e.received_at >= :from AND e.received_at < :to
+             GROUP BY 1, 2, 3, 4, 5, 6, 7, 8, 9, 10
+            """;
+    private static final String AGGREGATE_EXECUTIONS = """
+            SELECT extract(epoch FROM date_trunc('minute', created_at))::int8, automation_id, status, count(*),
+                   coalesce(sum(CASE WHEN jsonb_typeof(actions_executed) = 'array'
+                       THEN jsonb_array_length(actions_executed) END), 0),
+                   coalesce(sum(execution_time_ms), 0), count(execution_time_ms)
+              FROM <omni>.automation_logs WHERE created_at >= :from AND created_at < :to
+             GROUP BY 1, 2, 3
+            """;
+    private static final String OLDEST_EVENT = "SELECT min(received_at) FROM <omni>.omni_events";
+    private static final String OLDEST_EXECUTION = "SELECT min(created_at) FROM <omni>.automation_logs";
+    private static final String ESTIMATE_ROWS = """
+            SELECT coalesce(sum(greatest(reltuples, 0)), 0)::int8 FROM pg_class
+             WHERE oid IN (to_regclass(:events), to_regclass(:executions))
+            """;
 
     private final RollupDatabase database;
     private final InstantSource clock;
@@ -93,7 +164,7 @@ public final class Backfill {
      *
      * @throws IllegalArgumentException when {@code from} is not before {@code to}
      */
-    public Plan plan(Instant cutover, java.util.Optional<Instant> from, java.util.Optional<Instant> to) {
+    public Plan plan(Instant cutover, Optional<Instant> from, Optional<Instant> to) {
         Instant end = to.filter(t -> t.isBefore(cutover)).orElse(cutover);
         if (from.isPresent() && !from.get().isBefore(end)) {
             throw new IllegalArgumentException("--from " + from.get() + " is not before " + end
@@ -114,11 +185,11 @@ public final class Backfill {
      * @throws StoreException when a day fails (the days finished before it stay committed)
      */
     public List<DayResult> run(Plan plan, boolean dryRun, BooleanSupplier stop, Listener listener) {
-        List<DayResult> done = new java.util.ArrayList<>();
-        java.util.concurrent.ExecutorService days = java.util.concurrent.Executors.newFixedThreadPool(parallelism,
+        List<DayResult> done = new ArrayList<>();
+        ExecutorService days = Executors.newFixedThreadPool(parallelism,
                 Thread.ofPlatform().name("backfill-", 0).daemon().factory());
-        java.util.concurrent.CompletionService<DayResult> finished =
-                new java.util.concurrent.ExecutorCompletionService<>(days);
+        CompletionService<DayResult> finished =
+                new ExecutorCompletionService<>(days);
         try {
             long next = plan.firstDay();
             int running = 0;
@@ -129,10 +200,10 @@ public final class Backfill {
                     if (toMs == plan.cutover().toEpochMilli() && !awaitCutoverSettle(plan, stop, listener)) {
                         break;
                     }
-                    finished.submit(() -> database.inTransaction(c -> {
-                        DayResult r = backfillDay(c, day, toMs);
+                    finished.submit(() -> database.inTransaction(handle -> {
+                        DayResult r = backfillDay(handle, day, toMs);
                         if (dryRun) {
-                            c.rollback();
+                            handle.rollback();
                         }
                         return r;
                     }));
@@ -151,7 +222,7 @@ public final class Backfill {
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
             throw new StoreException("backfill interrupted", e);
-        } catch (java.util.concurrent.ExecutionException e) {
+        } catch (ExecutionException e) {
             throw e.getCause() instanceof StoreException store ? store
                     : new StoreException("backfill failed: " + e.getCause().getMessage(), e.getCause());
         } finally {
@@ -180,176 +251,96 @@ public final class Backfill {
         return true;
     }
 
-    private DayResult backfillDay(Connection c, long day, long endMs) throws SQLException {
-        SeedPins.lockDay(c, day);
-        AutomationLocks.shared(c);
+    private DayResult backfillDay(Handle handle, long day, long endMs) {
+        SeedPins.lockDay(handle, day);
+        AutomationLocks.shared(handle);
         long nowSecond = clock.instant().getEpochSecond();
         long minuteFloor = Grain.MINUTE.bucketOf(nowSecond - minuteRetention.toSeconds());
-        boolean pinned = isPinned(c, day);
-        Deltas deltas = new Deltas(minuteFloor);
-        takeBackOldDay(c, day, deltas);
-        deleteBackfillRows(c, day);
-        Timestamps range = new Timestamps(day * 1000, endMs);
-        long events = aggregateEvents(c, range, minuteFloor, pinned, deltas);
-        long executions = aggregateExecutions(c, range, deltas);
-        writer.writeFresh(c, deltas, RollupWriter.BACKFILL);
-        try (PreparedStatement ps = c.prepareStatement("INSERT INTO " + database.rollup("backfill_days")
-                + " AS t (kind, day, source_rows, pinned) VALUES ('all', ?, ?, true) ON CONFLICT (kind, day) DO UPDATE "
-                + "SET source_rows = excluded.source_rows, finished_at = now(), pinned = true")) {
-            ps.setLong(1, day);
-            ps.setLong(2, events + executions);
-            ps.executeUpdate();
+        boolean pinned = handle.createQuery(IS_PINNED).bind("day", day).mapTo(Boolean.class).findOne().orElse(false);
+        RollupChanges changes = new RollupChanges(minuteFloor);
+        takeBackOldDay(handle, day, changes);
+        for (String table : DAY_TABLES) {
+            handle.createUpdate(DELETE_DAY).define("table", table).bind("from", day).bind("to", day + DAY).execute();
         }
+        Timestamps range = new Timestamps(day * 1000, endMs);
+        long events = aggregateEvents(handle, range, minuteFloor, pinned, changes);
+        long executions = aggregateExecutions(handle, range, changes);
+        writer.writeFresh(handle, changes, Layer.BACKFILL);
+        handle.createUpdate(DAY_DONE).bind("day", day).bind("rows", events + executions).execute();
         return new DayResult(day, events, executions);
     }
 
-    /** Whether an earlier run of this day pinned its rows (see {@link SeedPins}). */
-    private boolean isPinned(Connection c, long day) throws SQLException {
-        try (PreparedStatement ps = c.prepareStatement("SELECT pinned FROM " + database.rollup("backfill_days")
-                + " WHERE kind = 'all' AND day = ?")) {
-            ps.setLong(1, day);
-            try (ResultSet rs = ps.executeQuery()) {
-                return rs.next() && rs.getBoolean(1);
-            }
-        }
-    }
-
     /** Subtracts from the running totals what the previous backfill of this day added (its day rows). */
-    private void takeBackOldDay(Connection c, long day, Deltas deltas) throws SQLException {
-        String columns = String.join(", ", Deltas.MESSAGE_COLUMNS);
-        try (PreparedStatement ps = c.prepareStatement("SELECT scope, instance_id, dims, " + columns + " FROM "
-                + database.rollup("msg_day") + " WHERE scope IN (0, 1) AND bucket = ? AND src = 1")) {
-            ps.setLong(1, day);
-            try (ResultSet rs = ps.executeQuery()) {
-                while (rs.next()) {
-                    long[] values = new long[Deltas.MESSAGE_COLUMNS.size()];
-                    for (int i = 0; i < values.length; i++) {
-                        values[i] = -rs.getLong(4 + i);
-                    }
-                    short scope = rs.getShort(1);
-                    UUID instance = rs.getObject(2, UUID.class);
-                    deltas.addMessageCell(new Deltas.Cell(Grain.TOTAL, scope, instance, 0), values);
-                    DimsJson.read(rs.getString(3)).forEach((key, n) -> deltas.addDimCell(new Deltas.DimCell(
-                            Grain.TOTAL, scope, instance, 0, Dim.ofPrefix(key.charAt(0)), key.substring(2)), -n));
-                }
+    private static void takeBackOldDay(Handle handle, long day, RollupChanges changes) {
+        handle.createQuery(OLD_MESSAGE_DAY).bind("day", day).map((rs, ctx) -> {
+            long[] values = new long[MessageCounter.COUNT];
+            for (int i = 0; i < values.length; i++) {
+                values[i] = rs.getLong(4 + i);
             }
-        }
-        String autoColumns = String.join(", ", Deltas.AUTOMATION_COLUMNS);
-        try (PreparedStatement ps = c.prepareStatement("SELECT scope, automation_id, " + autoColumns + " FROM "
-                + database.rollup("auto_day") + " WHERE scope IN (0, 1) AND bucket = ? AND src = 1")) {
-            ps.setLong(1, day);
-            try (ResultSet rs = ps.executeQuery()) {
-                while (rs.next()) {
-                    long[] values = new long[Deltas.AUTOMATION_COLUMNS.size()];
-                    for (int i = 0; i < values.length; i++) {
-                        values[i] = -rs.getLong(3 + i);
-                    }
-                    deltas.addAutomationCell(new Deltas.AutoCell(Grain.TOTAL, rs.getShort(1),
-                            rs.getObject(2, UUID.class), 0), values);
-                }
-            }
-        }
-    }
-
-    private void deleteBackfillRows(Connection c, long day) throws SQLException {
-        // scope leads every rollup key: naming both scopes lets each delete use its key
-        for (String table : List.of("msg_minute", "msg_hour", "msg_day", "auto_minute", "auto_hour", "auto_day")) {
-            try (PreparedStatement ps = c.prepareStatement("DELETE FROM " + database.rollup(table)
-                    + " WHERE scope IN (0, 1) AND bucket >= ? AND bucket < ? AND src = 1")) {
-                ps.setLong(1, day);
-                ps.setLong(2, day + DAY);
-                ps.executeUpdate();
-            }
-        }
+            Map<String, Long> breakdowns = new HashMap<>();
+            DimsJson.read(rs.getString(3)).forEach((key, n) -> breakdowns.put(key, -n));
+            changes.add(new RollupKey(Grain.TOTAL, Scope.of(rs.getShort(1)), rs.getObject(2, UUID.class), 0),
+                    MessageCounts.of(values).negated(), breakdowns);
+            return true;
+        }).forEach(row -> { });
+        handle.createQuery(OLD_AUTOMATION_DAY).bind("day", day).map((rs, ctx) -> {
+            changes.add(new RollupKey(Grain.TOTAL, Scope.of(rs.getShort(1)), rs.getObject(2, UUID.class), 0),
+                    new AutomationCounts(rs.getLong(3), rs.getLong(4), rs.getLong(5), rs.getLong(6), rs.getLong(7),
+                            rs.getLong(8), rs.getLong(9)).negated());
+            return true;
+        }).forEach(row -> { });
     }
 
     /**
      * One pass over the day's {@code omni_events} rows, grouped in PostgreSQL (in memory) by minute (inside the
-     * minute retention) or hour and every counted column, then folded into deltas exactly as live rows are. Each row
+     * minute retention) or hour and every counted column, then folded into changes exactly as live rows are. Each row
      * counts with its pinned status, else — in a day pinned before — with the status its event type inserts, else
      * with the status it has now; a first run pins, in the same statement (one snapshot), the rows whose status
      * differs from their event type's (see {@link SeedPins}).
      */
-    private long aggregateEvents(Connection c, Timestamps range, long minuteFloor, boolean pinned, Deltas deltas)
-            throws SQLException {
-        try (Statement st = c.createStatement()) {
-            // hash the day in memory; a day lost to a server crash right after its commit is redone by a re-run
-            st.execute("SET LOCAL work_mem = '256MB'");
-            st.execute("SET LOCAL synchronous_commit = off");
-        }
-        String status = pinned
-                ? "coalesce(p.status, CASE WHEN e.external_id IS NULL THEN e.status ELSE " + SeedPins.ORIGINAL_STATUS + " END)"
-                : "coalesce(p.status, e.status)";
-        String pins = pinned ? "" : "WITH pins AS (INSERT INTO " + database.rollup("seed_status") + " (row_id, status) "
-                + "SELECT e.id, e.status FROM " + database.omni("omni_events") + " AS e WHERE e.received_at >= ? "
-                + "AND e.received_at < ? AND e.external_id IS NOT NULL AND e.status <> " + SeedPins.ORIGINAL_STATUS
-                + " ON CONFLICT (row_id) DO NOTHING) ";
-        String sql = pins + "SELECT extract(epoch FROM CASE WHEN e.received_at >= ? "
-                + "THEN date_trunc('minute', e.received_at) ELSE date_trunc('hour', e.received_at) END)::bigint AS b, "
-                + "e.instance_id, e.channel, e.direction, e.event_type, e.content_type, e.error_stage, " + status
-                + " AS status, e.processing_time_ms::bigint, e.agent_latency_ms::bigint, count(*) "
-                + "FROM " + database.omni("omni_events") + " AS e LEFT JOIN " + database.rollup("seed_status")
-                + " AS p ON p.row_id = e.id "
-                + "WHERE e.received_at >= ? AND e.received_at < ? GROUP BY 1, 2, 3, 4, 5, 6, 7, 8, 9, 10";
-        long rows = 0;
-        try (PreparedStatement ps = c.prepareStatement(sql)) {
-            int i = 1;
-            if (!pinned) {
-                ps.setObject(i++, range.from());
-                ps.setObject(i++, range.to());
-            }
-            ps.setObject(i++, Timestamps.utc(minuteFloor * 1000));
-            ps.setObject(i++, range.from());
-            ps.setObject(i, range.to());
-            ps.setFetchSize(10_000);
-            try (ResultSet rs = ps.executeQuery()) {
-                while (rs.next()) {
+    private static long aggregateEvents(Handle handle, Timestamps range, long minuteFloor, boolean pinned,
+                                        RollupChanges changes) {
+        // hash the day in memory; a day lost to a server crash right after its commit is redone by a re-run
+        handle.execute(LOCAL_WORK_MEM);
+        handle.execute(LOCAL_ASYNC_COMMIT);
+        long[] rows = new long[1];
+        handle.createQuery(pinned ? AGGREGATE_PINNED_DAY : AGGREGATE_FIRST_RUN).bind("minutes_from",
+                        Timestamps.utc(minuteFloor * 1000)).bind("from", range.from()).bind("to", range.to())
+                .setFetchSize(10_000)
+                .map((rs, ctx) -> {
                     long n = rs.getLong(11);
                     Long proc = rs.getObject(9, Long.class);
                     Long agent = rs.getObject(10, Long.class);
-                    deltas.addRows(new RowGroup(rs.getLong(1), rs.getObject(2, UUID.class), rs.getString(3),
+                    changes.addRows(new RowGroup(rs.getLong(1), rs.getObject(2, UUID.class), rs.getString(3),
                             rs.getString(4), rs.getString(5), rs.getString(6), rs.getString(7), rs.getString(8),
                             proc == null ? null : LatencyBins.binOf(proc), proc == null ? 0 : proc * n,
                             agent == null ? null : LatencyBins.binOf(agent), agent == null ? 0 : agent * n), n);
-                    rows += n;
-                }
-            }
-        }
-        return rows;
+                    rows[0] += n;
+                    return true;
+                }).forEach(row -> { });
+        return rows[0];
     }
 
-    private long aggregateExecutions(Connection c, Timestamps range, Deltas deltas) throws SQLException {
-        String sql = "SELECT extract(epoch FROM date_trunc('minute', created_at))::bigint, automation_id, status, "
-                + "count(*), coalesce(sum(CASE WHEN jsonb_typeof(actions_executed) = 'array' "
-                + "THEN jsonb_array_length(actions_executed) END), 0), "
-                + "coalesce(sum(execution_time_ms), 0), count(execution_time_ms) FROM "
-                + database.omni("automation_logs") + " WHERE created_at >= ? AND created_at < ? GROUP BY 1, 2, 3";
-        long rows = 0;
-        try (PreparedStatement ps = c.prepareStatement(sql)) {
-            ps.setObject(1, range.from());
-            ps.setObject(2, range.to());
-            try (ResultSet rs = ps.executeQuery()) {
-                while (rs.next()) {
-                    long n = rs.getLong(4);
-                    deltas.addExecutions(rs.getLong(1), rs.getObject(2, UUID.class), rs.getString(3), n, rs.getLong(5),
-                            rs.getLong(6), rs.getLong(7));
-                    rows += n;
-                }
-            }
-        }
-        return rows;
+    private static long aggregateExecutions(Handle handle, Timestamps range, RollupChanges changes) {
+        long[] rows = new long[1];
+        handle.createQuery(AGGREGATE_EXECUTIONS).bind("from", range.from()).bind("to", range.to()).map((rs, ctx) -> {
+            long n = rs.getLong(4);
+            changes.addExecutions(rs.getLong(1), rs.getObject(2, UUID.class),
+                    AutomationCounts.of(rs.getString(3), n, rs.getLong(5), rs.getLong(6), rs.getLong(7)));
+            rows[0] += n;
+            return true;
+        }).forEach(row -> { });
+        return rows[0];
     }
 
     private Instant oldestRow() {
-        return database.withConnection(c -> {
+        return database.withHandle(handle -> {
             Instant oldest = clock.instant();
-            for (String sql : List.of("SELECT min(received_at) FROM " + database.omni("omni_events"),
-                    "SELECT min(created_at) FROM " + database.omni("automation_logs"))) {
-                try (Statement st = c.createStatement(); ResultSet rs = st.executeQuery(sql)) {
-                    if (rs.next() && rs.getObject(1) != null) {
-                        Instant min = rs.getObject(1, LocalDateTime.class).toInstant(ZoneOffset.UTC);
-                        oldest = min.isBefore(oldest) ? min : oldest;
-                    }
+            for (String sql : List.of(OLDEST_EVENT, OLDEST_EXECUTION)) {
+                Optional<LocalDateTime> min = handle.createQuery(sql).mapTo(LocalDateTime.class).findOne();
+                if (min.isPresent()) {
+                    Instant candidate = min.get().toInstant(ZoneOffset.UTC);
+                    oldest = candidate.isBefore(oldest) ? candidate : oldest;
                 }
             }
             return oldest;
@@ -357,17 +348,9 @@ public final class Backfill {
     }
 
     private long estimateRows() {
-        return database.withConnection(c -> {
-            try (PreparedStatement ps = c.prepareStatement("SELECT coalesce(sum(greatest(reltuples, 0)), 0)::bigint "
-                    + "FROM pg_class WHERE oid IN (to_regclass(?), to_regclass(?))")) {
-                ps.setString(1, database.omni("omni_events"));
-                ps.setString(2, database.omni("automation_logs"));
-                try (ResultSet rs = ps.executeQuery()) {
-                    rs.next();
-                    return rs.getLong(1);
-                }
-            }
-        });
+        return database.withHandle(handle -> handle.createQuery(ESTIMATE_ROWS)
+                .bind("events", database.omni("omni_events")).bind("executions", database.omni("automation_logs"))
+                .mapTo(Long.class).one());
     }
 
     /** A {@code [from, to)} range as the UTC wall-clock values Omni's timestamp columns hold. */

@@ -1,23 +1,19 @@
 package dev.omnirollup.store;
 
-import dev.omnirollup.store.Decoded.AutomationExecution;
-import dev.omnirollup.store.Decoded.Ignored;
 import dev.omnirollup.store.Decoded.MessageEvent;
 import dev.omnirollup.store.Decoded.QueueSnapshot;
-import dev.omnirollup.store.Decoded.Rejected;
 import java.nio.charset.StandardCharsets;
-import java.sql.Connection;
-import java.sql.PreparedStatement;
-import java.sql.SQLException;
 import java.time.Duration;
 import java.time.Instant;
 import java.time.InstantSource;
 import java.util.ArrayList;
 import java.util.HashMap;
-import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
+import java.util.TreeSet;
+import org.jdbi.v3.core.Handle;
+import org.jdbi.v3.core.statement.PreparedBatch;
 
 /**
  * Applies a batch of JetStream messages with exactly-once effect: in one transaction it claims the batch's
@@ -27,6 +23,24 @@ import java.util.Set;
  */
 public final class BatchApplier {
     private static final int MAX_REJECT_BODY = 2_000;
+    private static final String QUEUE = """
+            INSERT INTO <rollup>.automation_queue AS t (instance_key, active_count, pending_count, observed_ms)
+            VALUES (:key, :active, :pending, :observed)
+            ON CONFLICT (instance_key) DO UPDATE SET active_count = excluded.active_count,
+                pending_count = excluded.pending_count, observed_ms = excluded.observed_ms
+             WHERE excluded.observed_ms >= t.observed_ms
+            """;
+    private static final String REJECT = """
+            INSERT INTO <rollup>.rejects (stream, stream_seq, subject, reason, body, body_bytes)
+            VALUES (:stream, :seq, :subject, :reason, :body, :bytes)
+            """;
+    private static final String PROGRESS = """
+            INSERT INTO <rollup>.ingest_progress AS t (stream, last_seq, last_event_ms, last_applied_ms)
+            VALUES (:stream, :seq, :event, :applied)
+            ON CONFLICT (stream) DO UPDATE SET last_seq = GREATEST(t.last_seq, excluded.last_seq),
+                last_event_ms = GREATEST(t.last_event_ms, excluded.last_event_ms),
+                last_applied_ms = excluded.last_applied_ms
+            """;
 
     private final RollupDatabase database;
     private final EventDecoder decoder;
@@ -34,8 +48,9 @@ public final class BatchApplier {
     private final Duration minuteRetention;
     private final long cutoverMs;
     private final long seedLookupUntilMs;
-    private final AppliedPages pages;
-    private final MessageIndex index;
+    private final MessageFold.Compaction compaction;
+    private final AppliedPages pages = new AppliedPages();
+    private final MessageIndex index = new MessageIndex();
     private final RollupWriter writer;
 
     /** With the default index horizon of 35 days. */
@@ -57,8 +72,7 @@ public final class BatchApplier {
         this.clock = clock;
         this.minuteRetention = minuteRetention;
         this.cutoverMs = cutover.toEpochMilli();
-        this.pages = new AppliedPages(database);
-        this.index = new MessageIndex(database);
+        this.compaction = MessageFold.Compaction.DEFAULT;
         this.writer = new RollupWriter(database);
     }
 
@@ -116,7 +130,8 @@ public final class BatchApplier {
     /** Applies a prepared batch, as {@link #apply(StreamRef, List)}. */
     public Outcome apply(StreamRef stream, Prepared prepared) {
         long nowMs = clock.millis();
-        return database.inTransaction(c -> applyDecoded(c, stream, prepared.batch(), prepared.decoded(), nowMs));
+        return database.inTransaction(handle -> applyDecoded(handle, stream, prepared.batch(), prepared.decoded(),
+                nowMs));
     }
 
     /**
@@ -126,76 +141,34 @@ public final class BatchApplier {
      * @return false when it had been applied already
      */
     public boolean quarantine(StreamRef stream, InboundMessage message, String reason) {
-        return database.inTransaction(c -> {
-            AppliedPages.Claim claim = pages.claim(c, stream.key(), List.of(message.streamSeq()));
+        return database.inTransaction(handle -> {
+            AppliedPages.Claim claim = pages.claim(handle, stream.key(), List.of(message.streamSeq()));
             if (claim.isApplied(message.streamSeq())) {
                 return false;
             }
-            writeRejects(c, stream, List.of(message), List.of(0), List.of(printable(reason, 500)));
-            pages.markApplied(c, claim, List.of(message.streamSeq()));
+            writeRejects(handle, stream, List.of(message), List.of(0), List.of(printable(reason, 500)));
+            pages.markApplied(handle, claim, List.of(message.streamSeq()));
             return true;
         });
     }
 
-    private Outcome applyDecoded(Connection c, StreamRef stream, List<InboundMessage> batch, List<Decoded> decoded,
-                                 long nowMs) throws SQLException {
+    private Outcome applyDecoded(Handle handle, StreamRef stream, List<InboundMessage> batch, List<Decoded> decoded,
+                                 long nowMs) {
         List<Long> sequences = batch.stream().map(InboundMessage::streamSeq).toList();
-        AppliedPages.Claim claim = pages.claim(c, stream.key(), sequences);
+        AppliedPages.Claim claim = pages.claim(handle, stream.key(), sequences);
+        BatchTriage triage = BatchTriage.of(decoded, claim::isApplied, cutoverMs);
         long nowSecond = Math.floorDiv(nowMs, 1000);
         long minuteFloor = Grain.MINUTE.bucketOf(nowSecond - minuteRetention.toSeconds());
-
-        List<Disposition> dispositions = new ArrayList<>(batch.size());
-        List<Long> fresh = new ArrayList<>();
-        List<MessageEvent> messages = new ArrayList<>();
-        Map<String, QueueSnapshot> queues = new HashMap<>();
-        List<Integer> rejected = new ArrayList<>();
-        List<String> rejectReasons = new ArrayList<>();
-        long lastEventMs = 0;
-        Set<Long> seenInBatch = new java.util.HashSet<>();
-        for (int i = 0; i < decoded.size(); i++) {
-            Decoded event = decoded.get(i);
-            long seq = event.streamSeq();
-            if (claim.isApplied(seq) || !seenInBatch.add(seq)) {
-                dispositions.add(Disposition.DUPLICATE);
-                continue;
-            }
-            fresh.add(seq);
-            Disposition disposition = switch (event) {
-                case MessageEvent message when message.epochMs() < cutoverMs -> Disposition.IGNORED;
-                case MessageEvent message -> {
-                    messages.add(message);
-                    yield Disposition.APPLIED;
-                }
-                // the automation_logs row is the record of an execution (the ingest tails that table): a message
-                // about it, should a publisher send one, is not counted a second time
-                case AutomationExecution execution -> Disposition.IGNORED;
-                case QueueSnapshot snapshot -> {
-                    queues.merge(snapshot.instanceKey(), snapshot,
-                            (a, b) -> a.epochMs() > b.epochMs() || (a.epochMs() == b.epochMs()
-                                    && a.streamSeq() > b.streamSeq()) ? a : b);
-                    yield Disposition.APPLIED;
-                }
-                case Rejected reject -> {
-                    rejected.add(i);
-                    rejectReasons.add(reject.reason());
-                    yield Disposition.REJECTED;
-                }
-                case Ignored ignored -> Disposition.IGNORED;
-                case Decoded.InstanceStatus status -> Disposition.IGNORED;
-            };
-            dispositions.add(disposition);
-            lastEventMs = Math.max(lastEventMs, eventMs(event));
+        MessageFold.Result folded = foldMessages(handle, triage.messages(), nowSecond, minuteFloor);
+        writer.write(handle, folded.changes(), Layer.LIVE);
+        writeQueues(handle, triage.queues());
+        writeRejects(handle, stream, batch, triage.rejected(), triage.rejectReasons());
+        if (!triage.fresh().isEmpty()) {
+            handle.createUpdate(PROGRESS).bind("stream", stream.name()).bind("seq", triage.lastSeq())
+                    .bind("event", triage.lastEventMs()).bind("applied", nowMs).execute();
         }
-
-        MessageFold.Result folded = foldMessages(c, messages, nowSecond, minuteFloor);
-        writer.write(c, folded.deltas(), RollupWriter.LIVE);
-        writeQueues(c, queues.values());
-        writeRejects(c, stream, batch, rejected, rejectReasons);
-        if (!fresh.isEmpty()) {
-            writeProgress(c, stream, fresh.stream().mapToLong(Long::longValue).max().orElseThrow(), lastEventMs, nowMs);
-        }
-        pages.markApplied(c, claim, fresh);
-        return new Outcome(List.copyOf(dispositions), List.copyOf(rejectReasons), lastEventMs, folded.sealedRows());
+        pages.markApplied(handle, claim, triage.fresh());
+        return new Outcome(triage.dispositions(), triage.rejectReasons(), triage.lastEventMs(), folded.sealedRows());
     }
 
     /**
@@ -203,106 +176,65 @@ public final class BatchApplier {
      * new state is written in one statement (ids never seen are inserted). Should another batch have inserted one
      * of those ids meanwhile, it is locked and the fold is recomputed against what that batch wrote.
      */
-    private MessageFold.Result foldMessages(Connection c, List<MessageEvent> messages, long nowSecond, long minuteFloor)
-            throws SQLException {
-        Set<String> externalIds = new java.util.TreeSet<>();
+    private MessageFold.Result foldMessages(Handle handle, List<MessageEvent> messages, long nowSecond,
+                                            long minuteFloor) {
+        Set<String> externalIds = new TreeSet<>();
         for (MessageEvent message : messages) {
             message.externalId().ifPresent(externalIds::add);
         }
-        Map<String, ExternalIdState> existing = index.lockExisting(c, externalIds);
-        MessageFold.Result result = fold(c, messages, existing, minuteFloor, nowSecond);
-        Set<String> raced = new java.util.TreeSet<>(result.states().keySet());
-        raced.removeAll(index.write(c, result.states(), existing.keySet(), nowSecond));
+        Map<String, ExternalIdState> existing = index.lockExisting(handle, externalIds);
+        MessageFold.Result result = fold(handle, messages, existing, minuteFloor, nowSecond);
+        Set<String> raced = new TreeSet<>(result.states().keySet());
+        raced.removeAll(index.write(handle, result.states(), existing.keySet(), nowSecond));
         if (!raced.isEmpty()) {
-            existing.putAll(index.lockExisting(c, raced));
-            result = fold(c, messages, existing, minuteFloor, nowSecond);
+            existing.putAll(index.lockExisting(handle, raced));
+            result = fold(handle, messages, existing, minuteFloor, nowSecond);
             Map<String, ExternalIdState> recomputed = new HashMap<>();
             for (String id : raced) {
                 recomputed.put(id, result.states().get(id));
             }
-            index.write(c, recomputed, raced, nowSecond);
+            index.write(handle, recomputed, raced, nowSecond);
         }
         return result;
     }
 
-    private MessageFold.Result fold(Connection c, List<MessageEvent> messages, Map<String, ExternalIdState> states,
-                                    long minuteFloor, long nowSecond) throws SQLException {
-        Map<String, List<ExternalIdState.SeedRow>> seeds = nowSecond * 1000 < seedLookupUntilMs
-                ? index.lookupSeeds(c, MessageFold.needingSeeds(messages, states), cutoverMs)
+    private MessageFold.Result fold(Handle handle, List<MessageEvent> messages, Map<String, ExternalIdState> states,
+                                    long minuteFloor, long nowSecond) {
+        boolean seedsPending = nowSecond * 1000 < seedLookupUntilMs;
+        Map<String, List<ExternalIdState.SeedRow>> seeds = seedsPending
+                ? index.lookupSeeds(handle, MessageFold.needingSeeds(messages, states, compaction), cutoverMs)
                 : Map.of();
-        return MessageFold.fold(messages, states, seeds, minuteFloor, MessageFold.Compaction.DEFAULT,
-                nowSecond * 1000 < seedLookupUntilMs);
+        return MessageFold.fold(messages, states, seeds, minuteFloor, compaction, seedsPending);
     }
 
-    private void writeQueues(Connection c, java.util.Collection<QueueSnapshot> snapshots) throws SQLException {
+    private static void writeQueues(Handle handle, List<QueueSnapshot> snapshots) {
         if (snapshots.isEmpty()) {
             return;
         }
-        String sql = "INSERT INTO " + database.rollup("automation_queue")
-                + " AS t (instance_key, active_count, pending_count, observed_ms) VALUES (?, ?, ?, ?) "
-                + "ON CONFLICT (instance_key) DO UPDATE SET active_count = excluded.active_count, "
-                + "pending_count = excluded.pending_count, observed_ms = excluded.observed_ms "
-                + "WHERE excluded.observed_ms >= t.observed_ms";
-        try (PreparedStatement ps = c.prepareStatement(sql)) {
-            for (QueueSnapshot snapshot : snapshots.stream()
-                    .sorted(java.util.Comparator.comparing(QueueSnapshot::instanceKey)).toList()) {
-                ps.setString(1, snapshot.instanceKey());
-                ps.setInt(2, snapshot.activeCount());
-                ps.setInt(3, snapshot.pendingCount());
-                ps.setLong(4, snapshot.epochMs());
-                ps.addBatch();
-            }
-            ps.executeBatch();
+        PreparedBatch batch = handle.prepareBatch(QUEUE);
+        for (QueueSnapshot snapshot : snapshots) {
+            batch.bind("key", snapshot.instanceKey()).bind("active", snapshot.activeCount())
+                    .bind("pending", snapshot.pendingCount()).bind("observed", snapshot.epochMs()).add();
         }
+        batch.execute();
     }
 
-    private void writeRejects(Connection c, StreamRef stream, List<InboundMessage> batch, List<Integer> rejected,
-                              List<String> reasons) throws SQLException {
+    private static void writeRejects(Handle handle, StreamRef stream, List<InboundMessage> batch, List<Integer> rejected,
+                                     List<String> reasons) {
         if (rejected.isEmpty()) {
             return;
         }
-        String sql = "INSERT INTO " + database.rollup("rejects")
-                + " (stream, stream_seq, subject, reason, body, body_bytes) VALUES (?, ?, ?, ?, ?, ?)";
-        try (PreparedStatement ps = c.prepareStatement(sql)) {
-            for (int i = 0; i < rejected.size(); i++) {
-                InboundMessage message = batch.get(rejected.get(i));
-                ps.setString(1, stream.name());
-                ps.setLong(2, message.streamSeq());
-                ps.setString(3, printable(message.subject(), 255));
-                ps.setString(4, reasons.get(i));
-                ps.setString(5, printable(new String(message.body(), 0,
-                        Math.min(message.body().length, MAX_REJECT_BODY * 4), StandardCharsets.UTF_8), MAX_REJECT_BODY));
-                ps.setInt(6, message.body().length);
-                ps.addBatch();
-            }
-            ps.executeBatch();
+        PreparedBatch insert = handle.prepareBatch(REJECT);
+        for (int i = 0; i < rejected.size(); i++) {
+            InboundMessage message = batch.get(rejected.get(i));
+            insert.bind("stream", stream.name()).bind("seq", message.streamSeq())
+                    .bind("subject", printable(message.subject(), 255)).bind("reason", reasons.get(i))
+                    .bind("body", printable(new String(message.body(), 0,
+                            Math.min(message.body().length, MAX_REJECT_BODY * 4), StandardCharsets.UTF_8),
+                            MAX_REJECT_BODY))
+                    .bind("bytes", message.body().length).add();
         }
-    }
-
-    private void writeProgress(Connection c, StreamRef stream, long lastSeq, long lastEventMs, long nowMs)
-            throws SQLException {
-        String sql = "INSERT INTO " + database.rollup("ingest_progress")
-                + " AS t (stream, last_seq, last_event_ms, last_applied_ms) VALUES (?, ?, ?, ?) "
-                + "ON CONFLICT (stream) DO UPDATE SET last_seq = GREATEST(t.last_seq, excluded.last_seq), "
-                + "last_event_ms = GREATEST(t.last_event_ms, excluded.last_event_ms), last_applied_ms = excluded.last_applied_ms";
-        try (PreparedStatement ps = c.prepareStatement(sql)) {
-            ps.setString(1, stream.name());
-            ps.setLong(2, lastSeq);
-            ps.setLong(3, lastEventMs);
-            ps.setLong(4, nowMs);
-            ps.executeUpdate();
-        }
-    }
-
-    private static long eventMs(Decoded event) {
-        return switch (event) {
-            case MessageEvent message -> message.epochMs();
-            case AutomationExecution execution -> execution.epochMs();
-            case QueueSnapshot snapshot -> snapshot.epochMs();
-            case Decoded.InstanceStatus status -> status.epochMs();
-            case Ignored ignored -> 0;
-            case Rejected rejected -> 0;
-        };
+        insert.execute();
     }
 
     /** Text PostgreSQL can store (no NUL) and a person can read, cut to {@code max} characters. */

@@ -15,11 +15,11 @@ import java.util.concurrent.atomic.AtomicLong;
  */
 final class BreakdownCache {
     /** The rows of one grain, scope and instance. */
-    record Series(Grain grain, short scope, UUID instance) {
+    record Series(Grain grain, Scope scope, UUID instance) {
     }
 
     /** A row's key within its series: bucket and layer. */
-    record Cached(long bucket, short layer, long version, Breakdowns breakdowns) {
+    record Cached(long bucket, Layer layer, long version, Breakdowns breakdowns) {
     }
 
     private final ConcurrentHashMap<Series, NavigableMap<Long, Cached>> series = new ConcurrentHashMap<>();
@@ -36,18 +36,18 @@ final class BreakdownCache {
         if (rows == null) {
             return List.of();
         }
-        return new ArrayList<>(rows.subMap(slot(from, (short) 0), true, to == Long.MAX_VALUE ? Long.MAX_VALUE
-                : slot(to, (short) 0), false).values());
+        return new ArrayList<>(rows.subMap(slot(from, Layer.LIVE), true, to == Long.MAX_VALUE ? Long.MAX_VALUE
+                : slot(to, Layer.LIVE), false).values());
     }
 
     /** The cached breakdowns of a row at exactly this version, or null. */
-    Breakdowns get(Series of, long bucket, short layer, long version) {
+    Breakdowns get(Series of, long bucket, Layer layer, long version) {
         NavigableMap<Long, Cached> rows = series.get(of);
         Cached cached = rows == null ? null : rows.get(slot(bucket, layer));
         return cached != null && cached.version() == version ? cached.breakdowns() : null;
     }
 
-    void put(Series of, long bucket, short layer, long version, Breakdowns breakdowns) {
+    void put(Series of, long bucket, Layer layer, long version, Breakdowns breakdowns) {
         if (cachedCounts.addAndGet(breakdowns.size() + 1) > maxKeys) {
             series.clear();
             cachedCounts.set(breakdowns.size() + 1);
@@ -57,10 +57,10 @@ final class BreakdownCache {
     }
 
     /** Orders rows by bucket, then layer; buckets are epoch seconds (or 0), far from overflowing. */
-    private static long slot(long bucket, short layer) {
+    private static long slot(long bucket, Layer layer) {
         if (bucket == Long.MIN_VALUE) {
             return Long.MIN_VALUE;
         }
-        return bucket * 2 + layer;
+        return bucket * 2 + layer.code;
     }
 }

@@ -72,7 +72,7 @@ record Contribution(Map<RowGroup, Long> liveRows, List<Flip> seedFlips) {
      * (a receipt for a message that is already {@code completed} changes nothing), and a seed row's status moves
      * only by what differs.
      */
-    static void addDifference(Contribution before, Contribution now, Deltas deltas) {
+    static void addDifference(Contribution before, Contribution now, RollupChanges deltas) {
         if (before.liveRows().equals(now.liveRows()) && before.seedFlips().equals(now.seedFlips())) {
             return;
         }

@@ -1,12 +1,6 @@
 package dev.omnirollup.store;
 
 import dev.omnirollup.store.Decoded.MessageKind;
-import java.io.ByteArrayInputStream;
-import java.io.ByteArrayOutputStream;
-import java.io.DataInputStream;
-import java.io.DataOutputStream;
-import java.io.IOException;
-import java.io.UncheckedIOException;
 import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.List;
@@ -18,11 +12,10 @@ import java.util.UUID;
  * What the index holds for one external id: the live events seen for it recently (sorted by stream sequence,
  * duplicates impossible because each message is applied once), what older events left (the {@link Base}), and
  * Omni's rows from before the cutover that carry it ({@code seedsLoaded} once they were looked up; only receipts
- * need them). Immutable; {@link #encode()} / {@link #decode(byte[])} give the stored form.
+ * need them). Immutable; {@link ExternalIdStateCodec} gives the stored form.
  */
 record ExternalIdState(boolean seedsLoaded, List<SeedRow> appliedSeeds, Base base, List<LiveFact> facts) {
     static final ExternalIdState EMPTY = new ExternalIdState(false, List.of(), Base.NONE, List.of());
-    private static final byte VERSION = 2;
 
     ExternalIdState {
         appliedSeeds = List.copyOf(appliedSeeds);
@@ -154,112 +147,5 @@ record ExternalIdState(boolean seedsLoaded, List<SeedRow> appliedSeeds, Base bas
     /** True when the facts include a receipt, the only kind of event whose effect depends on earlier rows. */
     boolean needsSeeds() {
         return !seedsLoaded && facts.stream().anyMatch(f -> f.kind() == MessageKind.DELIVERED || f.kind() == MessageKind.READ);
-    }
-
-    byte[] encode() {
-        ByteArrayOutputStream bytes = new ByteArrayOutputStream(16 + 48 * (appliedSeeds.size() + facts.size()));
-        try (DataOutputStream out = new DataOutputStream(bytes)) {
-            out.writeByte(VERSION);
-            out.writeBoolean(seedsLoaded);
-            out.writeInt(appliedSeeds.size());
-            for (SeedRow seed : appliedSeeds) {
-                writeUuid(out, seed.rowId());
-                out.writeLong(seed.minute());
-                writeUuid(out, seed.instanceId());
-                out.writeUTF(seed.status());
-            }
-            out.writeLong(base.throughSeq());
-            out.writeBoolean(base.delivered());
-            out.writeBoolean(base.sealedRows());
-            out.writeInt(base.rows().size());
-            for (Map.Entry<RowGroup, Long> row : base.rows().entrySet()) {
-                RowGroup group = row.getKey();
-                out.writeLong(group.epochSecond());
-                writeUuid(out, group.instanceId());
-                out.writeUTF(group.channel());
-                out.writeUTF(group.direction());
-                out.writeUTF(group.eventType());
-                writeText(out, group.contentType());
-                writeText(out, group.errorStage());
-                out.writeUTF(group.status());
-                out.writeLong(row.getValue());
-            }
-            out.writeInt(facts.size());
-            for (LiveFact fact : facts) {
-                out.writeLong(fact.streamSeq());
-                out.writeByte(fact.kind().ordinal());
-                out.writeLong(fact.epochMs());
-                writeUuid(out, fact.instanceId());
-                out.writeUTF(fact.channel());
-                writeText(out, fact.contentType());
-                writeText(out, fact.errorStage());
-            }
-        } catch (IOException e) {
-            throw new UncheckedIOException(e);
-        }
-        return bytes.toByteArray();
-    }
-
-    static ExternalIdState decode(byte[] stored) {
-        if (stored.length == 0) {
-            return EMPTY;
-        }
-        try (DataInputStream in = new DataInputStream(new ByteArrayInputStream(stored))) {
-            byte version = in.readByte();
-            if (version != VERSION) {
-                throw new IllegalStateException("unknown external-id state version " + version);
-            }
-            boolean seedsLoaded = in.readBoolean();
-            int seedCount = in.readInt();
-            List<SeedRow> seeds = new ArrayList<>(seedCount);
-            for (int i = 0; i < seedCount; i++) {
-                seeds.add(new SeedRow(readUuid(in), in.readLong(), readUuid(in), in.readUTF()));
-            }
-            long throughSeq = in.readLong();
-            boolean delivered = in.readBoolean();
-            boolean sealedRows = in.readBoolean();
-            int rowCount = in.readInt();
-            Map<RowGroup, Long> rows = new java.util.HashMap<>();
-            for (int i = 0; i < rowCount; i++) {
-                RowGroup group = new RowGroup(in.readLong(), readUuid(in), in.readUTF(), in.readUTF(), in.readUTF(),
-                        readText(in), readText(in), in.readUTF(), null, 0, null, 0);
-                rows.put(group, in.readLong());
-            }
-            Base base = rowCount == 0 && throughSeq == 0 && !delivered && !sealedRows ? Base.NONE
-                    : new Base(throughSeq, delivered, sealedRows, rows);
-            int factCount = in.readInt();
-            List<LiveFact> facts = new ArrayList<>(factCount);
-            MessageKind[] kinds = MessageKind.values();
-            for (int i = 0; i < factCount; i++) {
-                facts.add(new LiveFact(in.readLong(), kinds[in.readByte()], in.readLong(), readUuid(in),
-                        in.readUTF(), readText(in), readText(in)));
-            }
-            return new ExternalIdState(seedsLoaded, seeds, base, facts);
-        } catch (IOException e) {
-            throw new UncheckedIOException(e);
-        }
-    }
-
-    private static void writeUuid(DataOutputStream out, UUID uuid) throws IOException {
-        out.writeBoolean(uuid != null);
-        if (uuid != null) {
-            out.writeLong(uuid.getMostSignificantBits());
-            out.writeLong(uuid.getLeastSignificantBits());
-        }
-    }
-
-    private static UUID readUuid(DataInputStream in) throws IOException {
-        return in.readBoolean() ? new UUID(in.readLong(), in.readLong()) : null;
-    }
-
-    private static void writeText(DataOutputStream out, String text) throws IOException {
-        out.writeBoolean(text != null);
-        if (text != null) {
-            out.writeUTF(text);
-        }
-    }
-
-    private static String readText(DataInputStream in) throws IOException {
-        return in.readBoolean() ? in.readUTF() : null;
     }
 }

@@ -1,9 +1,5 @@
 package dev.omnirollup.store;
 
-import java.sql.Connection;
-import java.sql.PreparedStatement;
-import java.sql.ResultSet;
-import java.sql.SQLException;
 import java.time.Duration;
 import java.time.InstantSource;
 import java.util.List;
@@ -16,14 +12,22 @@ import java.util.List;
 public final class Housekeeping {
     private static final long LOCK_KEY = 0x6f6d6e69726f6c6cL; // "omniroll"
     private static final int INDEX_PRUNE_CHUNK = 50_000;
+    private static final String TRY_LOCK = "SELECT pg_try_advisory_xact_lock(:key)";
+    // scope leads every rollup key: naming both scopes lets the deletes use it
+    private static final String PRUNE_MESSAGE_MINUTES =
+            "DELETE FROM <rollup>.msg_minute WHERE scope IN (0, 1) AND bucket < :floor";
+    private static final String PRUNE_AUTOMATION_MINUTES =
+            "DELETE FROM <rollup>.auto_minute WHERE scope IN (0, 1) AND bucket < :floor";
+    private static final String PRUNE_REJECTS =
+            "DELETE FROM <rollup>.rejects WHERE id <= (SELECT max(id) FROM <rollup>.rejects) - :keep";
 
     private final RollupDatabase database;
     private final InstantSource clock;
     private final Duration minuteRetention;
     private final Duration indexHorizon;
     private final int rejectLimit;
-    private final AppliedPages pages;
-    private final MessageIndex index;
+    private final AppliedPages pages = new AppliedPages();
+    private final MessageIndex index = new MessageIndex();
 
     public Housekeeping(RollupDatabase database, InstantSource clock, Duration minuteRetention, Duration indexHorizon,
                         int rejectLimit) {
@@ -32,11 +36,9 @@ public final class Housekeeping {
         this.minuteRetention = minuteRetention;
         this.indexHorizon = indexHorizon;
         this.rejectLimit = rejectLimit;
-        this.pages = new AppliedPages(database);
-        this.index = new MessageIndex(database);
     }
 
-    /** What a round deleted; empty when another process holds the round. */
+    /** What a round deleted; {@code ran} is false when another process held the round. */
     public record Pruned(boolean ran, long minuteRows, long indexEntries, long rejects, long pages) {
     }
 
@@ -45,39 +47,21 @@ public final class Housekeeping {
     }
 
     public Pruned run(List<StreamFloor> streams) {
-        return database.inTransaction(c -> {
-            try (PreparedStatement ps = c.prepareStatement("SELECT pg_try_advisory_xact_lock(?)")) {
-                ps.setLong(1, LOCK_KEY);
-                try (ResultSet rs = ps.executeQuery()) {
-                    rs.next();
-                    if (!rs.getBoolean(1)) {
-                        return new Pruned(false, 0, 0, 0, 0);
-                    }
-                }
+        return database.inTransaction(handle -> {
+            if (!handle.createQuery(TRY_LOCK).bind("key", LOCK_KEY).mapTo(Boolean.class).one()) {
+                return new Pruned(false, 0, 0, 0, 0);
             }
             long nowSecond = clock.instant().getEpochSecond();
             long minuteFloor = Grain.MINUTE.bucketOf(nowSecond - minuteRetention.toSeconds());
-            long minuteRows = 0;
-            // scope leads msg_minute's key: naming both scopes lets the delete use it
-            minuteRows += delete(c, "DELETE FROM " + database.rollup("msg_minute") + " WHERE scope IN (0, 1) AND bucket < ?",
-                    minuteFloor);
-            minuteRows += delete(c, "DELETE FROM " + database.rollup("auto_minute") + " WHERE scope IN (0, 1) AND bucket < ?",
-                    minuteFloor);
-            long entries = index.prune(c, nowSecond - indexHorizon.toSeconds(), INDEX_PRUNE_CHUNK);
-            long rejects = delete(c, "DELETE FROM " + database.rollup("rejects") + " WHERE id <= (SELECT max(id) FROM "
-                    + database.rollup("rejects") + ") - ?", rejectLimit);
+            long minuteRows = handle.createUpdate(PRUNE_MESSAGE_MINUTES).bind("floor", minuteFloor).execute()
+                    + handle.createUpdate(PRUNE_AUTOMATION_MINUTES).bind("floor", minuteFloor).execute();
+            long entries = index.prune(handle, nowSecond - indexHorizon.toSeconds(), INDEX_PRUNE_CHUNK);
+            long rejects = handle.createUpdate(PRUNE_REJECTS).bind("keep", rejectLimit).execute();
             long prunedPages = 0;
             for (StreamFloor floor : streams) {
-                prunedPages += pages.prune(c, floor.stream().key(), floor.firstSeq());
+                prunedPages += pages.prune(handle, floor.stream().key(), floor.firstSeq());
             }
             return new Pruned(true, minuteRows, entries, rejects, prunedPages);
         });
-    }
-
-    private static long delete(Connection c, String sql, long parameter) throws SQLException {
-        try (PreparedStatement ps = c.prepareStatement(sql)) {
-            ps.setLong(1, parameter);
-            return ps.executeUpdate();
-        }
     }
 }

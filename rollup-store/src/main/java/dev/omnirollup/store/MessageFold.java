@@ -25,7 +25,7 @@ final class MessageFold {
      * @param states     the new state of every external id the batch touched
      * @param sealedRows rows sealed by compaction in this batch (see {@link ExternalIdState#compact})
      */
-    record Result(Deltas deltas, Map<String, ExternalIdState> states, long sealedRows) {
+    record Result(RollupChanges changes, Map<String, ExternalIdState> states, long sealedRows) {
     }
 
     /**
@@ -57,7 +57,7 @@ final class MessageFold {
     static Result fold(List<MessageEvent> events, Map<String, ExternalIdState> current,
                        Map<String, List<SeedRow>> seeds, long minuteFloor, Compaction compaction,
                        boolean seedsPending) {
-        Deltas deltas = new Deltas(minuteFloor);
+        RollupChanges deltas = new RollupChanges(minuteFloor);
         Map<String, List<LiveFact>> byExternalId = new TreeMap<>();
         for (MessageEvent event : events) {
             LiveFact fact = LiveFact.of(event);
@@ -92,6 +92,12 @@ final class MessageFold {
      * those that have a receipt once the events are added and were never looked up.
      */
     static Set<String> needingSeeds(List<MessageEvent> events, Map<String, ExternalIdState> current) {
+        return needingSeeds(events, current, Compaction.DEFAULT);
+    }
+
+    /** As {@link #needingSeeds(List, Map)}, for states compacted by {@code compaction}. */
+    static Set<String> needingSeeds(List<MessageEvent> events, Map<String, ExternalIdState> current,
+                                    Compaction compaction) {
         Set<String> needing = new java.util.TreeSet<>();
         for (MessageEvent event : events) {
             if (event.externalId().isEmpty()) {
@@ -101,7 +107,7 @@ final class MessageFold {
             ExternalIdState state = current.getOrDefault(id, ExternalIdState.EMPTY);
             boolean receipt = event.kind() == Decoded.MessageKind.DELIVERED || event.kind() == Decoded.MessageKind.READ;
             // receipts need them; so does a state about to be compacted (its receipts cannot be replayed later)
-            boolean compacting = state.facts().size() >= Compaction.DEFAULT.maxFacts();
+            boolean compacting = state.facts().size() >= compaction.maxFacts();
             if (!state.seedsLoaded() && (receipt || compacting || state.needsSeeds())) {
                 needing.add(id);
             }

@@ -1,18 +1,19 @@
 package dev.omnirollup.store;
 
 import dev.omnirollup.store.ExternalIdState.SeedRow;
-import java.sql.Connection;
-import java.sql.PreparedStatement;
-import java.sql.ResultSet;
-import java.sql.SQLException;
+import java.time.Instant;
+import java.time.LocalDateTime;
+import java.time.ZoneOffset;
 import java.util.ArrayList;
 import java.util.Collection;
 import java.util.Comparator;
 import java.util.HashMap;
+import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import java.util.UUID;
+import org.jdbi.v3.core.Handle;
 
 /**
  * The external-id index in PostgreSQL ({@code message_index}) and the lookup of Omni's older rows in
@@ -20,29 +21,51 @@ import java.util.UUID;
  * {@link SeedPins}). Every method runs inside the caller's transaction.
  */
 final class MessageIndex {
-    private final RollupDatabase database;
-
-    MessageIndex(RollupDatabase database) {
-        this.database = database;
-    }
+    private static final String LOCK = """
+            SELECT external_id, state FROM <rollup>.message_index
+             WHERE external_id = ANY(:ids::text[]) ORDER BY external_id FOR UPDATE
+            """;
+    private static final String WRITE = """
+            INSERT INTO <rollup>.message_index AS t (external_id, state, touched_at)
+            SELECT u.id, u.state, :touched FROM unnest(:ids::text[], :states::bytea[]) AS u(id, state)
+            ON CONFLICT (external_id) DO UPDATE SET state = excluded.state, touched_at = excluded.touched_at
+             WHERE t.external_id = ANY(:locked::text[])
+            RETURNING external_id
+            """;
+    private static final String SEED_DAYS = """
+            SELECT DISTINCT (floor(extract(epoch FROM e.received_at) / 86400) * 86400)::int8 FROM <omni>.omni_events AS e
+             WHERE e.external_id = ANY(:ids::varchar[]) AND e.received_at < :cutover
+            """;
+    private static final String SEEDS = """
+            SELECT e.external_id, e.id, (floor(extract(epoch FROM e.received_at) / 60) * 60)::int8 AS minute,
+                   e.instance_id, e.status, p.status AS pin, b.pinned IS TRUE AS day_pinned,
+                   CASE e.event_type WHEN 'message.received' THEN 'received' WHEN 'message.failed' THEN 'failed'
+                        ELSE 'completed' END AS original
+              FROM <omni>.omni_events AS e
+              LEFT JOIN <rollup>.seed_status AS p ON p.row_id = e.id
+              LEFT JOIN <rollup>.backfill_days AS b ON b.kind = 'all'
+                   AND b.day = (floor(extract(epoch FROM e.received_at) / 86400) * 86400)::int8
+             WHERE e.external_id = ANY(:ids::varchar[]) AND e.received_at < :cutover
+            """;
+    private static final String PIN = """
+            INSERT INTO <rollup>.seed_status (row_id, status) SELECT * FROM unnest(:rows::uuid[], :statuses::text[])
+            ON CONFLICT (row_id) DO NOTHING
+            """;
+    private static final String PRUNE = """
+            DELETE FROM <rollup>.message_index WHERE external_id IN (SELECT external_id FROM <rollup>.message_index
+             WHERE touched_at < :before ORDER BY touched_at LIMIT :limit) AND touched_at < :before
+            """;
 
     /** Locks the index rows of those of these external ids that exist (in sorted order) and returns them. */
-    Map<String, ExternalIdState> lockExisting(Connection c, Collection<String> externalIds) throws SQLException {
+    Map<String, ExternalIdState> lockExisting(Handle handle, Collection<String> externalIds) {
         Map<String, ExternalIdState> locked = new HashMap<>();
         if (externalIds.isEmpty()) {
             return locked;
         }
-        String[] ids = externalIds.stream().distinct().sorted().toArray(String[]::new);
-        String sql = "SELECT external_id, state FROM " + database.rollup("message_index")
-                + " WHERE external_id = ANY(?::text[]) ORDER BY external_id FOR UPDATE";
-        try (PreparedStatement ps = c.prepareStatement(sql)) {
-            ps.setArray(1, c.createArrayOf("text", ids));
-            try (ResultSet rs = ps.executeQuery()) {
-                while (rs.next()) {
-                    locked.put(rs.getString(1), ExternalIdState.decode(rs.getBytes(2)));
-                }
-            }
-        }
+        List<String> ids = externalIds.stream().distinct().sorted().toList();
+        handle.createQuery(LOCK).bindArray("ids", String.class, ids)
+                .map((rs, ctx) -> Map.entry(rs.getString(1), ExternalIdStateCodec.decode(rs.getBytes(2))))
+                .forEach(entry -> locked.put(entry.getKey(), entry.getValue()));
         return locked;
     }
 
@@ -51,33 +74,20 @@ final class MessageIndex {
      * Returns the ids written; a missing id was inserted by a concurrent batch after it was looked for (its row is
      * left alone) and must be locked and recomputed.
      */
-    java.util.Set<String> write(Connection c, Map<String, ExternalIdState> states, java.util.Set<String> locked,
-                                long nowSecond) throws SQLException {
-        java.util.Set<String> written = new java.util.HashSet<>();
+    Set<String> write(Handle handle, Map<String, ExternalIdState> states, Set<String> locked, long nowSecond) {
         if (states.isEmpty()) {
-            return written;
+            return new HashSet<>();
         }
-        String[] ids = states.keySet().stream().sorted().toArray(String[]::new);
-        byte[][] blobs = new byte[ids.length][];
-        for (int i = 0; i < ids.length; i++) {
-            blobs[i] = states.get(ids[i]).encode();
-        }
-        String sql = "INSERT INTO " + database.rollup("message_index") + " AS t (external_id, state, touched_at) "
-                + "SELECT u.id, u.state, ? FROM unnest(?::text[], ?::bytea[]) AS u(id, state) "
-                + "ON CONFLICT (external_id) DO UPDATE SET state = excluded.state, touched_at = excluded.touched_at "
-                + "WHERE t.external_id = ANY(?::text[]) RETURNING external_id";
-        try (PreparedStatement ps = c.prepareStatement(sql)) {
-            ps.setLong(1, nowSecond);
-            ps.setArray(2, c.createArrayOf("text", ids));
-            ps.setArray(3, c.createArrayOf("bytea", blobs));
-            ps.setArray(4, c.createArrayOf("text", locked.toArray(new String[0])));
-            try (ResultSet rs = ps.executeQuery()) {
-                while (rs.next()) {
-                    written.add(rs.getString(1));
-                }
-            }
-        }
-        return written;
+        List<String> ids = states.keySet().stream().sorted().toList();
+        List<byte[]> blobs = ids.stream().map(id -> ExternalIdStateCodec.encode(states.get(id))).toList();
+        return new HashSet<>(handle.createQuery(WRITE).bind("touched", nowSecond)
+                .bindArray("ids", String.class, ids).bind("states", RollupDatabase.byteaArray(blobs))
+                .bindArray("locked", String.class, locked).mapTo(String.class).list());
+    }
+
+    /** A pre-cutover row of Omni's with an external id, as read (before deciding the status it counts with). */
+    private record OmniRow(String externalId, UUID rowId, long minute, UUID instanceId, String status,
+                           String pin, boolean dayPinned, String original) {
     }
 
     /**
@@ -87,88 +97,51 @@ final class MessageIndex {
      * pins. Holds the shared locks of the rows' days while deciding. Every id gets a list, empty when it has no such
      * row, ordered by row id.
      */
-    Map<String, List<SeedRow>> lookupSeeds(Connection c, Collection<String> externalIds, long cutoverMs)
-            throws SQLException {
+    Map<String, List<SeedRow>> lookupSeeds(Handle handle, Collection<String> externalIds, long cutoverMs) {
         Map<String, List<SeedRow>> seeds = new HashMap<>();
         if (externalIds.isEmpty()) {
             return seeds;
         }
         externalIds.forEach(id -> seeds.put(id, new ArrayList<>()));
-        String[] ids = externalIds.stream().sorted().toArray(String[]::new);
-        java.time.LocalDateTime cutover = java.time.LocalDateTime.ofInstant(java.time.Instant.ofEpochMilli(cutoverMs),
-                java.time.ZoneOffset.UTC);
-        List<Long> days = new ArrayList<>();
-        try (PreparedStatement ps = c.prepareStatement("SELECT DISTINCT (floor(extract(epoch FROM e.received_at) "
-                + "/ 86400) * 86400)::bigint FROM " + database.omni("omni_events") + " AS e "
-                + "WHERE e.external_id = ANY(?::varchar[]) AND e.received_at < ?")) {
-            ps.setArray(1, c.createArrayOf("varchar", ids));
-            ps.setObject(2, cutover);
-            try (ResultSet rs = ps.executeQuery()) {
-                while (rs.next()) {
-                    days.add(rs.getLong(1));
-                }
-            }
-        }
+        List<String> ids = externalIds.stream().sorted().toList();
+        LocalDateTime cutover = LocalDateTime.ofInstant(Instant.ofEpochMilli(cutoverMs), ZoneOffset.UTC);
+        List<Long> days = handle.createQuery(SEED_DAYS).bindArray("ids", String.class, ids).bind("cutover", cutover)
+                .mapTo(Long.class).list();
         if (days.isEmpty()) {
             return seeds;
         }
-        SeedPins.lockDaysShared(c, days);
+        SeedPins.lockDaysShared(handle, days);
+        List<OmniRow> rows = handle.createQuery(SEEDS).bindArray("ids", String.class, ids).bind("cutover", cutover)
+                .map((rs, ctx) -> new OmniRow(rs.getString(1), rs.getObject(2, UUID.class), rs.getLong(3),
+                        rs.getObject(4, UUID.class), rs.getString(5), rs.getString(6), rs.getBoolean(7),
+                        rs.getString(8)))
+                .list();
         List<UUID> newPins = new ArrayList<>();
         List<String> newPinStatuses = new ArrayList<>();
-        String sql = "SELECT e.external_id, e.id, (floor(extract(epoch FROM e.received_at) / 60) * 60)::bigint, "
-                + "e.instance_id, e.status, p.status, b.pinned IS TRUE, " + SeedPins.ORIGINAL_STATUS + " FROM "
-                + database.omni("omni_events") + " AS e LEFT JOIN " + database.rollup("seed_status")
-                + " AS p ON p.row_id = e.id LEFT JOIN " + database.rollup("backfill_days") + " AS b ON b.kind = 'all' "
-                + "AND b.day = (floor(extract(epoch FROM e.received_at) / 86400) * 86400)::bigint "
-                + "WHERE e.external_id = ANY(?::varchar[]) AND e.received_at < ?";
-        try (PreparedStatement ps = c.prepareStatement(sql)) {
-            ps.setArray(1, c.createArrayOf("varchar", ids));
-            ps.setObject(2, cutover);
-            try (ResultSet rs = ps.executeQuery()) {
-                while (rs.next()) {
-                    UUID rowId = rs.getObject(2, UUID.class);
-                    String pin = rs.getString(6);
-                    String status;
-                    if (pin != null) {
-                        status = pin;
-                    } else if (rs.getBoolean(7)) {
-                        status = rs.getString(8);
-                    } else {
-                        status = rs.getString(5);
-                        newPins.add(rowId);
-                        newPinStatuses.add(status);
-                    }
-                    seeds.computeIfAbsent(rs.getString(1), k -> new ArrayList<>()).add(new SeedRow(
-                            rowId, rs.getLong(3), rs.getObject(4, UUID.class), status));
-                }
+        for (OmniRow row : rows) {
+            String status;
+            if (row.pin() != null) {
+                status = row.pin();
+            } else if (row.dayPinned()) {
+                status = row.original();
+            } else {
+                status = row.status();
+                newPins.add(row.rowId());
+                newPinStatuses.add(status);
             }
+            seeds.computeIfAbsent(row.externalId(), k -> new ArrayList<>())
+                    .add(new SeedRow(row.rowId(), row.minute(), row.instanceId(), status));
         }
-        pin(c, newPins, newPinStatuses);
+        if (!newPins.isEmpty()) {
+            handle.createUpdate(PIN).bindArray("rows", UUID.class, newPins)
+                    .bindArray("statuses", String.class, newPinStatuses).execute();
+        }
         seeds.values().forEach(list -> list.sort(Comparator.comparing(SeedRow::rowId)));
         return seeds;
     }
 
-    private void pin(Connection c, List<UUID> rows, List<String> statuses) throws SQLException {
-        if (rows.isEmpty()) {
-            return;
-        }
-        try (PreparedStatement ps = c.prepareStatement("INSERT INTO " + database.rollup("seed_status")
-                + " (row_id, status) SELECT * FROM unnest(?::uuid[], ?::text[]) ON CONFLICT (row_id) DO NOTHING")) {
-            ps.setArray(1, c.createArrayOf("uuid", rows.toArray(UUID[]::new)));
-            ps.setArray(2, c.createArrayOf("text", statuses.toArray(String[]::new)));
-            ps.executeUpdate();
-        }
-    }
-
-    /** Deletes index entries untouched since {@code beforeSecond}. */
-    int prune(Connection c, long beforeSecond, int limit) throws SQLException {
-        String sql = "DELETE FROM " + database.rollup("message_index") + " WHERE external_id IN (SELECT external_id FROM "
-                + database.rollup("message_index") + " WHERE touched_at < ? ORDER BY touched_at LIMIT ?) AND touched_at < ?";
-        try (PreparedStatement ps = c.prepareStatement(sql)) {
-            ps.setLong(1, beforeSecond);
-            ps.setInt(2, limit);
-            ps.setLong(3, beforeSecond);
-            return ps.executeUpdate();
-        }
+    /** Deletes index entries untouched since {@code beforeSecond}, at most {@code limit}. */
+    int prune(Handle handle, long beforeSecond, int limit) {
+        return handle.createUpdate(PRUNE).bind("before", beforeSecond).bind("limit", limit).execute();
     }
 }

@@ -1,10 +1,6 @@
 package dev.omnirollup.store;
 
 import dev.omnirollup.store.BucketPlan.Segment;
-import java.sql.Connection;
-import java.sql.PreparedStatement;
-import java.sql.ResultSet;
-import java.sql.SQLException;
 import java.util.ArrayList;
 import java.util.EnumMap;
 import java.util.HashMap;
@@ -13,49 +9,96 @@ import java.util.Map;
 import java.util.Optional;
 import java.util.TreeMap;
 import java.util.UUID;
+import java.util.stream.Collectors;
+import java.util.stream.IntStream;
+import org.jdbi.v3.core.Handle;
+import org.jdbi.v3.core.statement.Query;
 
 /**
  * Several questions about the message rollups answered by one statement: reports (counters and breakdowns of a
- * plan's rows), a timeline (totals per bucket of a plan) and counts (the total of a plan). Every row's counters are
- * read; its breakdowns only when the row is new to the {@link BreakdownCache} or its version moved, so a repeated
- * question reads a few narrow rows and sums cached arrays. Not thread-safe: one per read.
+ * plan's rows, optionally with a timeline from the same rows), a timeline (totals per bucket of a plan) and counts
+ * (the total of a plan). Every row's counters are read; its breakdowns only when the row is new to the
+ * {@link BreakdownCache} or its version moved, so a repeated question reads a few narrow rows and sums cached arrays.
+ *
+ * <p>Every statement is constant text: a plan is at most five runs of buckets in the order minutes, hours, days,
+ * hours, minutes ({@link BucketPlan}), so each part of a statement names those five tables and binds the runs it does
+ * not use as empty ranges; the running totals have a part of their own. The few combinations the reader asks for
+ * ({@link Shape}) are rendered once, with every value bound by name. Not thread-safe: one per read.
  */
 final class MessageRead {
+    /** The tables of a plan's five runs, in order. */
+    private static final List<Grain> RUNS = List.of(Grain.MINUTE, Grain.HOUR, Grain.DAY, Grain.HOUR, Grain.MINUTE);
+    private static final int TOTAL_RUN = RUNS.size();
     private static final int TIMELINE = 1_000;
     private static final int COUNT = 2_000;
-    private static final Grain[] GRAINS = Grain.values();
     private static final String COUNTERS =
-            String.join(", ", Deltas.MESSAGE_COLUMNS.stream().map(col -> "r." + col).toList());
-    private static final String ZERO_COUNTERS = ", 0::int8".repeat(Deltas.MESSAGE_COLUMNS.size() - 1);
+            MessageCounter.COLUMNS.stream().map(column -> "r." + column).collect(Collectors.joining(", "));
+    private static final String ZERO_COUNTERS = ", 0::int8".repeat(MessageCounter.COUNT - 1);
 
-    private final RollupDatabase database;
+    /** The kinds of part a statement is made of. */
+    enum PartKind {
+        /** Counters and breakdowns of a plan's rows. */
+        REPORT,
+        /** Counters and breakdowns of the running totals. */
+        TOTAL,
+        /** Totals per bucket of a plan's rows. */
+        TIMELINE,
+        /** The sum of the totals of a plan's rows. */
+        COUNT
+    }
+
+    /** The statements the reader runs, by the parts they are made of. */
+    enum Shape {
+        WINDOW(PartKind.REPORT),
+        ALL_TIME(PartKind.TOTAL),
+        ALL_TIME_TIMELINE(PartKind.TOTAL, PartKind.TIMELINE),
+        METRICS(PartKind.TOTAL, PartKind.COUNT, PartKind.COUNT, PartKind.COUNT),
+        SUMMARY(PartKind.TOTAL, PartKind.REPORT, PartKind.COUNT);
+
+        final List<PartKind> parts;
+        final String sql;
+
+        Shape(PartKind... parts) {
+            this.parts = List.of(parts);
+            this.sql = render(this.parts);
+        }
+    }
+
     private final BreakdownCache cache;
     private final BreakdownKeys dictionary;
-    private final Statement statement = new Statement();
-    private final List<String> parts = new ArrayList<>();
+    private final List<PartKind> kinds = new ArrayList<>();
+    private final List<Binding> bindings = new ArrayList<>();
     private final List<Ask> reports = new ArrayList<>();
     private final Map<String, Breakdowns> held = new HashMap<>();
     private Optional<Grain> timelineGrain = Optional.empty();
     private int counts;
 
     /** One report asked for: whose rows, whether the per-instance map is wanted, and its timeline's grain. */
-    private record Ask(short scope, UUID instance, boolean withInstances, Optional<Grain> timeline) {
+    private record Ask(Scope scope, UUID subject, boolean withInstances, Optional<Grain> timeline) {
+    }
+
+    /** The values one part binds, under its prefix. */
+    @FunctionalInterface
+    private interface Binding {
+        void bind(Query query, String prefix);
     }
 
     /** The answers, in the order asked. */
     record Answers(List<WindowReport> reports, List<WindowReport.TimelinePoint> timeline, long[] counts) {
     }
 
-    MessageRead(RollupDatabase database, BreakdownCache cache, BreakdownKeys dictionary) {
-        this.database = database;
+    MessageRead(BreakdownCache cache, BreakdownKeys dictionary) {
         this.cache = cache;
         this.dictionary = dictionary;
     }
 
-    /** Asks for the counters and breakdowns of a plan's rows; an empty plan reports nothing. */
+    /** Asks for the counters and breakdowns of a plan's rows (the running totals for {@link #TOTAL_PLAN}). */
     MessageRead report(List<Segment> plan, Optional<UUID> instance, boolean withInstances) {
         return report(plan, instance, withInstances, Optional.empty());
     }
+
+    /** The plan of the running totals. */
+    static final List<Segment> TOTAL_PLAN = List.of(new Segment(Grain.TOTAL, 0, 1));
 
     /**
      * As {@link #report(List, Optional, boolean)}, with the report's timeline of {@code timeline}'s grain from the
@@ -63,69 +106,71 @@ final class MessageRead {
      */
     MessageRead report(List<Segment> plan, Optional<UUID> instance, boolean withInstances, Optional<Grain> timeline) {
         int index = reports.size();
-        short scope = instance.isPresent() ? Deltas.SCOPE_INSTANCE : Deltas.SCOPE_ALL;
-        UUID instanceId = instance.orElse(Deltas.ALL_INSTANCES);
-        reports.add(new Ask(scope, instanceId, withInstances, timeline));
-        for (Segment segment : plan) {
-            BreakdownCache.Series series = new BreakdownCache.Series(segment.grain(), scope, instanceId);
-            List<BreakdownCache.Cached> cached = segment.grain() == Grain.TOTAL ? cache.in(series, 0, 1)
+        Scope scope = instance.isPresent() ? Scope.ONE : Scope.ALL;
+        UUID subject = instance.orElse(Scope.EVERYONE);
+        reports.add(new Ask(scope, subject, withInstances, timeline));
+        boolean total = plan.equals(TOTAL_PLAN);
+        kinds.add(total ? PartKind.TOTAL : PartKind.REPORT);
+        List<Segment> runs = total ? plan : runs(plan);
+        List<List<BreakdownCache.Cached>> known = new ArrayList<>();
+        for (int run = 0; run < runs.size(); run++) {
+            Segment segment = runs.get(run);
+            BreakdownCache.Series series = new BreakdownCache.Series(segment.grain(), scope, subject);
+            List<BreakdownCache.Cached> cached = segment.from() == segment.to() ? List.of()
                     : cache.in(series, segment.from(), segment.to());
-            Long[] buckets = new Long[cached.size()];
-            Short[] layers = new Short[cached.size()];
-            Long[] versions = new Long[cached.size()];
-            for (int i = 0; i < cached.size(); i++) {
-                BreakdownCache.Cached row = cached.get(i);
-                buckets[i] = row.bucket();
-                layers[i] = row.layer();
-                versions[i] = row.version();
+            known.add(cached);
+            for (BreakdownCache.Cached row : cached) {
                 held.put(heldKey(index, segment.grain(), row.bucket(), row.layer(), row.version()), row.breakdowns());
             }
-            // parameters are bound in the order of the text
-            String select = "SELECT " + statement.value(index) + "::int, " + statement.value(segment.grain().ordinal())
-                    + "::int, r.src, r.bucket, r.version, " + COUNTERS
-                    + ", CASE WHEN k.v IS DISTINCT FROM r.version THEN r.dims::text END FROM " + table(segment);
-            String known = statement.value(new ArrayParameter("int8", buckets)) + "::int8[], "
-                    + statement.value(new ArrayParameter("int2", layers)) + "::int2[], "
-                    + statement.value(new ArrayParameter("int8", versions)) + "::int8[]";
-            parts.add(select + " AS r LEFT JOIN unnest(" + known + ") AS k(b, s, v) ON k.b = r.bucket AND k.s = r.src "
-                    + "WHERE " + statement.rows(scope, instanceId, segment));
         }
+        bindings.add((query, prefix) -> {
+            query.bind(prefix + "scope", scope.code).bind(prefix + "subject", subject);
+            for (int run = 0; run < runs.size(); run++) {
+                List<BreakdownCache.Cached> cached = known.get(run);
+                String suffix = total ? "" : Integer.toString(run);
+                if (!total) {
+                    query.bind(prefix + "from" + run, runs.get(run).from()).bind(prefix + "to" + run, runs.get(run).to());
+                }
+                query.bindArray(prefix + "kb" + suffix, Long.class, cached.stream().map(BreakdownCache.Cached::bucket)
+                                .toList())
+                        .bindArray(prefix + "ks" + suffix, Short.class, cached.stream().map(row -> row.layer().code)
+                                .toList())
+                        .bindArray(prefix + "kv" + suffix, Long.class, cached.stream()
+                                .map(BreakdownCache.Cached::version).toList());
+            }
+        });
         return this;
     }
 
     /** Asks for the totals per bucket of {@code grain} over a plan's rows (finer rows fold into their bucket). */
     MessageRead timeline(List<Segment> plan, Optional<UUID> instance, Grain grain) {
         timelineGrain = Optional.of(grain);
-        short scope = instance.isPresent() ? Deltas.SCOPE_INSTANCE : Deltas.SCOPE_ALL;
-        for (Segment segment : plan) {
-            parts.add("SELECT " + statement.value(TIMELINE) + "::int, " + statement.value(segment.grain().ordinal())
-                    + "::int, r.src, r.bucket, 0::int8, r.total" + ZERO_COUNTERS + ", NULL::text FROM "
-                    + table(segment) + " AS r WHERE "
-                    + statement.rows(scope, instance.orElse(Deltas.ALL_INSTANCES), segment));
-        }
+        kinds.add(PartKind.TIMELINE);
+        Scope scope = instance.isPresent() ? Scope.ONE : Scope.ALL;
+        UUID subject = instance.orElse(Scope.EVERYONE);
+        List<Segment> runs = runs(plan);
+        bindings.add((query, prefix) -> bindRuns(query.bind(prefix + "scope", scope.code)
+                .bind(prefix + "subject", subject), prefix, runs));
         return this;
     }
 
     /** Asks for the total of a plan's rows over all instances, summed in the database. */
     MessageRead count(List<Segment> plan) {
-        int index = counts++;
-        if (plan.isEmpty()) {
-            return this;
-        }
-        String select = "SELECT " + statement.value(COUNT + index) + "::int, 0, 0::int2, 0::int8, 0::int8, "
-                + "coalesce(sum(c.total), 0)::int8" + ZERO_COUNTERS + ", NULL::text FROM (";
-        List<String> rows = new ArrayList<>();
-        for (Segment segment : plan) {
-            rows.add("SELECT r.total FROM " + table(segment) + " AS r WHERE "
-                    + statement.rows(Deltas.SCOPE_ALL, Deltas.ALL_INSTANCES, segment));
-        }
-        parts.add(select + String.join(" UNION ALL ", rows) + ") AS c");
+        counts++;
+        kinds.add(PartKind.COUNT);
+        List<Segment> runs = runs(plan);
+        bindings.add((query, prefix) -> bindRuns(query, prefix, runs));
         return this;
     }
 
-    /** Runs the statement and sums what it read. */
-    Answers run(Connection c) throws SQLException {
-        long[][] sums = new long[reports.size()][Deltas.MESSAGE_COLUMNS.size()];
+    /** Runs the statement the parts asked for make, and sums what it read. */
+    Answers run(Handle handle) {
+        Shape shape = shapeOf(kinds);
+        Query query = handle.createQuery(shape.sql);
+        for (int part = 0; part < bindings.size(); part++) {
+            bindings.get(part).bind(query, prefix(part));
+        }
+        long[][] sums = new long[reports.size()][MessageCounter.COUNT];
         long[][] keySums = new long[reports.size()][];
         for (int i = 0; i < keySums.length; i++) {
             keySums[i] = new long[Math.max(16, dictionary.size())];
@@ -136,26 +181,39 @@ final class MessageRead {
         for (int i = 0; i < reports.size(); i++) {
             reportTimelines.add(new TreeMap<>());
         }
-        if (!parts.isEmpty()) {
-            try (PreparedStatement ps = statement.prepare(c, String.join(" UNION ALL ", parts));
-                 ResultSet rs = ps.executeQuery()) {
-                while (rs.next()) {
-                    int part = rs.getInt(1);
-                    if (part >= COUNT) {
-                        countSums[part - COUNT] += rs.getLong(6);
-                    } else if (part == TIMELINE) {
-                        timeline.merge(timelineGrain.orElseThrow().bucketOf(rs.getLong(4)), rs.getLong(6), Long::sum);
-                    } else {
-                        keySums[part] = readReportRow(rs, part, sums[part], keySums[part]);
-                        Optional<Grain> grain = reports.get(part).timeline();
-                        if (grain.isPresent()) {
-                            reportTimelines.get(part).merge(grain.get().bucketOf(rs.getLong(4)), rs.getLong(6),
-                                    Long::sum);
-                        }
-                    }
+        query.map((rs, ctx) -> {
+            int part = rs.getInt(1);
+            if (part >= COUNT) {
+                countSums[part - COUNT] += rs.getLong(6);
+            } else if (part == TIMELINE) {
+                timeline.merge(timelineGrain.orElseThrow().bucketOf(rs.getLong(4)), rs.getLong(6), Long::sum);
+            } else {
+                int run = rs.getInt(2);
+                Grain grain = run == TOTAL_RUN ? Grain.TOTAL : RUNS.get(run);
+                Layer layer = Layer.of(rs.getShort(3));
+                long bucket = rs.getLong(4);
+                long version = rs.getLong(5);
+                long[] sum = sums[part];
+                for (int i = 0; i < sum.length; i++) {
+                    sum[i] += rs.getLong(6 + i);
+                }
+                String dims = rs.getString(6 + sum.length);
+                Breakdowns row;
+                if (dims == null) {
+                    row = held.get(heldKey(part, grain, bucket, layer, version));
+                } else {
+                    row = Breakdowns.of(dims, dictionary);
+                    Ask ask = reports.get(part);
+                    cache.put(new BreakdownCache.Series(grain, ask.scope(), ask.subject()), bucket, layer, version, row);
+                }
+                keySums[part] = row.addTo(keySums[part]);
+                Optional<Grain> grainOfTimeline = reports.get(part).timeline();
+                if (grainOfTimeline.isPresent()) {
+                    reportTimelines.get(part).merge(grainOfTimeline.get().bucketOf(bucket), rs.getLong(6), Long::sum);
                 }
             }
-        }
+            return true;
+        }).forEach(row -> { });
         List<WindowReport> answered = new ArrayList<>();
         for (int i = 0; i < reports.size(); i++) {
             WindowReport report = summarize(MessageCounts.of(sums[i]), keySums[i], reports.get(i).withInstances());
@@ -165,35 +223,105 @@ final class MessageRead {
         return new Answers(answered, points(timeline), countSums);
     }
 
-    private static List<WindowReport.TimelinePoint> points(TreeMap<Long, Long> timeline) {
-        List<WindowReport.TimelinePoint> points = new ArrayList<>();
-        timeline.forEach((bucket, count) -> {
-            if (count != 0) {
-                points.add(new WindowReport.TimelinePoint(bucket, count));
+    // ---------------------------------------------------------------- the statements
+
+    private static Shape shapeOf(List<PartKind> kinds) {
+        for (Shape shape : Shape.values()) {
+            if (shape.parts.equals(kinds)) {
+                return shape;
             }
-        });
-        return points;
+        }
+        throw new IllegalStateException("no statement reads the parts " + kinds);
     }
 
-    private long[] readReportRow(ResultSet rs, int part, long[] sums, long[] keySums) throws SQLException {
-        Grain grain = GRAINS[rs.getInt(2)];
-        short layer = rs.getShort(3);
-        long bucket = rs.getLong(4);
-        long version = rs.getLong(5);
-        for (int i = 0; i < sums.length; i++) {
-            sums[i] += rs.getLong(6 + i);
-        }
-        String dims = rs.getString(6 + sums.length);
-        Breakdowns row;
-        if (dims == null) {
-            row = held.get(heldKey(part, grain, bucket, layer, version));
-        } else {
-            row = Breakdowns.of(dims, dictionary);
-            Ask ask = reports.get(part);
-            cache.put(new BreakdownCache.Series(grain, ask.scope(), ask.instance()), bucket, layer, version, row);
-        }
-        return row.addTo(keySums);
+    private static String prefix(int part) {
+        return "p" + part + "_";
     }
+
+    /** A shape's text: its parts joined, each with its prefix and tag; rendered once per shape. */
+    private static String render(List<PartKind> kinds) {
+        List<String> parts = new ArrayList<>();
+        int reports = 0;
+        int counted = 0;
+        for (int part = 0; part < kinds.size(); part++) {
+            String p = prefix(part);
+            parts.add(switch (kinds.get(part)) {
+                case REPORT -> reportPart(reports++, p);
+                case TOTAL -> totalPart(reports++, p);
+                case TIMELINE -> timelinePart(p);
+                case COUNT -> countPart(counted++, p);
+            });
+        }
+        return String.join("\nUNION ALL\n", parts);
+    }
+
+    private static String reportPart(int tag, String p) {
+        return IntStream.range(0, RUNS.size()).mapToObj(run -> "SELECT " + tag + ", " + run + ", r.src, r.bucket, "
+                + "r.version, " + COUNTERS + ", CASE WHEN k.v IS DISTINCT FROM r.version THEN r.dims::text END "
+                + "FROM <rollup>.msg_" + RUNS.get(run).suffix() + " AS r LEFT JOIN unnest(:" + p + "kb" + run
+                + "::int8[], :" + p + "ks" + run + "::int2[], :" + p + "kv" + run + "::int8[]) AS k(b, s, v) "
+                + "ON k.b = r.bucket AND k.s = r.src WHERE r.scope = :" + p + "scope AND r.instance_id = :" + p
+                + "subject AND r.bucket >= :" + p + "from" + run + " AND r.bucket < :" + p + "to" + run)
+                .collect(Collectors.joining("\nUNION ALL\n"));
+    }
+
+    private static String totalPart(int tag, String p) {
+        return "SELECT " + tag + ", " + TOTAL_RUN + ", r.src, r.bucket, r.version, " + COUNTERS
+                + ", CASE WHEN k.v IS DISTINCT FROM r.version THEN r.dims::text END FROM <rollup>.msg_total AS r "
+                + "LEFT JOIN unnest(:" + p + "kb::int8[], :" + p + "ks::int2[], :" + p + "kv::int8[]) AS k(b, s, v) "
+                + "ON k.b = r.bucket AND k.s = r.src WHERE r.scope = :" + p + "scope AND r.instance_id = :" + p
+                + "subject AND r.bucket = 0";
+    }
+
+    private static String timelinePart(String p) {
+        return IntStream.range(0, RUNS.size()).mapToObj(run -> "SELECT " + TIMELINE + ", " + run + ", r.src, "
+                + "r.bucket, 0::int8, r.total" + ZERO_COUNTERS + ", NULL::text FROM <rollup>.msg_"
+                + RUNS.get(run).suffix() + " AS r WHERE r.scope = :" + p + "scope AND r.instance_id = :" + p
+                + "subject AND r.bucket >= :" + p + "from" + run + " AND r.bucket < :" + p + "to" + run)
+                .collect(Collectors.joining("\nUNION ALL\n"));
+    }
+
+    private static String countPart(int index, String p) {
+        return "SELECT " + (COUNT + index) + ", 0, 0::int2, 0::int8, 0::int8, coalesce(sum(c.total), 0)::int8"
+                + ZERO_COUNTERS + ", NULL::text FROM (" + IntStream.range(0, RUNS.size()).mapToObj(run ->
+                        "SELECT r.total FROM <rollup>.msg_" + RUNS.get(run).suffix() + " AS r WHERE r.scope = 0 "
+                                + "AND r.bucket >= :" + p + "from" + run + " AND r.bucket < :" + p + "to" + run)
+                .collect(Collectors.joining(" UNION ALL ")) + ") AS c";
+    }
+
+    /**
+     * A plan as the five runs of the statements (minutes, hours, days, hours, minutes), runs it does not use empty:
+     * each segment takes the next run of its grain.
+     */
+    static List<Segment> runs(List<Segment> plan) {
+        List<Segment> runs = new ArrayList<>();
+        int run = 0;
+        for (Segment segment : plan) {
+            while (run < RUNS.size() && RUNS.get(run) != segment.grain()) {
+                runs.add(new Segment(RUNS.get(run), 0, 0));
+                run++;
+            }
+            if (run == RUNS.size()) {
+                throw new IllegalArgumentException("a plan of more runs than minutes, hours, days, hours, minutes: "
+                        + plan);
+            }
+            runs.add(segment);
+            run++;
+        }
+        while (run < RUNS.size()) {
+            runs.add(new Segment(RUNS.get(run), 0, 0));
+            run++;
+        }
+        return runs;
+    }
+
+    private static void bindRuns(Query query, String prefix, List<Segment> runs) {
+        for (int run = 0; run < runs.size(); run++) {
+            query.bind(prefix + "from" + run, runs.get(run).from()).bind(prefix + "to" + run, runs.get(run).to());
+        }
+    }
+
+    // ---------------------------------------------------------------- summing
 
     /** The summed breakdowns, split into their maps (zero sums dropped). */
     private WindowReport summarize(MessageCounts counts, long[] keySums, boolean withInstances) {
@@ -218,6 +346,16 @@ final class MessageRead {
                 bins(maps.get(Dim.AGENT_BIN)), List.of());
     }
 
+    private static List<WindowReport.TimelinePoint> points(TreeMap<Long, Long> timeline) {
+        List<WindowReport.TimelinePoint> points = new ArrayList<>();
+        timeline.forEach((bucket, count) -> {
+            if (count != 0) {
+                points.add(new WindowReport.TimelinePoint(bucket, count));
+            }
+        });
+        return points;
+    }
+
     private static Map<Long, Long> bins(Map<String, Long> keyed) {
         if (keyed == null) {
             return Map.of();
@@ -227,53 +365,7 @@ final class MessageRead {
         return bins;
     }
 
-    private String table(Segment segment) {
-        return database.rollup("msg_" + segment.grain().suffix());
-    }
-
-    private static String heldKey(int part, Grain grain, long bucket, short layer, long version) {
-        return part + ":" + grain.ordinal() + ":" + bucket + ":" + layer + ":" + version;
-    }
-
-    /** An array bound as a statement parameter. */
-    private record ArrayParameter(String type, Object[] values) {
-    }
-
-    /** The statement's parameters, collected while its text is built. */
-    private static final class Statement {
-        private final List<Object> parameters = new ArrayList<>();
-
-        String value(Object value) {
-            parameters.add(value);
-            return "?";
-        }
-
-        /** The rows of one scope and instance inside a segment (the rollup key's leading columns). */
-        String rows(short scope, UUID instance, Segment segment) {
-            String where = "r.scope = " + value(scope) + " AND r.instance_id = " + value(instance);
-            if (segment.grain() == Grain.TOTAL) {
-                return where + " AND r.bucket = 0";
-            }
-            if (segment.from() != Long.MIN_VALUE) {
-                where += " AND r.bucket >= " + value(segment.from());
-            }
-            if (!segment.isOpen()) {
-                where += " AND r.bucket < " + value(segment.to());
-            }
-            return where;
-        }
-
-        PreparedStatement prepare(Connection c, String sql) throws SQLException {
-            PreparedStatement ps = c.prepareStatement(sql);
-            for (int i = 0; i < parameters.size(); i++) {
-                Object parameter = parameters.get(i);
-                if (parameter instanceof ArrayParameter array) {
-                    ps.setArray(i + 1, c.createArrayOf(array.type(), array.values()));
-                } else {
-                    ps.setObject(i + 1, parameter);
-                }
-            }
-            return ps;
-        }
+    private static String heldKey(int part, Grain grain, long bucket, Layer layer, long version) {
+        return part + ":" + grain.ordinal() + ":" + bucket + ":" + layer.code + ":" + version;
     }
 }

@@ -3,16 +3,19 @@ package dev.omnirollup.store;
 import com.zaxxer.hikari.HikariConfig;
 import com.zaxxer.hikari.HikariDataSource;
 import java.sql.Connection;
-import java.sql.PreparedStatement;
-import java.sql.ResultSet;
 import java.sql.SQLException;
 import java.time.Duration;
 import java.time.Instant;
+import java.util.List;
 import java.util.Optional;
+import java.util.UUID;
 import java.util.regex.Pattern;
 import javax.sql.DataSource;
 import org.flywaydb.core.Flyway;
+import org.jdbi.v3.core.Handle;
 import org.jdbi.v3.core.Jdbi;
+import org.jdbi.v3.core.JdbiException;
+import org.jdbi.v3.core.argument.Argument;
 import org.jdbi.v3.postgres.PostgresPlugin;
 
 /**
@@ -34,7 +37,21 @@ public final class RollupDatabase implements AutoCloseable {
         // statements are constant text naming the schemas as <rollup> and <omni>; values are bound by name
         this.jdbi = Jdbi.create(pool).installPlugin(new PostgresPlugin())
                 .define("rollup", '"' + rollupSchema + '"')
-                .define("omni", '"' + omniSchema + '"');
+                .define("omni", '"' + omniSchema + '"')
+                .registerArrayType(Short.class, "int2")
+                .registerArrayType(Long.class, "int8")
+                .registerArrayType(String.class, "text")
+                .registerArrayType(UUID.class, "uuid");
+    }
+
+    /**
+     * A {@code bytea[]} argument. Jdbi's array binding passes elements as {@code Object[]}, which the driver cannot
+     * encode for {@code bytea}; the driver takes {@code byte[][]} as it is.
+     */
+    static Argument byteaArray(List<byte[]> values) {
+        byte[][] array = values.toArray(new byte[0][]);
+        return (position, statement, context) ->
+                statement.setArray(position, statement.getConnection().createArrayOf("bytea", array));
     }
 
     /**
@@ -104,24 +121,32 @@ public final class RollupDatabase implements AutoCloseable {
         return '"' + omniSchema + "\"." + table;
     }
 
-    /** Runs {@code work} in one transaction: committed when it returns, rolled back when it throws. */
-    public <T> T inTransaction(SqlWork<T> work) {
-        try (Connection connection = pool.getConnection()) {
-            connection.setAutoCommit(false);
-            try {
-                T result = work.run(connection);
-                connection.commit();
-                return result;
-            } catch (SQLException | RuntimeException e) {
-                rollbackQuietly(connection, e);
-                throw e;
-            }
+    /**
+     * Runs {@code work} in one transaction: committed when it returns, rolled back when it throws. A failure is a
+     * {@link StoreException} that tells whether running the same work again can succeed.
+     */
+    public <T> T inTransaction(HandleWork<T> work) {
+        try {
+            return jdbi.inTransaction(handle -> work.run(handle));
+        } catch (JdbiException e) {
+            throw StoreException.of(e);
         } catch (SQLException e) {
             throw StoreException.of(e);
         }
     }
 
-    /** Runs {@code work} on a pooled connection in auto-commit mode. */
+    /** Runs {@code work} on a pooled handle in auto-commit mode. */
+    public <T> T withHandle(HandleWork<T> work) {
+        try {
+            return jdbi.withHandle(handle -> work.run(handle));
+        } catch (JdbiException e) {
+            throw StoreException.of(e);
+        } catch (SQLException e) {
+            throw StoreException.of(e);
+        }
+    }
+
+    /** Runs {@code work} on a pooled connection in auto-commit mode (plain JDBC, for tools and tests). */
     public <T> T withConnection(SqlWork<T> work) {
         try (Connection connection = pool.getConnection()) {
             return work.run(connection);
@@ -130,21 +155,21 @@ public final class RollupDatabase implements AutoCloseable {
         }
     }
 
+    private static final String PING = "SELECT 1";
+    private static final String READ_SETTING = "SELECT value FROM <rollup>.settings WHERE name = :name";
+    private static final String INSERT_SETTING =
+            "INSERT INTO <rollup>.settings (name, value) VALUES (:name, :value) ON CONFLICT (name) DO NOTHING";
+
     /** Round trip to the database; throws when it does not answer. */
     public Duration ping() {
         long start = System.nanoTime();
-        withConnection(c -> {
-            try (PreparedStatement ps = c.prepareStatement("SELECT 1"); ResultSet rs = ps.executeQuery()) {
-                rs.next();
-                return null;
-            }
-        });
+        withHandle(handle -> handle.createQuery(PING).mapTo(Integer.class).one());
         return Duration.ofNanos(System.nanoTime() - start);
     }
 
     /** The recorded cutover instant, if the ingest or a backfill has recorded one. */
     public Optional<Instant> cutover() {
-        return withConnection(c -> readSetting(c, "cutover").map(v -> Instant.ofEpochMilli(Long.parseLong(v))));
+        return withHandle(handle -> readSetting(handle, "cutover").map(v -> Instant.ofEpochMilli(Long.parseLong(v))));
     }
 
     /**
@@ -152,23 +177,15 @@ public final class RollupDatabase implements AutoCloseable {
      * Live ingest counts events at or after it, backfill Omni's rows before it.
      */
     public Instant ensureCutover(Instant proposed) {
-        return inTransaction(c -> {
-            try (PreparedStatement ps = c.prepareStatement("INSERT INTO " + rollup("settings")
-                    + " (name, value) VALUES ('cutover', ?) ON CONFLICT (name) DO NOTHING")) {
-                ps.setString(1, Long.toString(proposed.toEpochMilli()));
-                ps.executeUpdate();
-            }
-            return Instant.ofEpochMilli(Long.parseLong(readSetting(c, "cutover").orElseThrow()));
+        return inTransaction(handle -> {
+            handle.createUpdate(INSERT_SETTING).bind("name", "cutover")
+                    .bind("value", Long.toString(proposed.toEpochMilli())).execute();
+            return Instant.ofEpochMilli(Long.parseLong(readSetting(handle, "cutover").orElseThrow()));
         });
     }
 
-    private Optional<String> readSetting(Connection c, String name) throws SQLException {
-        try (PreparedStatement ps = c.prepareStatement("SELECT value FROM " + rollup("settings") + " WHERE name = ?")) {
-            ps.setString(1, name);
-            try (ResultSet rs = ps.executeQuery()) {
-                return rs.next() ? Optional.of(rs.getString(1)) : Optional.empty();
-            }
-        }
+    private static Optional<String> readSetting(Handle handle, String name) {
+        return handle.createQuery(READ_SETTING).bind("name", name).mapTo(String.class).findOne();
     }
 
     @Override
@@ -202,5 +219,11 @@ public final class RollupDatabase implements AutoCloseable {
     @FunctionalInterface
     public interface SqlWork<T> {
         T run(Connection connection) throws SQLException;
+    }
+
+    /** Work on a Jdbi handle; may throw {@link SQLException} where it uses the handle's connection directly. */
+    @FunctionalInterface
+    public interface HandleWork<T> {
+        T run(Handle handle) throws SQLException;
     }
 }

@@ -4,16 +4,13 @@ import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.omnirollup.store.BucketPlan.Segment;
-import java.sql.Connection;
-import java.sql.PreparedStatement;
-import java.sql.ResultSet;
-import java.sql.SQLException;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Optional;
 import java.util.UUID;
+import org.jdbi.v3.core.Handle;
 
 /**
  * Answers questions about windows of time from the rollups alone, reading a number of rows bounded by the
@@ -26,6 +23,31 @@ public final class RollupReader {
     private static final Duration DAY = Duration.ofHours(24);
     private static final Duration WEEK = Duration.ofDays(7);
     private static final Duration HOUR = Duration.ofHours(1);
+    private static final String PROGRESS =
+            "SELECT stream, last_seq, last_event_ms, last_applied_ms FROM <rollup>.ingest_progress ORDER BY stream";
+    /**
+     * The running totals of every automation, the failures of the recent runs (minutes, hours, days, hours, minutes,
+     * as {@link MessageRead} plans them) and the queue snapshots, in one statement.
+     */
+    private static final String AUTOMATION = """
+            SELECT coalesce(sum(t.executions), 0), coalesce(sum(t.success), 0), coalesce(sum(t.failed), 0),
+                   coalesce(sum(t.skipped), 0), coalesce(sum(t.actions), 0), coalesce(sum(t.exec_sum), 0),
+                   coalesce(sum(t.exec_count), 0),
+                   (SELECT coalesce(sum(f.failed), 0) FROM (
+                       SELECT failed FROM <rollup>.auto_minute WHERE scope = 0 AND bucket >= :from0 AND bucket < :to0
+                       UNION ALL
+                       SELECT failed FROM <rollup>.auto_hour WHERE scope = 0 AND bucket >= :from1 AND bucket < :to1
+                       UNION ALL
+                       SELECT failed FROM <rollup>.auto_day WHERE scope = 0 AND bucket >= :from2 AND bucket < :to2
+                       UNION ALL
+                       SELECT failed FROM <rollup>.auto_hour WHERE scope = 0 AND bucket >= :from3 AND bucket < :to3
+                       UNION ALL
+                       SELECT failed FROM <rollup>.auto_minute WHERE scope = 0 AND bucket >= :from4 AND bucket < :to4
+                   ) AS f),
+                   (SELECT json_agg(json_build_array(q.instance_key, q.active_count, q.pending_count, q.observed_ms)
+                                    ORDER BY q.instance_key)::text FROM <rollup>.automation_queue AS q)
+              FROM <rollup>.auto_total AS t WHERE t.scope = 0
+            """;
 
     private final RollupDatabase database;
     private final Duration minuteHorizon;
@@ -54,52 +76,29 @@ public final class RollupReader {
      */
     public WindowReport window(Instant start, Optional<Instant> end, Optional<UUID> instance,
                                Optional<Grain> timeline, Instant now) {
-        return database.withConnection(c -> window(c, start, end, instance, timeline, now, instance.isEmpty()));
+        return database.withHandle(handle -> window(handle, start, end, instance, timeline, now, instance.isEmpty()));
     }
 
-    /** As {@link #window(Instant, Optional, Optional, Optional, Instant)}, without the per-instance map. */
-    public WindowReport windowSummary(Instant start, Optional<Instant> end, Optional<Grain> timeline, Instant now) {
-        return database.withConnection(c -> window(c, start, end, Optional.empty(), timeline, now, false));
-    }
-
-    WindowReport window(Connection c, Instant start, Optional<Instant> end, Optional<UUID> instance,
-                        Optional<Grain> timeline, Instant now, boolean withInstances) throws SQLException {
+    WindowReport window(Handle handle, Instant start, Optional<Instant> end, Optional<UUID> instance,
+                        Optional<Grain> timeline, Instant now, boolean withInstances) {
         TimeWindow span = TimeWindow.of(start, end);
         // an hourly timeline needs hours inside the window: then counts and breakdowns come from those rows too
         List<Segment> plan = plan(span, now, timeline.orElse(Grain.DAY));
-        return read().report(plan, instance, withInstances, timeline).run(c).reports().getFirst();
+        if (plan.isEmpty()) {
+            return timeline.isEmpty() ? WindowReport.EMPTY : WindowReport.EMPTY.withTimeline(List.of());
+        }
+        return read().report(plan, instance, withInstances, timeline).run(handle).reports().getFirst();
     }
 
     /** Every row ever counted, optionally for one instance, from the running totals (plus a timeline if asked). */
     public WindowReport allTime(Optional<UUID> instance, Optional<Grain> timeline) {
-        return database.withConnection(c -> allTime(c, instance, timeline));
-    }
-
-    WindowReport allTime(Connection c, Optional<UUID> instance, Optional<Grain> timeline) throws SQLException {
-        MessageRead read = read().report(TOTAL, instance, instance.isEmpty());
-        timeline.ifPresent(grain -> read.timeline(List.of(new Segment(grain, Long.MIN_VALUE, BucketPlan.OPEN)),
-                instance, grain));
-        MessageRead.Answers answers = read.run(c);
-        WindowReport report = answers.reports().getFirst();
-        return timeline.isEmpty() ? report : report.withTimeline(answers.timeline());
-    }
-
-    /** Every row ever counted over all instances, without the per-instance map. */
-    public WindowReport totals() {
-        return database.withConnection(c -> read().report(TOTAL, Optional.empty(), false).run(c).reports().getFirst());
-    }
-
-    /**
-     * For each {@code since}, the rows with {@code received_at >= since} over all instances (no upper bound), edge
-     * widened to its bucket; one statement for all of them.
-     */
-    public long[] countsSince(List<Instant> sinces, Instant now) {
-        return database.withConnection(c -> {
-            MessageRead read = read();
-            for (Instant since : sinces) {
-                read.count(plan(TimeWindow.from(since), now, Grain.DAY));
-            }
-            return read.run(c).counts();
+        return database.withHandle(handle -> {
+            MessageRead read = read().report(MessageRead.TOTAL_PLAN, instance, instance.isEmpty());
+            timeline.ifPresent(grain -> read.timeline(List.of(new Segment(grain, Long.MIN_VALUE, BucketPlan.OPEN)),
+                    instance, grain));
+            MessageRead.Answers answers = read.run(handle);
+            WindowReport report = answers.reports().getFirst();
+            return timeline.isEmpty() ? report : report.withTimeline(answers.timeline());
         });
     }
 
@@ -113,12 +112,12 @@ public final class RollupReader {
     }
 
     public Metrics metrics(Instant now) {
-        return database.withConnection(c -> {
-            MessageRead.Answers answers = read().report(TOTAL, Optional.empty(), false)
+        return database.withHandle(handle -> {
+            MessageRead.Answers answers = read().report(MessageRead.TOTAL_PLAN, Optional.empty(), false)
                     .count(plan(TimeWindow.from(now.minus(DAY)), now, Grain.DAY))
                     .count(plan(TimeWindow.from(now.minus(WEEK)), now, Grain.DAY))
                     .count(plan(TimeWindow.from(now.minus(HOUR)), now, Grain.DAY))
-                    .run(c);
+                    .run(handle);
             return new Metrics(answers.reports().getFirst(), answers.counts());
         });
     }
@@ -131,71 +130,41 @@ public final class RollupReader {
     }
 
     public Summary summary(Instant now) {
-        return database.withConnection(c -> {
-            MessageRead.Answers answers = read().report(TOTAL, Optional.empty(), false)
+        return database.withHandle(handle -> {
+            MessageRead.Answers answers = read().report(MessageRead.TOTAL_PLAN, Optional.empty(), false)
                     .report(plan(TimeWindow.from(now.minus(DAY)), now, Grain.HOUR), Optional.empty(), false,
                             Optional.of(Grain.HOUR))
                     .count(plan(TimeWindow.from(now.minus(HOUR)), now, Grain.DAY))
-                    .run(c);
+                    .run(handle);
             return new Summary(answers.reports().get(0), answers.reports().get(1), answers.counts()[0]);
         });
     }
 
     /** Automation executions all time and failures since {@code now - 24h} (edge widened to its bucket). */
     public AutomationReport automation(Instant now) {
-        return database.withConnection(c -> automation(c, now));
-    }
-
-    /** One statement: the running totals of every automation, the recent failures, the queue snapshots. */
-    AutomationReport automation(Connection c, Instant now) throws SQLException {
-        List<String> columns = Deltas.AUTOMATION_COLUMNS;
-        List<Object> parameters = new ArrayList<>();
-        List<String> recent = new ArrayList<>();
-        for (Segment segment : plan(TimeWindow.from(now.minus(DAY)), now, Grain.DAY)) {
-            String range = "scope = 0";
-            if (segment.from() != Long.MIN_VALUE) {
-                parameters.add(segment.from());
-                range += " AND bucket >= ?";
+        return database.withHandle(handle -> {
+            List<Segment> runs = MessageRead.runs(plan(TimeWindow.from(now.minus(DAY)), now, Grain.DAY));
+            var query = handle.createQuery(AUTOMATION);
+            for (int run = 0; run < runs.size(); run++) {
+                query.bind("from" + run, runs.get(run).from()).bind("to" + run, runs.get(run).to());
             }
-            if (!segment.isOpen()) {
-                parameters.add(segment.to());
-                range += " AND bucket < ?";
-            }
-            recent.add("SELECT failed FROM " + database.rollup("auto_" + segment.grain().suffix()) + " WHERE " + range);
-        }
-        String sql = "SELECT " + String.join(", ", columns.stream().map(col -> "coalesce(sum(t." + col + "), 0)")
-                .toList()) + ", (SELECT coalesce(sum(failed), 0) FROM (" + (recent.isEmpty() ? "SELECT 0 AS failed"
-                : String.join(" UNION ALL ", recent)) + ") AS f), (SELECT json_agg(json_build_array(q.instance_key, "
-                + "q.active_count, q.pending_count, q.observed_ms) ORDER BY q.instance_key)::text FROM "
-                + database.rollup("automation_queue") + " AS q) FROM " + database.rollup("auto_total")
-                + " AS t WHERE t.scope = 0";
-        long[] totals = new long[columns.size()];
-        long recentFailures;
-        List<AutomationReport.QueueRow> queues = new ArrayList<>();
-        try (PreparedStatement ps = c.prepareStatement(sql)) {
-            for (int i = 0; i < parameters.size(); i++) {
-                ps.setObject(i + 1, parameters.get(i));
-            }
-            try (ResultSet rs = ps.executeQuery()) {
-                rs.next();
-                for (int i = 0; i < totals.length; i++) {
-                    totals[i] = rs.getLong(i + 1);
-                }
-                recentFailures = rs.getLong(totals.length + 1);
-                String queued = rs.getString(totals.length + 2);
+            return query.map((rs, ctx) -> {
+                List<AutomationReport.QueueRow> queues = new ArrayList<>();
+                String queued = rs.getString(9);
                 if (queued != null) {
-                    for (JsonNode row : JSON.readTree(queued)) {
-                        queues.add(new AutomationReport.QueueRow(row.get(0).asText(), row.get(1).asInt(),
-                                row.get(2).asInt(), row.get(3).asLong()));
+                    try {
+                        for (JsonNode row : JSON.readTree(queued)) {
+                            queues.add(new AutomationReport.QueueRow(row.get(0).asText(), row.get(1).asInt(),
+                                    row.get(2).asInt(), row.get(3).asLong()));
+                        }
+                    } catch (JsonProcessingException e) {
+                        throw new StoreException("unreadable queue snapshots: " + e.getOriginalMessage(), e);
                     }
                 }
-            } catch (JsonProcessingException e) {
-                throw new SQLException("unreadable queue snapshots: " + e.getOriginalMessage(), e);
-            }
-        }
-        return new AutomationReport(totals[Deltas.EXECUTIONS], totals[Deltas.SUCCESS], totals[Deltas.AUTO_FAILED],
-                totals[Deltas.SKIPPED], totals[Deltas.ACTIONS], totals[Deltas.EXEC_SUM], totals[Deltas.EXEC_COUNT],
-                recentFailures, queues);
+                return new AutomationReport(rs.getLong(1), rs.getLong(2), rs.getLong(3), rs.getLong(4), rs.getLong(5),
+                        rs.getLong(6), rs.getLong(7), rs.getLong(8), queues);
+            }).one();
+        });
     }
 
     /** How far the ingest has got on a stream. */
@@ -203,25 +172,15 @@ public final class RollupReader {
     }
 
     public List<Progress> progress() {
-        return database.withConnection(c -> {
-            List<Progress> all = new ArrayList<>();
-            try (PreparedStatement ps = c.prepareStatement("SELECT stream, last_seq, last_event_ms, last_applied_ms FROM "
-                    + database.rollup("ingest_progress") + " ORDER BY stream"); ResultSet rs = ps.executeQuery()) {
-                while (rs.next()) {
-                    all.add(new Progress(rs.getString(1), rs.getLong(2), rs.getLong(3), rs.getLong(4)));
-                }
-            }
-            return all;
-        });
+        return database.withHandle(handle -> handle.createQuery(PROGRESS)
+                .map((rs, ctx) -> new Progress(rs.getString(1), rs.getLong(2), rs.getLong(3), rs.getLong(4))).list());
     }
-
-    private static final List<Segment> TOTAL = List.of(new Segment(Grain.TOTAL, 0, 1));
 
     private List<Segment> plan(TimeWindow window, Instant now, Grain coarsest) {
         return BucketPlan.of(window, now.toEpochMilli(), minuteHorizon, coarsest);
     }
 
     private MessageRead read() {
-        return new MessageRead(database, breakdowns, dictionary);
+        return new MessageRead(breakdowns, dictionary);
     }
 }

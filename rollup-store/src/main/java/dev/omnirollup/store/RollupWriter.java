@@ -1,23 +1,55 @@
 package dev.omnirollup.store;
 
-import java.sql.Connection;
-import java.sql.PreparedStatement;
+import java.io.IOException;
+import java.io.StringReader;
 import java.sql.SQLException;
 import java.util.List;
-import java.util.Map;
 import java.util.UUID;
-import java.util.stream.Collectors;
+import org.jdbi.v3.core.Handle;
+import org.postgresql.PGConnection;
+import org.postgresql.copy.CopyManager;
 
 /**
- * Adds {@link Deltas} to the rollup tables of one layer: one {@code INSERT … SELECT FROM unnest(…) ON CONFLICT
- * DO UPDATE SET n = t.n + excluded.n} per table, rows in a fixed key order so concurrent writers lock them in the
- * same order. Runs inside the caller's transaction.
+ * Adds {@link RollupChanges} to the rollup tables of one layer: one {@code INSERT … SELECT FROM unnest(…) ON
+ * CONFLICT DO UPDATE SET n = t.n + excluded.n} per table, rows in lock order so concurrent writers lock them in the
+ * same order; every written message row gets a new version. Runs inside the caller's transaction.
  */
 final class RollupWriter {
-    /** Layer written by the live ingest. */
-    static final short LIVE = 0;
-    /** Layer written by backfill. */
-    static final short BACKFILL = 1;
+    private static final String UPSERT_MESSAGES = """
+            INSERT INTO <rollup>.msg_<grain> AS t (src, scope, instance_id, bucket, total, completed, failed, pending,
+                inbound, outbound, proc_sum, proc_count, agent_sum, agent_count, dims)
+            SELECT :layer, u.scope, u.instance_id, u.bucket, u.total, u.completed, u.failed, u.pending, u.inbound,
+                u.outbound, u.proc_sum, u.proc_count, u.agent_sum, u.agent_count, u.dims::jsonb
+              FROM unnest(:scope::int2[], :instance::uuid[], :bucket::int8[], :total::int8[], :completed::int8[],
+                :failed::int8[], :pending::int8[], :inbound::int8[], :outbound::int8[], :proc_sum::int8[],
+                :proc_count::int8[], :agent_sum::int8[], :agent_count::int8[], :dims::text[])
+                AS u(scope, instance_id, bucket, total, completed, failed, pending, inbound, outbound, proc_sum,
+                     proc_count, agent_sum, agent_count, dims)
+            ON CONFLICT (scope, bucket, instance_id, src) DO UPDATE SET
+                total = t.total + excluded.total, completed = t.completed + excluded.completed,
+                failed = t.failed + excluded.failed, pending = t.pending + excluded.pending,
+                inbound = t.inbound + excluded.inbound, outbound = t.outbound + excluded.outbound,
+                proc_sum = t.proc_sum + excluded.proc_sum, proc_count = t.proc_count + excluded.proc_count,
+                agent_sum = t.agent_sum + excluded.agent_sum, agent_count = t.agent_count + excluded.agent_count,
+                dims = CASE WHEN excluded.dims = '{}'::jsonb THEN t.dims ELSE <rollup>.dims_add(t.dims, excluded.dims) END,
+                version = DEFAULT
+            """;
+    private static final String UPSERT_AUTOMATIONS = """
+            INSERT INTO <rollup>.auto_<grain> AS t (src, scope, automation_id, bucket, executions, success, failed,
+                skipped, actions, exec_sum, exec_count)
+            SELECT :layer, u.* FROM unnest(:scope::int2[], :automation::uuid[], :bucket::int8[], :executions::int8[],
+                :success::int8[], :failed::int8[], :skipped::int8[], :actions::int8[], :exec_sum::int8[],
+                :exec_count::int8[]) AS u
+            ON CONFLICT (scope, bucket, automation_id, src) DO UPDATE SET
+                executions = t.executions + excluded.executions, success = t.success + excluded.success,
+                failed = t.failed + excluded.failed, skipped = t.skipped + excluded.skipped,
+                actions = t.actions + excluded.actions, exec_sum = t.exec_sum + excluded.exec_sum,
+                exec_count = t.exec_count + excluded.exec_count
+            """;
+    private static final String COPY_MESSAGES = " (src, scope, instance_id, bucket, total, completed, failed, "
+            + "pending, inbound, outbound, proc_sum, proc_count, agent_sum, agent_count, dims) FROM STDIN";
+    private static final String COPY_AUTOMATIONS = " (src, scope, automation_id, bucket, executions, success, failed, "
+            + "skipped, actions, exec_sum, exec_count) FROM STDIN";
 
     private final RollupDatabase database;
 
@@ -25,58 +57,70 @@ final class RollupWriter {
         this.database = database;
     }
 
-    void write(Connection c, Deltas deltas, short layer) throws SQLException {
+    void write(Handle handle, RollupChanges changes, Layer layer) {
         for (Grain grain : Grain.values()) {
-            writeMessages(c, grain, deltas.packedCells(grain), layer);
-            writeAutomation(c, grain, deltas.automationCells(grain), layer);
+            upsertMessages(handle, grain, changes.messageRows(grain), layer);
+            upsertAutomations(handle, grain, changes.automationRows(grain), layer);
         }
     }
 
     /**
-     * Writes rows that cannot exist yet (backfill deleted its day first) with {@code COPY}, and adds the running
-     * totals as {@link #write} does.
+     * Writes rows that cannot exist yet (backfill deleted its day first) with {@code COPY}, and adds the running totals
+     * as {@link #write} does. {@code COPY} is pgjdbc's (Jdbi has no bulk-load path); its table names are the
+     * validated schema and a grain's fixed suffix.
      */
-    void writeFresh(Connection c, Deltas deltas, short layer) throws SQLException {
-        org.postgresql.copy.CopyManager copy = c.unwrap(org.postgresql.PGConnection.class).getCopyAPI();
+    void writeFresh(Handle handle, RollupChanges changes, Layer layer) {
+        CopyManager copy = copyManager(handle);
         for (Grain grain : new Grain[] {Grain.MINUTE, Grain.HOUR, Grain.DAY}) {
-            List<Deltas.Packed> cells = deltas.packedCells(grain);
-            if (!cells.isEmpty()) {
-                StringBuilder rows = new StringBuilder(cells.size() * 160);
-                for (Deltas.Packed packed : cells) {
-                    rows.append(layer).append('\t').append(packed.cell().scope()).append('\t')
-                            .append(packed.cell().instanceId()).append('\t').append(packed.cell().bucket());
-                    for (long value : packed.values()) {
+            List<RollupChanges.MessageRowChange> messages = changes.messageRows(grain);
+            if (!messages.isEmpty()) {
+                StringBuilder rows = new StringBuilder(messages.size() * 160);
+                for (RollupChanges.MessageRowChange row : messages) {
+                    key(rows, layer, row.key());
+                    for (long value : row.counts().toArray()) {
                         rows.append('\t').append(value);
                     }
-                    rows.append('\t').append(copyText(packed.dimsJson())).append('\n');
+                    rows.append('\t').append(copyText(row.breakdownsJson())).append('\n');
                 }
-                copyIn(copy, "COPY " + database.rollup("msg_" + grain.suffix()) + " (src, scope, instance_id, bucket, "
-                        + String.join(", ", Deltas.MESSAGE_COLUMNS) + ", dims) FROM STDIN", rows);
+                copyIn(copy, "COPY " + database.rollup("msg_" + grain.suffix()) + COPY_MESSAGES, rows);
             }
-            List<Map.Entry<Deltas.AutoCell, long[]>> auto = deltas.automationCells(grain);
-            if (!auto.isEmpty()) {
-                StringBuilder rows = new StringBuilder(auto.size() * 64);
-                for (Map.Entry<Deltas.AutoCell, long[]> cell : auto) {
-                    rows.append(layer).append('\t').append(cell.getKey().scope()).append('\t')
-                            .append(cell.getKey().automationId()).append('\t').append(cell.getKey().bucket());
-                    for (long value : cell.getValue()) {
+            List<RollupChanges.AutomationRowChange> automations = changes.automationRows(grain);
+            if (!automations.isEmpty()) {
+                StringBuilder rows = new StringBuilder(automations.size() * 64);
+                for (RollupChanges.AutomationRowChange row : automations) {
+                    key(rows, layer, row.key());
+                    for (long value : row.counts().toArray()) {
                         rows.append('\t').append(value);
                     }
                     rows.append('\n');
                 }
-                copyIn(copy, "COPY " + database.rollup("auto_" + grain.suffix()) + " (src, scope, automation_id, bucket, "
-                        + String.join(", ", Deltas.AUTOMATION_COLUMNS) + ") FROM STDIN", rows);
+                copyIn(copy, "COPY " + database.rollup("auto_" + grain.suffix()) + COPY_AUTOMATIONS, rows);
             }
         }
-        writeMessages(c, Grain.TOTAL, deltas.packedCells(Grain.TOTAL), layer);
-        writeAutomation(c, Grain.TOTAL, deltas.automationCells(Grain.TOTAL), layer);
+        upsertMessages(handle, Grain.TOTAL, changes.messageRows(Grain.TOTAL), layer);
+        upsertAutomations(handle, Grain.TOTAL, changes.automationRows(Grain.TOTAL), layer);
     }
 
-    private static void copyIn(org.postgresql.copy.CopyManager copy, String sql, CharSequence rows) throws SQLException {
+    private static void key(StringBuilder rows, Layer layer, RollupKey key) {
+        rows.append(layer.code).append('\t').append(key.scope().code).append('\t').append(key.subject()).append('\t')
+                .append(key.bucket());
+    }
+
+    private static CopyManager copyManager(Handle handle) {
         try {
-            copy.copyIn(sql, new java.io.StringReader(rows.toString()));
-        } catch (java.io.IOException e) {
-            throw new SQLException("COPY failed: " + e.getMessage(), "08000", e);
+            return handle.getConnection().unwrap(PGConnection.class).getCopyAPI();
+        } catch (SQLException e) {
+            throw new StoreException("COPY is not available on this connection: " + e.getMessage(), e);
+        }
+    }
+
+    private static void copyIn(CopyManager copy, String sql, CharSequence rows) {
+        try {
+            copy.copyIn(sql, new StringReader(rows.toString()));
+        } catch (SQLException e) {
+            throw StoreException.of(e);
+        } catch (IOException e) {
+            throw new StoreException("COPY failed: " + e.getMessage(), e);
         }
     }
 
@@ -85,85 +129,68 @@ final class RollupWriter {
         return value.replace("\\", "\\\\").replace("\t", "\\t").replace("\n", "\\n").replace("\r", "\\r");
     }
 
-    private void writeMessages(Connection c, Grain grain, List<Deltas.Packed> cells, short layer) throws SQLException {
-        if (cells.isEmpty()) {
+    private static void upsertMessages(Handle handle, Grain grain, List<RollupChanges.MessageRowChange> rows,
+                                       Layer layer) {
+        if (rows.isEmpty()) {
             return;
         }
-        List<String> columns = Deltas.MESSAGE_COLUMNS;
-        String sql = "INSERT INTO " + database.rollup("msg_" + grain.suffix()) + " AS t (src, scope, instance_id, bucket, "
-                + String.join(", ", columns) + ", dims) SELECT ?::smallint, u.scope, u.instance_id, u.bucket, "
-                + columns.stream().map(col -> "u." + col).collect(Collectors.joining(", ")) + ", u.dims::jsonb "
-                + "FROM unnest(?::smallint[], ?::uuid[], ?::bigint[]" + ", ?::bigint[]".repeat(columns.size())
-                + ", ?::text[]) AS u(scope, instance_id, bucket, " + String.join(", ", columns) + ", dims) "
-                + "ON CONFLICT (scope, bucket, instance_id, src) DO UPDATE SET "
-                + columns.stream().map(col -> col + " = t." + col + " + excluded." + col).collect(Collectors.joining(", "))
-                + ", dims = CASE WHEN excluded.dims = '{}'::jsonb THEN t.dims ELSE "
-                + database.rollup("dims_add") + "(t.dims, excluded.dims) END, version = nextval('"
-                + database.rollup("row_version") + "')";
-        int n = cells.size();
+        int n = rows.size();
         Short[] scopes = new Short[n];
-        UUID[] instances = new UUID[n];
+        UUID[] subjects = new UUID[n];
         Long[] buckets = new Long[n];
-        Long[][] values = new Long[columns.size()][n];
-        String[] dims = new String[n];
+        Long[][] counters = new Long[MessageCounter.COUNT][n];
+        String[] breakdowns = new String[n];
         for (int i = 0; i < n; i++) {
-            Deltas.Packed packed = cells.get(i);
-            scopes[i] = packed.cell().scope();
-            instances[i] = packed.cell().instanceId();
-            buckets[i] = packed.cell().bucket();
-            for (int col = 0; col < columns.size(); col++) {
-                values[col][i] = packed.values()[col];
+            RollupChanges.MessageRowChange row = rows.get(i);
+            scopes[i] = row.key().scope().code;
+            subjects[i] = row.key().subject();
+            buckets[i] = row.key().bucket();
+            long[] values = row.counts().toArray();
+            for (int c = 0; c < values.length; c++) {
+                counters[c][i] = values[c];
             }
-            dims[i] = packed.dimsJson();
+            breakdowns[i] = row.breakdownsJson();
         }
-        try (PreparedStatement ps = c.prepareStatement(sql)) {
-            ps.setShort(1, layer);
-            ps.setArray(2, c.createArrayOf("int2", scopes));
-            ps.setArray(3, c.createArrayOf("uuid", instances));
-            ps.setArray(4, c.createArrayOf("int8", buckets));
-            for (int col = 0; col < columns.size(); col++) {
-                ps.setArray(5 + col, c.createArrayOf("int8", values[col]));
-            }
-            ps.setArray(5 + columns.size(), c.createArrayOf("text", dims));
-            ps.executeUpdate();
+        var update = handle.createUpdate(UPSERT_MESSAGES).define("grain", grain.suffix())
+                .bind("layer", layer.code)
+                .bindArray("scope", Short.class, (Object[]) scopes)
+                .bindArray("instance", UUID.class, (Object[]) subjects)
+                .bindArray("bucket", Long.class, (Object[]) buckets)
+                .bindArray("dims", String.class, (Object[]) breakdowns);
+        for (MessageCounter counter : MessageCounter.values()) {
+            update.bindArray(counter.column, Long.class, (Object[]) counters[counter.ordinal()]);
         }
+        update.execute();
     }
 
-    private void writeAutomation(Connection c, Grain grain, List<Map.Entry<Deltas.AutoCell, long[]>> cells, short layer)
-            throws SQLException {
-        if (cells.isEmpty()) {
+    private static void upsertAutomations(Handle handle, Grain grain, List<RollupChanges.AutomationRowChange> rows,
+                                          Layer layer) {
+        if (rows.isEmpty()) {
             return;
         }
-        List<String> columns = Deltas.AUTOMATION_COLUMNS;
-        String sql = "INSERT INTO " + database.rollup("auto_" + grain.suffix()) + " AS t (src, scope, automation_id, "
-                + "bucket, " + String.join(", ", columns) + ") SELECT ?::smallint, u.* FROM unnest(?::smallint[], "
-                + "?::uuid[], ?::bigint[]" + ", ?::bigint[]".repeat(columns.size()) + ") AS u "
-                + "ON CONFLICT (scope, bucket, automation_id, src) DO UPDATE SET "
-                + columns.stream().map(col -> col + " = t." + col + " + excluded." + col).collect(Collectors.joining(", "));
-        int n = cells.size();
+        int n = rows.size();
         Short[] scopes = new Short[n];
-        UUID[] automations = new UUID[n];
+        UUID[] subjects = new UUID[n];
         Long[] buckets = new Long[n];
-        Long[][] values = new Long[columns.size()][n];
+        Long[][] counters = new Long[AutomationCounter.COUNT][n];
         for (int i = 0; i < n; i++) {
-            Deltas.AutoCell cell = cells.get(i).getKey();
-            scopes[i] = cell.scope();
-            automations[i] = cell.automationId();
-            buckets[i] = cell.bucket();
-            long[] v = cells.get(i).getValue();
-            for (int col = 0; col < v.length; col++) {
-                values[col][i] = v[col];
+            RollupChanges.AutomationRowChange row = rows.get(i);
+            scopes[i] = row.key().scope().code;
+            subjects[i] = row.key().subject();
+            buckets[i] = row.key().bucket();
+            long[] values = row.counts().toArray();
+            for (int c = 0; c < values.length; c++) {
+                counters[c][i] = values[c];
             }
         }
-        try (PreparedStatement ps = c.prepareStatement(sql)) {
-            ps.setShort(1, layer);
-            ps.setArray(2, c.createArrayOf("int2", scopes));
-            ps.setArray(3, c.createArrayOf("uuid", automations));
-            ps.setArray(4, c.createArrayOf("int8", buckets));
-            for (int col = 0; col < columns.size(); col++) {
-                ps.setArray(5 + col, c.createArrayOf("int8", values[col]));
-            }
-            ps.executeUpdate();
+        var update = handle.createUpdate(UPSERT_AUTOMATIONS).define("grain", grain.suffix())
+                .bind("layer", layer.code)
+                .bindArray("scope", Short.class, (Object[]) scopes)
+                .bindArray("automation", UUID.class, (Object[]) subjects)
+                .bindArray("bucket", Long.class, (Object[]) buckets);
+        for (AutomationCounter counter : AutomationCounter.values()) {
+            update.bindArray(counter.column, Long.class, (Object[]) counters[counter.ordinal()]);
         }
+        update.execute();
     }
 }

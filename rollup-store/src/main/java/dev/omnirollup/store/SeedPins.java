@@ -1,9 +1,7 @@
 package dev.omnirollup.store;
 
-import java.sql.Connection;
-import java.sql.PreparedStatement;
-import java.sql.SQLException;
 import java.util.Collection;
+import org.jdbi.v3.core.Handle;
 
 /**
  * The agreement between backfill and the live receipt fold on the status a pre-cutover {@code omni_events} row
@@ -11,7 +9,8 @@ import java.util.Collection;
  * completes the row) before or after either of them reads it. Whoever reads a row first fixes that status:
  * <ul>
  *   <li>backfill's first run of a day counts each row with the status it reads and pins the rows whose status
- *       differs from what their event type inserts ({@link #ORIGINAL_STATUS}); the day is then "pinned", and its
+ *       differs from what their event type inserts (received for {@code message.received}, failed for
+ *       {@code message.failed}, completed otherwise); the day is then "pinned", and its
  *       unpinned rows count with their event type's status from then on, whatever Omni changes;</li>
  *   <li>the live fold, meeting a row of a day not pinned yet, pins the status it reads;</li>
  *   <li>both respect an existing pin.</li>
@@ -22,42 +21,21 @@ import java.util.Collection;
 final class SeedPins {
     /** First key of the per-day advisory locks ("omnp"). */
     private static final int DAY_LOCK = 0x6f6d6e70;
-
-    /** The status a row of this event type is inserted with by Omni ({@code e} is {@code omni_events}). */
-    static final String ORIGINAL_STATUS = "CASE e.event_type WHEN 'message.received' THEN 'received' "
-            + "WHEN 'message.failed' THEN 'failed' ELSE 'completed' END";
+    private static final String LOCK_DAY = "SELECT 1 FROM pg_advisory_xact_lock(:key, :day)";
+    private static final String LOCK_DAY_SHARED = "SELECT 1 FROM pg_advisory_xact_lock_shared(:key, :day)";
 
     private SeedPins() {
     }
 
-    /** The Java twin of {@link #ORIGINAL_STATUS}. */
-    static String originalStatus(String eventType) {
-        return switch (eventType) {
-            case OmniVocabulary.RECEIVED -> "received";
-            case OmniVocabulary.FAILED -> "failed";
-            default -> "completed";
-        };
-    }
-
-    static void lockDay(Connection c, long daySecond) throws SQLException {
-        try (PreparedStatement ps = c.prepareStatement("SELECT pg_advisory_xact_lock(?, ?)")) {
-            ps.setInt(1, DAY_LOCK);
-            ps.setInt(2, dayNumber(daySecond));
-            ps.execute();
-        }
+    static void lockDay(Handle handle, long daySecond) {
+        handle.createQuery(LOCK_DAY).bind("key", DAY_LOCK).bind("day", dayNumber(daySecond)).mapTo(Integer.class).one();
     }
 
     /** Takes the shared locks of these days (epoch seconds of their starts), in ascending order. */
-    static void lockDaysShared(Connection c, Collection<Long> daySeconds) throws SQLException {
-        if (daySeconds.isEmpty()) {
-            return;
-        }
-        try (PreparedStatement ps = c.prepareStatement("SELECT pg_advisory_xact_lock_shared(?, ?)")) {
-            for (long day : daySeconds.stream().sorted().distinct().toList()) {
-                ps.setInt(1, DAY_LOCK);
-                ps.setInt(2, dayNumber(day));
-                ps.execute();
-            }
+    static void lockDaysShared(Handle handle, Collection<Long> daySeconds) {
+        for (long day : daySeconds.stream().sorted().distinct().toList()) {
+            handle.createQuery(LOCK_DAY_SHARED).bind("key", DAY_LOCK).bind("day", dayNumber(day)).mapTo(Integer.class)
+                    .one();
         }
     }
 

@@ -16,6 +16,16 @@ public class StoreException extends RuntimeException {
         return new StoreException(e.getMessage(), e);
     }
 
+    /** A Jdbi failure, with the SQL state of the database error behind it (if any). */
+    static StoreException of(org.jdbi.v3.core.JdbiException e) {
+        for (Throwable cause = e; cause != null; cause = cause.getCause() == cause ? null : cause.getCause()) {
+            if (cause instanceof SQLException sql) {
+                return new StoreException(sql.getMessage(), sql);
+            }
+        }
+        return new StoreException(e.getMessage(), e);
+    }
+
     /**
      * True for failures where the same transaction may succeed when run again: lost connections (class 08),
      * deadlocks and serialization failures (class 40), an unavailable server (57P0x) or no SQL state at all.

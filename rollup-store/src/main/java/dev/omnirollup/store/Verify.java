@@ -3,10 +3,6 @@ package dev.omnirollup.store;
 import dev.omnirollup.store.DayFigures.Difference;
 import dev.omnirollup.store.DayFigures.Executions;
 import dev.omnirollup.store.DayFigures.Latencies;
-import java.sql.Connection;
-import java.sql.PreparedStatement;
-import java.sql.ResultSet;
-import java.sql.SQLException;
 import java.time.Duration;
 import java.time.Instant;
 import java.time.InstantSource;
@@ -22,6 +18,7 @@ import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
 import java.util.UUID;
+import org.jdbi.v3.core.Handle;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
@@ -43,6 +40,50 @@ import java.util.function.BooleanSupplier;
  */
 public final class Verify {
     private static final long DAY = Grain.DAY.seconds();
+    /** Upstream's figures of a day in one pass: the counters and every breakdown as grouping sets. */
+    private static final String OMNI_DAY = """
+            SELECT grouping(e.channel, e.content_type, e.error_stage, e.event_type, e.instance_id,
+                            date_trunc('hour', e.received_at)),
+                   e.channel, e.content_type, e.error_stage, e.event_type, e.instance_id,
+                   extract(epoch FROM date_trunc('hour', e.received_at))::int8, count(*),
+                   count(*) FILTER (WHERE e.status = 'completed'), count(*) FILTER (WHERE e.status = 'failed'),
+                   count(*) FILTER (WHERE e.status = 'pending'), count(*) FILTER (WHERE e.direction = 'inbound'),
+                   count(*) FILTER (WHERE e.direction = 'outbound'),
+                   coalesce(sum(e.processing_time_ms), 0), count(e.processing_time_ms),
+                   coalesce(sum(e.agent_latency_ms), 0), count(e.agent_latency_ms)
+              FROM <omni>.omni_events AS e WHERE e.received_at >= :from AND e.received_at < :to
+             GROUP BY GROUPING SETS ((), (e.channel), (e.content_type), (e.error_stage), (e.event_type),
+                                     (e.instance_id), (date_trunc('hour', e.received_at)))
+            """;
+    /** As {@link #OMNI_DAY}, for one instance. */
+    private static final String OMNI_DAY_OF_INSTANCE = OMNI_DAY.replace("e.received_at < :to",
+            "e.received_at < :to AND e.instance_id = :instance");
+    private static final String OMNI_EXECUTIONS = """
+            SELECT count(*), count(*) FILTER (WHERE status = 'success'), count(*) FILTER (WHERE status = 'failed'),
+                   count(*) FILTER (WHERE status = 'skipped'),
+                   coalesce(sum(CASE WHEN jsonb_typeof(actions_executed) = 'array'
+                       THEN jsonb_array_length(actions_executed) END), 0),
+                   coalesce(sum(execution_time_ms), 0), count(execution_time_ms)
+              FROM <omni>.automation_logs WHERE created_at >= :from AND created_at < :to
+            """;
+    private static final String INSTANCES = "SELECT id FROM <omni>.instances";
+    private static final String ROLLUP_EXECUTIONS = """
+            SELECT coalesce(sum(executions), 0), coalesce(sum(success), 0), coalesce(sum(failed), 0),
+                   coalesce(sum(skipped), 0), coalesce(sum(actions), 0), coalesce(sum(exec_sum), 0),
+                   coalesce(sum(exec_count), 0)
+              FROM (SELECT * FROM <rollup>.auto_day WHERE scope = 0 AND bucket >= :day_from AND bucket < :day_to
+                    UNION ALL
+                    SELECT * FROM <rollup>.auto_hour WHERE scope = 0 AND bucket >= :hour_from AND bucket < :hour_to
+                    UNION ALL
+                    SELECT * FROM <rollup>.auto_minute WHERE scope = 0 AND bucket >= :minute_from
+                       AND bucket < :minute_to) AS r
+            """;
+    private static final String OLDEST_EVENT =
+            "SELECT floor(extract(epoch FROM min(received_at)))::int8 FROM <omni>.omni_events";
+    private static final String OLDEST_EXECUTION =
+            "SELECT floor(extract(epoch FROM min(created_at)))::int8 FROM <omni>.automation_logs";
+    private static final String OLDEST_MESSAGE_DAY = "SELECT min(bucket) FROM <rollup>.msg_day WHERE scope = 0";
+    private static final String OLDEST_AUTOMATION_DAY = "SELECT min(bucket) FROM <rollup>.auto_day WHERE scope = 0";
     /** The longest settle time: a range ending inside a day ends at most this long before now. */
     public static final Duration MAX_SETTLE = Duration.ofDays(1);
 
@@ -69,7 +110,7 @@ public final class Verify {
     }
 
     /** Where a day lies relative to the cutover, which decides who wrote its rollups and whether repair can redo it. */
-    public enum Layer {
+    public enum Owner {
         /** Entirely before the cutover: backfill wrote it (plus live receipts for its messages); repair redoes it. */
         BACKFILL,
         /** Holds the cutover: backfill wrote the part before it, the live ingest the rest; repair redoes the first. */
@@ -78,7 +119,7 @@ public final class Verify {
         LIVE;
 
         /** The layer of {@code [day, day + 1 day)}; without a cutover nothing is live yet. */
-        static Layer of(long day, Optional<Instant> cutover) {
+        static Owner of(long day, Optional<Instant> cutover) {
             if (cutover.isEmpty()) {
                 return BACKFILL;
             }
@@ -109,7 +150,7 @@ public final class Verify {
      *
      * @param end where the checked span ends (the next midnight, or earlier for the range's last day)
      */
-    public record DayCheck(long day, Instant end, Layer layer, DayFigures rollups, DayFigures omni,
+    public record DayCheck(long day, Instant end, Owner owner, DayFigures rollups, DayFigures omni,
                            List<Difference> differences) {
         public DayCheck {
             differences = List.copyOf(differences);
@@ -185,7 +226,7 @@ public final class Verify {
 
     /** Whether Omni's {@code instances} table has this instance. */
     public boolean instanceExists(UUID instance) {
-        return database.withConnection(c -> existingInstances(c).contains(instance));
+        return database.withHandle(handle -> existingInstances(handle).contains(instance));
     }
 
     /**
@@ -239,17 +280,17 @@ public final class Verify {
             throw new IllegalArgumentException("a check spans a UTC day or its start up to a minute, got " + day
                     + ".." + end);
         }
-        Layer layer = Layer.of(day, cutover);
+        Owner owner = Owner.of(day, cutover);
         Instant now = clock.instant();
-        return database.withConnection(c -> {
-            Set<UUID> existing = existingInstances(c);
-            DayFigures omni = omniFigures(c, day, end, instance).onlyInstances(existing);
+        return database.withHandle(handle -> {
+            Set<UUID> existing = existingInstances(handle);
+            DayFigures omni = omniFigures(handle, day, end, instance).onlyInstances(existing);
             DayFigures rollups = instance.isPresent() && !existing.contains(instance.get())
                     // the API answers zeros for a deleted instance, as upstream's filter finds no row for it
                     ? DayFigures.empty(Optional.empty())
-                    : rollupFigures(c, day, end, instance, now).onlyInstances(existing);
-            return new DayCheck(day, end, layer, rollups, omni,
-                    DayFigures.differences(rollups, omni, layer == Layer.BACKFILL));
+                    : rollupFigures(handle, day, end, instance, now).onlyInstances(existing);
+            return new DayCheck(day, end, owner, rollups, omni,
+                    DayFigures.differences(rollups, omni, owner == Owner.BACKFILL));
         });
     }
 
@@ -269,7 +310,7 @@ public final class Verify {
                 break;
             }
             Repair repair;
-            if (Layer.of(before.day(), Optional.of(cutover)) == Layer.LIVE) {
+            if (Owner.of(before.day(), Optional.of(cutover)) == Owner.LIVE) {
                 repair = new Repair(before, Optional.empty());
             } else {
                 Instant start = Instant.ofEpochSecond(before.day());
@@ -290,20 +331,7 @@ public final class Verify {
      * One statement for the messages: the counters and every breakdown as grouping sets of one pass over the day's
      * rows (the same figures as upstream's separate {@code GROUP BY}s); one for the executions.
      */
-    private DayFigures omniFigures(Connection c, long day, Instant end, Optional<UUID> instance) throws SQLException {
-        String hour = "date_trunc('hour', e.received_at)";
-        String sql = "SELECT grouping(e.channel, e.content_type, e.error_stage, e.event_type, e.instance_id, " + hour
-                + "), e.channel, e.content_type, e.error_stage, e.event_type, e.instance_id, "
-                + "extract(epoch FROM " + hour + ")::bigint, count(*), "
-                + "count(*) FILTER (WHERE e.status = 'completed'), count(*) FILTER (WHERE e.status = 'failed'), "
-                + "count(*) FILTER (WHERE e.status = 'pending'), count(*) FILTER (WHERE e.direction = 'inbound'), "
-                + "count(*) FILTER (WHERE e.direction = 'outbound'), "
-                + "coalesce(sum(e.processing_time_ms), 0), count(e.processing_time_ms), "
-                + "coalesce(sum(e.agent_latency_ms), 0), count(e.agent_latency_ms) "
-                + "FROM " + database.omni("omni_events") + " AS e WHERE e.received_at >= ? AND e.received_at < ?"
-                + (instance.isPresent() ? " AND e.instance_id = ?" : "")
-                + " GROUP BY GROUPING SETS ((), (e.channel), (e.content_type), (e.error_stage), (e.event_type), "
-                + "(e.instance_id), (" + hour + "))";
+    private static DayFigures omniFigures(Handle handle, long day, Instant end, Optional<UUID> instance) {
         long[] counters = new long[6];
         long[] latencies = new long[4];
         Map<String, Long> channels = new HashMap<>();
@@ -312,92 +340,65 @@ public final class Verify {
         Map<String, Long> eventTypes = new HashMap<>();
         Map<UUID, Long> instances = new HashMap<>();
         Map<Long, Long> hours = new HashMap<>();
-        try (PreparedStatement ps = c.prepareStatement(sql)) {
-            ps.setObject(1, utc(day));
-            ps.setObject(2, utc(end.getEpochSecond()));
-            if (instance.isPresent()) {
-                ps.setObject(3, instance.get());
-            }
-            try (ResultSet rs = ps.executeQuery()) {
-                while (rs.next()) {
-                    int grouping = rs.getInt(1);
-                    long n = rs.getLong(8);
-                    // grouping(a, …, f) has a 1 bit for each argument the row is NOT grouped by, a first
-                    switch (grouping) {
-                        case 0b111111 -> {
-                            for (int i = 0; i < counters.length; i++) {
-                                counters[i] = rs.getLong(8 + i);
-                            }
-                            for (int i = 0; i < latencies.length; i++) {
-                                latencies[i] = rs.getLong(14 + i);
-                            }
-                        }
-                        case 0b011111 -> channels.put(rs.getString(2), n);
-                        case 0b101111 -> putUnlessNull(contentTypes, rs.getString(3), n);
-                        case 0b110111 -> putUnlessNull(errorStages, rs.getString(4), n);
-                        case 0b111011 -> eventTypes.put(rs.getString(5), n);
-                        case 0b111101 -> {
-                            if (instance.isEmpty()) {
-                                putUnlessNull(instances, rs.getObject(6, UUID.class), n);
-                            }
-                        }
-                        case 0b111110 -> hours.put(rs.getLong(7), n);
-                        default -> throw new IllegalStateException("unexpected grouping " + grouping);
+        var query = handle.createQuery(instance.isPresent() ? OMNI_DAY_OF_INSTANCE : OMNI_DAY)
+                .bind("from", utc(day)).bind("to", utc(end.getEpochSecond()));
+        instance.ifPresent(id -> query.bind("instance", id));
+        query.map((rs, ctx) -> {
+            int grouping = rs.getInt(1);
+            long n = rs.getLong(8);
+            // grouping(a, …, f) has a 1 bit for each argument the row is NOT grouped by, a first
+            switch (grouping) {
+                case 0b111111 -> {
+                    for (int i = 0; i < counters.length; i++) {
+                        counters[i] = rs.getLong(8 + i);
+                    }
+                    for (int i = 0; i < latencies.length; i++) {
+                        latencies[i] = rs.getLong(14 + i);
                     }
                 }
+                case 0b011111 -> channels.put(rs.getString(2), n);
+                case 0b101111 -> putUnlessNull(contentTypes, rs.getString(3), n);
+                case 0b110111 -> putUnlessNull(errorStages, rs.getString(4), n);
+                case 0b111011 -> eventTypes.put(rs.getString(5), n);
+                case 0b111101 -> {
+                    if (instance.isEmpty()) {
+                        putUnlessNull(instances, rs.getObject(6, UUID.class), n);
+                    }
+                }
+                case 0b111110 -> hours.put(rs.getLong(7), n);
+                default -> throw new IllegalStateException("unexpected grouping " + grouping);
             }
-        }
-        Optional<Executions> executions = instance.isPresent() ? Optional.empty()
-                : Optional.of(omniExecutions(c, day, end));
+            return true;
+        }).forEach(row -> { });
+        Optional<Executions> executions = instance.isPresent() ? Optional.empty() : Optional.of(handle
+                .createQuery(OMNI_EXECUTIONS).bind("from", utc(day)).bind("to", utc(end.getEpochSecond()))
+                .map((rs, ctx) -> new Executions(rs.getLong(1), rs.getLong(2), rs.getLong(3), rs.getLong(4),
+                        rs.getLong(5), rs.getLong(6), rs.getLong(7)))
+                .one());
         return new DayFigures(counters[0], counters[1], counters[2], counters[3], counters[4], counters[5],
                 new Latencies(latencies[0], latencies[1], latencies[2], latencies[3]), channels, contentTypes,
                 errorStages, eventTypes, instances, hours, executions);
     }
 
-    private Executions omniExecutions(Connection c, long day, Instant end) throws SQLException {
-        try (PreparedStatement ps = c.prepareStatement("SELECT count(*), count(*) FILTER (WHERE status = 'success'), "
-                + "count(*) FILTER (WHERE status = 'failed'), count(*) FILTER (WHERE status = 'skipped'), "
-                + "coalesce(sum(CASE WHEN jsonb_typeof(actions_executed) = 'array' "
-                + "THEN jsonb_array_length(actions_executed) END), 0), "
-                + "coalesce(sum(execution_time_ms), 0), count(execution_time_ms) FROM "
-                + database.omni("automation_logs") + " WHERE created_at >= ? AND created_at < ?")) {
-            ps.setObject(1, utc(day));
-            ps.setObject(2, utc(end.getEpochSecond()));
-            try (ResultSet rs = ps.executeQuery()) {
-                rs.next();
-                return new Executions(rs.getLong(1), rs.getLong(2), rs.getLong(3), rs.getLong(4), rs.getLong(5),
-                        rs.getLong(6), rs.getLong(7));
-            }
-        }
-    }
-
-    private Set<UUID> existingInstances(Connection c) throws SQLException {
-        Set<UUID> ids = new HashSet<>();
-        try (PreparedStatement ps = c.prepareStatement("SELECT id FROM " + database.omni("instances"));
-             ResultSet rs = ps.executeQuery()) {
-            while (rs.next()) {
-                ids.add(rs.getObject(1, UUID.class));
-            }
-        }
-        return ids;
+    private static Set<UUID> existingInstances(Handle handle) {
+        return new HashSet<>(handle.createQuery(INSTANCES).mapTo(UUID.class).list());
     }
 
     // ---------------------------------------------------------------- the rollups' side
 
     /** What the API's window read answers for {@code [day, end)}, plus the executions of the same buckets. */
-    private DayFigures rollupFigures(Connection c, long day, Instant end, Optional<UUID> instance, Instant now)
-            throws SQLException {
+    private DayFigures rollupFigures(Handle handle, long day, Instant end, Optional<UUID> instance, Instant now) {
         // the counters and breakdowns from the fewest rows (the day row for a whole day), the hours from the hour
         // rows: damage to either shows
-        WindowReport report = reader.window(c, Instant.ofEpochSecond(day), Optional.of(end.minusMillis(1)), instance,
-                Optional.empty(), now, instance.isEmpty());
-        WindowReport hourly = reader.window(c, Instant.ofEpochSecond(day), Optional.of(end.minusMillis(1)), instance,
-                Optional.of(Grain.HOUR), now, false);
+        WindowReport report = reader.window(handle, Instant.ofEpochSecond(day), Optional.of(end.minusMillis(1)),
+                instance, Optional.empty(), now, instance.isEmpty());
+        WindowReport hourly = reader.window(handle, Instant.ofEpochSecond(day), Optional.of(end.minusMillis(1)),
+                instance, Optional.of(Grain.HOUR), now, false);
         MessageCounts counts = report.counts();
         Map<Long, Long> hours = new HashMap<>();
         hourly.timeline().forEach(point -> hours.merge(point.bucketSecond(), point.count(), Long::sum));
         Optional<Executions> executions = instance.isPresent() ? Optional.empty()
-                : Optional.of(rollupExecutions(c, day, end));
+                : Optional.of(rollupExecutions(handle, day, end));
         return new DayFigures(counts.total(), counts.completed(), counts.failed(), counts.pending(), counts.inbound(),
                 counts.outbound(), new Latencies(counts.procSum(), counts.procCount(), counts.agentSum(),
                 counts.agentCount()), report.channels(), report.contentTypes(), report.errorStages(),
@@ -407,68 +408,31 @@ public final class Verify {
     /**
      * The automation rows of every automation (scope 0) over {@code [day, end)}: the day row for a whole day, else the
      * day's whole hours and the minutes after them — the buckets the window read uses for messages, since a span
-     * ending inside a day ends at most a day before now ({@link #range}), well inside the minute horizon.
+     * ending inside a day ends at most a day before now ({@link #range}), well inside the minute horizon. Spans not
+     * used are empty.
      */
-    private Executions rollupExecutions(Connection c, long day, Instant end) throws SQLException {
+    private static Executions rollupExecutions(Handle handle, long day, Instant end) {
         long endSecond = end.getEpochSecond();
-        List<Span> spans = new ArrayList<>();
-        if (endSecond == day + DAY) {
-            spans.add(new Span(Grain.DAY, day, endSecond));
-        } else {
-            long hours = Grain.HOUR.bucketOf(endSecond);
-            if (hours > day) {
-                spans.add(new Span(Grain.HOUR, day, hours));
-            }
-            if (endSecond > hours) {
-                spans.add(new Span(Grain.MINUTE, hours, endSecond));
-            }
-        }
-        String columns = String.join(", ", Deltas.AUTOMATION_COLUMNS);
-        List<String> parts = new ArrayList<>();
-        for (Span span : spans) {
-            parts.add("SELECT " + columns + " FROM " + database.rollup("auto_" + span.grain().suffix())
-                    + " WHERE scope = 0 AND bucket >= ? AND bucket < ?");
-        }
-        StringBuilder sums = new StringBuilder();
-        for (String column : Deltas.AUTOMATION_COLUMNS) {
-            sums.append(sums.isEmpty() ? "" : ", ").append("coalesce(sum(").append(column).append("), 0)");
-        }
-        try (PreparedStatement ps = c.prepareStatement("SELECT " + sums + " FROM ("
-                + String.join(" UNION ALL ", parts) + ") AS r")) {
-            int i = 1;
-            for (Span span : spans) {
-                ps.setLong(i++, span.from());
-                ps.setLong(i++, span.to());
-            }
-            try (ResultSet rs = ps.executeQuery()) {
-                rs.next();
-                return new Executions(rs.getLong(1 + Deltas.EXECUTIONS), rs.getLong(1 + Deltas.SUCCESS),
-                        rs.getLong(1 + Deltas.AUTO_FAILED), rs.getLong(1 + Deltas.SKIPPED),
-                        rs.getLong(1 + Deltas.ACTIONS), rs.getLong(1 + Deltas.EXEC_SUM),
-                        rs.getLong(1 + Deltas.EXEC_COUNT));
-            }
-        }
-    }
-
-    /** Buckets {@code [from, to)} of one grain (epoch seconds). */
-    private record Span(Grain grain, long from, long to) {
+        boolean wholeDay = endSecond == day + DAY;
+        long hours = Grain.HOUR.bucketOf(endSecond);
+        return handle.createQuery(ROLLUP_EXECUTIONS)
+                .bind("day_from", day).bind("day_to", wholeDay ? endSecond : day)
+                .bind("hour_from", day).bind("hour_to", wholeDay ? day : hours)
+                .bind("minute_from", hours).bind("minute_to", wholeDay ? hours : endSecond)
+                .map((rs, ctx) -> new Executions(rs.getLong(1), rs.getLong(2), rs.getLong(3), rs.getLong(4),
+                        rs.getLong(5), rs.getLong(6), rs.getLong(7)))
+                .one();
     }
 
     /** The oldest row of Omni's tables or of the rollups (all through an index), if any. */
     private Optional<Instant> oldest() {
-        return database.withConnection(c -> {
+        return database.withHandle(handle -> {
             Optional<Instant> oldest = Optional.empty();
-            for (String sql : List.of("SELECT floor(extract(epoch FROM min(received_at)))::bigint FROM "
-                            + database.omni("omni_events"),
-                    "SELECT floor(extract(epoch FROM min(created_at)))::bigint FROM "
-                            + database.omni("automation_logs"),
-                    "SELECT min(bucket) FROM " + database.rollup("msg_day") + " WHERE scope = 0",
-                    "SELECT min(bucket) FROM " + database.rollup("auto_day") + " WHERE scope = 0")) {
-                try (PreparedStatement ps = c.prepareStatement(sql); ResultSet rs = ps.executeQuery()) {
-                    if (rs.next() && rs.getObject(1) != null) {
-                        Instant min = Instant.ofEpochSecond(rs.getLong(1));
-                        oldest = oldest.filter(o -> o.isBefore(min)).or(() -> Optional.of(min));
-                    }
+            for (String sql : List.of(OLDEST_EVENT, OLDEST_EXECUTION, OLDEST_MESSAGE_DAY, OLDEST_AUTOMATION_DAY)) {
+                Optional<Long> second = handle.createQuery(sql).mapTo(Long.class).findOne();
+                if (second.isPresent()) {
+                    Instant min = Instant.ofEpochSecond(second.get());
+                    oldest = oldest.filter(o -> o.isBefore(min)).or(() -> Optional.of(min));
                 }
             }
             return oldest;

@@ -22,18 +22,18 @@ class MessageFoldTest {
 
     @Test
     void sentThenDeliveredIsOneCompletedRow() {
-        Map<Object, List<Long>> cells = foldInOneBatch(List.of(
+        RollupChanges.Snapshot cells = foldInOneBatch(List.of(
                 event(1, MessageKind.SENT, "x", 0),
                 event(2, MessageKind.DELIVERED, "x", 1)));
         assertEquals(1, total(cells));
-        assertEquals(1, column(cells, Deltas.COMPLETED));
+        assertEquals(1, column(cells, MessageCounter.COMPLETED));
         assertEquals(1, dim(cells, Dim.EVENT_TYPE, "message.sent"));
         assertEquals(0, dim(cells, Dim.EVENT_TYPE, "message.delivered"));
     }
 
     @Test
     void deliveredBeforeSentIsTwoRows() {
-        Map<Object, List<Long>> cells = foldInOneBatch(List.of(
+        RollupChanges.Snapshot cells = foldInOneBatch(List.of(
                 event(1, MessageKind.DELIVERED, "x", 0),
                 event(2, MessageKind.SENT, "x", 1)));
         assertEquals(2, total(cells));
@@ -43,15 +43,15 @@ class MessageFoldTest {
 
     @Test
     void deliveredFlipsInboundRowsAndReadNeverChangesStatus() {
-        Map<Object, List<Long>> cells = foldInOneBatch(List.of(
+        RollupChanges.Snapshot cells = foldInOneBatch(List.of(
                 event(1, MessageKind.RECEIVED, "x", 0),
                 event(2, MessageKind.READ, "x", 1),
                 event(3, MessageKind.RECEIVED, "x", 2),
                 event(4, MessageKind.DELIVERED, "x", 3),
                 event(5, MessageKind.READ, "y", 4)));
         assertEquals(3, total(cells));
-        assertEquals(3, column(cells, Deltas.COMPLETED));
-        assertEquals(2, column(cells, Deltas.INBOUND));
+        assertEquals(3, column(cells, MessageCounter.COMPLETED));
+        assertEquals(2, column(cells, MessageCounter.INBOUND));
         assertEquals(1, dim(cells, Dim.EVENT_TYPE, "message.read"));
     }
 
@@ -69,13 +69,13 @@ class MessageFoldTest {
                 failed(1, null, "WHATSAPP_SEND_FAILED"),
                 event(2, MessageKind.SENT, "x", 1),
                 delivered, read), Map.of(), Map.of(), 0);
-        Map<Object, List<Long>> cells = result.deltas().snapshot();
+        RollupChanges.Snapshot cells = result.changes().snapshot();
         assertEquals(4, total(cells));
-        assertEquals(1, column(cells, Deltas.FAILED), "the failed row without external id stays failed");
-        assertEquals(3, column(cells, Deltas.COMPLETED));
+        assertEquals(1, column(cells, MessageCounter.FAILED), "the failed row without external id stays failed");
+        assertEquals(3, column(cells, MessageCounter.COMPLETED));
         assertEquals(1, dim(cells, Dim.EVENT_TYPE, "message.delivered"));
         assertEquals(1, dim(cells, Dim.EVENT_TYPE, "message.read"));
-        assertEquals(4, column(cells, Deltas.OUTBOUND));
+        assertEquals(4, column(cells, MessageCounter.OUTBOUND));
         assertEquals(java.util.Set.of("x"), result.states().keySet(), "no state is kept for a NULL external id");
         assertEquals(java.util.Set.of("x"), MessageFold.needingSeeds(List.of(delivered, read,
                 event(5, MessageKind.READ, "x", 4)), Map.of()), "nothing to look up for them either");
@@ -83,12 +83,12 @@ class MessageFoldTest {
 
     @Test
     void deliveredFlipsFailedRowsOutOfFailed() {
-        Map<Object, List<Long>> cells = foldInOneBatch(List.of(
+        RollupChanges.Snapshot cells = foldInOneBatch(List.of(
                 failed(1, "x", "DISCORD_SEND_FAILED"),
                 event(2, MessageKind.DELIVERED, "x", 1)));
         assertEquals(1, total(cells));
-        assertEquals(0, column(cells, Deltas.FAILED));
-        assertEquals(1, column(cells, Deltas.COMPLETED));
+        assertEquals(0, column(cells, MessageCounter.FAILED));
+        assertEquals(1, column(cells, MessageCounter.COMPLETED));
         assertEquals(1, dim(cells, Dim.ERROR_STAGE, "DISCORD_SEND_FAILED"));
     }
 
@@ -99,12 +99,12 @@ class MessageFoldTest {
         Map<String, List<SeedRow>> seeds = Map.of("x", List.of(new SeedRow(row, seedMinute, INSTANCE, "received")));
         MessageFold.Result result = MessageFold.fold(List.of(event(7, MessageKind.DELIVERED, "x", 0)),
                 Map.of(), seeds, 0);
-        Map<Object, List<Long>> cells = result.deltas().snapshot();
+        RollupChanges.Snapshot cells = result.changes().snapshot();
         assertEquals(0, total(cells));
-        long[] day = cell(cells, new Deltas.Cell(Grain.DAY, Deltas.SCOPE_INSTANCE, INSTANCE, Grain.DAY.bucketOf(seedMinute)));
-        assertEquals(1, day[Deltas.COMPLETED]);
-        assertEquals(0, day[Deltas.TOTAL], "the row moves; no row is added");
-        assertEquals(0, day[Deltas.FAILED]);
+        MessageCounts day = cells.messages().get(RollupKey.of(Grain.DAY, INSTANCE, Grain.DAY.bucketOf(seedMinute)));
+        assertEquals(1, day.get(MessageCounter.COMPLETED));
+        assertEquals(0, day.get(MessageCounter.TOTAL), "the row moves; no row is added");
+        assertEquals(0, day.get(MessageCounter.FAILED));
     }
 
     /**
@@ -116,7 +116,7 @@ class MessageFoldTest {
         Random random = new Random(42);
         for (int round = 0; round < 300; round++) {
             List<MessageEvent> stream = randomStream(random, 1 + random.nextInt(40));
-            Map<Object, List<Long>> expected = foldInOneBatch(stream);
+            RollupChanges.Snapshot expected = foldInOneBatch(stream);
             assertEquals(expected, foldInShuffledBatches(stream, random), "round " + round);
             assertEquals(referenceRowCount(stream), total(expected), "round " + round);
         }
@@ -150,15 +150,15 @@ class MessageFoldTest {
             }
             Collections.shuffle(batches, random);
             Map<String, ExternalIdState> stored = new HashMap<>();
-            Deltas total = new Deltas(0);
+            RollupChanges total = new RollupChanges(0);
             for (List<MessageEvent> batch : batches) {
                 Map<String, List<SeedRow>> lookedUp = new HashMap<>();
                 MessageFold.needingSeeds(batch, stored).forEach(id -> lookedUp.put(id, seeds.get(id)));
                 MessageFold.Result result = MessageFold.fold(batch, stored, lookedUp, 0);
                 stored.putAll(result.states());
-                total.addAll(result.deltas());
+                total.addAll(result.changes());
             }
-            assertEquals(inOrder.deltas().snapshot(), total.snapshot(), "round " + round);
+            assertEquals(inOrder.changes().snapshot(), total.snapshot(), "round " + round);
         }
     }
 
@@ -172,7 +172,7 @@ class MessageFoldTest {
         MessageFold.Compaction aggressive = new MessageFold.Compaction(6, 20, 1_000);
         for (int round = 0; round < 200; round++) {
             List<MessageEvent> stream = randomStream(random, 20 + random.nextInt(180));
-            Map<Object, List<Long>> expected = foldInOneBatch(stream);
+            RollupChanges.Snapshot expected = foldInOneBatch(stream);
             List<List<MessageEvent>> batches = new ArrayList<>();
             for (int i = 0; i < stream.size(); ) {
                 int size = 1 + random.nextInt(4);
@@ -183,11 +183,11 @@ class MessageFoldTest {
                 Collections.shuffle(batches.subList(i, i + 3), random); // at most 12 sequences out of order
             }
             Map<String, ExternalIdState> stored = new HashMap<>();
-            Deltas total = new Deltas(0);
+            RollupChanges total = new RollupChanges(0);
             for (List<MessageEvent> batch : batches) {
                 MessageFold.Result result = MessageFold.fold(batch, stored, Map.of(), 0, aggressive, false);
                 stored.putAll(result.states());
-                total.addAll(result.deltas());
+                total.addAll(result.changes());
                 assertEquals(0, result.sealedRows());
             }
             assertEquals(expected, total.snapshot(), "round " + round);
@@ -199,13 +199,13 @@ class MessageFoldTest {
     @Test
     void aRepeatedExternalIdKeepsABoundedStateAndCountsEveryRow() {
         Map<String, ExternalIdState> stored = new HashMap<>();
-        Deltas total = new Deltas(0);
+        RollupChanges total = new RollupChanges(0);
         long sealed = 0;
         int events = 20_000;
         int bytesHalfway = 0;
         for (int i = 0; i < events; i += 100) {
             if (i == events / 2) {
-                bytesHalfway = stored.get("7").encode().length;
+                bytesHalfway = ExternalIdStateCodec.encode(stored.get("7")).length;
             }
             List<MessageEvent> batch = new ArrayList<>();
             for (int k = i; k < i + 100; k++) {
@@ -214,39 +214,39 @@ class MessageFoldTest {
             MessageFold.Result result = MessageFold.fold(batch, stored, Map.of(), 0,
                     new MessageFold.Compaction(64, 1_000, 256), false);
             stored.putAll(result.states());
-            total.addAll(result.deltas());
+            total.addAll(result.changes());
             sealed += result.sealedRows();
         }
         ExternalIdState state = stored.get("7");
         assertTrue(state.facts().size() <= 64 + 1_000, "facts bounded: " + state.facts().size());
         assertTrue(state.base().rows().size() <= 256, "base bounded: " + state.base().rows().size());
-        assertTrue(state.encode().length <= bytesHalfway + 1024, "state stops growing: " + bytesHalfway + " -> "
-                + state.encode().length);
+        assertTrue(ExternalIdStateCodec.encode(state).length <= bytesHalfway + 1024, "state stops growing: " + bytesHalfway + " -> "
+                + ExternalIdStateCodec.encode(state).length);
         assertTrue(sealed > 0 && state.base().sealedRows());
         assertEquals(events, total(total.snapshot()), "every row counted once");
-        assertEquals(events / 10, column(total.snapshot(), Deltas.COMPLETED));
+        assertEquals(events / 10, column(total.snapshot(), MessageCounter.COMPLETED));
         // a receipt still sees that rows exist: no new delivered row
         MessageFold.Result receipt = MessageFold.fold(List.of(event(events + 1, MessageKind.DELIVERED, "7", events * 60L)),
                 stored, Map.of(), 0, new MessageFold.Compaction(64, 1_000, 256), false);
-        assertEquals(0, dim(receipt.deltas().snapshot(), Dim.EVENT_TYPE, "message.delivered"));
+        assertEquals(0, dim(receipt.changes().snapshot(), Dim.EVENT_TYPE, "message.delivered"));
     }
 
     @Test
     void stateSurvivesEncoding() {
         MessageFold.Result result = MessageFold.fold(randomStream(new Random(3), 30), Map.of(),
                 Map.of("a", List.of(new SeedRow(UUID.randomUUID(), 60, null, "received")), "b", List.of()), 0);
-        result.states().values().forEach(state -> assertEquals(state, ExternalIdState.decode(state.encode())));
+        result.states().values().forEach(state -> assertEquals(state, ExternalIdStateCodec.decode(ExternalIdStateCodec.encode(state))));
         ExternalIdState compacted = MessageFold.fold(randomStream(new Random(4), 200), Map.of(), Map.of(), 0,
                 new MessageFold.Compaction(4, 5, 3), false).states().get("a");
         assertTrue(compacted.base().throughSeq() > 0);
-        assertEquals(compacted, ExternalIdState.decode(compacted.encode()));
+        assertEquals(compacted, ExternalIdStateCodec.decode(ExternalIdStateCodec.encode(compacted)));
     }
 
-    private static Map<Object, List<Long>> foldInOneBatch(List<MessageEvent> events) {
-        return MessageFold.fold(events, Map.of(), Map.of(), 0).deltas().snapshot();
+    private static RollupChanges.Snapshot foldInOneBatch(List<MessageEvent> events) {
+        return MessageFold.fold(events, Map.of(), Map.of(), 0).changes().snapshot();
     }
 
-    private static Map<Object, List<Long>> foldInShuffledBatches(List<MessageEvent> stream, Random random) {
+    private static RollupChanges.Snapshot foldInShuffledBatches(List<MessageEvent> stream, Random random) {
         List<List<MessageEvent>> batches = new ArrayList<>();
         List<MessageEvent> current = new ArrayList<>();
         for (MessageEvent event : stream) {
@@ -259,11 +259,11 @@ class MessageFoldTest {
         batches.add(current);
         Collections.shuffle(batches, random);
         Map<String, ExternalIdState> stored = new HashMap<>();
-        Deltas total = new Deltas(0);
+        RollupChanges total = new RollupChanges(0);
         for (List<MessageEvent> batch : batches) {
             MessageFold.Result result = MessageFold.fold(batch, stored, Map.of(), 0);
             stored.putAll(result.states());
-            total.addAll(result.deltas());
+            total.addAll(result.changes());
         }
         return total.snapshot();
     }
@@ -318,22 +318,16 @@ class MessageFoldTest {
                 Optional.empty(), Optional.ofNullable(errorCode), Optional.ofNullable(externalId));
     }
 
-    private static long total(Map<Object, List<Long>> cells) {
-        return column(cells, Deltas.TOTAL);
+    private static long total(RollupChanges.Snapshot cells) {
+        return cells.total(MessageCounter.TOTAL);
     }
 
-    /** The all-instances running total of one column. */
-    private static long column(Map<Object, List<Long>> cells, int column) {
-        List<Long> values = cells.get(new Deltas.Cell(Grain.TOTAL, Deltas.SCOPE_ALL, Deltas.ALL_INSTANCES, 0));
-        return values == null ? 0 : values.get(column);
+    /** The all-instances running total of one counter. */
+    private static long column(RollupChanges.Snapshot cells, MessageCounter counter) {
+        return cells.total(counter);
     }
 
-    private static long dim(Map<Object, List<Long>> cells, Dim dim, String key) {
-        List<Long> values = cells.get(new Deltas.DimCell(Grain.TOTAL, Deltas.SCOPE_ALL, Deltas.ALL_INSTANCES, 0, dim, key));
-        return values == null ? 0 : values.get(0);
-    }
-
-    private static long[] cell(Map<Object, List<Long>> cells, Deltas.Cell key) {
-        return cells.get(key).stream().mapToLong(Long::longValue).toArray();
+    private static long dim(RollupChanges.Snapshot cells, Dim dim, String key) {
+        return cells.total(dim, key);
     }
 }

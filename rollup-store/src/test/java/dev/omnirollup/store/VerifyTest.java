@@ -90,8 +90,8 @@ class VerifyTest {
         long executions = checks.stream().mapToLong(c -> c.omni().executions().orElseThrow().executions()).sum();
         assertEquals(count("SELECT count(*) FROM automation_logs"), executions);
         assertTrue(executions > 0, "the traffic has automation executions");
-        assertEquals(List.of(Verify.Layer.BACKFILL, Verify.Layer.CUTOVER, Verify.Layer.LIVE),
-                checks.stream().map(Verify.DayCheck::layer).distinct().toList());
+        assertEquals(List.of(Verify.Owner.BACKFILL, Verify.Owner.CUTOVER, Verify.Owner.LIVE),
+                checks.stream().map(Verify.DayCheck::owner).distinct().toList());
         assertEquals(range.end(), checks.getLast().end(), "the last day ends at the range's end");
         for (int i = 1; i < checks.size(); i++) {
             assertEquals(checks.get(i - 1).day() + DAY, checks.get(i).day(), "in day order");

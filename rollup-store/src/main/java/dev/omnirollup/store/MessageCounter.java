@@ -1,0 +1,38 @@
+package dev.omnirollup.store;
+
+import java.util.Arrays;
+import java.util.List;
+
+/** The counters of a message rollup row ({@code msg_*}), in column order. */
+enum MessageCounter {
+    TOTAL("total"),
+    COMPLETED("completed"),
+    FAILED("failed"),
+    PENDING("pending"),
+    INBOUND("inbound"),
+    OUTBOUND("outbound"),
+    PROC_SUM("proc_sum"),
+    PROC_COUNT("proc_count"),
+    AGENT_SUM("agent_sum"),
+    AGENT_COUNT("agent_count");
+
+    /** Every counter's column, in order. */
+    static final List<String> COLUMNS = Arrays.stream(values()).map(counter -> counter.column).toList();
+    static final int COUNT = values().length;
+
+    final String column;
+
+    MessageCounter(String column) {
+        this.column = column;
+    }
+
+    /** The counter a row of this status adds to besides the total, if any ({@code received} has none). */
+    static java.util.Optional<MessageCounter> ofStatus(String status) {
+        return switch (status) {
+            case "completed" -> java.util.Optional.of(COMPLETED);
+            case "failed" -> java.util.Optional.of(FAILED);
+            case "pending" -> java.util.Optional.of(PENDING);
+            default -> java.util.Optional.empty(); // received, processing and anything else count in the total only
+        };
+    }
+}
