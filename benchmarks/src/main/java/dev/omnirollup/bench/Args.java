@@ -4,12 +4,14 @@ import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Arrays;
+import java.util.HashSet;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
+import java.util.TreeSet;
 
 /**
  * The command line of {@code benchmarks/run}: {@code <benchmark> [--smoke] [--out DIR] [--key value ...]}. Values are
@@ -60,14 +62,14 @@ final class Args {
                 values.put(name, value);
             } else {
                 throw new IllegalArgumentException("unknown option --" + name + " (known: "
-                        + String.join(", ", new java.util.TreeSet<>(union())) + ")");
+                        + String.join(", ", new TreeSet<>(union())) + ")");
             }
         }
         return new Args(args[0], values);
     }
 
     private static Set<String> union() {
-        Set<String> all = new java.util.HashSet<>(FLAGS);
+        Set<String> all = new HashSet<>(FLAGS);
         all.addAll(VALUED);
         return all;
     }

@@ -3,7 +3,9 @@ package dev.omnirollup.bench;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.List;
+import java.util.Locale;
 import java.util.logging.Level;
 import java.util.logging.Logger;
 
@@ -21,7 +23,7 @@ public final class Bench {
 
     public static void main(String[] args) throws Exception {
         if (args.length > 0 && args[0].equals("jfr-top")) {
-            JfrTop.main(java.util.Arrays.copyOfRange(args, 1, args.length));
+            JfrTop.main(Arrays.copyOfRange(args, 1, args.length));
             return;
         }
         quietLogging();
@@ -57,7 +59,7 @@ public final class Bench {
                 e.printStackTrace();
                 failed.add(name);
             }
-            System.out.printf(java.util.Locale.ROOT, "[bench] %s took %.0f s (load average now %s)%n", name,
+            System.out.printf(Locale.ROOT, "[bench] %s took %.0f s (load average now %s)%n", name,
                     (System.nanoTime() - started) / 1e9, Machine.loadAverage());
         }
         if (args.flag("plan")) {

@@ -7,8 +7,10 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.HashMap;
 import java.util.List;
+import java.util.Locale;
 import java.util.Map;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
@@ -24,7 +26,7 @@ import java.util.regex.Pattern;
  * Thread-safe for {@link #memory()}.
  */
 final class ChildJvm implements AutoCloseable {
-    /** The heap limit of every service under test (DESIGN.md §8: stable under 256 MB). */
+    /** The heap limit of every service under test (the service runs stable in a 256 MB heap: README, Performance, "heap under load"). */
     static final String HEAP = "256m";
     private static final Pattern GC_LINE = Pattern.compile("Pause.*?(\\d+)([KMG])->(\\d+)([KMG])\\((\\d+)([KMG])\\)");
 
@@ -258,7 +260,7 @@ final class ChildJvm implements AutoCloseable {
 
     static String tail(String output) {
         String[] lines = output.split("\n");
-        return String.join("\n", java.util.Arrays.copyOfRange(lines, Math.max(0, lines.length - 40), lines.length));
+        return String.join("\n", Arrays.copyOfRange(lines, Math.max(0, lines.length - 40), lines.length));
     }
 
     static void sleep(long millis) {
@@ -272,7 +274,7 @@ final class ChildJvm implements AutoCloseable {
 
     static Map<String, String> env(Map<String, String> settings) {
         Map<String, String> env = new HashMap<>();
-        settings.forEach((k, v) -> env.put("OMNI_ROLLUP_" + k.toUpperCase(java.util.Locale.ROOT).replace('-', '_'), v));
+        settings.forEach((k, v) -> env.put("OMNI_ROLLUP_" + k.toUpperCase(Locale.ROOT).replace('-', '_'), v));
         return env;
     }
 }

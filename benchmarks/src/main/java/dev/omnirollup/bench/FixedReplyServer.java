@@ -9,6 +9,7 @@ import java.net.InetAddress;
 import java.net.ServerSocket;
 import java.net.Socket;
 import java.nio.charset.StandardCharsets;
+import java.util.Locale;
 
 /**
  * The cheapest HTTP server there is, inside the benchmark's own JVM: answers every request with the same 2-byte JSON
@@ -62,7 +63,7 @@ final class FixedReplyServer implements AutoCloseable {
                 }
                 out.write(REPLY);
                 out.flush();
-                if (head.toLowerCase(java.util.Locale.ROOT).contains("\nconnection: close")) {
+                if (head.toLowerCase(Locale.ROOT).contains("\nconnection: close")) {
                     return;
                 }
             }

@@ -3,6 +3,7 @@ package dev.omnirollup.bench;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Locale;
 import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.atomic.AtomicLong;
@@ -56,7 +57,7 @@ final class HttpThroughputBench {
                 table.add(clients, load.requests(), load.perSecond(), load.errors(), load.e2e().p50(),
                         load.e2e().p99(), load.e2e().maxMs(), load.server().p50(), load.server().p99(), apiUse, pgUse,
                         selfUse);
-                Datasets.log(String.format(java.util.Locale.ROOT, "  %3d clients: %8.0f req/s, p99 %.2f ms, %d errors",
+                Datasets.log(String.format(Locale.ROOT, "  %3d clients: %8.0f req/s, p99 %.2f ms, %d errors",
                         clients, load.perSecond(), load.e2e().p99(), load.errors()));
             }
             ChildJvm.addMemoryRows(memory, "dashboard load", List.of(api.child()));

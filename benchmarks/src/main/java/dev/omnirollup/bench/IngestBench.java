@@ -2,8 +2,8 @@ package dev.omnirollup.bench;
 
 import dev.omnirollup.sim.ScratchDatabase;
 import dev.omnirollup.sim.ScratchNats;
-import io.nats.client.ConsumeOptions;
 import io.nats.client.Connection;
+import io.nats.client.ConsumeOptions;
 import io.nats.client.IterableConsumer;
 import io.nats.client.JetStreamApiException;
 import io.nats.client.JetStreamManagement;
@@ -23,6 +23,7 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
+import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.atomic.AtomicLong;
 
 /**
@@ -235,7 +236,7 @@ final class IngestBench {
         try {
             JetStreamManagement jsm = connection.jetStreamManagement();
             List<Thread> threads = new ArrayList<>();
-            List<Exception> failures = new java.util.concurrent.CopyOnWriteArrayList<>();
+            List<Exception> failures = new CopyOnWriteArrayList<>();
             for (String domain : List.of("message", "automation")) {
                 String stream = nats.streamName(domain.toUpperCase(Locale.ROOT));
                 long count = domain.equals("message") ? published.messages() : published.automation();

@@ -3,8 +3,11 @@ package dev.omnirollup.bench;
 import java.io.IOException;
 import java.nio.file.Path;
 import java.util.HashMap;
+import java.util.HashSet;
 import java.util.List;
+import java.util.Locale;
 import java.util.Map;
+import java.util.Set;
 import jdk.jfr.consumer.RecordedEvent;
 import jdk.jfr.consumer.RecordedFrame;
 import jdk.jfr.consumer.RecordedStackTrace;
@@ -41,7 +44,7 @@ final class JfrTop {
             samples++;
             List<RecordedFrame> frames = stack.getFrames();
             self.merge(name(frames.get(0)), 1, Integer::sum);
-            java.util.Set<String> seen = new java.util.HashSet<>();
+            Set<String> seen = new HashSet<>();
             String firstOurs = null;
             for (RecordedFrame frame : frames) {
                 String name = name(frame);
@@ -70,7 +73,7 @@ final class JfrTop {
     private static void print(String title, Map<String, Integer> counts, int samples, int top) {
         System.out.println("\n== " + title + " ==");
         counts.entrySet().stream().sorted(Map.Entry.<String, Integer>comparingByValue().reversed()).limit(top)
-                .forEach(e -> System.out.printf(java.util.Locale.ROOT, "%6.1f%%  %6d  %s%n",
+                .forEach(e -> System.out.printf(Locale.ROOT, "%6.1f%%  %6d  %s%n",
                         100.0 * e.getValue() / samples, e.getValue(), e.getKey()));
     }
 }

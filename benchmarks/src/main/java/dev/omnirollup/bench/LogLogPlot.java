@@ -14,6 +14,7 @@ import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
+import java.util.function.DoubleUnaryOperator;
 import javax.imageio.ImageIO;
 
 /**
@@ -134,8 +135,8 @@ final class LogLogPlot {
         final double fx1 = x1;
         final double fy0 = y0;
         final double fy1 = y1;
-        java.util.function.DoubleUnaryOperator px = v -> left + (Math.log10(v) - fx0) / (fx1 - fx0) * plotW;
-        java.util.function.DoubleUnaryOperator py = v -> top + plotH - (Math.log10(v) - fy0) / (fy1 - fy0) * plotH;
+        DoubleUnaryOperator px = v -> left + (Math.log10(v) - fx0) / (fx1 - fx0) * plotW;
+        DoubleUnaryOperator py = v -> top + plotH - (Math.log10(v) - fy0) / (fy1 - fy0) * plotH;
         // reference lines
         for (int i = 0; i < hLines.size(); i++) {
             int y = (int) Math.round(py.applyAsDouble(hLines.get(i)[0]));

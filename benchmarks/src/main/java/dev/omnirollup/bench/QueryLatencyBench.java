@@ -15,6 +15,7 @@ import java.time.Instant;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Locale;
 import java.util.Map;
 import java.util.Optional;
 import java.util.UUID;
@@ -62,7 +63,7 @@ final class QueryLatencyBench {
         all.add(new Endpoint("dead-letters", "/api/v2/dead-letters/stats",
                 (c, now) -> UpstreamQueries.deadLetterStats(c)));
         all.add(new Endpoint("automation-metrics", "/api/v2/automation-metrics", UpstreamQueries::automationMetrics));
-        // upstream has no dashboard endpoint: its dashboard page makes these calls (contract §3.6, §9)
+        // upstream has no dashboard endpoint: its dashboard page makes these calls
         all.add(new Endpoint("dashboard", "/api/v2/dashboard", (c, now) -> {
             UpstreamQueries.metrics(c, now);
             UpstreamQueries.analytics(c, now, Optional.empty(), Optional.empty(), Optional.empty(),
@@ -161,7 +162,7 @@ final class QueryLatencyBench {
                                 errors.get(endpoint.name()));
                         byEndpoint.computeIfAbsent(endpoint.name(), k -> new LinkedHashMap<>())
                                 .put(size, new double[] {o[0].p99(), baseline.p99(), o[0].p50(), baseline.p50()});
-                        Datasets.log(String.format(java.util.Locale.ROOT,
+                        Datasets.log(String.format(Locale.ROOT,
                                 "  %-24s ours p99 %8.3f ms   baseline p99 %10.1f ms", endpoint.name(), o[0].p99(),
                                 baseline.p99()));
                     }
@@ -216,17 +217,17 @@ final class QueryLatencyBench {
                 worstGrowthName = entry.getKey();
             }
         }
-        table.note(String.format(java.util.Locale.ROOT,
+        table.note(String.format(Locale.ROOT,
                 "target p99 <= 5 ms at %s rows: %s (worst %s %.2f ms)", Args.label(largest), all5ms ? "MET" : "MISSED",
                 worstName, worst));
-        table.note(String.format(java.util.Locale.ROOT,
+        table.note(String.format(Locale.ROOT,
                 "target p99 at %s within 1.5x of %s: %s (largest growth %s %.2fx)", Args.label(largest),
                 Args.label(smallest), worstGrowth <= 1.5 ? "MET" : "MISSED", worstGrowthName, worstGrowth));
         for (String name : List.of("metrics", "analytics allTime")) {
             double[] big = byEndpoint.getOrDefault(name, Map.of()).get(largest);
             if (big != null) {
                 double ratio = big[1] / big[0];
-                table.note(String.format(java.util.Locale.ROOT, "target >= 1000x for %s at %s rows (p99): %s (%.0fx)",
+                table.note(String.format(Locale.ROOT, "target >= 1000x for %s at %s rows (p99): %s (%.0fx)",
                         name, Args.label(largest), ratio >= 1000 ? "MET" : "MISSED", ratio));
             }
         }

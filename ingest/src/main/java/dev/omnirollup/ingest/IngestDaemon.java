@@ -32,6 +32,7 @@ import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicLong;
 
 /**
  * The ingest daemon: one worker per stream ({@code MESSAGE}, {@code AUTOMATION}) on a durable pull consumer shared
@@ -136,7 +137,7 @@ public final class IngestDaemon implements AutoCloseable {
                 "automation_logs rows counted by the tail.");
         Metrics.Counter swept = metrics.counter("omni_rollup_automations_deleted_total",
                 "Deleted automations whose counts were taken out of the rollups.");
-        java.util.concurrent.atomic.AtomicLong highWater = new java.util.concurrent.atomic.AtomicLong(
+        AtomicLong highWater = new AtomicLong(
                 cutover.getEpochSecond());
         metrics.gauge("omni_rollup_automation_logs_high_water_seconds",
                 "created_at of the newest automation_logs row counted (epoch seconds).", highWater::get);

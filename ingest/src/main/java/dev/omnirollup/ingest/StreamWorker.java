@@ -1,7 +1,7 @@
 package dev.omnirollup.ingest;
 
-import dev.omnirollup.store.BatchApplier;
 import dev.omnirollup.store.BatchApplier.Disposition;
+import dev.omnirollup.store.BatchApplier;
 import dev.omnirollup.store.InboundMessage;
 import dev.omnirollup.store.Metrics;
 import dev.omnirollup.store.StoreException;
@@ -13,6 +13,10 @@ import io.nats.client.Message;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Locale;
+import java.util.concurrent.ArrayBlockingQueue;
+import java.util.concurrent.BlockingQueue;
+import java.util.concurrent.TimeUnit;
 import java.util.function.Supplier;
 
 /**
@@ -42,7 +46,7 @@ final class StreamWorker implements Runnable {
     private final Metrics.Counter retries;
     private final Metrics.Counter sealedRows;
     private final Metrics metrics;
-    private final java.util.concurrent.BlockingQueue<Ready> handOff = new java.util.concurrent.ArrayBlockingQueue<>(1);
+    private final BlockingQueue<Ready> handOff = new ArrayBlockingQueue<>(1);
     private volatile boolean stopping;
     private volatile boolean collectorDone;
     private volatile long lastProgressMs = System.currentTimeMillis();
@@ -91,7 +95,7 @@ final class StreamWorker implements Runnable {
         collector.start();
         try {
             while (!(collectorDone && handOff.isEmpty())) {
-                Ready ready = handOff.poll(200, java.util.concurrent.TimeUnit.MILLISECONDS);
+                Ready ready = handOff.poll(200, TimeUnit.MILLISECONDS);
                 if (ready != null) {
                     applyAndAck(ready.messages(), ready.prepared());
                 }
@@ -199,7 +203,7 @@ final class StreamWorker implements Runnable {
                         batch.get(i).ack();
                     }
                     metrics.counter("omni_rollup_ingest_messages_total", "Messages handled, by outcome.",
-                            "stream", streamName, "outcome", disposition.name().toLowerCase(java.util.Locale.ROOT)).inc();
+                            "stream", streamName, "outcome", disposition.name().toLowerCase(Locale.ROOT)).inc();
                 }
                 lastProgressMs = System.currentTimeMillis();
                 return;

@@ -1,5 +1,6 @@
 package dev.omnirollup.store;
 
+import java.util.Arrays;
 import java.util.Map;
 
 /**
@@ -29,7 +30,7 @@ record Breakdowns(int[] keys, long[] counts) {
         long[] out = sums;
         for (int i = 0; i < keys.length; i++) {
             if (keys[i] >= out.length) {
-                out = java.util.Arrays.copyOf(out, Math.max(keys[i] + 1, out.length * 2));
+                out = Arrays.copyOf(out, Math.max(keys[i] + 1, out.length * 2));
             }
             out[keys[i]] += counts[i];
         }

@@ -13,7 +13,7 @@ import java.util.UUID;
  * The live layer's share of the counters for one external id: the rows its live events inserted (a multiset, with
  * the statuses they end up with) and the seed rows whose status those events changed. Computed by replaying the
  * events in stream order over the seed rows and the base (what older events left), exactly as upstream's
- * persistence would have processed them (contract §5.1): received/sent/failed insert a row; delivered sets every
+ * persistence would have processed them (docs/input-rules.md, "The five handlers"): received/sent/failed insert a row; delivered sets every
  * existing row to completed or, when there is none, inserts a delivered row; read inserts a read row only when
  * there is none.
  */

@@ -2,12 +2,15 @@ package dev.omnirollup.store;
 
 import java.time.Instant;
 import java.util.ArrayList;
+import java.util.Collections;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.Set;
 import java.util.TreeMap;
 import java.util.TreeSet;
 import java.util.UUID;
+import java.util.function.Function;
 import java.util.regex.Pattern;
 import java.util.stream.Collectors;
 
@@ -62,7 +65,7 @@ public record DayFigures(long total, long completed, long failed, long pending, 
     }
 
     /** The same figures with only the instances in {@code existing} in the per-instance map. */
-    public DayFigures onlyInstances(java.util.Set<UUID> existing) {
+    public DayFigures onlyInstances(Set<UUID> existing) {
         Map<UUID, Long> kept = instances.entrySet().stream().filter(e -> existing.contains(e.getKey()))
                 .collect(Collectors.toMap(Map.Entry::getKey, Map.Entry::getValue));
         return new DayFigures(total, completed, failed, pending, inbound, outbound, latencies, channels, contentTypes,
@@ -139,7 +142,7 @@ public record DayFigures(long total, long completed, long failed, long pending, 
     }
 
     private static <K extends Comparable<K>> void map(List<Difference> all, String field, Map<K, Long> rollups,
-                                                      Map<K, Long> omni, java.util.function.Function<K, String> name) {
+                                                      Map<K, Long> omni, Function<K, String> name) {
         TreeSet<K> keys = new TreeSet<>(rollups.keySet());
         keys.addAll(omni.keySet());
         for (K key : keys) {
@@ -155,6 +158,6 @@ public record DayFigures(long total, long completed, long failed, long pending, 
                 kept.put(key, n);
             }
         });
-        return java.util.Collections.unmodifiableMap(kept);
+        return Collections.unmodifiableMap(kept);
     }
 }

@@ -3,6 +3,7 @@ package dev.omnirollup.store;
 import dev.omnirollup.store.Decoded.MessageKind;
 import java.util.ArrayList;
 import java.util.Comparator;
+import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
@@ -64,7 +65,7 @@ record ExternalIdState(boolean seedsLoaded, List<SeedRow> appliedSeeds, Base bas
         List<LiveFact> prefix = facts.subList(0, settled);
         Contribution folded = Contribution.of(appliedSeeds, base, prefix);
         boolean delivered = base.delivered() || prefix.stream().anyMatch(f -> f.kind() == MessageKind.DELIVERED);
-        Map<RowGroup, Long> rows = new java.util.HashMap<>(folded.liveRows());
+        Map<RowGroup, Long> rows = new HashMap<>(folded.liveRows());
         long sealed = 0;
         if (rows.size() > maxBaseRows) {
             List<RowGroup> order = new ArrayList<>(rows.keySet());
@@ -109,7 +110,7 @@ record ExternalIdState(boolean seedsLoaded, List<SeedRow> appliedSeeds, Base bas
                     event.channel(), event.contentType().orElse(null), event.errorStage().orElse(null));
         }
 
-        /** The row this event inserts when it inserts one (contract §5.1). */
+        /** The row this event inserts when it inserts one (docs/input-rules.md, "The five handlers"). */
         RowGroup row() {
             return switch (kind) {
                 case RECEIVED -> RowGroup.live(epochMs, instanceId, channel, "inbound", kind.eventType(),

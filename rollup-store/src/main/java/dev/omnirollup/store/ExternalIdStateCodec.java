@@ -86,7 +86,7 @@ final class ExternalIdStateCodec {
             boolean delivered = in.readBoolean();
             boolean sealedRows = in.readBoolean();
             int rowCount = in.readInt();
-            Map<RowGroup, Long> rows = new java.util.HashMap<>();
+            Map<RowGroup, Long> rows = new HashMap<>();
             for (int i = 0; i < rowCount; i++) {
                 RowGroup group = new RowGroup(in.readLong(), readUuid(in), in.readUTF(), in.readUTF(), in.readUTF(),
                         readText(in), readText(in), in.readUTF(), null, 0, null, 0);

@@ -2,6 +2,7 @@ package dev.omnirollup.store;
 
 import java.util.Map;
 import java.util.NavigableMap;
+import java.util.OptionalDouble;
 import java.util.TreeMap;
 
 /**
@@ -63,7 +64,7 @@ final class LatencyBins {
      * linearly between the two ranks around {@code fraction * (n - 1)} as PostgreSQL does, each rank's value
      * taken as its bin's midpoint. Empty when no value was counted.
      */
-    static java.util.OptionalDouble percentile(Map<Long, Long> bins, double fraction) {
+    static OptionalDouble percentile(Map<Long, Long> bins, double fraction) {
         NavigableMap<Long, Long> sorted = new TreeMap<>();
         long n = 0;
         for (Map.Entry<Long, Long> bin : bins.entrySet()) {
@@ -73,13 +74,13 @@ final class LatencyBins {
             }
         }
         if (n == 0) {
-            return java.util.OptionalDouble.empty();
+            return OptionalDouble.empty();
         }
         double position = fraction * (n - 1);
         long lowerRank = (long) Math.floor(position);
         double lower = valueAtRank(sorted, lowerRank);
         double upper = lowerRank + 1 < n ? valueAtRank(sorted, lowerRank + 1) : lower;
-        return java.util.OptionalDouble.of(lower + (position - lowerRank) * (upper - lower));
+        return OptionalDouble.of(lower + (position - lowerRank) * (upper - lower));
     }
 
     private static double valueAtRank(NavigableMap<Long, Long> sorted, long rank) {

@@ -2,6 +2,7 @@ package dev.omnirollup.store;
 
 import java.util.Arrays;
 import java.util.List;
+import java.util.Optional;
 
 /** The counters of a message rollup row ({@code msg_*}), in column order. */
 enum MessageCounter {
@@ -27,12 +28,12 @@ enum MessageCounter {
     }
 
     /** The counter a row of this status adds to besides the total, if any ({@code received} has none). */
-    static java.util.Optional<MessageCounter> ofStatus(String status) {
+    static Optional<MessageCounter> ofStatus(String status) {
         return switch (status) {
-            case "completed" -> java.util.Optional.of(COMPLETED);
-            case "failed" -> java.util.Optional.of(FAILED);
-            case "pending" -> java.util.Optional.of(PENDING);
-            default -> java.util.Optional.empty(); // received, processing and anything else count in the total only
+            case "completed" -> Optional.of(COMPLETED);
+            case "failed" -> Optional.of(FAILED);
+            case "pending" -> Optional.of(PENDING);
+            default -> Optional.empty(); // received, processing and anything else count in the total only
         };
     }
 }

@@ -9,6 +9,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import java.util.TreeMap;
+import java.util.TreeSet;
 
 /**
  * The pure fold of a batch of message events into counter deltas. Events without an external id insert a row
@@ -98,7 +99,7 @@ final class MessageFold {
     /** As {@link #needingSeeds(List, Map)}, for states compacted by {@code compaction}. */
     static Set<String> needingSeeds(List<MessageEvent> events, Map<String, ExternalIdState> current,
                                     Compaction compaction) {
-        Set<String> needing = new java.util.TreeSet<>();
+        Set<String> needing = new TreeSet<>();
         for (MessageEvent event : events) {
             if (event.externalId().isEmpty()) {
                 continue;

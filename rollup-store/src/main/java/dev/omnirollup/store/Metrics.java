@@ -1,10 +1,12 @@
 package dev.omnirollup.store;
 
 import java.util.ArrayList;
+import java.util.Collections;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.atomic.DoubleAdder;
 import java.util.concurrent.atomic.LongAdder;
 import java.util.function.DoubleSupplier;
 
@@ -14,7 +16,7 @@ import java.util.function.DoubleSupplier;
  */
 public final class Metrics {
     private final Map<String, Family> families = new ConcurrentHashMap<>();
-    private final List<String> order = java.util.Collections.synchronizedList(new ArrayList<>());
+    private final List<String> order = Collections.synchronizedList(new ArrayList<>());
 
     /** A monotonically increasing count. */
     public Counter counter(String name, String help, String... labels) {
@@ -148,7 +150,7 @@ public final class Metrics {
         private final double[] bounds;
         private final LongAdder[] counts;
         private final LongAdder count = new LongAdder();
-        private final java.util.concurrent.atomic.DoubleAdder sum = new java.util.concurrent.atomic.DoubleAdder();
+        private final DoubleAdder sum = new DoubleAdder();
 
         private Histogram(double[] bounds) {
             this.bounds = bounds.clone();

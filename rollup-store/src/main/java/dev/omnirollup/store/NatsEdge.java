@@ -11,6 +11,8 @@ import io.nats.client.api.StreamConfiguration;
 import io.nats.client.api.StreamInfo;
 import java.io.IOException;
 import java.time.Duration;
+import java.util.Locale;
+import java.util.concurrent.atomic.AtomicBoolean;
 
 /** Connecting to NATS and making sure the streams exist, shared by the ingest and the API. */
 public final class NatsEdge {
@@ -26,7 +28,7 @@ public final class NatsEdge {
      */
     public static Connection connect(Config config, String clientName, Duration timeout) {
         String url = config.get(Config.NATS_URL);
-        java.util.concurrent.atomic.AtomicBoolean established = new java.util.concurrent.atomic.AtomicBoolean();
+        AtomicBoolean established = new AtomicBoolean();
         Options options = Options.builder()
                 .servers(url.split(","))
                 .connectionName(clientName)
@@ -37,7 +39,7 @@ public final class NatsEdge {
                     // a first connect that fails is reported once, by the caller; only later changes are logged
                     if (established.get() && (event == ConnectionListener.Events.DISCONNECTED
                             || event == ConnectionListener.Events.RECONNECTED || event == ConnectionListener.Events.CLOSED)) {
-                        LOG.log(System.Logger.Level.INFO, "nats " + event.name().toLowerCase(java.util.Locale.ROOT)
+                        LOG.log(System.Logger.Level.INFO, "nats " + event.name().toLowerCase(Locale.ROOT)
                                 + " (" + clientName + ", " + url + ")");
                     }
                 })

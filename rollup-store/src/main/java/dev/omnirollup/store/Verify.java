@@ -18,12 +18,13 @@ import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
 import java.util.UUID;
-import org.jdbi.v3.core.Handle;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
 import java.util.function.BooleanSupplier;
+import java.util.function.Consumer;
+import org.jdbi.v3.core.Handle;
 
 /**
  * Checks the rollups against Omni's tables, a UTC day at a time: the day's figures asked of {@code omni_events} and
@@ -300,7 +301,7 @@ public final class Verify {
      * no drift are skipped. {@code stop} is checked before each day.
      */
     public List<Repair> repair(List<DayCheck> checks, Backfill backfill, Instant cutover, Optional<UUID> instance,
-                               BooleanSupplier stop, java.util.function.Consumer<Repair> listener) {
+                               BooleanSupplier stop, Consumer<Repair> listener) {
         List<Repair> repairs = new ArrayList<>();
         for (DayCheck before : checks) {
             if (before.ok()) {
