@@ -5,8 +5,6 @@ import dev.omnirollup.store.DatabaseUrl;
 import dev.omnirollup.store.NatsEdge;
 import dev.omnirollup.store.RollupDatabase;
 import io.nats.client.Connection;
-import java.sql.ResultSet;
-import java.sql.Statement;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
@@ -53,18 +51,12 @@ final class Startup {
      */
     static void migrate(RollupDatabase database, Config config) {
         String schema = config.get(Config.ROLLUP_SCHEMA);
-        boolean replica = database.withConnection(c -> {
-            try (Statement st = c.createStatement(); ResultSet rs = st.executeQuery("SELECT pg_is_in_recovery()")) {
-                return rs.next() && rs.getBoolean(1);
-            }
-        });
+        boolean replica = database.withHandle(handle -> handle.createQuery("SELECT pg_is_in_recovery()")
+                .mapTo(Boolean.class).one());
         if (replica) {
-            boolean present = database.withConnection(c -> {
-                try (Statement st = c.createStatement(); ResultSet rs = st.executeQuery(
-                        "SELECT to_regclass('\"" + schema + "\".settings') IS NOT NULL")) {
-                    return rs.next() && rs.getBoolean(1);
-                }
-            });
+            boolean present = database.withHandle(handle -> handle.createQuery(
+                    "SELECT to_regclass(:table) IS NOT NULL").bind("table", '"' + schema + "\".settings")
+                    .mapTo(Boolean.class).one());
             if (!present) {
                 throw new Failure(Failure.UNAVAILABLE, "the database is a read replica and schema '" + schema
                         + "' is not there yet", "start the ingest against the primary first (it migrates the schema)");

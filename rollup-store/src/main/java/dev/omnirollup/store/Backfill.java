@@ -92,8 +92,11 @@ public final class Backfill {
               FROM <omni>.automation_logs WHERE created_at >= :from AND created_at < :to
              GROUP BY 1, 2, 3
             """;
-    private static final String OLDEST_EVENT = "SELECT min(received_at) FROM <omni>.omni_events";
-    private static final String OLDEST_EXECUTION = "SELECT min(created_at) FROM <omni>.automation_logs";
+    /** The oldest row of Omni's two tables (least() skips a NULL: an empty table). */
+    private static final String OLDEST_ROW = """
+            SELECT least((SELECT min(received_at) FROM <omni>.omni_events),
+                         (SELECT min(created_at) FROM <omni>.automation_logs))
+            """;
     private static final String ESTIMATE_ROWS = """
             SELECT coalesce(sum(greatest(reltuples, 0)), 0)::int8 FROM pg_class
              WHERE oid IN (to_regclass(:events), to_regclass(:executions))
@@ -334,17 +337,10 @@ public final class Backfill {
     }
 
     private Instant oldestRow() {
-        return database.withHandle(handle -> {
-            Instant oldest = clock.instant();
-            for (String sql : List.of(OLDEST_EVENT, OLDEST_EXECUTION)) {
-                Optional<LocalDateTime> min = handle.createQuery(sql).mapTo(LocalDateTime.class).findOne();
-                if (min.isPresent()) {
-                    Instant candidate = min.get().toInstant(ZoneOffset.UTC);
-                    oldest = candidate.isBefore(oldest) ? candidate : oldest;
-                }
-            }
-            return oldest;
-        });
+        Optional<LocalDateTime> oldest = database.withHandle(handle -> handle.createQuery(OLDEST_ROW)
+                .mapTo(LocalDateTime.class).findOne());
+        Instant now = clock.instant();
+        return oldest.map(min -> min.toInstant(ZoneOffset.UTC)).filter(min -> min.isBefore(now)).orElse(now);
     }
 
     private long estimateRows() {

@@ -42,7 +42,7 @@ import org.jdbi.v3.core.Handle;
 public final class Verify {
     private static final long DAY = Grain.DAY.seconds();
     /** Upstream's figures of a day in one pass: the counters and every breakdown as grouping sets. */
-    private static final String OMNI_DAY = """
+    private static final String OMNI_DAY_SELECT = """
             SELECT grouping(e.channel, e.content_type, e.error_stage, e.event_type, e.instance_id,
                             date_trunc('hour', e.received_at)),
                    e.channel, e.content_type, e.error_stage, e.event_type, e.instance_id,
@@ -53,12 +53,15 @@ public final class Verify {
                    coalesce(sum(e.processing_time_ms), 0), count(e.processing_time_ms),
                    coalesce(sum(e.agent_latency_ms), 0), count(e.agent_latency_ms)
               FROM <omni>.omni_events AS e WHERE e.received_at >= :from AND e.received_at < :to
+            """;
+    private static final String OMNI_DAY_GROUPS = """
              GROUP BY GROUPING SETS ((), (e.channel), (e.content_type), (e.error_stage), (e.event_type),
                                      (e.instance_id), (date_trunc('hour', e.received_at)))
             """;
+    private static final String OMNI_DAY = OMNI_DAY_SELECT + OMNI_DAY_GROUPS;
     /** As {@link #OMNI_DAY}, for one instance. */
-    private static final String OMNI_DAY_OF_INSTANCE = OMNI_DAY.replace("e.received_at < :to",
-            "e.received_at < :to AND e.instance_id = :instance");
+    private static final String OMNI_DAY_OF_INSTANCE = OMNI_DAY_SELECT + "   AND e.instance_id = :instance\n"
+            + OMNI_DAY_GROUPS;
     private static final String OMNI_EXECUTIONS = """
             SELECT count(*), count(*) FILTER (WHERE status = 'success'), count(*) FILTER (WHERE status = 'failed'),
                    count(*) FILTER (WHERE status = 'skipped'),
@@ -79,12 +82,13 @@ public final class Verify {
                     SELECT * FROM <rollup>.auto_minute WHERE scope = 0 AND bucket >= :minute_from
                        AND bucket < :minute_to) AS r
             """;
-    private static final String OLDEST_EVENT =
-            "SELECT floor(extract(epoch FROM min(received_at)))::int8 FROM <omni>.omni_events";
-    private static final String OLDEST_EXECUTION =
-            "SELECT floor(extract(epoch FROM min(created_at)))::int8 FROM <omni>.automation_logs";
-    private static final String OLDEST_MESSAGE_DAY = "SELECT min(bucket) FROM <rollup>.msg_day WHERE scope = 0";
-    private static final String OLDEST_AUTOMATION_DAY = "SELECT min(bucket) FROM <rollup>.auto_day WHERE scope = 0";
+    /** The oldest row of Omni's tables and of the rollups' days, in epoch seconds (least() skips NULLs). */
+    private static final String OLDEST = """
+            SELECT least((SELECT floor(extract(epoch FROM min(received_at)))::int8 FROM <omni>.omni_events),
+                         (SELECT floor(extract(epoch FROM min(created_at)))::int8 FROM <omni>.automation_logs),
+                         (SELECT min(bucket) FROM <rollup>.msg_day WHERE scope = 0),
+                         (SELECT min(bucket) FROM <rollup>.auto_day WHERE scope = 0))
+            """;
     /** The longest settle time: a range ending inside a day ends at most this long before now. */
     public static final Duration MAX_SETTLE = Duration.ofDays(1);
 
@@ -427,17 +431,8 @@ public final class Verify {
 
     /** The oldest row of Omni's tables or of the rollups (all through an index), if any. */
     private Optional<Instant> oldest() {
-        return database.withHandle(handle -> {
-            Optional<Instant> oldest = Optional.empty();
-            for (String sql : List.of(OLDEST_EVENT, OLDEST_EXECUTION, OLDEST_MESSAGE_DAY, OLDEST_AUTOMATION_DAY)) {
-                Optional<Long> second = handle.createQuery(sql).mapTo(Long.class).findOne();
-                if (second.isPresent()) {
-                    Instant min = Instant.ofEpochSecond(second.get());
-                    oldest = oldest.filter(o -> o.isBefore(min)).or(() -> Optional.of(min));
-                }
-            }
-            return oldest;
-        });
+        return database.withHandle(handle -> handle.createQuery(OLDEST).mapTo(Long.class).findOne())
+                .map(Instant::ofEpochSecond);
     }
 
     private static <K> void putUnlessNull(Map<K, Long> map, K key, long n) {
