@@ -6,14 +6,12 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import dev.omnirollup.sim.Instance;
 import dev.omnirollup.sim.OmniEvent;
 import dev.omnirollup.sim.ReferencePersistence;
-import dev.omnirollup.sim.ScratchDatabase;
 import dev.omnirollup.sim.TrafficGenerator;
 import java.sql.Connection;
 import java.sql.SQLException;
 import java.time.Duration;
 import java.time.Instant;
 import java.time.InstantSource;
-import java.time.temporal.ChronoUnit;
 import java.util.ArrayList;
 import java.util.Collections;
 import java.util.List;
@@ -25,11 +23,18 @@ import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 
-/** The transactional apply: each message's effect lands once, whoever applies it and however often. */
+/**
+ * The transactional apply: each message's effect lands once, whoever applies it and however often; poison is set
+ * aside with its reason; events before the cutover and minute buckets past their retention are left alone. The
+ * store's clock is a fixed instant ({@link #END}), and what landed is read with plain SQL on the tables.
+ */
 class BatchApplierTest {
-    private static final Instant END = Instant.now().truncatedTo(ChronoUnit.MINUTES);
+    /** The store's clock; traffic ends here. A midnight, so that the cutover 30 days before is one too. */
+    private static final Instant END = Instant.parse("2026-03-02T00:00:00Z");
+    private static final Instant CUTOVER = END.minus(Duration.ofDays(30));
+    private static final Duration MINUTES_KEPT = Duration.ofDays(9);
     private final List<Instance> instances = TrafficGenerator.defaultInstances(5, 9);
-    private ScratchDatabase omni;
+    private ScratchRollups scratch;
     private RollupDatabase rollups;
     private BatchApplier applier;
     private AutomationLogTail tail;
@@ -37,22 +42,23 @@ class BatchApplierTest {
 
     @BeforeEach
     void setUp() throws SQLException {
-        omni = ScratchDatabase.create().withOmniSchema();
-        rollups = RollupDatabase.open(omni.jdbcUrl(), "rollup", "public", 8, "test");
-        rollups.migrate();
-        Instant cutover = rollups.ensureCutover(END.minus(Duration.ofDays(30)));
-        applier = new BatchApplier(rollups, new EventDecoder(1 << 20), InstantSource.system(),
-                Duration.ofDays(9), cutover);
-        tail = new AutomationLogTail(rollups, InstantSource.system(), Duration.ofDays(9), cutover, Duration.ofMinutes(2));
-        try (Connection c = omni.connect()) {
-            new ReferencePersistence(c).ensureInstances(instances);
+        scratch = ScratchRollups.create(8);
+        rollups = scratch.rollups;
+        assertEquals(CUTOVER, rollups.ensureCutover(CUTOVER));
+        applier = applierAt(END);
+        tail = new AutomationLogTail(rollups, InstantSource.fixed(END), MINUTES_KEPT, CUTOVER, Duration.ofMinutes(2));
+        try (Connection c = scratch.omni.connect()) {
+            new ReferencePersistence(c, InstantSource.fixed(END)).ensureInstances(instances);
         }
     }
 
     @AfterEach
     void tearDown() {
-        rollups.close();
-        omni.close();
+        scratch.close();
+    }
+
+    private BatchApplier applierAt(Instant now) {
+        return new BatchApplier(rollups, new EventDecoder(1 << 20), InstantSource.fixed(now), MINUTES_KEPT, CUTOVER);
     }
 
     @Test
@@ -116,8 +122,8 @@ class BatchApplierTest {
     }
 
     private void persistReference(long seed, int count) {
-        try (Connection c = omni.connect()) {
-            new ReferencePersistence(c).apply(traffic(seed, count));
+        try (Connection c = scratch.omni.connect()) {
+            new ReferencePersistence(c, InstantSource.fixed(END)).apply(traffic(seed, count));
         } catch (SQLException e) {
             throw new IllegalStateException(e);
         }
