@@ -40,13 +40,13 @@ class CrashTortureTest {
                 int chunk = Math.max(200, EVENTS / (KILLS * 3));
                 for (int i = 0; i < events.size(); i += chunk) {
                     harness.publish(events.subList(i, Math.min(events.size(), i + chunk)));
-                    IngestHarness.sleep(150);
+                    IngestHarness.sleep(150); // pacing: publishing goes on while workers are killed
                 }
             });
             Random random = new Random(7);
             int kills = 0;
             while (kills < KILLS) {
-                IngestHarness.sleep(300 + random.nextInt(2_200));
+                IngestHarness.sleep(300 + random.nextInt(2_200)); // a random moment to kill a worker at
                 int victim = random.nextInt(workers.size());
                 Process process = workers.get(victim);
                 process.destroyForcibly(); // SIGKILL

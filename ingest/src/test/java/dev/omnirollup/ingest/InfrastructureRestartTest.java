@@ -3,6 +3,7 @@ package dev.omnirollup.ingest;
 import dev.omnirollup.sim.OmniEvent;
 import dev.omnirollup.sim.ScratchDatabase;
 import dev.omnirollup.sim.ScratchNats;
+import dev.omnirollup.store.Await;
 import dev.omnirollup.store.ReferenceCheck;
 import io.nats.NatsServerRunner;
 import io.zonky.test.db.postgres.embedded.EmbeddedPostgres;
@@ -40,13 +41,14 @@ class InfrastructureRestartTest {
             harness.publish(events.subList(0, 1_500));
 
             natsServer.shutdown(true);
-            IngestHarness.sleep(1_500);
+            IngestHarness.sleep(1_500); // the outage: NATS stays down a while, so the ingest's fetches fail
             natsServer = startNats(natsPort, natsStore);
-            awaitReconnect(harness);
+            Await.until("the test publisher has reconnected to NATS", Duration.ofSeconds(30),
+                    () -> harness.nats.connection().getStatus() == io.nats.client.Connection.Status.CONNECTED);
             harness.publish(events.subList(1_500, 3_000));
 
             postgres.close();
-            IngestHarness.sleep(3_000);
+            IngestHarness.sleep(3_000); // the outage: PostgreSQL stays down a while, so batches fail and are retried
             postgres = startPostgres(pgPort, pgData);
             harness.publish(events.subList(3_000, events.size()));
 
@@ -55,16 +57,6 @@ class InfrastructureRestartTest {
         } finally {
             natsServer.shutdown(true);
             postgres.close();
-        }
-    }
-
-    private static void awaitReconnect(IngestHarness harness) {
-        long deadline = System.nanoTime() + Duration.ofSeconds(30).toNanos();
-        while (harness.nats.connection().getStatus() != io.nats.client.Connection.Status.CONNECTED) {
-            if (System.nanoTime() > deadline) {
-                throw new AssertionError("test publisher did not reconnect");
-            }
-            IngestHarness.sleep(100);
         }
     }
 

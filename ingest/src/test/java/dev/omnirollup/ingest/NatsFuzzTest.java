@@ -6,6 +6,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import dev.omnirollup.sim.OmniEvent;
 import dev.omnirollup.sim.PoisonGenerator;
 import dev.omnirollup.sim.Publisher;
+import dev.omnirollup.store.Await;
 import dev.omnirollup.store.ReferenceCheck;
 import java.io.IOException;
 import java.net.ServerSocket;
@@ -23,6 +24,7 @@ import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Random;
+import java.util.function.BooleanSupplier;
 import org.junit.jupiter.api.Test;
 
 /**
@@ -51,8 +53,7 @@ class NatsFuzzTest {
             for (Object p : bad) {
                 mixed.add(random.nextInt(mixed.size() + 1), p);
             }
-            long peakHeap = 0;
-            long peakRss = 0;
+            long[] peak = new long[2]; // heap, RSS: sampled while the worker goes through the poison
             List<OmniEvent> run = new ArrayList<>();
             for (Object item : mixed) {
                 if (item instanceof OmniEvent event) {
@@ -68,16 +69,16 @@ class NatsFuzzTest {
             }
             publisher.publishAll(run);
 
-            long deadline = System.nanoTime() + Duration.ofSeconds(120).toNanos();
-            while (System.nanoTime() < deadline) {
+            BooleanSupplier allRejected = () -> {
                 Map<String, Double> metrics = scrape(metricsPort);
-                peakHeap = Math.max(peakHeap, metrics.getOrDefault("process_heap_used_bytes", 0.0).longValue());
-                peakRss = Math.max(peakRss, metrics.getOrDefault("process_resident_memory_bytes", 0.0).longValue());
-                if (rejects(harness) >= poison.size()) {
-                    break;
-                }
-                IngestHarness.sleep(250);
-            }
+                peak[0] = Math.max(peak[0], metrics.getOrDefault("process_heap_used_bytes", 0.0).longValue());
+                peak[1] = Math.max(peak[1], metrics.getOrDefault("process_resident_memory_bytes", 0.0).longValue());
+                return rejects(harness) >= poison.size();
+            };
+            Await.until("every malformed message is in the reject table", Duration.ofSeconds(240),
+                    Duration.ofMillis(250), allRejected);
+            long peakHeap = peak[0];
+            long peakRss = peak[1];
             harness.awaitCaughtUp(Duration.ofSeconds(240));
             assertTrue(worker.isAlive(), "the worker survived");
 

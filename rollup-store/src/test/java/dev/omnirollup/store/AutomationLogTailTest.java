@@ -37,6 +37,7 @@ class AutomationLogTailTest {
     private static final Duration LOOKBACK = Duration.ofMinutes(2);
     private static final Instant NOW = Instant.now().truncatedTo(ChronoUnit.MILLIS);
 
+    private ScratchRollups scratch;
     private ScratchDatabase omni;
     private RollupDatabase rollups;
     private Instant cutover;
@@ -46,9 +47,9 @@ class AutomationLogTailTest {
 
     @BeforeEach
     void setUp() throws SQLException {
-        omni = ScratchDatabase.create().withOmniSchema();
-        rollups = RollupDatabase.open(omni.jdbcUrl(), "rollup", "public", 8, "test");
-        rollups.migrate();
+        scratch = ScratchRollups.create(8);
+        omni = scratch.omni;
+        rollups = scratch.rollups;
         cutover = rollups.ensureCutover(NOW.minus(Duration.ofHours(30)));
         try (Connection c = omni.connect(); PreparedStatement ps = c.prepareStatement(
                 "INSERT INTO automations (id, name, trigger_event_type, actions) VALUES (?, ?, 'message.received', '[]')")) {
@@ -62,8 +63,7 @@ class AutomationLogTailTest {
 
     @AfterEach
     void tearDown() {
-        rollups.close();
-        omni.close();
+        scratch.close();
     }
 
     @Test

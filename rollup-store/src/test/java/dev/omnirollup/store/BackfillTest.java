@@ -31,15 +31,16 @@ class BackfillTest {
     private static final Instant END = Instant.now().truncatedTo(ChronoUnit.MINUTES);
     private static final Duration MINUTES_KEPT = Duration.ofDays(9);
 
+    private ScratchRollups scratch;
     private ScratchDatabase omni;
     private RollupDatabase rollups;
     private final List<Instance> instances = TrafficGenerator.defaultInstances(6, 3);
 
     @BeforeEach
     void setUp() throws SQLException {
-        omni = ScratchDatabase.create().withOmniSchema();
-        rollups = RollupDatabase.open(omni.jdbcUrl(), "rollup", "public", 4, "test");
-        rollups.migrate();
+        scratch = ScratchRollups.create(4);
+        omni = scratch.omni;
+        rollups = scratch.rollups;
         try (Connection c = omni.connect()) {
             new ReferencePersistence(c).ensureInstances(instances);
         }
@@ -47,8 +48,7 @@ class BackfillTest {
 
     @AfterEach
     void tearDown() {
-        rollups.close();
-        omni.close();
+        scratch.close();
     }
 
     @Test

@@ -1,22 +1,28 @@
 package dev.omnirollup.store;
 
+import static dev.omnirollup.store.BatchApplier.Disposition.APPLIED;
+import static dev.omnirollup.store.BatchApplier.Disposition.DUPLICATE;
+import static dev.omnirollup.store.BatchApplier.Disposition.IGNORED;
+import static dev.omnirollup.store.BatchApplier.Disposition.REJECTED;
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import com.fasterxml.jackson.databind.node.NullNode;
 import dev.omnirollup.sim.Instance;
 import dev.omnirollup.sim.OmniEvent;
 import dev.omnirollup.sim.ReferencePersistence;
-import dev.omnirollup.sim.ScratchDatabase;
 import dev.omnirollup.sim.TrafficGenerator;
+import java.nio.charset.StandardCharsets;
 import java.sql.Connection;
 import java.sql.SQLException;
 import java.time.Duration;
 import java.time.Instant;
 import java.time.InstantSource;
-import java.time.temporal.ChronoUnit;
 import java.util.ArrayList;
 import java.util.Collections;
 import java.util.List;
+import java.util.Optional;
 import java.util.Random;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
@@ -25,11 +31,18 @@ import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 
-/** The transactional apply: each message's effect lands once, whoever applies it and however often. */
+/**
+ * The transactional apply: each message's effect lands once, whoever applies it and however often; poison is set
+ * aside with its reason; events before the cutover and minute buckets past their retention are left alone. The
+ * store's clock is a fixed instant ({@link #END}), and what landed is read with plain SQL on the tables.
+ */
 class BatchApplierTest {
-    private static final Instant END = Instant.now().truncatedTo(ChronoUnit.MINUTES);
+    /** The store's clock; traffic ends here. A midnight, so that the cutover 30 days before is one too. */
+    private static final Instant END = Instant.parse("2026-03-02T00:00:00Z");
+    private static final Instant CUTOVER = END.minus(Duration.ofDays(30));
+    private static final Duration MINUTES_KEPT = Duration.ofDays(9);
     private final List<Instance> instances = TrafficGenerator.defaultInstances(5, 9);
-    private ScratchDatabase omni;
+    private ScratchRollups scratch;
     private RollupDatabase rollups;
     private BatchApplier applier;
     private AutomationLogTail tail;
@@ -37,22 +50,23 @@ class BatchApplierTest {
 
     @BeforeEach
     void setUp() throws SQLException {
-        omni = ScratchDatabase.create().withOmniSchema();
-        rollups = RollupDatabase.open(omni.jdbcUrl(), "rollup", "public", 8, "test");
-        rollups.migrate();
-        Instant cutover = rollups.ensureCutover(END.minus(Duration.ofDays(30)));
-        applier = new BatchApplier(rollups, new EventDecoder(1 << 20), InstantSource.system(),
-                Duration.ofDays(9), cutover);
-        tail = new AutomationLogTail(rollups, InstantSource.system(), Duration.ofDays(9), cutover, Duration.ofMinutes(2));
-        try (Connection c = omni.connect()) {
-            new ReferencePersistence(c).ensureInstances(instances);
+        scratch = ScratchRollups.create(8);
+        rollups = scratch.rollups;
+        assertEquals(CUTOVER, rollups.ensureCutover(CUTOVER));
+        applier = applierAt(END);
+        tail = new AutomationLogTail(rollups, InstantSource.fixed(END), MINUTES_KEPT, CUTOVER, Duration.ofMinutes(2));
+        try (Connection c = scratch.omni.connect()) {
+            new ReferencePersistence(c, InstantSource.fixed(END)).ensureInstances(instances);
         }
     }
 
     @AfterEach
     void tearDown() {
-        rollups.close();
-        omni.close();
+        scratch.close();
+    }
+
+    private BatchApplier applierAt(Instant now) {
+        return new BatchApplier(rollups, new EventDecoder(1 << 20), InstantSource.fixed(now), MINUTES_KEPT, CUTOVER);
     }
 
     @Test
@@ -101,6 +115,131 @@ class BatchApplierTest {
         new ReferenceCheck(rollups).assertAllTimeMatches();
     }
 
+    /** Poison is kept with its reason, subject and a readable cut of its body; the rest of the batch applies. */
+    @Test
+    void poisonLandsInTheRejectTableAndTheRestOfTheBatchApplies() {
+        BatchApplier.Outcome outcome = applier.apply(stream, poisonBatch());
+
+        assertEquals(List.of(APPLIED, REJECTED, REJECTED, APPLIED, REJECTED), outcome.dispositions());
+        assertEquals(3, outcome.rejectReasons().size());
+        assertTrue(outcome.rejectReasons().get(0).startsWith("invalid JSON"), outcome.rejectReasons().get(0));
+        assertTrue(outcome.rejectReasons().get(1).startsWith("subject 'bogus."), outcome.rejectReasons().get(1));
+        assertTrue(outcome.rejectReasons().get(2).startsWith("payload.content is null"), outcome.rejectReasons().get(2));
+        assertEquals(outcome.rejectReasons(), scratch.column("SELECT reason FROM rollup.rejects ORDER BY stream_seq"));
+        assertEquals(List.of("MESSAGE 2 5010", "MESSAGE 3 2", "MESSAGE 5 " + poisonBatch().get(4).body().length),
+                scratch.column("SELECT concat_ws(' ', stream, stream_seq, body_bytes) FROM rollup.rejects ORDER BY id"));
+
+        // the body: decoded as UTF-8, NUL and control characters but newline and tab replaced, cut to 2,000 chars
+        String shown = "\uFFFD{\n\t\"id\":\uFFFD";
+        assertEquals(shown + "é".repeat(2_000 - shown.length()),
+                scratch.column("SELECT body FROM rollup.rejects WHERE stream_seq = 2").get(0));
+        // the subject, cut to 255 characters
+        assertEquals(poisonBatch().get(2).subject().substring(0, 255),
+                scratch.column("SELECT subject FROM rollup.rejects WHERE stream_seq = 3").get(0));
+        assertEquals(List.of("{}"), scratch.column("SELECT body FROM rollup.rejects WHERE stream_seq = 3"));
+
+        assertEquals(2, liveTotal(), "the two good messages are counted");
+        assertEquals(List.of("MESSAGE 5 " + END.toEpochMilli()),
+                scratch.column("SELECT concat_ws(' ', stream, last_seq, last_applied_ms) FROM rollup.ingest_progress"),
+                "progress is stamped with the store's clock");
+    }
+
+    @Test
+    void aRedeliveredBatchWithPoisonDoesNotRejectItTwice() {
+        applier.apply(stream, poisonBatch());
+        BatchApplier.Outcome again = applier.apply(stream, poisonBatch());
+
+        assertEquals(5, again.count(DUPLICATE));
+        assertEquals(List.of(), again.rejectReasons());
+        assertEquals(3, scratch.scalar("SELECT count(*) FROM rollup.rejects"));
+        assertEquals(2, liveTotal());
+    }
+
+    /** A message that fails alone for a reason retrying cannot fix is set aside once and never applied. */
+    @Test
+    void aQuarantinedMessageIsRejectedOnceAndCountsAsApplied() {
+        InboundMessage stuck = inbound(10, received("stuck", END.minus(Duration.ofHours(1))));
+        String reason = "index row \u0000 too wide: " + "x".repeat(600);
+
+        assertTrue(applier.quarantine(stream, stuck, reason));
+        assertEquals(List.of("MESSAGE 10 " + stuck.subject() + " " + stuck.body().length),
+                scratch.column("SELECT concat_ws(' ', stream, stream_seq, subject, body_bytes) FROM rollup.rejects"));
+        assertEquals(List.of(("index row \uFFFD too wide: " + "x".repeat(600)).substring(0, 500)),
+                scratch.column("SELECT reason FROM rollup.rejects"), "NUL replaced, cut to 500 characters");
+        assertEquals(List.of(new String(stuck.body(), StandardCharsets.UTF_8)),
+                scratch.column("SELECT body FROM rollup.rejects"));
+
+        BatchApplier.Outcome later = applier.apply(stream,
+                List.of(stuck, inbound(11, received("fine", END.minus(Duration.ofHours(1))))));
+        assertEquals(List.of(DUPLICATE, APPLIED), later.dispositions(), "the quarantined sequence is marked applied");
+        assertEquals(1, liveTotal(), "only the other message is counted");
+
+        assertFalse(applier.quarantine(stream, stuck, reason), "applied already");
+        assertFalse(applier.quarantine(stream, inbound(11, received("fine", END)), "too late"), "applied by the batch");
+        assertEquals(1, scratch.scalar("SELECT count(*) FROM rollup.rejects"));
+    }
+
+    @Test
+    void messageEventsBeforeTheCutoverChangeNoRollupRowThoseFromItOnAreCounted() {
+        BatchApplier.Outcome before = applier.apply(stream, List.of(
+                inbound(1, received("a", CUTOVER.minusMillis(1))),
+                inbound(2, received("b", CUTOVER.minus(Duration.ofDays(3))))));
+        assertEquals(List.of(IGNORED, IGNORED), before.dispositions());
+        assertEquals(0, scratch.scalar("SELECT (SELECT count(*) FROM rollup.msg_minute) + (SELECT count(*) FROM "
+                + "rollup.msg_hour) + (SELECT count(*) FROM rollup.msg_day) + (SELECT count(*) FROM rollup.msg_total) "
+                + "+ (SELECT count(*) FROM rollup.message_index)"), "no rollup row, no index entry");
+
+        Instant recent = END.minus(Duration.ofMinutes(90));
+        BatchApplier.Outcome from = applier.apply(stream, List.of(
+                inbound(3, received("c", CUTOVER)),
+                inbound(4, received("d", CUTOVER.plusMillis(1))),
+                inbound(5, received("e", recent))));
+        assertEquals(List.of(APPLIED, APPLIED, APPLIED), from.dispositions());
+        assertEquals(3, liveTotal());
+        long cutoverSecond = CUTOVER.getEpochSecond();
+        assertEquals(List.of(cutoverSecond + ":2", hourOf(recent) + ":1"), bucketTotals("msg_hour"));
+        assertEquals(List.of(cutoverSecond + ":2", dayOf(recent) + ":1"), bucketTotals("msg_day"));
+        assertEquals(List.of(minuteOf(recent) + ":1"), bucketTotals("msg_minute"),
+                "the cutover's minutes are past the retention");
+    }
+
+    /** The retention is counted back from the store's clock (END + 30 s), not the system's. */
+    @Test
+    void minuteBucketsOlderThanTheRetentionAreNotWrittenHoursDaysAndTotalsAre() {
+        Instant now = END.plusSeconds(30);
+        Instant floor = END.minus(MINUTES_KEPT); // the oldest minute kept: now - 9 days, to the minute
+        BatchApplier.Outcome outcome = applierAt(now).apply(stream, List.of(
+                inbound(1, received("kept", floor)),
+                inbound(2, received("kept too", floor.plusSeconds(59))),
+                inbound(3, received("too old", floor.minusMillis(1)))));
+
+        assertEquals(3, outcome.count(APPLIED));
+        assertEquals(List.of(floor.getEpochSecond() + ":2"), bucketTotals("msg_minute"));
+        assertEquals(List.of(hourOf(floor.minusMillis(1)) + ":1", hourOf(floor) + ":2"), bucketTotals("msg_hour"));
+        assertEquals(3, scratch.scalar("SELECT sum(total) FROM rollup.msg_day WHERE scope = 0 AND src = 0"));
+        assertEquals(3, liveTotal());
+    }
+
+    /** Only the newest snapshot per instance is kept: by event time, then stream sequence, across batches too. */
+    @Test
+    void queueSnapshotsKeepTheNewestPerInstance() {
+        BatchApplier.Outcome first = applier.apply(stream, List.of(
+                inbound(1, queue("a", END.minusSeconds(10), 1)),
+                inbound(2, queue("a", END.minusSeconds(5), 2)),
+                inbound(3, queue("a", END.minusSeconds(20), 3)),
+                inbound(4, queue("b", END.minusSeconds(5), 4)),
+                inbound(5, queue("b", END.minusSeconds(5), 5))));
+        assertEquals(5, first.count(APPLIED));
+        assertEquals(List.of("a 2 " + END.minusSeconds(5).toEpochMilli(), "b 5 " + END.minusSeconds(5).toEpochMilli()),
+                queues());
+
+        applier.apply(stream, List.of(
+                inbound(6, queue("a", END.minusSeconds(30), 6)),
+                inbound(7, queue("b", END.minusSeconds(1), 7))));
+        assertEquals(List.of("a 2 " + END.minusSeconds(5).toEpochMilli(), "b 7 " + END.minusSeconds(1).toEpochMilli()),
+                queues(), "an older snapshot in a later batch does not replace a newer one");
+    }
+
     private BatchApplier.Outcome applyRetryingDeadlocks(List<InboundMessage> batch) {
         for (int attempt = 0; ; attempt++) {
             try {
@@ -116,11 +255,71 @@ class BatchApplierTest {
     }
 
     private void persistReference(long seed, int count) {
-        try (Connection c = omni.connect()) {
-            new ReferencePersistence(c).apply(traffic(seed, count));
+        try (Connection c = scratch.omni.connect()) {
+            new ReferencePersistence(c, InstantSource.fixed(END)).apply(traffic(seed, count));
         } catch (SQLException e) {
             throw new IllegalStateException(e);
         }
+    }
+
+    /**
+     * Good, invalid JSON (with NUL, control characters and 5,010 bytes, mostly two-byte characters), a subject of 306
+     * characters, good, and an envelope whose content is null.
+     */
+    private List<InboundMessage> poisonBatch() {
+        OmniEvent good = received("good-1", END.minus(Duration.ofHours(2)));
+        return List.of(
+                inbound(1, good),
+                new InboundMessage(good.subject(), ("\u0000{\n\t\"id\":\u0007" + "é".repeat(2_500))
+                        .getBytes(StandardCharsets.UTF_8), 2),
+                new InboundMessage("bogus." + "s".repeat(300), "{}".getBytes(StandardCharsets.UTF_8), 3),
+                inbound(4, received("good-2", END.minus(Duration.ofHours(3)))),
+                inbound(5, received("no-content", END.minus(Duration.ofHours(2)))
+                        .withPayloadField("content", NullNode.getInstance())));
+    }
+
+    private OmniEvent received(String externalId, Instant at) {
+        return OmniEvent.messageReceived("event-" + externalId, at.toEpochMilli(),
+                OmniEvent.Meta.plugin("correlation", instances.get(0).id(), "whatsapp-baileys", "trace"),
+                externalId, "chat", "someone", OmniEvent.content("text", Optional.of("hi"), Optional.empty(),
+                        Optional.empty()));
+    }
+
+    private static OmniEvent queue(String instanceKey, Instant at, int active) {
+        return OmniEvent.automationQueue("queue-" + active, at.toEpochMilli(),
+                OmniEvent.Meta.process("correlation", "trace", "automations"), instanceKey, active, active * 10);
+    }
+
+    private static InboundMessage inbound(long seq, OmniEvent event) {
+        return new InboundMessage(event.subject(), event.toJson(), seq);
+    }
+
+    /** What the live layer counts over all instances, all time. */
+    private long liveTotal() {
+        return scratch.scalar("SELECT sum(total) FROM rollup.msg_total WHERE scope = 0 AND src = 0");
+    }
+
+    /** {@code bucket:total} of a message table's all-instances live rows, by bucket. */
+    private List<String> bucketTotals(String table) {
+        return scratch.column("SELECT bucket || ':' || total FROM rollup." + table
+                + " WHERE scope = 0 AND src = 0 ORDER BY bucket");
+    }
+
+    private List<String> queues() {
+        return scratch.column("SELECT concat_ws(' ', instance_key, active_count, observed_ms) FROM "
+                + "rollup.automation_queue ORDER BY instance_key");
+    }
+
+    private static long minuteOf(Instant at) {
+        return Math.floorDiv(at.getEpochSecond(), 60) * 60;
+    }
+
+    private static long hourOf(Instant at) {
+        return Math.floorDiv(at.getEpochSecond(), 3_600) * 3_600;
+    }
+
+    private static long dayOf(Instant at) {
+        return Math.floorDiv(at.getEpochSecond(), 86_400) * 86_400;
     }
 
     private static List<InboundMessage> messages(List<OmniEvent> events) {

@@ -43,6 +43,7 @@ class VerifyTest {
     private static final Duration MINUTES_KEPT = Duration.ofDays(9);
     private static final Duration SETTLE = Duration.ofSeconds(60);
 
+    private ScratchRollups scratch;
     private ScratchDatabase omni;
     private RollupDatabase rollups;
     private final List<Instance> instances = TrafficGenerator.defaultInstances(6, 3);
@@ -52,9 +53,9 @@ class VerifyTest {
 
     @BeforeEach
     void setUp() throws SQLException {
-        omni = ScratchDatabase.create().withOmniSchema();
-        rollups = RollupDatabase.open(omni.jdbcUrl(), "rollup", "public", 4, "test");
-        rollups.migrate();
+        scratch = ScratchRollups.create(4);
+        omni = scratch.omni;
+        rollups = scratch.rollups;
         try (Connection c = omni.connect()) {
             new ReferencePersistence(c).ensureInstances(instances);
         }
@@ -70,8 +71,7 @@ class VerifyTest {
 
     @AfterEach
     void tearDown() {
-        rollups.close();
-        omni.close();
+        scratch.close();
     }
 
     @Test
