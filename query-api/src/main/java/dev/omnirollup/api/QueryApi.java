@@ -45,8 +45,8 @@ public final class QueryApi implements AutoCloseable {
     private final HealthService health;
     private final OpenApiService openApi;
     private final PrometheusService prometheus;
-    private final LiveStream liveStream;
-    private final StreamService stream;
+    private final SseHub sseHub;
+    private final SseService sse;
     private final PageService page;
     private final String version;
 
@@ -65,24 +65,24 @@ public final class QueryApi implements AutoCloseable {
         this.health = new HealthService(answers, clock);
         this.openApi = new OpenApiService(version);
         this.prometheus = new PrometheusService(metrics);
-        this.liveStream = new LiveStream(LiveStream.Settings.of(config), nats, clock,
+        this.sseHub = new SseHub(SseHub.Settings.of(config), nats, clock,
                 () -> answers.dashboard(clock.instant()));
-        this.stream = new StreamService(liveStream);
+        this.sse = new SseService(sseHub);
         this.page = new PageService();
-        metrics.gauge("omni_rollup_sse_streams", liveStream::streams);
-        metrics.counter("omni_rollup_sse_nats_messages_total", liveStream::natsMessages);
-        metrics.counter("omni_rollup_sse_nats_dropped_total", liveStream::natsDropped);
-        metrics.counter("omni_rollup_sse_frames_total", liveStream::framesPublished);
-        metrics.counter("omni_rollup_sse_frames_dropped_total", liveStream::framesDropped);
-        metrics.counter("omni_rollup_sse_clients_cut_total", liveStream::clientsCut);
-        metrics.counter("omni_rollup_sse_streams_rejected_total", liveStream::streamsRejected);
-        metrics.counter("omni_rollup_sse_metrics_failures_total", liveStream::metricsFailures);
+        metrics.gauge("omni_rollup_sse_streams", sseHub::streams);
+        metrics.counter("omni_rollup_sse_nats_messages_total", sseHub::natsMessages);
+        metrics.counter("omni_rollup_sse_nats_dropped_total", sseHub::natsDropped);
+        metrics.counter("omni_rollup_sse_frames_total", sseHub::framesPublished);
+        metrics.counter("omni_rollup_sse_frames_dropped_total", sseHub::framesDropped);
+        metrics.counter("omni_rollup_sse_clients_cut_total", sseHub::clientsCut);
+        metrics.counter("omni_rollup_sse_streams_rejected_total", sseHub::streamsRejected);
+        metrics.counter("omni_rollup_sse_metrics_failures_total", sseHub::metricsFailures);
         Set<String> publicPaths = Set.of(Gate.API + HealthService.PATH, Gate.API + OpenApiService.JSON_PATH,
                 Gate.API + OpenApiService.YAML_PATH);
         Set<String> routes = new LinkedHashSet<>(publicPaths);
         DashboardService.PATHS.forEach(p -> routes.add(Gate.API + p));
         routes.add(Gate.API + PrometheusService.PATH);
-        routes.add(Gate.API + StreamService.PATH);
+        routes.add(Gate.API + SseService.PATH);
         routes.addAll(PageService.paths());
         this.gate = new Gate(publicPaths, routes, Gate.CorsPolicy.parse(config.get(Config.CORS_ORIGINS)),
                 new ApiKeys(database, clock, config.get(Config.API_KEY), config.get(Config.API_KEY_CACHE_TTL)),
@@ -139,7 +139,7 @@ public final class QueryApi implements AutoCloseable {
     /** Registers the gate filter, every route and the 404 fallback on {@code routing}. */
     public void routing(HttpRouting.Builder routing) {
         routing.addFilter(gate)
-                .register(Gate.API, health, openApi, dashboard, stream, prometheus)
+                .register(Gate.API, health, openApi, dashboard, sse, prometheus)
                 .register(page)
                 .error(ApiProblem.class, (req, res, problem) -> Gate.sendJson(req, res, problem.status(), problem.body()))
                 .error(Exception.class, (req, res, e) -> {
@@ -167,17 +167,17 @@ public final class QueryApi implements AutoCloseable {
     /** Ends the open live streams and stops the background work (live counts, stream ticker, NATS subscription). */
     @Override
     public void close() {
-        liveStream.close();
+        sseHub.close();
         live.close();
     }
 
     /** Ends the open live streams now (before the web server stops, so it has no request left to wait for). */
     void closeStreams() {
-        liveStream.close();
+        sseHub.close();
     }
 
-    LiveStream liveStream() {
-        return liveStream;
+    SseHub sseHub() {
+        return sseHub;
     }
 
     /** This build's version (from a resource the build fills in, else the jar manifest, else {@code unknown}). */
