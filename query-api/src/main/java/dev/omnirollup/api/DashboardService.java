@@ -70,6 +70,6 @@ final class DashboardService implements HttpService {
         byte[] bytes = cache.isPresent()
                 ? cache.get().get(cacheKey, k -> Json.bytes(body.get()))
                 : Json.bytes(body.get());
-        Gate.send(req, res, 200, bytes, "application/json");
+        ResponseWriter.send(req, res, 200, bytes, ResponseWriter.JSON);
     }
 }

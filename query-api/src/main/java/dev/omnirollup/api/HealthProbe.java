@@ -127,7 +127,7 @@ final class HealthProbe {
             Duration latency = database.ping();
             return new Database(true, latency.toMillis(), Optional.empty());
         } catch (RuntimeException e) {
-            return new Database(false, (System.nanoTime() - start) / 1_000_000, Optional.of(message(e)));
+            return new Database(false, (System.nanoTime() - start) / 1_000_000, Optional.of(Failures.rootMessage(e)));
         }
     }
 
@@ -148,7 +148,7 @@ final class HealthProbe {
             management(connection).getAccountStatistics();
             return new Nats(true, true, Optional.empty());
         } catch (IOException | JetStreamApiException | RuntimeException e) {
-            return new Nats(true, false, Optional.of("JetStream: " + message(e)));
+            return new Nats(true, false, Optional.of("JetStream: " + Failures.rootMessage(e)));
         }
     }
 
@@ -160,7 +160,7 @@ final class HealthProbe {
             try {
                 reader.progress().forEach(p -> progress.put(p.stream(), p));
             } catch (RuntimeException e) {
-                progressError = Optional.of(message(e));
+                progressError = Optional.of(Failures.rootMessage(e));
             }
         } else {
             progressError = Optional.of("database unavailable");
@@ -219,9 +219,9 @@ final class HealthProbe {
             } catch (JetStreamApiException e) {
                 states.put(stream, new ConsumerState(null, null, e.getApiErrorCode() == 10014
                         ? "consumer " + consumer + " does not exist on " + stream
-                        : e.getApiErrorCode() == 10059 ? "stream " + stream + " does not exist" : message(e)));
+                        : e.getApiErrorCode() == 10059 ? "stream " + stream + " does not exist" : Failures.rootMessage(e)));
             } catch (IOException | RuntimeException e) {
-                states.put(stream, new ConsumerState(null, null, "consumer info: " + message(e)));
+                states.put(stream, new ConsumerState(null, null, "consumer info: " + Failures.rootMessage(e)));
             }
         }
         return states;
@@ -231,12 +231,4 @@ final class HealthProbe {
         return connection.jetStreamManagement(JetStreamOptions.builder().requestTimeout(NATS_TIMEOUT).build());
     }
 
-    private static String message(Throwable e) {
-        Throwable root = e;
-        while (root.getCause() != null && root.getCause() != root) {
-            root = root.getCause();
-        }
-        String text = root.getMessage() == null ? root.getClass().getSimpleName() : root.getMessage();
-        return text.lines().findFirst().orElse(text);
-    }
 }

@@ -20,7 +20,7 @@ final class HealthService implements HttpService {
     public void routing(HttpRules rules) {
         rules.get(PATH, (req, res) -> {
             Answers.Health health = answers.health(clock.instant());
-            Gate.sendJson(req, res, health.healthy() ? 200 : 503, health.body());
+            ResponseWriter.sendJson(req, res, health.healthy() ? 200 : 503, health.body());
         });
     }
 }

@@ -5,6 +5,7 @@ import dev.omnirollup.store.RollupDatabase;
 import dev.omnirollup.store.RollupReader;
 import io.helidon.common.socket.SocketOptions;
 import io.helidon.webserver.WebServer;
+import io.helidon.webserver.http.Filter;
 import io.helidon.webserver.http.HttpRouting;
 import io.nats.client.Connection;
 import java.io.IOException;
@@ -30,7 +31,7 @@ import java.util.logging.Logger;
  * ingest lag as unavailable) and is not closed by this class.
  *
  * <p>For tests and embedding: {@link #create} builds the collaborators once, {@link #routing(HttpRouting.Builder)}
- * registers the filter and every route on a routing builder. Thread-safe once built.
+ * registers the filters, every route and the error mapping on a routing builder. Thread-safe once built.
  */
 public final class QueryApi implements AutoCloseable {
     private static final Logger LOG = Logger.getLogger(QueryApi.class.getName());
@@ -38,9 +39,12 @@ public final class QueryApi implements AutoCloseable {
     /** Read horizon of minute buckets (their retention is 9 days). */
     static final Duration MINUTE_HORIZON = Duration.ofDays(8);
 
+    /** Where every endpoint lives. */
+    static final String API = "/api/v2";
+
     private final LiveCounts live;
-    private final HttpMetrics metrics;
-    private final Gate gate;
+    private final List<Filter> filters;
+    private final ErrorResponses errors = new ErrorResponses();
     private final DashboardService dashboard;
     private final HealthService health;
     private final OpenApiService openApi;
@@ -54,7 +58,7 @@ public final class QueryApi implements AutoCloseable {
         this.version = version();
         RollupReader reader = new RollupReader(database, MINUTE_HORIZON);
         this.live = new LiveCounts(database, config.get(Config.LIVE_COUNT_REFRESH));
-        this.metrics = new HttpMetrics();
+        HttpMetrics metrics = new HttpMetrics();
         metrics.counter("omni_rollup_live_count_refresh_failures_total", live::refreshFailures);
         HealthProbe probe = new HealthProbe(database, reader, nats, clock,
                 List.of(config.get(Config.MESSAGE_STREAM), config.get(Config.AUTOMATION_STREAM)),
@@ -77,16 +81,20 @@ public final class QueryApi implements AutoCloseable {
         metrics.counter("omni_rollup_sse_clients_cut_total", sseHub::clientsCut);
         metrics.counter("omni_rollup_sse_streams_rejected_total", sseHub::streamsRejected);
         metrics.counter("omni_rollup_sse_metrics_failures_total", sseHub::metricsFailures);
-        Set<String> publicPaths = Set.of(Gate.API + HealthService.PATH, Gate.API + OpenApiService.JSON_PATH,
-                Gate.API + OpenApiService.YAML_PATH);
+        Set<String> publicPaths = Set.of(API + HealthService.PATH, API + OpenApiService.JSON_PATH,
+                API + OpenApiService.YAML_PATH);
         Set<String> routes = new LinkedHashSet<>(publicPaths);
-        DashboardService.PATHS.forEach(p -> routes.add(Gate.API + p));
-        routes.add(Gate.API + PrometheusService.PATH);
-        routes.add(Gate.API + SseService.PATH);
+        DashboardService.PATHS.forEach(p -> routes.add(API + p));
+        routes.add(API + PrometheusService.PATH);
+        routes.add(API + SseService.PATH);
         routes.addAll(PageService.paths());
-        this.gate = new Gate(publicPaths, routes, Gate.CorsPolicy.parse(config.get(Config.CORS_ORIGINS)),
-                new ApiKeys(database, clock, config.get(Config.API_KEY), config.get(Config.API_KEY_CACHE_TTL)),
-                new RateLimiter(config.get(Config.RATE_LIMIT), clock), metrics);
+        // in this order: timing and metrics see every request; headers are on every answer, preflights included
+        this.filters = List.of(new HttpMetricsFilter(routes, metrics),
+                new ResponseHeadersFilter(CorsPolicy.parse(config.get(Config.CORS_ORIGINS))),
+                new HeadAsGetFilter(),
+                new ApiKeyFilter(publicPaths, new ApiKeys(database, clock, config.get(Config.API_KEY),
+                        config.get(Config.API_KEY_CACHE_TTL))),
+                new RateLimitFilter(new RateLimiter(config.get(Config.RATE_LIMIT), clock)));
         try {
             live.refreshNow();
         } catch (RuntimeException e) {
@@ -123,7 +131,7 @@ public final class QueryApi implements AutoCloseable {
                     // answers go out in one write: without TCP_NODELAY a reused connection waits for the client's
                     // delayed ACK (about 40 ms) before the rest of a body larger than one segment is sent
                     .connectionOptions(SocketOptions.builder().tcpNoDelay(true).build())
-                    .directHandlers(TransportErrors.handlers())
+                    .directHandlers(api.errors.directHandlers())
                     .routing(api::routing)
                     .build()
                     .start();
@@ -136,22 +144,15 @@ public final class QueryApi implements AutoCloseable {
         }
     }
 
-    /** Registers the gate filter, every route and the 404 fallback on {@code routing}. */
+    /** Registers the filters, every route, the 404 fallback and the error mapping on {@code routing}. */
     public void routing(HttpRouting.Builder routing) {
-        routing.addFilter(gate)
-                .register(Gate.API, health, openApi, dashboard, sse, prometheus)
+        filters.forEach(routing::addFilter);
+        routing.register(API, health, openApi, dashboard, sse, prometheus)
                 .register(page)
-                .error(ApiProblem.class, (req, res, problem) -> Gate.sendJson(req, res, problem.status(), problem.body()))
-                .error(Exception.class, (req, res, e) -> {
-                    LOG.log(Level.WARNING, "unhandled error: {0}", e.toString());
-                    if (!res.isSent()) {
-                        Gate.sendJson(req, res, 500, ApiProblem.internal().body());
-                    }
-                })
                 .any((req, res) -> {
-                    ApiProblem notFound = ApiProblem.notFound(req.prologue().method().text(), req.path().path());
-                    Gate.sendJson(req, res, 404, notFound.body());
+                    throw ApiProblem.notFound(req.prologue().method().text(), req.path().absolute().path());
                 });
+        errors.register(routing);
     }
 
     /** This service's version (from the build), e.g. {@code 0.1.0-SNAPSHOT}. */

@@ -17,8 +17,8 @@ import java.util.logging.Logger;
 /**
  * {@code GET /api/v2/events/stream}: validates the query (400), takes a slot of the per-key stream limit (429),
  * then holds the connection as a Server-Sent Events stream written by {@link SseHub} on this request's thread
- * until the client leaves. Authentication and the rate limit are the {@link Gate}'s, as for every endpoint.
- * Thread-safe.
+ * until the client leaves. Authentication and the rate limit are {@link ApiKeyFilter}'s and
+ * {@link RateLimitFilter}'s, as for every endpoint. Thread-safe.
  */
 final class SseService implements HttpService {
     private static final Logger LOG = Logger.getLogger(SseService.class.getName());
@@ -45,14 +45,15 @@ final class SseService implements HttpService {
             }
         }
         SseQuery query = SseQuery.parse(params, req.headers().first(LAST_EVENT_ID));
-        SseClient client = hub.open(Gate.principal(req), query);
+        String principal = ApiKeyFilter.principal(req).map(ApiKeys.Principal::id).orElse("anonymous");
+        SseClient client = hub.open(principal, query);
         try {
             res.header(HeaderNames.CONTENT_TYPE, "text/event-stream");
             res.header(HeaderNames.CACHE_CONTROL, "no-cache");
             res.header(ACCEL_BUFFERING, "no"); // proxies such as nginx must not buffer the stream
-            if (Gate.isHead(req)) {
+            if (ResponseWriter.isHead(req)) {
                 // a stream's body never ends, so HEAD gets its status and headers now (with Content-Length 0)
-                Gate.send(req, res, 200, new byte[0], "text/event-stream");
+                ResponseWriter.send(req, res, 200, new byte[0], "text/event-stream");
                 return;
             }
             OutputStream out = res.outputStream();

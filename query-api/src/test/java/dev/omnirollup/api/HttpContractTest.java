@@ -355,6 +355,9 @@ class HttpContractTest {
                 reply.body());
         assertTrue(reply.body().contains("omni_rollup_http_request_duration_seconds_bucket{route=\"/api/v2/event-ops/metrics\",le=\"+Inf\"}"));
         assertFalse(reply.body().contains("/api/v2/nope"), "unknown paths share one label");
+        assertEquals(401, api.get("/api/v2/event-ops/metrics", Map.of()).status());
+        assertTrue(api.get("/api/v2/metrics").body().contains("omni_rollup_http_requests_total{route="
+                + "\"/api/v2/event-ops/metrics\",method=\"GET\",status=\"4xx\"}"), "errors are counted with their status");
     }
 
     @Test
