@@ -7,8 +7,6 @@ import dev.omnirollup.store.TimeWindow;
 import dev.omnirollup.store.WindowReport;
 import java.time.Duration;
 import java.time.Instant;
-import java.time.ZoneOffset;
-import java.time.format.DateTimeFormatter;
 import java.time.temporal.ChronoUnit;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
@@ -27,24 +25,17 @@ import java.util.UUID;
  */
 final class Answers {
     private static final Duration DAY = Duration.ofHours(24);
-    private static final DateTimeFormatter ISO_MILLIS =
-            DateTimeFormatter.ofPattern("yyyy-MM-dd'T'HH:mm:ss.SSS'Z'").withZone(ZoneOffset.UTC);
 
     private final RollupReader reader;
     private final LiveCounts live;
     private final HealthProbe probe;
     private final Duration queueStaleness;
-    private final String version;
-    private final Instant startedAt;
 
-    Answers(RollupReader reader, LiveCounts live, HealthProbe probe, Duration queueStaleness, String version,
-            Instant startedAt) {
+    Answers(RollupReader reader, LiveCounts live, HealthProbe probe, Duration queueStaleness) {
         this.reader = reader;
         this.live = live;
         this.probe = probe;
         this.queueStaleness = queueStaleness;
-        this.version = version;
-        this.startedAt = startedAt;
     }
 
     /** {@code GET /event-ops/metrics}: {@code {"data":{18 fields}}}. */
@@ -184,32 +175,6 @@ final class Answers {
         return report.queues().stream().anyMatch(q -> nowMs - q.observedMs() < queueStaleness.toMillis());
     }
 
-    /** The health body and whether the service is healthy (200) or degraded (503). */
-    record Health(boolean healthy, Map<String, Object> body) {
-    }
-
-    Health health(Instant now) {
-        Fork.Task<HealthProbe.Database> databaseTask = Fork.start(probe::database);
-        HealthProbe.Nats nats = probe.nats();
-        HealthProbe.Database database = databaseTask.join();
-        Map<String, Object> checks = new LinkedHashMap<>();
-        checks.put("database", database.json());
-        checks.put("nats", nats.json());
-        checks.put("ingest", probe.ingest(nats.ok(), database.ok()));
-        Map<String, Object> body = new LinkedHashMap<>();
-        body.put("status", database.ok() ? "healthy" : "degraded");
-        body.put("version", version);
-        body.put("uptime", uptimeSeconds(now));
-        body.put("timestamp", ISO_MILLIS.format(now));
-        body.put("checks", checks);
-        if (database.ok()) {
-            // upstream omits the key when its instances query throws; with the database away so do we, rather
-            // than serve the last cached counts
-            instances().ifPresent(instances -> body.put("instances", instances));
-        }
-        return new Health(database.ok(), body);
-    }
-
     /**
      * {@code GET /dashboard}: the wish's one-request summary. Windows: {@code events.total} and
      * {@code events.failureRate} all time (as {@code /event-ops/metrics}); {@code last24h}, {@code timeline}
@@ -223,12 +188,12 @@ final class Answers {
         WindowReport all = summary.totals();
         WindowReport day = summary.lastDay();
         long lastHour = summary.lastHour();
-        HealthProbe.Database database = probe.recentDatabase();
+        HealthReport.Vitals vitals = probe.recentVitals(at);
         AutomationReport automation = automationTask.join();
         LiveCounts.Snapshot counts = live.get();
 
         Map<String, Object> out = new LinkedHashMap<>();
-        out.put("instances", instancesJson(counts.instances()));
+        out.put("instances", HealthBody.instances(counts.instances()));
         Map<String, Object> events = new LinkedHashMap<>();
         long last24h = day.counts().total();
         events.put("total", all.counts().total());
@@ -252,27 +217,11 @@ final class Answers {
         automations.put("successRate", JsNumber.percent(automation.success(), automation.executions()));
         out.put("automations", automations);
         Map<String, Object> system = new LinkedHashMap<>();
-        system.put("status", database.ok() ? "healthy" : "degraded");
-        system.put("uptime", uptimeSeconds(at));
-        system.put("dbLatency", database.latencyMs());
-        system.put("natsConnected", probe.nats().connected());
+        system.put("status", vitals.status());
+        system.put("uptime", vitals.uptimeSeconds());
+        system.put("dbLatency", vitals.database().latencyMs());
+        system.put("natsConnected", vitals.nats().connected());
         out.put("system", system);
-        return out;
-    }
-
-    private Optional<Map<String, Object>> instances() {
-        try {
-            return Optional.of(instancesJson(live.get().instances()));
-        } catch (RuntimeException e) {
-            return Optional.empty(); // upstream omits the key when its query fails
-        }
-    }
-
-    private static Map<String, Object> instancesJson(LiveCounts.Instances instances) {
-        Map<String, Object> out = new LinkedHashMap<>();
-        out.put("total", instances.total());
-        out.put("connected", instances.connected());
-        out.put("byChannel", new TreeMap<>(instances.byChannel()));
         return out;
     }
 
@@ -283,7 +232,4 @@ final class Answers {
         return out;
     }
 
-    private long uptimeSeconds(Instant now) {
-        return Math.max(0, Math.floorDiv(now.toEpochMilli() - startedAt.toEpochMilli(), 1000));
-    }
 }

@@ -60,13 +60,12 @@ public final class QueryApi implements AutoCloseable {
         this.live = new LiveCounts(database, config.get(Config.LIVE_COUNT_REFRESH));
         HttpMetrics metrics = new HttpMetrics();
         metrics.counter("omni_rollup_live_count_refresh_failures_total", live::refreshFailures);
-        HealthProbe probe = new HealthProbe(database, reader, nats, clock,
+        HealthProbe probe = new HealthProbe(database, reader, live, nats, clock, new HealthProbe.IngestSettings(
                 List.of(config.get(Config.MESSAGE_STREAM), config.get(Config.AUTOMATION_STREAM)),
-                config.get(Config.INGEST_CONSUMER), config.get(Config.INGEST_STALL_THRESHOLD));
-        Answers answers = new Answers(reader, live, probe, config.get(Config.AUTOMATION_QUEUE_STALENESS), version,
-                clock.instant());
+                config.get(Config.INGEST_CONSUMER), config.get(Config.INGEST_STALL_THRESHOLD)), version);
+        Answers answers = new Answers(reader, live, probe, config.get(Config.AUTOMATION_QUEUE_STALENESS));
         this.dashboard = new DashboardService(answers, clock, config.get(Config.CACHE_TTL));
-        this.health = new HealthService(answers, clock);
+        this.health = new HealthService(probe, clock);
         this.openApi = new OpenApiService(version);
         this.prometheus = new PrometheusService(metrics);
         this.sseHub = new SseHub(SseHub.Settings.of(config), nats, clock,
