@@ -104,9 +104,9 @@ final class HealthProbe {
      * the live counts while the database answers.
      */
     HealthReport report(Instant now) {
-        Fork.Task<HealthReport.Database> databaseTask = Fork.start(this::checkDatabase);
+        ConcurrentRead<HealthReport.Database> databaseRead = ConcurrentRead.start(this::checkDatabase);
         HealthReport.Nats natsCheck = natsMemo.get();
-        HealthReport.Database databaseCheck = databaseTask.join();
+        HealthReport.Database databaseCheck = databaseRead.join();
         HealthReport.Ingest ingestCheck = checkIngest(natsCheck.ok(), databaseCheck.ok());
         HealthReport.Vitals vitals = vitals(databaseCheck, natsCheck, now);
         // upstream omits the instances when its instances query throws; with the database away so do we, rather

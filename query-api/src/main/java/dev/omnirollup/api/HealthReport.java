@@ -6,8 +6,8 @@ import java.util.Optional;
 
 /**
  * What this service can say of its own health at one instant: built in one place ({@link HealthProbe}), mapped to
- * the body of {@code GET /api/v2/health} by {@link HealthBody} and to the {@code system} block of
- * {@code GET /api/v2/dashboard}. Only a failing database makes the service degraded (503): the API answers from
+ * the body of {@code GET /api/v2/health} by {@link HealthBody} and (its {@link Vitals}) to the {@code system} block
+ * of {@code GET /api/v2/dashboard} by {@link DashboardBody}. Only a failing database makes the service degraded (503): the API answers from
  * PostgreSQL, so NATS or ingest trouble is reported in the checks without taking replicas out of rotation.
  * Immutable.
  *

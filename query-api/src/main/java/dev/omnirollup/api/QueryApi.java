@@ -7,6 +7,7 @@ import io.helidon.common.socket.SocketOptions;
 import io.helidon.webserver.WebServer;
 import io.helidon.webserver.http.Filter;
 import io.helidon.webserver.http.HttpRouting;
+import io.helidon.webserver.http.HttpService;
 import io.nats.client.Connection;
 import java.io.IOException;
 import java.io.InputStream;
@@ -45,13 +46,9 @@ public final class QueryApi implements AutoCloseable {
     private final LiveCounts live;
     private final List<Filter> filters;
     private final ErrorResponses errors = new ErrorResponses();
-    private final DashboardService dashboard;
-    private final HealthService health;
-    private final OpenApiService openApi;
-    private final PrometheusService prometheus;
-    private final SseHub sseHub;
-    private final SseService sse;
+    private final List<HttpService> services;
     private final PageService page;
+    private final SseHub sseHub;
     private final String version;
 
     private QueryApi(Config config, RollupDatabase database, InstantSource clock, Optional<Connection> nats) {
@@ -63,14 +60,14 @@ public final class QueryApi implements AutoCloseable {
         HealthProbe probe = new HealthProbe(database, reader, live, nats, clock, new HealthProbe.IngestSettings(
                 List.of(config.get(Config.MESSAGE_STREAM), config.get(Config.AUTOMATION_STREAM)),
                 config.get(Config.INGEST_CONSUMER), config.get(Config.INGEST_STALL_THRESHOLD)), version);
-        Answers answers = new Answers(reader, live, probe, config.get(Config.AUTOMATION_QUEUE_STALENESS));
-        this.dashboard = new DashboardService(answers, clock, config.get(Config.CACHE_TTL));
-        this.health = new HealthService(probe, clock);
-        this.openApi = new OpenApiService(version);
-        this.prometheus = new PrometheusService(metrics);
-        this.sseHub = new SseHub(SseHub.Settings.of(config), nats, clock,
-                () -> answers.dashboard(clock.instant()));
-        this.sse = new SseService(sseHub);
+        ResponseCache cache = new ResponseCache(config.get(Config.CACHE_TTL), clock);
+        Duration queueStaleness = config.get(Config.AUTOMATION_QUEUE_STALENESS);
+        DashboardService dashboard = new DashboardService(reader, live, probe, queueStaleness, clock, cache);
+        this.sseHub = new SseHub(SseHub.Settings.of(config), nats, clock, () -> dashboard.body(clock.instant()));
+        this.services = List.of(new HealthService(probe, clock), new OpenApiService(version),
+                new EventOpsService(reader, live, clock, cache), new AnalyticsService(reader, live, clock, cache),
+                new DeadLettersService(live, cache), new AutomationService(reader, queueStaleness, clock, cache),
+                dashboard, new SseService(sseHub), new PrometheusService(metrics));
         this.page = new PageService();
         metrics.gauge("omni_rollup_sse_streams", sseHub::streams);
         metrics.counter("omni_rollup_sse_nats_messages_total", sseHub::natsMessages);
@@ -83,9 +80,9 @@ public final class QueryApi implements AutoCloseable {
         Set<String> publicPaths = Set.of(API + HealthService.PATH, API + OpenApiService.JSON_PATH,
                 API + OpenApiService.YAML_PATH);
         Set<String> routes = new LinkedHashSet<>(publicPaths);
-        DashboardService.PATHS.forEach(p -> routes.add(API + p));
-        routes.add(API + PrometheusService.PATH);
-        routes.add(API + SseService.PATH);
+        List.of(EventOpsService.PATH, AnalyticsService.PATH, DeadLettersService.PATH, AutomationService.PATH,
+                AutomationService.ALIAS, DashboardService.PATH, SseService.PATH, PrometheusService.PATH)
+                .forEach(path -> routes.add(API + path));
         routes.addAll(PageService.paths());
         // in this order: timing and metrics see every request; headers are on every answer, preflights included
         this.filters = List.of(new HttpMetricsFilter(routes, metrics),
@@ -146,7 +143,7 @@ public final class QueryApi implements AutoCloseable {
     /** Registers the filters, every route, the 404 fallback and the error mapping on {@code routing}. */
     public void routing(HttpRouting.Builder routing) {
         filters.forEach(routing::addFilter);
-        routing.register(API, health, openApi, dashboard, sse, prometheus)
+        routing.register(API, services.toArray(HttpService[]::new))
                 .register(page)
                 .any((req, res) -> {
                     throw ApiProblem.notFound(req.prologue().method().text(), req.path().absolute().path());
