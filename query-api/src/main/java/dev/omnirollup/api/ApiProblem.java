@@ -47,6 +47,17 @@ final class ApiProblem extends RuntimeException {
         return new ApiProblem(429, "RATE_LIMITED", "Too many requests. Please slow down.", details);
     }
 
+    /** 429 {@code RATE_LIMITED}: the key holds {@code limit} live streams already. */
+    static ApiProblem tooManyStreams(int limit) {
+        return new ApiProblem(429, "RATE_LIMITED", "Too many concurrent streams for this API key. "
+                + "Close one before opening another.", Map.of("limit", limit));
+    }
+
+    /** 503: the server is stopping and opens no more live streams. */
+    static ApiProblem shuttingDown() {
+        return new ApiProblem(503, "INTERNAL_ERROR", "The server is shutting down", Map.of());
+    }
+
     static ApiProblem notFound(String method, String path) {
         return new ApiProblem(404, "NOT_FOUND", "Endpoint not found: " + method + " " + path, Map.of());
     }

@@ -151,11 +151,6 @@ public final class QueryApi implements AutoCloseable {
         errors.register(routing);
     }
 
-    /** This service's version (from the build), e.g. {@code 0.1.0-SNAPSHOT}. */
-    public String serviceVersion() {
-        return version;
-    }
-
     /** Re-reads the live counts now (normally a background thread does every {@code live-count-refresh}). */
     public void refreshLiveCounts() {
         live.refreshNow();

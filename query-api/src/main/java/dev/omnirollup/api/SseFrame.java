@@ -5,6 +5,7 @@ import java.time.Instant;
 import java.time.ZoneOffset;
 import java.time.format.DateTimeFormatter;
 import java.util.LinkedHashMap;
+import java.util.Locale;
 import java.util.Map;
 import java.util.Optional;
 import java.util.UUID;
@@ -72,7 +73,7 @@ record SseFrame(String event, String data, Optional<String> eventType, Optional<
     }
 
     private static SseFrame instanceStatus(Decoded.InstanceStatus s) {
-        String instanceId = s.instanceId().toLowerCase(java.util.Locale.ROOT);
+        String instanceId = s.instanceId().toLowerCase(Locale.ROOT);
         Map<String, Object> data = new LinkedHashMap<>();
         data.put("instanceId", instanceId);
         data.put("isConnected", s.connected());

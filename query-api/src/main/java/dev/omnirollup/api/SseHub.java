@@ -134,10 +134,6 @@ final class SseHub implements AutoCloseable {
         ticker.scheduleWithFixedDelay(this::watch, watchMs, watchMs, TimeUnit.MILLISECONDS);
     }
 
-    Settings settings() {
-        return settings;
-    }
-
     /** This process's stream id: the part of every frame id before the {@code -}. */
     String streamId() {
         return streamId;
@@ -152,19 +148,18 @@ final class SseHub implements AutoCloseable {
         synchronized (subscriptionLock) {
             synchronized (lock) {
                 if (closed) {
-                    throw new ApiProblem(503, "INTERNAL_ERROR", "The server is shutting down", Map.of());
+                    throw ApiProblem.shuttingDown();
                 }
             }
             subscribe();
             synchronized (lock) {
                 if (closed) {
-                    throw new ApiProblem(503, "INTERNAL_ERROR", "The server is shutting down", Map.of());
+                    throw ApiProblem.shuttingDown();
                 }
                 int active = perKey.getOrDefault(principal, 0);
                 if (active >= settings.maxStreamsPerKey()) {
                     streamsRejected.incrementAndGet();
-                    throw new ApiProblem(429, "RATE_LIMITED", "Too many concurrent streams for this API key. "
-                            + "Close one before opening another.", Map.of("limit", settings.maxStreamsPerKey()));
+                    throw ApiProblem.tooManyStreams(settings.maxStreamsPerKey());
                 }
                 Resume resume = resume(query);
                 Map<String, Object> ready = new LinkedHashMap<>();

@@ -3,10 +3,10 @@ package dev.omnirollup.api;
 import java.util.LinkedHashMap;
 import java.util.LinkedHashSet;
 import java.util.List;
-import java.util.Locale;
 import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
+import java.util.UUID;
 
 /**
  * The validated query of {@code GET /api/v2/events/stream}: {@code instanceId} (a UUID of any version in any case,
@@ -50,14 +50,7 @@ record SseQuery(Optional<String> instanceId, Set<String> eventTypes, Optional<St
         Optional<String> types = QueryParams.single(raw, "eventTypes", errors);
         Optional<String> lastEventIdParameter = QueryParams.single(raw, "lastEventId", errors);
 
-        Optional<String> instanceId = Optional.empty();
-        if (instance.isPresent()) {
-            if (QueryParams.UUID_TEXT.matcher(instance.get()).matches()) {
-                instanceId = Optional.of(instance.get().toLowerCase(Locale.ROOT));
-            } else {
-                QueryParams.add(errors, "instanceId", "Invalid uuid");
-            }
-        }
+        Optional<String> instanceId = QueryParams.uuid("instanceId", instance, errors).map(UUID::toString);
         Set<String> eventTypes = new LinkedHashSet<>();
         if (types.isPresent()) {
             for (String part : types.get().split(",", -1)) {

@@ -33,6 +33,7 @@ import java.util.Map;
 import java.util.Optional;
 import java.util.function.Supplier;
 import java.util.logging.Level;
+import java.util.logging.Logger;
 import java.util.stream.Stream;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
@@ -64,7 +65,7 @@ import org.openqa.selenium.logging.LoggingPreferences;
 class DashboardBrowserTest {
     static final Duration WAIT = Duration.ofSeconds(20);
     static final String SCREENSHOT_PROPERTY = "dashboard.screenshot";
-    private static final java.util.logging.Logger SELENIUM_LOG = java.util.logging.Logger.getLogger("org.openqa.selenium");
+    private static final Logger SELENIUM_LOG = Logger.getLogger("org.openqa.selenium");
 
     ChromeDriverService service;
     WebDriver browser;

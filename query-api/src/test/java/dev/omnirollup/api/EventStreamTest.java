@@ -20,8 +20,10 @@ import io.nats.client.Nats;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.OutputStream;
+import java.io.UncheckedIOException;
 import java.net.InetSocketAddress;
 import java.net.Socket;
+import java.net.SocketException;
 import java.net.URI;
 import java.nio.charset.StandardCharsets;
 import java.sql.SQLException;
@@ -34,7 +36,9 @@ import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
+import java.util.TreeSet;
 import java.util.UUID;
+import java.util.function.BooleanSupplier;
 import java.util.function.Predicate;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.AfterEach;
@@ -280,11 +284,11 @@ class EventStreamTest {
                 assertEquals(400, client.status, query);
                 JsonNode error = TestApi.JSON.readTree(client.errorBody()).get("error");
                 assertEquals("VALIDATION_ERROR", error.get("code").asText());
-                Set<String> named = new java.util.TreeSet<>();
+                Set<String> named = new TreeSet<>();
                 error.get("details").get("fields").fieldNames().forEachRemaining(named::add);
                 assertEquals(fields, named, query);
             } catch (IOException e) {
-                throw new java.io.UncheckedIOException(e);
+                throw new UncheckedIOException(e);
             }
         });
     }
@@ -500,7 +504,7 @@ class EventStreamTest {
                     while (stalledIn.read(buffer) >= 0) {
                         // drain
                     }
-                } catch (java.net.SocketException e) {
+                } catch (SocketException e) {
                     // reset by the server: just as good
                 }
 
@@ -511,7 +515,7 @@ class EventStreamTest {
         }
     }
 
-    private static void pollUntil(java.util.function.BooleanSupplier condition, String what) {
+    private static void pollUntil(BooleanSupplier condition, String what) {
         long deadline = System.nanoTime() + WAIT.toNanos();
         while (!condition.getAsBoolean()) {
             if (System.nanoTime() > deadline) {

@@ -17,6 +17,7 @@ import dev.omnirollup.sim.OmniEvent;
 import dev.omnirollup.sim.ReferencePersistence;
 import dev.omnirollup.sim.ScratchDatabase;
 import dev.omnirollup.sim.TrafficGenerator;
+import java.net.URI;
 import java.sql.Connection;
 import java.time.Duration;
 import java.time.Instant;
@@ -154,7 +155,7 @@ class OpenApiValidationTest {
      */
     private static List<Exchange> stream(TestApi api, OpenApiSchemas schemas) {
         String path = "/api/v2/events/stream";
-        java.net.URI uri = java.net.URI.create(api.server.localUri() + path);
+        URI uri = URI.create(api.server.localUri() + path);
         List<Exchange> out = new ArrayList<>();
         List<EventSourceClient> open = new ArrayList<>();
         try {
@@ -169,7 +170,7 @@ class OpenApiValidationTest {
                 schemas.assertValid(ref.substring(ref.lastIndexOf('/') + 1), frame.json());
             }
             for (String query : List.of("?eventTypes=bogus", "?instanceId=x")) {
-                EventSourceClient bad = EventSourceClient.open(java.net.URI.create(uri + query), Map.of("x-api-key", TestApi.STATIC_KEY));
+                EventSourceClient bad = EventSourceClient.open(URI.create(uri + query), Map.of("x-api-key", TestApi.STATIC_KEY));
                 out.add(new Exchange(path, bad.status, bad.headers.get("content-type").get(0), bad.errorBody()));
             }
             EventSourceClient anonymous = EventSourceClient.open(uri, Map.of());

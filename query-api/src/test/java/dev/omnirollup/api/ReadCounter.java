@@ -2,6 +2,7 @@ package dev.omnirollup.api;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import java.io.IOException;
 import java.lang.reflect.InvocationHandler;
 import java.lang.reflect.InvocationTargetException;
 import java.lang.reflect.Method;
@@ -14,6 +15,7 @@ import java.sql.PreparedStatement;
 import java.sql.ResultSet;
 import java.sql.SQLException;
 import java.sql.SQLFeatureNotSupportedException;
+import java.sql.Statement;
 import java.util.Map;
 import java.util.Properties;
 import java.util.TreeMap;
@@ -75,7 +77,7 @@ final class ReadCounter implements Driver {
             return null;
         }
         Connection real = DriverManager.getConnection("jdbc:" + url.substring(PREFIX.length()), info);
-        try (java.sql.Statement s = real.createStatement()) {
+        try (Statement s = real.createStatement()) {
             // measure the rows the index ranges cover: on tiny tables the planner would rather read whole tables
             s.execute("SET enable_seqscan = off");
         }
@@ -111,7 +113,7 @@ final class ReadCounter implements Driver {
                 rs.next();
                 JsonNode plan = JSON.readTree(rs.getString(1)).get(0).get("Plan");
                 add(plan);
-            } catch (java.io.IOException e) {
+            } catch (IOException e) {
                 throw new SQLException("unreadable plan", e);
             }
         }
