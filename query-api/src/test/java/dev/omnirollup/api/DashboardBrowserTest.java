@@ -3,7 +3,6 @@ package dev.omnirollup.api;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
-import static org.junit.jupiter.api.Assertions.fail;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import dev.omnirollup.sim.Instance;
@@ -138,18 +137,7 @@ class DashboardBrowserTest {
     }
 
     void await(String what, Supplier<Boolean> condition) {
-        long deadline = System.nanoTime() + WAIT.toNanos();
-        while (!condition.get()) {
-            if (System.nanoTime() > deadline) {
-                fail("the page did not show, within " + WAIT + ": " + what + "\nconsole: " + console());
-            }
-            try {
-                Thread.sleep(50); // polling interval of a deadline loop
-            } catch (InterruptedException e) {
-                Thread.currentThread().interrupt();
-                throw new IllegalStateException(e);
-            }
-        }
+        Poll.until(WAIT, () -> "the page did not show " + what + "\nconsole: " + console(), condition::get);
     }
 
     List<String> console() {

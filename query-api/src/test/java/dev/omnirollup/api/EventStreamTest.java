@@ -340,29 +340,16 @@ class EventStreamTest {
             }
             open.remove(0).close();
             // the server frees the slot when it notices the client left (at the next heartbeat at the latest)
-            long deadline = System.nanoTime() + WAIT.toNanos();
-            EventSourceClient again;
-            do {
-                again = open(api, "", limited);
+            open.add(Poll.first(WAIT, () -> "a slot came free after a stream closed", () -> {
+                EventSourceClient again = open(api, "", limited);
                 if (again.status == 200) {
-                    break;
+                    return Optional.of(again);
                 }
                 again.close();
-                again = null;
-                sleepBriefly();
-            } while (System.nanoTime() < deadline);
-            assertTrue(again != null, "a slot came free after a stream closed");
-            open.add(again);
+                return Optional.empty();
+            }));
         } finally {
             open.forEach(EventSourceClient::close);
-        }
-    }
-
-    private static void sleepBriefly() {
-        try {
-            Thread.sleep(100); // polling interval of a deadline loop
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
         }
     }
 
@@ -516,13 +503,7 @@ class EventStreamTest {
     }
 
     private static void pollUntil(BooleanSupplier condition, String what) {
-        long deadline = System.nanoTime() + WAIT.toNanos();
-        while (!condition.getAsBoolean()) {
-            if (System.nanoTime() > deadline) {
-                throw new AssertionError("not within " + WAIT + ": " + what);
-            }
-            sleepBriefly();
-        }
+        Poll.until(WAIT, what, condition);
     }
 
     private static String readLine(InputStream in) throws IOException {
