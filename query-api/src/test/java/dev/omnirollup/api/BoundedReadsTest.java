@@ -157,6 +157,22 @@ class BoundedReadsTest {
         }
     }
 
+    /** The counter sees reads made through Jdbi too (they run with execute(), not executeQuery()). */
+    @Test
+    void readsThroughJdbiAreCounted() throws SQLException {
+        ReadCounter.register();
+        try (ScratchDatabase scratch = TestApi.freshDatabase();
+             RollupDatabase counted = RollupDatabase.open(ReadCounter.PREFIX
+                     + scratch.jdbcUrl().substring("jdbc:".length()), "rollup", "public", 1, "counted")) {
+            ReadCounter.start();
+            int one = counted.jdbi().withHandle(handle -> handle.createQuery("SELECT count(*) FROM <omni>.instances"
+                    + " WHERE channel = :channel").bind("channel", "discord").mapTo(Integer.class).one());
+            ReadCounter.Reads reads = ReadCounter.stop();
+            assertEquals(0, one);
+            assertEquals(1, reads.statements());
+        }
+    }
+
     /** The event published by one of the ten instances its instance was split into (chosen by its id). */
     private static OmniEvent spreadOver(OmniEvent event, Map<String, List<Instance>> split) {
         Optional<String> instance = event.metadataText("instanceId");
