@@ -312,7 +312,7 @@ class HttpFuzzIT {
                 "/assets/..%5c..%5c..%5cetc%5cpasswd", "/assets/..\\..\\..\\etc\\passwd",
                 "/assets/app.js/../../../etc/passwd", "/assets/app.js%00.html", "/assets/app.js%2500",
                 "/web/index.html", "/index.html", "/assets/", "/assets", "/assets/../pom.xml",
-                "/assets/..%2f..%2f..%2fpom.xml", "/dev/omnirollup/api/Gate.class", "/META-INF/MANIFEST.MF",
+                "/assets/..%2f..%2f..%2fpom.xml", "/dev/omnirollup/api/ApiKeyFilter.class", "/META-INF/MANIFEST.MF",
                 "/assets/../META-INF/MANIFEST.MF", "/%c0%ae%c0%ae/%c0%ae%c0%ae/etc/passwd",
                 "/assets/%c0%ae%c0%ae%c0%af%c0%ae%c0%ae%c0%afetc/passwd", "//etc/passwd", "/./assets/app.js",
                 "/assets/./app.js", "/assets//app.js", "/assets/app.js?../../etc/passwd", "/assets/app.js;/../../x",

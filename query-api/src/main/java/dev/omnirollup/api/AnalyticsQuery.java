@@ -2,6 +2,7 @@ package dev.omnirollup.api;
 
 import dev.omnirollup.store.Grain;
 import dev.omnirollup.store.TimeWindow;
+import java.time.Duration;
 import java.time.Instant;
 import java.time.LocalDate;
 import java.time.LocalDateTime;
@@ -9,7 +10,6 @@ import java.time.ZoneOffset;
 import java.time.temporal.ChronoUnit;
 import java.util.LinkedHashMap;
 import java.util.List;
-import java.util.Locale;
 import java.util.Map;
 import java.util.Optional;
 import java.util.UUID;
@@ -56,14 +56,7 @@ record AnalyticsQuery(Optional<Instant> since, Optional<Instant> until, Optional
 
         Optional<Instant> sinceValue = since.flatMap(v -> dateTime("since", v, errors));
         Optional<Instant> untilValue = until.flatMap(v -> dateTime("until", v, errors));
-        Optional<UUID> instanceValue = Optional.empty();
-        if (instance.isPresent()) {
-            if (QueryParams.UUID_TEXT.matcher(instance.get()).matches()) {
-                instanceValue = Optional.of(UUID.fromString(instance.get().toLowerCase(Locale.ROOT)));
-            } else {
-                QueryParams.add(errors, "instanceId", "Invalid uuid");
-            }
-        }
+        Optional<UUID> instanceValue = QueryParams.uuid("instanceId", instance, errors);
         Optional<Grain> grain = Optional.empty();
         if (granularity.isPresent()) {
             switch (granularity.get()) {
@@ -103,7 +96,7 @@ record AnalyticsQuery(Optional<Instant> since, Optional<Instant> until, Optional
         if (allTime) {
             return Optional.empty();
         }
-        return Optional.of(since.orElse(now.truncatedTo(ChronoUnit.MILLIS).minus(java.time.Duration.ofHours(24))));
+        return Optional.of(since.orElse(now.truncatedTo(ChronoUnit.MILLIS).minus(Duration.ofHours(24))));
     }
 
     /** The window's inclusive end, when one was given (ignored with {@code allTime}, as upstream does). */

@@ -6,8 +6,6 @@ import dev.omnirollup.store.RollupDatabase;
 import java.nio.charset.StandardCharsets;
 import java.security.MessageDigest;
 import java.security.NoSuchAlgorithmException;
-import java.sql.PreparedStatement;
-import java.sql.ResultSet;
 import java.time.Duration;
 import java.time.Instant;
 import java.time.InstantSource;
@@ -16,9 +14,12 @@ import java.time.ZoneOffset;
 import java.util.HexFormat;
 import java.util.Optional;
 import java.util.concurrent.TimeUnit;
+import org.jdbi.v3.core.Jdbi;
+import org.jdbi.v3.core.mapper.RowMapper;
+import org.jdbi.v3.core.mapper.reflect.ConstructorMapper;
 
 /**
- * API-key validation as upstream (contract §1.2): the key must start with {@code omni_sk_}; its SHA-256 hex digest
+ * API-key validation as upstream: the key must start with {@code omni_sk_}; its SHA-256 hex digest
  * is looked up in Omni's {@code api_keys} with {@code status = 'active'} and no past {@code expires_at}. Positive
  * results are cached for {@code api-key-cache-ttl} (keyed by the digest, never the key; the expiry is checked again
  * on every hit). An optional static key from the configuration is accepted without a lookup. Keys are never logged.
@@ -34,13 +35,21 @@ final class ApiKeys {
     private record Valid(String id, Optional<Instant> expiresAt) {
     }
 
-    private final RollupDatabase database;
+    /** An active key's row: {@code expires_at} is a UTC wall-clock time, as Omni writes it. */
+    record KeyRow(String id, Optional<LocalDateTime> expiresAt) {
+    }
+
+    private static final String SELECT_ACTIVE_KEY = "SELECT id::text AS id, expires_at FROM <omni>.api_keys"
+            + " WHERE key_hash = :hash AND status = 'active' AND (expires_at IS NULL OR expires_at > :now)";
+    private static final RowMapper<KeyRow> KEY_ROW = ConstructorMapper.of(KeyRow.class);
+
+    private final Jdbi jdbi;
     private final InstantSource clock;
     private final Optional<byte[]> staticKeyDigest;
     private final Optional<Cache<String, Valid>> cache;
 
     ApiKeys(RollupDatabase database, InstantSource clock, Optional<String> staticKey, Duration cacheTtl) {
-        this.database = database;
+        this.jdbi = database.jdbi();
         this.clock = clock;
         this.staticKeyDigest = staticKey.map(ApiKeys::sha256);
         this.cache = cacheTtl.isZero() ? Optional.empty() : Optional.of(Caffeine.newBuilder()
@@ -77,21 +86,12 @@ final class ApiKeys {
     }
 
     private Optional<Valid> lookup(String hash, Instant now) {
-        return database.withConnection(c -> {
-            try (PreparedStatement ps = c.prepareStatement("SELECT id::text, expires_at FROM " + database.omni("api_keys")
-                    + " WHERE key_hash = ? AND status = 'active' AND (expires_at IS NULL OR expires_at > ?)")) {
-                ps.setString(1, hash);
-                ps.setObject(2, LocalDateTime.ofInstant(now, ZoneOffset.UTC));
-                try (ResultSet rs = ps.executeQuery()) {
-                    if (!rs.next()) {
-                        return Optional.empty();
-                    }
-                    Optional<Instant> expiresAt = Optional.ofNullable(rs.getObject(2, LocalDateTime.class))
-                            .map(t -> t.toInstant(ZoneOffset.UTC));
-                    return Optional.of(new Valid(rs.getString(1), expiresAt));
-                }
-            }
-        });
+        Optional<KeyRow> row = jdbi.withHandle(handle -> handle.createQuery(SELECT_ACTIVE_KEY)
+                .bind("hash", hash)
+                .bind("now", LocalDateTime.ofInstant(now, ZoneOffset.UTC))
+                .map(KEY_ROW)
+                .findOne());
+        return row.map(r -> new Valid(r.id(), r.expiresAt().map(t -> t.toInstant(ZoneOffset.UTC))));
     }
 
     static byte[] sha256(String key) {

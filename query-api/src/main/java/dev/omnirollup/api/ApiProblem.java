@@ -6,7 +6,8 @@ import java.util.Map;
 
 /**
  * A request that ends in an error response with upstream's envelope
- * {@code {"error":{"code","message"[,"details"]}}}. Thrown by handlers, written by {@link Gate}.
+ * {@code {"error":{"code","message"[,"details"]}}}. Thrown by filters and handlers, written by
+ * {@link ErrorResponses}.
  */
 final class ApiProblem extends RuntimeException {
     private static final long serialVersionUID = 1L;
@@ -35,6 +36,26 @@ final class ApiProblem extends RuntimeException {
 
     static ApiProblem unauthorized(String message) {
         return new ApiProblem(401, "UNAUTHORIZED", message, Map.of());
+    }
+
+    /** 429 {@code RATE_LIMITED}: the key's requests in the current window are used up. */
+    static ApiProblem rateLimited(long retryAfterMs, int limit, long windowMs) {
+        Map<String, Object> details = new LinkedHashMap<>();
+        details.put("retryAfterMs", retryAfterMs);
+        details.put("limit", limit);
+        details.put("windowMs", windowMs);
+        return new ApiProblem(429, "RATE_LIMITED", "Too many requests. Please slow down.", details);
+    }
+
+    /** 429 {@code RATE_LIMITED}: the key holds {@code limit} live streams already. */
+    static ApiProblem tooManyStreams(int limit) {
+        return new ApiProblem(429, "RATE_LIMITED", "Too many concurrent streams for this API key. "
+                + "Close one before opening another.", Map.of("limit", limit));
+    }
+
+    /** 503: the server is stopping and opens no more live streams. */
+    static ApiProblem shuttingDown() {
+        return new ApiProblem(503, "INTERNAL_ERROR", "The server is shutting down", Map.of());
     }
 
     static ApiProblem notFound(String method, String path) {

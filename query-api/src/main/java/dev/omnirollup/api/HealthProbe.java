@@ -9,7 +9,9 @@ import io.nats.client.JetStreamOptions;
 import io.nats.client.api.ConsumerInfo;
 import java.io.IOException;
 import java.time.Duration;
+import java.time.Instant;
 import java.time.InstantSource;
+import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -17,62 +19,31 @@ import java.util.Optional;
 import java.util.function.Supplier;
 
 /**
- * The checks behind {@code /api/v2/health}: the database ({@code SELECT 1} round trip), NATS (connected, and
- * JetStream answering an account-info request), and the ingest per stream (last applied sequence, age of the newest
- * applied event and of the last commit, consumer lag from the durable consumer's info).
+ * The checks behind {@code /api/v2/health}, and the {@link HealthReport} built from them: the database
+ * ({@code SELECT 1} round trip), NATS (connected, and JetStream answering an account-info request), and the ingest
+ * per stream (last applied sequence, age of the newest applied event and of the last commit, consumer lag from the
+ * durable consumer's info).
  *
- * <p>The ingest check of a stream is {@code error} when the durable consumer does not exist (the ingest never
- * started), when NATS cannot be asked (lag unknown), or when messages are waiting ({@code lag > 0}) and nothing was
- * applied for {@code ingest-stall-threshold} (a stalled ingest). An idle stream with no lag is {@code ok} even when
- * its last event is old. Only a failing database makes the service {@code degraded} (503): the API answers from
- * PostgreSQL, so NATS or ingest trouble is reported in the checks without taking replicas out of rotation.
- * Thread-safe.
+ * <p>The ingest check of a stream fails when the durable consumer does not exist (the ingest never started), when
+ * NATS cannot be asked (lag unknown), or when messages are waiting ({@code lag > 0}) and nothing was applied for
+ * {@code ingest-stall-threshold} (a stalled ingest). An idle stream with no lag is ok even when its last event is
+ * old. What NATS says is reused for {@link #TTL}; health's own database check is always fresh, so a 503 is never
+ * stale. Thread-safe.
  */
 final class HealthProbe {
+    /** How long the NATS checks (and the dashboard's database check) are reused. */
+    static final Duration TTL = Duration.ofSeconds(1);
     private static final Duration NATS_TIMEOUT = Duration.ofSeconds(1);
 
-    /** The database check: ok with a latency in whole milliseconds, or the failure's message. */
-    record Database(boolean ok, long latencyMs, Optional<String> error) {
-        Map<String, Object> json() {
-            Map<String, Object> out = new LinkedHashMap<>();
-            out.put("status", ok ? "ok" : "error");
-            out.put("latency", latencyMs);
-            error.ifPresent(e -> out.put("error", e));
-            return out;
+    /** The ingest's streams and durable consumer, and how long waiting messages may go unapplied. */
+    record IngestSettings(List<String> streams, String consumer, Duration stallAfter) {
+        IngestSettings {
+            streams = List.copyOf(streams);
         }
     }
-
-    /** The NATS check. */
-    record Nats(boolean connected, boolean jetStream, Optional<String> reason) {
-        boolean ok() {
-            return connected && jetStream;
-        }
-
-        Map<String, Object> json() {
-            Map<String, Object> details = new LinkedHashMap<>();
-            details.put("connected", connected);
-            details.put("jetstream", jetStream);
-            reason.ifPresent(r -> details.put("reason", r));
-            Map<String, Object> out = new LinkedHashMap<>();
-            out.put("status", ok() ? "ok" : "error");
-            out.put("details", details);
-            return out;
-        }
-    }
-
-    private final RollupDatabase database;
-    private final RollupReader reader;
-    private final Optional<Connection> nats;
-    private final InstantSource clock;
-    private final List<String> streams;
-    private final String consumer;
-    private final Duration stallAfter;
-    private final Memo<Nats> natsMemo;
-    private final Memo<Map<String, ConsumerState>> consumersMemo;
-    private final Memo<Database> databaseMemo;
 
     /** What a durable consumer said of itself, or why it could not be asked. */
-    private record ConsumerState(Long lag, Long ackPending, String error) {
+    private record ConsumerState(Optional<Long> lag, Optional<Long> ackPending, Optional<String> error) {
     }
 
     /**
@@ -81,7 +52,7 @@ final class HealthProbe {
      */
     private final class Memo<T> {
         private final Supplier<T> compute;
-        private volatile T value;
+        private volatile Optional<T> value = Optional.empty();
         private volatile long computedAtMs = Long.MIN_VALUE;
 
         Memo(Supplier<T> compute) {
@@ -90,138 +61,162 @@ final class HealthProbe {
 
         T get() {
             long now = clock.millis();
-            if (value == null || now - computedAtMs >= TTL.toMillis()) {
-                value = compute.get();
+            Optional<T> current = value;
+            if (current.isEmpty() || now - computedAtMs >= TTL.toMillis()) {
+                current = Optional.of(compute.get());
+                value = current;
                 computedAtMs = now;
             }
-            return value;
+            return current.get();
         }
     }
 
-    /** How long the NATS checks (and the dashboard's database latency) are reused. */
-    static final Duration TTL = Duration.ofSeconds(1);
+    private final RollupDatabase database;
+    private final RollupReader reader;
+    private final LiveCounts live;
+    private final Optional<Connection> nats;
+    private final InstantSource clock;
+    private final IngestSettings ingest;
+    private final String version;
+    private final Instant startedAt;
+    private final Memo<HealthReport.Nats> natsMemo;
+    private final Memo<Map<String, ConsumerState>> consumersMemo;
+    private final Memo<HealthReport.Database> databaseMemo;
 
-    /** @param stallAfter waiting messages with no commit for this long mean a stalled ingest */
-    HealthProbe(RollupDatabase database, RollupReader reader, Optional<Connection> nats, InstantSource clock,
-                List<String> streams, String consumer, Duration stallAfter) {
+    /** @param version this build's version, reported as is; the uptime counts from now */
+    HealthProbe(RollupDatabase database, RollupReader reader, LiveCounts live, Optional<Connection> nats,
+                InstantSource clock, IngestSettings ingest, String version) {
         this.database = database;
         this.reader = reader;
+        this.live = live;
         this.nats = nats;
         this.clock = clock;
-        this.streams = List.copyOf(streams);
-        this.consumer = consumer;
-        this.stallAfter = stallAfter;
+        this.ingest = ingest;
+        this.version = version;
+        this.startedAt = clock.instant();
         this.natsMemo = new Memo<>(this::askNats);
         this.consumersMemo = new Memo<>(this::askConsumers);
-        this.databaseMemo = new Memo<>(this::database);
+        this.databaseMemo = new Memo<>(this::checkDatabase);
     }
 
-    /** The database check as of at most {@link #TTL} ago (for the dashboard's summary, not for health's status). */
-    Database recentDatabase() {
-        return databaseMemo.get();
+    /**
+     * Every check now (NATS as of at most {@link #TTL} ago), the database's beside NATS's; and the instances from
+     * the live counts while the database answers.
+     */
+    HealthReport report(Instant now) {
+        ConcurrentRead<HealthReport.Database> databaseRead = ConcurrentRead.start(this::checkDatabase);
+        HealthReport.Nats natsCheck = natsMemo.get();
+        HealthReport.Database databaseCheck = databaseRead.join();
+        HealthReport.Ingest ingestCheck = checkIngest(natsCheck.ok(), databaseCheck.ok());
+        HealthReport.Vitals vitals = vitals(databaseCheck, natsCheck, now);
+        // upstream omits the instances when its instances query throws; with the database away so do we, rather
+        // than report the last cached counts
+        Optional<LiveCounts.Instances> instances = databaseCheck.ok() ? instances() : Optional.empty();
+        return new HealthReport(vitals, ingestCheck, instances);
     }
 
-    Database database() {
-        long start = System.nanoTime();
+    /** The database and NATS checks as of at most {@link #TTL} ago (for the dashboard, not for health's status). */
+    HealthReport.Vitals recentVitals(Instant now) {
+        return vitals(databaseMemo.get(), natsMemo.get(), now);
+    }
+
+    private HealthReport.Vitals vitals(HealthReport.Database databaseCheck, HealthReport.Nats natsCheck, Instant now) {
+        long uptime = Math.max(0, Math.floorDiv(now.toEpochMilli() - startedAt.toEpochMilli(), 1000));
+        return new HealthReport.Vitals(databaseCheck, natsCheck, version, uptime, now);
+    }
+
+    private Optional<LiveCounts.Instances> instances() {
         try {
-            Duration latency = database.ping();
-            return new Database(true, latency.toMillis(), Optional.empty());
+            return Optional.of(live.get().instances());
         } catch (RuntimeException e) {
-            return new Database(false, (System.nanoTime() - start) / 1_000_000, Optional.of(message(e)));
+            return Optional.empty();
         }
     }
 
-    /** The NATS check, as of at most {@link #TTL} ago. */
-    Nats nats() {
-        return natsMemo.get();
+    private HealthReport.Database checkDatabase() {
+        long start = System.nanoTime();
+        try {
+            return new HealthReport.Database(database.ping().toMillis(), Optional.empty());
+        } catch (RuntimeException e) {
+            return new HealthReport.Database((System.nanoTime() - start) / 1_000_000,
+                    Optional.of(Failures.rootMessage(e)));
+        }
     }
 
-    private Nats askNats() {
+    private HealthReport.Nats askNats() {
         if (nats.isEmpty()) {
-            return new Nats(false, false, Optional.of("Not configured"));
+            return new HealthReport.Nats(false, false, Optional.of("Not configured"));
         }
         Connection connection = nats.get();
         if (connection.getStatus() != Connection.Status.CONNECTED) {
-            return new Nats(false, false, Optional.of("connection is " + connection.getStatus()));
+            return new HealthReport.Nats(false, false, Optional.of("connection is " + connection.getStatus()));
         }
         try {
             management(connection).getAccountStatistics();
-            return new Nats(true, true, Optional.empty());
+            return new HealthReport.Nats(true, true, Optional.empty());
         } catch (IOException | JetStreamApiException | RuntimeException e) {
-            return new Nats(true, false, Optional.of("JetStream: " + message(e)));
+            return new HealthReport.Nats(true, false, Optional.of("JetStream: " + Failures.rootMessage(e)));
         }
     }
 
     /** The ingest check; {@code natsOk} tells whether the consumers can be asked for their lag. */
-    Map<String, Object> ingest(boolean natsOk, boolean databaseOk) {
+    private HealthReport.Ingest checkIngest(boolean natsOk, boolean databaseOk) {
         Map<String, RollupReader.Progress> progress = new LinkedHashMap<>();
         Optional<String> progressError = Optional.empty();
         if (databaseOk) {
             try {
                 reader.progress().forEach(p -> progress.put(p.stream(), p));
             } catch (RuntimeException e) {
-                progressError = Optional.of(message(e));
+                progressError = Optional.of(Failures.rootMessage(e));
             }
         } else {
             progressError = Optional.of("database unavailable");
         }
         long nowMs = clock.millis();
-        boolean allOk = true;
-        Map<String, Object> perStream = new LinkedHashMap<>();
-        for (String stream : streams) {
-            Map<String, Object> out = new LinkedHashMap<>();
+        List<HealthReport.StreamProgress> streams = new ArrayList<>();
+        for (String stream : ingest.streams()) {
             Optional<RollupReader.Progress> p = Optional.ofNullable(progress.get(stream));
-            Long lag = null;
-            Long ackPending = null;
-            String error = progressError.orElse(null);
+            Optional<Long> lag = Optional.empty();
+            Optional<Long> ackPending = Optional.empty();
+            Optional<String> error = progressError;
             if (natsOk) {
                 ConsumerState state = consumersMemo.get().get(stream);
                 lag = state.lag();
                 ackPending = state.ackPending();
-                if (state.error() != null) {
-                    error = state.error();
-                }
-            } else {
-                error = error == null ? "NATS unavailable: lag unknown" : error;
+                error = state.error().isPresent() ? state.error() : progressError;
+            } else if (error.isEmpty()) {
+                error = Optional.of("NATS unavailable: lag unknown");
             }
-            if (error == null && lag != null && lag > 0) {
+            if (error.isEmpty() && lag.isPresent() && lag.get() > 0) {
                 long sinceApplied = p.map(x -> nowMs - x.lastAppliedMs()).orElse(Long.MAX_VALUE);
-                if (sinceApplied > stallAfter.toMillis()) {
-                    error = lag + " messages waiting and nothing applied for "
-                            + (p.isPresent() ? sinceApplied / 1000 + " s" : "ever");
+                if (sinceApplied > ingest.stallAfter().toMillis()) {
+                    error = Optional.of(lag.get() + " messages waiting and nothing applied for "
+                            + (p.isPresent() ? sinceApplied / 1000 + " s" : "ever"));
                 }
             }
-            out.put("status", error == null ? "ok" : "error");
-            out.put("lastSeq", p.map(RollupReader.Progress::lastSeq).orElse(null));
-            out.put("lastEventAgeMs", p.map(x -> nowMs - x.lastEventMs()).orElse(null));
-            out.put("lastAppliedAgeMs", p.map(x -> nowMs - x.lastAppliedMs()).orElse(null));
-            out.put("lag", lag);
-            out.put("ackPending", ackPending);
-            if (error != null) {
-                out.put("error", error);
-                allOk = false;
-            }
-            perStream.put(stream, out);
+            streams.add(new HealthReport.StreamProgress(stream, p.map(RollupReader.Progress::lastSeq),
+                    p.map(x -> nowMs - x.lastEventMs()), p.map(x -> nowMs - x.lastAppliedMs()), lag, ackPending,
+                    error));
         }
-        Map<String, Object> out = new LinkedHashMap<>();
-        out.put("status", allOk ? "ok" : "error");
-        out.put("consumer", consumer);
-        out.put("streams", perStream);
-        return out;
+        return new HealthReport.Ingest(ingest.consumer(), streams);
     }
 
     private Map<String, ConsumerState> askConsumers() {
         Map<String, ConsumerState> states = new LinkedHashMap<>();
-        for (String stream : streams) {
+        String consumer = ingest.consumer();
+        for (String stream : ingest.streams()) {
             try {
                 ConsumerInfo info = management(nats.orElseThrow()).getConsumerInfo(stream, consumer);
-                states.put(stream, new ConsumerState(info.getNumPending(), info.getNumAckPending(), null));
+                states.put(stream, new ConsumerState(Optional.of(info.getNumPending()),
+                        Optional.of(info.getNumAckPending()), Optional.empty()));
             } catch (JetStreamApiException e) {
-                states.put(stream, new ConsumerState(null, null, e.getApiErrorCode() == 10014
-                        ? "consumer " + consumer + " does not exist on " + stream
-                        : e.getApiErrorCode() == 10059 ? "stream " + stream + " does not exist" : message(e)));
+                states.put(stream, new ConsumerState(Optional.empty(), Optional.empty(), Optional.of(
+                        e.getApiErrorCode() == 10014 ? "consumer " + consumer + " does not exist on " + stream
+                                : e.getApiErrorCode() == 10059 ? "stream " + stream + " does not exist"
+                                : Failures.rootMessage(e))));
             } catch (IOException | RuntimeException e) {
-                states.put(stream, new ConsumerState(null, null, "consumer info: " + message(e)));
+                states.put(stream, new ConsumerState(Optional.empty(), Optional.empty(),
+                        Optional.of("consumer info: " + Failures.rootMessage(e))));
             }
         }
         return states;
@@ -229,14 +224,5 @@ final class HealthProbe {
 
     private static JetStreamManagement management(Connection connection) throws IOException {
         return connection.jetStreamManagement(JetStreamOptions.builder().requestTimeout(NATS_TIMEOUT).build());
-    }
-
-    private static String message(Throwable e) {
-        Throwable root = e;
-        while (root.getCause() != null && root.getCause() != root) {
-            root = root.getCause();
-        }
-        String text = root.getMessage() == null ? root.getClass().getSimpleName() : root.getMessage();
-        return text.lines().findFirst().orElse(text);
     }
 }

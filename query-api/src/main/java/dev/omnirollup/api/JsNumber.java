@@ -1,6 +1,8 @@
 package dev.omnirollup.api;
 
 import java.math.BigDecimal;
+import java.math.MathContext;
+import java.math.RoundingMode;
 
 /**
  * Formats numbers exactly as JavaScript's {@code Number.prototype.toString} (and so {@code JSON.stringify}) does:
@@ -53,8 +55,8 @@ final class JsNumber {
             return twoOrMore;
         }
         BigDecimal exact = new BigDecimal(value);
-        BigDecimal down = twoOrMore.round(new java.math.MathContext(1, java.math.RoundingMode.FLOOR));
-        BigDecimal up = twoOrMore.round(new java.math.MathContext(1, java.math.RoundingMode.CEILING));
+        BigDecimal down = twoOrMore.round(new MathContext(1, RoundingMode.FLOOR));
+        BigDecimal up = twoOrMore.round(new MathContext(1, RoundingMode.CEILING));
         BigDecimal best = null;
         for (BigDecimal candidate : new BigDecimal[] {down, up}) {
             if (Double.parseDouble(candidate.toString()) == value && (best == null

@@ -3,13 +3,11 @@ package dev.omnirollup.api;
 import com.github.benmanes.caffeine.cache.Caffeine;
 import com.github.benmanes.caffeine.cache.LoadingCache;
 import dev.omnirollup.store.RollupDatabase;
-import java.sql.Connection;
-import java.sql.PreparedStatement;
-import java.sql.ResultSet;
-import java.sql.SQLException;
 import java.time.Duration;
 import java.util.HashSet;
+import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 import java.util.Set;
 import java.util.TreeMap;
 import java.util.UUID;
@@ -19,21 +17,52 @@ import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.logging.Level;
 import java.util.logging.Logger;
+import org.jdbi.v3.core.Handle;
+import org.jdbi.v3.core.Jdbi;
+import org.jdbi.v3.core.mapper.RowMapper;
+import org.jdbi.v3.core.mapper.reflect.ConstructorMapper;
 
 /**
- * The small Omni tables read live (DESIGN §4): dead letters by status and event type, stored payloads and their
- * compressed size, instances by channel and {@code is_active}. Kept in a one-entry Caffeine cache that a daemon
- * thread refreshes every {@code live-count-refresh}; requests read the cached snapshot and never wait on the
- * database, except for the very first load. A failed refresh keeps the previous snapshot (and is counted).
- * Thread-safe.
+ * The small Omni tables read live rather than rolled up (they are small and change in place): dead letters by
+ * status and event type, stored payloads and their compressed size, instances by channel and {@code is_active}.
+ * Kept in a one-entry Caffeine cache that a daemon thread refreshes every {@code live-count-refresh}; requests read
+ * the cached snapshot and never wait on the database, except for the very first load. A failed refresh keeps the
+ * previous snapshot (and is counted). Thread-safe.
  */
 final class LiveCounts implements AutoCloseable {
     private static final Logger LOG = Logger.getLogger(LiveCounts.class.getName());
     private static final String KEY = "live";
 
+    private static final String DEAD_LETTERS_BY_STATUS =
+            "SELECT status AS name, count(*) AS count FROM <omni>.dead_letter_events GROUP BY status";
+    private static final String DEAD_LETTERS_BY_EVENT_TYPE =
+            "SELECT event_type AS name, count(*) AS count FROM <omni>.dead_letter_events GROUP BY event_type";
+    private static final String STORED_PAYLOADS = "SELECT count(*) AS count,"
+            + " coalesce(sum(payload_size_compressed), 0) AS bytes FROM <omni>.event_payloads WHERE deleted_at IS NULL";
+    private static final String INSTANCES = "SELECT id, channel, is_active FROM <omni>.instances";
+
+    /** A {@code GROUP BY} row: the group's value (none for NULL) and its row count. */
+    record GroupCount(Optional<String> name, long count) {
+    }
+
+    /** The payloads not deleted, and the sum of their compressed sizes. */
+    record StoredPayloads(long count, long bytes) {
+    }
+
+    /** One row of Omni's {@code instances}. */
+    record InstanceRow(UUID id, String channel, boolean isActive) {
+    }
+
+    private static final RowMapper<GroupCount> GROUP_COUNT = ConstructorMapper.of(GroupCount.class);
+    private static final RowMapper<StoredPayloads> STORED = ConstructorMapper.of(StoredPayloads.class);
+    private static final RowMapper<InstanceRow> INSTANCE = ConstructorMapper.of(InstanceRow.class);
+
     /** Dead-letter counts by status and event type (all statuses). */
     record DeadLetters(long total, long pending, long retrying, long resolved, long abandoned,
                        Map<String, Long> byEventType) {
+        DeadLetters {
+            byEventType = Map.copyOf(byEventType);
+        }
     }
 
     /**
@@ -51,13 +80,13 @@ final class LiveCounts implements AutoCloseable {
     record Snapshot(DeadLetters deadLetters, long payloadsStored, long storageSizeBytes, Instances instances) {
     }
 
-    private final RollupDatabase database;
+    private final Jdbi jdbi;
     private final LoadingCache<String, Snapshot> cache;
     private final ScheduledExecutorService refresher;
     private final AtomicLong refreshFailures = new AtomicLong();
 
     LiveCounts(RollupDatabase database, Duration refreshEvery) {
-        this.database = database;
+        this.jdbi = database.jdbi();
         this.cache = Caffeine.newBuilder().maximumSize(1).executor(Runnable::run).build(key -> load());
         this.refresher = Executors.newSingleThreadScheduledExecutor(r -> {
             Thread thread = new Thread(r, "omni-rollup-live-counts");
@@ -92,48 +121,38 @@ final class LiveCounts implements AutoCloseable {
     }
 
     private Snapshot load() {
-        return database.withConnection(c -> {
-            Map<String, Long> byStatus = groupCount(c, "SELECT status, count(*) FROM "
-                    + database.omni("dead_letter_events") + " GROUP BY status");
-            Map<String, Long> byEventType = groupCount(c, "SELECT event_type, count(*) FROM "
-                    + database.omni("dead_letter_events") + " GROUP BY event_type");
+        return jdbi.withHandle(handle -> {
+            Map<String, Long> byStatus = groupCounts(handle, DEAD_LETTERS_BY_STATUS);
+            Map<String, Long> byEventType = groupCounts(handle, DEAD_LETTERS_BY_EVENT_TYPE);
             long total = byStatus.values().stream().mapToLong(Long::longValue).sum();
             DeadLetters deadLetters = new DeadLetters(total, byStatus.getOrDefault("pending", 0L),
                     byStatus.getOrDefault("retrying", 0L), byStatus.getOrDefault("resolved", 0L),
                     byStatus.getOrDefault("abandoned", 0L), byEventType);
-            long payloads;
-            long size;
-            try (PreparedStatement ps = c.prepareStatement("SELECT count(*), coalesce(sum(payload_size_compressed), 0) FROM "
-                    + database.omni("event_payloads") + " WHERE deleted_at IS NULL"); ResultSet rs = ps.executeQuery()) {
-                rs.next();
-                payloads = rs.getLong(1);
-                size = rs.getLong(2);
-            }
-            long connected = 0;
-            Map<String, Long> byChannel = new TreeMap<>();
-            Set<UUID> ids = new HashSet<>();
-            try (PreparedStatement ps = c.prepareStatement("SELECT id, channel, is_active FROM "
-                    + database.omni("instances")); ResultSet rs = ps.executeQuery()) {
-                while (rs.next()) {
-                    ids.add(rs.getObject(1, UUID.class));
-                    byChannel.merge(rs.getString(2), 1L, Long::sum);
-                    connected += rs.getBoolean(3) ? 1 : 0;
-                }
-            }
-            return new Snapshot(deadLetters, payloads, size, new Instances(ids.size(), connected, byChannel, ids));
+            StoredPayloads payloads = handle.createQuery(STORED_PAYLOADS).map(STORED).one();
+            List<InstanceRow> rows = handle.createQuery(INSTANCES).map(INSTANCE).list();
+            return new Snapshot(deadLetters, payloads.count(), payloads.bytes(), instances(rows));
         });
     }
 
-    private static Map<String, Long> groupCount(Connection c, String sql) throws SQLException {
+    /** Row count per group; a NULL group is left out. */
+    private static Map<String, Long> groupCounts(Handle handle, String sql) {
         Map<String, Long> counts = new TreeMap<>();
-        try (PreparedStatement ps = c.prepareStatement(sql); ResultSet rs = ps.executeQuery()) {
-            while (rs.next()) {
-                if (rs.getString(1) != null) {
-                    counts.put(rs.getString(1), rs.getLong(2));
-                }
-            }
+        for (GroupCount group : handle.createQuery(sql).map(GROUP_COUNT).list()) {
+            group.name().ifPresent(name -> counts.put(name, group.count()));
         }
         return counts;
+    }
+
+    private static Instances instances(List<InstanceRow> rows) {
+        long connected = 0;
+        Map<String, Long> byChannel = new TreeMap<>();
+        Set<UUID> ids = new HashSet<>();
+        for (InstanceRow row : rows) {
+            ids.add(row.id());
+            byChannel.merge(row.channel(), 1L, Long::sum);
+            connected += row.isActive() ? 1 : 0;
+        }
+        return new Instances(ids.size(), connected, byChannel, ids);
     }
 
     @Override

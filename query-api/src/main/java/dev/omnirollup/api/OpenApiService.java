@@ -35,8 +35,8 @@ final class OpenApiService implements HttpService {
 
     @Override
     public void routing(HttpRules rules) {
-        rules.get(JSON_PATH, (req, res) -> Gate.send(req, res, 200, json, "application/json"))
-                .get(YAML_PATH, (req, res) -> Gate.send(req, res, 200, yaml, "application/yaml"));
+        rules.get(JSON_PATH, (req, res) -> ResponseWriter.send(req, res, 200, json, ResponseWriter.JSON))
+                .get(YAML_PATH, (req, res) -> ResponseWriter.send(req, res, 200, yaml, "application/yaml"));
     }
 
     static String load() {

@@ -66,7 +66,7 @@ final class PageService implements HttpService {
             res.status(Status.NOT_MODIFIED_304).send();
             return;
         }
-        Gate.send(req, res, 200, file.body(), file.contentType());
+        ResponseWriter.send(req, res, 200, file.body(), file.contentType());
     }
 
     private static Map<String, Asset> files() {

@@ -16,7 +16,7 @@ final class PrometheusService implements HttpService {
 
     @Override
     public void routing(HttpRules rules) {
-        rules.get(PATH, (req, res) -> Gate.send(req, res, 200, metrics.render().getBytes(StandardCharsets.UTF_8),
+        rules.get(PATH, (req, res) -> ResponseWriter.send(req, res, 200, metrics.render().getBytes(StandardCharsets.UTF_8),
                 "text/plain; version=0.0.4; charset=utf-8"));
     }
 }

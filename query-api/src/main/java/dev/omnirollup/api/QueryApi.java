@@ -5,7 +5,9 @@ import dev.omnirollup.store.RollupDatabase;
 import dev.omnirollup.store.RollupReader;
 import io.helidon.common.socket.SocketOptions;
 import io.helidon.webserver.WebServer;
+import io.helidon.webserver.http.Filter;
 import io.helidon.webserver.http.HttpRouting;
+import io.helidon.webserver.http.HttpService;
 import io.nats.client.Connection;
 import java.io.IOException;
 import java.io.InputStream;
@@ -30,7 +32,7 @@ import java.util.logging.Logger;
  * ingest lag as unavailable) and is not closed by this class.
  *
  * <p>For tests and embedding: {@link #create} builds the collaborators once, {@link #routing(HttpRouting.Builder)}
- * registers the filter and every route on a routing builder. Thread-safe once built.
+ * registers the filters, every route and the error mapping on a routing builder. Thread-safe once built.
  */
 public final class QueryApi implements AutoCloseable {
     private static final Logger LOG = Logger.getLogger(QueryApi.class.getName());
@@ -38,55 +40,57 @@ public final class QueryApi implements AutoCloseable {
     /** Read horizon of minute buckets (their retention is 9 days). */
     static final Duration MINUTE_HORIZON = Duration.ofDays(8);
 
+    /** Where every endpoint lives. */
+    static final String API = "/api/v2";
+
     private final LiveCounts live;
-    private final HttpMetrics metrics;
-    private final Gate gate;
-    private final DashboardService dashboard;
-    private final HealthService health;
-    private final OpenApiService openApi;
-    private final PrometheusService prometheus;
-    private final LiveStream liveStream;
-    private final StreamService stream;
+    private final List<Filter> filters;
+    private final ErrorResponses errors = new ErrorResponses();
+    private final List<HttpService> services;
     private final PageService page;
+    private final SseHub sseHub;
     private final String version;
 
     private QueryApi(Config config, RollupDatabase database, InstantSource clock, Optional<Connection> nats) {
         this.version = version();
         RollupReader reader = new RollupReader(database, MINUTE_HORIZON);
         this.live = new LiveCounts(database, config.get(Config.LIVE_COUNT_REFRESH));
-        this.metrics = new HttpMetrics();
+        HttpMetrics metrics = new HttpMetrics();
         metrics.counter("omni_rollup_live_count_refresh_failures_total", live::refreshFailures);
-        HealthProbe probe = new HealthProbe(database, reader, nats, clock,
+        HealthProbe probe = new HealthProbe(database, reader, live, nats, clock, new HealthProbe.IngestSettings(
                 List.of(config.get(Config.MESSAGE_STREAM), config.get(Config.AUTOMATION_STREAM)),
-                config.get(Config.INGEST_CONSUMER), config.get(Config.INGEST_STALL_THRESHOLD));
-        Answers answers = new Answers(reader, live, probe, config.get(Config.AUTOMATION_QUEUE_STALENESS), version,
-                clock.instant());
-        this.dashboard = new DashboardService(answers, clock, config.get(Config.CACHE_TTL));
-        this.health = new HealthService(answers, clock);
-        this.openApi = new OpenApiService(version);
-        this.prometheus = new PrometheusService(metrics);
-        this.liveStream = new LiveStream(LiveStream.Settings.of(config), nats, clock,
-                () -> answers.dashboard(clock.instant()));
-        this.stream = new StreamService(liveStream);
+                config.get(Config.INGEST_CONSUMER), config.get(Config.INGEST_STALL_THRESHOLD)), version);
+        ResponseCache cache = new ResponseCache(config.get(Config.CACHE_TTL), clock);
+        Duration queueStaleness = config.get(Config.AUTOMATION_QUEUE_STALENESS);
+        DashboardService dashboard = new DashboardService(reader, live, probe, queueStaleness, clock, cache);
+        this.sseHub = new SseHub(SseHub.Settings.of(config), nats, clock, () -> dashboard.body(clock.instant()));
+        this.services = List.of(new HealthService(probe, clock), new OpenApiService(version),
+                new EventOpsService(reader, live, clock, cache), new AnalyticsService(reader, live, clock, cache),
+                new DeadLettersService(live, cache), new AutomationService(reader, queueStaleness, clock, cache),
+                dashboard, new SseService(sseHub), new PrometheusService(metrics));
         this.page = new PageService();
-        metrics.gauge("omni_rollup_sse_streams", liveStream::streams);
-        metrics.counter("omni_rollup_sse_nats_messages_total", liveStream::natsMessages);
-        metrics.counter("omni_rollup_sse_nats_dropped_total", liveStream::natsDropped);
-        metrics.counter("omni_rollup_sse_frames_total", liveStream::framesPublished);
-        metrics.counter("omni_rollup_sse_frames_dropped_total", liveStream::framesDropped);
-        metrics.counter("omni_rollup_sse_clients_cut_total", liveStream::clientsCut);
-        metrics.counter("omni_rollup_sse_streams_rejected_total", liveStream::streamsRejected);
-        metrics.counter("omni_rollup_sse_metrics_failures_total", liveStream::metricsFailures);
-        Set<String> publicPaths = Set.of(Gate.API + HealthService.PATH, Gate.API + OpenApiService.JSON_PATH,
-                Gate.API + OpenApiService.YAML_PATH);
+        metrics.gauge("omni_rollup_sse_streams", sseHub::streams);
+        metrics.counter("omni_rollup_sse_nats_messages_total", sseHub::natsMessages);
+        metrics.counter("omni_rollup_sse_nats_dropped_total", sseHub::natsDropped);
+        metrics.counter("omni_rollup_sse_frames_total", sseHub::framesPublished);
+        metrics.counter("omni_rollup_sse_frames_dropped_total", sseHub::framesDropped);
+        metrics.counter("omni_rollup_sse_clients_cut_total", sseHub::clientsCut);
+        metrics.counter("omni_rollup_sse_streams_rejected_total", sseHub::streamsRejected);
+        metrics.counter("omni_rollup_sse_metrics_failures_total", sseHub::metricsFailures);
+        Set<String> publicPaths = Set.of(API + HealthService.PATH, API + OpenApiService.JSON_PATH,
+                API + OpenApiService.YAML_PATH);
         Set<String> routes = new LinkedHashSet<>(publicPaths);
-        DashboardService.PATHS.forEach(p -> routes.add(Gate.API + p));
-        routes.add(Gate.API + PrometheusService.PATH);
-        routes.add(Gate.API + StreamService.PATH);
+        List.of(EventOpsService.PATH, AnalyticsService.PATH, DeadLettersService.PATH, AutomationService.PATH,
+                AutomationService.ALIAS, DashboardService.PATH, SseService.PATH, PrometheusService.PATH)
+                .forEach(path -> routes.add(API + path));
         routes.addAll(PageService.paths());
-        this.gate = new Gate(publicPaths, routes, Gate.CorsPolicy.parse(config.get(Config.CORS_ORIGINS)),
-                new ApiKeys(database, clock, config.get(Config.API_KEY), config.get(Config.API_KEY_CACHE_TTL)),
-                new RateLimiter(config.get(Config.RATE_LIMIT), clock), metrics);
+        // in this order: timing and metrics see every request; headers are on every answer, preflights included
+        this.filters = List.of(new HttpMetricsFilter(routes, metrics),
+                new ResponseHeadersFilter(CorsPolicy.parse(config.get(Config.CORS_ORIGINS))),
+                new HeadAsGetFilter(),
+                new ApiKeyFilter(publicPaths, new ApiKeys(database, clock, config.get(Config.API_KEY),
+                        config.get(Config.API_KEY_CACHE_TTL))),
+                new RateLimitFilter(new RateLimiter(config.get(Config.RATE_LIMIT), clock)));
         try {
             live.refreshNow();
         } catch (RuntimeException e) {
@@ -123,7 +127,7 @@ public final class QueryApi implements AutoCloseable {
                     // answers go out in one write: without TCP_NODELAY a reused connection waits for the client's
                     // delayed ACK (about 40 ms) before the rest of a body larger than one segment is sent
                     .connectionOptions(SocketOptions.builder().tcpNoDelay(true).build())
-                    .directHandlers(TransportErrors.handlers())
+                    .directHandlers(api.errors.directHandlers())
                     .routing(api::routing)
                     .build()
                     .start();
@@ -136,27 +140,15 @@ public final class QueryApi implements AutoCloseable {
         }
     }
 
-    /** Registers the gate filter, every route and the 404 fallback on {@code routing}. */
+    /** Registers the filters, every route, the 404 fallback and the error mapping on {@code routing}. */
     public void routing(HttpRouting.Builder routing) {
-        routing.addFilter(gate)
-                .register(Gate.API, health, openApi, dashboard, stream, prometheus)
+        filters.forEach(routing::addFilter);
+        routing.register(API, services.toArray(HttpService[]::new))
                 .register(page)
-                .error(ApiProblem.class, (req, res, problem) -> Gate.sendJson(req, res, problem.status(), problem.body()))
-                .error(Exception.class, (req, res, e) -> {
-                    LOG.log(Level.WARNING, "unhandled error: {0}", e.toString());
-                    if (!res.isSent()) {
-                        Gate.sendJson(req, res, 500, ApiProblem.internal().body());
-                    }
-                })
                 .any((req, res) -> {
-                    ApiProblem notFound = ApiProblem.notFound(req.prologue().method().text(), req.path().path());
-                    Gate.sendJson(req, res, 404, notFound.body());
+                    throw ApiProblem.notFound(req.prologue().method().text(), req.path().absolute().path());
                 });
-    }
-
-    /** This service's version (from the build), e.g. {@code 0.1.0-SNAPSHOT}. */
-    public String serviceVersion() {
-        return version;
+        errors.register(routing);
     }
 
     /** Re-reads the live counts now (normally a background thread does every {@code live-count-refresh}). */
@@ -167,17 +159,17 @@ public final class QueryApi implements AutoCloseable {
     /** Ends the open live streams and stops the background work (live counts, stream ticker, NATS subscription). */
     @Override
     public void close() {
-        liveStream.close();
+        sseHub.close();
         live.close();
     }
 
     /** Ends the open live streams now (before the web server stops, so it has no request left to wait for). */
     void closeStreams() {
-        liveStream.close();
+        sseHub.close();
     }
 
-    LiveStream liveStream() {
-        return liveStream;
+    SseHub sseHub() {
+        return sseHub;
     }
 
     /** This build's version (from a resource the build fills in, else the jar manifest, else {@code unknown}). */

@@ -4,7 +4,7 @@ import java.time.InstantSource;
 import java.util.concurrent.ConcurrentHashMap;
 
 /**
- * Upstream's rate limit (contract §1.3): a fixed 60-second window per principal that starts with the principal's
+ * Upstream's rate limit: a fixed 60-second window per principal that starts with the principal's
  * first request, {@code limit} requests in it. Uses the injected clock. Thread-safe.
  */
 final class RateLimiter {

@@ -4,6 +4,7 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.omnirollup.sim.Instance;
 import dev.omnirollup.sim.OmniEvent;
 import dev.omnirollup.sim.ScratchDatabase;
@@ -16,10 +17,14 @@ import java.sql.Statement;
 import java.time.Duration;
 import java.time.Instant;
 import java.time.InstantSource;
+import java.util.ArrayList;
+import java.util.HashSet;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.Set;
+import java.util.UUID;
 import org.junit.jupiter.api.Test;
 
 /**
@@ -39,7 +44,7 @@ class BoundedReadsTest {
                 4_000, instances));
         // ten times the events, older, with the same keys (channels, content types, error stages): realistic
         // cardinality stays what it is, only the raw history grows
-        java.util.Set<String> keys = new java.util.HashSet<>();
+        Set<String> keys = new HashSet<>();
         recent.forEach(e -> keys.addAll(keysOf(e)));
         List<OmniEvent> older = TrafficGenerator.generate(new TrafficGenerator.Config(22,
                 NOW.minus(Duration.ofDays(100)), NOW.minus(Duration.ofDays(10)), 40_000, instances,
@@ -98,14 +103,14 @@ class BoundedReadsTest {
         List<Instance> few = TrafficGenerator.defaultInstances(6, 9);
         List<OmniEvent> events = TrafficGenerator.generate(TrafficGenerator.Config.of(23, NOW, Duration.ofDays(10),
                 6_000, few));
-        List<Instance> many = new java.util.ArrayList<>();
+        List<Instance> many = new ArrayList<>();
         Map<String, List<Instance>> split = new LinkedHashMap<>();
         for (Instance instance : few) {
             for (int k = 0; k < 10; k++) {
-                Instance part = new Instance(java.util.UUID.nameUUIDFromBytes((instance.id() + "/" + k).getBytes()),
+                Instance part = new Instance(UUID.nameUUIDFromBytes((instance.id() + "/" + k).getBytes()),
                         instance.name() + "-" + k, instance.channel());
                 many.add(part);
-                split.computeIfAbsent(instance.id().toString(), x -> new java.util.ArrayList<>()).add(part);
+                split.computeIfAbsent(instance.id().toString(), x -> new ArrayList<>()).add(part);
             }
         }
         List<OmniEvent> spread = events.stream().map(e -> spreadOver(e, split)).toList();
@@ -152,6 +157,22 @@ class BoundedReadsTest {
         }
     }
 
+    /** The counter sees reads made through Jdbi too (they run with execute(), not executeQuery()). */
+    @Test
+    void readsThroughJdbiAreCounted() throws SQLException {
+        ReadCounter.register();
+        try (ScratchDatabase scratch = TestApi.freshDatabase();
+             RollupDatabase counted = RollupDatabase.open(ReadCounter.PREFIX
+                     + scratch.jdbcUrl().substring("jdbc:".length()), "rollup", "public", 1, "counted")) {
+            ReadCounter.start();
+            int one = counted.jdbi().withHandle(handle -> handle.createQuery("SELECT count(*) FROM <omni>.instances"
+                    + " WHERE channel = :channel").bind("channel", "discord").mapTo(Integer.class).one());
+            ReadCounter.Reads reads = ReadCounter.stop();
+            assertEquals(0, one);
+            assertEquals(1, reads.statements());
+        }
+    }
+
     /** The event published by one of the ten instances its instance was split into (chosen by its id). */
     private static OmniEvent spreadOver(OmniEvent event, Map<String, List<Instance>> split) {
         Optional<String> instance = event.metadataText("instanceId");
@@ -160,13 +181,13 @@ class BoundedReadsTest {
         }
         List<Instance> parts = split.get(instance.get());
         Instance part = parts.get(Math.floorMod(event.id().hashCode(), parts.size()));
-        com.fasterxml.jackson.databind.node.ObjectNode metadata = event.metadata().deepCopy();
+        ObjectNode metadata = event.metadata().deepCopy();
         metadata.put("instanceId", part.id().toString());
         return event.withMetadata(metadata).withSubject(event.subject().replace(instance.get(), part.id().toString()));
     }
 
     private static List<String> keysOf(OmniEvent event) {
-        List<String> keys = new java.util.ArrayList<>();
+        List<String> keys = new ArrayList<>();
         event.payloadText("errorCode").ifPresent(code -> keys.add("stage:" + code));
         if (event.payload().path("content").has("type")) {
             keys.add("content:" + event.payload().path("content").path("type").asText());

@@ -3,7 +3,6 @@ package dev.omnirollup.api;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
-import static org.junit.jupiter.api.Assertions.fail;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import dev.omnirollup.sim.Instance;
@@ -33,6 +32,7 @@ import java.util.Map;
 import java.util.Optional;
 import java.util.function.Supplier;
 import java.util.logging.Level;
+import java.util.logging.Logger;
 import java.util.stream.Stream;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
@@ -64,7 +64,7 @@ import org.openqa.selenium.logging.LoggingPreferences;
 class DashboardBrowserTest {
     static final Duration WAIT = Duration.ofSeconds(20);
     static final String SCREENSHOT_PROPERTY = "dashboard.screenshot";
-    private static final java.util.logging.Logger SELENIUM_LOG = java.util.logging.Logger.getLogger("org.openqa.selenium");
+    private static final Logger SELENIUM_LOG = Logger.getLogger("org.openqa.selenium");
 
     ChromeDriverService service;
     WebDriver browser;
@@ -137,18 +137,7 @@ class DashboardBrowserTest {
     }
 
     void await(String what, Supplier<Boolean> condition) {
-        long deadline = System.nanoTime() + WAIT.toNanos();
-        while (!condition.get()) {
-            if (System.nanoTime() > deadline) {
-                fail("the page did not show, within " + WAIT + ": " + what + "\nconsole: " + console());
-            }
-            try {
-                Thread.sleep(50); // polling interval of a deadline loop
-            } catch (InterruptedException e) {
-                Thread.currentThread().interrupt();
-                throw new IllegalStateException(e);
-            }
-        }
+        Poll.until(WAIT, () -> "the page did not show " + what + "\nconsole: " + console(), condition::get);
     }
 
     List<String> console() {

@@ -20,8 +20,10 @@ import io.nats.client.Nats;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.OutputStream;
+import java.io.UncheckedIOException;
 import java.net.InetSocketAddress;
 import java.net.Socket;
+import java.net.SocketException;
 import java.net.URI;
 import java.nio.charset.StandardCharsets;
 import java.sql.SQLException;
@@ -34,7 +36,9 @@ import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
+import java.util.TreeSet;
 import java.util.UUID;
+import java.util.function.BooleanSupplier;
 import java.util.function.Predicate;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.AfterEach;
@@ -55,7 +59,7 @@ class EventStreamTest {
     static final String OTHER = "omni_sk_" + "O".repeat(32);
     static final UUID I1 = UUID.fromString("3f1c0000-0000-4000-8000-000000000001");
     static final UUID I2 = UUID.fromString("3f1c0000-0000-4000-8000-000000000002");
-    static final Set<String> SHOWN = Set.of(StreamFrame.EVENT_RECEIVED, StreamFrame.INSTANCE_STATUS);
+    static final Set<String> SHOWN = Set.of(SseFrame.EVENT_RECEIVED, SseFrame.INSTANCE_STATUS);
 
     ScratchNats nats;
     Connection apiConnection;
@@ -76,7 +80,7 @@ class EventStreamTest {
             HttpContractTest.insertKey(c, OTHER, "active", Optional.empty());
         }
         // these tests are about order and content: a buffer larger than any burst they publish, so a slow machine
-        // cannot make the (counted, announced) drops for slow readers show up here; LiveStreamTest covers drops
+        // cannot make the (counted, announced) drops for slow readers show up here; SseHubTest covers drops
         api = TestApi.start(scratch, false, InstantSource.fixed(NOW), Map.of("nats-subject-prefix", nats.prefix(),
                 "sse-heartbeat", "1s", "sse-max-streams-per-key", "3", "sse-client-buffer", "10000"),
                 Optional.of(apiConnection));
@@ -87,7 +91,7 @@ class EventStreamTest {
     /** Streams a test closed are released when the server notices (its next write): wait, so limits start fresh. */
     @AfterEach
     void everyStreamReleased() {
-        pollUntil(() -> api.server.api().liveStream().streams() == 0, "every stream of the test was released");
+        pollUntil(() -> api.server.api().sseHub().streams() == 0, "every stream of the test was released");
     }
 
     @AfterAll
@@ -98,17 +102,17 @@ class EventStreamTest {
         nats.close();
     }
 
-    SseClient open(TestApi target, String query, Map<String, String> headers) {
-        return SseClient.open(URI.create(target.server.localUri() + "/api/v2/events/stream" + query), headers);
+    EventSourceClient open(TestApi target, String query, Map<String, String> headers) {
+        return EventSourceClient.open(URI.create(target.server.localUri() + "/api/v2/events/stream" + query), headers);
     }
 
-    SseClient open(String query) {
+    EventSourceClient open(String query) {
         return open(api, query, Map.of("x-api-key", TestApi.STATIC_KEY));
     }
 
     /** Opens a stream and reads its ready and first metrics frames. */
-    SseClient connected(String query, Map<String, String> headers) {
-        SseClient client = open(api, query, headers);
+    EventSourceClient connected(String query, Map<String, String> headers) {
+        EventSourceClient client = open(api, query, headers);
         assertEquals(200, client.status, () -> client.errorBody());
         client.expect("ready", WAIT);
         client.expect("metrics", WAIT);
@@ -146,19 +150,19 @@ class EventStreamTest {
     }
 
     /** The frames the stream must show for {@code events}: the ingest's own decoder decides what counts. */
-    static List<StreamFrame> expected(List<OmniEvent> events, Predicate<StreamFrame> filter) {
+    static List<SseFrame> expected(List<OmniEvent> events, Predicate<SseFrame> filter) {
         EventDecoder decoder = new EventDecoder(1 << 20);
-        List<StreamFrame> out = new ArrayList<>();
+        List<SseFrame> out = new ArrayList<>();
         long seq = 0;
         for (OmniEvent event : events) {
             Decoded decoded = decoder.decode(new InboundMessage(event.subject(), event.toJson(), ++seq));
-            StreamFrame.of(decoded).filter(filter).ifPresent(out::add);
+            SseFrame.of(decoded).filter(filter).ifPresent(out::add);
         }
         return out;
     }
 
-    static List<SseClient.Frame> shown(SseClient client, int count) {
-        List<SseClient.Frame> out = new ArrayList<>();
+    static List<EventSourceClient.Frame> shown(EventSourceClient client, int count) {
+        List<EventSourceClient.Frame> out = new ArrayList<>();
         while (out.size() < count) {
             int got = out.size();
             out.add(client.nextMatching(f -> SHOWN.contains(f.event()), WAIT)
@@ -169,18 +173,18 @@ class EventStreamTest {
 
     @Test
     void framesShowTheEventsTheIngestCountsInPublishOrder() throws Exception {
-        try (SseClient client = open("")) {
+        try (EventSourceClient client = open("")) {
             assertEquals(200, client.status);
             assertEquals("text/event-stream", client.headers.get("content-type").get(0));
             assertEquals("no-cache", client.headers.get("cache-control").get(0));
-            SseClient.Frame ready = client.expect("ready", WAIT);
+            EventSourceClient.Frame ready = client.expect("ready", WAIT);
             JsonNode readyData = ready.json();
             assertFalse(readyData.get("resumed").asBoolean());
             assertTrue(readyData.get("eventsAvailable").asBoolean());
             assertEquals(1000, readyData.get("heartbeatMs").asLong());
             assertEquals(readyData.get("stream").asText() + "-" + ready.position(), ready.id());
             schemas.assertValid("StreamReady", readyData);
-            SseClient.Frame metrics = client.expect("metrics", WAIT);
+            EventSourceClient.Frame metrics = client.expect("metrics", WAIT);
             assertEquals(ready.id(), metrics.id());
             schemas.assertValid("Dashboard", metrics.json());
 
@@ -197,8 +201,8 @@ class EventStreamTest {
                     connected("c-2", I1, false, 8),
                     OmniEvent.messageDelivered("e-9", at(9), meta(I1, "whatsapp-baileys", 9), "ext-2", "chat-1", at(9)));
             publisher.publish(events);
-            List<SseClient.Frame> frames = shown(client, 7);
-            List<String> data = frames.stream().map(SseClient.Frame::data).toList();
+            List<EventSourceClient.Frame> frames = shown(client, 7);
+            List<String> data = frames.stream().map(EventSourceClient.Frame::data).toList();
             assertEquals(List.of(
                     "{\"id\":\"e-1\",\"eventType\":\"message.received\",\"instanceId\":\"" + I1 + "\",\"channel\":"
                             + "\"whatsapp-baileys\",\"direction\":\"inbound\",\"receivedAt\":\"2026-02-12T15:36:00.001Z\","
@@ -220,7 +224,7 @@ class EventStreamTest {
                     "bare subjects and replays are not shown; unknown channels fall back to discord");
             assertEquals(List.of("event.received", "event.received", "event.received", "event.received",
                     "instance.status", "instance.status", "event.received"),
-                    frames.stream().map(SseClient.Frame::event).toList());
+                    frames.stream().map(EventSourceClient.Frame::event).toList());
             for (int i = 0; i < frames.size(); i++) {
                 assertEquals(ready.position() + 1 + i, frames.get(i).position(), "consecutive positions");
                 assertTrue(frames.get(i).id().startsWith(readyData.get("stream").asText() + "-"));
@@ -232,24 +236,24 @@ class EventStreamTest {
             List<Instance> instances = TrafficGenerator.defaultInstances(5, 9);
             List<OmniEvent> traffic = TrafficGenerator.generate(TrafficGenerator.Config.of(9, NOW, Duration.ofHours(2),
                     1_500, instances));
-            List<StreamFrame> want = expected(traffic, f -> true);
+            List<SseFrame> want = expected(traffic, f -> true);
             assertTrue(want.size() < traffic.size() - 50, "the traffic has events the stream must not show");
             publisher.publishFast(traffic);
-            List<SseClient.Frame> got = shown(client, want.size());
+            List<EventSourceClient.Frame> got = shown(client, want.size());
             for (int i = 0; i < want.size(); i++) {
                 assertEquals(want.get(i).event(), got.get(i).event(), "frame " + i);
                 assertEquals(want.get(i).data(), got.get(i).data(), "frame " + i);
                 assertEquals(frames.getLast().position() + 1 + i, got.get(i).position());
             }
-            assertEquals(0, api.server.api().liveStream().natsDropped());
+            assertEquals(0, api.server.api().sseHub().natsDropped());
         }
     }
 
     @Test
     void filtersSelectInstancesAndEventTypes() throws Exception {
-        try (SseClient byInstance = connected("?instanceId=" + I1.toString().toUpperCase(), auth());
-             SseClient byType = connected("?eventTypes=message.failed,instance.disconnected", auth());
-             SseClient both = connected("?instanceId=" + I2 + "&eventTypes=message.sent", auth())) {
+        try (EventSourceClient byInstance = connected("?instanceId=" + I1.toString().toUpperCase(), auth());
+             EventSourceClient byType = connected("?eventTypes=message.failed,instance.disconnected", auth());
+             EventSourceClient both = connected("?instanceId=" + I2 + "&eventTypes=message.sent", auth())) {
             List<OmniEvent> events = new ArrayList<>();
             for (int n = 0; n < 90; n++) {
                 UUID instance = n % 3 == 0 ? I2 : I1;
@@ -276,15 +280,15 @@ class EventStreamTest {
                 "?instanceId=abc&eventTypes=message.sent,nope", Set.of("instanceId", "eventTypes"),
                 "?eventTypes=message.sent&eventTypes=message.read", Set.of("eventTypes"));
         bad.forEach((query, fields) -> {
-            try (SseClient client = open(query)) {
+            try (EventSourceClient client = open(query)) {
                 assertEquals(400, client.status, query);
                 JsonNode error = TestApi.JSON.readTree(client.errorBody()).get("error");
                 assertEquals("VALIDATION_ERROR", error.get("code").asText());
-                Set<String> named = new java.util.TreeSet<>();
+                Set<String> named = new TreeSet<>();
                 error.get("details").get("fields").fieldNames().forEachRemaining(named::add);
                 assertEquals(fields, named, query);
             } catch (IOException e) {
-                throw new java.io.UncheckedIOException(e);
+                throw new UncheckedIOException(e);
             }
         });
     }
@@ -294,25 +298,25 @@ class EventStreamTest {
     }
 
     /** Everything expected arrives in order, and nothing else: the last expected frame ends the check. */
-    private static void assertFiltered(SseClient client, List<OmniEvent> events, Predicate<StreamFrame> filter) {
-        List<StreamFrame> want = expected(events, filter);
+    private static void assertFiltered(EventSourceClient client, List<OmniEvent> events, Predicate<SseFrame> filter) {
+        List<SseFrame> want = expected(events, filter);
         assertTrue(want.size() >= 5, "a meaningful selection");
-        List<SseClient.Frame> got = shown(client, want.size());
-        assertEquals(want.stream().map(StreamFrame::data).toList(), got.stream().map(SseClient.Frame::data).toList());
+        List<EventSourceClient.Frame> got = shown(client, want.size());
+        assertEquals(want.stream().map(SseFrame::data).toList(), got.stream().map(EventSourceClient.Frame::data).toList());
     }
 
     @Test
     void theKeyComesByHeaderOrQueryParameter() {
-        try (SseClient none = open(api, "", Map.of())) {
+        try (EventSourceClient none = open(api, "", Map.of())) {
             assertEquals(401, none.status);
             assertEquals(HttpContractTest.MISSING, none.errorBody());
         }
-        try (SseClient invalid = open(api, "?api_key=omni_sk_" + "N".repeat(32), Map.of())) {
+        try (EventSourceClient invalid = open(api, "?api_key=omni_sk_" + "N".repeat(32), Map.of())) {
             assertEquals(401, invalid.status);
             assertEquals(HttpContractTest.INVALID, invalid.errorBody());
         }
-        try (SseClient byQuery = connected("?api_key=" + OTHER, Map.of());
-             SseClient byHeader = connected("", Map.of("x-api-key", OTHER))) {
+        try (EventSourceClient byQuery = connected("?api_key=" + OTHER, Map.of());
+             EventSourceClient byHeader = connected("", Map.of("x-api-key", OTHER))) {
             assertTrue(byQuery.headers.containsKey("x-ratelimit-remaining"));
             assertTrue(byHeader.headers.containsKey("x-request-id"));
         }
@@ -321,44 +325,31 @@ class EventStreamTest {
     @Test
     void eachKeyMayHoldALimitedNumberOfStreams() {
         Map<String, String> limited = Map.of("x-api-key", LIMITED);
-        List<SseClient> open = new ArrayList<>();
+        List<EventSourceClient> open = new ArrayList<>();
         try {
             for (int i = 0; i < 3; i++) {
                 open.add(connected("", limited));
             }
-            try (SseClient refused = open(api, "?api_key=" + LIMITED, Map.of())) {
+            try (EventSourceClient refused = open(api, "?api_key=" + LIMITED, Map.of())) {
                 assertEquals(429, refused.status);
                 assertEquals("{\"error\":{\"code\":\"RATE_LIMITED\",\"message\":\"Too many concurrent streams for this"
                         + " API key. Close one before opening another.\",\"details\":{\"limit\":3}}}", refused.errorBody());
             }
-            try (SseClient other = connected("", Map.of("x-api-key", OTHER))) {
+            try (EventSourceClient other = connected("", Map.of("x-api-key", OTHER))) {
                 assertEquals(200, other.status, "another key has its own limit");
             }
             open.remove(0).close();
             // the server frees the slot when it notices the client left (at the next heartbeat at the latest)
-            long deadline = System.nanoTime() + WAIT.toNanos();
-            SseClient again;
-            do {
-                again = open(api, "", limited);
+            open.add(Poll.first(WAIT, () -> "a slot came free after a stream closed", () -> {
+                EventSourceClient again = open(api, "", limited);
                 if (again.status == 200) {
-                    break;
+                    return Optional.of(again);
                 }
                 again.close();
-                again = null;
-                sleepBriefly();
-            } while (System.nanoTime() < deadline);
-            assertTrue(again != null, "a slot came free after a stream closed");
-            open.add(again);
+                return Optional.empty();
+            }));
         } finally {
-            open.forEach(SseClient::close);
-        }
-    }
-
-    private static void sleepBriefly() {
-        try {
-            Thread.sleep(100); // polling interval of a deadline loop
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
+            open.forEach(EventSourceClient::close);
         }
     }
 
@@ -371,9 +362,9 @@ class EventStreamTest {
             second.add(n % 2 == 0 ? sent("s-" + n, I1, "telegram", n) : failed("s-" + n, I2, "discord", n));
         }
         String resumeFrom;
-        try (SseClient client = connected("", auth())) {
+        try (EventSourceClient client = connected("", auth())) {
             publisher.publish(first);
-            List<SseClient.Frame> frames = shown(client, 10);
+            List<EventSourceClient.Frame> frames = shown(client, 10);
             resumeFrom = frames.get(3).id();
         }
         publisher.publish(second); // nobody is connected; the subscription lingers and keeps the history
@@ -381,18 +372,18 @@ class EventStreamTest {
         List<String> missed = new ArrayList<>();
         first.subList(4, 10).forEach(e -> missed.add(e.id()));
         second.forEach(e -> missed.add(e.id()));
-        try (SseClient resumed = open(api, "", Map.of("x-api-key", TestApi.STATIC_KEY, "Last-Event-ID", resumeFrom))) {
-            SseClient.Frame ready = resumed.expect("ready", WAIT);
+        try (EventSourceClient resumed = open(api, "", Map.of("x-api-key", TestApi.STATIC_KEY, "Last-Event-ID", resumeFrom))) {
+            EventSourceClient.Frame ready = resumed.expect("ready", WAIT);
             assertEquals(resumeFrom, ready.id());
             assertTrue(ready.json().get("resumed").asBoolean());
             assertEquals(16, ready.json().get("replayed").asInt());
-            List<SseClient.Frame> replay = shown(resumed, 16);
+            List<EventSourceClient.Frame> replay = shown(resumed, 16);
             assertEquals(missed, replay.stream().map(f -> f.json().get("id").asText()).toList());
-            SseClient.Frame metrics = resumed.expect("metrics", WAIT);
+            EventSourceClient.Frame metrics = resumed.expect("metrics", WAIT);
             assertEquals(replay.getLast().id(), metrics.id());
         }
-        try (SseClient failedOnly = open("?eventTypes=message.failed&lastEventId=" + resumeFrom)) {
-            SseClient.Frame ready = failedOnly.expect("ready", WAIT);
+        try (EventSourceClient failedOnly = open("?eventTypes=message.failed&lastEventId=" + resumeFrom)) {
+            EventSourceClient.Frame ready = failedOnly.expect("ready", WAIT);
             assertTrue(ready.json().get("resumed").asBoolean());
             assertEquals(8, ready.json().get("replayed").asInt(), "the filter applies to the replay");
             assertTrue(shown(failedOnly, 8).stream().allMatch(f -> f.json().get("eventType").asText().equals("message.failed")));
@@ -400,8 +391,8 @@ class EventStreamTest {
         everyStreamReleased();
         String stream = resumeFrom.substring(0, resumeFrom.lastIndexOf('-'));
         for (String unusable : List.of("elsewhere-3", stream + "-99999999", "garbage")) {
-            try (SseClient fresh = open(api, "", Map.of("x-api-key", TestApi.STATIC_KEY, "Last-Event-ID", unusable))) {
-                SseClient.Frame ready = fresh.expect("ready", WAIT);
+            try (EventSourceClient fresh = open(api, "", Map.of("x-api-key", TestApi.STATIC_KEY, "Last-Event-ID", unusable))) {
+                EventSourceClient.Frame ready = fresh.expect("ready", WAIT);
                 assertFalse(ready.json().get("resumed").asBoolean(), unusable);
                 assertEquals(0, ready.json().get("replayed").asInt());
                 fresh.expect("metrics", WAIT);
@@ -411,11 +402,11 @@ class EventStreamTest {
 
     @Test
     void heartbeatCommentsKeepAnIdleStreamAlive() {
-        try (SseClient client = connected("?eventTypes=instance.connected&instanceId=" + UUID.randomUUID(), auth())) {
-            SseClient.Frame heartbeat = client.nextMatching(SseClient.Frame::isComment, Duration.ofSeconds(5))
+        try (EventSourceClient client = connected("?eventTypes=instance.connected&instanceId=" + UUID.randomUUID(), auth())) {
+            EventSourceClient.Frame heartbeat = client.nextMatching(EventSourceClient.Frame::isComment, Duration.ofSeconds(5))
                     .orElseThrow(() -> new AssertionError("no heartbeat within 5 s at sse-heartbeat=1s"));
             assertEquals("heartbeat " + NOW.toEpochMilli(), heartbeat.data());
-            assertTrue(client.nextMatching(SseClient.Frame::isComment, Duration.ofSeconds(5)).isPresent());
+            assertTrue(client.nextMatching(EventSourceClient.Frame::isComment, Duration.ofSeconds(5)).isPresent());
         }
     }
 
@@ -423,8 +414,8 @@ class EventStreamTest {
     void metricsFramesCarryTheDashboardSummary() throws SQLException {
         try (TestApi fast = TestApi.start(scratch, false, InstantSource.fixed(NOW),
                 Map.of("sse-metrics-interval", "500ms"), Optional.empty());
-             SseClient client = open(fast, "", auth())) {
-            SseClient.Frame ready = client.expect("ready", WAIT);
+             EventSourceClient client = open(fast, "", auth())) {
+            EventSourceClient.Frame ready = client.expect("ready", WAIT);
             assertFalse(ready.json().get("eventsAvailable").asBoolean(), "no NATS: metrics only");
             JsonNode first = client.expect("metrics", WAIT).json();
             JsonNode body = fast.get("/api/v2/dashboard").json();
@@ -438,7 +429,7 @@ class EventStreamTest {
                         + " VALUES ('sse', 'message.sent', 'message.sent', '{}', 'boom')");
             }
             fast.server.api().refreshLiveCounts();
-            SseClient.Frame updated = client.nextMatching(f -> f.event().equals("metrics")
+            EventSourceClient.Frame updated = client.nextMatching(f -> f.event().equals("metrics")
                     && f.json().get("deadLetters").get("pending").asLong() == pending + 1, WAIT)
                     .orElseThrow(() -> new AssertionError("the new dead letter never showed in a metrics frame"));
             assertEquals(ready.id(), updated.id(), "no event frame came in between");
@@ -453,7 +444,7 @@ class EventStreamTest {
         settings.put("sse-client-buffer", "100000");
         try (TestApi own = TestApi.start(scratch, false, InstantSource.fixed(NOW), settings, Optional.of(apiConnection));
              Socket stalled = new Socket()) {
-            LiveStream hub = own.server.api().liveStream();
+            SseHub hub = own.server.api().sseHub();
             stalled.setReceiveBufferSize(4096);
             stalled.connect(new InetSocketAddress("127.0.0.1", own.server.port()), 5_000);
             OutputStream request = stalled.getOutputStream();
@@ -463,7 +454,7 @@ class EventStreamTest {
             InputStream stalledIn = stalled.getInputStream();
             assertEquals("HTTP/1.1 200 OK", readLine(stalledIn)); // and then it never reads again
 
-            try (SseClient good = open(own, "", auth())) {
+            try (EventSourceClient good = open(own, "", auth())) {
                 good.expect("ready", WAIT);
                 good.expect("metrics", WAIT);
                 long deadline = System.nanoTime() + Duration.ofSeconds(90).toNanos();
@@ -477,11 +468,11 @@ class EventStreamTest {
                     long start = System.nanoTime();
                     publisher.publishFast(events);
                     published += events.size();
-                    List<StreamFrame> want = expected(events, f -> true);
-                    List<SseClient.Frame> got = shown(good, want.size());
+                    List<SseFrame> want = expected(events, f -> true);
+                    List<EventSourceClient.Frame> got = shown(good, want.size());
                     slowestBatchNanos = Math.max(slowestBatchNanos, System.nanoTime() - start);
-                    assertEquals(want.stream().map(StreamFrame::data).toList(),
-                            got.stream().map(SseClient.Frame::data).toList(), "batch " + batch);
+                    assertEquals(want.stream().map(SseFrame::data).toList(),
+                            got.stream().map(EventSourceClient.Frame::data).toList(), "batch " + batch);
                     batch++;
                 }
                 assertEquals(1, hub.clientsCut(), "the stalled client was cut loose after " + published + " events");
@@ -500,25 +491,19 @@ class EventStreamTest {
                     while (stalledIn.read(buffer) >= 0) {
                         // drain
                     }
-                } catch (java.net.SocketException e) {
+                } catch (SocketException e) {
                     // reset by the server: just as good
                 }
 
                 publisher.publish(List.of(received("after-cut", I1, "telegram", 1)));
-                SseClient.Frame after = good.nextMatching(f -> f.event().equals("event.received"), WAIT).orElseThrow();
+                EventSourceClient.Frame after = good.nextMatching(f -> f.event().equals("event.received"), WAIT).orElseThrow();
                 assertEquals("after-cut", after.json().get("id").asText());
             }
         }
     }
 
-    private static void pollUntil(java.util.function.BooleanSupplier condition, String what) {
-        long deadline = System.nanoTime() + WAIT.toNanos();
-        while (!condition.getAsBoolean()) {
-            if (System.nanoTime() > deadline) {
-                throw new AssertionError("not within " + WAIT + ": " + what);
-            }
-            sleepBriefly();
-        }
+    private static void pollUntil(BooleanSupplier condition, String what) {
+        Poll.until(WAIT, what, condition);
     }
 
     private static String readLine(InputStream in) throws IOException {

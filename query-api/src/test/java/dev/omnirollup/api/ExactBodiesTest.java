@@ -2,9 +2,10 @@ package dev.omnirollup.api;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 
+import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.omnirollup.sim.Instance;
-import dev.omnirollup.sim.OmniEvent;
 import dev.omnirollup.sim.OmniEvent.Meta;
+import dev.omnirollup.sim.OmniEvent;
 import dev.omnirollup.sim.ReferencePersistence;
 import dev.omnirollup.sim.ScratchDatabase;
 import dev.omnirollup.store.RollupDatabase;
@@ -18,7 +19,7 @@ import java.util.Optional;
 import java.util.UUID;
 import org.junit.jupiter.api.Test;
 
-/** Byte-exact bodies: the contract's empty-database responses and its worked examples. */
+/** Byte-exact bodies: upstream's answers on an empty database, and small worked examples. */
 class ExactBodiesTest {
     static final Instant NOW = Instant.parse("2026-02-09T14:30:00Z");
     static final UUID INSTANCE = UUID.fromString("aaaaaaaa-0000-4000-8000-000000000001");
@@ -51,7 +52,7 @@ class ExactBodiesTest {
     }
 
     @Test
-    void contractMetricsExample() throws SQLException {
+    void metricsExample() throws SQLException {
         long t = NOW.toEpochMilli() - 20 * 60_000;
         Meta meta = Meta.plugin("evt-1", INSTANCE, "whatsapp-baileys", "trace-1");
         List<OmniEvent> events = List.of(
@@ -70,7 +71,7 @@ class ExactBodiesTest {
     }
 
     @Test
-    void contractAnalyticsExampleAndARunningEngine() throws SQLException {
+    void analyticsExampleAndARunningEngine() throws SQLException {
         long t1310 = Instant.parse("2026-02-09T13:10:00Z").toEpochMilli();
         long t1405 = Instant.parse("2026-02-09T14:05:00Z").toEpochMilli();
         List<OmniEvent> events = List.of(
@@ -97,7 +98,7 @@ class ExactBodiesTest {
         }
     }
 
-    private static com.fasterxml.jackson.databind.node.ObjectNode text() {
+    private static ObjectNode text() {
         return OmniEvent.content("text", Optional.of("hello"), Optional.empty(), Optional.empty());
     }
 

@@ -21,17 +21,23 @@ import java.time.Instant;
 import java.time.InstantSource;
 import java.time.LocalDateTime;
 import java.time.ZoneOffset;
+import java.util.ArrayList;
 import java.util.HexFormat;
+import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Locale;
 import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
+import java.util.TreeMap;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.TestInstance;
 
-/** Authentication, validation, errors, rate limiting and headers over real HTTP (contract §1.1–§1.3). */
+/** Authentication, validation, errors, rate limiting and headers over real HTTP, as upstream answers them. */
 @TestInstance(TestInstance.Lifecycle.PER_CLASS)
 class HttpContractTest {
     static final Instant NOW = Instant.parse("2026-02-12T15:37:00Z");
@@ -171,10 +177,10 @@ class HttpContractTest {
             out.write(request.append("\r\n").toString().getBytes(StandardCharsets.US_ASCII));
             InputStream in = new BufferedInputStream(socket.getInputStream());
             List<String> lines = headerLines(in);
-            Map<String, String> parsed = new java.util.TreeMap<>();
+            Map<String, String> parsed = new TreeMap<>();
             for (String line : lines.subList(1, lines.size())) {
                 int colon = line.indexOf(':');
-                parsed.put(line.substring(0, colon).trim().toLowerCase(java.util.Locale.ROOT),
+                parsed.put(line.substring(0, colon).trim().toLowerCase(Locale.ROOT),
                         line.substring(colon + 1).trim());
             }
             byte[] body = method.equals("HEAD") ? new byte[0]
@@ -189,7 +195,7 @@ class HttpContractTest {
 
     /** The status line and header lines of the next response, up to the empty line. */
     private static List<String> headerLines(InputStream in) throws IOException {
-        List<String> lines = new java.util.ArrayList<>();
+        List<String> lines = new ArrayList<>();
         StringBuilder line = new StringBuilder();
         int previous = -1;
         for (int b = in.read(); b >= 0; b = in.read()) {
@@ -215,7 +221,7 @@ class HttpContractTest {
     @Test
     void headAnswersAsGetWithoutABody() throws IOException {
         Map<String, String> key = Map.of("x-api-key", ACTIVE);
-        Map<String, Map<String, String>> routes = new java.util.LinkedHashMap<>();
+        Map<String, Map<String, String>> routes = new LinkedHashMap<>();
         // public routes, the page, and 404s need no key
         for (String path : List.of("/api/v2/health", "/api/v2/openapi.json", "/api/v2/openapi.yaml", "/nope",
                 "/api/v2/nope?x=1")) {
@@ -264,7 +270,7 @@ class HttpContractTest {
 
     @Test
     void everyBadAnalyticsInput() {
-        Map<String, String> cases = new java.util.LinkedHashMap<>();
+        Map<String, String> cases = new LinkedHashMap<>();
         cases.put("granularity=weekly", "granularity");
         cases.put("granularity=HOURLY", "granularity");
         cases.put("granularity=", "granularity");
@@ -355,6 +361,9 @@ class HttpContractTest {
                 reply.body());
         assertTrue(reply.body().contains("omni_rollup_http_request_duration_seconds_bucket{route=\"/api/v2/event-ops/metrics\",le=\"+Inf\"}"));
         assertFalse(reply.body().contains("/api/v2/nope"), "unknown paths share one label");
+        assertEquals(401, api.get("/api/v2/event-ops/metrics", Map.of()).status());
+        assertTrue(api.get("/api/v2/metrics").body().contains("omni_rollup_http_requests_total{route="
+                + "\"/api/v2/event-ops/metrics\",method=\"GET\",status=\"4xx\"}"), "errors are counted with their status");
     }
 
     @Test
@@ -402,8 +411,8 @@ class HttpContractTest {
     void concurrentRequests() throws Exception {
         List<String> paths = List.of("/api/v2/event-ops/metrics", "/api/v2/events/analytics?granularity=hourly",
                 "/api/v2/dead-letters/stats", "/api/v2/automation-metrics", "/api/v2/dashboard", "/api/v2/health");
-        try (var threads = java.util.concurrent.Executors.newFixedThreadPool(8)) {
-            List<java.util.concurrent.Future<Integer>> results = new java.util.ArrayList<>();
+        try (var threads = Executors.newFixedThreadPool(8)) {
+            List<Future<Integer>> results = new ArrayList<>();
             for (int i = 0; i < 240; i++) {
                 String path = paths.get(i % paths.size());
                 results.add(threads.submit(() -> api.get(path).status()));

@@ -2,6 +2,7 @@ package dev.omnirollup.api;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 
+import java.util.SplittableRandom;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.CsvSource;
@@ -33,7 +34,7 @@ class JsNumberTest {
 
     @Test
     void randomDoublesRoundTripWithNoMoreDigitsThanJava() {
-        java.util.SplittableRandom random = new java.util.SplittableRandom(42);
+        SplittableRandom random = new SplittableRandom(42);
         for (int i = 0; i < 200_000; i++) {
             double value = switch (i % 3) {
                 case 0 -> Double.longBitsToDouble(random.nextLong());

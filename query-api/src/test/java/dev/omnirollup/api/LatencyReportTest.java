@@ -9,6 +9,7 @@ import dev.omnirollup.store.RollupDatabase;
 import java.time.Duration;
 import java.time.Instant;
 import java.time.InstantSource;
+import java.time.temporal.ChronoUnit;
 import java.util.Arrays;
 import java.util.LinkedHashMap;
 import java.util.Map;
@@ -24,7 +25,7 @@ import org.junit.jupiter.api.Test;
  * {@code ./mvnw -pl query-api test -Dtest=LatencyReportTest -Dlatency.events=2000000}.
  */
 class LatencyReportTest {
-    static final Instant NOW = Instant.now().truncatedTo(java.time.temporal.ChronoUnit.MINUTES);
+    static final Instant NOW = Instant.now().truncatedTo(ChronoUnit.MINUTES);
 
     @Test
     void serverTimePerEndpoint() {

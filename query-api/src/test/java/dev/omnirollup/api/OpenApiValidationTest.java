@@ -17,6 +17,7 @@ import dev.omnirollup.sim.OmniEvent;
 import dev.omnirollup.sim.ReferencePersistence;
 import dev.omnirollup.sim.ScratchDatabase;
 import dev.omnirollup.sim.TrafficGenerator;
+import java.net.URI;
 import java.sql.Connection;
 import java.time.Duration;
 import java.time.Instant;
@@ -154,37 +155,37 @@ class OpenApiValidationTest {
      */
     private static List<Exchange> stream(TestApi api, OpenApiSchemas schemas) {
         String path = "/api/v2/events/stream";
-        java.net.URI uri = java.net.URI.create(api.server.localUri() + path);
+        URI uri = URI.create(api.server.localUri() + path);
         List<Exchange> out = new ArrayList<>();
-        List<SseClient> open = new ArrayList<>();
+        List<EventSourceClient> open = new ArrayList<>();
         try {
-            SseClient first = SseClient.open(uri, Map.of("x-api-key", TestApi.STATIC_KEY));
+            EventSourceClient first = EventSourceClient.open(uri, Map.of("x-api-key", TestApi.STATIC_KEY));
             open.add(first);
             out.add(new Exchange(path, first.status, first.headers.get("content-type").get(0), ""));
             JsonNode frames = schemas.document().at("/paths/~1api~1v2~1events~1stream/get/responses/200/content/"
                     + "text~1event-stream/x-sse-frames");
             for (String event : List.of("ready", "metrics")) {
-                SseClient.Frame frame = first.expect(event, Duration.ofSeconds(15));
+                EventSourceClient.Frame frame = first.expect(event, Duration.ofSeconds(15));
                 String ref = frames.get(event).get("$ref").asText();
                 schemas.assertValid(ref.substring(ref.lastIndexOf('/') + 1), frame.json());
             }
             for (String query : List.of("?eventTypes=bogus", "?instanceId=x")) {
-                SseClient bad = SseClient.open(java.net.URI.create(uri + query), Map.of("x-api-key", TestApi.STATIC_KEY));
+                EventSourceClient bad = EventSourceClient.open(URI.create(uri + query), Map.of("x-api-key", TestApi.STATIC_KEY));
                 out.add(new Exchange(path, bad.status, bad.headers.get("content-type").get(0), bad.errorBody()));
             }
-            SseClient anonymous = SseClient.open(uri, Map.of());
+            EventSourceClient anonymous = EventSourceClient.open(uri, Map.of());
             out.add(new Exchange(path, anonymous.status, anonymous.headers.get("content-type").get(0),
                     anonymous.errorBody()));
-            SseClient next;
+            EventSourceClient next;
             do {
-                next = SseClient.open(uri, Map.of("x-api-key", TestApi.STATIC_KEY));
+                next = EventSourceClient.open(uri, Map.of("x-api-key", TestApi.STATIC_KEY));
                 open.add(next);
             } while (next.status == 200 && open.size() < 50);
             out.add(new Exchange(path, next.status, next.headers.get("content-type").get(0), next.errorBody()));
             assertEquals(429, next.status);
             return out;
         } finally {
-            open.forEach(SseClient::close);
+            open.forEach(EventSourceClient::close);
         }
     }
 

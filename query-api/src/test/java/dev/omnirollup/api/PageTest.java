@@ -16,6 +16,7 @@ import java.time.Instant;
 import java.time.InstantSource;
 import java.util.Arrays;
 import java.util.List;
+import java.util.Locale;
 import java.util.Map;
 import java.util.Optional;
 import org.junit.jupiter.api.AfterAll;
@@ -137,7 +138,7 @@ class PageTest {
             }
             String headers = head.toString(StandardCharsets.ISO_8859_1);
             int status = Integer.parseInt(headers.substring(9, 12), 10);
-            String lower = headers.toLowerCase(java.util.Locale.ROOT);
+            String lower = headers.toLowerCase(Locale.ROOT);
             if (lower.contains("transfer-encoding: chunked")) {
                 return new Raw(status, unchunk(in));
             }

@@ -18,6 +18,7 @@ import java.sql.Statement;
 import java.time.Duration;
 import java.time.Instant;
 import java.time.InstantSource;
+import java.time.OffsetDateTime;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.Iterator;
@@ -385,7 +386,7 @@ class ParityTest {
     }
 
     static Instant instant(String isoWithOptionalSeconds) {
-        return java.time.OffsetDateTime.parse(isoWithOptionalSeconds).toInstant();
+        return OffsetDateTime.parse(isoWithOptionalSeconds).toInstant();
     }
 
     /** The number is the same double and printed exactly as JavaScript prints it. */

@@ -2,6 +2,7 @@ package dev.omnirollup.api;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import java.io.IOException;
 import java.lang.reflect.InvocationHandler;
 import java.lang.reflect.InvocationTargetException;
 import java.lang.reflect.Method;
@@ -14,6 +15,7 @@ import java.sql.PreparedStatement;
 import java.sql.ResultSet;
 import java.sql.SQLException;
 import java.sql.SQLFeatureNotSupportedException;
+import java.sql.Statement;
 import java.util.Map;
 import java.util.Properties;
 import java.util.TreeMap;
@@ -23,8 +25,8 @@ import java.util.logging.Logger;
 
 /**
  * A JDBC driver for URLs {@code jdbc:counting:postgresql://…} that delegates to PostgreSQL and, while
- * {@link #start() recording}, runs {@code EXPLAIN (ANALYZE, FORMAT JSON)} of every prepared query before executing
- * it, adding up per table the rows its scan nodes return ({@code Actual Rows} times loops), and separately the rows
+ * {@link #start() recording}, runs {@code EXPLAIN (ANALYZE, FORMAT JSON)} of every prepared query (run by
+ * {@code executeQuery()}, or by {@code execute()} as Jdbi runs them) before executing it, adding up per table the rows its scan nodes return ({@code Actual Rows} times loops), and separately the rows
  * the plans examined (plus rows removed by filters). Sequential scans are disabled on these connections, so the count is the rows inside the index ranges
  * the statements ask for, not the planner's choice for tiny tables. Test support for showing that reads are bounded; never used in production.
  */
@@ -75,7 +77,7 @@ final class ReadCounter implements Driver {
             return null;
         }
         Connection real = DriverManager.getConnection("jdbc:" + url.substring(PREFIX.length()), info);
-        try (java.sql.Statement s = real.createStatement()) {
+        try (Statement s = real.createStatement()) {
             // measure the rows the index ranges cover: on tiny tables the planner would rather read whole tables
             s.execute("SET enable_seqscan = off");
         }
@@ -92,13 +94,22 @@ final class ReadCounter implements Driver {
         Map<Integer, Object> parameters = new TreeMap<>();
         return proxy(PreparedStatement.class, delegate, (self, method, args) -> {
             if (method.getName().startsWith("set") && args != null && args.length >= 2 && args[0] instanceof Integer i) {
-                parameters.put(i, args[1]);
+                parameters.put(i, method.getName().equals("setNull") ? null : args[1]);
             }
-            if (method.getName().equals("executeQuery") && (args == null || args.length == 0) && recording) {
+            // JDBC code reads with executeQuery(); Jdbi reads with execute()
+            boolean runs = method.getName().equals("executeQuery")
+                    || method.getName().equals("execute") && isRead(sql);
+            if (runs && (args == null || args.length == 0) && recording) {
                 explain(real, sql, parameters);
             }
             return invoke(method, delegate, args);
         });
+    }
+
+    /** Whether the statement only reads (EXPLAIN ANALYZE runs it: a write would be applied twice). */
+    private static boolean isRead(String sql) {
+        String start = sql.stripLeading();
+        return start.regionMatches(true, 0, "SELECT", 0, 6) || start.regionMatches(true, 0, "WITH", 0, 4);
     }
 
     private static void explain(Connection real, String sql, Map<Integer, Object> parameters) throws SQLException {
@@ -111,7 +122,7 @@ final class ReadCounter implements Driver {
                 rs.next();
                 JsonNode plan = JSON.readTree(rs.getString(1)).get(0).get("Plan");
                 add(plan);
-            } catch (java.io.IOException e) {
+            } catch (IOException e) {
                 throw new SQLException("unreadable plan", e);
             }
         }

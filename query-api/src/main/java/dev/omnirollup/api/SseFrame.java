@@ -5,6 +5,7 @@ import java.time.Instant;
 import java.time.ZoneOffset;
 import java.time.format.DateTimeFormatter;
 import java.util.LinkedHashMap;
+import java.util.Locale;
 import java.util.Map;
 import java.util.Optional;
 import java.util.UUID;
@@ -15,7 +16,7 @@ import java.util.UUID;
  * position: event frames get the next one when they are fanned out; every other frame carries the position of the
  * last event frame before it (so a client that resumes from any frame's id misses nothing). Immutable.
  */
-record StreamFrame(String event, String data, Optional<String> eventType, Optional<String> instanceId, long seq) {
+record SseFrame(String event, String data, Optional<String> eventType, Optional<String> instanceId, long seq) {
     static final String READY = "ready";
     static final String EVENT_RECEIVED = "event.received";
     static final String INSTANCE_STATUS = "instance.status";
@@ -25,7 +26,7 @@ record StreamFrame(String event, String data, Optional<String> eventType, Option
     private static final DateTimeFormatter ISO_MILLIS =
             DateTimeFormatter.ofPattern("yyyy-MM-dd'T'HH:mm:ss.SSS'Z'").withZone(ZoneOffset.UTC);
 
-    StreamFrame {
+    SseFrame {
         if (event.isEmpty() || event.contains("\n") || data.contains("\n")) {
             throw new IllegalArgumentException("a frame needs a one-line event name and one-line data: " + event);
         }
@@ -35,13 +36,13 @@ record StreamFrame(String event, String data, Optional<String> eventType, Option
     }
 
     /** The same frame at stream position {@code position}. */
-    StreamFrame at(long position) {
-        return new StreamFrame(event, data, eventType, instanceId, position);
+    SseFrame at(long position) {
+        return new SseFrame(event, data, eventType, instanceId, position);
     }
 
     /** A frame that every client gets whatever its filters (metrics, notices). */
-    static StreamFrame control(String event, Object body, long seq) {
-        return new StreamFrame(event, Json.write(body), Optional.empty(), Optional.empty(), seq);
+    static SseFrame control(String event, Object body, long seq) {
+        return new SseFrame(event, Json.write(body), Optional.empty(), Optional.empty(), seq);
     }
 
     /**
@@ -49,7 +50,7 @@ record StreamFrame(String event, String data, Optional<String> eventType, Option
      * instance.status} for {@code instance.connected|disconnected}; nothing for anything else (ignored events —
      * bare subjects and replays, which upstream's persistence never sees — poison, automation events).
      */
-    static Optional<StreamFrame> of(Decoded decoded) {
+    static Optional<SseFrame> of(Decoded decoded) {
         return switch (decoded) {
             case Decoded.MessageEvent m -> Optional.of(eventReceived(m));
             case Decoded.InstanceStatus s -> Optional.of(instanceStatus(s));
@@ -57,7 +58,7 @@ record StreamFrame(String event, String data, Optional<String> eventType, Option
         };
     }
 
-    private static StreamFrame eventReceived(Decoded.MessageEvent m) {
+    private static SseFrame eventReceived(Decoded.MessageEvent m) {
         Optional<String> instanceId = m.instanceId().map(UUID::toString);
         Map<String, Object> data = new LinkedHashMap<>();
         data.put("id", m.eventId());
@@ -68,16 +69,16 @@ record StreamFrame(String event, String data, Optional<String> eventType, Option
         data.put("receivedAt", ISO_MILLIS.format(Instant.ofEpochMilli(m.epochMs())));
         data.put("contentType", m.contentType());
         data.put("errorStage", m.errorStage());
-        return new StreamFrame(EVENT_RECEIVED, Json.write(data), Optional.of(m.kind().eventType()), instanceId, 0);
+        return new SseFrame(EVENT_RECEIVED, Json.write(data), Optional.of(m.kind().eventType()), instanceId, 0);
     }
 
-    private static StreamFrame instanceStatus(Decoded.InstanceStatus s) {
-        String instanceId = s.instanceId().toLowerCase(java.util.Locale.ROOT);
+    private static SseFrame instanceStatus(Decoded.InstanceStatus s) {
+        String instanceId = s.instanceId().toLowerCase(Locale.ROOT);
         Map<String, Object> data = new LinkedHashMap<>();
         data.put("instanceId", instanceId);
         data.put("isConnected", s.connected());
         data.put("changedAt", ISO_MILLIS.format(Instant.ofEpochMilli(s.epochMs())));
         String type = s.connected() ? "instance.connected" : "instance.disconnected";
-        return new StreamFrame(INSTANCE_STATUS, Json.write(data), Optional.of(type), Optional.of(instanceId), 0);
+        return new SseFrame(INSTANCE_STATUS, Json.write(data), Optional.of(type), Optional.of(instanceId), 0);
     }
 }

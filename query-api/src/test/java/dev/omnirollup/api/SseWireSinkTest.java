@@ -7,11 +7,11 @@ import java.nio.charset.StandardCharsets;
 import org.junit.jupiter.api.Test;
 
 /** The live stream's wire format: frames are collected and sent by one flush. */
-class WireSinkTest {
+class SseWireSinkTest {
     @Test
     void framesAndCommentsAreSentInTheEventStreamFormatOnFlush() {
         ByteArrayOutputStream out = new ByteArrayOutputStream();
-        StreamService.WireSink sink = new StreamService.WireSink(out);
+        SseWireSink sink = new SseWireSink(out);
         sink.frame("s-1", "event.received", "{\"id\":\"é\"}");
         sink.comment(" heartbeat 1");
         assertEquals(0, out.size(), "nothing is sent before the flush");
@@ -23,7 +23,7 @@ class WireSinkTest {
     @Test
     void aValueWithLineBreaksBecomesOneFieldPerLine() {
         ByteArrayOutputStream out = new ByteArrayOutputStream();
-        StreamService.WireSink sink = new StreamService.WireSink(out);
+        SseWireSink sink = new SseWireSink(out);
         sink.frame("s-2", "metrics", "a\nb\r\nc\rd");
         sink.flush();
         sink.flush();

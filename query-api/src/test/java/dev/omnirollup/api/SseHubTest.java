@@ -23,7 +23,7 @@ import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.Test;
 
 /** The live stream's hub without HTTP: drops, the stall watchdog, resume rules and the per-key limit. */
-class LiveStreamTest {
+class SseHubTest {
     static final InstantSource CLOCK = InstantSource.fixed(Instant.parse("2026-02-12T15:37:00Z"));
 
     record Written(String id, String event, String data) {
@@ -37,7 +37,7 @@ class LiveStreamTest {
     }
 
     /** A sink that records frames; it can be made to block its first write until released. */
-    static final class RecordingSink implements StreamClient.Sink {
+    static final class RecordingSink implements SseSink {
         final LinkedBlockingQueue<Written> written = new LinkedBlockingQueue<>();
         final CountDownLatch blocked = new CountDownLatch(1);
         final CountDownLatch release;
@@ -79,17 +79,17 @@ class LiveStreamTest {
         }
     }
 
-    static LiveStream hub(int buffer, Duration heartbeat, int maxPerKey) {
-        return new LiveStream(new LiveStream.Settings(Duration.ofMinutes(10), heartbeat, maxPerKey, buffer, "",
+    static SseHub hub(int buffer, Duration heartbeat, int maxPerKey) {
+        return new SseHub(new SseHub.Settings(Duration.ofMinutes(10), heartbeat, maxPerKey, buffer, "",
                 1 << 20), Optional.empty(), CLOCK, () -> Map.of("summary", 1));
     }
 
-    static StreamFrame event(int n, String type, String instance) {
-        return new StreamFrame(StreamFrame.EVENT_RECEIVED, "{\"n\":" + n + "}", Optional.of(type),
+    static SseFrame event(int n, String type, String instance) {
+        return new SseFrame(SseFrame.EVENT_RECEIVED, "{\"n\":" + n + "}", Optional.of(type),
                 Optional.of(instance), 0);
     }
 
-    static Thread serve(LiveStream hub, StreamClient client, StreamClient.Sink sink) {
+    static Thread serve(SseHub hub, SseClient client, SseSink sink) {
         return Thread.ofVirtual().start(() -> {
             hub.serve(client, sink);
             hub.release(client);
@@ -98,9 +98,9 @@ class LiveStreamTest {
 
     @Test
     void aSlowClientLosesFramesCountedAndToldWhileTheFanOutGoesOn() throws Exception {
-        try (LiveStream hub = hub(16, Duration.ofSeconds(30), 5)) {
-            StreamClient slow = hub.open("k", StreamQuery.everything());
-            StreamClient fast = hub.open("k", StreamQuery.everything());
+        try (SseHub hub = hub(16, Duration.ofSeconds(30), 5)) {
+            SseClient slow = hub.open("k", SseQuery.everything());
+            SseClient fast = hub.open("k", SseQuery.everything());
             RecordingSink slowSink = new RecordingSink(true);
             RecordingSink fastSink = new RecordingSink(false);
             Thread slowThread = serve(hub, slow, slowSink);
@@ -139,8 +139,8 @@ class LiveStreamTest {
 
     @Test
     void aStalledClientIsCutLooseAndNeverBlocksTheFanOut() throws Exception {
-        try (LiveStream hub = hub(512, Duration.ofSeconds(1), 5)) {
-            StreamClient stalled = hub.open("k", StreamQuery.everything());
+        try (SseHub hub = hub(512, Duration.ofSeconds(1), 5)) {
+            SseClient stalled = hub.open("k", SseQuery.everything());
             RecordingSink never = new RecordingSink(true);
             Thread thread = serve(hub, stalled, never);
             assertTrue(never.blocked.await(10, TimeUnit.SECONDS));
@@ -150,10 +150,7 @@ class LiveStreamTest {
             }
             long publishNanos = System.nanoTime() - start;
             assertTrue(publishNanos < Duration.ofSeconds(2).toNanos(), "fan-out took " + publishNanos / 1e6 + " ms");
-            long deadline = System.nanoTime() + Duration.ofSeconds(15).toNanos();
-            while (hub.clientsCut() == 0 && System.nanoTime() < deadline) {
-                thread.join(50);
-            }
+            Poll.until(Duration.ofSeconds(15), "the stalled client is cut loose", () -> hub.clientsCut() > 0);
             assertEquals(1, hub.clientsCut(), "cut loose after two heartbeat intervals of a blocked write");
             thread.join(5_000);
             assertFalse(thread.isAlive());
@@ -164,44 +161,44 @@ class LiveStreamTest {
 
     @Test
     void resumeReplaysWhatTheHistoryStillHolds() throws Exception {
-        try (LiveStream hub = hub(20_000, Duration.ofSeconds(30), 50)) {
+        try (SseHub hub = hub(20_000, Duration.ofSeconds(30), 50)) {
             for (int i = 1; i <= 6; i++) {
                 hub.publish(event(i, i % 2 == 0 ? "message.failed" : "message.sent", i <= 3 ? "i1" : "i2"));
             }
             String stream = hub.streamId();
-            List<Written> replay = open(hub, new StreamQuery(Optional.empty(), Set.of(), Optional.of(stream + "-2")), 4);
+            List<Written> replay = open(hub, new SseQuery(Optional.empty(), Set.of(), Optional.of(stream + "-2")), 4);
             assertEquals(stream + "-2", replay.get(0).id(), "ready carries the resume position");
             assertEquals(true, replay.get(0).json().get("resumed").asBoolean());
             assertEquals(4, replay.get(0).json().get("replayed").asInt());
             assertEquals(List.of(3, 4, 5, 6), replay.subList(1, 5).stream().map(w -> w.json().get("n").asInt()).toList());
 
-            List<Written> filtered = open(hub, new StreamQuery(Optional.of("i2"), Set.of("message.failed"),
+            List<Written> filtered = open(hub, new SseQuery(Optional.of("i2"), Set.of("message.failed"),
                     Optional.of(stream + "-1")), 2);
             assertEquals(2, filtered.get(0).json().get("replayed").asInt());
             assertEquals(List.of(4, 6), filtered.subList(1, 3).stream().map(w -> w.json().get("n").asInt()).toList());
 
             for (String id : List.of("other-2", stream + "-7", stream + "-x", stream + "-", stream)) {
-                Written ready = open(hub, new StreamQuery(Optional.empty(), Set.of(), Optional.of(id)), 0).get(0);
+                Written ready = open(hub, new SseQuery(Optional.empty(), Set.of(), Optional.of(id)), 0).get(0);
                 assertFalse(ready.json().get("resumed").asBoolean(), id);
                 assertEquals(stream + "-6", ready.id(), "an unusable id starts from now: " + id);
             }
-            Written current = open(hub, new StreamQuery(Optional.empty(), Set.of(), Optional.of(stream + "-6")), 0).get(0);
+            Written current = open(hub, new SseQuery(Optional.empty(), Set.of(), Optional.of(stream + "-6")), 0).get(0);
             assertTrue(current.json().get("resumed").asBoolean(), "resuming from the newest frame replays nothing");
 
-            for (int i = 7; i <= LiveStream.HISTORY + 10; i++) {
+            for (int i = 7; i <= SseHub.HISTORY + 10; i++) {
                 hub.publish(event(i, "message.sent", "i1"));
             }
-            Written tooOld = open(hub, new StreamQuery(Optional.empty(), Set.of(), Optional.of(stream + "-6")), 0).get(0);
+            Written tooOld = open(hub, new SseQuery(Optional.empty(), Set.of(), Optional.of(stream + "-6")), 0).get(0);
             assertFalse(tooOld.json().get("resumed").asBoolean(), "frame 7 was forgotten");
-            Written edge = open(hub, new StreamQuery(Optional.empty(), Set.of(), Optional.of(stream + "-10")), 0).get(0);
+            Written edge = open(hub, new SseQuery(Optional.empty(), Set.of(), Optional.of(stream + "-10")), 0).get(0);
             assertTrue(edge.json().get("resumed").asBoolean(), "frames 11.. are all still there");
-            assertEquals(LiveStream.HISTORY, edge.json().get("replayed").asInt());
+            assertEquals(SseHub.HISTORY, edge.json().get("replayed").asInt());
         }
     }
 
     /** Opens a stream, returns its ready frame and the next {@code replayed} frames, and closes it. */
-    private static List<Written> open(LiveStream hub, StreamQuery query, int replayed) throws InterruptedException {
-        StreamClient client = hub.open("k", query);
+    private static List<Written> open(SseHub hub, SseQuery query, int replayed) throws InterruptedException {
+        SseClient client = hub.open("k", query);
         RecordingSink sink = new RecordingSink(false);
         Thread thread = serve(hub, client, sink);
         List<Written> out = new ArrayList<>();
@@ -216,18 +213,18 @@ class LiveStreamTest {
 
     @Test
     void theStreamLimitIsPerKey() {
-        try (LiveStream hub = hub(16, Duration.ofSeconds(30), 2)) {
-            StreamClient first = hub.open("k1", StreamQuery.everything());
-            hub.open("k1", StreamQuery.everything());
-            ApiProblem limited = assertThrows(ApiProblem.class, () -> hub.open("k1", StreamQuery.everything()));
+        try (SseHub hub = hub(16, Duration.ofSeconds(30), 2)) {
+            SseClient first = hub.open("k1", SseQuery.everything());
+            hub.open("k1", SseQuery.everything());
+            ApiProblem limited = assertThrows(ApiProblem.class, () -> hub.open("k1", SseQuery.everything()));
             assertEquals(429, limited.status());
             assertEquals("{\"error\":{\"code\":\"RATE_LIMITED\",\"message\":\"Too many concurrent streams for this API"
                     + " key. Close one before opening another.\",\"details\":{\"limit\":2}}}", Json.write(limited.body()));
-            hub.open("k2", StreamQuery.everything());
+            hub.open("k2", SseQuery.everything());
             hub.release(first);
             hub.release(first);
-            hub.open("k1", StreamQuery.everything());
-            assertThrows(ApiProblem.class, () -> hub.open("k1", StreamQuery.everything()));
+            hub.open("k1", SseQuery.everything());
+            assertThrows(ApiProblem.class, () -> hub.open("k1", SseQuery.everything()));
             assertEquals(2, hub.streamsRejected());
             assertEquals(3, hub.streams());
         }
@@ -235,20 +232,20 @@ class LiveStreamTest {
 
     @Test
     void queryValidationAndFilters() {
-        StreamQuery query = StreamQuery.parse(Map.of("instanceId", List.of("3F1C0000-0000-4000-8000-000000000001"),
+        SseQuery query = SseQuery.parse(Map.of("instanceId", List.of("3F1C0000-0000-4000-8000-000000000001"),
                 "eventTypes", List.of("message.failed, instance.disconnected")), Optional.empty());
         assertEquals(Optional.of("3f1c0000-0000-4000-8000-000000000001"), query.instanceId());
         assertEquals(Set.of("message.failed", "instance.disconnected"), query.eventTypes());
-        assertTrue(query.matches(new StreamFrame("metrics", "{}", Optional.empty(), Optional.empty(), 0)));
+        assertTrue(query.matches(new SseFrame("metrics", "{}", Optional.empty(), Optional.empty(), 0)));
         assertTrue(query.matches(event(1, "message.failed", "3f1c0000-0000-4000-8000-000000000001")));
         assertFalse(query.matches(event(1, "message.sent", "3f1c0000-0000-4000-8000-000000000001")));
         assertFalse(query.matches(event(1, "message.failed", "3f1c0000-0000-4000-8000-000000000002")));
 
-        assertEquals(Optional.of("h-1"), StreamQuery.parse(Map.of("lastEventId", List.of("q-1")),
+        assertEquals(Optional.of("h-1"), SseQuery.parse(Map.of("lastEventId", List.of("q-1")),
                 Optional.of("h-1")).lastEventId(), "the header wins");
-        assertEquals(Optional.of("q-1"), StreamQuery.parse(Map.of("lastEventId", List.of("q-1")),
+        assertEquals(Optional.of("q-1"), SseQuery.parse(Map.of("lastEventId", List.of("q-1")),
                 Optional.empty()).lastEventId());
-        assertEquals(Optional.empty(), StreamQuery.parse(Map.of(), Optional.of("x".repeat(101))).lastEventId());
+        assertEquals(Optional.empty(), SseQuery.parse(Map.of(), Optional.of("x".repeat(101))).lastEventId());
 
         Map<Map<String, List<String>>, Set<String>> bad = Map.of(
                 Map.of("instanceId", List.of("abc")), Set.of("instanceId"),
@@ -259,7 +256,7 @@ class LiveStreamTest {
                 Map.of("instanceId", List.of("abc"), "eventTypes", List.of("x")), Set.of("instanceId", "eventTypes"),
                 Map.of("lastEventId", List.of("a", "b")), Set.of("lastEventId"));
         bad.forEach((raw, fields) -> {
-            ApiProblem problem = assertThrows(ApiProblem.class, () -> StreamQuery.parse(raw, Optional.empty()), raw::toString);
+            ApiProblem problem = assertThrows(ApiProblem.class, () -> SseQuery.parse(raw, Optional.empty()), raw::toString);
             assertEquals(400, problem.status());
             @SuppressWarnings("unchecked")
             Map<String, Object> error = (Map<String, Object>) problem.body().get("error");

@@ -25,7 +25,7 @@ import java.util.function.Predicate;
  * thread of its own and parses frames as the SSE specification says (one leading space of a value is dropped,
  * {@code data:} lines are joined, comments are kept as frames with event {@code :comment}).
  */
-final class SseClient implements AutoCloseable {
+final class EventSourceClient implements AutoCloseable {
     static final String COMMENT = ":comment";
     private static final HttpClient HTTP = HttpClient.newBuilder()
             .version(HttpClient.Version.HTTP_1_1)
@@ -60,7 +60,7 @@ final class SseClient implements AutoCloseable {
     private final Thread reader;
     private static final Object END = new Object();
 
-    private SseClient(HttpResponse<InputStream> response) throws IOException {
+    private EventSourceClient(HttpResponse<InputStream> response) throws IOException {
         this.status = response.statusCode();
         this.headers = response.headers().map();
         this.body = response.body();
@@ -75,11 +75,11 @@ final class SseClient implements AutoCloseable {
     }
 
     /** Opens {@code GET uri} with the given headers and returns once the status line and headers arrived. */
-    static SseClient open(URI uri, Map<String, String> headers) {
+    static EventSourceClient open(URI uri, Map<String, String> headers) {
         HttpRequest.Builder request = HttpRequest.newBuilder(uri).GET().header("Accept", "text/event-stream");
         headers.forEach(request::header);
         try {
-            return new SseClient(HTTP.send(request.build(), HttpResponse.BodyHandlers.ofInputStream()));
+            return new EventSourceClient(HTTP.send(request.build(), HttpResponse.BodyHandlers.ofInputStream()));
         } catch (IOException e) {
             throw new UncheckedIOException(e);
         } catch (InterruptedException e) {

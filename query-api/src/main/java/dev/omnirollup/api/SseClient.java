@@ -15,33 +15,21 @@ import java.util.function.Supplier;
  * One open live stream: a bounded queue the fan-out offers frames to (never blocking: a full queue drops the frame
  * and counts it), and the writer loop, run by the request's own thread, that drains the queue into the connection.
  *
- * <p>Thread-safety: {@link #offer} is called by the fan-out (under {@link LiveStream}'s lock), {@link #pump} by the
+ * <p>Thread-safety: {@link #offer} is called by the fan-out (under {@link SseHub}'s lock), {@link #pump} by the
  * request thread, {@link #stalledNanos} and {@link #cut} by the watchdog and at shutdown. The writer
  * thread is the only one that writes to the connection; it is interrupted to cut a stalled client loose (a virtual
  * thread interrupted in a blocked socket write closes the socket).
  */
-final class StreamClient {
-    /** Where frames go: an SSE connection (or a test double). */
-    interface Sink {
-        /** Adds one frame with its {@code id:}, {@code event:} and {@code data:} lines (sent by {@link #flush}). */
-        void frame(String id, String event, String data);
-
-        /** Adds one comment line ({@code : text}) (sent by {@link #flush}). */
-        void comment(String text);
-
-        /** Sends what was added since the last flush; blocks while the client does not read. */
-        void flush();
-    }
-
+final class SseClient {
     /** Frames written per flush at most: a busy stream is sent in batches, not one socket write per frame. */
     static final int MAX_BATCH = 256;
 
     final String principal;
-    final StreamQuery query;
+    final SseQuery query;
     private final String streamId;
-    private final ArrayBlockingQueue<StreamFrame> queue;
-    private final StreamFrame ready;
-    private final List<StreamFrame> replay;
+    private final ArrayBlockingQueue<SseFrame> queue;
+    private final SseFrame ready;
+    private final List<SseFrame> replay;
     private final long joinedAt;
     private final AtomicLong droppedPending = new AtomicLong();
     private final AtomicLong droppedTotal = new AtomicLong();
@@ -55,8 +43,8 @@ final class StreamClient {
      * @param replay   the frames to write after it
      * @param joinedAt the stream position when the client was registered (the first metrics frame's)
      */
-    StreamClient(String principal, StreamQuery query, String streamId, int capacity, StreamFrame ready,
-                 List<StreamFrame> replay, long joinedAt) {
+    SseClient(String principal, SseQuery query, String streamId, int capacity, SseFrame ready,
+                 List<SseFrame> replay, long joinedAt) {
         this.principal = principal;
         this.query = query;
         this.streamId = streamId;
@@ -72,7 +60,7 @@ final class StreamClient {
      *
      * @return false when the queue was full and the frame was dropped
      */
-    boolean offer(StreamFrame frame) {
+    boolean offer(SseFrame frame) {
         if (!query.matches(frame)) {
             return true;
         }
@@ -91,26 +79,26 @@ final class StreamClient {
      *
      * @param firstMetrics the metrics body to send right after the replay, if one can be had
      */
-    void pump(Sink sink, Supplier<Optional<String>> firstMetrics, long heartbeatNanos, InstantSource clock) {
+    void pump(SseSink sink, Supplier<Optional<String>> firstMetrics, long heartbeatNanos, InstantSource clock) {
         writer = Thread.currentThread();
         try {
             startWrite();
             write(sink, ready);
-            for (StreamFrame frame : replay) {
+            for (SseFrame frame : replay) {
                 write(sink, frame);
             }
             flush(sink); // the client knows it is connected before the first metrics are read from the database
             Optional<String> metrics = firstMetrics.get();
             if (metrics.isPresent()) {
                 startWrite();
-                write(sink, new StreamFrame(StreamFrame.METRICS, metrics.get(), Optional.empty(), Optional.empty(),
+                write(sink, new SseFrame(SseFrame.METRICS, metrics.get(), Optional.empty(), Optional.empty(),
                         joinedAt));
                 flush(sink);
             }
             long lastWrite = System.nanoTime();
             while (!cut) {
                 long wait = heartbeatNanos - (System.nanoTime() - lastWrite);
-                StreamFrame frame = wait > 0 ? queue.poll(wait, TimeUnit.NANOSECONDS) : queue.poll();
+                SseFrame frame = wait > 0 ? queue.poll(wait, TimeUnit.NANOSECONDS) : queue.poll();
                 long dropped = droppedPending.getAndSet(0);
                 if (frame == null && dropped == 0) {
                     startWrite();
@@ -144,23 +132,23 @@ final class StreamClient {
         }
     }
 
-    private void writeDropped(Sink sink, long count) {
+    private void writeDropped(SseSink sink, long count) {
         Map<String, Object> notice = new LinkedHashMap<>();
         notice.put("count", count);
         notice.put("total", droppedTotal.get());
-        write(sink, StreamFrame.control(StreamFrame.DROPPED, notice, position));
+        write(sink, SseFrame.control(SseFrame.DROPPED, notice, position));
     }
 
     private void startWrite() {
         writeStartedNanos = System.nanoTime();
     }
 
-    private void write(Sink sink, StreamFrame frame) {
+    private void write(SseSink sink, SseFrame frame) {
         sink.frame(streamId + "-" + frame.seq(), frame.event(), frame.data());
         position = Math.max(position, frame.seq());
     }
 
-    private void flush(Sink sink) {
+    private void flush(SseSink sink) {
         try {
             sink.flush();
         } finally {

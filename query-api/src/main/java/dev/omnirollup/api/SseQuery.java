@@ -3,10 +3,10 @@ package dev.omnirollup.api;
 import java.util.LinkedHashMap;
 import java.util.LinkedHashSet;
 import java.util.List;
-import java.util.Locale;
 import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
+import java.util.UUID;
 
 /**
  * The validated query of {@code GET /api/v2/events/stream}: {@code instanceId} (a UUID of any version in any case,
@@ -20,7 +20,7 @@ import java.util.Set;
  * @param eventTypes  only frames of these Omni event types; empty = every type
  * @param lastEventId where a reconnecting client left off
  */
-record StreamQuery(Optional<String> instanceId, Set<String> eventTypes, Optional<String> lastEventId) {
+record SseQuery(Optional<String> instanceId, Set<String> eventTypes, Optional<String> lastEventId) {
 
     static final List<String> PARAMETERS = List.of("instanceId", "eventTypes", "lastEventId");
 
@@ -30,13 +30,13 @@ record StreamQuery(Optional<String> instanceId, Set<String> eventTypes, Optional
 
     private static final int MAX_LAST_EVENT_ID = 100;
 
-    StreamQuery {
+    SseQuery {
         eventTypes = Set.copyOf(eventTypes);
     }
 
     /** Every frame, no resume position. */
-    static StreamQuery everything() {
-        return new StreamQuery(Optional.empty(), Set.of(), Optional.empty());
+    static SseQuery everything() {
+        return new SseQuery(Optional.empty(), Set.of(), Optional.empty());
     }
 
     /**
@@ -44,20 +44,13 @@ record StreamQuery(Optional<String> instanceId, Set<String> eventTypes, Optional
      *
      * @throws ApiProblem 400 {@code VALIDATION_ERROR} naming every bad parameter
      */
-    static StreamQuery parse(Map<String, List<String>> raw, Optional<String> lastEventIdHeader) {
+    static SseQuery parse(Map<String, List<String>> raw, Optional<String> lastEventIdHeader) {
         Map<String, List<String>> errors = new LinkedHashMap<>();
         Optional<String> instance = QueryParams.single(raw, "instanceId", errors);
         Optional<String> types = QueryParams.single(raw, "eventTypes", errors);
         Optional<String> lastEventIdParameter = QueryParams.single(raw, "lastEventId", errors);
 
-        Optional<String> instanceId = Optional.empty();
-        if (instance.isPresent()) {
-            if (QueryParams.UUID_TEXT.matcher(instance.get()).matches()) {
-                instanceId = Optional.of(instance.get().toLowerCase(Locale.ROOT));
-            } else {
-                QueryParams.add(errors, "instanceId", "Invalid uuid");
-            }
-        }
+        Optional<String> instanceId = QueryParams.uuid("instanceId", instance, errors).map(UUID::toString);
         Set<String> eventTypes = new LinkedHashSet<>();
         if (types.isPresent()) {
             for (String part : types.get().split(",", -1)) {
@@ -76,12 +69,12 @@ record StreamQuery(Optional<String> instanceId, Set<String> eventTypes, Optional
             throw ApiProblem.validation(errors);
         }
         Optional<String> lastEventId = lastEventIdHeader.isPresent() ? lastEventIdHeader : lastEventIdParameter;
-        return new StreamQuery(instanceId, eventTypes,
+        return new SseQuery(instanceId, eventTypes,
                 lastEventId.map(String::trim).filter(id -> !id.isEmpty() && id.length() <= MAX_LAST_EVENT_ID));
     }
 
     /** Whether a frame passes the filters; frames without an event type (metrics, notices) always do. */
-    boolean matches(StreamFrame frame) {
+    boolean matches(SseFrame frame) {
         if (frame.eventType().isEmpty()) {
             return true;
         }

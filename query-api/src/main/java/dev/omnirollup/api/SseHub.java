@@ -49,8 +49,8 @@ import java.util.logging.Logger;
  * one closed (so a reconnecting client can resume): an API with no stream open costs NATS and the CPU nothing.
  * Thread-safe.
  */
-final class LiveStream implements AutoCloseable {
-    private static final Logger LOG = Logger.getLogger(LiveStream.class.getName());
+final class SseHub implements AutoCloseable {
+    private static final Logger LOG = Logger.getLogger(SseHub.class.getName());
 
     /** Event frames kept for {@code Last-Event-ID}. */
     static final int HISTORY = 10_000;
@@ -74,7 +74,7 @@ final class LiveStream implements AutoCloseable {
         }
     }
 
-    private record Resume(boolean resumed, long position, List<StreamFrame> replay) {
+    private record Resume(boolean resumed, long position, List<SseFrame> replay) {
     }
 
     private record CachedMetrics(String json, long atNanos) {
@@ -92,8 +92,8 @@ final class LiveStream implements AutoCloseable {
     // guarded by lock
     private long position;
     private long historyStart = 1;
-    private final ArrayDeque<StreamFrame> history = new ArrayDeque<>();
-    private final List<StreamClient> clients = new ArrayList<>();
+    private final ArrayDeque<SseFrame> history = new ArrayDeque<>();
+    private final List<SseClient> clients = new ArrayList<>();
     private final Map<String, Integer> perKey = new HashMap<>();
     private long emptySinceNanos = System.nanoTime();
     private boolean closed;
@@ -116,7 +116,7 @@ final class LiveStream implements AutoCloseable {
     /**
      * @param dashboard the body of {@code GET /api/v2/dashboard} now (called on the ticker and for new clients)
      */
-    LiveStream(Settings settings, Optional<Connection> nats, InstantSource clock, Supplier<Object> dashboard) {
+    SseHub(Settings settings, Optional<Connection> nats, InstantSource clock, Supplier<Object> dashboard) {
         this.settings = settings;
         this.nats = nats;
         this.clock = clock;
@@ -134,10 +134,6 @@ final class LiveStream implements AutoCloseable {
         ticker.scheduleWithFixedDelay(this::watch, watchMs, watchMs, TimeUnit.MILLISECONDS);
     }
 
-    Settings settings() {
-        return settings;
-    }
-
     /** This process's stream id: the part of every frame id before the {@code -}. */
     String streamId() {
         return streamId;
@@ -148,23 +144,22 @@ final class LiveStream implements AutoCloseable {
      *
      * @throws ApiProblem 429 when the principal already holds {@code sse-max-streams-per-key} streams
      */
-    StreamClient open(String principal, StreamQuery query) {
+    SseClient open(String principal, SseQuery query) {
         synchronized (subscriptionLock) {
             synchronized (lock) {
                 if (closed) {
-                    throw new ApiProblem(503, "INTERNAL_ERROR", "The server is shutting down", Map.of());
+                    throw ApiProblem.shuttingDown();
                 }
             }
             subscribe();
             synchronized (lock) {
                 if (closed) {
-                    throw new ApiProblem(503, "INTERNAL_ERROR", "The server is shutting down", Map.of());
+                    throw ApiProblem.shuttingDown();
                 }
                 int active = perKey.getOrDefault(principal, 0);
                 if (active >= settings.maxStreamsPerKey()) {
                     streamsRejected.incrementAndGet();
-                    throw new ApiProblem(429, "RATE_LIMITED", "Too many concurrent streams for this API key. "
-                            + "Close one before opening another.", Map.of("limit", settings.maxStreamsPerKey()));
+                    throw ApiProblem.tooManyStreams(settings.maxStreamsPerKey());
                 }
                 Resume resume = resume(query);
                 Map<String, Object> ready = new LinkedHashMap<>();
@@ -175,8 +170,8 @@ final class LiveStream implements AutoCloseable {
                 ready.put("heartbeatMs", settings.heartbeat().toMillis());
                 ready.put("metricsIntervalMs", settings.metricsInterval().toMillis());
                 ready.put("filters", query.filtersJson());
-                StreamClient client = new StreamClient(principal, query, streamId, settings.clientBuffer(),
-                        StreamFrame.control(StreamFrame.READY, ready, resume.position()), resume.replay(), position);
+                SseClient client = new SseClient(principal, query, streamId, settings.clientBuffer(),
+                        SseFrame.control(SseFrame.READY, ready, resume.position()), resume.replay(), position);
                 clients.add(client);
                 perKey.merge(principal, 1, Integer::sum);
                 return client;
@@ -185,7 +180,7 @@ final class LiveStream implements AutoCloseable {
     }
 
     /** Unregisters a client whose stream ended (its slot of the per-key limit is free again). */
-    void release(StreamClient client) {
+    void release(SseClient client) {
         synchronized (lock) {
             if (clients.remove(client)) {
                 perKey.computeIfPresent(client.principal, (k, n) -> n > 1 ? n - 1 : null);
@@ -197,24 +192,24 @@ final class LiveStream implements AutoCloseable {
     }
 
     /** Writes a client's stream on the calling (request) thread until it ends. */
-    void serve(StreamClient client, StreamClient.Sink sink) {
+    void serve(SseClient client, SseSink sink) {
         client.pump(sink, this::firstMetrics, settings.heartbeat().toNanos(), clock);
     }
 
     /** Fans one frame out to every client (called by the NATS dispatcher; tests call it directly). */
-    void publish(StreamFrame frame) {
+    void publish(SseFrame frame) {
         synchronized (lock) {
             if (closed) {
                 return;
             }
             position++;
-            StreamFrame positioned = frame.at(position);
+            SseFrame positioned = frame.at(position);
             history.addLast(positioned);
             if (history.size() > HISTORY) {
                 historyStart = history.removeFirst().seq() + 1;
             }
             framesPublished.incrementAndGet();
-            for (StreamClient client : clients) {
+            for (SseClient client : clients) {
                 if (!client.offer(positioned)) {
                     framesDropped.incrementAndGet();
                 }
@@ -222,10 +217,10 @@ final class LiveStream implements AutoCloseable {
         }
     }
 
-    private Resume resume(StreamQuery query) {
+    private Resume resume(SseQuery query) {
         Optional<Long> last = query.lastEventId().flatMap(this::positionOf);
         if (last.isPresent() && last.get() <= position && last.get() + 1 >= historyStart) {
-            List<StreamFrame> replay = history.stream()
+            List<SseFrame> replay = history.stream()
                     .filter(frame -> frame.seq() > last.get() && query.matches(frame))
                     .toList();
             return new Resume(true, last.get(), replay);
@@ -311,7 +306,7 @@ final class LiveStream implements AutoCloseable {
             }
             byte[] body = message.getData() == null ? new byte[0] : message.getData();
             Decoded decoded = decoder.decode(new InboundMessage(subject.substring(prefix.length()), body, ++inboundSeq));
-            StreamFrame.of(decoded).ifPresent(this::publish);
+            SseFrame.of(decoded).ifPresent(this::publish);
         } catch (RuntimeException e) {
             LOG.log(Level.FINE, "live stream: skipping a message that cannot be shown", e);
         }
@@ -347,9 +342,9 @@ final class LiveStream implements AutoCloseable {
         }
         computeMetrics().ifPresent(json -> {
             synchronized (lock) {
-                StreamFrame frame = new StreamFrame(StreamFrame.METRICS, json, Optional.empty(), Optional.empty(),
+                SseFrame frame = new SseFrame(SseFrame.METRICS, json, Optional.empty(), Optional.empty(),
                         position);
-                for (StreamClient client : clients) {
+                for (SseClient client : clients) {
                     if (!client.offer(frame)) {
                         framesDropped.incrementAndGet();
                     }
@@ -363,11 +358,11 @@ final class LiveStream implements AutoCloseable {
         try {
             long now = System.nanoTime();
             long bound = settings.stallTimeout().toNanos();
-            List<StreamClient> open;
+            List<SseClient> open;
             synchronized (lock) {
                 open = List.copyOf(clients);
             }
-            for (StreamClient client : open) {
+            for (SseClient client : open) {
                 if (client.stalledNanos(now) > bound && client.cut()) {
                     clientsCut.incrementAndGet();
                     LOG.info(() -> "live stream: cut loose a client that took no data for "
@@ -428,12 +423,12 @@ final class LiveStream implements AutoCloseable {
     /** Ends every stream, stops the ticker and drops the subscription. Idempotent. */
     @Override
     public void close() {
-        List<StreamClient> open;
+        List<SseClient> open;
         synchronized (lock) {
             closed = true;
             open = List.copyOf(clients);
         }
-        open.forEach(StreamClient::cut);
+        open.forEach(SseClient::cut);
         ticker.shutdownNow();
         synchronized (subscriptionLock) {
             if (nats.isPresent()) {
