@@ -1,6 +1,7 @@
 package dev.omnirollup.api;
 
 import dev.omnirollup.store.Config;
+import dev.omnirollup.store.Metrics;
 import dev.omnirollup.store.RollupDatabase;
 import dev.omnirollup.store.RollupReader;
 import io.helidon.common.socket.SocketOptions;
@@ -55,8 +56,9 @@ public final class QueryApi implements AutoCloseable {
         this.version = version();
         RollupReader reader = new RollupReader(database, MINUTE_HORIZON);
         this.live = new LiveCounts(database, config.get(Config.LIVE_COUNT_REFRESH));
-        HttpMetrics metrics = new HttpMetrics();
-        metrics.counter("omni_rollup_live_count_refresh_failures_total", live::refreshFailures);
+        Metrics metrics = new Metrics().withProcessMetrics();
+        metrics.counter("omni_rollup_live_count_refresh_failures_total",
+                "Refreshes of the live counts (dead letters, payloads, instances) that failed.", live::refreshFailures);
         HealthProbe probe = new HealthProbe(database, reader, live, nats, clock, new HealthProbe.IngestSettings(
                 List.of(config.get(Config.MESSAGE_STREAM), config.get(Config.AUTOMATION_STREAM)),
                 config.get(Config.INGEST_CONSUMER), config.get(Config.INGEST_STALL_THRESHOLD)), version);
@@ -69,14 +71,21 @@ public final class QueryApi implements AutoCloseable {
                 new DeadLettersService(live, cache), new AutomationService(reader, queueStaleness, clock, cache),
                 dashboard, new SseService(sseHub), new PrometheusService(metrics));
         this.page = new PageService();
-        metrics.gauge("omni_rollup_sse_streams", sseHub::streams);
-        metrics.counter("omni_rollup_sse_nats_messages_total", sseHub::natsMessages);
-        metrics.counter("omni_rollup_sse_nats_dropped_total", sseHub::natsDropped);
-        metrics.counter("omni_rollup_sse_frames_total", sseHub::framesPublished);
-        metrics.counter("omni_rollup_sse_frames_dropped_total", sseHub::framesDropped);
-        metrics.counter("omni_rollup_sse_clients_cut_total", sseHub::clientsCut);
-        metrics.counter("omni_rollup_sse_streams_rejected_total", sseHub::streamsRejected);
-        metrics.counter("omni_rollup_sse_metrics_failures_total", sseHub::metricsFailures);
+        metrics.gauge("omni_rollup_sse_streams", "Live streams open now.", sseHub::streams);
+        metrics.counter("omni_rollup_sse_nats_messages_total", "NATS messages the live stream received.",
+                sseHub::natsMessages);
+        metrics.counter("omni_rollup_sse_nats_dropped_total",
+                "NATS messages the live stream dropped (its subscription fell behind).", sseHub::natsDropped);
+        metrics.counter("omni_rollup_sse_frames_total", "Frames published to live-stream clients.",
+                sseHub::framesPublished);
+        metrics.counter("omni_rollup_sse_frames_dropped_total",
+                "Frames a slow live-stream client lost (its buffer was full).", sseHub::framesDropped);
+        metrics.counter("omni_rollup_sse_clients_cut_total", "Live-stream clients disconnected because they stopped reading.",
+                sseHub::clientsCut);
+        metrics.counter("omni_rollup_sse_streams_rejected_total",
+                "Live streams refused (too many for one API key).", sseHub::streamsRejected);
+        metrics.counter("omni_rollup_sse_metrics_failures_total",
+                "Dashboard summaries the live stream failed to compute.", sseHub::metricsFailures);
         Set<String> publicPaths = Set.of(API + HealthService.PATH, API + OpenApiService.JSON_PATH,
                 API + OpenApiService.YAML_PATH);
         Set<String> routes = new LinkedHashSet<>(publicPaths);

@@ -1,18 +1,30 @@
 package dev.omnirollup.store;
 
+import java.io.File;
+import java.io.IOException;
+import java.lang.management.ManagementFactory;
+import java.lang.management.MemoryMXBean;
+import java.lang.management.ThreadMXBean;
+import java.math.BigDecimal;
+import java.nio.file.Files;
+import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.Collections;
 import java.util.List;
-import java.util.Locale;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.ConcurrentSkipListMap;
 import java.util.concurrent.atomic.DoubleAdder;
 import java.util.concurrent.atomic.LongAdder;
 import java.util.function.DoubleSupplier;
+import java.util.function.LongSupplier;
 
 /**
- * A small Prometheus registry: counters, gauges read on scrape, and histograms with fixed buckets, rendered in
- * the text exposition format. Thread-safe; metrics are created once and updated lock-free.
+ * The Prometheus registry of every omni-rollup process (the ingest's and the API's {@code /metrics}): counters,
+ * counters and gauges read on scrape, and histograms with fixed buckets, rendered in the text exposition format —
+ * families in the order they were registered, series sorted by labels, numbers in plain decimal ({@code 0.0005},
+ * never {@code 5.0E-4}: a bucket's {@code le} label is part of its identity). Thread-safe; metrics are created once
+ * and updated lock-free.
  */
 public final class Metrics {
     private final Map<String, Family> families = new ConcurrentHashMap<>();
@@ -22,6 +34,11 @@ public final class Metrics {
     public Counter counter(String name, String help, String... labels) {
         Family family = family(name, help, "counter");
         return (Counter) family.series.computeIfAbsent(labelText(labels), k -> new Counter());
+    }
+
+    /** A monotonically increasing count kept elsewhere, read when scraped. */
+    public void counter(String name, String help, LongSupplier value, String... labels) {
+        family(name, help, "counter").series.put(labelText(labels), new CounterOf(value));
     }
 
     /** A value read when scraped. */
@@ -37,8 +54,8 @@ public final class Metrics {
 
     /** Gauges of this process: heap in use, resident memory, live threads, open file descriptors. */
     public Metrics withProcessMetrics() {
-        java.lang.management.MemoryMXBean memory = java.lang.management.ManagementFactory.getMemoryMXBean();
-        java.lang.management.ThreadMXBean threads = java.lang.management.ManagementFactory.getThreadMXBean();
+        MemoryMXBean memory = ManagementFactory.getMemoryMXBean();
+        ThreadMXBean threads = ManagementFactory.getThreadMXBean();
         gauge("process_heap_used_bytes", "JVM heap in use.", () -> memory.getHeapMemoryUsage().getUsed());
         gauge("process_heap_max_bytes", "JVM heap limit.", () -> memory.getHeapMemoryUsage().getMax());
         gauge("process_resident_memory_bytes", "Resident set size (from /proc/self/status).", Metrics::residentBytes);
@@ -49,19 +66,19 @@ public final class Metrics {
 
     private static double residentBytes() {
         try {
-            for (String line : java.nio.file.Files.readAllLines(java.nio.file.Path.of("/proc/self/status"))) {
+            for (String line : Files.readAllLines(Path.of("/proc/self/status"))) {
                 if (line.startsWith("VmRSS:")) {
                     return Long.parseLong(line.replaceAll("[^0-9]", "")) * 1024.0;
                 }
             }
-        } catch (java.io.IOException | RuntimeException e) {
+        } catch (IOException | RuntimeException e) {
             return -1;
         }
         return -1;
     }
 
     private static double openFileDescriptors() {
-        String[] fds = new java.io.File("/proc/self/fd").list();
+        String[] fds = new File("/proc/self/fd").list();
         return fds == null ? -1 : fds.length;
     }
 
@@ -100,14 +117,18 @@ public final class Metrics {
         return text.toString();
     }
 
-    private static String format(double value) {
+    /** Whole numbers without a fraction, others in the shortest plain decimal that reads back the same. */
+    static String format(double value) {
+        if (Double.isNaN(value) || Double.isInfinite(value)) {
+            return Double.isNaN(value) ? "NaN" : value > 0 ? "+Inf" : "-Inf";
+        }
         return value == Math.rint(value) && Math.abs(value) < 1e15 ? Long.toString((long) value)
-                : String.format(Locale.ROOT, "%s", value);
+                : BigDecimal.valueOf(value).stripTrailingZeros().toPlainString();
     }
 
     private record Family(String help, String type, Map<String, Series> series) {
         Family(String help, String type) {
-            this(help, type, new ConcurrentHashMap<>());
+            this(help, type, new ConcurrentSkipListMap<>());
         }
     }
 
@@ -134,6 +155,14 @@ public final class Metrics {
         @Override
         public void render(String name, String labels, StringBuilder out) {
             out.append(name).append(labels.isEmpty() ? "" : "{" + labels + "}").append(' ').append(count.sum()).append('\n');
+        }
+    }
+
+    private record CounterOf(LongSupplier value) implements Series {
+        @Override
+        public void render(String name, String labels, StringBuilder out) {
+            out.append(name).append(labels.isEmpty() ? "" : "{" + labels + "}").append(' ').append(value.getAsLong())
+                    .append('\n');
         }
     }
 
