@@ -3,6 +3,7 @@ package dev.omnirollup.deploy;
 import dev.omnirollup.store.Backfill;
 import dev.omnirollup.store.Config;
 import dev.omnirollup.store.RollupDatabase;
+import dev.omnirollup.store.RootCause;
 import java.io.PrintStream;
 import java.time.Duration;
 import java.time.Instant;
@@ -17,10 +18,10 @@ import java.util.concurrent.Callable;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
-import picocli.CommandLine;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
+import picocli.CommandLine;
 
 /**
  * {@code omni-rollup backfill}: rebuilds the rollups of Omni's rows before the cutover, one UTC day per transaction,
@@ -135,7 +136,7 @@ final class BackfillCommand implements Callable<Integer>, HasCommon {
         } catch (RuntimeException e) {
             progress.finishLine();
             throw new Failure(Failure.FAILED, "backfill failed after " + progress.days() + " of " + plan.days()
-                    + " days: " + Failure.rootMessage(e), "finished days are committed; fix the cause and run the "
+                    + " days: " + RootCause.message(e), "finished days are committed; fix the cause and run the "
                     + "same command again", e);
         } finally {
             finished.countDown();

@@ -1,6 +1,7 @@
 package dev.omnirollup.deploy;
 
 import dev.omnirollup.store.Config;
+import dev.omnirollup.store.RootCause;
 import io.nats.NatsServerRunner;
 import io.nats.client.Connection;
 import io.nats.client.JetStreamApiException;
@@ -71,7 +72,7 @@ final class DemoNats implements AutoCloseable {
             return new DemoNats(url, Optional.of(runner));
         } catch (Exception e) {
             throw new Failure(Failure.UNAVAILABLE, "starting " + executable.get() + " failed: "
-                    + Failure.rootMessage(e), "start a NATS server with JetStream (nats-server -js) and set "
+                    + RootCause.message(e), "start a NATS server with JetStream (nats-server -js) and set "
                     + Config.NATS_URL.environmentVariable() + " to it", e);
         }
     }
@@ -87,7 +88,7 @@ final class DemoNats implements AutoCloseable {
                 connection.jetStreamManagement().getAccountStatistics();
                 return Optional.empty();
             } catch (JetStreamApiException | IOException e) {
-                return Optional.of("answers without JetStream (" + Failure.rootMessage(e) + ")");
+                return Optional.of("answers without JetStream (" + RootCause.message(e) + ")");
             } finally {
                 connection.close();
             }

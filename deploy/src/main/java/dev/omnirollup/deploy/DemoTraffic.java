@@ -6,6 +6,7 @@ import dev.omnirollup.sim.PoisonGenerator;
 import dev.omnirollup.sim.Publisher;
 import dev.omnirollup.sim.ReferencePersistence;
 import dev.omnirollup.sim.TrafficGenerator;
+import dev.omnirollup.store.RootCause;
 import io.nats.client.Connection;
 import java.sql.SQLException;
 import java.time.Duration;
@@ -92,7 +93,7 @@ final class DemoTraffic implements AutoCloseable {
                         due.clear();
                     } catch (RuntimeException e) {
                         LOG.log(Level.WARNING, "demo traffic: publishing " + due.size() + " events failed, retrying: "
-                                + Failure.rootMessage(e));
+                                + RootCause.message(e));
                         due.clear();
                         stop.await(2, TimeUnit.SECONDS);
                         continue;
@@ -108,7 +109,7 @@ final class DemoTraffic implements AutoCloseable {
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
         } catch (SQLException | RuntimeException e) {
-            LOG.log(Level.WARNING, "demo traffic stopped: " + Failure.rootMessage(e), e);
+            LOG.log(Level.WARNING, "demo traffic stopped: " + RootCause.message(e), e);
         }
     }
 
@@ -118,7 +119,7 @@ final class DemoTraffic implements AutoCloseable {
             publisher.publishRaw(poison);
             poisoned.addAndGet(poison.size());
         } catch (RuntimeException e) {
-            LOG.log(Level.WARNING, "demo traffic: publishing poison failed: " + Failure.rootMessage(e));
+            LOG.log(Level.WARNING, "demo traffic: publishing poison failed: " + RootCause.message(e));
         }
     }
 

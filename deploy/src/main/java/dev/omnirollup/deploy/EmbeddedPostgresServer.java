@@ -1,5 +1,6 @@
 package dev.omnirollup.deploy;
 
+import dev.omnirollup.store.RootCause;
 import io.zonky.test.db.postgres.embedded.EmbeddedPostgres;
 import java.io.IOException;
 import java.nio.file.Path;
@@ -34,7 +35,7 @@ final class EmbeddedPostgresServer implements AutoCloseable {
                     + ", removed on exit)");
             return new EmbeddedPostgresServer(postgres);
         } catch (IOException | RuntimeException e) {
-            throw new Failure(Failure.UNAVAILABLE, "the embedded PostgreSQL did not start: " + Failure.rootMessage(e),
+            throw new Failure(Failure.UNAVAILABLE, "the embedded PostgreSQL did not start: " + RootCause.message(e),
                     "set " + dev.omnirollup.store.Config.DATABASE_URL.environmentVariable()
                             + " to an empty PostgreSQL database instead (the demo creates Omni's tables in it)", e);
         }

@@ -30,17 +30,4 @@ final class Failure extends RuntimeException {
     int exitCode() {
         return exitCode;
     }
-
-    /** The innermost message of a chain, for one-line reports. */
-    static String rootMessage(Throwable e) {
-        Throwable root = e;
-        while (root.getCause() != null && root.getCause() != root) {
-            root = root.getCause();
-        }
-        String message = root.getMessage();
-        if (message == null || message.isBlank()) {
-            message = e.getMessage() == null ? root.getClass().getSimpleName() : e.getMessage();
-        }
-        return message.lines().findFirst().orElse(message).strip();
-    }
 }

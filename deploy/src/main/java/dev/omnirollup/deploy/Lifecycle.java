@@ -1,5 +1,6 @@
 package dev.omnirollup.deploy;
 
+import dev.omnirollup.store.RootCause;
 import java.util.ArrayDeque;
 import java.util.Deque;
 import java.util.concurrent.CountDownLatch;
@@ -95,7 +96,7 @@ final class Lifecycle {
         try {
             component.closeable().close();
         } catch (Exception e) {
-            LOG.log(Level.WARNING, "stopping " + component.name() + " failed: " + Failure.rootMessage(e), e);
+            LOG.log(Level.WARNING, "stopping " + component.name() + " failed: " + RootCause.message(e), e);
         }
     }
 }

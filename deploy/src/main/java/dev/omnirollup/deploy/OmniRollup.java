@@ -1,9 +1,10 @@
 package dev.omnirollup.deploy;
 
 import dev.omnirollup.store.Config;
+import dev.omnirollup.store.RootCause;
 import java.io.PrintWriter;
-import picocli.CommandLine;
 import picocli.CommandLine.Command;
+import picocli.CommandLine;
 
 /**
  * The launcher: {@code omni-rollup serve | ingest | all | backfill | verify | demo | config}. Errors are reported as
@@ -91,7 +92,7 @@ public final class OmniRollup implements Runnable {
             message = "interrupted";
         } else {
             status = Failure.FAILED;
-            message = Failure.rootMessage(e) + (verbose ? "" : " (run with --verbose for details)");
+            message = RootCause.message(e) + (verbose ? "" : " (run with --verbose for details)");
         }
         err.println("omni-rollup: " + message);
         if (verbose) {

@@ -7,6 +7,7 @@ import dev.omnirollup.ingest.IngestHttp;
 import dev.omnirollup.store.Config;
 import dev.omnirollup.store.Metrics;
 import dev.omnirollup.store.RollupDatabase;
+import dev.omnirollup.store.RootCause;
 import io.nats.client.Connection;
 import java.net.BindException;
 import java.time.InstantSource;
@@ -30,7 +31,7 @@ final class Services {
         } catch (Failure e) {
             throw e;
         } catch (RuntimeException e) {
-            throw new Failure(Failure.UNAVAILABLE, "the ingest could not start: " + Failure.rootMessage(e),
+            throw new Failure(Failure.UNAVAILABLE, "the ingest could not start: " + RootCause.message(e),
                     "NATS must have JetStream enabled (nats-server -js) and allow creating streams and consumers; "
                             + "check message-stream, automation-stream and ingest-consumer", e);
         }
@@ -39,7 +40,7 @@ final class Services {
             lifecycle.add("ingest metrics", IngestHttp.start(port, metrics, daemon));
         } catch (RuntimeException e) {
             throw new Failure(Failure.UNAVAILABLE, "cannot listen on port " + port + " for the ingest's /metrics: "
-                    + Failure.rootMessage(e), "set ingest-metrics-port ("
+                    + RootCause.message(e), "set ingest-metrics-port ("
                     + Config.INGEST_METRICS_PORT.environmentVariable() + ") to a free port, or 0 to turn it off", e);
         }
         if (port != 0) {
@@ -64,12 +65,12 @@ final class Services {
         } catch (Failure e) {
             throw e;
         } catch (RuntimeException e) {
-            if (causedBy(e, BindException.class) || String.valueOf(Failure.rootMessage(e)).contains("in use")) {
+            if (causedBy(e, BindException.class) || String.valueOf(RootCause.message(e)).contains("in use")) {
                 throw new Failure(Failure.UNAVAILABLE, "cannot listen on " + config.get(Config.HTTP_HOST) + ":"
-                        + config.get(Config.HTTP_PORT) + " for the API: " + Failure.rootMessage(e),
+                        + config.get(Config.HTTP_PORT) + " for the API: " + RootCause.message(e),
                         "stop what uses the port or set http-port (" + Config.HTTP_PORT.environmentVariable() + ")", e);
             }
-            throw new Failure(Failure.FAILED, "the query API could not start: " + Failure.rootMessage(e), "", e);
+            throw new Failure(Failure.FAILED, "the query API could not start: " + RootCause.message(e), "", e);
         }
     }
 

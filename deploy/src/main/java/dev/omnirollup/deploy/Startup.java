@@ -4,6 +4,7 @@ import dev.omnirollup.store.Config;
 import dev.omnirollup.store.DatabaseUrl;
 import dev.omnirollup.store.NatsEdge;
 import dev.omnirollup.store.RollupDatabase;
+import dev.omnirollup.store.RootCause;
 import io.nats.client.Connection;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -39,7 +40,7 @@ final class Startup {
                     poolSize, poolName);
         } catch (RuntimeException e) {
             throw new Failure(Failure.UNAVAILABLE, "PostgreSQL at " + DatabaseUrl.redact(jdbcUrl)
-                    + " does not answer: " + Failure.rootMessage(e),
+                    + " does not answer: " + RootCause.message(e),
                     "check database-url (from " + config.sourceOf(Config.DATABASE_URL)
                             + ") and that PostgreSQL runs and accepts this user", e);
         }
@@ -74,7 +75,7 @@ final class Startup {
                         + "omni-rollup (" + detail + ")", "run the omni-rollup version that created it, or start "
                         + "from an empty rollup-schema and backfill again", e);
             }
-            String root = Failure.rootMessage(e);
+            String root = RootCause.message(e);
             throw new Failure(Failure.FAILED, "migrating schema '" + schema + "' failed: " + root,
                     root.contains("permission denied") ? "the database user needs CREATE on the database (or an "
                             + "existing schema '" + schema + "' it owns); see rollup-schema" : "", e);
@@ -87,7 +88,7 @@ final class Startup {
             return NatsEdge.connect(config, clientName, NATS_CONNECT_TIMEOUT);
         } catch (RuntimeException e) {
             throw new Failure(Failure.UNAVAILABLE, "NATS at " + config.get(Config.NATS_URL) + " does not answer: "
-                    + Failure.rootMessage(e), "check nats-url (from " + config.sourceOf(Config.NATS_URL)
+                    + RootCause.message(e), "check nats-url (from " + config.sourceOf(Config.NATS_URL)
                     + ") and that nats-server runs with JetStream (-js)", e);
         }
     }

@@ -4,6 +4,7 @@ import dev.omnirollup.store.Backfill;
 import dev.omnirollup.store.Config;
 import dev.omnirollup.store.DayFigures;
 import dev.omnirollup.store.RollupDatabase;
+import dev.omnirollup.store.RootCause;
 import dev.omnirollup.store.Verify;
 import java.io.PrintStream;
 import java.time.Duration;
@@ -21,10 +22,10 @@ import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.function.LongSupplier;
-import picocli.CommandLine;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
+import picocli.CommandLine;
 
 /**
  * {@code omni-rollup verify}: recomputes a range's figures from Omni's tables, a UTC day at a time, compares them with
@@ -187,7 +188,7 @@ final class VerifyCommand implements Callable<Integer>, HasCommon {
                 throw e;
             }
             throw new Failure(Failure.FAILED, "verify failed after " + Math.max(checked, progress.days) + " of "
-                    + range.days() + " days: " + Failure.rootMessage(e), "fix the cause and run the same command "
+                    + range.days() + " days: " + RootCause.message(e), "fix the cause and run the same command "
                     + "again (verify changes nothing; a repair's finished days are committed)", e);
         } finally {
             finished.countDown();

@@ -2,6 +2,7 @@ package dev.omnirollup.api;
 
 import dev.omnirollup.store.RollupDatabase;
 import dev.omnirollup.store.RollupReader;
+import dev.omnirollup.store.RootCause;
 import io.nats.client.Connection;
 import io.nats.client.JetStreamApiException;
 import io.nats.client.JetStreamManagement;
@@ -139,7 +140,7 @@ final class HealthProbe {
             return new HealthReport.Database(database.ping().toMillis(), Optional.empty());
         } catch (RuntimeException e) {
             return new HealthReport.Database((System.nanoTime() - start) / 1_000_000,
-                    Optional.of(Failures.rootMessage(e)));
+                    Optional.of(RootCause.message(e)));
         }
     }
 
@@ -155,7 +156,7 @@ final class HealthProbe {
             management(connection).getAccountStatistics();
             return new HealthReport.Nats(true, true, Optional.empty());
         } catch (IOException | JetStreamApiException | RuntimeException e) {
-            return new HealthReport.Nats(true, false, Optional.of("JetStream: " + Failures.rootMessage(e)));
+            return new HealthReport.Nats(true, false, Optional.of("JetStream: " + RootCause.message(e)));
         }
     }
 
@@ -167,7 +168,7 @@ final class HealthProbe {
             try {
                 reader.progress().forEach(p -> progress.put(p.stream(), p));
             } catch (RuntimeException e) {
-                progressError = Optional.of(Failures.rootMessage(e));
+                progressError = Optional.of(RootCause.message(e));
             }
         } else {
             progressError = Optional.of("database unavailable");
@@ -213,10 +214,10 @@ final class HealthProbe {
                 states.put(stream, new ConsumerState(Optional.empty(), Optional.empty(), Optional.of(
                         e.getApiErrorCode() == 10014 ? "consumer " + consumer + " does not exist on " + stream
                                 : e.getApiErrorCode() == 10059 ? "stream " + stream + " does not exist"
-                                : Failures.rootMessage(e))));
+                                : RootCause.message(e))));
             } catch (IOException | RuntimeException e) {
                 states.put(stream, new ConsumerState(Optional.empty(), Optional.empty(),
-                        Optional.of("consumer info: " + Failures.rootMessage(e))));
+                        Optional.of("consumer info: " + RootCause.message(e))));
             }
         }
         return states;

@@ -51,7 +51,7 @@ public final class NatsEdge {
             established.set(true);
             return connection;
         } catch (IOException e) {
-            throw new StoreException("NATS at " + url + " does not answer: " + RollupDatabase.rootMessage(e), e);
+            throw new StoreException("NATS at " + url + " does not answer: " + RootCause.message(e), e);
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
             throw new StoreException("interrupted while connecting to NATS at " + url, e);

@@ -91,7 +91,7 @@ public final class RollupDatabase implements AutoCloseable {
             return new RollupDatabase(new HikariDataSource(config), rollupSchema, omniSchema);
         } catch (RuntimeException e) {
             throw new StoreException("database at " + DatabaseUrl.redact(jdbcUrl) + " does not answer: "
-                    + rootMessage(e), e);
+                    + RootCause.message(e), e);
         }
     }
 
@@ -205,14 +205,6 @@ public final class RollupDatabase implements AutoCloseable {
         if (!IDENTIFIER.matcher(name).matches()) {
             throw new IllegalArgumentException(key + " '" + name + "' must be a lower-case SQL identifier");
         }
-    }
-
-    static String rootMessage(Throwable e) {
-        Throwable root = e;
-        while (root.getCause() != null && root.getCause() != root) {
-            root = root.getCause();
-        }
-        return root.getMessage() == null ? root.getClass().getSimpleName() : root.getMessage();
     }
 
     /** Work on a connection that may throw {@link SQLException}. */
