@@ -17,15 +17,16 @@ export JAVA_HOME=${JAVA_HOME:-/usr/lib/jvm/temurin-25-jdk-amd64}
 mvn=("$root/mvnw" -B -ntp)
 only_it=(-Dtest=none -Dsurefire.failIfNoSpecifiedTests=false)
 # -am: every run builds the modules it uses from this checkout (not whatever ~/.m2 holds)
-ingest=(-pl rollup-store,omni-sim,ingest -am -Dsurefire.failIfNoSpecifiedTests=false)
+# the worker-process tests run the launcher's own 'ingest' command, so they live in the deploy module
+workers=(-pl deploy -am -Dsurefire.failIfNoSpecifiedTests=false)
 deploy=(-pl deploy -am)
 
 declare -A command figures
 # item 1: 60 SIGKILLs of 3 worker processes over 120 000 events (about 2 min)
-command[torture]="${ingest[*]} test -Dtest=CrashTortureTest -Dtorture.kills=60 -Dtorture.events=120000 -Dtorture.workers=3"
+command[torture]="${workers[*]} test -Dtest=CrashTortureTest -Dtorture.kills=60 -Dtorture.events=120000 -Dtorture.workers=3"
 figures[torture]="crash torture:"
 # item 3: 20 000 malformed envelopes among good events (about 1 min)
-command[natsfuzz]="${ingest[*]} test -Dtest=NatsFuzzTest -Dfuzz.poison=20000"
+command[natsfuzz]="${workers[*]} test -Dtest=NatsFuzzTest -Dfuzz.poison=20000"
 figures[natsfuzz]="nats fuzz:|Tests run:"
 # item 2: 8 cycles of NATS restart, PostgreSQL restart and a 30 s refusal under ingest + serve (about 8 min)
 command[faults]="${deploy[*]} verify -Dit.test=InfrastructureFaultsIT -Dfaults.cycles=8 ${only_it[*]}"

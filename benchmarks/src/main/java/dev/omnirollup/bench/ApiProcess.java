@@ -7,11 +7,11 @@ import java.util.Map;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 
-/** Starting the query API ({@link ApiMain}) as a child JVM the way the benchmarks configure it. */
+/** Starting the query API (the launcher's {@code omni-rollup serve}) as a child JVM the way the benchmarks configure it. */
 final class ApiProcess {
     /** The static API key every benchmark request carries. */
     static final String KEY = "omni_sk_" + "B".repeat(32);
-    private static final Pattern READY = Pattern.compile("READY port=(\\d+)");
+    private static final Pattern READY = Pattern.compile("API on http://[^/]+:(\\d+)/api/v2");
 
     private ApiProcess() {
     }
@@ -44,7 +44,7 @@ final class ApiProcess {
         settings.put("message-stream", messageStream);
         settings.put("automation-stream", automationStream);
         settings.put("ingest-consumer", consumer);
-        ChildJvm child = ChildJvm.start(name, ApiMain.class.getName(), ChildJvm.env(settings), logs, jfr, READY,
+        ChildJvm child = ChildJvm.start(name, "serve", ChildJvm.env(settings), logs, jfr, READY,
                 Duration.ofSeconds(60));
         Matcher ready = child.awaitOutput(READY, Duration.ofSeconds(1));
         return new Running(child, Integer.parseInt(ready.group(1)));

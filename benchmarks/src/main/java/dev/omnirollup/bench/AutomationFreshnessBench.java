@@ -1,9 +1,10 @@
 package dev.omnirollup.bench;
 
+import dev.omnirollup.ingest.IngestSettings;
 import dev.omnirollup.sim.OmniOperations;
 import dev.omnirollup.sim.ScratchDatabase;
 import dev.omnirollup.sim.ScratchNats;
-import dev.omnirollup.store.Config;
+import dev.omnirollup.store.Setting;
 import java.sql.Connection;
 import java.time.Duration;
 import java.time.Instant;
@@ -38,8 +39,7 @@ final class AutomationFreshnessBench {
         long runRate = args.count("run-rate", "20");
         long rate = args.count("rate", smoke ? "200" : "2000");
         Duration warmup = Duration.ofMillis(Math.min(5_000, duration.toMillis() / 5));
-        Config defaults = Config.defaults();
-        Duration tailPoll = defaults.get(Config.AUTOMATION_LOG_POLL);
+        Duration tailPoll = Setting.duration(IngestSettings.AUTOMATION_LOG_POLL.defaultValue());
         Table table = new Table(TABLE, "Freshness of automation metrics: automation_logs row committed -> counted by"
                 + " /automation-metrics", "message events/s", "achieved events/s", "runs/s", "achieved runs/s",
                 "seconds", "markers", "visible", "min ms", "p50 ms", "p90 ms", "p99 ms", "max ms", "insert p50 ms",
@@ -74,8 +74,8 @@ final class AutomationFreshnessBench {
                             latency.maxMs(), result.visible(), result.markers()));
                     table.note(expectation(tailPoll, latency));
                     table.note("ingest and API as separate JVMs (-Xmx" + ChildJvm.HEAP + "), default settings:"
-                            + " automation-log-poll " + Config.AUTOMATION_LOG_POLL.defaultValue()
-                            + ", automation-log-lookback " + Config.AUTOMATION_LOG_LOOKBACK.defaultValue()
+                            + " automation-log-poll " + IngestSettings.AUTOMATION_LOG_POLL.defaultValue()
+                            + ", automation-log-lookback " + IngestSettings.AUTOMATION_LOG_LOOKBACK.defaultValue()
                             + ", API cache off; message events = messages-only live traffic on NATS at the same time"
                             + " (0: none)");
                     table.note("a marker = one extra manual run every " + MARKER_EVERY.toMillis() + " ms (autocommit"

@@ -1,5 +1,6 @@
 package dev.omnirollup.bench;
 
+import dev.omnirollup.deploy.OmniRollup;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.charset.StandardCharsets;
@@ -54,14 +55,15 @@ final class ChildJvm implements AutoCloseable {
     }
 
     /**
-     * Starts {@code mainClass} on this JVM's classpath and waits until its output shows {@code ready}.
+     * Starts a launcher command ({@code omni-rollup serve}, {@code omni-rollup ingest}: the one start-up path, as
+     * deployed) on this JVM's classpath and waits until its output shows {@code ready}.
      *
      * @param env  the {@code OMNI_ROLLUP_*} settings (other inherited {@code OMNI_ROLLUP_*} variables are removed)
      * @param logs directory for {@code <name>.log}, {@code <name>-gc.log} and {@code <name>.jfr}
      */
-    static ChildJvm start(String name, String mainClass, Map<String, String> env, Path logs, boolean jfr,
+    static ChildJvm start(String name, String command, Map<String, String> env, Path logs, boolean jfr,
                           Pattern ready, Duration timeout) {
-        ChildJvm child = launch(name, mainClass, env, logs, jfr);
+        ChildJvm child = launch(name, command, env, logs, jfr);
         try {
             child.awaitOutput(ready, timeout);
         } catch (RuntimeException e) {
@@ -71,26 +73,27 @@ final class ChildJvm implements AutoCloseable {
         return child;
     }
 
-    /** Starts {@code mainClass} without waiting for it (see {@link #start}). */
-    static ChildJvm launch(String name, String mainClass, Map<String, String> env, Path logs, boolean jfr) {
+    /** Starts a launcher command without waiting for it (see {@link #start}). */
+    static ChildJvm launch(String name, String command, Map<String, String> env, Path logs, boolean jfr) {
         try {
             Files.createDirectories(logs);
             Path log = logs.resolve(name + ".log");
             Path gcLog = logs.resolve(name + "-gc.log");
             Files.deleteIfExists(gcLog);
-            List<String> command = new ArrayList<>();
-            command.add(Path.of(System.getProperty("java.home"), "bin", "java").toString());
-            command.add("-Xmx" + HEAP);
-            command.add("-Xlog:gc:file=" + gcLog);
-            command.add("-XX:+ExitOnOutOfMemoryError");
+            List<String> java = new ArrayList<>();
+            java.add(Path.of(System.getProperty("java.home"), "bin", "java").toString());
+            java.add("-Xmx" + HEAP);
+            java.add("-Xlog:gc:file=" + gcLog);
+            java.add("-XX:+ExitOnOutOfMemoryError");
             if (jfr) {
-                command.add("-XX:StartFlightRecording=filename=" + logs.resolve(name + ".jfr")
+                java.add("-XX:StartFlightRecording=filename=" + logs.resolve(name + ".jfr")
                         + ",settings=profile,dumponexit=true");
             }
-            command.add("-cp");
-            command.add(classpath());
-            command.add(mainClass);
-            ProcessBuilder builder = new ProcessBuilder(command)
+            java.add("-cp");
+            java.add(classpath());
+            java.add(OmniRollup.class.getName());
+            java.add(command);
+            ProcessBuilder builder = new ProcessBuilder(java)
                     .redirectErrorStream(true)
                     .redirectOutput(log.toFile());
             Map<String, String> environment = builder.environment();

@@ -1,6 +1,5 @@
 package dev.omnirollup.bench;
 
-import dev.omnirollup.ingest.IngestMain;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.time.Instant;
@@ -10,7 +9,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.regex.Pattern;
 
-/** Ingest workers ({@link IngestMain}) as separate JVMs on one durable consumer, as they are deployed. */
+/** Ingest workers (the launcher's {@code omni-rollup ingest}) as separate JVMs on one durable consumer, as they are deployed. */
 final class IngestProcesses {
     static final Pattern READY = Pattern.compile("ingest running");
 
@@ -36,7 +35,7 @@ final class IngestProcesses {
     static List<ChildJvm> launch(int n, String namePrefix, Map<String, String> settings, Path logs, boolean jfr) {
         List<ChildJvm> workers = new ArrayList<>();
         for (int i = 1; i <= n; i++) {
-            workers.add(ChildJvm.launch(namePrefix + "-" + i, IngestMain.class.getName(), ChildJvm.env(settings), logs,
+            workers.add(ChildJvm.launch(namePrefix + "-" + i, "ingest", ChildJvm.env(settings), logs,
                     jfr));
         }
         return workers;

@@ -1,9 +1,11 @@
 package dev.omnirollup.deploy;
 
+import dev.omnirollup.ingest.IngestSettings;
 import dev.omnirollup.store.Backfill;
 import dev.omnirollup.store.Config;
 import dev.omnirollup.store.RollupDatabase;
 import dev.omnirollup.store.RootCause;
+import dev.omnirollup.store.StoreSettings;
 import java.io.PrintStream;
 import java.time.Duration;
 import java.time.Instant;
@@ -37,9 +39,9 @@ import picocli.CommandLine;
         exitCodeListHeading = "%nExit status:%n",
         exitCodeList = {"0:done", "1:failed while running", "2:invalid range or configuration",
             "3:PostgreSQL does not answer", "130:interrupted (Ctrl-C); finished days are committed"})
-final class BackfillCommand implements Callable<Integer>, HasCommon {
+final class BackfillCommand implements Callable<Integer>, UsesSharedOptions {
     @Mixin
-    Common common;
+    SharedOptions sharedOptions;
 
     @Option(names = "--from", paramLabel = "<time>", converter = TimeConverter.class,
             description = "Start of the range (UTC), e.g. 2025-01-01 or 2025-01-01T00:00:00Z; widened to the start "
@@ -56,15 +58,15 @@ final class BackfillCommand implements Callable<Integer>, HasCommon {
     boolean dryRun;
 
     @Override
-    public Common common() {
-        return common;
+    public SharedOptions sharedOptions() {
+        return sharedOptions;
     }
 
     @Override
     public Integer call() {
-        Logging.install(common.verbose);
+        Logging.install(sharedOptions.verbose);
         PrintStream out = System.out;
-        Config config = common.load();
+        Config config = sharedOptions.load();
         Startup.logConfiguration("backfill", config);
         if (from != null && to != null && !from.isBefore(to)) {
             throw new Failure(Failure.INVALID, "invalid range: --from " + from + " is not before --to " + to,
@@ -75,8 +77,8 @@ final class BackfillCommand implements Callable<Integer>, HasCommon {
         try (RollupDatabase database = Startup.openDatabase(config, url, "omni-rollup-backfill", 2)) {
             Startup.migrate(database, config);
             Instant cutover = cutover(database, config, clock, out);
-            Backfill backfill = new Backfill(database, clock, config.get(Config.MINUTE_RETENTION),
-                    config.get(Config.BACKFILL_PARALLELISM), config.get(Config.BACKFILL_CUTOVER_SETTLE));
+            Backfill backfill = new Backfill(database, clock, config.get(StoreSettings.MINUTE_RETENTION),
+                    config.get(StoreSettings.BACKFILL_PARALLELISM), config.get(StoreSettings.BACKFILL_CUTOVER_SETTLE));
             Backfill.Plan plan;
             try {
                 plan = backfill.plan(cutover, Optional.ofNullable(from), Optional.ofNullable(to));
@@ -154,14 +156,14 @@ final class BackfillCommand implements Callable<Integer>, HasCommon {
             return recorded.get();
         }
         // a cutover in the past by the settle time: what Omni may still be storing is the ingest's, no wait needed
-        Instant proposed = config.get(Config.INGEST_CUTOVER)
-                .orElse(clock.instant().minus(config.get(Config.BACKFILL_CUTOVER_SETTLE)));
+        Instant proposed = config.get(IngestSettings.CUTOVER)
+                .orElse(clock.instant().minus(config.get(StoreSettings.BACKFILL_CUTOVER_SETTLE)));
         if (dryRun) {
             out.println("no cutover is recorded yet; the dry run plans up to " + proposed + " and records nothing");
             return proposed;
         }
         Instant cutover = database.ensureCutover(proposed);
-        out.println("no cutover was recorded yet: recorded " + cutover + (config.get(Config.INGEST_CUTOVER).isPresent()
+        out.println("no cutover was recorded yet: recorded " + cutover + (config.get(IngestSettings.CUTOVER).isPresent()
                 ? " (ingest-cutover)" : " (now minus backfill-cutover-settle)") + ". Rows before it are backfilled; "
                 + "start the ingest soon (it counts events from the cutover, kept by the stream for its retention).");
         return cutover;

@@ -1,6 +1,7 @@
 package dev.omnirollup.deploy;
 
 import dev.omnirollup.store.Config;
+import dev.omnirollup.store.Setting;
 
 /**
  * The README's configuration table, generated from {@link Config#KEYS} so that it cannot drift: a test compares
@@ -19,7 +20,7 @@ final class ConfigTable {
         StringBuilder table = new StringBuilder();
         table.append("| key | environment variable | default | meaning |\n");
         table.append("|---|---|---|---|\n");
-        for (Config.Key<?> key : Config.KEYS) {
+        for (Setting<?> key : SharedOptions.SETTINGS) {
             table.append("| `").append(key.name()).append("` | `").append(key.environmentVariable()).append("` | ")
                     .append(key.defaultValue().isEmpty() ? "*(none)*" : "`" + key.defaultValue() + "`").append(" | ")
                     .append(escape(key.description())).append(" |\n");

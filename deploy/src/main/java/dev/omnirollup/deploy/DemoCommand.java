@@ -1,5 +1,6 @@
 package dev.omnirollup.deploy;
 
+import dev.omnirollup.api.ApiSettings;
 import dev.omnirollup.api.QueryServer;
 import dev.omnirollup.sim.Instance;
 import dev.omnirollup.sim.ReferencePersistence;
@@ -8,6 +9,8 @@ import dev.omnirollup.store.Backfill;
 import dev.omnirollup.store.Config;
 import dev.omnirollup.store.NatsEdge;
 import dev.omnirollup.store.RollupDatabase;
+import dev.omnirollup.store.Setting;
+import dev.omnirollup.store.StoreSettings;
 import io.nats.client.Connection;
 import io.nats.client.JetStreamApiException;
 import io.nats.client.JetStreamManagement;
@@ -55,11 +58,11 @@ import picocli.CommandLine.Option;
                     + "(inbound and outbound, receipts, failures with error codes, automation executions and queue "
                     + "snapshots, instance events, a few poison messages) while ingest and API run. Ctrl-C stops "
                     + "everything."})
-final class DemoCommand implements Callable<Integer>, HasCommon {
+final class DemoCommand implements Callable<Integer>, UsesSharedOptions {
     private static final Logger LOG = Logger.getLogger(DemoCommand.class.getName());
 
     @Mixin
-    Common common;
+    SharedOptions sharedOptions;
 
     @Option(names = "--rate", paramLabel = "<events/s>", defaultValue = "30",
             description = "Live events published per second (default: ${DEFAULT-VALUE}).")
@@ -82,16 +85,16 @@ final class DemoCommand implements Callable<Integer>, HasCommon {
     long seed;
 
     @Override
-    public Common common() {
-        return common;
+    public SharedOptions sharedOptions() {
+        return sharedOptions;
     }
 
     @Override
     public Integer call() throws Exception {
-        Logging.install(common.verbose);
+        Logging.install(sharedOptions.verbose);
         validateOptions();
         long started = System.nanoTime();
-        Config configured = common.load();
+        Config configured = sharedOptions.load();
         Startup.logConfiguration("demo", configured);
         InstantSource clock = InstantSource.system();
         Path work = Files.createTempDirectory("omni-rollup-demo-");
@@ -99,22 +102,22 @@ final class DemoCommand implements Callable<Integer>, HasCommon {
         lifecycle.add("demo directory", () -> deleteTree(work));
         try {
             String jdbcUrl;
-            boolean embedded = configured.get(Config.DATABASE_URL).isEmpty();
+            boolean embedded = configured.get(StoreSettings.DATABASE_URL).isEmpty();
             if (embedded) {
                 jdbcUrl = lifecycle.add("embedded PostgreSQL", EmbeddedPostgresServer.start(work.resolve("pg")))
                         .jdbcUrl();
             } else {
-                jdbcUrl = configured.get(Config.DATABASE_URL).get();
+                jdbcUrl = configured.get(StoreSettings.DATABASE_URL).get();
             }
             DemoNats demoNats = lifecycle.add("NATS", DemoNats.start(configured, work.resolve("nats")));
             Config config = configured.with(overrides(configured, jdbcUrl, demoNats));
 
-            DemoOmni omni = new DemoOmni(jdbcUrl, config.get(Config.OMNI_SCHEMA));
+            DemoOmni omni = new DemoOmni(jdbcUrl, config.get(StoreSettings.OMNI_SCHEMA));
             if (!embedded) {
-                omni.requireEmpty(config.get(Config.ROLLUP_SCHEMA));
+                omni.requireEmpty(config.get(StoreSettings.ROLLUP_SCHEMA));
             }
             List<Instance> instances = TrafficGenerator.defaultInstances(instanceCount, seed);
-            String apiKey = omni.prepare(instances, config.get(Config.API_KEY));
+            String apiKey = omni.prepare(instances, config.get(ApiSettings.API_KEY));
             Instant historyEnd = clock.instant().truncatedTo(ChronoUnit.SECONDS);
             ReferencePersistence.Stats written = omni.writeHistory(seed, instances, historyEnd,
                     Duration.ofDays(historyDays), history);
@@ -122,7 +125,7 @@ final class DemoCommand implements Callable<Integer>, HasCommon {
                     + written.inserted() + " omni_events rows, " + written.automationLogs() + " automation_logs rows)");
 
             RollupDatabase database = lifecycle.add("database pool", Startup.openDatabase(config, jdbcUrl,
-                    "omni-rollup-demo", config.get(Config.DATABASE_POOL_SIZE)));
+                    "omni-rollup-demo", config.get(StoreSettings.DATABASE_POOL_SIZE)));
             Startup.migrate(database, config);
             Instant cutover = database.ensureCutover(clock.instant().plusMillis(1).truncatedTo(ChronoUnit.MILLIS));
             backfill(database, config, clock, cutover);
@@ -133,15 +136,15 @@ final class DemoCommand implements Callable<Integer>, HasCommon {
             if (!created.isEmpty() && !demoNats.isOwn()) {
                 lifecycle.add("demo streams", () -> deleteStreams(nats, created));
             }
-            Services.startIngest(config, database, nats, clock, lifecycle);
-            QueryServer server = Services.startApi(config, database, Optional.of(nats), clock, lifecycle);
+            Startup.startIngest(config, database, nats, clock, lifecycle);
+            QueryServer server = Startup.startApi(config, database, Optional.of(nats), clock, lifecycle);
 
-            DemoTraffic traffic = new DemoTraffic(omni, nats, config.get(Config.NATS_SUBJECT_PREFIX), clock, seed,
+            DemoTraffic traffic = new DemoTraffic(omni, nats, config.get(StoreSettings.NATS_SUBJECT_PREFIX), clock, seed,
                     instances, cutover.plusSeconds(2), rate);
             lifecycle.add("demo traffic", traffic);
             traffic.start();
 
-            String base = "http://" + Services.displayHost(config) + ":" + server.port();
+            String base = "http://" + Startup.displayHost(config) + ":" + server.port();
             Optional<String> page = dashboardPage(base);
             banner(System.out, base, apiKey, page, instances, Duration.ofNanos(System.nanoTime() - started),
                     demoNats.url(), embedded);
@@ -174,35 +177,35 @@ final class DemoCommand implements Callable<Integer>, HasCommon {
      */
     private static Map<String, String> overrides(Config configured, String jdbcUrl, DemoNats nats) {
         Map<String, String> overrides = new LinkedHashMap<>();
-        overrides.put(Config.DATABASE_URL.name(), jdbcUrl);
-        overrides.put(Config.NATS_URL.name(), nats.url());
+        overrides.put(StoreSettings.DATABASE_URL.name(), jdbcUrl);
+        overrides.put(StoreSettings.NATS_URL.name(), nats.url());
         if (!nats.isOwn()) {
             String suffix = Long.toString(ProcessHandle.current().pid(), 36).toUpperCase(Locale.ROOT)
                     + Long.toString(System.nanoTime() & 0xFFFFF, 36).toUpperCase(Locale.ROOT);
-            if (isDefault(configured, Config.NATS_SUBJECT_PREFIX)) {
-                overrides.put(Config.NATS_SUBJECT_PREFIX.name(), "omni-rollup-demo-" + suffix.toLowerCase(Locale.ROOT)
+            if (isDefault(configured, StoreSettings.NATS_SUBJECT_PREFIX)) {
+                overrides.put(StoreSettings.NATS_SUBJECT_PREFIX.name(), "omni-rollup-demo-" + suffix.toLowerCase(Locale.ROOT)
                         + ".");
             }
-            if (isDefault(configured, Config.MESSAGE_STREAM)) {
-                overrides.put(Config.MESSAGE_STREAM.name(), "OMNI_ROLLUP_DEMO_" + suffix + "_MESSAGE");
+            if (isDefault(configured, StoreSettings.MESSAGE_STREAM)) {
+                overrides.put(StoreSettings.MESSAGE_STREAM.name(), "OMNI_ROLLUP_DEMO_" + suffix + "_MESSAGE");
             }
-            if (isDefault(configured, Config.AUTOMATION_STREAM)) {
-                overrides.put(Config.AUTOMATION_STREAM.name(), "OMNI_ROLLUP_DEMO_" + suffix + "_AUTOMATION");
+            if (isDefault(configured, StoreSettings.AUTOMATION_STREAM)) {
+                overrides.put(StoreSettings.AUTOMATION_STREAM.name(), "OMNI_ROLLUP_DEMO_" + suffix + "_AUTOMATION");
             }
         }
-        if (isDefault(configured, Config.LIVE_COUNT_REFRESH)) {
-            overrides.put(Config.LIVE_COUNT_REFRESH.name(), "2s");
+        if (isDefault(configured, ApiSettings.LIVE_COUNT_REFRESH)) {
+            overrides.put(ApiSettings.LIVE_COUNT_REFRESH.name(), "2s");
         }
         return overrides;
     }
 
-    private static boolean isDefault(Config config, Config.Key<?> key) {
+    private static boolean isDefault(Config config, Setting<?> key) {
         return "default".equals(config.sourceOf(key));
     }
 
     private static void backfill(RollupDatabase database, Config config, InstantSource clock, Instant cutover) {
         long started = System.nanoTime();
-        Backfill backfill = new Backfill(database, clock, config.get(Config.MINUTE_RETENTION));
+        Backfill backfill = new Backfill(database, clock, config.get(StoreSettings.MINUTE_RETENTION));
         Backfill.Plan plan = backfill.plan(cutover, Optional.empty(), Optional.empty());
         long[] rows = new long[1];
         List<Backfill.DayResult> days = backfill.run(plan, false, () -> false,
@@ -214,12 +217,12 @@ final class DemoCommand implements Callable<Integer>, HasCommon {
     /** Creates the demo's streams (short retention) and the INSTANCE stream its traffic also publishes on. */
     private static List<String> createStreams(Connection nats, Config config, boolean ownServer)
             throws IOException, JetStreamApiException {
-        String prefix = config.get(Config.NATS_SUBJECT_PREFIX);
+        String prefix = config.get(StoreSettings.NATS_SUBJECT_PREFIX);
         Duration maxAge = ownServer ? Duration.ofDays(30) : Duration.ofDays(1);
         Map<String, String> streams = new LinkedHashMap<>();
-        streams.put(config.get(Config.MESSAGE_STREAM), prefix + "message.>");
-        streams.put(config.get(Config.AUTOMATION_STREAM), prefix + "automation.>");
-        String base = config.get(Config.MESSAGE_STREAM);
+        streams.put(config.get(StoreSettings.MESSAGE_STREAM), prefix + "message.>");
+        streams.put(config.get(StoreSettings.AUTOMATION_STREAM), prefix + "automation.>");
+        String base = config.get(StoreSettings.MESSAGE_STREAM);
         streams.put(base.endsWith("MESSAGE") ? base.substring(0, base.length() - "MESSAGE".length()) + "INSTANCE"
                 : base + "_INSTANCE", prefix + "instance.>");
         JetStreamManagement jsm = nats.jetStreamManagement();

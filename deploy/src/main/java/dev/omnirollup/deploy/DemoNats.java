@@ -2,6 +2,7 @@ package dev.omnirollup.deploy;
 
 import dev.omnirollup.store.Config;
 import dev.omnirollup.store.RootCause;
+import dev.omnirollup.store.StoreSettings;
 import io.nats.NatsServerRunner;
 import io.nats.client.Connection;
 import io.nats.client.JetStreamApiException;
@@ -34,7 +35,7 @@ final class DemoNats implements AutoCloseable {
 
     /** The configured NATS when it answers with JetStream, else a new local one. */
     static DemoNats start(Config config, Path storeDirectory) {
-        String configured = config.get(Config.NATS_URL);
+        String configured = config.get(StoreSettings.NATS_URL);
         Optional<String> problem = probe(configured);
         if (problem.isEmpty()) {
             LOG.info(() -> "using NATS at " + configured);
@@ -46,7 +47,7 @@ final class DemoNats implements AutoCloseable {
                     + ", and nats-server is not on PATH to start one",
                     "install it (Debian/Ubuntu: sudo apt-get install nats-server; others: "
                             + "https://github.com/nats-io/nats-server/releases) or set "
-                            + Config.NATS_URL.environmentVariable() + " to a NATS server with JetStream");
+                            + StoreSettings.NATS_URL.environmentVariable() + " to a NATS server with JetStream");
         }
         try {
             Files.createDirectories(storeDirectory);
@@ -73,7 +74,7 @@ final class DemoNats implements AutoCloseable {
         } catch (Exception e) {
             throw new Failure(Failure.UNAVAILABLE, "starting " + executable.get() + " failed: "
                     + RootCause.message(e), "start a NATS server with JetStream (nats-server -js) and set "
-                    + Config.NATS_URL.environmentVariable() + " to it", e);
+                    + StoreSettings.NATS_URL.environmentVariable() + " to it", e);
         }
     }
 

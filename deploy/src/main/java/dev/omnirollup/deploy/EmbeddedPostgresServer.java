@@ -1,6 +1,7 @@
 package dev.omnirollup.deploy;
 
 import dev.omnirollup.store.RootCause;
+import dev.omnirollup.store.StoreSettings;
 import io.zonky.test.db.postgres.embedded.EmbeddedPostgres;
 import java.io.IOException;
 import java.nio.file.Path;
@@ -36,7 +37,7 @@ final class EmbeddedPostgresServer implements AutoCloseable {
             return new EmbeddedPostgresServer(postgres);
         } catch (IOException | RuntimeException e) {
             throw new Failure(Failure.UNAVAILABLE, "the embedded PostgreSQL did not start: " + RootCause.message(e),
-                    "set " + dev.omnirollup.store.Config.DATABASE_URL.environmentVariable()
+                    "set " + StoreSettings.DATABASE_URL.environmentVariable()
                             + " to an empty PostgreSQL database instead (the demo creates Omni's tables in it)", e);
         }
     }

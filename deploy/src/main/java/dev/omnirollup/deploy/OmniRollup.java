@@ -75,7 +75,7 @@ public final class OmniRollup implements Runnable {
     }
 
     private static int report(Exception e, CommandLine cli, CommandLine.ParseResult parsed) {
-        boolean verbose = cli.getCommand() instanceof HasCommon has && has.common() != null && has.common().verbose;
+        boolean verbose = cli.getCommand() instanceof UsesSharedOptions has && has.sharedOptions() != null && has.sharedOptions().verbose;
         PrintWriter err = cli.getErr();
         int status;
         String message;

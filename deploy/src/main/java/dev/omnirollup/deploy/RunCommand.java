@@ -3,6 +3,7 @@ package dev.omnirollup.deploy;
 import dev.omnirollup.api.QueryServer;
 import dev.omnirollup.store.Config;
 import dev.omnirollup.store.RollupDatabase;
+import dev.omnirollup.store.StoreSettings;
 import io.nats.client.Connection;
 import java.time.InstantSource;
 import java.util.ArrayList;
@@ -14,11 +15,11 @@ import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
 
 /** {@code serve}, {@code ingest} and {@code all}: run until SIGINT/SIGTERM, then stop gracefully. */
-abstract class RunCommand implements Callable<Integer>, HasCommon {
+abstract class RunCommand implements Callable<Integer>, UsesSharedOptions {
     private static final Logger LOG = Logger.getLogger(RunCommand.class.getName());
 
     @Mixin
-    Common common;
+    SharedOptions sharedOptions;
 
     private final String name;
     private final boolean ingest;
@@ -31,14 +32,14 @@ abstract class RunCommand implements Callable<Integer>, HasCommon {
     }
 
     @Override
-    public Common common() {
-        return common;
+    public SharedOptions sharedOptions() {
+        return sharedOptions;
     }
 
     @Override
     public Integer call() throws InterruptedException {
-        Logging.install(common.verbose);
-        Config config = common.load();
+        Logging.install(sharedOptions.verbose);
+        Config config = sharedOptions.load();
         Startup.logConfiguration(name, config);
         String url = Startup.requireDatabaseUrl(config, name);
         InstantSource clock = InstantSource.system();
@@ -46,18 +47,18 @@ abstract class RunCommand implements Callable<Integer>, HasCommon {
         List<String> running = new ArrayList<>();
         try {
             RollupDatabase database = lifecycle.add("database pool", Startup.openDatabase(config, url,
-                    "omni-rollup-" + name, config.get(Config.DATABASE_POOL_SIZE)));
+                    "omni-rollup-" + name, config.get(StoreSettings.DATABASE_POOL_SIZE)));
             Connection nats = Startup.connectNats(config, "omni-rollup-" + name);
             lifecycle.add("NATS connection", Startup.closing(nats));
             Startup.migrate(database, config);
             if (ingest) {
-                Services.startIngest(config, database, nats, clock, lifecycle);
-                running.add("ingest on " + config.get(Config.MESSAGE_STREAM) + " and "
-                        + config.get(Config.AUTOMATION_STREAM));
+                Startup.startIngest(config, database, nats, clock, lifecycle);
+                running.add("ingest on " + config.get(StoreSettings.MESSAGE_STREAM) + " and "
+                        + config.get(StoreSettings.AUTOMATION_STREAM));
             }
             if (api) {
-                QueryServer server = Services.startApi(config, database, Optional.of(nats), clock, lifecycle);
-                running.add("API on http://" + Services.displayHost(config) + ":" + server.port() + "/api/v2");
+                QueryServer server = Startup.startApi(config, database, Optional.of(nats), clock, lifecycle);
+                running.add("API on http://" + Startup.displayHost(config) + ":" + server.port() + "/api/v2");
             }
         } catch (RuntimeException e) {
             lifecycle.abort();

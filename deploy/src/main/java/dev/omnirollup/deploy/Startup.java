@@ -1,20 +1,32 @@
 package dev.omnirollup.deploy;
 
+import dev.omnirollup.api.ApiSettings;
+import dev.omnirollup.api.QueryApi;
+import dev.omnirollup.api.QueryServer;
+import dev.omnirollup.ingest.IngestDaemon;
+import dev.omnirollup.ingest.IngestHttp;
+import dev.omnirollup.ingest.IngestSettings;
 import dev.omnirollup.store.Config;
 import dev.omnirollup.store.DatabaseUrl;
+import dev.omnirollup.store.Metrics;
 import dev.omnirollup.store.NatsEdge;
 import dev.omnirollup.store.RollupDatabase;
 import dev.omnirollup.store.RootCause;
+import dev.omnirollup.store.Setting;
+import dev.omnirollup.store.StoreSettings;
 import io.nats.client.Connection;
+import java.net.BindException;
 import java.time.Duration;
+import java.time.InstantSource;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Optional;
 import java.util.logging.Logger;
 
 /**
- * The fail-fast start shared by the commands: the database (answers, migrated), NATS (answers), and one log line
- * with the configuration in force. Every failure is a {@link Failure} naming the problem, the key to change and
+ * How every command starts, the one start-up path (child processes in tests and benchmarks run these commands
+ * too): the database (answers, migrated), NATS (answers), one log line with the configuration in force, then the
+ * ingest daemon with its metrics port and the query API, each from its module's typed settings. Every failure is a {@link Failure} naming the problem, the key to change and
  * where its value came from.
  */
 final class Startup {
@@ -26,9 +38,9 @@ final class Startup {
 
     /** The JDBC URL of database-url, or a failure saying how to set it. */
     static String requireDatabaseUrl(Config config, String command) {
-        return config.get(Config.DATABASE_URL).orElseThrow(() -> new Failure(Failure.INVALID,
+        return config.get(StoreSettings.DATABASE_URL).orElseThrow(() -> new Failure(Failure.INVALID,
                 "database-url is not set, and '" + command + "' needs the PostgreSQL that holds Omni's tables",
-                "set " + Config.DATABASE_URL.environmentVariable()
+                "set " + StoreSettings.DATABASE_URL.environmentVariable()
                         + "=postgres://user:password@host:5432/omni (or database-url in the YAML file); "
                         + "'omni-rollup demo' runs without one"));
     }
@@ -36,12 +48,12 @@ final class Startup {
     /** Opens the pool; fails fast when PostgreSQL does not answer. */
     static RollupDatabase openDatabase(Config config, String jdbcUrl, String poolName, int poolSize) {
         try {
-            return RollupDatabase.open(jdbcUrl, config.get(Config.ROLLUP_SCHEMA), config.get(Config.OMNI_SCHEMA),
+            return RollupDatabase.open(jdbcUrl, config.get(StoreSettings.ROLLUP_SCHEMA), config.get(StoreSettings.OMNI_SCHEMA),
                     poolSize, poolName);
         } catch (RuntimeException e) {
             throw new Failure(Failure.UNAVAILABLE, "PostgreSQL at " + DatabaseUrl.redact(jdbcUrl)
                     + " does not answer: " + RootCause.message(e),
-                    "check database-url (from " + config.sourceOf(Config.DATABASE_URL)
+                    "check database-url (from " + config.sourceOf(StoreSettings.DATABASE_URL)
                             + ") and that PostgreSQL runs and accepts this user", e);
         }
     }
@@ -51,7 +63,7 @@ final class Startup {
      * migrates it, and this only checks that the schema is there).
      */
     static void migrate(RollupDatabase database, Config config) {
-        String schema = config.get(Config.ROLLUP_SCHEMA);
+        String schema = config.get(StoreSettings.ROLLUP_SCHEMA);
         boolean replica = database.withHandle(handle -> handle.createQuery("SELECT pg_is_in_recovery()")
                 .mapTo(Boolean.class).one());
         if (replica) {
@@ -85,10 +97,10 @@ final class Startup {
     /** Connects to NATS; fails fast when no server answers. */
     static Connection connectNats(Config config, String clientName) {
         try {
-            return NatsEdge.connect(config, clientName, NATS_CONNECT_TIMEOUT);
+            return NatsEdge.connect(StoreSettings.from(config), clientName, NATS_CONNECT_TIMEOUT);
         } catch (RuntimeException e) {
-            throw new Failure(Failure.UNAVAILABLE, "NATS at " + config.get(Config.NATS_URL) + " does not answer: "
-                    + RootCause.message(e), "check nats-url (from " + config.sourceOf(Config.NATS_URL)
+            throw new Failure(Failure.UNAVAILABLE, "NATS at " + config.get(StoreSettings.NATS_URL) + " does not answer: "
+                    + RootCause.message(e), "check nats-url (from " + config.sourceOf(StoreSettings.NATS_URL)
                     + ") and that nats-server runs with JetStream (-js)", e);
         }
     }
@@ -107,7 +119,7 @@ final class Startup {
     /** One line: the version, the command and every key that is not at its default, with its source. */
     static void logConfiguration(String command, Config config) {
         List<String> set = new ArrayList<>();
-        for (Config.Key<?> key : Config.KEYS) {
+        for (Setting<?> key : SharedOptions.SETTINGS) {
             String source = config.sourceOf(key);
             if (!"default".equals(source)) {
                 set.add(key.name() + "=" + shown(key, config) + " (" + source + ")");
@@ -117,15 +129,85 @@ final class Startup {
                 + (set.isEmpty() ? "all defaults" : String.join(", ", set) + "; other keys default"));
     }
 
-    private static String shown(Config.Key<?> key, Config config) {
+    private static String shown(Setting<?> key, Config config) {
         Object value = config.get(key);
-        if (key == Config.API_KEY) {
+        if (key == ApiSettings.API_KEY) {
             return ((Optional<?>) value).isPresent() ? "***" : "";
         }
         if (value instanceof Optional<?> optional) {
             value = optional.map(String::valueOf).orElse("");
         }
         String text = String.valueOf(value);
-        return key == Config.DATABASE_URL ? DatabaseUrl.redact(text) : text;
+        return key == StoreSettings.DATABASE_URL ? DatabaseUrl.redact(text) : text;
+    }
+
+    /** Starts the ingest daemon and its /metrics and /health port; both are registered with {@code lifecycle}. */
+    static IngestDaemon startIngest(Config config, RollupDatabase database, Connection nats, InstantSource clock,
+                                    Lifecycle lifecycle) {
+        Metrics metrics = new Metrics().withProcessMetrics();
+        IngestDaemon daemon;
+        try {
+            daemon = lifecycle.add("ingest", IngestDaemon.start(StoreSettings.from(config),
+                    IngestSettings.from(config), database, nats, clock, metrics));
+        } catch (Failure e) {
+            throw e;
+        } catch (RuntimeException e) {
+            throw new Failure(Failure.UNAVAILABLE, "the ingest could not start: " + RootCause.message(e),
+                    "NATS must have JetStream enabled (nats-server -js) and allow creating streams and consumers; "
+                            + "check message-stream, automation-stream and ingest-consumer", e);
+        }
+        int port = config.get(IngestSettings.METRICS_PORT);
+        try {
+            lifecycle.add("ingest metrics", IngestHttp.start(port, metrics, daemon));
+        } catch (RuntimeException e) {
+            throw new Failure(Failure.UNAVAILABLE, "cannot listen on port " + port + " for the ingest's /metrics: "
+                    + RootCause.message(e), "set ingest-metrics-port ("
+                    + IngestSettings.METRICS_PORT.environmentVariable() + ") to a free port, or 0 to turn it off", e);
+        }
+        if (port != 0) {
+            LOG.info(() -> "ingest metrics on http://" + displayHost(config) + ":" + port + "/metrics and /health");
+        }
+        return daemon;
+    }
+
+    /** Starts the query API; registered with {@code lifecycle}. */
+    static QueryServer startApi(Config config, RollupDatabase database, Optional<Connection> nats, InstantSource clock,
+                                Lifecycle lifecycle) {
+        try {
+            QueryServer server = lifecycle.add("query API", QueryApi.start(StoreSettings.from(config),
+                    ApiSettings.from(config), database, clock, nats));
+            if (server.port() <= 0) {
+                // Helidon logs a listener that failed to bind and returns a server that is not running
+                throw new Failure(Failure.UNAVAILABLE, "cannot listen on " + config.get(ApiSettings.HTTP_HOST) + ":"
+                        + config.get(ApiSettings.HTTP_PORT) + " for the API (in use, or not an address of this host)",
+                        "stop what uses the port or set http-port (" + ApiSettings.HTTP_PORT.environmentVariable()
+                                + ") / http-host", null);
+            }
+            return server;
+        } catch (Failure e) {
+            throw e;
+        } catch (RuntimeException e) {
+            if (causedBy(e, BindException.class) || String.valueOf(RootCause.message(e)).contains("in use")) {
+                throw new Failure(Failure.UNAVAILABLE, "cannot listen on " + config.get(ApiSettings.HTTP_HOST) + ":"
+                        + config.get(ApiSettings.HTTP_PORT) + " for the API: " + RootCause.message(e),
+                        "stop what uses the port or set http-port (" + ApiSettings.HTTP_PORT.environmentVariable() + ")", e);
+            }
+            throw new Failure(Failure.FAILED, "the query API could not start: " + RootCause.message(e), "", e);
+        }
+    }
+
+    /** The host to print in URLs: the configured one, or 127.0.0.1 when listening on every address. */
+    static String displayHost(Config config) {
+        String host = config.get(ApiSettings.HTTP_HOST);
+        return host.equals("0.0.0.0") || host.equals("::") || host.equals("[::]") ? "127.0.0.1" : host;
+    }
+
+    static boolean causedBy(Throwable e, Class<? extends Throwable> type) {
+        for (Throwable t = e; t != null; t = t.getCause() == t ? null : t.getCause()) {
+            if (type.isInstance(t)) {
+                return true;
+            }
+        }
+        return false;
     }
 }

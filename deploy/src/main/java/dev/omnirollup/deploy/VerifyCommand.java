@@ -5,6 +5,7 @@ import dev.omnirollup.store.Config;
 import dev.omnirollup.store.DayFigures;
 import dev.omnirollup.store.RollupDatabase;
 import dev.omnirollup.store.RootCause;
+import dev.omnirollup.store.StoreSettings;
 import dev.omnirollup.store.Verify;
 import java.io.PrintStream;
 import java.time.Duration;
@@ -45,14 +46,14 @@ import picocli.CommandLine;
             "2:invalid range or configuration", "3:PostgreSQL does not answer",
             "4:drift: at least one day differs (with --repair: still differs afterwards)",
             "130:interrupted (Ctrl-C)"})
-final class VerifyCommand implements Callable<Integer>, HasCommon {
+final class VerifyCommand implements Callable<Integer>, UsesSharedOptions {
     /** At least one day differs. */
     static final int DRIFT = 4;
     /** Differences printed per day; the rest are counted. */
     static final int SHOWN_DIFFERENCES = 20;
 
     @Mixin
-    Common common;
+    SharedOptions sharedOptions;
 
     @Option(names = "--from", paramLabel = "<time>", converter = BackfillCommand.TimeConverter.class,
             description = "Start of the range (UTC), e.g. 2025-01-01 or 2025-01-01T00:00:00Z; widened to the start "
@@ -84,15 +85,15 @@ final class VerifyCommand implements Callable<Integer>, HasCommon {
     boolean repair;
 
     @Override
-    public Common common() {
-        return common;
+    public SharedOptions sharedOptions() {
+        return sharedOptions;
     }
 
     @Override
     public Integer call() {
-        Logging.install(common.verbose);
+        Logging.install(sharedOptions.verbose);
         PrintStream out = System.out;
-        Config config = common.load();
+        Config config = sharedOptions.load();
         Startup.logConfiguration("verify", config);
         if (from != null && to != null && !from.isBefore(to)) {
             throw new Failure(Failure.INVALID, "invalid range: --from " + from + " is not before --to " + to,
@@ -208,8 +209,8 @@ final class VerifyCommand implements Callable<Integer>, HasCommon {
         out.printf(Locale.ROOT, "repair: re-backfilling %s before the cutover %s%s, then checking %s again%n",
                 days(rebuildable), cutover, cutoverDay ? " (its own day up to the cutover)" : "",
                 rebuildable == 1 ? "it" : "them");
-        Backfill backfill = new Backfill(database, clock, config.get(Config.MINUTE_RETENTION), 1,
-                config.get(Config.BACKFILL_CUTOVER_SETTLE));
+        Backfill backfill = new Backfill(database, clock, config.get(StoreSettings.MINUTE_RETENTION), 1,
+                config.get(StoreSettings.BACKFILL_CUTOVER_SETTLE));
         List<Verify.Repair> repairs = verify.repair(drifted, backfill, cutover, only, stop::get, r -> {
             if (r.backfilled()) {
                 out.println(line(r.after().orElseThrow(), "re-backfilled"

@@ -3,14 +3,13 @@ package dev.omnirollup.deploy;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import dev.omnirollup.store.Config;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
 import org.junit.jupiter.api.Assumptions;
 import org.junit.jupiter.api.Test;
 
-/** The README's configuration table is the generated one: a key added to {@link Config#KEYS} fails this test. */
+/** The README's configuration table is the generated one: a setting added to a module and not to the README fails this test. */
 class ConfigTableTest {
     static Path repositoryRoot() {
         return Path.of(System.getProperty("omni-rollup.deploy.dir", ".")).toAbsolutePath().normalize().getParent();
@@ -19,7 +18,7 @@ class ConfigTableTest {
     @Test
     void oneRowPerKeyWithEnvironmentVariableDefaultAndMeaning() {
         List<String> rows = ConfigTable.markdown().lines().skip(2).toList();
-        assertEquals(Config.KEYS.size(), rows.size());
+        assertEquals(SharedOptions.SETTINGS.size(), rows.size());
         assertEquals("| `http-port` | `OMNI_ROLLUP_HTTP_PORT` | `8882` | Port of the API and dashboard page. |",
                 rows.stream().filter(r -> r.startsWith("| `http-port`")).findFirst().orElseThrow());
         assertTrue(rows.stream().filter(r -> r.startsWith("| `database-url`")).findFirst().orElseThrow()
@@ -35,7 +34,7 @@ class ConfigTableTest {
         String text = Files.exists(readme) ? Files.readString(readme) : "";
         Assumptions.assumeTrue(text.contains(ConfigTable.BEGIN), "README.md has no generated configuration table "
                 + "yet: paste the output of './omni-rollup config --table' into it");
-        assertEquals(ConfigTable.block(), tableIn(text), "README.md's configuration table differs from Config.KEYS: "
+        assertEquals(ConfigTable.block(), tableIn(text), "README.md's configuration table differs from SharedOptions.SETTINGS: "
                 + "replace it with the output of './omni-rollup config --table'");
     }
 

@@ -23,11 +23,11 @@ class LauncherTest {
 
     @AfterEach
     void restoreEnvironment() {
-        Common.environment = System.getenv();
+        SharedOptions.environment = System.getenv();
     }
 
     private int run(Map<String, String> environment, String... args) {
-        Common.environment = environment;
+        SharedOptions.environment = environment;
         CommandLine cli = OmniRollup.commandLine();
         cli.setOut(new PrintWriter(out, true));
         cli.setErr(new PrintWriter(err, true));
@@ -125,7 +125,7 @@ class LauncherTest {
         String text = captured.toString(java.nio.charset.StandardCharsets.UTF_8);
         assertTrue(text.lines().anyMatch(l -> l.matches("http-port\\s+9999\\s+OMNI_ROLLUP_HTTP_PORT")), text);
         assertTrue(text.contains("password=***") && !text.contains("pw"), text);
-        assertEquals(dev.omnirollup.store.Config.KEYS.size(), text.lines().count(), text);
+        assertEquals(SharedOptions.SETTINGS.size(), text.lines().count(), text);
     }
 
     private void assertOneLine(String expected) {

@@ -5,7 +5,11 @@ import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 import static org.junit.jupiter.api.Assertions.fail;
 
+import dev.omnirollup.api.ApiSettings;
+import dev.omnirollup.ingest.IngestSettings;
 import dev.omnirollup.store.Config;
+import dev.omnirollup.store.Setting;
+import dev.omnirollup.store.StoreSettings;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -35,8 +39,8 @@ class RecipesTest {
             .normalize();
     private static final Pattern VARIABLE = Pattern.compile("OMNI_ROLLUP_[A-Z0-9_]+");
     private static final String LAUNCHER = "/opt/omni-rollup/bin/omni-rollup";
-    private static final int HTTP_PORT = Integer.parseInt(Config.HTTP_PORT.defaultValue());
-    private static final int METRICS_PORT = Integer.parseInt(Config.INGEST_METRICS_PORT.defaultValue());
+    private static final int HTTP_PORT = Integer.parseInt(ApiSettings.HTTP_PORT.defaultValue());
+    private static final int METRICS_PORT = Integer.parseInt(IngestSettings.METRICS_PORT.defaultValue());
 
     private static final Set<String> COMMANDS = OmniRollup.commandLine().getSubcommands().keySet();
 
@@ -107,7 +111,7 @@ class RecipesTest {
 
     @Test
     void everyOmniRollupVariableIsAConfigurationKey() throws IOException {
-        Set<String> known = Config.KEYS.stream().map(Config.Key::environmentVariable).collect(Collectors.toSet());
+        Set<String> known = SharedOptions.SETTINGS.stream().map(Setting::environmentVariable).collect(Collectors.toSet());
         Set<String> used = new TreeSet<>();
         for (Path file : recipeFiles()) {
             Matcher matcher = VARIABLE.matcher(Files.readString(file));
@@ -241,9 +245,9 @@ class RecipesTest {
             assertTrue(text.contains("\nUser=omni-rollup\n"));
         }
         // the configuration the units point at is valid
-        Config config = Config.load(Optional.of(DEPLOY.resolve("config/omni-rollup.yaml")), Map.of());
-        assertEquals(HTTP_PORT, config.get(Config.HTTP_PORT));
-        assertEquals(METRICS_PORT, config.get(Config.INGEST_METRICS_PORT));
+        Config config = Config.load(SharedOptions.SETTINGS, Optional.of(DEPLOY.resolve("config/omni-rollup.yaml")), Map.of());
+        assertEquals(HTTP_PORT, config.get(ApiSettings.HTTP_PORT));
+        assertEquals(METRICS_PORT, config.get(IngestSettings.METRICS_PORT));
     }
 
     private static void assertProbe(Map<String, Object> container, String probe, String path, String port) {
@@ -256,8 +260,8 @@ class RecipesTest {
         Map<String, String> text = new LinkedHashMap<>();
         environment.forEach((k, v) -> text.put(k, String.valueOf(v)));
         try {
-            Config config = Config.load(Optional.empty(), text);
-            assertTrue(config.get(Config.DATABASE_URL).isPresent(), where + " sets the database URL");
+            Config config = Config.load(SharedOptions.SETTINGS, Optional.empty(), text);
+            assertTrue(config.get(StoreSettings.DATABASE_URL).isPresent(), where + " sets the database URL");
         } catch (Config.ConfigException e) {
             fail(where + ": " + e.getMessage());
         }

@@ -22,11 +22,11 @@ class VerifyCommandTest {
 
     @AfterEach
     void restoreEnvironment() {
-        Common.environment = System.getenv();
+        SharedOptions.environment = System.getenv();
     }
 
     private int run(Map<String, String> environment, String... args) {
-        Common.environment = environment;
+        SharedOptions.environment = environment;
         CommandLine cli = OmniRollup.commandLine();
         cli.setOut(new PrintWriter(new StringWriter(), true));
         cli.setErr(new PrintWriter(err, true));

@@ -3,13 +3,13 @@ package dev.omnirollup.ingest;
 import dev.omnirollup.store.AutomationDeletions;
 import dev.omnirollup.store.AutomationLogTail;
 import dev.omnirollup.store.BatchApplier;
-import dev.omnirollup.store.Config;
 import dev.omnirollup.store.EventDecoder;
 import dev.omnirollup.store.Housekeeping;
 import dev.omnirollup.store.Metrics;
 import dev.omnirollup.store.NatsEdge;
 import dev.omnirollup.store.RollupDatabase;
 import dev.omnirollup.store.StoreException;
+import dev.omnirollup.store.StoreSettings;
 import dev.omnirollup.store.StreamRef;
 import io.nats.client.Connection;
 import io.nats.client.ConsumerContext;
@@ -46,7 +46,8 @@ public final class IngestDaemon implements AutoCloseable {
     private static final Duration MESSAGE_STREAM_MAX_AGE = Duration.ofDays(30);
     private static final Duration AUTOMATION_STREAM_MAX_AGE = Duration.ofDays(30);
 
-    private final Config config;
+    private final StoreSettings store;
+    private final IngestSettings settings;
     private final Connection nats;
     private final Instant cutover;
     private final List<Consumed> streams = new ArrayList<>();
@@ -70,8 +71,10 @@ public final class IngestDaemon implements AutoCloseable {
         }
     }
 
-    private IngestDaemon(Config config, Connection nats, Instant cutover, Housekeeping housekeeping) {
-        this.config = config;
+    private IngestDaemon(StoreSettings store, IngestSettings settings, Connection nats, Instant cutover,
+                         Housekeeping housekeeping) {
+        this.store = store;
+        this.settings = settings;
         this.nats = nats;
         this.cutover = cutover;
         this.housekeeping = housekeeping;
@@ -91,27 +94,27 @@ public final class IngestDaemon implements AutoCloseable {
      * Records the cutover on first start, creates the streams when missing and the durable consumers, and starts
      * the workers.
      */
-    public static IngestDaemon start(Config config, RollupDatabase database, Connection nats, InstantSource clock,
-                                     Metrics metrics) {
-        return start(config, database, nats, clock, metrics, CrashHook.fromSystemProperties());
+    public static IngestDaemon start(StoreSettings store, IngestSettings settings, RollupDatabase database,
+                                     Connection nats, InstantSource clock, Metrics metrics) {
+        return start(store, settings, database, nats, clock, metrics, CrashHook.fromSystemProperties());
     }
 
-    static IngestDaemon start(Config config, RollupDatabase database, Connection nats, InstantSource clock,
-                              Metrics metrics, CrashHook crashHook) {
-        Instant cutover = database.ensureCutover(config.get(Config.INGEST_CUTOVER).orElse(clock.instant()));
-        Housekeeping housekeeping = new Housekeeping(database, clock, config.get(Config.MINUTE_RETENTION),
-                config.get(Config.INDEX_HORIZON), config.get(Config.REJECT_LIMIT));
-        IngestDaemon daemon = new IngestDaemon(config, nats, cutover, housekeeping);
+    static IngestDaemon start(StoreSettings store, IngestSettings settings, RollupDatabase database, Connection nats,
+                              InstantSource clock, Metrics metrics, CrashHook crashHook) {
+        Instant cutover = database.ensureCutover(settings.cutover().orElse(clock.instant()));
+        Housekeeping housekeeping = new Housekeeping(database, clock, store.minuteRetention(),
+                store.indexHorizon(), settings.rejectLimit());
+        IngestDaemon daemon = new IngestDaemon(store, settings, nats, cutover, housekeeping);
         BatchApplier applier = new BatchApplier(database,
-                new EventDecoder(config.get(Config.INGEST_MAX_EVENT_BYTES)),
-                clock, config.get(Config.MINUTE_RETENTION), cutover, config.get(Config.INDEX_HORIZON));
-        String prefix = config.get(Config.NATS_SUBJECT_PREFIX);
-        daemon.streams.add(new Consumed(config.get(Config.MESSAGE_STREAM), prefix + "message.>"));
-        daemon.streams.add(new Consumed(config.get(Config.AUTOMATION_STREAM), prefix + "automation.>"));
+                new EventDecoder(store.maxEventBytes()),
+                clock, store.minuteRetention(), cutover, store.indexHorizon());
+        String prefix = store.subjectPrefix();
+        daemon.streams.add(new Consumed(store.messageStream(), prefix + "message.>"));
+        daemon.streams.add(new Consumed(store.automationStream(), prefix + "automation.>"));
         for (Consumed stream : daemon.streams) {
             daemon.bind(stream);
             stream.worker = new StreamWorker(stream.name, () -> stream.consumer, () -> stream.ref, applier, prefix,
-                    config.get(Config.INGEST_BATCH_SIZE), config.get(Config.INGEST_BATCH_WAIT), crashHook, metrics);
+                    settings.batchSize(), settings.batchWait(), crashHook, metrics);
             metrics.gauge("omni_rollup_ingest_consumer_pending", "Messages the durable consumer has not delivered yet.",
                     () -> daemon.pending.getOrDefault(stream.name, 0L), "stream", stream.name);
         }
@@ -125,13 +128,13 @@ public final class IngestDaemon implements AutoCloseable {
         daemon.scheduler.scheduleWithFixedDelay(daemon::tick, 5, 60, TimeUnit.SECONDS);
         daemon.startAutomationLogs(database, clock, metrics);
         LOG.log(System.Logger.Level.INFO, "ingest started: streams " + daemon.streams.stream().map(s -> s.name).toList()
-                + ", consumer " + config.get(Config.INGEST_CONSUMER) + ", cutover " + cutover);
+                + ", consumer " + store.consumer() + ", cutover " + cutover);
         return daemon;
     }
 
     private void startAutomationLogs(RollupDatabase database, InstantSource clock, Metrics metrics) {
-        AutomationLogTail tail = new AutomationLogTail(database, clock, config.get(Config.MINUTE_RETENTION), cutover,
-                config.get(Config.AUTOMATION_LOG_LOOKBACK));
+        AutomationLogTail tail = new AutomationLogTail(database, clock, store.minuteRetention(), cutover,
+                settings.automationLogLookback());
         AutomationDeletions deletions = new AutomationDeletions(database);
         Metrics.Counter counted = metrics.counter("omni_rollup_automation_logs_counted_total",
                 "automation_logs rows counted by the tail.");
@@ -151,8 +154,8 @@ public final class IngestDaemon implements AutoCloseable {
             } catch (RuntimeException e) {
                 LOG.log(System.Logger.Level.WARNING, "reading automation_logs failed (retrying): " + e.getMessage());
             }
-        }, 0, config.get(Config.AUTOMATION_LOG_POLL).toMillis(), TimeUnit.MILLISECONDS);
-        long check = config.get(Config.AUTOMATION_DELETION_CHECK).toMillis();
+        }, 0, settings.automationLogPoll().toMillis(), TimeUnit.MILLISECONDS);
+        long check = settings.automationDeletionCheck().toMillis();
         automationScheduler.scheduleWithFixedDelay(() -> {
             try {
                 AutomationDeletions.Swept result = deletions.sweep();
@@ -189,7 +192,7 @@ public final class IngestDaemon implements AutoCloseable {
                     stream.filter.endsWith("message.>") ? MESSAGE_STREAM_MAX_AGE : AUTOMATION_STREAM_MAX_AGE);
             stream.ref = new StreamRef(stream.name, info.getCreateTime().toInstant());
             StreamContext context = nats.getStreamContext(stream.name);
-            String durable = config.get(Config.INGEST_CONSUMER);
+            String durable = store.consumer();
             ConsumerContext consumer;
             try {
                 ConsumerInfo existing = context.getConsumerInfo(durable);
@@ -202,14 +205,14 @@ public final class IngestDaemon implements AutoCloseable {
                         .durable(durable)
                         .filterSubject(stream.filter)
                         .ackPolicy(AckPolicy.Explicit)
-                        .ackWait(config.get(Config.INGEST_ACK_WAIT))
-                        .maxAckPending(config.get(Config.INGEST_MAX_ACK_PENDING))
+                        .ackWait(settings.ackWait())
+                        .maxAckPending(settings.maxAckPending())
                         .maxDeliver(-1)
                         .deliverPolicy(DeliverPolicy.ByStartTime)
-                        .startTime(cutover.minus(config.get(Config.INGEST_START_MARGIN)).atZone(ZoneOffset.UTC))
+                        .startTime(cutover.minus(settings.startMargin()).atZone(ZoneOffset.UTC))
                         .build());
                 LOG.log(System.Logger.Level.INFO, "created durable consumer " + durable + " on " + stream.name
-                        + " from " + cutover.minus(config.get(Config.INGEST_START_MARGIN)));
+                        + " from " + cutover.minus(settings.startMargin()));
             }
             stream.consumer = consumer;
         } catch (IOException | JetStreamApiException e) {

@@ -10,7 +10,10 @@ import dev.omnirollup.sim.TrafficGenerator;
 import dev.omnirollup.store.Await;
 import dev.omnirollup.store.Config;
 import dev.omnirollup.store.Metrics;
+import dev.omnirollup.store.NatsEdge;
 import dev.omnirollup.store.RollupDatabase;
+import dev.omnirollup.store.Setting;
+import dev.omnirollup.store.StoreSettings;
 import io.nats.client.JetStreamApiException;
 import io.nats.client.api.ConsumerInfo;
 import java.io.File;
@@ -26,11 +29,14 @@ import java.time.Instant;
 import java.time.InstantSource;
 import java.time.LocalDateTime;
 import java.time.ZoneOffset;
+import java.time.temporal.ChronoUnit;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Locale;
 import java.util.Map;
 import java.util.Optional;
+import java.util.stream.Stream;
 
 /**
  * A scratch Omni (database with Omni's tables, NATS streams under a random prefix) and ingest workers on it,
@@ -38,8 +44,13 @@ import java.util.Optional;
  */
 final class IngestHarness implements AutoCloseable {
     /** Traffic ends at the current minute: the ingest's clock (minute retention, skew limit) is the real one. */
-    static final Instant END = Instant.now().truncatedTo(java.time.temporal.ChronoUnit.MINUTES);
+    static final Instant END = Instant.now().truncatedTo(ChronoUnit.MINUTES);
     static final Instant CUTOVER = END.minus(Duration.ofDays(30));
+    /** The settings an ingest reads. */
+    static final List<Setting<?>> SETTINGS = Stream.of(StoreSettings.SETTINGS, IngestSettings.SETTINGS)
+            .flatMap(List::stream).toList();
+    /** The launcher's main class (in the deploy module, on the class path of the tests that run there). */
+    static final String LAUNCHER = "dev.omnirollup.deploy.OmniRollup";
 
     final ScratchDatabase omni;
     final ScratchNats nats;
@@ -82,8 +93,9 @@ final class IngestHarness implements AutoCloseable {
         return this;
     }
 
+    /** The store's and the ingest's settings, with this harness's. */
     Config config() {
-        return Config.defaults().with(settings);
+        return Config.defaults(SETTINGS).with(settings);
     }
 
     List<OmniEvent> traffic(long seed, int count) {
@@ -106,16 +118,20 @@ final class IngestHarness implements AutoCloseable {
     /** Starts a daemon in this JVM on its own NATS connection (reconnecting forever, as in production). */
     IngestDaemon startInProcess() {
         Config config = config();
-        io.nats.client.Connection connection = dev.omnirollup.store.NatsEdge.connect(config, "test-ingest",
-                Duration.ofSeconds(5));
+        StoreSettings store = StoreSettings.from(config);
+        io.nats.client.Connection connection = NatsEdge.connect(store, "test-ingest", Duration.ofSeconds(5));
         connections.add(connection);
-        IngestDaemon daemon = IngestDaemon.start(config, rollups, connection, InstantSource.system(),
-                new Metrics(), CrashHook.none());
+        IngestDaemon daemon = IngestDaemon.start(store, IngestSettings.from(config), rollups, connection,
+                InstantSource.system(), new Metrics(), CrashHook.none());
         daemons.add(daemon);
         return daemon;
     }
 
-    /** Starts {@link IngestMain} in its own JVM with extra system properties ({@code -Dk=v}). */
+    /**
+     * Starts the launcher's {@code omni-rollup ingest} in its own JVM with extra system properties ({@code -Dk=v}),
+     * configured by {@code OMNI_ROLLUP_*} variables as an operator would. The launcher lives in the deploy module:
+     * the tests that start worker processes run there, with this harness from the ingest module's test jar.
+     */
     Process startProcess(String... systemProperties) {
         String classpath = System.getProperty("surefire.test.class.path", System.getProperty("java.class.path"));
         List<String> command = new ArrayList<>();
@@ -124,11 +140,12 @@ final class IngestHarness implements AutoCloseable {
         command.addAll(List.of(systemProperties));
         command.add("-cp");
         command.add(classpath);
-        command.add(IngestMain.class.getName());
+        command.add(LAUNCHER);
+        command.add("ingest");
         ProcessBuilder builder = new ProcessBuilder(command);
         builder.environment().keySet().removeIf(k -> k.startsWith("OMNI_ROLLUP_"));
         settings.forEach((key, value) -> builder.environment().put(
-                "OMNI_ROLLUP_" + key.toUpperCase(java.util.Locale.ROOT).replace('-', '_'), value));
+                "OMNI_ROLLUP_" + key.toUpperCase(Locale.ROOT).replace('-', '_'), value));
         try {
             File log = Files.createTempFile("ingest-", ".log").toFile();
             log.deleteOnExit();
@@ -152,7 +169,7 @@ final class IngestHarness implements AutoCloseable {
 
     /** Whether both consumers exist and have nothing pending or unacknowledged. */
     private boolean consumersIdle() {
-        String consumer = config().get(Config.INGEST_CONSUMER);
+        String consumer = config().get(StoreSettings.INGEST_CONSUMER);
         for (String stream : List.of(nats.messageStream(), nats.automationStream())) {
             try {
                 ConsumerInfo info = nats.management().getConsumerInfo(stream, consumer);

@@ -6,6 +6,7 @@ import dev.omnirollup.sim.OmniEvent;
 import dev.omnirollup.store.Backfill;
 import dev.omnirollup.store.Config;
 import dev.omnirollup.store.ReferenceCheck;
+import dev.omnirollup.store.StoreSettings;
 import java.time.Duration;
 import java.time.Instant;
 import java.time.InstantSource;
@@ -34,7 +35,7 @@ class LiveBootstrapTest {
             harness.publish(history); // the stream still holds them; the ingest must leave them to backfill
             harness.startInProcess();
             Config config = harness.config();
-            Backfill backfill = new Backfill(harness.rollups, InstantSource.system(), config.get(Config.MINUTE_RETENTION));
+            Backfill backfill = new Backfill(harness.rollups, InstantSource.system(), config.get(StoreSettings.MINUTE_RETENTION));
             CompletableFuture<Void> publishing = CompletableFuture.runAsync(() -> {
                 for (int i = 0; i < live.size(); i += 500) {
                     List<OmniEvent> chunk = live.subList(i, Math.min(live.size(), i + 500));

@@ -1,9 +1,9 @@
 package dev.omnirollup.api;
 
-import dev.omnirollup.store.Config;
 import dev.omnirollup.store.Metrics;
 import dev.omnirollup.store.RollupDatabase;
 import dev.omnirollup.store.RollupReader;
+import dev.omnirollup.store.StoreSettings;
 import io.helidon.common.socket.SocketOptions;
 import io.helidon.webserver.WebServer;
 import io.helidon.webserver.http.Filter;
@@ -27,7 +27,7 @@ import java.util.logging.Logger;
  * event stream ({@code /api/v2/events/stream}, fed by a NATS subscription of its own); and the dashboard page at
  * {@code /}.
  *
- * <p>For the launcher: {@link #start(Config, RollupDatabase, InstantSource, Optional)} builds everything and starts
+ * <p>For the launcher: {@link #start(StoreSettings, ApiSettings, RollupDatabase, InstantSource, Optional)} builds everything and starts
  * a Helidon {@code WebServer} on {@code http-host:http-port}; close the returned {@link QueryServer} to stop it.
  * The database must be open and migrated; the NATS connection is optional (health then reports NATS and the
  * ingest lag as unavailable) and is not closed by this class.
@@ -52,20 +52,21 @@ public final class QueryApi implements AutoCloseable {
     private final SseHub sseHub;
     private final String version;
 
-    private QueryApi(Config config, RollupDatabase database, InstantSource clock, Optional<Connection> nats) {
+    private QueryApi(StoreSettings store, ApiSettings settings, RollupDatabase database, InstantSource clock,
+                     Optional<Connection> nats) {
         this.version = version();
         RollupReader reader = new RollupReader(database, MINUTE_HORIZON);
-        this.live = new LiveCounts(database, config.get(Config.LIVE_COUNT_REFRESH));
+        this.live = new LiveCounts(database, settings.liveCountRefresh());
         Metrics metrics = new Metrics().withProcessMetrics();
         metrics.counter("omni_rollup_live_count_refresh_failures_total",
                 "Refreshes of the live counts (dead letters, payloads, instances) that failed.", live::refreshFailures);
         HealthProbe probe = new HealthProbe(database, reader, live, nats, clock, new HealthProbe.IngestSettings(
-                List.of(config.get(Config.MESSAGE_STREAM), config.get(Config.AUTOMATION_STREAM)),
-                config.get(Config.INGEST_CONSUMER), config.get(Config.INGEST_STALL_THRESHOLD)), version);
-        ResponseCache cache = new ResponseCache(config.get(Config.CACHE_TTL), clock);
-        Duration queueStaleness = config.get(Config.AUTOMATION_QUEUE_STALENESS);
+                List.of(store.messageStream(), store.automationStream()),
+                store.consumer(), settings.ingestStallThreshold()), version);
+        ResponseCache cache = new ResponseCache(settings.cacheTtl(), clock);
+        Duration queueStaleness = settings.automationQueueStaleness();
         DashboardService dashboard = new DashboardService(reader, live, probe, queueStaleness, clock, cache);
-        this.sseHub = new SseHub(SseHub.Settings.of(config), nats, clock, () -> dashboard.body(clock.instant()));
+        this.sseHub = new SseHub(SseHub.Settings.of(store, settings), nats, clock, () -> dashboard.body(clock.instant()));
         this.services = List.of(new HealthService(probe, clock), new OpenApiService(version),
                 new EventOpsService(reader, live, clock, cache), new AnalyticsService(reader, live, clock, cache),
                 new DeadLettersService(live, cache), new AutomationService(reader, queueStaleness, clock, cache),
@@ -95,11 +96,11 @@ public final class QueryApi implements AutoCloseable {
         routes.addAll(PageService.paths());
         // in this order: timing and metrics see every request; headers are on every answer, preflights included
         this.filters = List.of(new HttpMetricsFilter(routes, metrics),
-                new ResponseHeadersFilter(CorsPolicy.parse(config.get(Config.CORS_ORIGINS))),
+                new ResponseHeadersFilter(CorsPolicy.parse(settings.corsOrigins())),
                 new HeadAsGetFilter(),
-                new ApiKeyFilter(publicPaths, new ApiKeys(database, clock, config.get(Config.API_KEY),
-                        config.get(Config.API_KEY_CACHE_TTL))),
-                new RateLimitFilter(new RateLimiter(config.get(Config.RATE_LIMIT), clock)));
+                new ApiKeyFilter(publicPaths, new ApiKeys(database, clock, settings.apiKey(),
+                        settings.apiKeyCacheTtl())),
+                new RateLimitFilter(new RateLimiter(settings.rateLimit(), clock)));
         try {
             live.refreshNow();
         } catch (RuntimeException e) {
@@ -109,29 +110,28 @@ public final class QueryApi implements AutoCloseable {
     }
 
     /** Builds the collaborators (loads the live counts once and starts their background refresh). */
-    public static QueryApi create(Config config, RollupDatabase database, InstantSource clock,
-                                  Optional<Connection> nats) {
-        return new QueryApi(config, database, clock, nats);
+    public static QueryApi create(StoreSettings store, ApiSettings settings, RollupDatabase database,
+                                  InstantSource clock, Optional<Connection> nats) {
+        return new QueryApi(store, settings, database, clock, nats);
     }
 
     /**
      * Builds the API and starts a web server on {@code http-host:http-port} (port 0 picks a free one).
      *
-     * @param config   omni-rollup's configuration (this reads the http-*, api-key*, rate-limit, cors-origins,
-     *                 cache-ttl, live-count-refresh, automation-queue-staleness, sse-*, nats-subject-prefix,
-     *                 ingest-stall-threshold, stream and consumer keys)
+     * @param store    the streams and consumer health checks, the subject prefix and decoder limit of the stream
+     * @param settings the API's own settings
      * @param database open, migrated; not closed by the server
      * @param clock    the clock for windows, key expiry, rate limits and uptime
      * @param nats     a NATS connection for the health checks and the live stream's subscription, if there is
      *                 one; not closed by the server
      */
-    public static QueryServer start(Config config, RollupDatabase database, InstantSource clock,
-                                    Optional<Connection> nats) {
-        QueryApi api = create(config, database, clock, nats);
+    public static QueryServer start(StoreSettings store, ApiSettings settings, RollupDatabase database,
+                                    InstantSource clock, Optional<Connection> nats) {
+        QueryApi api = create(store, settings, database, clock, nats);
         try {
             WebServer server = WebServer.builder()
-                    .host(config.get(Config.HTTP_HOST))
-                    .port(config.get(Config.HTTP_PORT))
+                    .host(settings.httpHost())
+                    .port(settings.httpPort())
                     .shutdownHook(false)
                     // answers go out in one write: without TCP_NODELAY a reused connection waits for the client's
                     // delayed ACK (about 40 ms) before the rest of a body larger than one segment is sent
@@ -140,7 +140,7 @@ public final class QueryApi implements AutoCloseable {
                     .routing(api::routing)
                     .build()
                     .start();
-            LOG.info(() -> "query API " + api.version + " listening on " + config.get(Config.HTTP_HOST) + ":"
+            LOG.info(() -> "query API " + api.version + " listening on " + settings.httpHost() + ":"
                     + server.port());
             return new QueryServer(server, api);
         } catch (RuntimeException e) {

@@ -1,9 +1,9 @@
 package dev.omnirollup.api;
 
-import dev.omnirollup.store.Config;
 import dev.omnirollup.store.Decoded;
 import dev.omnirollup.store.EventDecoder;
 import dev.omnirollup.store.InboundMessage;
+import dev.omnirollup.store.StoreSettings;
 import io.nats.client.Connection;
 import io.nats.client.ConnectionListener;
 import io.nats.client.Dispatcher;
@@ -62,10 +62,9 @@ final class SseHub implements AutoCloseable {
     /** The stream's configuration (the {@code sse-*} keys, the subject prefix and the decoder's limits). */
     record Settings(Duration metricsInterval, Duration heartbeat, int maxStreamsPerKey, int clientBuffer,
                     String subjectPrefix, int maxEventBytes) {
-        static Settings of(Config config) {
-            return new Settings(config.get(Config.SSE_METRICS_INTERVAL), config.get(Config.SSE_HEARTBEAT),
-                    config.get(Config.SSE_MAX_STREAMS_PER_KEY), config.get(Config.SSE_CLIENT_BUFFER),
-                    config.get(Config.NATS_SUBJECT_PREFIX), config.get(Config.INGEST_MAX_EVENT_BYTES));
+        static Settings of(StoreSettings store, ApiSettings api) {
+            return new Settings(api.sseMetricsInterval(), api.sseHeartbeat(), api.sseMaxStreamsPerKey(),
+                    api.sseClientBuffer(), store.subjectPrefix(), store.maxEventBytes());
         }
 
         /** A client whose write has been blocked this long is cut loose: two heartbeat intervals. */

@@ -10,6 +10,8 @@ import dev.omnirollup.store.Config;
 import dev.omnirollup.store.EventDecoder;
 import dev.omnirollup.store.InboundMessage;
 import dev.omnirollup.store.RollupDatabase;
+import dev.omnirollup.store.Setting;
+import dev.omnirollup.store.StoreSettings;
 import dev.omnirollup.store.StreamRef;
 import io.nats.client.Connection;
 import java.io.IOException;
@@ -26,6 +28,7 @@ import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.stream.Stream;
 
 /** Test support: a scratch database with Omni's tables and the rollup schema, a running API, an HTTP client. */
 final class TestApi implements AutoCloseable {
@@ -58,6 +61,10 @@ final class TestApi implements AutoCloseable {
         return RollupDatabase.open(scratch.jdbcUrl(), "rollup", "public", poolSize, "query-api-test");
     }
 
+    /** The settings an API reads. */
+    static final List<Setting<?>> SETTINGS = Stream.of(StoreSettings.SETTINGS, ApiSettings.SETTINGS)
+            .flatMap(List::stream).toList();
+
     /** Starts an API on {@code scratch} (not closed by this object unless {@code owns}). */
     static TestApi start(ScratchDatabase scratch, boolean owns, InstantSource clock, Map<String, String> settings,
                          Optional<Connection> nats) {
@@ -74,8 +81,9 @@ final class TestApi implements AutoCloseable {
         all.put("rate-limit", "100000000");
         all.put("live-count-refresh", "10m");
         all.putAll(settings);
-        Config config = Config.defaults().with(all);
-        return new TestApi(scratch, database, QueryApi.start(config, database, clock, nats), owns);
+        Config config = Config.defaults(SETTINGS).with(all);
+        return new TestApi(scratch, database, QueryApi.start(StoreSettings.from(config), ApiSettings.from(config),
+                database, clock, nats), owns);
     }
 
     /** One HTTP exchange. */

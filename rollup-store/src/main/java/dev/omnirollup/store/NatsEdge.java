@@ -26,8 +26,8 @@ public final class NatsEdge {
      *
      * @throws StoreException naming the URL when no server answers within the timeout
      */
-    public static Connection connect(Config config, String clientName, Duration timeout) {
-        String url = config.get(Config.NATS_URL);
+    public static Connection connect(StoreSettings settings, String clientName, Duration timeout) {
+        String url = settings.natsUrl();
         AtomicBoolean established = new AtomicBoolean();
         Options options = Options.builder()
                 .servers(url.split(","))

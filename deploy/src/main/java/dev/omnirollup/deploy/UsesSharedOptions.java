@@ -1,6 +1,6 @@
 package dev.omnirollup.deploy;
 
 /** A subcommand with the shared options, so errors know whether to print stack traces. */
-interface HasCommon {
-    Common common();
+interface UsesSharedOptions {
+    SharedOptions sharedOptions();
 }

@@ -4,8 +4,8 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.omnirollup.sim.OmniEvent;
-import dev.omnirollup.store.Config;
 import dev.omnirollup.store.ReferenceCheck;
+import dev.omnirollup.store.StoreSettings;
 import io.nats.client.api.AckPolicy;
 import io.nats.client.api.ConsumerConfiguration;
 import io.nats.client.api.DeliverPolicy;
@@ -64,7 +64,7 @@ class ExactlyOnceTest {
             ReferenceCheck check = new ReferenceCheck(harness.rollups);
             check.assertAllTimeMatches();
 
-            String consumer = harness.config().get(Config.INGEST_CONSUMER);
+            String consumer = harness.config().get(StoreSettings.INGEST_CONSUMER);
             for (String stream : List.of(harness.nats.messageStream(), harness.nats.automationStream())) {
                 harness.nats.management().deleteConsumer(stream, consumer);
                 harness.nats.management().addOrUpdateConsumer(stream, ConsumerConfiguration.builder()
