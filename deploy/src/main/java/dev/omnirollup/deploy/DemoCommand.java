@@ -137,7 +137,9 @@ final class DemoCommand implements Callable<Integer>, UsesSharedOptions {
                 lifecycle.add("demo streams", () -> deleteStreams(nats, created));
             }
             Startup.startIngest(config, database, nats, clock, lifecycle);
-            QueryServer server = Startup.startApi(config, database, Optional.of(nats), clock, lifecycle);
+            QueryServer server = Startup.startApi(config,
+                    Startup.openApiDatabase(config, jdbcUrl, "omni-rollup-demo-api", lifecycle), Optional.of(nats),
+                    clock, lifecycle);
 
             DemoTraffic traffic = new DemoTraffic(omni, nats, config.get(StoreSettings.NATS_SUBJECT_PREFIX), clock, seed,
                     instances, cutover.plusSeconds(2), rate);

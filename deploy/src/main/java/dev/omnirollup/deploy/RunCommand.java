@@ -46,8 +46,10 @@ abstract class RunCommand implements Callable<Integer>, UsesSharedOptions {
         Lifecycle lifecycle = new Lifecycle(name);
         List<String> running = new ArrayList<>();
         try {
-            RollupDatabase database = lifecycle.add("database pool", Startup.openDatabase(config, url,
-                    "omni-rollup-" + name, config.get(StoreSettings.DATABASE_POOL_SIZE)));
+            RollupDatabase database = ingest
+                    ? lifecycle.add("database pool", Startup.openDatabase(config, url, "omni-rollup-" + name,
+                            config.get(StoreSettings.DATABASE_POOL_SIZE)))
+                    : Startup.openApiDatabase(config, url, "omni-rollup-" + name, lifecycle);
             Connection nats = Startup.connectNats(config, "omni-rollup-" + name);
             lifecycle.add("NATS connection", Startup.closing(nats));
             Startup.migrate(database, config);
@@ -57,7 +59,9 @@ abstract class RunCommand implements Callable<Integer>, UsesSharedOptions {
                         + config.get(StoreSettings.AUTOMATION_STREAM));
             }
             if (api) {
-                QueryServer server = Startup.startApi(config, database, Optional.of(nats), clock, lifecycle);
+                RollupDatabase reads = ingest ? Startup.openApiDatabase(config, url, "omni-rollup-" + name + "-api",
+                        lifecycle) : database;
+                QueryServer server = Startup.startApi(config, reads, Optional.of(nats), clock, lifecycle);
                 running.add("API on http://" + Startup.displayHost(config) + ":" + server.port() + "/api/v2");
             }
         } catch (RuntimeException e) {

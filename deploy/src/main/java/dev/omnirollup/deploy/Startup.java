@@ -47,9 +47,15 @@ final class Startup {
 
     /** Opens the pool; fails fast when PostgreSQL does not answer. */
     static RollupDatabase openDatabase(Config config, String jdbcUrl, String poolName, int poolSize) {
+        return openDatabase(config, jdbcUrl, poolName, poolSize, RollupDatabase.Plans.PER_EXECUTION);
+    }
+
+    /** Opens the pool with its statements planned as {@code plans}; fails fast when PostgreSQL does not answer. */
+    static RollupDatabase openDatabase(Config config, String jdbcUrl, String poolName, int poolSize,
+                                       RollupDatabase.Plans plans) {
         try {
             return RollupDatabase.open(jdbcUrl, config.get(StoreSettings.ROLLUP_SCHEMA), config.get(StoreSettings.OMNI_SCHEMA),
-                    poolSize, poolName);
+                    poolSize, poolName, plans);
         } catch (RuntimeException e) {
             throw new Failure(Failure.UNAVAILABLE, "PostgreSQL at " + DatabaseUrl.redact(jdbcUrl)
                     + " does not answer: " + RootCause.message(e),
@@ -171,6 +177,15 @@ final class Startup {
     }
 
     /** Starts the query API; registered with {@code lifecycle}. */
+    /**
+     * The API's own pool, whose statements PostgreSQL plans once ({@link RollupDatabase.Plans#GENERIC}); in a process
+     * that also ingests, a second pool beside the ingest's, whose statements keep per-execution plans.
+     */
+    static RollupDatabase openApiDatabase(Config config, String jdbcUrl, String poolName, Lifecycle lifecycle) {
+        return lifecycle.add("API database pool", openDatabase(config, jdbcUrl, poolName,
+                config.get(StoreSettings.DATABASE_POOL_SIZE), RollupDatabase.Plans.GENERIC));
+    }
+
     static QueryServer startApi(Config config, RollupDatabase database, Optional<Connection> nats, InstantSource clock,
                                 Lifecycle lifecycle) {
         try {

@@ -44,6 +44,32 @@ public final class RollupDatabase implements AutoCloseable {
                 .registerArrayType(UUID.class, "uuid");
     }
 
+    /** How PostgreSQL plans a pool's statements (a session setting of each of its connections). */
+    public enum Plans {
+        /**
+         * PostgreSQL's default: a statement is planned for the values of each execution (until it finds a generic
+         * plan as cheap). For ingest, backfill, verify and the automation log tail, whose ranges vary from a few rows
+         * to a day of Omni's table, and whose plans must follow the values.
+         */
+        PER_EXECUTION(""),
+        /**
+         * One generic plan per statement and connection ({@code plan_cache_mode = force_generic_plan}), for the API's
+         * reads. Their statements are unions of small index range scans of the rollups, whose best plan is the
+         * same whatever the values; PostgreSQL kept planning them per execution, which cost more than running
+         * them: on the 1 M-row client data set, {@code /event-ops/metrics}' statement took 0.4-0.7 ms to plan and
+         * 0.3 ms to run, and 0.04 ms to plan with the generic plan (EXPLAIN ANALYZE of the prepared statement, eight
+         * executions each; docs/benchmarks.md, finding Q4).
+         */
+        GENERIC("; SET plan_cache_mode = force_generic_plan");
+
+        private final String sessionSql;
+
+        Plans(String extra) {
+            // rollup reads touch a few hundred rows: a parallel plan only adds worker start-up to them
+            this.sessionSql = "SET TIME ZONE 'UTC'; SET max_parallel_workers_per_gather = 0" + extra;
+        }
+    }
+
     /**
      * A {@code bytea[]} argument. Jdbi's array binding passes elements as {@code Object[]}, which the driver cannot
      * encode for {@code bytea}; the driver takes {@code byte[][]} as it is.
@@ -71,6 +97,12 @@ public final class RollupDatabase implements AutoCloseable {
      */
     public static RollupDatabase open(String jdbcUrl, String rollupSchema, String omniSchema, int poolSize,
                                       String poolName) {
+        return open(jdbcUrl, rollupSchema, omniSchema, poolSize, poolName, Plans.PER_EXECUTION);
+    }
+
+    /** As {@link #open(String, String, String, int, String)}, with the pool's statements planned as {@code plans}. */
+    public static RollupDatabase open(String jdbcUrl, String rollupSchema, String omniSchema, int poolSize,
+                                      String poolName, Plans plans) {
         requireIdentifier(rollupSchema, "rollup-schema");
         requireIdentifier(omniSchema, "omni-schema");
         HikariConfig config = new HikariConfig();
@@ -85,8 +117,7 @@ public final class RollupDatabase implements AutoCloseable {
         config.addDataSourceProperty("tcpKeepAlive", "true");
         config.addDataSourceProperty("connectTimeout", "5");
         config.addDataSourceProperty("socketTimeout", "60");
-        // rollup reads touch a few hundred rows: a parallel plan only adds worker start-up to them
-        config.setConnectionInitSql("SET TIME ZONE 'UTC'; SET max_parallel_workers_per_gather = 0");
+        config.setConnectionInitSql(plans.sessionSql);
         try {
             return new RollupDatabase(new HikariDataSource(config), rollupSchema, omniSchema);
         } catch (RuntimeException e) {

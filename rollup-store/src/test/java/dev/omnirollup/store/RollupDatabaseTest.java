@@ -24,4 +24,24 @@ class RollupDatabaseTest {
             assertEquals(0, rows);
         }
     }
+
+    @Test
+    void theApisPoolPlansItsStatementsOnceTheOthersPerExecution() {
+        try (ScratchDatabase omni = ScratchDatabase.create().withOmniSchema();
+             RollupDatabase perExecution = RollupDatabase.open(omni.jdbcUrl(), "rollup_x", "public", 2, "ingest");
+             RollupDatabase generic = RollupDatabase.open(omni.jdbcUrl(), "rollup_x", "public", 2, "api",
+                     RollupDatabase.Plans.GENERIC)) {
+            assertEquals("auto", setting(perExecution, "plan_cache_mode"));
+            assertEquals("force_generic_plan", setting(generic, "plan_cache_mode"));
+            for (RollupDatabase database : new RollupDatabase[] {perExecution, generic}) {
+                assertEquals("UTC", setting(database, "TimeZone"));
+                assertEquals("0", setting(database, "max_parallel_workers_per_gather"));
+            }
+        }
+    }
+
+    private static String setting(RollupDatabase database, String name) {
+        return database.jdbi().withHandle(h -> h.createQuery("SELECT current_setting(:name)").bind("name", name)
+                .mapTo(String.class).one());
+    }
 }
