@@ -58,16 +58,16 @@ public final class TestServices {
     }
 
     /** What was chosen for {@code service} in this JVM (deciding it, and starting its container, on first call). */
-    public static synchronized Choice choice(Service service) {
-        return DECIDED.computeIfAbsent(service, TestServices::decideAndStart).choice();
+    public static Choice choice(Service service) {
+        return decided(service).choice();
+    }
+
+    private static synchronized Decided decided(Service service) {
+        return DECIDED.computeIfAbsent(service, TestServices::decideAndStart);
     }
 
     private static String url(Service service) {
-        Decided decided;
-        synchronized (TestServices.class) {
-            choice(service);
-            decided = DECIDED.get(service);
-        }
+        Decided decided = decided(service);
         if (decided.choice().source() == Choice.Source.NONE) {
             throw new IllegalStateException(decided.choice().problem(), decided.cause());
         }
