@@ -6,8 +6,9 @@
 #
 # Each run's full output goes to target/reliability-long/<name>.log; the figures docs/reliability.md quotes are
 # printed at the end (and kept in target/reliability-long/summary.txt). Exit status: 0 when every run passed.
-# Needs PostgreSQL on 127.0.0.1:5432 and NATS with JetStream on 127.0.0.1:4222, as the tests do; the fault runs
-# start their own private nats-server and PostgreSQL and never touch those two.
+# Needs PostgreSQL and NATS with JetStream as the tests do (OMNI_ROLLUP_TEST_PG / OMNI_ROLLUP_TEST_NATS, else
+# 127.0.0.1:5432 and 127.0.0.1:4222, else Docker: README, Tests); the fault runs start their own private
+# nats-server and PostgreSQL and never touch those two.
 set -uo pipefail
 
 root=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)

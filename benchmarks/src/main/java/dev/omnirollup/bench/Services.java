@@ -1,23 +1,23 @@
 package dev.omnirollup.bench;
 
-import dev.omnirollup.sim.ScratchDatabase;
-import dev.omnirollup.sim.ScratchNats;
-import java.util.Optional;
+import dev.omnirollup.testservices.TestServices;
 
-/** The PostgreSQL server and NATS URL the benchmarks use: the test variables of omni-sim, or the local defaults. */
+/**
+ * The PostgreSQL server and NATS URL the benchmarks use: the tests' ({@link TestServices}), i.e.
+ * {@code OMNI_ROLLUP_TEST_PG} / {@code OMNI_ROLLUP_TEST_NATS}, else the local defaults, else containers when Docker is
+ * there.
+ */
 final class Services {
     private Services() {
     }
 
-    /** A JDBC URL of the server's maintenance database ({@code OMNI_ROLLUP_TEST_PG} or the local default). */
+    /** A JDBC URL of the server's maintenance database. */
     static String postgresServer() {
-        return Optional.ofNullable(System.getenv(ScratchDatabase.SERVER_ENV)).filter(s -> !s.isBlank())
-                .orElse(ScratchDatabase.DEFAULT_SERVER);
+        return TestServices.postgresUrl();
     }
 
     static String natsUrl() {
-        return Optional.ofNullable(System.getenv(ScratchNats.SERVER_ENV)).filter(s -> !s.isBlank())
-                .orElse(ScratchNats.DEFAULT_SERVER);
+        return TestServices.natsUrl();
     }
 
     /** The same server's database {@code name} (JDBC form; the server URL must be JDBC). */

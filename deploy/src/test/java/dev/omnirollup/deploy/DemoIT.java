@@ -6,6 +6,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.omnirollup.testservices.TestServices;
 import io.nats.client.Connection;
 import io.nats.client.Nats;
 import java.net.http.HttpResponse;
@@ -13,6 +14,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
@@ -22,7 +24,9 @@ import org.junit.jupiter.api.Test;
 
 /**
  * {@code omni-rollup demo} from a fresh state, as the README's quick start runs it: embedded PostgreSQL, the machine's
- * NATS (with a prefix and streams of its own), and the three printed curl calls answering with non-zero data.
+ * NATS (with a prefix and streams of its own), and the three printed curl calls answering with non-zero data. The
+ * NATS is the tests' ({@link TestServices#natsUrl()}); when that is the local default the demo is given no NATS
+ * setting at all, as in the quick start (its own default is the same server).
  */
 class DemoIT {
     private static final ObjectMapper JSON = new ObjectMapper();
@@ -31,9 +35,14 @@ class DemoIT {
     @Test
     void demoComesUpWithinAMinuteAnswersThePrintedCallsAndStopsCleanly() throws Exception {
         int port = Distribution.freePort();
+        String natsUrl = TestServices.natsUrl();
+        Map<String, String> env = new HashMap<>(Map.of("OMNI_ROLLUP_HTTP_PORT", Integer.toString(port),
+                "OMNI_ROLLUP_INGEST_METRICS_PORT", "0"));
+        if (!natsUrl.equals(TestServices.NATS_DEFAULT)) {
+            env.put("OMNI_ROLLUP_NATS_URL", natsUrl);
+        }
         long started = System.nanoTime();
-        try (Distribution demo = Distribution.start(Map.of("OMNI_ROLLUP_HTTP_PORT", Integer.toString(port),
-                "OMNI_ROLLUP_INGEST_METRICS_PORT", "0"), "demo", "--rate", "40")) {
+        try (Distribution demo = Distribution.start(env, "demo", "--rate", "40")) {
             demo.awaitLine(l -> l.startsWith("Ctrl-C stops everything"), Duration.ofSeconds(90));
             Duration startup = Duration.ofNanos(System.nanoTime() - started);
             assertTrue(startup.compareTo(Duration.ofSeconds(60)) < 0, "up within a minute: " + startup);
@@ -92,7 +101,7 @@ class DemoIT {
                     String.join("\n", after));
             assertFalse(Files.exists(data), "embedded data removed: " + data);
             assertFalse(Files.exists(data.getParent()), "demo directory removed: " + data.getParent());
-            Connection nats = Nats.connect("nats://127.0.0.1:4222");
+            Connection nats = Nats.connect(natsUrl);
             try {
                 List<String> left = nats.jetStreamManagement().getStreamNames();
                 for (String stream : streams) {

@@ -1,5 +1,6 @@
 package dev.omnirollup.sim;
 
+import dev.omnirollup.testservices.TestServices;
 import java.net.URI;
 import java.net.URLDecoder;
 import java.net.URLEncoder;
@@ -11,20 +12,20 @@ import java.sql.PreparedStatement;
 import java.sql.SQLException;
 import java.sql.Statement;
 import java.util.Locale;
-import java.util.Optional;
 
 /**
  * A fresh, empty PostgreSQL database with a random name ({@code omni_rollup_t_<random>}) for one test or benchmark,
  * dropped again by {@link #close()}.
  *
- * <p>The server comes from the environment variable {@value #SERVER_ENV} (a {@code jdbc:postgresql://} URL of any
- * database on it, or {@code postgres://user:pass@host:port/db}), defaulting to {@value #DEFAULT_SERVER}. Thread-safe
+ * <p>The server comes from {@link TestServices#postgresUrl()}: the environment variable {@value #SERVER_ENV} (a
+ * {@code jdbc:postgresql://} URL of any database on it, or {@code postgres://user:pass@host:port/db}), else
+ * {@value #DEFAULT_SERVER} when it answers, else a container when Docker is there. Thread-safe
  * for {@link #connect()}; create and close from one thread.
  */
 public final class ScratchDatabase implements AutoCloseable {
 
-    public static final String SERVER_ENV = "OMNI_ROLLUP_TEST_PG";
-    public static final String DEFAULT_SERVER = "jdbc:postgresql://127.0.0.1:5432/postgres?user=postgres";
+    public static final String SERVER_ENV = TestServices.POSTGRES_ENV;
+    public static final String DEFAULT_SERVER = TestServices.POSTGRES_DEFAULT;
     static final String NAME_PREFIX = "omni_rollup_t_";
 
     private static final SecureRandom RANDOM = new SecureRandom();
@@ -41,9 +42,9 @@ public final class ScratchDatabase implements AutoCloseable {
         this.jdbcUrl = withDatabase(serverUrl, name);
     }
 
-    /** Creates a scratch database on the server named by {@value #SERVER_ENV} (or the default). */
+    /** Creates a scratch database on the tests' server ({@link TestServices#postgresUrl()}). */
     public static ScratchDatabase create() {
-        return create(Optional.ofNullable(System.getenv(SERVER_ENV)).filter(s -> !s.isBlank()).orElse(DEFAULT_SERVER));
+        return create(TestServices.postgresUrl());
     }
 
     /** Creates a scratch database on the server that {@code serverUrl} (JDBC or postgres:// form) points at. */

@@ -1,5 +1,6 @@
 package dev.omnirollup.sim;
 
+import dev.omnirollup.testservices.TestServices;
 import io.nats.client.Connection;
 import io.nats.client.JetStream;
 import io.nats.client.JetStreamApiException;
@@ -12,7 +13,6 @@ import java.io.IOException;
 import java.time.Duration;
 import java.util.LinkedHashSet;
 import java.util.Locale;
-import java.util.Optional;
 import java.util.Set;
 
 /**
@@ -20,14 +20,15 @@ import java.util.Set;
  * stream-name suffix ({@code T4F3A9}), streams created on demand ({@code MESSAGE_T4F3A9} on
  * {@code t4f3a9.message.>}, ...), all deleted again by {@link #close()}.
  *
- * <p>The server comes from {@value #SERVER_ENV}, default {@value #DEFAULT_SERVER}. In production the prefix is empty
+ * <p>The server comes from {@link TestServices#natsUrl()}: {@value #SERVER_ENV}, else {@value #DEFAULT_SERVER} when it
+ * answers, else a container when Docker is there. In production the prefix is empty
  * and the streams are {@code MESSAGE} / {@code AUTOMATION} / {@code INSTANCE}; code under test should take the
  * prefix and stream names as configuration. Not thread-safe for stream creation; the connection is.
  */
 public final class ScratchNats implements AutoCloseable {
 
-    public static final String SERVER_ENV = "OMNI_ROLLUP_TEST_NATS";
-    public static final String DEFAULT_SERVER = "nats://127.0.0.1:4222";
+    public static final String SERVER_ENV = TestServices.NATS_ENV;
+    public static final String DEFAULT_SERVER = TestServices.NATS_DEFAULT;
 
     /** Upstream's MESSAGE stream retention. */
     public static final Duration MESSAGE_MAX_AGE = Duration.ofDays(30);
@@ -50,9 +51,9 @@ public final class ScratchNats implements AutoCloseable {
         this.prefix = suffix.toLowerCase(Locale.ROOT) + ".";
     }
 
-    /** Connects to the server named by {@value #SERVER_ENV} (or the default). */
+    /** Connects to the tests' server ({@link TestServices#natsUrl()}). */
     public static ScratchNats connect() {
-        return connect(Optional.ofNullable(System.getenv(SERVER_ENV)).filter(s -> !s.isBlank()).orElse(DEFAULT_SERVER));
+        return connect(TestServices.natsUrl());
     }
 
     /** Connects to {@code url} and picks a fresh random prefix. */
