@@ -1,5 +1,7 @@
 package dev.omnirollup.bench;
 
+import java.net.URLEncoder;
+import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.LinkedHashMap;
@@ -34,7 +36,7 @@ final class ApiProcess {
                          Path logs, boolean jfr, String pgOptions) {
         Map<String, String> settings = new LinkedHashMap<>();
         settings.put("database-url", pgOptions.isBlank() ? jdbcUrl : jdbcUrl + (jdbcUrl.contains("?") ? "&" : "?")
-                + "options=" + java.net.URLEncoder.encode(pgOptions, java.nio.charset.StandardCharsets.UTF_8));
+                + "options=" + URLEncoder.encode(pgOptions, StandardCharsets.UTF_8));
         settings.put("nats-url", Services.natsUrl());
         settings.put("http-host", "127.0.0.1");
         settings.put("http-port", "0");

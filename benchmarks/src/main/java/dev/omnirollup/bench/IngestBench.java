@@ -9,6 +9,7 @@ import io.nats.client.JetStreamApiException;
 import io.nats.client.JetStreamManagement;
 import io.nats.client.Message;
 import io.nats.client.Nats;
+import io.nats.client.Options;
 import io.nats.client.api.AckPolicy;
 import io.nats.client.api.ConsumerConfiguration;
 import io.nats.client.api.ConsumerInfo;
@@ -231,7 +232,7 @@ final class IngestBench {
         double selfCpu0 = Procs.cpuSeconds(self);
         AtomicLong firstNs = new AtomicLong(Long.MAX_VALUE);
         AtomicLong lastNs = new AtomicLong();
-        Connection connection = Nats.connect(io.nats.client.Options.builder().server(Services.natsUrl())
+        Connection connection = Nats.connect(Options.builder().server(Services.natsUrl())
                 .connectionName("bench-bare-loop").build());
         try {
             JetStreamManagement jsm = connection.jetStreamManagement();

@@ -20,6 +20,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.concurrent.TimeUnit;
+import java.util.function.BooleanSupplier;
 import java.util.function.Predicate;
 
 /**
@@ -206,7 +207,7 @@ final class Distribution implements AutoCloseable {
     }
 
     /** Polls {@code probe} until it holds (every 100 ms, at most {@code timeout}). */
-    static void await(Duration timeout, String what, java.util.function.BooleanSupplier probe) {
+    static void await(Duration timeout, String what, BooleanSupplier probe) {
         long deadline = System.nanoTime() + timeout.toNanos();
         while (!probe.getAsBoolean()) {
             if (System.nanoTime() > deadline) {

@@ -32,6 +32,8 @@ import java.util.Locale;
 import java.util.Map;
 import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicLong;
@@ -56,8 +58,7 @@ class InfrastructureFaultsIT {
     private static final int EVENTS_PER_PHASE = Integer.getInteger("faults.events", 1_000);
     private static final Duration REFUSAL = Duration.ofSeconds(Long.getLong("faults.refuse-seconds", 30));
     private static final int POOL_SIZE = 10;
-    private static final java.util.concurrent.ExecutorService PROBES =
-            java.util.concurrent.Executors.newVirtualThreadPerTaskExecutor();
+    private static final ExecutorService PROBES = Executors.newVirtualThreadPerTaskExecutor();
     private static final String INTERNAL_ERROR =
             "{\"error\":{\"code\":\"INTERNAL_ERROR\",\"message\":\"Internal server error\"}}";
     /** Endpoints that read the rollups on every request (dead letters are served from the cached live counts). */

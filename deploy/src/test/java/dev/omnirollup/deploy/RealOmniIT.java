@@ -15,6 +15,7 @@ import dev.omnirollup.sim.ScratchNats;
 import dev.omnirollup.sim.TrafficGenerator;
 import dev.omnirollup.sim.UpstreamQueries;
 import java.io.IOException;
+import java.io.UncheckedIOException;
 import java.net.http.HttpResponse;
 import java.sql.Connection;
 import java.sql.ResultSet;
@@ -25,6 +26,7 @@ import java.time.Instant;
 import java.time.InstantSource;
 import java.time.temporal.ChronoUnit;
 import java.util.ArrayList;
+import java.util.Comparator;
 import java.util.Iterator;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -380,7 +382,7 @@ class RealOmniIT {
 
     /** Omni's consumer stores each chunk before the chunk reaches our ingest (it usually wins that race). */
     private static void storeThenPublish(ReferencePersistence omniConsumer, ScratchNats nats, List<OmniEvent> events) {
-        events.sort(java.util.Comparator.comparingLong(OmniEvent::timestamp));
+        events.sort(Comparator.comparingLong(OmniEvent::timestamp));
         Publisher publisher = Publisher.on(nats);
         for (int i = 0; i < events.size(); i += 200) {
             List<OmniEvent> chunk = events.subList(i, Math.min(events.size(), i + 200));
@@ -447,7 +449,7 @@ class RealOmniIT {
         try {
             return JSON.readTree(response.body());
         } catch (IOException e) {
-            throw new java.io.UncheckedIOException(url + " did not answer JSON", e);
+            throw new UncheckedIOException(url + " did not answer JSON", e);
         }
     }
 

@@ -17,6 +17,7 @@ import io.nats.client.JetStreamApiException;
 import io.nats.client.api.ConsumerInfo;
 import io.zonky.test.db.postgres.embedded.EmbeddedPostgres;
 import java.io.IOException;
+import java.net.URLEncoder;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -29,6 +30,7 @@ import java.time.ZoneOffset;
 import java.time.temporal.ChronoUnit;
 import java.util.ArrayList;
 import java.util.Collections;
+import java.util.Comparator;
 import java.util.Iterator;
 import java.util.LinkedHashMap;
 import java.util.LinkedHashSet;
@@ -45,6 +47,7 @@ import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
 import java.util.regex.Pattern;
+import java.util.stream.Stream;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.MethodOrderer;
@@ -120,7 +123,7 @@ class SecurityIT {
             ReferencePersistence reference = new ReferencePersistence(c);
             reference.ensureInstances(instances);
             // an instance that exists, so that a query for it reaches PostgreSQL (one that does not answers zeros at once)
-            reference.ensureInstances(List.of(new dev.omnirollup.sim.Instance(java.util.UUID.fromString(CANARY_UUID),
+            reference.ensureInstances(List.of(new Instance(UUID.fromString(CANARY_UUID),
                     "canary", "discord")));
         }
         for (String name : List.of("active", "revoke", "delete", "expire-soon", "expired-status", "past-expiry",
@@ -180,8 +183,8 @@ class SecurityIT {
             PrivatePostgres.stop(postgres);
         }
         if (dir != null) {
-            try (java.util.stream.Stream<Path> files = Files.walk(dir)) {
-                files.sorted(java.util.Comparator.reverseOrder()).forEach(f -> f.toFile().delete());
+            try (Stream<Path> files = Files.walk(dir)) {
+                files.sorted(Comparator.reverseOrder()).forEach(f -> f.toFile().delete());
             }
         }
     }
@@ -538,7 +541,7 @@ class SecurityIT {
         requests.add("/api/v2/events/analytics?instanceId=" + CANARY_UUID.toUpperCase(Locale.ROOT)
                 + "&granularity=hourly&since=2026-01-01T00:00:00Z");
         requests.add("/api/v2/events/analytics?instanceId=" + CANARY_UUID + "&allTime=true&granularity=daily");
-        String injected = java.net.URLEncoder.encode(CANARY_PARAMETER, StandardCharsets.UTF_8);
+        String injected = URLEncoder.encode(CANARY_PARAMETER, StandardCharsets.UTF_8);
         for (String parameter : List.of("since", "until", "instanceId", "granularity", "allTime", "fill", "unknown")) {
             requests.add("/api/v2/events/analytics?" + parameter + "=" + injected);
         }

@@ -24,6 +24,7 @@ import java.time.Instant;
 import java.time.format.DateTimeFormatter;
 import java.time.temporal.ChronoUnit;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.Collections;
 import java.util.Iterator;
 import java.util.LinkedHashMap;
@@ -31,6 +32,7 @@ import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.Optional;
+import java.util.TreeMap;
 import java.util.concurrent.ArrayBlockingQueue;
 import java.util.concurrent.BlockingQueue;
 import java.util.concurrent.ConcurrentHashMap;
@@ -185,7 +187,7 @@ class SustainedLoadIT {
 
                 long requests = statuses.values().stream().mapToLong(LongAdder::sum).sum();
                 long ok = statuses.getOrDefault(200, new LongAdder()).sum();
-                long[] latencies = latencyChunks.stream().flatMapToLong(java.util.Arrays::stream).sorted().toArray();
+                long[] latencies = latencyChunks.stream().flatMapToLong(Arrays::stream).sorted().toArray();
                 Sample first = samples.stream().filter(s -> s.atSeconds() >= WARMUP_SECONDS).findFirst()
                         .orElse(samples.get(0));
                 Sample last = samples.get(samples.size() - 1);
@@ -195,7 +197,7 @@ class SustainedLoadIT {
                                 + "(%.0f/s overall, %.0f/s between the first and last sample), %d omni_events rows, "
                                 + "ReferenceCheck equal: lost 0; max consumer lag %d; %d SSE clients received %d "
                                 + "frames (%d 'dropped' notices), 0 streams lost%n", seconds, clients, requests,
-                        requests / seconds, ok, new java.util.TreeMap<>(statuses), pct(latencies, 0.5),
+                        requests / seconds, ok, new TreeMap<>(statuses), pct(latencies, 0.5),
                         pct(latencies, 0.99), pct(latencies, 1.0), published.get(), trafficSeconds,
                         published.get() / trafficSeconds, publishedInWindow / Math.max(1, windowSeconds), rows,
                         samples.stream().mapToLong(Sample::lag).max().orElse(-1), SSE_CLIENTS, frames, dropped);
@@ -316,7 +318,7 @@ class SustainedLoadIT {
             }
         }
         if (record) {
-            latencyChunks.add(java.util.Arrays.copyOf(latencies, n));
+            latencyChunks.add(Arrays.copyOf(latencies, n));
         }
     }
 
@@ -466,7 +468,7 @@ class SustainedLoadIT {
 
     /** The API's own Prometheus series with this prefix (name to value). */
     private static Map<String, String> prometheus(ApiClient api, String prefix) {
-        Map<String, String> values = new java.util.TreeMap<>();
+        Map<String, String> values = new TreeMap<>();
         for (String line : api.get("/api/v2/metrics").body().split("\n")) {
             if (line.startsWith(prefix)) {
                 int space = line.lastIndexOf(' ');

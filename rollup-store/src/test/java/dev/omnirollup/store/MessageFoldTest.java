@@ -13,6 +13,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.Random;
+import java.util.Set;
 import java.util.UUID;
 import org.junit.jupiter.api.Test;
 
@@ -76,8 +77,8 @@ class MessageFoldTest {
         assertEquals(1, dim(cells, Dim.EVENT_TYPE, "message.delivered"));
         assertEquals(1, dim(cells, Dim.EVENT_TYPE, "message.read"));
         assertEquals(4, column(cells, MessageCounter.OUTBOUND));
-        assertEquals(java.util.Set.of("x"), result.states().keySet(), "no state is kept for a NULL external id");
-        assertEquals(java.util.Set.of("x"), MessageFold.needingSeeds(List.of(delivered, read,
+        assertEquals(Set.of("x"), result.states().keySet(), "no state is kept for a NULL external id");
+        assertEquals(Set.of("x"), MessageFold.needingSeeds(List.of(delivered, read,
                 event(5, MessageKind.READ, "x", 4)), Map.of()), "nothing to look up for them either");
     }
 
