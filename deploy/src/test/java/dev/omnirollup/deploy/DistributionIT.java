@@ -13,6 +13,7 @@ import dev.omnirollup.sim.ReferencePersistence;
 import dev.omnirollup.sim.ScratchDatabase;
 import dev.omnirollup.sim.ScratchNats;
 import dev.omnirollup.sim.TrafficGenerator;
+import dev.omnirollup.store.Await;
 import java.io.IOException;
 import java.net.ServerSocket;
 import java.net.http.HttpResponse;
@@ -91,7 +92,7 @@ class DistributionIT {
                 long[] expected = counts(omni);
                 assertTrue(expected[0] > 300, "traffic wrote rows: " + expected[0]);
                 String analytics = api + "/events/analytics?allTime=true";
-                Distribution.await(Duration.ofSeconds(30), "all events counted", () -> total(analytics, apiKey)
+                Await.until("the API counts every event", Duration.ofSeconds(30), () -> total(analytics, apiKey)
                         == expected[0]);
                 JsonNode body = JSON.readTree(Distribution.get(analytics, Optional.of(apiKey)).body());
                 assertEquals(expected[0], body.path("totalMessages").asLong(), body.toString());

@@ -14,6 +14,7 @@ import dev.omnirollup.sim.ScratchDatabase;
 import dev.omnirollup.sim.ScratchNats;
 import dev.omnirollup.sim.TrafficGenerator;
 import dev.omnirollup.sim.UpstreamQueries;
+import dev.omnirollup.store.Await;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.net.http.HttpResponse;
@@ -117,7 +118,7 @@ class RealOmniIT {
                         OmniOperations.manualRun(sql, i % 3 == 0 ? doomed : kept, actions());
                     }
                     long committed = count(sql, "SELECT count(*) FROM automation_logs");
-                    Distribution.await(Duration.ofSeconds(30), "the tail read the runs committed so far",
+                    Await.until("the tail has read the runs committed so far", Duration.ofSeconds(30),
                             () -> json(api + "/automation-metrics", apiKey).path("totalExecutions").asLong() == committed);
                     lateRun.commit();
                 }
@@ -125,7 +126,7 @@ class RealOmniIT {
                 UUID deletedInstance = instances.get(5).id();
                 OmniOperations.deleteInstance(sql, deletedInstance);
 
-                Distribution.await(Duration.ofSeconds(60), "the rollups caught up with Omni's tables",
+                Await.until("the rollups have caught up with Omni's tables", Duration.ofSeconds(60),
                         () -> caughtUp(api, apiKey, sql, deletedInstance));
                 Checks checks = new Checks();
                 compareEverything(checks, api, apiKey, sql, start, cutover, instances, deletedInstance);

@@ -10,10 +10,9 @@ import dev.omnirollup.sim.ReferencePersistence;
 import dev.omnirollup.sim.ScratchDatabase;
 import dev.omnirollup.sim.ScratchNats;
 import dev.omnirollup.sim.TrafficGenerator;
+import dev.omnirollup.store.Await;
 import dev.omnirollup.store.ReferenceCheck;
 import dev.omnirollup.store.RollupDatabase;
-import io.nats.client.JetStreamApiException;
-import io.nats.client.api.ConsumerInfo;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -119,7 +118,12 @@ class SustainedLoadIT {
                 AtomicBoolean trafficOn = new AtomicBoolean(true);
                 Thread traffic = Thread.ofPlatform().name("load-traffic").start(() -> traffic(omni, nats, instances,
                         trafficOn));
-                Thread.sleep(3_000);
+                // calibration measures the API with the traffic running
+                Await.until("the traffic has published a second's worth of events", Duration.ofSeconds(30),
+                        () -> published.get() >= RATE || trafficFailure.get() != null);
+                if (trafficFailure.get() != null) {
+                    throw new AssertionError("publishing failed", trafficFailure.get());
+                }
 
                 List<String> endpoints = endpoints(instances);
                 int clients = CLIENTS > 0 ? CLIENTS : calibrate(api, endpoints);
@@ -128,7 +132,7 @@ class SustainedLoadIT {
                 for (int i = 0; i < SSE_CLIENTS; i++) {
                     streams.add(SseReader.open(httpPort, "/api/v2/events/stream", streamKeys.get(i / 5)));
                 }
-                Distribution.await(Duration.ofSeconds(30), "every live stream is ready", () -> streams.stream()
+                Await.until("every live stream is ready", Duration.ofSeconds(30), () -> streams.stream()
                         .allMatch(s -> s.frames("ready") > 0 || s.ended().isPresent()));
                 for (SseReader stream : streams) {
                     assertTrue(stream.ended().isEmpty(), "stream opened: " + stream.ended());
@@ -144,7 +148,7 @@ class SustainedLoadIT {
                 List<Sample> samples = new ArrayList<>();
                 long start = System.nanoTime();
                 long end = start + TimeUnit.SECONDS.toNanos(SECONDS);
-                while (System.nanoTime() < end) {
+                while (System.nanoTime() < end) { // the load runs for SECONDS, sampled every SAMPLE_SECONDS
                     Thread.sleep(Math.min(TimeUnit.SECONDS.toMillis(SAMPLE_SECONDS),
                             Math.max(1, TimeUnit.NANOSECONDS.toMillis(end - System.nanoTime()))));
                     Sample sample = sample((System.nanoTime() - start) / 1e9, ingest, serve, omni, nats, streams);
@@ -179,7 +183,7 @@ class SustainedLoadIT {
                 Map<String, String> sseMetrics = prometheus(api, "omni_rollup_sse_");
                 streams.forEach(SseReader::close);
 
-                awaitCaughtUp(nats, Duration.ofMinutes(5));
+                IngestLag.awaitCaughtUp(nats, Duration.ofMinutes(5));
                 long rows;
                 try (RollupDatabase rollups = RollupDatabase.open(omni.jdbcUrl(), "rollup", "public", 2, "check")) {
                     rows = new ReferenceCheck(rollups).assertAllTimeMatches();
@@ -270,6 +274,7 @@ class SustainedLoadIT {
                         throw new IllegalStateException("the reference writer fell behind");
                     }
                 }
+                // pacing: each event goes out when the clock reaches its timestamp
                 Thread.sleep(Math.max(5, Math.min(50, next.timestamp() - System.currentTimeMillis())));
             }
         } catch (Exception e) {
@@ -346,7 +351,7 @@ class SustainedLoadIT {
                 }));
             }
             long begin = System.nanoTime();
-            Thread.sleep(3_000);
+            Thread.sleep(3_000); // the measuring window of this step
             on.set(false);
             for (Thread t : threads) {
                 t.join(Duration.ofSeconds(30));
@@ -379,7 +384,7 @@ class SustainedLoadIT {
     private Sample sample(double at, Distribution ingest, Distribution serve, ScratchDatabase omni, ScratchNats nats,
                           List<SseReader> streams) {
         return new Sample(at, ProcessGauges.sample(ingest.pid()), ProcessGauges.sample(serve.pid()),
-                ProcessGauges.sessions(omni.serverUrl(), omni.name()), waiting(nats), published.get(),
+                ProcessGauges.sessions(omni.serverUrl(), omni.name()), IngestLag.waiting(nats), published.get(),
                 statuses.values().stream().mapToLong(LongAdder::sum).sum(),
                 streams.stream().mapToLong(SseReader::allFrames).sum());
     }
@@ -417,34 +422,6 @@ class SustainedLoadIT {
 
     private static long maxOld(List<Sample> samples, boolean ingest) {
         return samples.stream().mapToLong(s -> (ingest ? s.ingest() : s.serve()).oldUsedBytes()).max().orElse(-1);
-    }
-
-    private static long waiting(ScratchNats nats) {
-        long waiting = 0;
-        for (String stream : List.of(nats.messageStream(), nats.automationStream())) {
-            try {
-                ConsumerInfo info = nats.management().getConsumerInfo(stream, "omni-rollup");
-                waiting += info.getNumPending() + info.getNumAckPending();
-            } catch (IOException | JetStreamApiException e) {
-                return -1;
-            }
-        }
-        return waiting;
-    }
-
-    private static void awaitCaughtUp(ScratchNats nats, Duration timeout) {
-        long deadline = System.nanoTime() + timeout.toNanos();
-        int quiet = 0;
-        while (quiet < 3) {
-            assertTrue(System.nanoTime() < deadline, "the ingest did not catch up within " + timeout);
-            quiet = waiting(nats) == 0 ? quiet + 1 : 0;
-            try {
-                Thread.sleep(300);
-            } catch (InterruptedException e) {
-                Thread.currentThread().interrupt();
-                throw new AssertionError(e);
-            }
-        }
     }
 
     private static void writeCsv(List<Sample> samples) throws IOException {
