@@ -37,7 +37,7 @@ final class ApiProcess {
         Map<String, String> settings = new LinkedHashMap<>();
         settings.put("database-url", pgOptions.isBlank() ? jdbcUrl : jdbcUrl + (jdbcUrl.contains("?") ? "&" : "?")
                 + "options=" + URLEncoder.encode(pgOptions, StandardCharsets.UTF_8));
-        settings.put("nats-url", Services.natsUrl());
+        settings.put("nats-url", BenchServers.natsUrl());
         settings.put("http-host", "127.0.0.1");
         settings.put("http-port", "0");
         settings.put("api-key", KEY);

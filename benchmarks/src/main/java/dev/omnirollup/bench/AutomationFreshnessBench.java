@@ -44,8 +44,8 @@ final class AutomationFreshnessBench {
                 + " /automation-metrics", "message events/s", "achieved events/s", "runs/s", "achieved runs/s",
                 "seconds", "markers", "visible", "min ms", "p50 ms", "p90 ms", "p99 ms", "max ms", "insert p50 ms",
                 "polls", "poll errors");
-        try (ScratchNats nats = ScratchNats.connect(Services.natsUrl());
-             ScratchDatabase db = ScratchDatabase.create(Services.postgresServer()).withOmniSchema()) {
+        try (ScratchNats nats = ScratchNats.connect(BenchServers.natsUrl());
+             ScratchDatabase db = ScratchDatabase.create(BenchServers.postgresServer()).withOmniSchema()) {
             nats.messageStream();
             nats.automationStream();
             String consumer = "BENCH_AUTO_FRESH";

@@ -4,9 +4,9 @@ import dev.omnirollup.sim.ScratchDatabase;
 import dev.omnirollup.sim.ScratchNats;
 import java.util.Optional;
 
-/** The PostgreSQL server and NATS URL the benchmarks use: the test variables of omni-sim, or the local defaults. */
-final class Services {
-    private Services() {
+/** The PostgreSQL server and NATS the benchmarks run against: the test variables of omni-sim, or the local defaults. */
+final class BenchServers {
+    private BenchServers() {
     }
 
     /** A JDBC URL of the server's maintenance database ({@code OMNI_ROLLUP_TEST_PG} or the local default). */

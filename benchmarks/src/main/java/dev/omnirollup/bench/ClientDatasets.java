@@ -84,7 +84,7 @@ final class ClientDatasets {
             }
         }
         String name = shape.name();
-        String url = Services.database(name);
+        String url = BenchServers.database(name);
         if (!fresh) {
             Optional<Dataset> existing = existing(shape, url, maxAge);
             if (existing.isPresent()) {
@@ -93,7 +93,7 @@ final class ClientDatasets {
                 return existing.get();
             }
         }
-        try (Connection admin = DriverManager.getConnection(Services.postgresServer());
+        try (Connection admin = DriverManager.getConnection(BenchServers.postgresServer());
              Statement s = admin.createStatement()) {
             s.execute("DROP DATABASE IF EXISTS " + name + " WITH (FORCE)");
             s.execute("CREATE DATABASE " + name + " ENCODING 'UTF8' TEMPLATE template0");
@@ -110,7 +110,7 @@ final class ClientDatasets {
 
     /** What {@link #ensure} would do for {@code shape}: reuse a set (and how old it is) or build one (and the cost). */
     static String plan(Shape shape, Duration maxAge) {
-        Optional<Dataset> existing = existing(shape, Services.database(shape.name()), maxAge);
+        Optional<Dataset> existing = existing(shape, BenchServers.database(shape.name()), maxAge);
         return existing.map(d -> "reuse " + shape.name() + " (data " + d.age().toMinutes() + " min old)")
                 .orElse("build " + shape.name() + ": " + shape.estimate());
     }

@@ -83,7 +83,7 @@ final class Datasets {
             }
         }
         String name = databaseName(rows);
-        String url = Services.database(name);
+        String url = BenchServers.database(name);
         if (!fresh) {
             Optional<Dataset> existing = existing(name, url, rows);
             if (existing.isPresent()) {
@@ -91,7 +91,7 @@ final class Datasets {
                 return existing.get();
             }
         }
-        try (Connection admin = DriverManager.getConnection(Services.postgresServer());
+        try (Connection admin = DriverManager.getConnection(BenchServers.postgresServer());
              Statement s = admin.createStatement()) {
             s.execute("DROP DATABASE IF EXISTS " + name + " WITH (FORCE)");
             s.execute("CREATE DATABASE " + name + " ENCODING 'UTF8' TEMPLATE template0");

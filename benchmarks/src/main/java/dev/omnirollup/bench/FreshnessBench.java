@@ -46,8 +46,8 @@ final class FreshnessBench {
                 "target rate/s", "achieved rate/s", "seconds", "markers", "visible", "p50 ms", "p90 ms", "p99 ms",
                 "max ms");
         Table memory = ChildJvm.memoryTable("freshness-memory", "Ingest and API memory during the freshness run");
-        try (ScratchNats nats = ScratchNats.connect(Services.natsUrl());
-             ScratchDatabase db = ScratchDatabase.create(Services.postgresServer()).withOmniSchema()) {
+        try (ScratchNats nats = ScratchNats.connect(BenchServers.natsUrl());
+             ScratchDatabase db = ScratchDatabase.create(BenchServers.postgresServer()).withOmniSchema()) {
             nats.messageStream();
             nats.automationStream();
             String consumer = "BENCH_FRESH";

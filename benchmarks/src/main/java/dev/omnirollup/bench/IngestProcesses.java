@@ -21,7 +21,7 @@ final class IngestProcesses {
                                         String consumer, Instant cutover) {
         Map<String, String> settings = new LinkedHashMap<>();
         settings.put("database-url", jdbcUrl);
-        settings.put("nats-url", Services.natsUrl());
+        settings.put("nats-url", BenchServers.natsUrl());
         settings.put("nats-subject-prefix", prefix);
         settings.put("message-stream", messageStream);
         settings.put("automation-stream", automationStream);

@@ -29,8 +29,8 @@ final class MemoryBench {
                 "events", "ingest events/s", "ingest seconds", "http clients", "http requests", "http req/s",
                 "http errors", "http p99 ms");
         Table memory = ChildJvm.memoryTable("memory", "Memory of ingest and API under load (-Xmx256m each)");
-        try (ScratchNats nats = ScratchNats.connect(Services.natsUrl());
-             ScratchDatabase db = ScratchDatabase.create(Services.postgresServer()).withOmniSchema()) {
+        try (ScratchNats nats = ScratchNats.connect(BenchServers.natsUrl());
+             ScratchDatabase db = ScratchDatabase.create(BenchServers.postgresServer()).withOmniSchema()) {
             Datasets.log("memory run: publishing " + Args.label(events) + " events");
             Traffic.Published published = Traffic.publish(nats, events, "default", Duration.ofHours(2));
             String consumer = "BENCH_MEM";

@@ -45,7 +45,7 @@ final class ServedApi implements AutoCloseable {
         Map<String, String> settings = new LinkedHashMap<>();
         settings.put("database-url", jdbcUrl);
         settings.put("rollup-schema", schema);
-        settings.put("nats-url", Services.natsUrl());
+        settings.put("nats-url", BenchServers.natsUrl());
         settings.put("http-host", HOST);
         settings.put("http-port", Integer.toString(port));
         settings.put("api-key", KEY);
