@@ -64,14 +64,9 @@ final class BackfillCommand implements Callable<Integer>, UsesSharedOptions {
 
     @Override
     public Integer call() {
-        Logging.install(sharedOptions.verbose);
         PrintStream out = System.out;
-        Config config = sharedOptions.load();
-        Startup.logConfiguration("backfill", config);
-        if (from != null && to != null && !from.isBefore(to)) {
-            throw new Failure(Failure.INVALID, "invalid range: --from " + from + " is not before --to " + to,
-                    "give a --from earlier than --to");
-        }
+        Config config = sharedOptions.start("backfill");
+        requireFromBeforeTo(from, to);
         String url = Startup.requireDatabaseUrl(config, "backfill");
         InstantSource clock = InstantSource.system();
         try (RollupDatabase database = Startup.openDatabase(config, url, "omni-rollup-backfill", 2)) {
@@ -171,6 +166,14 @@ final class BackfillCommand implements Callable<Integer>, UsesSharedOptions {
 
     private static LocalDate day(long epochSecond) {
         return LocalDate.ofInstant(Instant.ofEpochSecond(epochSecond), ZoneOffset.UTC);
+    }
+
+    /** Fails when both {@code --from} and {@code --to} are given and {@code from} is not before {@code to}. */
+    static void requireFromBeforeTo(Instant from, Instant to) {
+        if (from != null && to != null && !from.isBefore(to)) {
+            throw new Failure(Failure.INVALID, "invalid range: --from " + from + " is not before --to " + to,
+                    "give a --from earlier than --to");
+        }
     }
 
     /** {@code 2025-01-01} (UTC midnight) or an ISO-8601 instant. */

@@ -91,14 +91,9 @@ final class VerifyCommand implements Callable<Integer>, UsesSharedOptions {
 
     @Override
     public Integer call() {
-        Logging.install(sharedOptions.verbose);
         PrintStream out = System.out;
-        Config config = sharedOptions.load();
-        Startup.logConfiguration("verify", config);
-        if (from != null && to != null && !from.isBefore(to)) {
-            throw new Failure(Failure.INVALID, "invalid range: --from " + from + " is not before --to " + to,
-                    "give a --from earlier than --to");
-        }
+        Config config = sharedOptions.start("verify");
+        BackfillCommand.requireFromBeforeTo(from, to);
         if (settle.compareTo(Verify.MAX_SETTLE) > 0) {
             throw new Failure(Failure.INVALID, "--settle " + settle.toHours() + "h is longer than "
                     + Verify.MAX_SETTLE.toHours() + "h", "give the ingest a few minutes at most; use --to for an "
