@@ -50,14 +50,12 @@ final class AutomationFreshnessBench {
             nats.automationStream();
             String consumer = "BENCH_AUTO_FRESH";
             // automation-log-poll and automation-log-lookback stay at their defaults
-            var settings = IngestProcesses.settings(db.jdbcUrl(), nats.prefix(), nats.streamName("MESSAGE"),
-                    nats.streamName("AUTOMATION"), consumer, Instant.now().minus(Duration.ofMinutes(1)));
+            var settings = IngestProcesses.settings(db, nats, consumer, Instant.now().minus(Duration.ofMinutes(1)));
             List<ChildJvm> workers = IngestProcesses.launch(1, "ingest-auto-fresh", settings, report.logs(),
                     args.flag("jfr"));
             try {
                 IngestProcesses.awaitReady(workers, Duration.ofSeconds(60));
-                try (ApiProcess.Running api = ApiProcess.start("api-auto-fresh", db.jdbcUrl(),
-                        nats.streamName("MESSAGE"), nats.streamName("AUTOMATION"), consumer, report.logs(),
+                try (ApiProcess.Running api = ApiProcess.start("api-auto-fresh", db, nats, consumer, report.logs(),
                         args.flag("jfr"));
                      Connection omni = db.connect()) {
                     Measured m = measure(nats, api, omni, rate, runRate, duration, warmup, tailPoll);

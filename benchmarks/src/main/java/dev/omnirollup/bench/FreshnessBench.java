@@ -51,14 +51,13 @@ final class FreshnessBench {
             nats.messageStream();
             nats.automationStream();
             String consumer = "BENCH_FRESH";
-            var settings = IngestProcesses.settings(db.jdbcUrl(), nats.prefix(), nats.streamName("MESSAGE"),
-                    nats.streamName("AUTOMATION"), consumer, Instant.now().minus(Duration.ofMinutes(1)));
+            var settings = IngestProcesses.settings(db, nats, consumer, Instant.now().minus(Duration.ofMinutes(1)));
             List<ChildJvm> workers = IngestProcesses.launch(1, "ingest-fresh", settings, report.logs(),
                     args.flag("jfr"));
             try {
                 IngestProcesses.awaitReady(workers, Duration.ofSeconds(60));
-                ApiProcess.Running api = ApiProcess.start("api-fresh", db.jdbcUrl(), nats.streamName("MESSAGE"),
-                        nats.streamName("AUTOMATION"), consumer, report.logs(), args.flag("jfr"));
+                ApiProcess.Running api = ApiProcess.start("api-fresh", db, nats, consumer, report.logs(),
+                        args.flag("jfr"));
                 try {
                     Result result = measure(nats, api, rate, duration, warmup);
                     table.add(rate, result.achievedRate(), duration.toSeconds(), result.markers(), result.visible(),

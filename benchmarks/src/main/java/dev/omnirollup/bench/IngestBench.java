@@ -117,8 +117,7 @@ final class IngestBench {
         String consumer = "BENCH_W" + n + "_"
                 + Long.toString(System.nanoTime() % 1_000_000, 36).toUpperCase(Locale.ROOT);
         try (ScratchDatabase db = ScratchDatabase.create(BenchServers.postgresServer()).withOmniSchema()) {
-            Map<String, String> settings = IngestProcesses.settings(db.jdbcUrl(), nats.prefix(),
-                    nats.streamName("MESSAGE"), nats.streamName("AUTOMATION"), consumer,
+            Map<String, String> settings = IngestProcesses.settings(db, nats, consumer,
                     published.first().minus(Duration.ofMinutes(1)));
             Map<String, Double> cpu0 = HttpThroughputBench.cpu();
             BackendCpu backends = BackendCpu.start(db.name());

@@ -34,10 +34,9 @@ final class MemoryBench {
             Datasets.log("memory run: publishing " + Args.label(events) + " events");
             Traffic.Published published = Traffic.publish(nats, events, "default", Duration.ofHours(2));
             String consumer = "BENCH_MEM";
-            var settings = IngestProcesses.settings(db.jdbcUrl(), nats.prefix(), nats.streamName("MESSAGE"),
-                    nats.streamName("AUTOMATION"), consumer, published.first().minus(Duration.ofMinutes(1)));
-            ApiProcess.Running api = ApiProcess.start("api-memory", db.jdbcUrl(), nats.streamName("MESSAGE"),
-                    nats.streamName("AUTOMATION"), consumer, report.logs(), args.flag("jfr"));
+            var settings = IngestProcesses.settings(db, nats, consumer, published.first().minus(Duration.ofMinutes(1)));
+            ApiProcess.Running api = ApiProcess.start("api-memory", db, nats, consumer, report.logs(),
+                    args.flag("jfr"));
             try {
                 AtomicBoolean done = new AtomicBoolean();
                 List<HttpThroughputBench.Load> loads = new ArrayList<>();
