@@ -1,7 +1,12 @@
 package dev.omnirollup.bench;
 
+import dev.omnirollup.sim.OmniSchema;
 import dev.omnirollup.sim.ScratchDatabase;
 import dev.omnirollup.sim.ScratchNats;
+import java.sql.Connection;
+import java.sql.DriverManager;
+import java.sql.SQLException;
+import java.sql.Statement;
 import java.util.Optional;
 
 /** The PostgreSQL server and NATS the benchmarks run against: the test variables of omni-sim, or the local defaults. */
@@ -30,5 +35,21 @@ final class BenchServers {
         int slash = path.indexOf('/');
         String hosts = slash < 0 ? path : path.substring(0, slash);
         return "jdbc:postgresql://" + hosts + "/" + name + parameters;
+    }
+
+    /** Makes the server's database {@code name} anew (dropped first if it exists) with Omni's tables in it. */
+    static void freshOmniDatabase(String name) {
+        try (Connection admin = DriverManager.getConnection(postgresServer());
+             Statement s = admin.createStatement()) {
+            s.execute("DROP DATABASE IF EXISTS " + name + " WITH (FORCE)");
+            s.execute("CREATE DATABASE " + name + " ENCODING 'UTF8' TEMPLATE template0");
+        } catch (SQLException e) {
+            throw new IllegalStateException("creating " + name + " failed: " + e.getMessage(), e);
+        }
+        try (Connection c = DriverManager.getConnection(database(name))) {
+            OmniSchema.create(c);
+        } catch (SQLException e) {
+            throw new IllegalStateException("connecting to " + name + " failed: " + e.getMessage(), e);
+        }
     }
 }

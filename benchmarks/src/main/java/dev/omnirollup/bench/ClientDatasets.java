@@ -1,7 +1,6 @@
 package dev.omnirollup.bench;
 
 import dev.omnirollup.sim.BulkHistory;
-import dev.omnirollup.sim.OmniSchema;
 import dev.omnirollup.sim.ScratchDatabase;
 import java.sql.Connection;
 import java.sql.DriverManager;
@@ -93,18 +92,7 @@ final class ClientDatasets {
                 return existing.get();
             }
         }
-        try (Connection admin = DriverManager.getConnection(BenchServers.postgresServer());
-             Statement s = admin.createStatement()) {
-            s.execute("DROP DATABASE IF EXISTS " + name + " WITH (FORCE)");
-            s.execute("CREATE DATABASE " + name + " ENCODING 'UTF8' TEMPLATE template0");
-        } catch (SQLException e) {
-            throw new IllegalStateException("creating " + name + " failed: " + e.getMessage(), e);
-        }
-        try (Connection c = DriverManager.getConnection(url)) {
-            OmniSchema.create(c);
-        } catch (SQLException e) {
-            throw new IllegalStateException("connecting to " + name + " failed: " + e.getMessage(), e);
-        }
+        BenchServers.freshOmniDatabase(name);
         return build(shape, name, url, Optional.empty());
     }
 
