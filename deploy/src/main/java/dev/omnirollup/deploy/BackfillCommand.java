@@ -17,9 +17,6 @@ import java.util.List;
 import java.util.Locale;
 import java.util.Optional;
 import java.util.concurrent.Callable;
-import java.util.concurrent.CountDownLatch;
-import java.util.concurrent.TimeUnit;
-import java.util.concurrent.atomic.AtomicBoolean;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
@@ -97,29 +94,18 @@ final class BackfillCommand implements Callable<Integer>, UsesSharedOptions {
     }
 
     private int run(Backfill backfill, Backfill.Plan plan, PrintStream out) {
-        AtomicBoolean stop = new AtomicBoolean();
-        CountDownLatch finished = new CountDownLatch(1);
-        Thread hook = new Thread(() -> {
-            stop.set(true);
-            try {
-                // let the day in hand commit; a day that takes longer is rolled back when the JVM exits
-                finished.await(60, TimeUnit.SECONDS);
-            } catch (InterruptedException e) {
-                Thread.currentThread().interrupt();
-            }
-        }, "backfill-stop");
-        Runtime.getRuntime().addShutdownHook(hook);
         BackfillProgress progress = new BackfillProgress(out, System.console() != null, System::nanoTime,
                 Duration.ofSeconds(2), from == null && to == null);
-        try {
-            List<Backfill.DayResult> done = backfill.run(plan, dryRun, stop::get, progress);
+        // a signal lets the day in hand commit
+        try (GracefulStop stop = new GracefulStop("backfill-stop")) {
+            List<Backfill.DayResult> done = backfill.run(plan, dryRun, stop::requested, progress);
             progress.finishLine();
             Duration elapsed = progress.elapsed();
             double rate = progress.rows() / Math.max(1e-9, elapsed.toNanos() / 1e9);
             String rows = String.format(Locale.ROOT, "%,d omni_events rows and %,d automation_logs rows in %s "
                             + "(%s rows/s)", progress.eventRows(), progress.automationRows(),
                     BackfillProgress.duration(elapsed), BackfillProgress.compact(rate));
-            if (stop.get() && done.size() < plan.days()) {
+            if (stop.requested() && done.size() < plan.days()) {
                 out.printf(Locale.ROOT, "backfill interrupted after %,d of %,d days: %s.%n", done.size(), plan.days(),
                         rows);
                 out.println(dryRun ? "dry run: nothing was written."
@@ -135,13 +121,6 @@ final class BackfillCommand implements Callable<Integer>, UsesSharedOptions {
             throw new Failure(Failure.FAILED, "backfill failed after " + progress.days() + " of " + plan.days()
                     + " days: " + RootCause.message(e), "finished days are committed; fix the cause and run the "
                     + "same command again", e);
-        } finally {
-            finished.countDown();
-            try {
-                Runtime.getRuntime().removeShutdownHook(hook);
-            } catch (IllegalStateException e) {
-                // shutting down: the hook is running
-            }
         }
     }
 
