@@ -305,7 +305,7 @@ final class IngestBench {
      * indexed external ids in the rollup schema.
      */
     static long[] rollupTotals(String jdbcUrl) {
-        try (java.sql.Connection c = DriverManager.getConnection(jdbcUrl); Statement s = c.createStatement();
+        try (var c = DriverManager.getConnection(jdbcUrl); Statement s = c.createStatement();
              ResultSet rs = s.executeQuery("SELECT (SELECT coalesce(sum(total), 0) FROM rollup.msg_total"
                      + " WHERE scope = 0) + (SELECT coalesce(sum(executions), 0) FROM rollup.auto_total),"
                      + " (SELECT count(*) FROM rollup.rejects),"
