@@ -1,5 +1,9 @@
 package dev.omnirollup.bench;
 
+import dev.omnirollup.sim.ScratchDatabase;
+import dev.omnirollup.sim.ScratchNats;
+import java.net.URLEncoder;
+import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.LinkedHashMap;
@@ -17,25 +21,26 @@ final class ApiProcess {
     }
 
     /**
-     * Starts an API on {@code jdbcUrl} with caching off ({@code cache-ttl: 0s}), no effective rate limit and the
-     * given stream names for its health checks.
+     * Starts an API on a scratch Omni's database with caching off ({@code cache-ttl: 0s}), no effective rate limit
+     * and the scratch stream pair and {@code consumer} for its health checks.
      */
-    static Running start(String name, String jdbcUrl, String messageStream, String automationStream, String consumer,
-                         Path logs, boolean jfr) {
-        return start(name, jdbcUrl, messageStream, automationStream, consumer, logs, jfr, "");
+    static Running start(String name, ScratchDatabase db, ScratchNats nats, String consumer, Path logs, boolean jfr) {
+        return start(name, db.jdbcUrl(), nats.streamName("MESSAGE"), nats.streamName("AUTOMATION"), consumer, logs,
+                jfr, "");
     }
 
     /**
-     * As {@link #start(String, String, String, String, String, Path, boolean)}, with PostgreSQL session settings for
-     * the API's connections ({@code --api-pg-options}, e.g. {@code -c max_parallel_workers_per_gather=0}) passed in
-     * the JDBC URL's {@code options} parameter.
+     * Starts an API on {@code jdbcUrl} as {@link #start(String, ScratchDatabase, ScratchNats, String, Path, boolean)}
+     * does, with the given stream names and PostgreSQL session settings for the API's connections
+     * ({@code --api-pg-options}, e.g. {@code -c max_parallel_workers_per_gather=0}) passed in the JDBC URL's
+     * {@code options} parameter.
      */
     static Running start(String name, String jdbcUrl, String messageStream, String automationStream, String consumer,
                          Path logs, boolean jfr, String pgOptions) {
         Map<String, String> settings = new LinkedHashMap<>();
         settings.put("database-url", pgOptions.isBlank() ? jdbcUrl : jdbcUrl + (jdbcUrl.contains("?") ? "&" : "?")
-                + "options=" + java.net.URLEncoder.encode(pgOptions, java.nio.charset.StandardCharsets.UTF_8));
-        settings.put("nats-url", Services.natsUrl());
+                + "options=" + URLEncoder.encode(pgOptions, StandardCharsets.UTF_8));
+        settings.put("nats-url", BenchServers.natsUrl());
         settings.put("http-host", "127.0.0.1");
         settings.put("http-port", "0");
         settings.put("api-key", KEY);

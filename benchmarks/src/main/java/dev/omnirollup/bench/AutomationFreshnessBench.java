@@ -44,20 +44,18 @@ final class AutomationFreshnessBench {
                 + " /automation-metrics", "message events/s", "achieved events/s", "runs/s", "achieved runs/s",
                 "seconds", "markers", "visible", "min ms", "p50 ms", "p90 ms", "p99 ms", "max ms", "insert p50 ms",
                 "polls", "poll errors");
-        try (ScratchNats nats = ScratchNats.connect(Services.natsUrl());
-             ScratchDatabase db = ScratchDatabase.create(Services.postgresServer()).withOmniSchema()) {
+        try (ScratchNats nats = ScratchNats.connect(BenchServers.natsUrl());
+             ScratchDatabase db = ScratchDatabase.create(BenchServers.postgresServer()).withOmniSchema()) {
             nats.messageStream();
             nats.automationStream();
             String consumer = "BENCH_AUTO_FRESH";
             // automation-log-poll and automation-log-lookback stay at their defaults
-            var settings = IngestProcesses.settings(db.jdbcUrl(), nats.prefix(), nats.streamName("MESSAGE"),
-                    nats.streamName("AUTOMATION"), consumer, Instant.now().minus(Duration.ofMinutes(1)));
+            var settings = IngestProcesses.settings(db, nats, consumer, Instant.now().minus(Duration.ofMinutes(1)));
             List<ChildJvm> workers = IngestProcesses.launch(1, "ingest-auto-fresh", settings, report.logs(),
                     args.flag("jfr"));
             try {
                 IngestProcesses.awaitReady(workers, Duration.ofSeconds(60));
-                try (ApiProcess.Running api = ApiProcess.start("api-auto-fresh", db.jdbcUrl(),
-                        nats.streamName("MESSAGE"), nats.streamName("AUTOMATION"), consumer, report.logs(),
+                try (ApiProcess.Running api = ApiProcess.start("api-auto-fresh", db, nats, consumer, report.logs(),
                         args.flag("jfr"));
                      Connection omni = db.connect()) {
                     Measured m = measure(nats, api, omni, rate, runRate, duration, warmup, tailPoll);

@@ -38,7 +38,7 @@ final class BackendCpu {
 
     private static Map<Integer, Double> read(String database) {
         Map<Integer, Double> cpu = new HashMap<>();
-        try (Connection c = DriverManager.getConnection(Services.postgresServer());
+        try (Connection c = DriverManager.getConnection(BenchServers.postgresServer());
              PreparedStatement ps = c.prepareStatement("SELECT pid FROM pg_stat_activity WHERE datname = ?")) {
             ps.setString(1, database);
             try (ResultSet rs = ps.executeQuery()) {

@@ -57,7 +57,7 @@ final class BackfillBench {
                     BackendCpu backends = BackendCpu.start(data.name());
                     long self = ProcessHandle.current().pid();
                     double selfCpu0 = Procs.cpuSeconds(self);
-                    PgSampler sampler = args.flag("pg-profile") ? PgSampler.start(Services.postgresServer(),
+                    PgSampler sampler = args.flag("pg-profile") ? PgSampler.start(BenchServers.postgresServer(),
                             data.name()) : null;
                     long started = System.nanoTime();
                     List<Backfill.DayResult> results = backfill.run(plan, false, () -> false, (p, r) -> {

@@ -2,6 +2,8 @@ package dev.omnirollup.bench;
 
 import java.io.IOException;
 import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardOpenOption;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
@@ -66,8 +68,8 @@ public final class Bench {
             return failed;
         }
         appendRunLog(report, names, failed);
-        if (!args.smoke() && report.out().normalize().equals(java.nio.file.Path.of("docs", "bench"))) {
-            int updated = DocSections.update(java.nio.file.Path.of("docs", "benchmarks.md"), report.out());
+        if (!args.smoke() && report.out().normalize().equals(Path.of("docs", "bench"))) {
+            int updated = DocSections.update(Path.of("docs", "benchmarks.md"), report.out());
             System.out.println("[bench] docs/benchmarks.md: " + updated + " result sections refreshed");
         }
         return failed;
@@ -93,8 +95,7 @@ public final class Bench {
         String line = report.started() + "  " + report.command() + "  ran " + names + (failed.isEmpty() ? ""
                 : " FAILED " + failed) + "  load at end " + Machine.loadAverage() + "\n  " + report.machine().oneLine()
                 + "\n";
-        Files.writeString(report.out().resolve("runs.txt"), line, java.nio.file.StandardOpenOption.CREATE,
-                java.nio.file.StandardOpenOption.APPEND);
+        Files.writeString(report.out().resolve("runs.txt"), line, StandardOpenOption.CREATE, StandardOpenOption.APPEND);
     }
 
     private static void quietLogging() {

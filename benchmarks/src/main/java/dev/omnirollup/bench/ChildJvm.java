@@ -177,6 +177,12 @@ final class ChildJvm implements AutoCloseable {
         }
         closed = true;
         sample();
+        stop(process);
+        sampler.shutdownNow();
+    }
+
+    /** Stops a process: SIGTERM, then SIGKILL when it has not ended 30 s later. */
+    static void stop(Process process) {
         process.destroy();
         try {
             if (!process.waitFor(30, TimeUnit.SECONDS)) {
@@ -187,7 +193,6 @@ final class ChildJvm implements AutoCloseable {
             Thread.currentThread().interrupt();
             process.destroyForcibly();
         }
-        sampler.shutdownNow();
     }
 
     /** What the process used: RSS peaks and heap use from the GC log (complete once closed). */

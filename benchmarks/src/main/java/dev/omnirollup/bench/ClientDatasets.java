@@ -1,7 +1,6 @@
 package dev.omnirollup.bench;
 
 import dev.omnirollup.sim.BulkHistory;
-import dev.omnirollup.sim.OmniSchema;
 import dev.omnirollup.sim.ScratchDatabase;
 import java.sql.Connection;
 import java.sql.DriverManager;
@@ -84,7 +83,7 @@ final class ClientDatasets {
             }
         }
         String name = shape.name();
-        String url = Services.database(name);
+        String url = BenchServers.database(name);
         if (!fresh) {
             Optional<Dataset> existing = existing(shape, url, maxAge);
             if (existing.isPresent()) {
@@ -93,24 +92,13 @@ final class ClientDatasets {
                 return existing.get();
             }
         }
-        try (Connection admin = DriverManager.getConnection(Services.postgresServer());
-             Statement s = admin.createStatement()) {
-            s.execute("DROP DATABASE IF EXISTS " + name + " WITH (FORCE)");
-            s.execute("CREATE DATABASE " + name + " ENCODING 'UTF8' TEMPLATE template0");
-        } catch (SQLException e) {
-            throw new IllegalStateException("creating " + name + " failed: " + e.getMessage(), e);
-        }
-        try (Connection c = DriverManager.getConnection(url)) {
-            OmniSchema.create(c);
-        } catch (SQLException e) {
-            throw new IllegalStateException("connecting to " + name + " failed: " + e.getMessage(), e);
-        }
+        BenchServers.freshOmniDatabase(name);
         return build(shape, name, url, Optional.empty());
     }
 
     /** What {@link #ensure} would do for {@code shape}: reuse a set (and how old it is) or build one (and the cost). */
     static String plan(Shape shape, Duration maxAge) {
-        Optional<Dataset> existing = existing(shape, Services.database(shape.name()), maxAge);
+        Optional<Dataset> existing = existing(shape, BenchServers.database(shape.name()), maxAge);
         return existing.map(d -> "reuse " + shape.name() + " (data " + d.age().toMinutes() + " min old)")
                 .orElse("build " + shape.name() + ": " + shape.estimate());
     }

@@ -1,6 +1,7 @@
 package dev.omnirollup.bench;
 
 import java.nio.file.Path;
+import java.time.Duration;
 import java.util.List;
 import java.util.function.ToDoubleFunction;
 
@@ -107,7 +108,7 @@ final class ClientReport {
         plot.horizontal(ClientTargets.P99_MS, "target p99: 5 ms");
     }
 
-    private static double seconds(java.time.Duration d) {
+    private static double seconds(Duration d) {
         return d.toMillis() / 1000.0;
     }
 }

@@ -1,7 +1,6 @@
 package dev.omnirollup.bench;
 
 import dev.omnirollup.sim.BulkHistory;
-import dev.omnirollup.sim.OmniSchema;
 import dev.omnirollup.sim.ScratchDatabase;
 import dev.omnirollup.store.Backfill;
 import dev.omnirollup.store.RollupDatabase;
@@ -83,7 +82,7 @@ final class Datasets {
             }
         }
         String name = databaseName(rows);
-        String url = Services.database(name);
+        String url = BenchServers.database(name);
         if (!fresh) {
             Optional<Dataset> existing = existing(name, url, rows);
             if (existing.isPresent()) {
@@ -91,18 +90,7 @@ final class Datasets {
                 return existing.get();
             }
         }
-        try (Connection admin = DriverManager.getConnection(Services.postgresServer());
-             Statement s = admin.createStatement()) {
-            s.execute("DROP DATABASE IF EXISTS " + name + " WITH (FORCE)");
-            s.execute("CREATE DATABASE " + name + " ENCODING 'UTF8' TEMPLATE template0");
-        } catch (SQLException e) {
-            throw new IllegalStateException("creating " + name + " failed: " + e.getMessage(), e);
-        }
-        try (Connection c = DriverManager.getConnection(url)) {
-            OmniSchema.create(c);
-        } catch (SQLException e) {
-            throw new IllegalStateException("connecting to " + name + " failed: " + e.getMessage(), e);
-        }
+        BenchServers.freshOmniDatabase(name);
         return build(name, url, rows, SPAN, Optional.empty());
     }
 

@@ -46,19 +46,18 @@ final class FreshnessBench {
                 "target rate/s", "achieved rate/s", "seconds", "markers", "visible", "p50 ms", "p90 ms", "p99 ms",
                 "max ms");
         Table memory = ChildJvm.memoryTable("freshness-memory", "Ingest and API memory during the freshness run");
-        try (ScratchNats nats = ScratchNats.connect(Services.natsUrl());
-             ScratchDatabase db = ScratchDatabase.create(Services.postgresServer()).withOmniSchema()) {
+        try (ScratchNats nats = ScratchNats.connect(BenchServers.natsUrl());
+             ScratchDatabase db = ScratchDatabase.create(BenchServers.postgresServer()).withOmniSchema()) {
             nats.messageStream();
             nats.automationStream();
             String consumer = "BENCH_FRESH";
-            var settings = IngestProcesses.settings(db.jdbcUrl(), nats.prefix(), nats.streamName("MESSAGE"),
-                    nats.streamName("AUTOMATION"), consumer, Instant.now().minus(Duration.ofMinutes(1)));
+            var settings = IngestProcesses.settings(db, nats, consumer, Instant.now().minus(Duration.ofMinutes(1)));
             List<ChildJvm> workers = IngestProcesses.launch(1, "ingest-fresh", settings, report.logs(),
                     args.flag("jfr"));
             try {
                 IngestProcesses.awaitReady(workers, Duration.ofSeconds(60));
-                ApiProcess.Running api = ApiProcess.start("api-fresh", db.jdbcUrl(), nats.streamName("MESSAGE"),
-                        nats.streamName("AUTOMATION"), consumer, report.logs(), args.flag("jfr"));
+                ApiProcess.Running api = ApiProcess.start("api-fresh", db, nats, consumer, report.logs(),
+                        args.flag("jfr"));
                 try {
                     Result result = measure(nats, api, rate, duration, warmup);
                     table.add(rate, result.achievedRate(), duration.toSeconds(), result.markers(), result.visible(),

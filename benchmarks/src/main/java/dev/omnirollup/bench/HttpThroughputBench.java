@@ -1,5 +1,6 @@
 package dev.omnirollup.bench;
 
+import java.io.IOException;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
@@ -96,7 +97,7 @@ final class HttpThroughputBench {
                                 latencies[0].recordNanos(t1 - t0);
                                 latencies[1].recordMillis(reply.serverMillis());
                             }
-                        } catch (java.io.IOException | RuntimeException e) {
+                        } catch (IOException | RuntimeException e) {
                             errors.incrementAndGet();
                         }
                         counts[index]++;

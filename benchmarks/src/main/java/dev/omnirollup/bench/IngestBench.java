@@ -9,6 +9,7 @@ import io.nats.client.JetStreamApiException;
 import io.nats.client.JetStreamManagement;
 import io.nats.client.Message;
 import io.nats.client.Nats;
+import io.nats.client.Options;
 import io.nats.client.api.AckPolicy;
 import io.nats.client.api.ConsumerConfiguration;
 import io.nats.client.api.ConsumerInfo;
@@ -62,7 +63,7 @@ final class IngestBench {
         double best = 0;
         double bestShare = 0;
         for (String mix : mixes) {
-            try (ScratchNats nats = ScratchNats.connect(Services.natsUrl())) {
+            try (ScratchNats nats = ScratchNats.connect(BenchServers.natsUrl())) {
                 Datasets.log("publishing " + Args.label(events) + " events (" + mix + " mix) to "
                         + nats.streamName("MESSAGE") + " / " + nats.streamName("AUTOMATION"));
                 Traffic.Published published = Traffic.publish(nats, events, mix, Duration.ofHours(2),
@@ -115,16 +116,15 @@ final class IngestBench {
                                Table memory, String mix) throws Exception {
         String consumer = "BENCH_W" + n + "_"
                 + Long.toString(System.nanoTime() % 1_000_000, 36).toUpperCase(Locale.ROOT);
-        try (ScratchDatabase db = ScratchDatabase.create(Services.postgresServer()).withOmniSchema()) {
-            Map<String, String> settings = IngestProcesses.settings(db.jdbcUrl(), nats.prefix(),
-                    nats.streamName("MESSAGE"), nats.streamName("AUTOMATION"), consumer,
+        try (ScratchDatabase db = ScratchDatabase.create(BenchServers.postgresServer()).withOmniSchema()) {
+            Map<String, String> settings = IngestProcesses.settings(db, nats, consumer,
                     published.first().minus(Duration.ofMinutes(1)));
             Map<String, Double> cpu0 = HttpThroughputBench.cpu();
             BackendCpu backends = BackendCpu.start(db.name());
             Datasets.log("ingest with " + n + " worker process(es), consumer " + consumer);
             List<ChildJvm> workers = IngestProcesses.launch(n, "ingest-" + mix + "-w" + n, settings,
                     report.logs(), args.flag("jfr"));
-            PgSampler sampler = args.flag("pg-profile") ? PgSampler.start(Services.postgresServer(), db.name()) : null;
+            PgSampler sampler = args.flag("pg-profile") ? PgSampler.start(BenchServers.postgresServer(), db.name()) : null;
             try {
                 Progress progress = watch(nats, consumer, published, workers,
                         Duration.ofSeconds(Math.max(120, published.total() / 2_000)));
@@ -231,7 +231,7 @@ final class IngestBench {
         double selfCpu0 = Procs.cpuSeconds(self);
         AtomicLong firstNs = new AtomicLong(Long.MAX_VALUE);
         AtomicLong lastNs = new AtomicLong();
-        Connection connection = Nats.connect(io.nats.client.Options.builder().server(Services.natsUrl())
+        Connection connection = Nats.connect(Options.builder().server(BenchServers.natsUrl())
                 .connectionName("bench-bare-loop").build());
         try {
             JetStreamManagement jsm = connection.jetStreamManagement();
@@ -305,7 +305,7 @@ final class IngestBench {
      * indexed external ids in the rollup schema.
      */
     static long[] rollupTotals(String jdbcUrl) {
-        try (java.sql.Connection c = DriverManager.getConnection(jdbcUrl); Statement s = c.createStatement();
+        try (var c = DriverManager.getConnection(jdbcUrl); Statement s = c.createStatement();
              ResultSet rs = s.executeQuery("SELECT (SELECT coalesce(sum(total), 0) FROM rollup.msg_total"
                      + " WHERE scope = 0) + (SELECT coalesce(sum(executions), 0) FROM rollup.auto_total),"
                      + " (SELECT count(*) FROM rollup.rejects),"

@@ -1,5 +1,7 @@
 package dev.omnirollup.bench;
 
+import dev.omnirollup.sim.ScratchDatabase;
+import dev.omnirollup.sim.ScratchNats;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.time.Instant;
@@ -16,15 +18,14 @@ final class IngestProcesses {
     private IngestProcesses() {
     }
 
-    /** The settings of a worker on the scratch stream pair. */
-    static Map<String, String> settings(String jdbcUrl, String prefix, String messageStream, String automationStream,
-                                        String consumer, Instant cutover) {
+    /** The settings of a worker on a scratch Omni: its database, and its subject prefix and stream pair. */
+    static Map<String, String> settings(ScratchDatabase db, ScratchNats nats, String consumer, Instant cutover) {
         Map<String, String> settings = new LinkedHashMap<>();
-        settings.put("database-url", jdbcUrl);
-        settings.put("nats-url", Services.natsUrl());
-        settings.put("nats-subject-prefix", prefix);
-        settings.put("message-stream", messageStream);
-        settings.put("automation-stream", automationStream);
+        settings.put("database-url", db.jdbcUrl());
+        settings.put("nats-url", BenchServers.natsUrl());
+        settings.put("nats-subject-prefix", nats.prefix());
+        settings.put("message-stream", nats.streamName("MESSAGE"));
+        settings.put("automation-stream", nats.streamName("AUTOMATION"));
         settings.put("ingest-consumer", consumer);
         settings.put("ingest-cutover", cutover.toString());
         settings.put("ingest-metrics-port", "0");

@@ -1,5 +1,8 @@
 package dev.omnirollup.bench;
 
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.nio.file.Files;
 import java.util.Collection;
 import java.util.Locale;
 import java.util.concurrent.TimeUnit;
@@ -39,9 +42,9 @@ final class JmhBench {
                     .measurementTime(TimeValue.seconds(1)).jvmArgsAppend("-Xmx1g");
         }
         try {
-            java.nio.file.Files.createDirectories(report.out());
-        } catch (java.io.IOException e) {
-            throw new java.io.UncheckedIOException(e);
+            Files.createDirectories(report.out());
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
         }
         Collection<RunResult> results = new Runner(options.build()).run();
         Table table = new Table("jmh", "JMH micro-benchmarks of the hot paths", "benchmark", "params", "mode",

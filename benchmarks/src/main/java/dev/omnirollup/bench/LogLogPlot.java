@@ -149,11 +149,7 @@ final class LogLogPlot {
         }
         // series
         for (Series s : series) {
-            Color colour = PALETTE[s.colour() % PALETTE.length];
-            g.setColor(colour);
-            g.setStroke(s.dashed()
-                    ? new BasicStroke(2f, BasicStroke.CAP_BUTT, BasicStroke.JOIN_ROUND, 10f, new float[] {8f, 6f}, 0f)
-                    : new BasicStroke(2.5f));
+            pen(g, s);
             int lastX = Integer.MIN_VALUE;
             int lastY = 0;
             for (int i = 0; i < s.xs().length; i++) {
@@ -179,11 +175,7 @@ final class LogLogPlot {
         g.setFont(new Font(Font.SANS_SERIF, Font.PLAIN, 13));
         int ly = top + 10;
         for (Series s : series) {
-            Color colour = PALETTE[s.colour() % PALETTE.length];
-            g.setColor(colour);
-            g.setStroke(s.dashed()
-                    ? new BasicStroke(2f, BasicStroke.CAP_BUTT, BasicStroke.JOIN_ROUND, 10f, new float[] {8f, 6f}, 0f)
-                    : new BasicStroke(2.5f));
+            pen(g, s);
             g.drawLine(left + plotW + 20, ly, left + plotW + 60, ly);
             g.setColor(Color.BLACK);
             g.drawString(s.name(), left + plotW + 68, ly + 5);
@@ -222,5 +214,13 @@ final class LogLogPlot {
         String s = String.format(Locale.ROOT, "%.3f", v);
         s = s.replaceAll("0+$", "");
         return s.endsWith(".") ? s.substring(0, s.length() - 1) : s;
+    }
+
+    /** The series' colour and line: solid, or dashed for a reference series. */
+    private static void pen(Graphics2D g, Series s) {
+        g.setColor(PALETTE[s.colour() % PALETTE.length]);
+        g.setStroke(s.dashed()
+                ? new BasicStroke(2f, BasicStroke.CAP_BUTT, BasicStroke.JOIN_ROUND, 10f, new float[] {8f, 6f}, 0f)
+                : new BasicStroke(2.5f));
     }
 }

@@ -68,7 +68,7 @@ record Machine(int cpus, long memoryMb, String cpuModel, String java, String pos
     }
 
     private static String postgresVersion() {
-        try (var c = DriverManager.getConnection(Services.postgresServer());
+        try (var c = DriverManager.getConnection(BenchServers.postgresServer());
              Statement s = c.createStatement();
              ResultSet rs = s.executeQuery("SHOW server_version")) {
             rs.next();
@@ -80,7 +80,7 @@ record Machine(int cpus, long memoryMb, String cpuModel, String java, String pos
 
     private static String natsVersion() {
         try {
-            Connection nats = Nats.connect(Options.builder().server(Services.natsUrl())
+            Connection nats = Nats.connect(Options.builder().server(BenchServers.natsUrl())
                     .connectionTimeout(Duration.ofSeconds(3)).build());
             try {
                 return nats.getServerInfo().getVersion() + " (JetStream " + nats.getServerInfo().isJetStreamAvailable()

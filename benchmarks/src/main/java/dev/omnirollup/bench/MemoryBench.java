@@ -29,15 +29,14 @@ final class MemoryBench {
                 "events", "ingest events/s", "ingest seconds", "http clients", "http requests", "http req/s",
                 "http errors", "http p99 ms");
         Table memory = ChildJvm.memoryTable("memory", "Memory of ingest and API under load (-Xmx256m each)");
-        try (ScratchNats nats = ScratchNats.connect(Services.natsUrl());
-             ScratchDatabase db = ScratchDatabase.create(Services.postgresServer()).withOmniSchema()) {
+        try (ScratchNats nats = ScratchNats.connect(BenchServers.natsUrl());
+             ScratchDatabase db = ScratchDatabase.create(BenchServers.postgresServer()).withOmniSchema()) {
             Datasets.log("memory run: publishing " + Args.label(events) + " events");
             Traffic.Published published = Traffic.publish(nats, events, "default", Duration.ofHours(2));
             String consumer = "BENCH_MEM";
-            var settings = IngestProcesses.settings(db.jdbcUrl(), nats.prefix(), nats.streamName("MESSAGE"),
-                    nats.streamName("AUTOMATION"), consumer, published.first().minus(Duration.ofMinutes(1)));
-            ApiProcess.Running api = ApiProcess.start("api-memory", db.jdbcUrl(), nats.streamName("MESSAGE"),
-                    nats.streamName("AUTOMATION"), consumer, report.logs(), args.flag("jfr"));
+            var settings = IngestProcesses.settings(db, nats, consumer, published.first().minus(Duration.ofMinutes(1)));
+            ApiProcess.Running api = ApiProcess.start("api-memory", db, nats, consumer, report.logs(),
+                    args.flag("jfr"));
             try {
                 AtomicBoolean done = new AtomicBoolean();
                 List<HttpThroughputBench.Load> loads = new ArrayList<>();

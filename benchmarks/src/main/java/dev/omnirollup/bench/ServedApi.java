@@ -11,7 +11,6 @@ import java.time.Duration;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.concurrent.TimeUnit;
 
 /**
  * The query API as deployed: {@code omni-rollup serve} started by the launcher in its own process ({@code -Xmx256m}
@@ -45,7 +44,7 @@ final class ServedApi implements AutoCloseable {
         Map<String, String> settings = new LinkedHashMap<>();
         settings.put("database-url", jdbcUrl);
         settings.put("rollup-schema", schema);
-        settings.put("nats-url", Services.natsUrl());
+        settings.put("nats-url", BenchServers.natsUrl());
         settings.put("http-host", HOST);
         settings.put("http-port", Integer.toString(port));
         settings.put("api-key", KEY);
@@ -119,16 +118,7 @@ final class ServedApi implements AutoCloseable {
             return;
         }
         closed = true;
-        process.destroy();
-        try {
-            if (!process.waitFor(30, TimeUnit.SECONDS)) {
-                process.destroyForcibly();
-                process.waitFor(10, TimeUnit.SECONDS);
-            }
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-            process.destroyForcibly();
-        }
+        ChildJvm.stop(process);
     }
 
     private static int freePort() {

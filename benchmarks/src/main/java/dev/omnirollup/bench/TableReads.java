@@ -5,6 +5,7 @@ import java.sql.DriverManager;
 import java.sql.PreparedStatement;
 import java.sql.ResultSet;
 import java.sql.SQLException;
+import java.time.Duration;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
@@ -25,7 +26,7 @@ import java.util.function.Predicate;
  */
 record TableReads(long at, Map<String, Counts> tables) {
     /** How long after a batch its counts are surely published (PostgreSQL flushes idle backends within 10 s). */
-    static final java.time.Duration SETTLE = java.time.Duration.ofMillis(11_000);
+    static final Duration SETTLE = Duration.ofMillis(11_000);
 
     private static final String SQL = """
             SELECT t.schemaname || '.' || t.relname,

@@ -17,9 +17,6 @@ import java.util.List;
 import java.util.Locale;
 import java.util.Optional;
 import java.util.concurrent.Callable;
-import java.util.concurrent.CountDownLatch;
-import java.util.concurrent.TimeUnit;
-import java.util.concurrent.atomic.AtomicBoolean;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
@@ -64,14 +61,9 @@ final class BackfillCommand implements Callable<Integer>, UsesSharedOptions {
 
     @Override
     public Integer call() {
-        Logging.install(sharedOptions.verbose);
         PrintStream out = System.out;
-        Config config = sharedOptions.load();
-        Startup.logConfiguration("backfill", config);
-        if (from != null && to != null && !from.isBefore(to)) {
-            throw new Failure(Failure.INVALID, "invalid range: --from " + from + " is not before --to " + to,
-                    "give a --from earlier than --to");
-        }
+        Config config = sharedOptions.start("backfill");
+        requireFromBeforeTo(from, to);
         String url = Startup.requireDatabaseUrl(config, "backfill");
         InstantSource clock = InstantSource.system();
         try (RollupDatabase database = Startup.openDatabase(config, url, "omni-rollup-backfill", 2)) {
@@ -102,29 +94,18 @@ final class BackfillCommand implements Callable<Integer>, UsesSharedOptions {
     }
 
     private int run(Backfill backfill, Backfill.Plan plan, PrintStream out) {
-        AtomicBoolean stop = new AtomicBoolean();
-        CountDownLatch finished = new CountDownLatch(1);
-        Thread hook = new Thread(() -> {
-            stop.set(true);
-            try {
-                // let the day in hand commit; a day that takes longer is rolled back when the JVM exits
-                finished.await(60, TimeUnit.SECONDS);
-            } catch (InterruptedException e) {
-                Thread.currentThread().interrupt();
-            }
-        }, "backfill-stop");
-        Runtime.getRuntime().addShutdownHook(hook);
         BackfillProgress progress = new BackfillProgress(out, System.console() != null, System::nanoTime,
                 Duration.ofSeconds(2), from == null && to == null);
-        try {
-            List<Backfill.DayResult> done = backfill.run(plan, dryRun, stop::get, progress);
+        // a signal lets the day in hand commit
+        try (GracefulStop stop = new GracefulStop("backfill-stop")) {
+            List<Backfill.DayResult> done = backfill.run(plan, dryRun, stop::requested, progress);
             progress.finishLine();
             Duration elapsed = progress.elapsed();
             double rate = progress.rows() / Math.max(1e-9, elapsed.toNanos() / 1e9);
             String rows = String.format(Locale.ROOT, "%,d omni_events rows and %,d automation_logs rows in %s "
                             + "(%s rows/s)", progress.eventRows(), progress.automationRows(),
                     BackfillProgress.duration(elapsed), BackfillProgress.compact(rate));
-            if (stop.get() && done.size() < plan.days()) {
+            if (stop.requested() && done.size() < plan.days()) {
                 out.printf(Locale.ROOT, "backfill interrupted after %,d of %,d days: %s.%n", done.size(), plan.days(),
                         rows);
                 out.println(dryRun ? "dry run: nothing was written."
@@ -140,13 +121,6 @@ final class BackfillCommand implements Callable<Integer>, UsesSharedOptions {
             throw new Failure(Failure.FAILED, "backfill failed after " + progress.days() + " of " + plan.days()
                     + " days: " + RootCause.message(e), "finished days are committed; fix the cause and run the "
                     + "same command again", e);
-        } finally {
-            finished.countDown();
-            try {
-                Runtime.getRuntime().removeShutdownHook(hook);
-            } catch (IllegalStateException e) {
-                // shutting down: the hook is running
-            }
         }
     }
 
@@ -171,6 +145,14 @@ final class BackfillCommand implements Callable<Integer>, UsesSharedOptions {
 
     private static LocalDate day(long epochSecond) {
         return LocalDate.ofInstant(Instant.ofEpochSecond(epochSecond), ZoneOffset.UTC);
+    }
+
+    /** Fails when both {@code --from} and {@code --to} are given and {@code from} is not before {@code to}. */
+    static void requireFromBeforeTo(Instant from, Instant to) {
+        if (from != null && to != null && !from.isBefore(to)) {
+            throw new Failure(Failure.INVALID, "invalid range: --from " + from + " is not before --to " + to,
+                    "give a --from earlier than --to");
+        }
     }
 
     /** {@code 2025-01-01} (UTC midnight) or an ISO-8601 instant. */

@@ -91,11 +91,9 @@ final class DemoCommand implements Callable<Integer>, UsesSharedOptions {
 
     @Override
     public Integer call() throws Exception {
-        Logging.install(sharedOptions.verbose);
         validateOptions();
         long started = System.nanoTime();
-        Config configured = sharedOptions.load();
-        Startup.logConfiguration("demo", configured);
+        Config configured = sharedOptions.start("demo");
         InstantSource clock = InstantSource.system();
         Path work = Files.createTempDirectory("omni-rollup-demo-");
         Lifecycle lifecycle = new Lifecycle("demo");

@@ -5,6 +5,7 @@ import dev.omnirollup.store.RootCause;
 import dev.omnirollup.store.StoreSettings;
 import io.nats.NatsServerRunner;
 import io.nats.client.Connection;
+import io.nats.client.ErrorListener;
 import io.nats.client.JetStreamApiException;
 import io.nats.client.Nats;
 import io.nats.client.Options;
@@ -81,7 +82,7 @@ final class DemoNats implements AutoCloseable {
     /** Empty when a NATS with JetStream answers at {@code url}; otherwise what is wrong. */
     static Optional<String> probe(String url) {
         Options options = Options.builder().servers(url.split(",")).connectionTimeout(Duration.ofSeconds(2))
-                .maxReconnects(0).noReconnect().errorListener(new io.nats.client.ErrorListener() {
+                .maxReconnects(0).noReconnect().errorListener(new ErrorListener() {
                 }).build();
         try {
             Connection connection = Nats.connect(options);

@@ -73,7 +73,7 @@ final class DemoTraffic implements AutoCloseable {
     }
 
     private void run() {
-        try (java.sql.Connection connection = omni.connect()) {
+        try (var connection = omni.connect()) {
             ReferencePersistence persistence = new ReferencePersistence(connection, clock);
             publishPoison(PoisonGenerator.KINDS.size() - 1);
             long nextPoison = clock.millis() + POISON_EVERY.toMillis();

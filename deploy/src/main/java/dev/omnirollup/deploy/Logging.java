@@ -1,5 +1,7 @@
 package dev.omnirollup.deploy;
 
+import java.util.ArrayList;
+import java.util.List;
 import java.util.Map;
 import java.util.logging.ConsoleHandler;
 import java.util.logging.Handler;
@@ -23,7 +25,7 @@ final class Logging {
             "org.apache.commons", Level.WARNING);
 
     // strong references: LogManager only keeps weak ones, and a collected logger forgets its level
-    private static final java.util.List<Logger> CONFIGURED = new java.util.ArrayList<>();
+    private static final List<Logger> CONFIGURED = new ArrayList<>();
 
     private Logging() {
     }

@@ -38,9 +38,7 @@ abstract class RunCommand implements Callable<Integer>, UsesSharedOptions {
 
     @Override
     public Integer call() throws InterruptedException {
-        Logging.install(sharedOptions.verbose);
-        Config config = sharedOptions.load();
-        Startup.logConfiguration(name, config);
+        Config config = sharedOptions.start(name);
         String url = Startup.requireDatabaseUrl(config, name);
         InstantSource clock = InstantSource.system();
         Lifecycle lifecycle = new Lifecycle(name);

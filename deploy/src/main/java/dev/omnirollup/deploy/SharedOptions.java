@@ -34,6 +34,17 @@ final class SharedOptions {
         return Config.load(SETTINGS, Optional.ofNullable(configFile), environment);
     }
 
+    /**
+     * How a command that does work begins: logging installed as {@code --verbose} says, then the configuration read,
+     * validated and logged in one line under the command's name.
+     */
+    Config start(String command) {
+        Logging.install(verbose);
+        Config config = load();
+        Startup.logConfiguration(command, config);
+        return config;
+    }
+
     /** Something to print where the configuration came from. */
     String describeSources() {
         return configFile == null ? "environment" : configFile + " and environment";

@@ -19,9 +19,6 @@ import java.util.Locale;
 import java.util.Optional;
 import java.util.UUID;
 import java.util.concurrent.Callable;
-import java.util.concurrent.CountDownLatch;
-import java.util.concurrent.TimeUnit;
-import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.function.LongSupplier;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
@@ -91,14 +88,9 @@ final class VerifyCommand implements Callable<Integer>, UsesSharedOptions {
 
     @Override
     public Integer call() {
-        Logging.install(sharedOptions.verbose);
         PrintStream out = System.out;
-        Config config = sharedOptions.load();
-        Startup.logConfiguration("verify", config);
-        if (from != null && to != null && !from.isBefore(to)) {
-            throw new Failure(Failure.INVALID, "invalid range: --from " + from + " is not before --to " + to,
-                    "give a --from earlier than --to");
-        }
+        Config config = sharedOptions.start("verify");
+        BackfillCommand.requireFromBeforeTo(from, to);
         if (settle.compareTo(Verify.MAX_SETTLE) > 0) {
             throw new Failure(Failure.INVALID, "--settle " + settle.toHours() + "h is longer than "
                     + Verify.MAX_SETTLE.toHours() + "h", "give the ingest a few minutes at most; use --to for an "
@@ -144,22 +136,11 @@ final class VerifyCommand implements Callable<Integer>, UsesSharedOptions {
 
     private int run(RollupDatabase database, Config config, InstantSource clock, Verify verify, Verify.Range range,
                     Optional<Instant> cutover, Optional<UUID> only, PrintStream out) {
-        AtomicBoolean stop = new AtomicBoolean();
-        CountDownLatch finished = new CountDownLatch(1);
-        Thread hook = new Thread(() -> {
-            stop.set(true);
-            try {
-                // let the day in hand (a read, or a repair's backfill transaction) finish
-                finished.await(60, TimeUnit.SECONDS);
-            } catch (InterruptedException e) {
-                Thread.currentThread().interrupt();
-            }
-        }, "verify-stop");
-        Runtime.getRuntime().addShutdownHook(hook);
         Progress progress = new Progress(out, System.console() != null, System::nanoTime, range.days());
         int checked = 0;
-        try {
-            List<Verify.DayCheck> checks = verify.run(range, only, stop::get, (r, check) -> {
+        // a signal lets the day in hand (a read, or a repair's backfill transaction) finish
+        try (GracefulStop stop = new GracefulStop("verify-stop")) {
+            List<Verify.DayCheck> checks = verify.run(range, only, stop::requested, (r, check) -> {
                 progress.print(line(check, ""));
                 progress.dayDone(check);
             });
@@ -167,10 +148,10 @@ final class VerifyCommand implements Callable<Integer>, UsesSharedOptions {
             progress.finishLine();
             List<Verify.DayCheck> drifted = checks.stream().filter(c -> !c.ok()).toList();
             out.printf(Locale.ROOT, "verify %s: %s checked, %d with drift, %s rows and %s executions compared in %s.%n",
-                    stop.get() && checks.size() < range.days() ? "interrupted" : "done", days(checks.size()),
+                    stop.requested() && checks.size() < range.days() ? "interrupted" : "done", days(checks.size()),
                     drifted.size(), number(progress.rows), number(progress.executions),
                     BackfillProgress.duration(progress.elapsed()));
-            if (stop.get() && checks.size() < range.days()) {
+            if (stop.requested() && checks.size() < range.days()) {
                 out.printf(Locale.ROOT, "stopped after %d of %d days; nothing was changed.%n", checks.size(),
                         range.days());
                 return Failure.INTERRUPTED;
@@ -191,18 +172,11 @@ final class VerifyCommand implements Callable<Integer>, UsesSharedOptions {
             throw new Failure(Failure.FAILED, "verify failed after " + Math.max(checked, progress.days) + " of "
                     + range.days() + " days: " + RootCause.message(e), "fix the cause and run the same command "
                     + "again (verify changes nothing; a repair's finished days are committed)", e);
-        } finally {
-            finished.countDown();
-            try {
-                Runtime.getRuntime().removeShutdownHook(hook);
-            } catch (IllegalStateException e) {
-                // shutting down: the hook is running
-            }
         }
     }
 
     private int repair(RollupDatabase database, Config config, InstantSource clock, Verify verify,
-                       List<Verify.DayCheck> drifted, Instant cutover, Optional<UUID> only, AtomicBoolean stop,
+                       List<Verify.DayCheck> drifted, Instant cutover, Optional<UUID> only, GracefulStop stop,
                        PrintStream out) {
         long rebuildable = drifted.stream().filter(c -> c.owner() != Verify.Owner.LIVE).count();
         boolean cutoverDay = drifted.stream().anyMatch(c -> c.owner() == Verify.Owner.CUTOVER);
@@ -211,7 +185,7 @@ final class VerifyCommand implements Callable<Integer>, UsesSharedOptions {
                 rebuildable == 1 ? "it" : "them");
         Backfill backfill = new Backfill(database, clock, config.get(StoreSettings.MINUTE_RETENTION), 1,
                 config.get(StoreSettings.BACKFILL_CUTOVER_SETTLE));
-        List<Verify.Repair> repairs = verify.repair(drifted, backfill, cutover, only, stop::get, r -> {
+        List<Verify.Repair> repairs = verify.repair(drifted, backfill, cutover, only, stop::requested, r -> {
             if (r.backfilled()) {
                 out.println(line(r.after().orElseThrow(), "re-backfilled"
                         + (r.before().owner() == Verify.Owner.CUTOVER ? " up to the cutover" : "")));

@@ -6,6 +6,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.omnirollup.sim.BulkHistory;
 import dev.omnirollup.sim.ScratchDatabase;
+import dev.omnirollup.store.Await;
 import dev.omnirollup.store.ReferenceCheck;
 import dev.omnirollup.store.RollupDatabase;
 import java.sql.Connection;
@@ -36,7 +37,7 @@ class BackfillIT {
             try (Distribution first = Distribution.start(settings, "backfill")) {
                 String header = first.awaitLine(l -> l.startsWith("backfill: "), Duration.ofSeconds(60));
                 assertTrue(header.matches("backfill: [\\d,]+ days from \\d{4}-\\d\\d-\\d\\d to .*"), header);
-                Distribution.await(Duration.ofSeconds(60), "some days done", () -> daysDone(omni) >= 20);
+                Await.until("the first backfill has done 20 days", Duration.ofSeconds(60), () -> daysDone(omni) >= 20);
                 first.signal("KILL");
                 assertEquals(137, first.await(Duration.ofSeconds(30)));
                 doneAtKill = daysDone(omni);
@@ -51,7 +52,7 @@ class BackfillIT {
             try (Distribution second = Distribution.start(settings, "backfill")) {
                 second.awaitLine(l -> l.startsWith("backfill: "), Duration.ofSeconds(60));
                 long before = daysDone(omni);
-                Distribution.await(Duration.ofSeconds(60), "more days done", () -> daysDone(omni) >= before + 5);
+                Await.until("the resumed backfill has done 5 more days", Duration.ofSeconds(60), () -> daysDone(omni) >= before + 5);
                 second.signal("INT");
                 assertEquals(Failure.INTERRUPTED, second.await(Duration.ofSeconds(60)));
                 String text = String.join("\n", second.output());

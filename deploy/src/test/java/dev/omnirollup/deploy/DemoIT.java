@@ -6,6 +6,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.omnirollup.store.Await;
 import dev.omnirollup.testservices.TestServices;
 import io.nats.client.Connection;
 import io.nats.client.Nats;
@@ -75,7 +76,7 @@ class DemoIT {
 
             // live traffic keeps arriving: the totals grow
             long before = metrics.path("data").path("totalEvents").asLong();
-            Distribution.await(Duration.ofSeconds(30), "live events counted", () -> {
+            Await.until("the live events are counted", Duration.ofSeconds(30), () -> {
                 try {
                     return answer(calls.get(0), "/event-ops/metrics").path("data").path("totalEvents").asLong() > before;
                 } catch (Exception e) {

@@ -204,20 +204,4 @@ final class Distribution implements AutoCloseable {
             throw new AssertionError("interrupted", e);
         }
     }
-
-    /** Polls {@code probe} until it holds (every 100 ms, at most {@code timeout}). */
-    static void await(Duration timeout, String what, java.util.function.BooleanSupplier probe) {
-        long deadline = System.nanoTime() + timeout.toNanos();
-        while (!probe.getAsBoolean()) {
-            if (System.nanoTime() > deadline) {
-                throw new AssertionError(what + " did not happen within " + timeout);
-            }
-            try {
-                Thread.sleep(100);
-            } catch (InterruptedException e) {
-                Thread.currentThread().interrupt();
-                throw new AssertionError("interrupted", e);
-            }
-        }
-    }
 }

@@ -13,6 +13,9 @@ import dev.omnirollup.sim.ReferencePersistence;
 import dev.omnirollup.sim.ScratchDatabase;
 import dev.omnirollup.sim.ScratchNats;
 import dev.omnirollup.sim.TrafficGenerator;
+import dev.omnirollup.store.Await;
+import java.io.IOException;
+import java.net.ServerSocket;
 import java.net.http.HttpResponse;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -89,7 +92,7 @@ class DistributionIT {
                 long[] expected = counts(omni);
                 assertTrue(expected[0] > 300, "traffic wrote rows: " + expected[0]);
                 String analytics = api + "/events/analytics?allTime=true";
-                Distribution.await(Duration.ofSeconds(30), "all events counted", () -> total(analytics, apiKey)
+                Await.until("the API counts every event", Duration.ofSeconds(30), () -> total(analytics, apiKey)
                         == expected[0]);
                 JsonNode body = JSON.readTree(Distribution.get(analytics, Optional.of(apiKey)).body());
                 assertEquals(expected[0], body.path("totalMessages").asLong(), body.toString());
@@ -151,7 +154,7 @@ class DistributionIT {
     @Test
     void portInUseIsOneLine() throws Exception {
         try (ScratchDatabase omni = ScratchDatabase.create().withOmniSchema();
-                java.net.ServerSocket taken = new java.net.ServerSocket(0)) {
+                ServerSocket taken = new ServerSocket(0)) {
             Distribution.Result result = Distribution.run(Duration.ofSeconds(60), Map.of(
                     "OMNI_ROLLUP_DATABASE_URL", omni.jdbcUrl(),
                     "OMNI_ROLLUP_HTTP_PORT", Integer.toString(taken.getLocalPort())), "serve");
@@ -181,7 +184,7 @@ class DistributionIT {
         HttpResponse<String> response = Distribution.get(url, Optional.of(apiKey));
         try {
             return response.statusCode() == 200 ? JSON.readTree(response.body()).path("totalMessages").asLong(-1) : -1;
-        } catch (java.io.IOException e) {
+        } catch (IOException e) {
             return -1;
         }
     }

@@ -10,6 +10,7 @@ import dev.omnirollup.sim.ReferencePersistence;
 import dev.omnirollup.sim.ScratchDatabase;
 import dev.omnirollup.sim.ScratchNats;
 import dev.omnirollup.sim.TrafficGenerator;
+import dev.omnirollup.store.Await;
 import java.io.ByteArrayOutputStream;
 import java.nio.charset.StandardCharsets;
 import java.sql.Connection;
@@ -38,6 +39,7 @@ import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
+import java.util.concurrent.atomic.AtomicReference;
 import java.util.concurrent.atomic.LongAdder;
 import org.junit.jupiter.api.Test;
 
@@ -166,15 +168,16 @@ class HttpFuzzIT {
                 double seconds = (System.nanoTime() - started) / 1e9;
                 ProcessGauges.Sample after = ProcessGauges.sample(serve.pid(), false);
                 // the connections of clients that left (streams included) are all closed soon after
-                long settleDeadline = System.nanoTime() + Duration.ofSeconds(30).toNanos();
-                ProcessGauges.Sample settled = after;
-                while (settled.fds() > before.fds() + 10 && System.nanoTime() < settleDeadline) {
-                    Thread.sleep(500);
-                    settled = ProcessGauges.sample(serve.pid(), false);
-                }
-                if (settled.fds() > before.fds() + 10) {
-                    failures.add("open descriptors did not settle: " + before.line() + " before, " + settled.line()
-                            + " 30 s after the last request");
+                AtomicReference<ProcessGauges.Sample> settled = new AtomicReference<>(after);
+                try {
+                    Await.until("serve's open descriptors are back to within 10 of the " + before.fds() + " before",
+                            Duration.ofSeconds(30), Duration.ofMillis(500), () -> {
+                                settled.set(ProcessGauges.sample(serve.pid(), false));
+                                return settled.get().fds() <= before.fds() + 10;
+                            });
+                } catch (AssertionError e) {
+                    failures.add(e.getMessage() + " (before: " + before.line() + "; last: " + settled.get().line()
+                            + ")");
                 }
                 assertEquals(200, RawHttp.get(port, "/api/v2/health", List.of(), BOUND).status(), "still healthy");
                 for (String line : serve.output()) {
@@ -192,7 +195,7 @@ class HttpFuzzIT {
                                 + "serve before %s, right after %s, settled %s; failures %d%n", SEED, total,
                         fixed.size(), REQUESTS, endpoints.size(), seconds, new TreeMap<>(byStatus),
                         transportRejections.sum(), percentile(sorted, 0.50), percentile(sorted, 0.99),
-                        percentile(sorted, 1.0), BOUND.toMillis(), before.line(), after.line(), settled.line(),
+                        percentile(sorted, 1.0), BOUND.toMillis(), before.line(), after.line(), settled.get().line(),
                         failures.size());
                 System.out.println("http fuzz: per endpoint " + new TreeMap<>(byEndpoint));
                 if (!failures.isEmpty()) {

@@ -12,11 +12,10 @@ import dev.omnirollup.sim.ReferencePersistence;
 import dev.omnirollup.sim.ScratchDatabase;
 import dev.omnirollup.sim.ScratchNats;
 import dev.omnirollup.sim.TrafficGenerator;
+import dev.omnirollup.store.Await;
 import dev.omnirollup.store.ReferenceCheck;
 import dev.omnirollup.store.RollupDatabase;
 import io.nats.NatsServerRunner;
-import io.nats.client.JetStreamApiException;
-import io.nats.client.api.ConsumerInfo;
 import io.zonky.test.db.postgres.embedded.EmbeddedPostgres;
 import java.io.IOException;
 import java.nio.file.Files;
@@ -32,9 +31,12 @@ import java.util.Locale;
 import java.util.Map;
 import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicLong;
+import java.util.concurrent.atomic.AtomicReference;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -56,8 +58,7 @@ class InfrastructureFaultsIT {
     private static final int EVENTS_PER_PHASE = Integer.getInteger("faults.events", 1_000);
     private static final Duration REFUSAL = Duration.ofSeconds(Long.getLong("faults.refuse-seconds", 30));
     private static final int POOL_SIZE = 10;
-    private static final java.util.concurrent.ExecutorService PROBES =
-            java.util.concurrent.Executors.newVirtualThreadPerTaskExecutor();
+    private static final ExecutorService PROBES = Executors.newVirtualThreadPerTaskExecutor();
     private static final String INTERNAL_ERROR =
             "{\"error\":{\"code\":\"INTERNAL_ERROR\",\"message\":\"Internal server error\"}}";
     /** Endpoints that read the rollups on every request (dead letters are served from the cached live counts). */
@@ -131,7 +132,7 @@ class InfrastructureFaultsIT {
                 int phase = 0;
 
                 publisher.publishAll(chunk(events, phase++));
-                awaitCaughtUp(nats, Duration.ofSeconds(120));
+                IngestLag.awaitCaughtUp(nats, Duration.ofSeconds(120));
                 exercise(api);
                 Snapshot baseline = snapshot("baseline", ingest, serve, serverUrl, omni.name());
 
@@ -140,14 +141,14 @@ class InfrastructureFaultsIT {
                     // 1. NATS restart
                     long t0 = System.nanoTime();
                     natsServer.shutdown(true);
-                    Distribution.await(Duration.ofSeconds(30), "health to report NATS down", () -> !api.get(
+                    Await.until("health reports NATS down", Duration.ofSeconds(30), () -> !api.get(
                             "/api/v2/health").json().path("checks").path("nats").path("status").asText().equals("ok"));
-                    sleepMillis(2_000);
+                    sleepMillis(2_000); // the outage: NATS stays away a while, so the ingest's fetches fail
                     natsServer = startNats(natsStore);
                     awaitConnected(nats);
                     publisher.publishAll(chunk(events, phase++));
-                    awaitCaughtUp(nats, Duration.ofSeconds(120));
-                    Distribution.await(Duration.ofSeconds(30), "health to report NATS up", () -> api.get(
+                    IngestLag.awaitCaughtUp(nats, Duration.ofSeconds(120));
+                    Await.until("health reports NATS ok", Duration.ofSeconds(30), () -> api.get(
                             "/api/v2/health").json().path("checks").path("nats").path("status").asText().equals("ok"));
                     note("cycle %d: NATS restart survived, ingest caught up %.1f s after the stop", cycle,
                             (System.nanoTime() - t0) / 1e9);
@@ -246,11 +247,15 @@ class InfrastructureFaultsIT {
                     assertTrue(health.status() == 200 && firstDegraded.get() < 0,
                             "health answers 503 for as long as the database is away, got " + health);
                 }
-                sleepMillis(500);
+                sleepMillis(500); // the watch's pace: two probes a second, counted in the report
             }
         }, PROBES);
         // the endpoints that read the rollups answer a clean 500 while the database is away
-        sleepMillis(300);
+        Await.until("health reports the database away", downFor,
+                () -> firstDegraded.get() >= 0 || healthWatch.isDone());
+        if (healthWatch.isDone()) {
+            healthWatch.get(); // the watch has failed: its assertion is the one to report
+        }
         List<CompletableFuture<ApiClient.Result>> probes = new ArrayList<>();
         for (String endpoint : ROLLUP_ENDPOINTS) {
             probes.add(CompletableFuture.supplyAsync(() -> api.get(endpoint), PROBES));
@@ -268,11 +273,11 @@ class InfrastructureFaultsIT {
         // publish while the database is away: NATS keeps the events, the ingest cannot commit them
         publisher.publishAll(chunk);
         long maxPending = 0;
-        while (System.nanoTime() - start < downFor.toNanos()) {
-            maxPending = Math.max(maxPending, waiting(nats));
-            sleepMillis(500);
+        while (System.nanoTime() - start < downFor.toNanos()) { // the outage lasts downFor, whatever happens in it
+            maxPending = Math.max(maxPending, IngestLag.waiting(nats));
+            sleepMillis(500); // what waits is sampled twice a second
         }
-        maxPending = Math.max(maxPending, waiting(nats));
+        maxPending = Math.max(maxPending, IngestLag.waiting(nats));
         assertTrue(maxPending > 0, "the ingest stalls while the database is away (messages wait)");
         repairing.set(true);
         repair.run();
@@ -280,13 +285,13 @@ class InfrastructureFaultsIT {
         down.set(false);
         healthWatch.get();
         assertTrue(firstDegraded.get() >= 0, "health reported 503 while the database was away");
-        Distribution.await(Duration.ofSeconds(60), "health 200 again", () -> api.get("/api/v2/health").status() == 200);
+        Await.until("health answers 200 again", Duration.ofSeconds(60), () -> api.get("/api/v2/health").status() == 200);
         double recovered = (System.nanoTime() - repaired) / 1e9;
         for (String endpoint : ALL_ENDPOINTS) {
-            Distribution.await(Duration.ofSeconds(30), endpoint + " answers 200 again",
+            Await.until(endpoint + " answers 200 again", Duration.ofSeconds(30),
                     () -> api.get(endpoint).status() == 200);
         }
-        awaitCaughtUp(nats, Duration.ofSeconds(180));
+        IngestLag.awaitCaughtUp(nats, Duration.ofSeconds(180));
         return new Outage(firstDegraded.get() / 1e9, healthProbes.get(), health503.get(), probes.size(), errors,
                 slowest, maxPending, recovered);
     }
@@ -300,7 +305,16 @@ class InfrastructureFaultsIT {
     }
 
     private Snapshot snapshot(String label, Distribution ingest, Distribution serve, String serverUrl, String database) {
-        sleepMillis(2_000); // let request threads finish and the pools settle
+        // request threads finish and the pools settle: what both processes hold stops changing
+        AtomicReference<List<Object>> previous = new AtomicReference<>();
+        Await.until(label + ": the threads, descriptors and sessions of both processes hold still",
+                Duration.ofSeconds(30), Duration.ofMillis(500), Await.steadily(3, () -> {
+                    ProcessGauges.Sample ingestNow = ProcessGauges.sample(ingest.pid(), false);
+                    ProcessGauges.Sample serveNow = ProcessGauges.sample(serve.pid(), false);
+                    List<Object> held = List.of(ingestNow.threads(), ingestNow.fds(), serveNow.threads(),
+                            serveNow.fds(), ProcessGauges.sessions(serverUrl, database));
+                    return held.equals(previous.getAndSet(held));
+                }));
         Snapshot snapshot = new Snapshot(label, ProcessGauges.sample(ingest.pid()), ProcessGauges.sample(serve.pid()),
                 ProcessGauges.sessions(serverUrl, database));
         note("%s", snapshot);
@@ -335,43 +349,8 @@ class InfrastructureFaultsIT {
         return events.subList(phase * EVENTS_PER_PHASE, (phase + 1) * EVENTS_PER_PHASE);
     }
 
-    private static long waiting(ScratchNats nats) {
-        long waiting = 0;
-        for (String stream : List.of(nats.messageStream(), nats.automationStream())) {
-            try {
-                ConsumerInfo info = nats.management().getConsumerInfo(stream, "omni-rollup");
-                waiting += info.getNumPending() + info.getNumAckPending();
-            } catch (IOException | JetStreamApiException | RuntimeException e) {
-                // NATS itself may be the one away
-            }
-        }
-        return waiting;
-    }
-
-    private static void awaitCaughtUp(ScratchNats nats, Duration timeout) {
-        long deadline = System.nanoTime() + timeout.toNanos();
-        int quiet = 0;
-        while (quiet < 3) {
-            if (System.nanoTime() > deadline) {
-                throw new AssertionError("the ingest did not catch up within " + timeout + " (" + waiting(nats)
-                        + " waiting)");
-            }
-            boolean idle = true;
-            for (String stream : List.of(nats.messageStream(), nats.automationStream())) {
-                try {
-                    ConsumerInfo info = nats.management().getConsumerInfo(stream, "omni-rollup");
-                    idle &= info.getNumPending() == 0 && info.getNumAckPending() == 0;
-                } catch (IOException | JetStreamApiException | RuntimeException e) {
-                    idle = false;
-                }
-            }
-            quiet = idle ? quiet + 1 : 0;
-            sleepMillis(200);
-        }
-    }
-
     private static void awaitConnected(ScratchNats nats) {
-        Distribution.await(Duration.ofSeconds(30), "the test publisher reconnects",
+        Await.until("the test publisher has reconnected to NATS", Duration.ofSeconds(30),
                 () -> nats.connection().getStatus() == io.nats.client.Connection.Status.CONNECTED);
     }
 
@@ -416,6 +395,7 @@ class InfrastructureFaultsIT {
         System.out.println("faults: " + line);
     }
 
+    /** Lets time pass on purpose (an outage, a probing pace); never to wait for something: that is {@link Await}. */
     private static void sleepMillis(long millis) {
         try {
             Thread.sleep(millis);

@@ -4,8 +4,11 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import java.io.ByteArrayOutputStream;
+import java.io.PrintStream;
 import java.io.PrintWriter;
 import java.io.StringWriter;
+import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
@@ -113,16 +116,16 @@ class LauncherTest {
 
     @Test
     void configCommandPrintsEveryKeyWithItsSource() {
-        java.io.ByteArrayOutputStream captured = new java.io.ByteArrayOutputStream();
-        java.io.PrintStream previous = System.out;
-        System.setOut(new java.io.PrintStream(captured, true, java.nio.charset.StandardCharsets.UTF_8));
+        ByteArrayOutputStream captured = new ByteArrayOutputStream();
+        PrintStream previous = System.out;
+        System.setOut(new PrintStream(captured, true, StandardCharsets.UTF_8));
         try {
             assertEquals(0, run(Map.of("OMNI_ROLLUP_HTTP_PORT", "9999",
                     "OMNI_ROLLUP_DATABASE_URL", "postgres://u:pw@db:5432/omni"), "config"));
         } finally {
             System.setOut(previous);
         }
-        String text = captured.toString(java.nio.charset.StandardCharsets.UTF_8);
+        String text = captured.toString(StandardCharsets.UTF_8);
         assertTrue(text.lines().anyMatch(l -> l.matches("http-port\\s+9999\\s+OMNI_ROLLUP_HTTP_PORT")), text);
         assertTrue(text.contains("password=***") && !text.contains("pw"), text);
         assertEquals(SharedOptions.SETTINGS.size(), text.lines().count(), text);

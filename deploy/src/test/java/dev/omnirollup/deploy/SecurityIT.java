@@ -13,10 +13,11 @@ import dev.omnirollup.sim.ReferencePersistence;
 import dev.omnirollup.sim.ScratchDatabase;
 import dev.omnirollup.sim.ScratchNats;
 import dev.omnirollup.sim.TrafficGenerator;
-import io.nats.client.JetStreamApiException;
-import io.nats.client.api.ConsumerInfo;
+import dev.omnirollup.store.Await;
 import io.zonky.test.db.postgres.embedded.EmbeddedPostgres;
 import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.net.URLEncoder;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -29,6 +30,7 @@ import java.time.ZoneOffset;
 import java.time.temporal.ChronoUnit;
 import java.util.ArrayList;
 import java.util.Collections;
+import java.util.Comparator;
 import java.util.Iterator;
 import java.util.LinkedHashMap;
 import java.util.LinkedHashSet;
@@ -45,6 +47,7 @@ import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
 import java.util.regex.Pattern;
+import java.util.stream.Stream;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.MethodOrderer;
@@ -79,6 +82,7 @@ class SecurityIT {
     private static final String CANARY_EXTERNAL_ID = "zqcanaryext'); DROP TABLE rollup.msg_total;--";
     private static final String CANARY_POISON = "zqcanarypoison'); DROP SCHEMA rollup CASCADE;--";
     private static final String CANARY_PARAMETER = "zqcanaryparam'; SELECT pg_sleep(1);--";
+    private static final Pattern ACCESS_LINE = Pattern.compile(" [A-Z]+ /\\S* \\d{3} \\d+\\.\\d{3}ms$");
 
     private Path dir;
     private EmbeddedPostgres postgres;
@@ -120,7 +124,7 @@ class SecurityIT {
             ReferencePersistence reference = new ReferencePersistence(c);
             reference.ensureInstances(instances);
             // an instance that exists, so that a query for it reaches PostgreSQL (one that does not answers zeros at once)
-            reference.ensureInstances(List.of(new dev.omnirollup.sim.Instance(java.util.UUID.fromString(CANARY_UUID),
+            reference.ensureInstances(List.of(new Instance(UUID.fromString(CANARY_UUID),
                     "canary", "discord")));
         }
         for (String name : List.of("active", "revoke", "delete", "expire-soon", "expired-status", "past-expiry",
@@ -180,8 +184,8 @@ class SecurityIT {
             PrivatePostgres.stop(postgres);
         }
         if (dir != null) {
-            try (java.util.stream.Stream<Path> files = Files.walk(dir)) {
-                files.sorted(java.util.Comparator.reverseOrder()).forEach(f -> f.toFile().delete());
+            try (Stream<Path> files = Files.walk(dir)) {
+                files.sorted(Comparator.reverseOrder()).forEach(f -> f.toFile().delete());
             }
         }
     }
@@ -340,17 +344,15 @@ class SecurityIT {
             start = System.nanoTime();
             assertEquals(1, ps.executeUpdate());
         }
-        long deadline = start + Duration.ofSeconds(30).toNanos();
-        while (true) {
+        // polled 10 times a second, well under the rate limit
+        Await.until(name + " is refused (401)", Duration.ofSeconds(30), Duration.ofMillis(100), () -> {
             RawHttp.Response response = RawHttp.get(port, "/api/v2/dead-letters/stats", List.of("x-api-key: " + key),
                     TIMEOUT);
-            if (response.status() == 401) {
-                break;
+            if (response.status() != 401) {
+                assertEquals(200, response.status(), name + " until it is refused: " + response.text());
             }
-            assertEquals(200, response.status(), response.text());
-            assertTrue(System.nanoTime() < deadline, name + " still accepted 30 s later");
-            Thread.sleep(100); // 10 polls a second stay well under the rate limit
-        }
+            return response.status() == 401;
+        });
         double seconds = (System.nanoTime() - start) / 1e9;
         for (int i = 0; i < 10; i++) { // and it stays refused, in both places
             assertEquals(401, RawHttp.get(port, "/api/v2/dead-letters/stats", List.of("x-api-key: " + key), TIMEOUT)
@@ -538,7 +540,7 @@ class SecurityIT {
         requests.add("/api/v2/events/analytics?instanceId=" + CANARY_UUID.toUpperCase(Locale.ROOT)
                 + "&granularity=hourly&since=2026-01-01T00:00:00Z");
         requests.add("/api/v2/events/analytics?instanceId=" + CANARY_UUID + "&allTime=true&granularity=daily");
-        String injected = java.net.URLEncoder.encode(CANARY_PARAMETER, StandardCharsets.UTF_8);
+        String injected = URLEncoder.encode(CANARY_PARAMETER, StandardCharsets.UTF_8);
         for (String parameter : List.of("since", "until", "instanceId", "granularity", "allTime", "fill", "unknown")) {
             requests.add("/api/v2/events/analytics?" + parameter + "=" + injected);
         }
@@ -568,7 +570,7 @@ class SecurityIT {
         publisher.publishAll(canaries);
         publisher.publishRaw("message.received.whatsapp-baileys." + instances.get(0).id(),
                 ("{\"id\":\"" + CANARY_POISON + "\",\"type\":").getBytes(StandardCharsets.UTF_8));
-        awaitCaughtUp();
+        IngestLag.awaitCaughtUp(nats, Duration.ofSeconds(60));
         JsonNode stages = new ApiClient(port, Optional.of(key), TIMEOUT).get("/api/v2/events/analytics?allTime=true")
                 .json().path("errorStages");
         assertEquals(1, stages.path(CANARY_ERROR).asLong(), "the error code is stored as data: " + stages);
@@ -638,43 +640,36 @@ class SecurityIT {
         return records;
     }
 
-    private void awaitCaughtUp() {
-        Distribution.await(Duration.ofSeconds(60), "the ingest applies the canaries", () -> {
-            for (String stream : List.of(nats.messageStream(), nats.automationStream())) {
-                try {
-                    ConsumerInfo info = nats.management().getConsumerInfo(stream, "omni-rollup");
-                    if (info.getNumPending() + info.getNumAckPending() > 0) {
-                        return false;
-                    }
-                } catch (IOException | JetStreamApiException e) {
-                    return false;
-                }
-            }
-            return true;
-        });
-    }
-
     // ------------------------------------------------------------------------------------------------ logs
 
     @Test
     @Order(6)
     void noKeyEverAppearsInAnyLog() throws Exception {
         // once more with every key in the query string, valid or not, on success and error paths
+        long accessLinesBefore = accessLines(serve);
+        int requests = 0;
         for (String key : usedKeys) {
             RawHttp.get(port, "/api/v2/dashboard?api_key=" + key, List.of(), TIMEOUT);
             RawHttp.get(port, "/api/v2/events/analytics?granularity=weekly&api_key=" + key, List.of(), TIMEOUT);
             RawHttp.get(port, "/api/v2/nothing?api_key=" + key, List.of(), TIMEOUT);
             RawHttp.get(port, "/api/v2/dashboard", List.of("x-api-key: " + key), TIMEOUT);
+            requests += 4;
         }
         String wrong = "omni_sk_" + UUID.randomUUID().toString().replace("-", "");
         RawHttp.get(port, "/api/v2/dashboard", List.of("x-api-key: " + wrong), TIMEOUT);
+        requests++;
         usedKeys.add(wrong);
-        Thread.sleep(500);
+        // the access-log line is written once the response is sent, PostgreSQL's log by its collector process
+        long expectedAccessLines = accessLinesBefore + requests;
+        Await.until("serve has logged each of the " + requests + " requests", Duration.ofSeconds(10),
+                () -> accessLines(serve) >= expectedAccessLines);
+        String lookedUp = DemoOmni.sha256Hex(wrong);
+        Await.until("PostgreSQL has logged the lookup of the last key", Duration.ofSeconds(10),
+                () -> postgresLog().contains(lookedUp));
         Map<String, List<String>> logs = new LinkedHashMap<>();
         logs.put("serve --verbose", serve.output());
         logs.put("ingest --verbose", ingest.output());
-        logs.put("PostgreSQL", Files.readAllLines(dir.resolve("pglog").resolve("postgresql.log"),
-                StandardCharsets.ISO_8859_1));
+        logs.put("PostgreSQL", postgresLog().lines().toList());
         int lines = 0;
         for (Map.Entry<String, List<String>> log : logs.entrySet()) {
             lines += log.getValue().size();
@@ -690,6 +685,20 @@ class SecurityIT {
         System.out.printf(Locale.ROOT, "security: %d keys used in headers and api_key, on 200/400/401/404/429 "
                 + "answers; none of them (nor its secret part) in %d lines of serve, ingest and PostgreSQL logs%n",
                 usedKeys.size(), lines);
+    }
+
+    /** The access-log lines {@code serve --verbose} has written so far ({@code GET /path 401 1.234ms}). */
+    private static long accessLines(Distribution serve) {
+        return serve.output().stream().filter(l -> ACCESS_LINE.matcher(l).find()).count();
+    }
+
+    /** PostgreSQL's statement log as it stands. */
+    private String postgresLog() {
+        try {
+            return Files.readString(dir.resolve("pglog").resolve("postgresql.log"), StandardCharsets.ISO_8859_1);
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
     }
 
     private void insertKey(String name, String status, Optional<Instant> expiresAt) throws Exception {

@@ -9,6 +9,7 @@ import java.net.InetSocketAddress;
 import java.net.Socket;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
+import java.util.Locale;
 import java.util.Map;
 import java.util.Optional;
 import java.util.concurrent.ConcurrentHashMap;
@@ -55,8 +56,8 @@ final class SseReader implements AutoCloseable {
             boolean chunked = false;
             String header;
             while (!(header = line(in)).isEmpty()) {
-                chunked |= header.toLowerCase(java.util.Locale.ROOT).startsWith("transfer-encoding:")
-                        && header.toLowerCase(java.util.Locale.ROOT).contains("chunked");
+                chunked |= header.toLowerCase(Locale.ROOT).startsWith("transfer-encoding:")
+                        && header.toLowerCase(Locale.ROOT).contains("chunked");
             }
             if (status != 200) {
                 ended.set("status " + status);

@@ -10,10 +10,9 @@ import dev.omnirollup.sim.ReferencePersistence;
 import dev.omnirollup.sim.ScratchDatabase;
 import dev.omnirollup.sim.ScratchNats;
 import dev.omnirollup.sim.TrafficGenerator;
+import dev.omnirollup.store.Await;
 import dev.omnirollup.store.ReferenceCheck;
 import dev.omnirollup.store.RollupDatabase;
-import io.nats.client.JetStreamApiException;
-import io.nats.client.api.ConsumerInfo;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -24,6 +23,7 @@ import java.time.Instant;
 import java.time.format.DateTimeFormatter;
 import java.time.temporal.ChronoUnit;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.Collections;
 import java.util.Iterator;
 import java.util.LinkedHashMap;
@@ -31,6 +31,7 @@ import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.Optional;
+import java.util.TreeMap;
 import java.util.concurrent.ArrayBlockingQueue;
 import java.util.concurrent.BlockingQueue;
 import java.util.concurrent.ConcurrentHashMap;
@@ -117,7 +118,12 @@ class SustainedLoadIT {
                 AtomicBoolean trafficOn = new AtomicBoolean(true);
                 Thread traffic = Thread.ofPlatform().name("load-traffic").start(() -> traffic(omni, nats, instances,
                         trafficOn));
-                Thread.sleep(3_000);
+                // calibration measures the API with the traffic running
+                Await.until("the traffic has published a second's worth of events", Duration.ofSeconds(30),
+                        () -> published.get() >= RATE || trafficFailure.get() != null);
+                if (trafficFailure.get() != null) {
+                    throw new AssertionError("publishing failed", trafficFailure.get());
+                }
 
                 List<String> endpoints = endpoints(instances);
                 int clients = CLIENTS > 0 ? CLIENTS : calibrate(api, endpoints);
@@ -126,7 +132,7 @@ class SustainedLoadIT {
                 for (int i = 0; i < SSE_CLIENTS; i++) {
                     streams.add(SseReader.open(httpPort, "/api/v2/events/stream", streamKeys.get(i / 5)));
                 }
-                Distribution.await(Duration.ofSeconds(30), "every live stream is ready", () -> streams.stream()
+                Await.until("every live stream is ready", Duration.ofSeconds(30), () -> streams.stream()
                         .allMatch(s -> s.frames("ready") > 0 || s.ended().isPresent()));
                 for (SseReader stream : streams) {
                     assertTrue(stream.ended().isEmpty(), "stream opened: " + stream.ended());
@@ -142,7 +148,7 @@ class SustainedLoadIT {
                 List<Sample> samples = new ArrayList<>();
                 long start = System.nanoTime();
                 long end = start + TimeUnit.SECONDS.toNanos(SECONDS);
-                while (System.nanoTime() < end) {
+                while (System.nanoTime() < end) { // the load runs for SECONDS, sampled every SAMPLE_SECONDS
                     Thread.sleep(Math.min(TimeUnit.SECONDS.toMillis(SAMPLE_SECONDS),
                             Math.max(1, TimeUnit.NANOSECONDS.toMillis(end - System.nanoTime()))));
                     Sample sample = sample((System.nanoTime() - start) / 1e9, ingest, serve, omni, nats, streams);
@@ -177,7 +183,7 @@ class SustainedLoadIT {
                 Map<String, String> sseMetrics = prometheus(api, "omni_rollup_sse_");
                 streams.forEach(SseReader::close);
 
-                awaitCaughtUp(nats, Duration.ofMinutes(5));
+                IngestLag.awaitCaughtUp(nats, Duration.ofMinutes(5));
                 long rows;
                 try (RollupDatabase rollups = RollupDatabase.open(omni.jdbcUrl(), "rollup", "public", 2, "check")) {
                     rows = new ReferenceCheck(rollups).assertAllTimeMatches();
@@ -185,7 +191,7 @@ class SustainedLoadIT {
 
                 long requests = statuses.values().stream().mapToLong(LongAdder::sum).sum();
                 long ok = statuses.getOrDefault(200, new LongAdder()).sum();
-                long[] latencies = latencyChunks.stream().flatMapToLong(java.util.Arrays::stream).sorted().toArray();
+                long[] latencies = latencyChunks.stream().flatMapToLong(Arrays::stream).sorted().toArray();
                 Sample first = samples.stream().filter(s -> s.atSeconds() >= WARMUP_SECONDS).findFirst()
                         .orElse(samples.get(0));
                 Sample last = samples.get(samples.size() - 1);
@@ -195,7 +201,7 @@ class SustainedLoadIT {
                                 + "(%.0f/s overall, %.0f/s between the first and last sample), %d omni_events rows, "
                                 + "ReferenceCheck equal: lost 0; max consumer lag %d; %d SSE clients received %d "
                                 + "frames (%d 'dropped' notices), 0 streams lost%n", seconds, clients, requests,
-                        requests / seconds, ok, new java.util.TreeMap<>(statuses), pct(latencies, 0.5),
+                        requests / seconds, ok, new TreeMap<>(statuses), pct(latencies, 0.5),
                         pct(latencies, 0.99), pct(latencies, 1.0), published.get(), trafficSeconds,
                         published.get() / trafficSeconds, publishedInWindow / Math.max(1, windowSeconds), rows,
                         samples.stream().mapToLong(Sample::lag).max().orElse(-1), SSE_CLIENTS, frames, dropped);
@@ -268,6 +274,7 @@ class SustainedLoadIT {
                         throw new IllegalStateException("the reference writer fell behind");
                     }
                 }
+                // pacing: each event goes out when the clock reaches its timestamp
                 Thread.sleep(Math.max(5, Math.min(50, next.timestamp() - System.currentTimeMillis())));
             }
         } catch (Exception e) {
@@ -316,7 +323,7 @@ class SustainedLoadIT {
             }
         }
         if (record) {
-            latencyChunks.add(java.util.Arrays.copyOf(latencies, n));
+            latencyChunks.add(Arrays.copyOf(latencies, n));
         }
     }
 
@@ -344,7 +351,7 @@ class SustainedLoadIT {
                 }));
             }
             long begin = System.nanoTime();
-            Thread.sleep(3_000);
+            Thread.sleep(3_000); // the measuring window of this step
             on.set(false);
             for (Thread t : threads) {
                 t.join(Duration.ofSeconds(30));
@@ -377,7 +384,7 @@ class SustainedLoadIT {
     private Sample sample(double at, Distribution ingest, Distribution serve, ScratchDatabase omni, ScratchNats nats,
                           List<SseReader> streams) {
         return new Sample(at, ProcessGauges.sample(ingest.pid()), ProcessGauges.sample(serve.pid()),
-                ProcessGauges.sessions(omni.serverUrl(), omni.name()), waiting(nats), published.get(),
+                ProcessGauges.sessions(omni.serverUrl(), omni.name()), IngestLag.waiting(nats), published.get(),
                 statuses.values().stream().mapToLong(LongAdder::sum).sum(),
                 streams.stream().mapToLong(SseReader::allFrames).sum());
     }
@@ -417,34 +424,6 @@ class SustainedLoadIT {
         return samples.stream().mapToLong(s -> (ingest ? s.ingest() : s.serve()).oldUsedBytes()).max().orElse(-1);
     }
 
-    private static long waiting(ScratchNats nats) {
-        long waiting = 0;
-        for (String stream : List.of(nats.messageStream(), nats.automationStream())) {
-            try {
-                ConsumerInfo info = nats.management().getConsumerInfo(stream, "omni-rollup");
-                waiting += info.getNumPending() + info.getNumAckPending();
-            } catch (IOException | JetStreamApiException e) {
-                return -1;
-            }
-        }
-        return waiting;
-    }
-
-    private static void awaitCaughtUp(ScratchNats nats, Duration timeout) {
-        long deadline = System.nanoTime() + timeout.toNanos();
-        int quiet = 0;
-        while (quiet < 3) {
-            assertTrue(System.nanoTime() < deadline, "the ingest did not catch up within " + timeout);
-            quiet = waiting(nats) == 0 ? quiet + 1 : 0;
-            try {
-                Thread.sleep(300);
-            } catch (InterruptedException e) {
-                Thread.currentThread().interrupt();
-                throw new AssertionError(e);
-            }
-        }
-    }
-
     private static void writeCsv(List<Sample> samples) throws IOException {
         Path out = Path.of(System.getProperty("omni-rollup.deploy.dir", "."), "target", "reliability",
                 "load-samples.csv");
@@ -466,7 +445,7 @@ class SustainedLoadIT {
 
     /** The API's own Prometheus series with this prefix (name to value). */
     private static Map<String, String> prometheus(ApiClient api, String prefix) {
-        Map<String, String> values = new java.util.TreeMap<>();
+        Map<String, String> values = new TreeMap<>();
         for (String line : api.get("/api/v2/metrics").body().split("\n")) {
             if (line.startsWith(prefix)) {
                 int space = line.lastIndexOf(' ');

@@ -11,6 +11,7 @@ import java.time.Instant;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.stream.IntStream;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 import picocli.CommandLine;
@@ -49,7 +50,7 @@ class VerifyCommandTest {
                         new DayFigures.Difference("errorStages[\"\"]", -1, 0)));
         assertEquals("2026-11-30  DRIFT  completed: rollups 4 467, Omni 4 482; errorStages[\"\"]: rollups -1, Omni 0",
                 VerifyCommand.line(drift, ""));
-        List<DayFigures.Difference> many = java.util.stream.IntStream.range(0, 25)
+        List<DayFigures.Difference> many = IntStream.range(0, 25)
                 .mapToObj(i -> new DayFigures.Difference("f" + i, i, i + 1)).toList();
         String capped = VerifyCommand.line(new Verify.DayCheck(DAY, Instant.ofEpochSecond(DAY + 86_400),
                 Verify.Owner.BACKFILL, omni, omni, many), "");

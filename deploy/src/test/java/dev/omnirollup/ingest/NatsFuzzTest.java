@@ -24,6 +24,7 @@ import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Random;
+import java.util.TreeMap;
 import java.util.function.BooleanSupplier;
 import org.junit.jupiter.api.Test;
 
@@ -95,7 +96,7 @@ class NatsFuzzTest {
             new ReferenceCheck(harness.rollups).assertAllTimeMatches();
             assertTrue(peakHeap > 0 && peakHeap < 128L * 1024 * 1024, "heap bounded: " + peakHeap);
             System.out.printf("nats fuzz: %d malformed + %d good, peak heap %d MB, peak RSS %d MB, reasons %s%n",
-                    poison.size(), good.size(), peakHeap >> 20, peakRss >> 20, new java.util.TreeMap<>(reasonsByKind));
+                    poison.size(), good.size(), peakHeap >> 20, peakRss >> 20, new TreeMap<>(reasonsByKind));
         }
     }
 

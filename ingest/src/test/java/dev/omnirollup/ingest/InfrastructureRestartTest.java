@@ -6,6 +6,7 @@ import dev.omnirollup.sim.ScratchNats;
 import dev.omnirollup.store.Await;
 import dev.omnirollup.store.ReferenceCheck;
 import io.nats.NatsServerRunner;
+import io.nats.client.Connection;
 import io.zonky.test.db.postgres.embedded.EmbeddedPostgres;
 import java.io.IOException;
 import java.net.ServerSocket;
@@ -44,7 +45,7 @@ class InfrastructureRestartTest {
             IngestHarness.sleep(1_500); // the outage: NATS stays down a while, so the ingest's fetches fail
             natsServer = startNats(natsPort, natsStore);
             Await.until("the test publisher has reconnected to NATS", Duration.ofSeconds(30),
-                    () -> harness.nats.connection().getStatus() == io.nats.client.Connection.Status.CONNECTED);
+                    () -> harness.nats.connection().getStatus() == Connection.Status.CONNECTED);
             harness.publish(events.subList(1_500, 3_000));
 
             postgres.close();

@@ -13,6 +13,7 @@ import java.sql.SQLException;
 import java.sql.Statement;
 import java.time.Duration;
 import java.time.Instant;
+import java.time.temporal.ChronoUnit;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
@@ -42,7 +43,7 @@ class IngestReferenceTest {
             // minute-aligned edges inside the last 8 days, hour-aligned edges before
             check.assertWindowMatches(end.minus(Duration.ofMinutes(5 * 1440 + 317)),
                     Optional.of(end.minus(Duration.ofMinutes(1440 + 41)).minusMillis(1)), Optional.empty(), now);
-            Instant hour = end.truncatedTo(java.time.temporal.ChronoUnit.HOURS);
+            Instant hour = end.truncatedTo(ChronoUnit.HOURS);
             check.assertWindowMatches(hour.minus(Duration.ofHours(9 * 24 + 5)),
                     Optional.of(hour.minus(Duration.ofHours(8 * 24 + 7)).minusMillis(1)),
                     Optional.of(harness.instances.get(0).id()), now);

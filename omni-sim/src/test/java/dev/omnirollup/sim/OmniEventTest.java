@@ -6,6 +6,10 @@ import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.fasterxml.jackson.databind.node.BooleanNode;
+import com.fasterxml.jackson.databind.node.DoubleNode;
+import com.fasterxml.jackson.databind.node.LongNode;
+import com.fasterxml.jackson.databind.node.NullNode;
+import com.fasterxml.jackson.databind.node.TextNode;
 import java.nio.charset.StandardCharsets;
 import java.util.List;
 import java.util.Optional;
@@ -73,23 +77,22 @@ class OmniEventTest {
     void envelopeOverridesArePublishedAndParsedBack() {
         OmniEvent e = OmniEvent.messageRead("id", 1_770_000_000_123L,
                 OmniEvent.Meta.plugin("c", INSTANCE, "whatsapp-baileys", "t"), "x", "chat", 6);
-        OmniEvent odd = e.withEnvelopeField("timestamp", com.fasterxml.jackson.databind.node.DoubleNode.valueOf(
-                1_770_000_000_123.5)).withEnvelopeField("id", com.fasterxml.jackson.databind.node.LongNode.valueOf(42));
+        OmniEvent odd = e.withEnvelopeField("timestamp", DoubleNode.valueOf(1_770_000_000_123.5))
+                .withEnvelopeField("id", LongNode.valueOf(42));
         String json = new String(odd.toJson(), StandardCharsets.UTF_8);
         assertTrue(json.startsWith("{\"id\":42,\"type\":\"message.read\""), json);
         assertTrue(json.contains("\"timestamp\":1.7700000001235E12"), json);
         assertEquals("42", odd.id());
         assertEquals(1_770_000_000_123L, odd.timestamp());
         assertEquals(odd, OmniEvent.parse(odd.subject(), odd.toJson()));
-        OmniEvent iso = e.withEnvelopeField("timestamp", com.fasterxml.jackson.databind.node.TextNode.valueOf(
-                "2026-02-02T02:40:00.123Z"));
+        OmniEvent iso = e.withEnvelopeField("timestamp", TextNode.valueOf("2026-02-02T02:40:00.123Z"));
         assertEquals(iso, OmniEvent.parse(iso.subject(), iso.toJson()));
         OmniEvent moved = odd.withTimestamp(5);
         assertTrue(!moved.overrides().has("timestamp") && moved.overrides().has("id"),
                 "withTimestamp drops the timestamp override only");
         assertEquals(5, moved.timestamp());
         assertThrows(IllegalArgumentException.class, () -> e.withEnvelopeField("payload",
-                com.fasterxml.jackson.databind.node.NullNode.getInstance()));
+                NullNode.getInstance()));
     }
 
     @Test

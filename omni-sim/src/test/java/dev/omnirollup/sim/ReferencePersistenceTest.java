@@ -3,20 +3,32 @@ package dev.omnirollup.sim;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.BooleanNode;
+import com.fasterxml.jackson.databind.node.TextNode;
+import java.nio.charset.StandardCharsets;
 import java.sql.Connection;
 import java.sql.SQLException;
 import java.sql.Statement;
+import java.time.Duration;
 import java.time.Instant;
 import java.time.InstantSource;
+import java.util.HashSet;
 import java.util.List;
+import java.util.Locale;
+import java.util.Map;
 import java.util.Optional;
 import java.util.OptionalLong;
+import java.util.Set;
+import java.util.TreeMap;
 import java.util.UUID;
 import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.CsvSource;
 
 class ReferencePersistenceTest {
 
@@ -49,7 +61,7 @@ class ReferencePersistenceTest {
         persistence.ensureInstances(List.of(WA, DC));
     }
 
-    @org.junit.jupiter.api.AfterEach
+    @AfterEach
     void close() throws SQLException {
         connection.close();
     }
@@ -184,7 +196,7 @@ class ReferencePersistenceTest {
     void receivedStoresItsFields() throws SQLException {
         OmniEvent e = OmniEvent.messageReceived(id(), T0, meta(WA), "M1", "chat-9", "from-9",
                 OmniEvent.content("audio", Optional.empty(), Optional.of("https://m/a.ogg"), Optional.of("audio/ogg")))
-                .withPayloadField("replyToId", com.fasterxml.jackson.databind.node.TextNode.valueOf("M0"));
+                .withPayloadField("replyToId", TextNode.valueOf("M0"));
         persistence.apply(e);
         assertEquals(List.of("audio|https://m/a.ogg|audio/ogg|chat-9|M0|{\"from\": \"from-9\", \"correlationId\": \"evt-1\"}"),
                 ScratchDatabaseTest.strings(connection, "SELECT concat_ws('|', content_type, media_url, media_mime_type,"
@@ -204,7 +216,7 @@ class ReferencePersistenceTest {
 
     static ReferencePersistence.Published published(String action, String json) {
         return new ReferencePersistence.Published("message." + action + ".whatsapp-baileys." + WA.id(),
-                json.getBytes(java.nio.charset.StandardCharsets.UTF_8));
+                json.getBytes(StandardCharsets.UTF_8));
     }
 
     List<String> oddRows() throws SQLException {
@@ -230,7 +242,7 @@ class ReferencePersistenceTest {
                         "{\"errorCode\":42,\"externalId\":{\"a\":1},\"error\":[1,2]}", ts, META)),
                 published("failed", envelope("message.failed", "\"oops\"", ts, META)),
                 published("received", envelope("message.sent", "{\"externalId\":\"M\",\"content\":{}}", ts,
-                        "{\"instanceId\":\"{" + WA.id().toString().toUpperCase(java.util.Locale.ROOT) + "}\"}")),
+                        "{\"instanceId\":\"{" + WA.id().toString().toUpperCase(Locale.ROOT) + "}\"}")),
                 published("received", envelope("custom.anything", "{\"externalId\":\"x" + " ".repeat(300)
                         + "\",\"content\":{\"type\":\"text\",\"text\":\"a\\u0000b\"}}", ts, "[]")),
                 published("delivered", envelope("message.delivered",
@@ -256,8 +268,8 @@ class ReferencePersistenceTest {
                 + " AND event_type = 'message.delivered'"), "new Date(null) is the epoch");
     }
 
-    @org.junit.jupiter.params.ParameterizedTest(name = "{0}")
-    @org.junit.jupiter.params.provider.CsvSource(delimiter = '|', quoteCharacter = '"', value = {
+    @ParameterizedTest(name = "{0}")
+    @CsvSource(delimiter = '|', quoteCharacter = '"', value = {
         "not JSON|received|{'id':'a','type':",
         "JSON null|received|null",
         "id 0|received|{'id':0,'type':'message.received','payload':{'content':{}},'timestamp':1,'metadata':{}}",
@@ -313,8 +325,8 @@ class ReferencePersistenceTest {
     void bareSubjectsOtherActionsAndReplaysAreSkipped() throws SQLException {
         String body = envelope("message.received", "{\"content\":{}}", Long.toString(T0), META);
         ReferencePersistence.Stats stats = persistence.applyPublished(List.of(
-                new ReferencePersistence.Published("message.received", body.getBytes(java.nio.charset.StandardCharsets.UTF_8)),
-                new ReferencePersistence.Published("message.exploded.discord.x", "{".getBytes(java.nio.charset.StandardCharsets.UTF_8)),
+                new ReferencePersistence.Published("message.received", body.getBytes(StandardCharsets.UTF_8)),
+                new ReferencePersistence.Published("message.exploded.discord.x", "{".getBytes(StandardCharsets.UTF_8)),
                 published("received", envelope("message.received", "{\"content\":{},\"_replay\":true}",
                         Long.toString(T0), META))));
         assertEquals(new ReferencePersistence.Stats(0, 0, 3, 0, 0, 0), stats);
@@ -360,7 +372,7 @@ class ReferencePersistenceTest {
         List<Instance> instances = TrafficGenerator.defaultInstances(8, 11);
         persistence.ensureInstances(instances);
         List<OmniEvent> events = TrafficGenerator.generate(TrafficGenerator.Config.of(11,
-                Instant.parse("2026-02-10T12:00:00Z"), java.time.Duration.ofDays(3), 20_000, instances));
+                Instant.parse("2026-02-10T12:00:00Z"), Duration.ofDays(3), 20_000, instances));
         long started = System.nanoTime();
         ReferencePersistence.Stats stats = persistence.apply(events);
         double seconds = (System.nanoTime() - started) / 1e9;
@@ -371,13 +383,13 @@ class ReferencePersistenceTest {
         assertEquals(0, stats.lost());
 
         // the insert-or-update rule, modelled in memory: a receipt inserts only when no row has its external id
-        java.util.Map<String, Long> expectedByType = new java.util.TreeMap<>();
-        java.util.Set<String> known = new java.util.HashSet<>();
+        Map<String, Long> expectedByType = new TreeMap<>();
+        Set<String> known = new HashSet<>();
         for (OmniEvent e : events) {
             if (!e.type().startsWith("message.") || !TrafficCensus.hierarchical(e) || TrafficCensus.isReplay(e)) {
                 continue;
             }
-            com.fasterxml.jackson.databind.JsonNode id = e.payload().get("externalId");
+            JsonNode id = e.payload().get("externalId");
             Optional<String> x = id == null || id.isNull() ? Optional.empty()
                     : Optional.of(id.isNumber() ? OmniJs.number(id.asDouble()) : id.asText());
             boolean receipt = e.type().equals("message.delivered") || e.type().equals("message.read");
@@ -386,7 +398,7 @@ class ReferencePersistenceTest {
                 x.ifPresent(known::add);
             }
         }
-        java.util.Map<String, Long> actualByType = new java.util.TreeMap<>();
+        Map<String, Long> actualByType = new TreeMap<>();
         for (String row : ScratchDatabaseTest.strings(connection,
                 "SELECT event_type || '=' || count(*) FROM omni_events GROUP BY event_type")) {
             actualByType.put(row.split("=")[0], Long.parseLong(row.split("=")[1]));

@@ -9,10 +9,13 @@ import java.time.Instant;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.HashMap;
+import java.util.HashSet;
 import java.util.Iterator;
 import java.util.List;
+import java.util.Locale;
 import java.util.Map;
 import java.util.Set;
+import java.util.TreeMap;
 import org.junit.jupiter.api.Test;
 
 class TrafficGeneratorTest {
@@ -88,7 +91,7 @@ class TrafficGeneratorTest {
         assertTrue(byType.get("message.delivered") > byType.get("message.read"), byType.toString());
         assertTrue(byType.get("message.read") > byType.get("message.failed"), byType.toString());
         assertTrue(byType.get("automation.executed") > 1_000, byType.toString());
-        Set<String> channels = new java.util.HashSet<>();
+        Set<String> channels = new HashSet<>();
         events.forEach(e -> e.metadataText("channelType").ifPresent(channels::add));
         assertTrue(channels.containsAll(OmniEvent.CHANNEL_TYPES), channels.toString());
     }
@@ -98,7 +101,7 @@ class TrafficGeneratorTest {
     void oddButStorableShapesAreRare() {
         List<OmniEvent> events = TrafficGenerator.generate(
                 TrafficGenerator.Config.of(5, END, Duration.ofDays(1), 20_000, TrafficGenerator.defaultInstances(6, 5)));
-        Map<String, Integer> odd = new java.util.TreeMap<>();
+        Map<String, Integer> odd = new TreeMap<>();
         long messages = 0;
         for (OmniEvent e : events) {
             if (!e.type().startsWith("message.")) {
@@ -119,7 +122,7 @@ class TrafficGeneratorTest {
                     : payload.has("rawPayload") && payload.get("rawPayload").has("note") ? "raw payload to sanitize"
                     : payload.has("deliveredAt") && payload.get("deliveredAt").isNull()
                             || payload.has("readAt") && payload.get("readAt").isNull() ? "null receipt time"
-                    : !e.metadataText("instanceId").map(i -> i.equals(i.toLowerCase(java.util.Locale.ROOT))).orElse(true)
+                    : !e.metadataText("instanceId").map(i -> i.equals(i.toLowerCase(Locale.ROOT))).orElse(true)
                             ? "upper-case instance id" : null;
             if (shape != null) {
                 odd.merge(shape, 1, Integer::sum);

@@ -51,12 +51,12 @@ final class HealthProbe {
      * A value computed at most once per {@link #TTL}: what NATS says changes slowly, and health is polled by load
      * balancers and dashboards, so it must not cost a round trip to NATS per request.
      */
-    private final class Memo<T> {
+    private final class ReusedForTtl<T> {
         private final Supplier<T> compute;
         private volatile Optional<T> value = Optional.empty();
         private volatile long computedAtMs = Long.MIN_VALUE;
 
-        Memo(Supplier<T> compute) {
+        ReusedForTtl(Supplier<T> compute) {
             this.compute = compute;
         }
 
@@ -80,9 +80,9 @@ final class HealthProbe {
     private final IngestSettings ingest;
     private final String version;
     private final Instant startedAt;
-    private final Memo<HealthReport.Nats> natsMemo;
-    private final Memo<Map<String, ConsumerState>> consumersMemo;
-    private final Memo<HealthReport.Database> databaseMemo;
+    private final ReusedForTtl<HealthReport.Nats> recentNats;
+    private final ReusedForTtl<Map<String, ConsumerState>> recentConsumers;
+    private final ReusedForTtl<HealthReport.Database> recentDatabase;
 
     /** @param version this build's version, reported as is; the uptime counts from now */
     HealthProbe(RollupDatabase database, RollupReader reader, LiveCounts live, Optional<Connection> nats,
@@ -95,9 +95,9 @@ final class HealthProbe {
         this.ingest = ingest;
         this.version = version;
         this.startedAt = clock.instant();
-        this.natsMemo = new Memo<>(this::askNats);
-        this.consumersMemo = new Memo<>(this::askConsumers);
-        this.databaseMemo = new Memo<>(this::checkDatabase);
+        this.recentNats = new ReusedForTtl<>(this::askNats);
+        this.recentConsumers = new ReusedForTtl<>(this::askConsumers);
+        this.recentDatabase = new ReusedForTtl<>(this::checkDatabase);
     }
 
     /**
@@ -106,7 +106,7 @@ final class HealthProbe {
      */
     HealthReport report(Instant now) {
         ConcurrentRead<HealthReport.Database> databaseRead = ConcurrentRead.start(this::checkDatabase);
-        HealthReport.Nats natsCheck = natsMemo.get();
+        HealthReport.Nats natsCheck = recentNats.get();
         HealthReport.Database databaseCheck = databaseRead.join();
         HealthReport.Ingest ingestCheck = checkIngest(natsCheck.ok(), databaseCheck.ok());
         HealthReport.Vitals vitals = vitals(databaseCheck, natsCheck, now);
@@ -118,7 +118,7 @@ final class HealthProbe {
 
     /** The database and NATS checks as of at most {@link #TTL} ago (for the dashboard, not for health's status). */
     HealthReport.Vitals recentVitals(Instant now) {
-        return vitals(databaseMemo.get(), natsMemo.get(), now);
+        return vitals(recentDatabase.get(), recentNats.get(), now);
     }
 
     private HealthReport.Vitals vitals(HealthReport.Database databaseCheck, HealthReport.Nats natsCheck, Instant now) {
@@ -181,7 +181,7 @@ final class HealthProbe {
             Optional<Long> ackPending = Optional.empty();
             Optional<String> error = progressError;
             if (natsOk) {
-                ConsumerState state = consumersMemo.get().get(stream);
+                ConsumerState state = recentConsumers.get().get(stream);
                 lag = state.lag();
                 ackPending = state.ackPending();
                 error = state.error().isPresent() ? state.error() : progressError;

@@ -1,5 +1,6 @@
 package dev.omnirollup.api;
 
+import io.helidon.webserver.ServerConnectionException;
 import java.io.UncheckedIOException;
 import java.time.InstantSource;
 import java.util.LinkedHashMap;
@@ -124,7 +125,7 @@ final class SseClient {
             }
         } catch (InterruptedException e) {
             // cut loose or shut down: the connection ends here (Thread.interrupted() already cleared the flag)
-        } catch (UncheckedIOException | io.helidon.webserver.ServerConnectionException e) {
+        } catch (UncheckedIOException | ServerConnectionException e) {
             // the client went away
         } finally {
             writeStartedNanos = 0; // a write that failed is not a stall

@@ -7,6 +7,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.omnirollup.sim.Instance;
 import dev.omnirollup.sim.OmniEvent;
+import dev.omnirollup.sim.ReferencePersistence;
 import dev.omnirollup.sim.ScratchDatabase;
 import dev.omnirollup.sim.TrafficGenerator;
 import dev.omnirollup.store.RollupDatabase;
@@ -126,7 +127,7 @@ class BoundedReadsTest {
         Map<String, ReadCounter.Reads> manyReads;
         try (ScratchDatabase scratch = TestApi.freshDatabase()) {
             try (Connection c = scratch.connect()) {
-                new dev.omnirollup.sim.ReferencePersistence(c).ensureInstances(few);
+                new ReferencePersistence(c).ensureInstances(few);
             }
             try (RollupDatabase database = TestApi.open(scratch, 1)) {
                 TestApi.loadThroughIngest(database, events, NOW);
@@ -135,7 +136,7 @@ class BoundedReadsTest {
         }
         try (ScratchDatabase scratch = TestApi.freshDatabase()) {
             try (Connection c = scratch.connect()) {
-                new dev.omnirollup.sim.ReferencePersistence(c).ensureInstances(many);
+                new ReferencePersistence(c).ensureInstances(many);
             }
             try (RollupDatabase database = TestApi.open(scratch, 1)) {
                 TestApi.loadThroughIngest(database, spread, NOW);

@@ -270,7 +270,7 @@ class DashboardBrowserTest {
 
     /** Instances (most of them connected) and a few dead letters, so every tile has something true to show. */
     private static void seedOmniTables(ScratchDatabase scratch, List<Instance> instances) throws Exception {
-        try (java.sql.Connection c = scratch.connect()) {
+        try (var c = scratch.connect()) {
             new ReferencePersistence(c).ensureInstances(instances);
             try (PreparedStatement active = c.prepareStatement("UPDATE instances SET is_active = true WHERE id = ?")) {
                 for (Instance instance : instances.subList(0, instances.size() - 1)) {

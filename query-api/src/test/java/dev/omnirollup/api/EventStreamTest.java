@@ -75,7 +75,7 @@ class EventStreamTest {
         nats.instanceStream();
         apiConnection = Nats.connect(nats.url());
         scratch = TestApi.freshDatabase();
-        try (java.sql.Connection c = scratch.connect()) {
+        try (var c = scratch.connect()) {
             HttpContractTest.insertKey(c, LIMITED, "active", Optional.empty());
             HttpContractTest.insertKey(c, OTHER, "active", Optional.empty());
         }
@@ -424,7 +424,7 @@ class EventStreamTest {
             }
             assertEquals(body.get("system").get("status"), first.get("system").get("status"));
             long pending = first.get("deadLetters").get("pending").asLong();
-            try (java.sql.Connection c = scratch.connect(); var s = c.createStatement()) {
+            try (var c = scratch.connect(); var s = c.createStatement()) {
                 s.executeUpdate("INSERT INTO dead_letter_events (event_id, event_type, subject, payload, error)"
                         + " VALUES ('sse', 'message.sent', 'message.sent', '{}', 'boom')");
             }

@@ -37,7 +37,7 @@ final class Poll {
                 throw new AssertionError("not within " + timeout + ": " + what.get());
             }
             try {
-                Thread.sleep(PAUSE);
+                Thread.sleep(PAUSE); // between two attempts, not a guess at how long the condition takes
             } catch (InterruptedException e) {
                 Thread.currentThread().interrupt();
                 throw new IllegalStateException("interrupted while waiting for: " + what.get(), e);

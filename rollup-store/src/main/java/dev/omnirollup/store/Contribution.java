@@ -1,6 +1,6 @@
 package dev.omnirollup.store;
 
-import dev.omnirollup.store.ExternalIdState.Base;
+import dev.omnirollup.store.ExternalIdState.FoldedFacts;
 import dev.omnirollup.store.ExternalIdState.LiveFact;
 import dev.omnirollup.store.ExternalIdState.SeedRow;
 import java.util.ArrayList;
@@ -12,7 +12,7 @@ import java.util.UUID;
 /**
  * The live layer's share of the counters for one external id: the rows its live events inserted (a multiset, with
  * the statuses they end up with) and the seed rows whose status those events changed. Computed by replaying the
- * events in stream order over the seed rows and the base (what older events left), exactly as upstream's
+ * events in stream order over the seed rows and the folded facts (what older events left), exactly as upstream's
  * persistence would have processed them (docs/input-rules.md, "The five handlers"): received/sent/failed insert a row; delivered sets every
  * existing row to completed or, when there is none, inserts a delivered row; read inserts a read row only when
  * there is none.
@@ -24,14 +24,14 @@ record Contribution(Map<RowGroup, Long> liveRows, List<Flip> seedFlips) {
     record Flip(SeedRow seed, String to) {
     }
 
-    static Contribution of(List<SeedRow> seeds, Base base, List<LiveFact> factsInStreamOrder) {
-        if (factsInStreamOrder.isEmpty() && base.rows().isEmpty() && !base.delivered()) {
+    static Contribution of(List<SeedRow> seeds, FoldedFacts folded, List<LiveFact> factsInStreamOrder) {
+        if (factsInStreamOrder.isEmpty() && folded.rows().isEmpty() && !folded.delivered()) {
             return NONE;
         }
-        boolean seedsCompleted = base.delivered();
-        Map<RowGroup, Long> live = new HashMap<>(base.rows());
+        boolean seedsCompleted = folded.delivered();
+        Map<RowGroup, Long> live = new HashMap<>(folded.rows());
         for (LiveFact fact : factsInStreamOrder) {
-            boolean anyRow = !seeds.isEmpty() || !live.isEmpty() || base.sealedRows();
+            boolean anyRow = !seeds.isEmpty() || !live.isEmpty() || folded.sealedRows();
             switch (fact.kind()) {
                 case RECEIVED, SENT, FAILED -> live.merge(fact.row(), 1L, Long::sum);
                 case DELIVERED -> {

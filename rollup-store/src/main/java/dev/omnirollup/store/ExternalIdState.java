@@ -11,12 +11,12 @@ import java.util.UUID;
 
 /**
  * What the index holds for one external id: the live events seen for it recently (sorted by stream sequence,
- * duplicates impossible because each message is applied once), what older events left (the {@link Base}), and
+ * duplicates impossible because each message is applied once), what older events left ({@link FoldedFacts}), and
  * Omni's rows from before the cutover that carry it ({@code seedsLoaded} once they were looked up; only receipts
  * need them). Immutable; {@link ExternalIdStateCodec} gives the stored form.
  */
-record ExternalIdState(boolean seedsLoaded, List<SeedRow> appliedSeeds, Base base, List<LiveFact> facts) {
-    static final ExternalIdState EMPTY = new ExternalIdState(false, List.of(), Base.NONE, List.of());
+record ExternalIdState(boolean seedsLoaded, List<SeedRow> appliedSeeds, FoldedFacts folded, List<LiveFact> facts) {
+    static final ExternalIdState EMPTY = new ExternalIdState(false, List.of(), FoldedFacts.NONE, List.of());
 
     ExternalIdState {
         appliedSeeds = List.copyOf(appliedSeeds);
@@ -29,10 +29,10 @@ record ExternalIdState(boolean seedsLoaded, List<SeedRow> appliedSeeds, Base bas
      * (dropped from here once there were too many: still counted and still existing for receipts, but a later
      * delivered no longer changes their status).
      */
-    record Base(long throughSeq, boolean delivered, boolean sealedRows, Map<RowGroup, Long> rows) {
-        static final Base NONE = new Base(0, false, false, Map.of());
+    record FoldedFacts(long throughSeq, boolean delivered, boolean sealedRows, Map<RowGroup, Long> rows) {
+        static final FoldedFacts NONE = new FoldedFacts(0, false, false, Map.of());
 
-        Base {
+        FoldedFacts {
             rows = Map.copyOf(rows);
         }
     }
@@ -41,15 +41,15 @@ record ExternalIdState(boolean seedsLoaded, List<SeedRow> appliedSeeds, Base bas
     static final int MAX_RECENT_FACTS = 1_024;
 
     /**
-     * Folds the facts older than {@code settleWindow} sequences before the newest one into the base once there are
-     * more than {@code maxFacts} of them (facts that old can no longer arrive out of order in practice; one that
-     * does is replayed as if right after the base), keeps at most {@link #MAX_RECENT_FACTS} facts in any case, and
-     * seals base rows beyond {@code maxBaseRows}: completed ones first (a receipt cannot change them), then the
-     * oldest.
+     * Folds the facts older than {@code settleWindow} sequences before the newest one into {@link FoldedFacts} once
+     * there are more than {@code maxFacts} of them (facts that old can no longer arrive out of order in practice; one
+     * that does is replayed as if right after the folded ones), keeps at most {@link #MAX_RECENT_FACTS} facts in any
+     * case, and seals folded rows beyond {@code maxFoldedRows}: completed ones first (a receipt cannot change them),
+     * then the oldest.
      *
      * @return the compacted state and the number of rows sealed
      */
-    Compacted compact(int maxFacts, long settleWindow, int maxBaseRows) {
+    Compacted compact(int maxFacts, long settleWindow, int maxFoldedRows) {
         if (facts.size() <= maxFacts) {
             return new Compacted(this, 0);
         }
@@ -63,20 +63,20 @@ record ExternalIdState(boolean seedsLoaded, List<SeedRow> appliedSeeds, Base bas
             return new Compacted(this, 0);
         }
         List<LiveFact> prefix = facts.subList(0, settled);
-        Contribution folded = Contribution.of(appliedSeeds, base, prefix);
-        boolean delivered = base.delivered() || prefix.stream().anyMatch(f -> f.kind() == MessageKind.DELIVERED);
-        Map<RowGroup, Long> rows = new HashMap<>(folded.liveRows());
+        Contribution replayed = Contribution.of(appliedSeeds, folded, prefix);
+        boolean delivered = folded.delivered() || prefix.stream().anyMatch(f -> f.kind() == MessageKind.DELIVERED);
+        Map<RowGroup, Long> rows = new HashMap<>(replayed.liveRows());
         long sealed = 0;
-        if (rows.size() > maxBaseRows) {
+        if (rows.size() > maxFoldedRows) {
             List<RowGroup> order = new ArrayList<>(rows.keySet());
             order.sort(Comparator.comparing((RowGroup row) -> !row.status().equals("completed"))
                     .thenComparingLong(RowGroup::epochSecond));
-            for (RowGroup row : order.subList(0, rows.size() - maxBaseRows)) {
+            for (RowGroup row : order.subList(0, rows.size() - maxFoldedRows)) {
                 sealed += rows.remove(row);
             }
         }
-        Base compacted = new Base(prefix.get(prefix.size() - 1).streamSeq(), delivered, base.sealedRows() || sealed > 0,
-                rows);
+        FoldedFacts compacted = new FoldedFacts(prefix.get(prefix.size() - 1).streamSeq(), delivered,
+                folded.sealedRows() || sealed > 0, rows);
         return new Compacted(new ExternalIdState(seedsLoaded, appliedSeeds, compacted,
                 facts.subList(settled, facts.size())), sealed);
     }
@@ -132,17 +132,17 @@ record ExternalIdState(boolean seedsLoaded, List<SeedRow> appliedSeeds, Base bas
         List<LiveFact> all = new ArrayList<>(facts);
         all.addAll(more);
         all.sort(STREAM_ORDER);
-        return new ExternalIdState(seedsLoaded, appliedSeeds, base, all);
+        return new ExternalIdState(seedsLoaded, appliedSeeds, folded, all);
     }
 
     /** This state with the rows found in Omni's table. */
     ExternalIdState withSeeds(List<SeedRow> seeds) {
-        return new ExternalIdState(true, seeds, base, facts);
+        return new ExternalIdState(true, seeds, folded, facts);
     }
 
     /** What these facts contribute to the counters. */
     Contribution contribution() {
-        return Contribution.of(appliedSeeds, base, facts);
+        return Contribution.of(appliedSeeds, folded, facts);
     }
 
     /** True when the facts include a receipt, the only kind of event whose effect depends on earlier rows. */

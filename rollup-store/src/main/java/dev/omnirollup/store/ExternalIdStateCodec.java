@@ -15,7 +15,7 @@ import java.util.UUID;
 
 /**
  * The stored form of an {@link ExternalIdState} ({@code message_index.state}): a version byte, the seed rows, the
- * base and the live facts, in {@link DataOutputStream} encoding. Pure.
+ * folded facts and the live facts, in {@link DataOutputStream} encoding. Pure.
  */
 final class ExternalIdStateCodec {
     private static final byte VERSION = 2;
@@ -35,11 +35,11 @@ final class ExternalIdStateCodec {
                 writeUuid(out, seed.instanceId());
                 out.writeUTF(seed.status());
             }
-            out.writeLong(state.base().throughSeq());
-            out.writeBoolean(state.base().delivered());
-            out.writeBoolean(state.base().sealedRows());
-            out.writeInt(state.base().rows().size());
-            for (Map.Entry<RowGroup, Long> row : state.base().rows().entrySet()) {
+            out.writeLong(state.folded().throughSeq());
+            out.writeBoolean(state.folded().delivered());
+            out.writeBoolean(state.folded().sealedRows());
+            out.writeInt(state.folded().rows().size());
+            for (Map.Entry<RowGroup, Long> row : state.folded().rows().entrySet()) {
                 RowGroup group = row.getKey();
                 out.writeLong(group.epochSecond());
                 writeUuid(out, group.instanceId());
@@ -92,8 +92,9 @@ final class ExternalIdStateCodec {
                         readText(in), readText(in), in.readUTF(), null, 0, null, 0);
                 rows.put(group, in.readLong());
             }
-            ExternalIdState.Base base = rowCount == 0 && throughSeq == 0 && !delivered && !sealedRows ? ExternalIdState.Base.NONE
-                    : new ExternalIdState.Base(throughSeq, delivered, sealedRows, rows);
+            ExternalIdState.FoldedFacts folded = rowCount == 0 && throughSeq == 0 && !delivered && !sealedRows
+                    ? ExternalIdState.FoldedFacts.NONE
+                    : new ExternalIdState.FoldedFacts(throughSeq, delivered, sealedRows, rows);
             int factCount = in.readInt();
             List<ExternalIdState.LiveFact> facts = new ArrayList<>(factCount);
             MessageKind[] kinds = MessageKind.values();
@@ -101,7 +102,7 @@ final class ExternalIdStateCodec {
                 facts.add(new ExternalIdState.LiveFact(in.readLong(), kinds[in.readByte()], in.readLong(), readUuid(in),
                         in.readUTF(), readText(in), readText(in)));
             }
-            return new ExternalIdState(seedsLoaded, seeds, base, facts);
+            return new ExternalIdState(seedsLoaded, seeds, folded, facts);
         } catch (IOException e) {
             throw new UncheckedIOException(e);
         }

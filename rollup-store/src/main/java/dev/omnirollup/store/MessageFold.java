@@ -31,10 +31,10 @@ final class MessageFold {
 
     /**
      * When an external id's state is compacted: more than {@code maxFacts} events, of which those older than
-     * {@code settleWindow} stream sequences before the newest go into the base, which keeps at most
-     * {@code maxBaseRows} distinct rows.
+     * {@code settleWindow} stream sequences before the newest are folded into the rows they left, keeping at most
+     * {@code maxFoldedRows} distinct rows.
      */
-    record Compaction(int maxFacts, long settleWindow, int maxBaseRows) {
+    record Compaction(int maxFacts, long settleWindow, int maxFoldedRows) {
         static final Compaction DEFAULT = new Compaction(32, 25_000, 32);
     }
 
@@ -79,7 +79,7 @@ final class MessageFold {
             Contribution.addDifference(before.contribution(), after.contribution(), deltas);
             if (after.seedsLoaded() || !seedsPending) {
                 ExternalIdState.Compacted compacted = after.compact(compaction.maxFacts(), compaction.settleWindow(),
-                        compaction.maxBaseRows());
+                        compaction.maxFoldedRows());
                 after = compacted.state();
                 sealed += compacted.sealedRows();
             }

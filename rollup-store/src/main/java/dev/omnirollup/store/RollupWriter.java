@@ -6,6 +6,7 @@ import java.sql.SQLException;
 import java.util.List;
 import java.util.UUID;
 import org.jdbi.v3.core.Handle;
+import org.jdbi.v3.core.statement.Update;
 import org.postgresql.PGConnection;
 import org.postgresql.copy.CopyManager;
 
@@ -76,10 +77,7 @@ final class RollupWriter {
             if (!messages.isEmpty()) {
                 StringBuilder rows = new StringBuilder(messages.size() * 160);
                 for (RollupChanges.MessageRowChange row : messages) {
-                    key(rows, layer, row.key());
-                    for (long value : row.counts().toArray()) {
-                        rows.append('\t').append(value);
-                    }
+                    keyAndCounts(rows, layer, row.key(), row.counts().toArray());
                     rows.append('\t').append(copyText(row.breakdownsJson())).append('\n');
                 }
                 copyIn(copy, "COPY " + database.rollup("msg_" + grain.suffix()) + COPY_MESSAGES, rows);
@@ -88,10 +86,7 @@ final class RollupWriter {
             if (!automations.isEmpty()) {
                 StringBuilder rows = new StringBuilder(automations.size() * 64);
                 for (RollupChanges.AutomationRowChange row : automations) {
-                    key(rows, layer, row.key());
-                    for (long value : row.counts().toArray()) {
-                        rows.append('\t').append(value);
-                    }
+                    keyAndCounts(rows, layer, row.key(), row.counts().toArray());
                     rows.append('\n');
                 }
                 copyIn(copy, "COPY " + database.rollup("auto_" + grain.suffix()) + COPY_AUTOMATIONS, rows);
@@ -101,9 +96,13 @@ final class RollupWriter {
         upsertAutomations(handle, Grain.TOTAL, changes.automationRows(Grain.TOTAL), layer);
     }
 
-    private static void key(StringBuilder rows, Layer layer, RollupKey key) {
+    /** The start of a COPY row: the layer, the key's columns and the counters, tab-separated. */
+    private static void keyAndCounts(StringBuilder rows, Layer layer, RollupKey key, long[] counts) {
         rows.append(layer.code).append('\t').append(key.scope().code).append('\t').append(key.subject()).append('\t')
                 .append(key.bucket());
+        for (long value : counts) {
+            rows.append('\t').append(value);
+        }
     }
 
     private static CopyManager copyManager(Handle handle) {
@@ -134,32 +133,11 @@ final class RollupWriter {
         if (rows.isEmpty()) {
             return;
         }
-        int n = rows.size();
-        Short[] scopes = new Short[n];
-        UUID[] subjects = new UUID[n];
-        Long[] buckets = new Long[n];
-        Long[][] counters = new Long[MessageCounter.COUNT][n];
-        String[] breakdowns = new String[n];
-        for (int i = 0; i < n; i++) {
-            RollupChanges.MessageRowChange row = rows.get(i);
-            scopes[i] = row.key().scope().code;
-            subjects[i] = row.key().subject();
-            buckets[i] = row.key().bucket();
-            long[] values = row.counts().toArray();
-            for (int c = 0; c < values.length; c++) {
-                counters[c][i] = values[c];
-            }
-            breakdowns[i] = row.breakdownsJson();
-        }
-        var update = handle.createUpdate(UPSERT_MESSAGES).define("grain", grain.suffix())
-                .bind("layer", layer.code)
-                .bindArray("scope", Short.class, (Object[]) scopes)
-                .bindArray("instance", UUID.class, (Object[]) subjects)
-                .bindArray("bucket", Long.class, (Object[]) buckets)
-                .bindArray("dims", String.class, (Object[]) breakdowns);
-        for (MessageCounter counter : MessageCounter.values()) {
-            update.bindArray(counter.column, Long.class, (Object[]) counters[counter.ordinal()]);
-        }
+        Update update = handle.createUpdate(UPSERT_MESSAGES).define("grain", grain.suffix())
+                .bindArray("dims", String.class, rows.stream().map(RollupChanges.MessageRowChange::breakdownsJson)
+                        .toArray());
+        bindRows(update, layer, "instance", rows.stream().map(RollupChanges.MessageRowChange::key).toList(),
+                rows.stream().map(row -> row.counts().toArray()).toList(), MessageCounter.COLUMNS);
         update.execute();
     }
 
@@ -168,29 +146,40 @@ final class RollupWriter {
         if (rows.isEmpty()) {
             return;
         }
-        int n = rows.size();
+        Update update = handle.createUpdate(UPSERT_AUTOMATIONS).define("grain", grain.suffix());
+        bindRows(update, layer, "automation", rows.stream().map(RollupChanges.AutomationRowChange::key).toList(),
+                rows.stream().map(row -> row.counts().toArray()).toList(), AutomationCounter.COLUMNS);
+        update.execute();
+    }
+
+    /**
+     * Binds the layer and, as arrays of one element per row for the upsert's {@code unnest}, the rows' keys (scope,
+     * the subject as {@code subjectParameter}, bucket) and their counters, {@code counts[c]} as
+     * {@code counterColumns[c]}.
+     */
+    private static void bindRows(Update update, Layer layer, String subjectParameter, List<RollupKey> keys,
+                                 List<long[]> counts, List<String> counterColumns) {
+        int n = keys.size();
         Short[] scopes = new Short[n];
         UUID[] subjects = new UUID[n];
         Long[] buckets = new Long[n];
-        Long[][] counters = new Long[AutomationCounter.COUNT][n];
+        Long[][] counters = new Long[counterColumns.size()][n];
         for (int i = 0; i < n; i++) {
-            RollupChanges.AutomationRowChange row = rows.get(i);
-            scopes[i] = row.key().scope().code;
-            subjects[i] = row.key().subject();
-            buckets[i] = row.key().bucket();
-            long[] values = row.counts().toArray();
+            RollupKey key = keys.get(i);
+            scopes[i] = key.scope().code;
+            subjects[i] = key.subject();
+            buckets[i] = key.bucket();
+            long[] values = counts.get(i);
             for (int c = 0; c < values.length; c++) {
                 counters[c][i] = values[c];
             }
         }
-        var update = handle.createUpdate(UPSERT_AUTOMATIONS).define("grain", grain.suffix())
-                .bind("layer", layer.code)
+        update.bind("layer", layer.code)
                 .bindArray("scope", Short.class, (Object[]) scopes)
-                .bindArray("automation", UUID.class, (Object[]) subjects)
+                .bindArray(subjectParameter, UUID.class, (Object[]) subjects)
                 .bindArray("bucket", Long.class, (Object[]) buckets);
-        for (AutomationCounter counter : AutomationCounter.values()) {
-            update.bindArray(counter.column, Long.class, (Object[]) counters[counter.ordinal()]);
+        for (int c = 0; c < counterColumns.size(); c++) {
+            update.bindArray(counterColumns.get(c), Long.class, (Object[]) counters[c]);
         }
-        update.execute();
     }
 }

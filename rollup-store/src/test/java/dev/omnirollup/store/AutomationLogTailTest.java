@@ -8,6 +8,7 @@ import dev.omnirollup.sim.ScratchDatabase;
 import java.sql.Connection;
 import java.sql.PreparedStatement;
 import java.sql.SQLException;
+import java.sql.Types;
 import java.time.Duration;
 import java.time.Instant;
 import java.time.InstantSource;
@@ -19,6 +20,7 @@ import java.util.List;
 import java.util.Optional;
 import java.util.SplittableRandom;
 import java.util.UUID;
+import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
@@ -42,7 +44,7 @@ class AutomationLogTailTest {
     private RollupDatabase rollups;
     private Instant cutover;
     private final List<UUID> automations = List.of(UUID.randomUUID(), UUID.randomUUID(), UUID.randomUUID());
-    private final List<UUID> existing = new java.util.concurrent.CopyOnWriteArrayList<>(automations);
+    private final List<UUID> existing = new CopyOnWriteArrayList<>(automations);
     private final SplittableRandom random = new SplittableRandom(5);
 
     @BeforeEach
@@ -177,7 +179,7 @@ class AutomationLogTailTest {
                 ps.setString(4, "[" + "{\"action\":\"log\",\"status\":\"success\",\"durationMs\":3},".repeat(r.nextInt(3))
                         + "{\"action\":\"log\",\"status\":\"success\",\"durationMs\":1}]");
                 if (r.nextInt(5) == 0) {
-                    ps.setNull(5, java.sql.Types.INTEGER);
+                    ps.setNull(5, Types.INTEGER);
                 } else {
                     ps.setInt(5, r.nextInt(5_000));
                 }

@@ -5,7 +5,8 @@ import java.util.function.BooleanSupplier;
 
 /**
  * Waiting for a condition in a test instead of sleeping for a guessed time: the condition is polled until it holds
- * or the timeout has passed, which fails the test naming what did not happen. Used by the tests of every module.
+ * or the timeout has passed, which fails the test naming what did not happen. Used by the tests of rollup-store and
+ * of the modules that have its test jar (ingest, deploy); query-api's tests have their own {@code Poll}.
  */
 public final class Await {
     private static final Duration POLL = Duration.ofMillis(100);

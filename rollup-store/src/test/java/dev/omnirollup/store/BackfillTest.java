@@ -19,8 +19,10 @@ import java.time.Instant;
 import java.time.InstantSource;
 import java.time.temporal.ChronoUnit;
 import java.util.ArrayList;
+import java.util.Comparator;
 import java.util.List;
 import java.util.Optional;
+import java.util.UUID;
 import java.util.concurrent.atomic.AtomicInteger;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
@@ -223,21 +225,21 @@ class BackfillTest {
             String in = "straddle-in-" + i;
             String failed = "straddle-failed-" + i;
             String sent = "straddle-sent-" + i;
-            extra.add(OmniEvent.messageReceived(java.util.UUID.randomUUID().toString(), before + i, meta, in, "chat",
+            extra.add(OmniEvent.messageReceived(UUID.randomUUID().toString(), before + i, meta, in, "chat",
                     "someone", OmniEvent.content("text", Optional.of("hi"), Optional.empty(), Optional.empty())));
-            extra.add(OmniEvent.messageFailed(java.util.UUID.randomUUID().toString(), before + 10 + i, meta,
+            extra.add(OmniEvent.messageFailed(UUID.randomUUID().toString(), before + 10 + i, meta,
                     Optional.of(failed), "chat", "boom", Optional.of("WHATSAPP_SEND_FAILED"), true));
-            extra.add(OmniEvent.messageSent(java.util.UUID.randomUUID().toString(), before + 20 + i, meta, sent, "chat",
+            extra.add(OmniEvent.messageSent(UUID.randomUUID().toString(), before + 20 + i, meta, sent, "chat",
                     "someone", OmniEvent.content("text", Optional.of("yo"), Optional.empty(), Optional.empty())));
-            extra.add(OmniEvent.messageDelivered(java.util.UUID.randomUUID().toString(), after + i, meta, in, "chat", after));
-            extra.add(OmniEvent.messageDelivered(java.util.UUID.randomUUID().toString(), after + 10 + i, meta, failed,
+            extra.add(OmniEvent.messageDelivered(UUID.randomUUID().toString(), after + i, meta, in, "chat", after));
+            extra.add(OmniEvent.messageDelivered(UUID.randomUUID().toString(), after + 10 + i, meta, failed,
                     "chat", after));
-            extra.add(OmniEvent.messageRead(java.util.UUID.randomUUID().toString(), after + 20 + i, meta, sent, "chat", after));
-            extra.add(OmniEvent.messageDelivered(java.util.UUID.randomUUID().toString(), after + 30 + i, meta, in, "chat", after));
+            extra.add(OmniEvent.messageRead(UUID.randomUUID().toString(), after + 20 + i, meta, sent, "chat", after));
+            extra.add(OmniEvent.messageDelivered(UUID.randomUUID().toString(), after + 30 + i, meta, in, "chat", after));
         }
         List<OmniEvent> all = new ArrayList<>(traffic);
         all.addAll(extra);
-        all.sort(java.util.Comparator.comparingLong(OmniEvent::timestamp));
+        all.sort(Comparator.comparingLong(OmniEvent::timestamp));
         return all;
     }
 

@@ -4,6 +4,9 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertInstanceOf;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import com.fasterxml.jackson.core.JsonFactory;
+import com.fasterxml.jackson.core.JsonProcessingException;
+import com.fasterxml.jackson.core.json.JsonWriteFeature;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ArrayNode;
@@ -14,6 +17,7 @@ import dev.omnirollup.sim.PoisonGenerator;
 import dev.omnirollup.sim.ReferencePersistence;
 import dev.omnirollup.sim.ScratchDatabase;
 import java.math.BigInteger;
+import java.nio.charset.StandardCharsets;
 import java.sql.Connection;
 import java.sql.ResultSet;
 import java.sql.SQLException;
@@ -38,8 +42,8 @@ import org.junit.jupiter.api.Test;
 class InputRulesParityTest {
     private static final JsonNodeFactory JSON = JsonNodeFactory.instance;
     /** Writes lone surrogates as JSON escapes, as any publisher must. */
-    private static final ObjectMapper MAPPER = new ObjectMapper(com.fasterxml.jackson.core.JsonFactory.builder()
-            .enable(com.fasterxml.jackson.core.json.JsonWriteFeature.ESCAPE_NON_ASCII).build());
+    private static final ObjectMapper MAPPER = new ObjectMapper(JsonFactory.builder()
+            .enable(JsonWriteFeature.ESCAPE_NON_ASCII).build());
     private static final UUID INSTANCE = UUID.fromString("0a000000-0000-4000-8000-0000000000aa");
     private static final UUID PERSON = UUID.fromString("0b000000-0000-4000-8000-0000000000bb");
     private static final UUID IDENTITY = UUID.fromString("0c000000-0000-4000-8000-0000000000cc");
@@ -71,7 +75,7 @@ class InputRulesParityTest {
                 byte[] body = bytes(envelope);
                 String outcome = compare(c, reference, subject, body, i + 1);
                 if (outcome.startsWith("DIFFER")) {
-                    disagreements.add(outcome + "\n    " + new String(body, java.nio.charset.StandardCharsets.UTF_8));
+                    disagreements.add(outcome + "\n    " + new String(body, StandardCharsets.UTF_8));
                 }
                 outcomes.merge(outcome.startsWith("DIFFER") ? "differ" : outcome, 1, Integer::sum);
                 try (Statement s = c.createStatement()) {
@@ -286,7 +290,7 @@ class InputRulesParityTest {
     private static byte[] bytes(JsonNode node) {
         try {
             return MAPPER.writeValueAsBytes(node);
-        } catch (com.fasterxml.jackson.core.JsonProcessingException e) {
+        } catch (JsonProcessingException e) {
             throw new IllegalStateException(e);
         }
     }

@@ -13,6 +13,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.Random;
+import java.util.Set;
 import java.util.UUID;
 import org.junit.jupiter.api.Test;
 
@@ -76,8 +77,8 @@ class MessageFoldTest {
         assertEquals(1, dim(cells, Dim.EVENT_TYPE, "message.delivered"));
         assertEquals(1, dim(cells, Dim.EVENT_TYPE, "message.read"));
         assertEquals(4, column(cells, MessageCounter.OUTBOUND));
-        assertEquals(java.util.Set.of("x"), result.states().keySet(), "no state is kept for a NULL external id");
-        assertEquals(java.util.Set.of("x"), MessageFold.needingSeeds(List.of(delivered, read,
+        assertEquals(Set.of("x"), result.states().keySet(), "no state is kept for a NULL external id");
+        assertEquals(Set.of("x"), MessageFold.needingSeeds(List.of(delivered, read,
                 event(5, MessageKind.READ, "x", 4)), Map.of()), "nothing to look up for them either");
     }
 
@@ -163,8 +164,9 @@ class MessageFoldTest {
     }
 
     /**
-     * Compaction (older events folded into a base) changes nothing while events arrive at most a settle window out
-     * of order: batches shuffled locally, states compacted aggressively, same counters as the stream in order.
+     * Compaction (older events folded into the rows they left) changes nothing while events arrive at most a settle
+     * window out of order: batches shuffled locally, states compacted aggressively, same counters as the stream in
+     * order.
      */
     @Test
     void compactedStatesGiveTheStreamOrderResult() {
@@ -219,10 +221,10 @@ class MessageFoldTest {
         }
         ExternalIdState state = stored.get("7");
         assertTrue(state.facts().size() <= 64 + 1_000, "facts bounded: " + state.facts().size());
-        assertTrue(state.base().rows().size() <= 256, "base bounded: " + state.base().rows().size());
+        assertTrue(state.folded().rows().size() <= 256, "folded rows bounded: " + state.folded().rows().size());
         assertTrue(ExternalIdStateCodec.encode(state).length <= bytesHalfway + 1024, "state stops growing: " + bytesHalfway + " -> "
                 + ExternalIdStateCodec.encode(state).length);
-        assertTrue(sealed > 0 && state.base().sealedRows());
+        assertTrue(sealed > 0 && state.folded().sealedRows());
         assertEquals(events, total(total.snapshot()), "every row counted once");
         assertEquals(events / 10, column(total.snapshot(), MessageCounter.COMPLETED));
         // a receipt still sees that rows exist: no new delivered row
@@ -238,7 +240,7 @@ class MessageFoldTest {
         result.states().values().forEach(state -> assertEquals(state, ExternalIdStateCodec.decode(ExternalIdStateCodec.encode(state))));
         ExternalIdState compacted = MessageFold.fold(randomStream(new Random(4), 200), Map.of(), Map.of(), 0,
                 new MessageFold.Compaction(4, 5, 3), false).states().get("a");
-        assertTrue(compacted.base().throughSeq() > 0);
+        assertTrue(compacted.folded().throughSeq() > 0);
         assertEquals(compacted, ExternalIdStateCodec.decode(ExternalIdStateCodec.encode(compacted)));
     }
 

@@ -1,0 +1,55 @@
+package dev.omnirollup.bench;
+
+import dev.omnirollup.sim.OmniSchema;
+import dev.omnirollup.testservices.TestServices;
+import java.sql.Connection;
+import java.sql.DriverManager;
+import java.sql.SQLException;
+import java.sql.Statement;
+
+/**
+ * The PostgreSQL server and NATS the benchmarks run against: the tests' ({@link TestServices}), i.e.
+ * {@code OMNI_ROLLUP_TEST_PG} / {@code OMNI_ROLLUP_TEST_NATS}, else the local defaults, else containers when Docker is
+ * there.
+ */
+final class BenchServers {
+    private BenchServers() {
+    }
+
+    /** A JDBC URL of the server's maintenance database. */
+    static String postgresServer() {
+        return TestServices.postgresUrl();
+    }
+
+    static String natsUrl() {
+        return TestServices.natsUrl();
+    }
+
+    /** The same server's database {@code name} (JDBC form; the server URL must be JDBC). */
+    static String database(String name) {
+        String server = postgresServer();
+        String rest = server.substring("jdbc:postgresql://".length());
+        int query = rest.indexOf('?');
+        String path = query < 0 ? rest : rest.substring(0, query);
+        String parameters = query < 0 ? "?user=postgres" : rest.substring(query);
+        int slash = path.indexOf('/');
+        String hosts = slash < 0 ? path : path.substring(0, slash);
+        return "jdbc:postgresql://" + hosts + "/" + name + parameters;
+    }
+
+    /** Makes the server's database {@code name} anew (dropped first if it exists) with Omni's tables in it. */
+    static void freshOmniDatabase(String name) {
+        try (Connection admin = DriverManager.getConnection(postgresServer());
+             Statement s = admin.createStatement()) {
+            s.execute("DROP DATABASE IF EXISTS " + name + " WITH (FORCE)");
+            s.execute("CREATE DATABASE " + name + " ENCODING 'UTF8' TEMPLATE template0");
+        } catch (SQLException e) {
+            throw new IllegalStateException("creating " + name + " failed: " + e.getMessage(), e);
+        }
+        try (Connection c = DriverManager.getConnection(database(name))) {
+            OmniSchema.create(c);
+        } catch (SQLException e) {
+            throw new IllegalStateException("connecting to " + name + " failed: " + e.getMessage(), e);
+        }
+    }
+}

@@ -1,0 +1,49 @@
+package dev.omnirollup.deploy;
+
+import dev.omnirollup.sim.ScratchNats;
+import dev.omnirollup.store.Await;
+import dev.omnirollup.store.StoreSettings;
+import io.nats.client.JetStreamApiException;
+import io.nats.client.api.ConsumerInfo;
+import java.io.IOException;
+import java.time.Duration;
+import java.util.List;
+
+/**
+ * How far an {@code omni-rollup ingest} process (started with the default consumer name) is behind on a scratch
+ * NATS, asked of NATS from outside: the messages pending or awaiting acknowledgement on its durable consumer of both
+ * streams.
+ */
+final class IngestLag {
+    private static final String CONSUMER = StoreSettings.INGEST_CONSUMER.defaultValue();
+
+    private IngestLag() {
+    }
+
+    /** Messages not yet delivered or not yet acknowledged on both consumers; -1 when NATS cannot say. */
+    static long waiting(ScratchNats nats) {
+        long waiting = 0;
+        for (String stream : List.of(nats.messageStream(), nats.automationStream())) {
+            try {
+                ConsumerInfo info = nats.management().getConsumerInfo(stream, CONSUMER);
+                waiting += info.getNumPending() + info.getNumAckPending();
+            } catch (IOException | JetStreamApiException | RuntimeException e) {
+                return -1; // the consumer is not created yet, or NATS itself is away
+            }
+        }
+        return waiting;
+    }
+
+    /**
+     * Waits until nothing is waiting on either consumer, seen so on three polls in a row 200 ms apart (a consumer
+     * can look idle between two deliveries).
+     */
+    static void awaitCaughtUp(ScratchNats nats, Duration timeout) {
+        try {
+            Await.until("the ingest has caught up (nothing pending or unacknowledged on either consumer)", timeout,
+                    Duration.ofMillis(200), Await.steadily(3, () -> waiting(nats) == 0));
+        } catch (AssertionError e) {
+            throw new AssertionError(e.getMessage() + "; " + waiting(nats) + " messages waiting", e);
+        }
+    }
+}
