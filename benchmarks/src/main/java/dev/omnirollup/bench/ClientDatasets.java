@@ -14,6 +14,9 @@ import java.time.Instant;
 import java.time.temporal.ChronoUnit;
 import java.util.Locale;
 import java.util.Optional;
+import org.jdbi.v3.core.Handle;
+import org.jdbi.v3.core.Jdbi;
+import org.jdbi.v3.core.JdbiException;
 
 /**
  * Omni's tables for the client benchmark: {@code rows} {@code omni_events} rows spread evenly over the {@code days}
@@ -100,9 +103,9 @@ final class ClientDatasets {
         } catch (SQLException e) {
             throw new IllegalStateException("creating " + name + " failed: " + e.getMessage(), e);
         }
-        try (Connection c = DriverManager.getConnection(url)) {
+        try (Handle c = Jdbi.open(url)) {
             OmniSchema.create(c);
-        } catch (SQLException e) {
+        } catch (JdbiException e) {
             throw new IllegalStateException("connecting to " + name + " failed: " + e.getMessage(), e);
         }
         return build(shape, name, url, Optional.empty());

@@ -25,6 +25,9 @@ import java.time.temporal.ChronoUnit;
 import java.util.HexFormat;
 import java.util.Optional;
 import java.util.UUID;
+import org.jdbi.v3.core.Handle;
+import org.jdbi.v3.core.Jdbi;
+import org.jdbi.v3.core.JdbiException;
 
 /**
  * Benchmark data sets: Omni's tables filled by omni-sim's {@link BulkHistory} (server-side
@@ -98,9 +101,9 @@ final class Datasets {
         } catch (SQLException e) {
             throw new IllegalStateException("creating " + name + " failed: " + e.getMessage(), e);
         }
-        try (Connection c = DriverManager.getConnection(url)) {
+        try (Handle c = Jdbi.open(url)) {
             OmniSchema.create(c);
-        } catch (SQLException e) {
+        } catch (JdbiException e) {
             throw new IllegalStateException("connecting to " + name + " failed: " + e.getMessage(), e);
         }
         return build(name, url, rows, SPAN, Optional.empty());

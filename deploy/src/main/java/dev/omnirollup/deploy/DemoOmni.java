@@ -87,7 +87,7 @@ final class DemoOmni {
             st.execute("CREATE SCHEMA IF NOT EXISTS \"" + schema + "\"");
         }
         try (Connection c = connect()) {
-            OmniSchema.create(c);
+            org.jdbi.v3.core.Jdbi.create(c).useHandle(OmniSchema::create);
             new ReferencePersistence(c).ensureInstances(instances);
             if (staticKey.isPresent()) {
                 return staticKey.get();

@@ -43,7 +43,7 @@ class ReferencePersistenceTest {
 
     @BeforeEach
     void clean() throws SQLException {
-        db.execute("TRUNCATE omni_events, automation_logs, automations, instances CASCADE");
+        db.jdbi().useHandle(h -> h.execute("TRUNCATE omni_events, automation_logs, automations, instances CASCADE"));
         connection = db.connect();
         persistence = new ReferencePersistence(connection, InstantSource.fixed(CLOCK));
         persistence.ensureInstances(List.of(WA, DC));

@@ -58,7 +58,7 @@ class DeletedInstanceTest {
         deleted = instances.get(1).id();
         assertTrue(api.get("/api/v2/events/analytics?allTime=true").json().get("instances").has(deleted.toString()),
                 "the instance has events before it is deleted");
-        scratch.execute("DELETE FROM instances WHERE id = '" + deleted + "'");
+        scratch.jdbi().useHandle(h -> h.execute("DELETE FROM instances WHERE id = ?", deleted));
         api.server.api().refreshLiveCounts();
     }
 

@@ -54,7 +54,7 @@ class BackfillTest {
     @Test
     void backfillAloneEqualsPlainSqlIncludingLatencies() throws SQLException {
         persist(traffic(1, 5_000));
-        omni.execute("UPDATE omni_events SET processing_time_ms = (abs(hashtext(id::text)) % 5000), "
+        scratch.execute("UPDATE omni_events SET processing_time_ms = (abs(hashtext(id::text)) % 5000), "
                 + "agent_latency_ms = (abs(hashtext(id::text || 'a')) % 900) WHERE abs(hashtext(id::text)) % 3 = 0");
         Instant cutover = rollups.ensureCutover(END.plusSeconds(60));
         backfill(cutover);
