@@ -64,10 +64,11 @@ class BulkHistoryTest {
                 long min = perInstance.values().stream().mapToLong(Long::longValue).min().orElseThrow();
                 assertTrue(max > 3 * min, "max " + max + " min " + min);
                 assertBetween(scalar(c, "SELECT count(DISTINCT external_id) FROM omni_events"), 180_000, 200_000);
-                UpstreamQueries.AutomationMetrics automation = UpstreamQueries.automationMetrics(c, END);
+                UpstreamQueries.AutomationMetrics automation = db.jdbi()
+                        .withHandle(h -> UpstreamQueries.automationMetrics(h, END));
                 assertBetween(Math.round(automation.successRate()), 72, 78);
                 assertTrue(automation.totalActions() > 20_000);
-                assertTrue(UpstreamQueries.metrics(c, END).avgProcessingTimeMs().isEmpty());
+                assertTrue(db.jdbi().withHandle(h -> UpstreamQueries.metrics(h, END)).avgProcessingTimeMs().isEmpty());
             }
             BulkHistory.Result more = BulkHistory.fill(db, new BulkHistory.Options(10_000, 0, END.minus(Duration.ofDays(1)),
                     END, 5, 0.5, 3_000, 1));
@@ -75,7 +76,7 @@ class BulkHistoryTest {
             try (Connection c = db.connect()) {
                 assertBetween(scalar(c, "SELECT count(*) FROM omni_events WHERE processing_time_ms IS NOT NULL"), 4_000,
                         6_000);
-                Optional<Integer> p95 = UpstreamQueries.metrics(c, END).p95ProcessingTimeMs();
+                Optional<Integer> p95 = db.jdbi().withHandle(h -> UpstreamQueries.metrics(h, END)).p95ProcessingTimeMs();
                 assertTrue(p95.isPresent() && p95.get() > 1_000, p95.toString());
             }
         }

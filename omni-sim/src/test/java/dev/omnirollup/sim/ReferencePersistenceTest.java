@@ -6,13 +6,13 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import com.fasterxml.jackson.databind.node.BooleanNode;
 import java.sql.Connection;
 import java.sql.SQLException;
-import java.sql.Statement;
 import java.time.Instant;
 import java.time.InstantSource;
 import java.util.List;
 import java.util.Optional;
 import java.util.OptionalLong;
 import java.util.UUID;
+import org.jdbi.v3.core.Handle;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.BeforeEach;
@@ -27,6 +27,8 @@ class ReferencePersistenceTest {
     static final Instant CLOCK = Instant.parse("2026-02-10T12:00:00Z");
 
     static ScratchDatabase db;
+    Handle handle;
+    /** The handle's connection, for the test's own reads. */
     Connection connection;
     ReferencePersistence persistence;
     int ids;
@@ -44,14 +46,15 @@ class ReferencePersistenceTest {
     @BeforeEach
     void clean() throws SQLException {
         db.jdbi().useHandle(h -> h.execute("TRUNCATE omni_events, automation_logs, automations, instances CASCADE"));
-        connection = db.connect();
-        persistence = new ReferencePersistence(connection, InstantSource.fixed(CLOCK));
+        handle = db.jdbi().open();
+        connection = handle.getConnection();
+        persistence = new ReferencePersistence(handle, InstantSource.fixed(CLOCK));
         persistence.ensureInstances(List.of(WA, DC));
     }
 
     @org.junit.jupiter.api.AfterEach
     void close() throws SQLException {
-        connection.close();
+        handle.close();
     }
 
     // ------------------------------------------------------------ builders

@@ -3,14 +3,13 @@ package dev.omnirollup.sim;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 
-import java.sql.Connection;
-import java.sql.SQLException;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.UUID;
+import org.jdbi.v3.core.Handle;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeAll;
@@ -24,7 +23,7 @@ class UpstreamQueriesTest {
     static final String B = "bbbbbbbb-0000-4000-8000-000000000002";
 
     static ScratchDatabase db;
-    Connection c;
+    Handle c;
 
     @BeforeAll
     static void database() {
@@ -42,11 +41,11 @@ class UpstreamQueriesTest {
                 + " event_payloads CASCADE");
         sql("INSERT INTO instances (id, name, channel, is_active) VALUES ('" + A + "', 'a', 'whatsapp-baileys',"
                 + " true), ('" + B + "', 'b', 'discord', false)");
-        c = db.connect();
+        c = db.jdbi().open();
     }
 
     @AfterEach
-    void close() throws SQLException {
+    void close() {
         c.close();
     }
 

@@ -56,9 +56,7 @@ class VerifyTest {
         scratch = ScratchRollups.create(4);
         omni = scratch.omni;
         rollups = scratch.rollups;
-        try (Connection c = omni.connect()) {
-            new ReferencePersistence(c).ensureInstances(instances);
-        }
+        omni.jdbi().useHandle(h -> new ReferencePersistence(h).ensureInstances(instances));
         rollups.ensureCutover(cutover);
         List<OmniEvent> events = TrafficGenerator.generate(TrafficGenerator.Config.of(11, END, Duration.ofDays(10),
                 4_000, instances));
@@ -258,11 +256,7 @@ class VerifyTest {
     }
 
     private void persist(List<OmniEvent> events) {
-        try (Connection c = omni.connect()) {
-            new ReferencePersistence(c).apply(events);
-        } catch (SQLException e) {
-            throw new IllegalStateException(e);
-        }
+        omni.jdbi().useHandle(h -> new ReferencePersistence(h).apply(events));
     }
 
     /** The live path: every event through the batch applier (it skips those before the cutover), then the log tail. */
