@@ -16,7 +16,6 @@ import dev.omnirollup.sim.TrafficGenerator;
 import dev.omnirollup.sim.UpstreamQueries;
 import java.io.IOException;
 import java.net.http.HttpResponse;
-import java.sql.Connection;
 import java.sql.ResultSet;
 import java.sql.SQLException;
 import java.sql.Statement;
@@ -107,22 +106,22 @@ class RealOmniIT {
                 storeThenPublish(omniConsumer, nats, second);
 
                 // manual runs, written only to automation_logs; one commits after the tail read rows stamped later
-                UUID kept = OmniOperations.createAutomation(sql.getConnection(), "kept");
-                UUID doomed = OmniOperations.createAutomation(sql.getConnection(), "doomed");
-                try (Connection lateRun = omni.connect()) {
-                    lateRun.setAutoCommit(false);
+                UUID kept = OmniOperations.createAutomation(sql, "kept");
+                UUID doomed = OmniOperations.createAutomation(sql, "doomed");
+                try (Handle lateRun = omni.jdbi().open()) {
+                    lateRun.begin();
                     OmniOperations.manualRun(lateRun, kept, actions());
                     for (int i = 0; i < 30; i++) {
-                        OmniOperations.manualRun(sql.getConnection(), i % 3 == 0 ? doomed : kept, actions());
+                        OmniOperations.manualRun(sql, i % 3 == 0 ? doomed : kept, actions());
                     }
                     long committed = count(sql, "SELECT count(*) FROM automation_logs");
                     Distribution.await(Duration.ofSeconds(30), "the tail read the runs committed so far",
                             () -> json(api + "/automation-metrics", apiKey).path("totalExecutions").asLong() == committed);
                     lateRun.commit();
                 }
-                OmniOperations.deleteAutomation(sql.getConnection(), doomed);
+                OmniOperations.deleteAutomation(sql, doomed);
                 UUID deletedInstance = instances.get(5).id();
-                OmniOperations.deleteInstance(sql.getConnection(), deletedInstance);
+                OmniOperations.deleteInstance(sql, deletedInstance);
 
                 Distribution.await(Duration.ofSeconds(60), "the rollups caught up with Omni's tables",
                         () -> caughtUp(api, apiKey, sql, deletedInstance));
