@@ -12,6 +12,8 @@ import java.time.Instant;
 import java.util.HashMap;
 import java.util.Map;
 import java.util.Optional;
+import java.util.Set;
+import java.util.stream.Collectors;
 import org.junit.jupiter.api.Test;
 
 class BulkHistoryTest {
@@ -21,9 +23,17 @@ class BulkHistoryTest {
     @Test
     void twoHundredThousandRealisticRowsQuickly() throws SQLException {
         try (ScratchDatabase db = ScratchDatabase.create().withOmniSchema()) {
+            Map<String, String> indexesBefore = indexes(db);
             BulkHistory.Options options = BulkHistory.Options.of(200_000, END, Duration.ofDays(90))
                     .withAutomationLogs(20_000);
             BulkHistory.Result result = BulkHistory.fill(db, options);
+            // the load into empty tables dropped every secondary index and rebuilt it exactly as it was
+            Map<String, String> indexesAfter = indexes(db);
+            assertEquals(definitions(indexesBefore), definitions(indexesAfter));
+            assertEquals(15, indexesBefore.size());
+            assertEquals(Set.of("automation_logs_pkey", "omni_events_pkey"), indexesBefore.keySet().stream()
+                    .filter(indexesAfter::containsKey).map(key -> key.split(" ")[1]).collect(Collectors.toSet()),
+                    "only the primary keys keep their index: " + indexesBefore + " " + indexesAfter);
             System.out.printf("BulkHistory: %d events + %d logs in %d ms (loading %d ms, indexes + analyze %d ms)"
                     + " = %.0f rows/s%n", result.events(), result.automationLogs(), result.elapsed().toMillis(),
                     result.loading().toMillis(), result.indexing().toMillis(), result.rowsPerSecond());
@@ -110,6 +120,19 @@ class BulkHistoryTest {
                         350, 650);
             }
         }
+    }
+
+    /** The indexes of omni_events and automation_logs, {@code oid name} to their definitions. */
+    private static Map<String, String> indexes(ScratchDatabase db) {
+        return db.jdbi().withHandle(h -> h.createQuery("SELECT indexrelid::text || ' ' || indexrelid::regclass::text,"
+                        + " pg_get_indexdef(indexrelid) FROM pg_index"
+                        + " WHERE indrelid IN ('omni_events'::regclass, 'automation_logs'::regclass)")
+                .map((rs, ctx) -> Map.entry(rs.getString(1), rs.getString(2))).list().stream()
+                .collect(Collectors.toMap(Map.Entry::getKey, Map.Entry::getValue)));
+    }
+
+    private static Set<String> definitions(Map<String, String> indexes) {
+        return Set.copyOf(indexes.values());
     }
 
     private static void assertBetween(long value, long low, long high) {
