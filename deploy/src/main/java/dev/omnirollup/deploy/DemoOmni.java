@@ -83,7 +83,8 @@ final class DemoOmni {
         String reason = null;
         try (Handle handle = open()) {
             boolean[] existing = handle.createQuery(EXISTING_TABLES)
-                    .bind("events", '"' + schema + "\".omni_events").bind("settings", '"' + rollupSchema + "\".settings")
+                    .bind("events", '"' + schema + "\".omni_events")
+                    .bind("settings", '"' + rollupSchema + "\".settings")
                     .map((rs, ctx) -> new boolean[] {rs.getBoolean("events"), rs.getBoolean("settings")}).one();
             if (existing[0] && handle.createQuery(HAS_EVENTS).mapTo(Boolean.class).one()) {
                 reason = "its table " + schema + ".omni_events holds rows";

@@ -213,10 +213,9 @@ public final class UpstreamQueries {
             case "daily" -> DAILY;
             default -> throw new IllegalArgumentException("granularity must be hourly or daily, got " + g);
         });
-        Filter filter = new Filter(
-                allTime ? null : utc(since.map(UpstreamQueries::millis).orElse(millis(now).minus(Duration.ofHours(24)))),
-                allTime ? null : until.map(u -> utc(millis(u))).orElse(null),
-                instanceId.orElse(null));
+        Instant from = since.map(UpstreamQueries::millis).orElse(millis(now).minus(Duration.ofHours(24)));
+        Filter filter = allTime ? new Filter(null, null, instanceId.orElse(null))
+                : new Filter(utc(from), until.map(u -> utc(millis(u))).orElse(null), instanceId.orElse(null));
         try {
             AnalyticsTotals totals = filter.bind(handle.createQuery(ANALYTICS_TOTALS)).map((rs, ctx) ->
                     new AnalyticsTotals(rs.getLong("total"), rs.getLong("successful"), rs.getLong("failed"),

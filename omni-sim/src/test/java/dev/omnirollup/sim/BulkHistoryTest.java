@@ -86,7 +86,8 @@ class BulkHistoryTest {
             try (Connection c = db.connect()) {
                 assertBetween(scalar(c, "SELECT count(*) FROM omni_events WHERE processing_time_ms IS NOT NULL"), 4_000,
                         6_000);
-                Optional<Integer> p95 = db.jdbi().withHandle(h -> UpstreamQueries.metrics(h, END)).p95ProcessingTimeMs();
+                Optional<Integer> p95 = db.jdbi().withHandle(h -> UpstreamQueries.metrics(h, END))
+                        .p95ProcessingTimeMs();
                 assertTrue(p95.isPresent() && p95.get() > 1_000, p95.toString());
             }
         }

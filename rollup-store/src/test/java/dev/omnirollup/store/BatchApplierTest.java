@@ -54,7 +54,8 @@ class BatchApplierTest {
         assertEquals(CUTOVER, rollups.ensureCutover(CUTOVER));
         applier = applierAt(END);
         tail = new AutomationLogTail(rollups, InstantSource.fixed(END), MINUTES_KEPT, CUTOVER, Duration.ofMinutes(2));
-        scratch.omni.jdbi().useHandle(h -> new ReferencePersistence(h, InstantSource.fixed(END)).ensureInstances(instances));
+        scratch.omni.jdbi().useHandle(h -> new ReferencePersistence(h, InstantSource.fixed(END))
+                .ensureInstances(instances));
     }
 
     @AfterEach
@@ -252,7 +253,8 @@ class BatchApplierTest {
     }
 
     private void persistReference(long seed, int count) {
-        scratch.omni.jdbi().useHandle(h -> new ReferencePersistence(h, InstantSource.fixed(END)).apply(traffic(seed, count)));
+        scratch.omni.jdbi().useHandle(h -> new ReferencePersistence(h, InstantSource.fixed(END))
+                .apply(traffic(seed, count)));
     }
 
     /**
