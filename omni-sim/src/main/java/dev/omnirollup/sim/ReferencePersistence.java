@@ -9,6 +9,10 @@ import com.fasterxml.jackson.databind.node.MissingNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
+import java.lang.reflect.Type;
+import java.sql.PreparedStatement;
+import java.sql.SQLException;
+import java.sql.Types;
 import java.time.Instant;
 import java.time.InstantSource;
 import java.time.LocalDateTime;
@@ -21,10 +25,15 @@ import java.util.Objects;
 import java.util.Optional;
 import java.util.Set;
 import java.util.UUID;
+import java.util.function.Function;
 import org.jdbi.v3.core.Handle;
 import org.jdbi.v3.core.JdbiException;
+import org.jdbi.v3.core.argument.Argument;
+import org.jdbi.v3.core.argument.ArgumentFactory;
+import org.jdbi.v3.core.config.ConfigRegistry;
 import org.jdbi.v3.core.statement.PreparedBatch;
 import org.jdbi.v3.core.statement.SqlStatement;
+import org.jdbi.v3.core.statement.StatementContext;
 import org.jdbi.v3.core.statement.Update;
 
 /**
@@ -557,7 +566,7 @@ public final class ReferencePersistence {
                 handle.savepoint(BATCH_SAVEPOINT);
             }
             try {
-                PreparedBatch insert = handle.prepareBatch(INSERT_EVENT);
+                PreparedBatch insert = handle.prepareBatch(INSERT_EVENT).registerArgument(WIRE);
                 for (Object[] row : pendingEvents) {
                     bindRow(insert, row).add();
                 }
@@ -667,15 +676,39 @@ public final class ReferencePersistence {
         return OmniJs.wireText(OmniJs.string(value));
     }
 
-    /**
-     * Binds what {@link #bind} made: text (a NULL as a NULL of text), or a boolean. The statements cast uuid,
-     * timestamp and jsonb parameters, which runs the same input functions as Omni's untyped parameters do (and fails
-     * for a boolean).
-     */
+    /** Binds what {@link #bind} made (see {@link Wire}). */
     private static <S extends SqlStatement<S>> S bindValue(S statement, String name, Object value) {
-        return value instanceof Boolean bool ? statement.bind(name, bool)
-                : statement.bindByType(name, (String) value, String.class);
+        return statement.bind(name, new Wire(value));
     }
+
+    /**
+     * What {@link #bind} made, as postgres.js sends it: text, a boolean, or NULL (a NULL of text). The statements cast
+     * uuid, timestamp and jsonb parameters, which runs the same input functions as Omni's untyped parameters do (and
+     * fails for a boolean). One type for all three, so that a batch may mix them under one name.
+     */
+    private record Wire(Object value) implements Argument {
+        @Override
+        public void apply(int position, PreparedStatement statement, StatementContext context) throws SQLException {
+            if (value == null) {
+                statement.setNull(position, Types.VARCHAR);
+            } else if (value instanceof Boolean bool) {
+                statement.setBoolean(position, bool);
+            } else {
+                statement.setString(position, (String) value);
+            }
+        }
+    }
+
+    /**
+     * Binds a {@link Wire} as itself, found once per batch: without it Jdbi looks through its argument factories
+     * (until the one for any {@link Argument}) for every value of every row. Single statements do without it.
+     */
+    private static final ArgumentFactory.Preparable WIRE = new ArgumentFactory.Preparable() {
+        @Override
+        public Optional<Function<Object, Argument>> prepare(Type type, ConfigRegistry config) {
+            return type == Wire.class ? Optional.of(Wire.class::cast) : Optional.empty();
+        }
+    };
 
     private static String channel(JsonNode metadata) {
         JsonNode channelType = OmniJs.get(metadata, "channelType");
