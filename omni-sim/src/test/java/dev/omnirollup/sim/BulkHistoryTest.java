@@ -27,13 +27,16 @@ class BulkHistoryTest {
             BulkHistory.Options options = BulkHistory.Options.of(200_000, END, Duration.ofDays(90))
                     .withAutomationLogs(20_000);
             BulkHistory.Result result = BulkHistory.fill(db, options);
-            // the load into empty tables dropped every secondary index and rebuilt it exactly as it was
+            // 200 000 events into an empty omni_events: its nine secondary indexes were dropped for the load and
+            // rebuilt exactly as they were (20 000 logs are too few for automation_logs' to be worth it)
             Map<String, String> indexesAfter = indexes(db);
-            assertEquals(definitions(indexesBefore), definitions(indexesAfter));
             assertEquals(15, indexesBefore.size());
-            assertEquals(Set.of("automation_logs_pkey", "omni_events_pkey"), indexesBefore.keySet().stream()
-                    .filter(indexesAfter::containsKey).map(key -> key.split(" ")[1]).collect(Collectors.toSet()),
-                    "only the primary keys keep their index: " + indexesBefore + " " + indexesAfter);
+            assertEquals(definitions(indexesBefore), definitions(indexesAfter));
+            Set<String> kept = indexesBefore.keySet().stream().filter(indexesAfter::containsKey)
+                    .map(key -> key.split(" ")[1]).collect(Collectors.toSet());
+            assertEquals(Set.of("omni_events_pkey", "automation_logs_pkey", "automation_logs_automation_id_idx",
+                    "automation_logs_event_id_idx", "automation_logs_status_idx", "automation_logs_created_at_idx"),
+                    kept, "the indexes not rebuilt: " + indexesBefore + " " + indexesAfter);
             System.out.printf("BulkHistory: %d events + %d logs in %d ms (loading %d ms, indexes + analyze %d ms)"
                     + " = %.0f rows/s%n", result.events(), result.automationLogs(), result.elapsed().toMillis(),
                     result.loading().toMillis(), result.indexing().toMillis(), result.rowsPerSecond());
