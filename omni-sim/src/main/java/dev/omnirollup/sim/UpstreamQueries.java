@@ -251,9 +251,9 @@ public final class UpstreamQueries {
     public static Analytics analytics(Handle handle, Instant now, Optional<Instant> since,
             Optional<Instant> until, Optional<UUID> instanceId, Optional<String> granularity, boolean allTime) {
         Objects.requireNonNull(now, "now");
-        Optional<String> timelineSql = granularity.map(g -> switch (g) {
-            case "hourly" -> HOURLY;
-            case "daily" -> DAILY;
+        Optional<Boolean> hourly = granularity.map(g -> switch (g) {
+            case "hourly" -> true;
+            case "daily" -> false;
             default -> throw new IllegalArgumentException("granularity must be hourly or daily, got " + g);
         });
         Instant from = since.map(UpstreamQueries::millis).orElse(millis(now).minus(Duration.ofHours(24)));
@@ -270,7 +270,8 @@ public final class UpstreamQueries {
             Map<String, Long> directions = groupCount(filter.bind(handle.createQuery(BY_DIRECTION)));
             ByDirection byDirection = new ByDirection(directions.getOrDefault("inbound", 0L),
                     directions.getOrDefault("outbound", 0L));
-            Optional<List<TimelineBucket>> timeline = timelineSql.map(sql -> filter.bind(handle.createQuery(sql))
+            Optional<List<TimelineBucket>> timeline = hourly.map(h -> filter
+                    .bind(handle.createQuery(h ? HOURLY : DAILY))
                     .map((rs, ctx) -> new TimelineBucket(rs.getString(1), rs.getLong(2))).list());
             return new Analytics(totals.total(), totals.successful(), totals.failed(),
                     rate(totals.successful(), totals.total()), totals.avgProcessing(), totals.avgAgent(), messageTypes,
