@@ -5,12 +5,12 @@ import dev.omnirollup.sim.OmniOperations;
 import dev.omnirollup.sim.ScratchDatabase;
 import dev.omnirollup.sim.ScratchNats;
 import dev.omnirollup.store.Setting;
-import java.sql.Connection;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.List;
 import java.util.Locale;
 import java.util.UUID;
+import org.jdbi.v3.core.Handle;
 
 /**
  * Freshness of automation metrics as a dashboard sees it. Omni publishes nothing about automation executions: it
@@ -57,7 +57,7 @@ final class AutomationFreshnessBench {
                 IngestProcesses.awaitReady(workers, Duration.ofSeconds(60));
                 try (ApiProcess.Running api = ApiProcess.start("api-auto-fresh", db, nats, consumer, report.logs(),
                         args.flag("jfr"));
-                     Connection omni = db.connect()) {
+                     Handle omni = db.jdbi().open()) {
                     Measured m = measure(nats, api, omni, rate, runRate, duration, warmup, tailPoll);
                     MarkerLatencies result = m.latencies();
                     Latency latency = result.visibility();
@@ -95,7 +95,7 @@ final class AutomationFreshnessBench {
                             ExecutionsPoller.Observed observed, MarkerLatencies latencies) {
     }
 
-    private static Measured measure(ScratchNats nats, ApiProcess.Running api, Connection omni, long rate,
+    private static Measured measure(ScratchNats nats, ApiProcess.Running api, Handle omni, long rate,
                                     long runRate, Duration duration, Duration warmup, Duration tailPoll)
             throws Exception {
         UUID automation = OmniOperations.createAutomation(omni, "bench freshness");

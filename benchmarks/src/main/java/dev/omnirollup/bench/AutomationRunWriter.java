@@ -2,19 +2,19 @@ package dev.omnirollup.bench;
 
 import dev.omnirollup.sim.OmniEvent;
 import dev.omnirollup.sim.OmniOperations;
-import java.sql.Connection;
 import java.sql.SQLException;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Optional;
 import java.util.UUID;
+import org.jdbi.v3.core.Handle;
 
 /**
  * Writes manual runs of one automation into {@code automation_logs} as Omni does ({@link OmniOperations#manualRun},
  * one autocommit {@code INSERT} each, {@code created_at} by the database) at a steady rate, plus one extra run, a
  * <em>marker</em>, every {@code markerEvery}; for each marker it records when its insert returned (committed) and how
- * many rows were committed up to and including it. Runs on the caller's thread; the caller owns the connection.
+ * many rows were committed up to and including it. Runs on the caller's thread; the caller owns the handle.
  */
 final class AutomationRunWriter {
     /**
@@ -47,9 +47,9 @@ final class AutomationRunWriter {
      * Writes {@code runsPerSecond} runs per second (0: markers only) and a marker every {@code markerEvery} until
      * {@code duration} has passed.
      */
-    static Written write(Connection c, UUID automationId, long runsPerSecond, Duration markerEvery, Duration duration)
+    static Written write(Handle c, UUID automationId, long runsPerSecond, Duration markerEvery, Duration duration)
             throws SQLException, InterruptedException {
-        if (!c.getAutoCommit()) {
+        if (!c.getConnection().getAutoCommit()) {
             throw new IllegalArgumentException("the writer's connection must be in autocommit mode, as Omni's is");
         }
         List<Marker> markers = new ArrayList<>();

@@ -6,6 +6,9 @@ import java.sql.Connection;
 import java.sql.DriverManager;
 import java.sql.SQLException;
 import java.sql.Statement;
+import org.jdbi.v3.core.Handle;
+import org.jdbi.v3.core.Jdbi;
+import org.jdbi.v3.core.JdbiException;
 
 /**
  * The PostgreSQL server and NATS the benchmarks run against: the tests' ({@link TestServices}), i.e.
@@ -46,9 +49,9 @@ final class BenchServers {
         } catch (SQLException e) {
             throw new IllegalStateException("creating " + name + " failed: " + e.getMessage(), e);
         }
-        try (Connection c = DriverManager.getConnection(database(name))) {
+        try (Handle c = Jdbi.open(database(name))) {
             OmniSchema.create(c);
-        } catch (SQLException e) {
+        } catch (JdbiException e) {
             throw new IllegalStateException("connecting to " + name + " failed: " + e.getMessage(), e);
         }
     }

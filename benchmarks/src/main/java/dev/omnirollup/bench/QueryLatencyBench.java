@@ -5,8 +5,6 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.omnirollup.sim.UpstreamQueries;
 import java.io.IOException;
 import java.nio.file.Path;
-import java.sql.Connection;
-import java.sql.DriverManager;
 import java.sql.ResultSet;
 import java.sql.SQLException;
 import java.sql.Statement;
@@ -19,12 +17,13 @@ import java.util.Locale;
 import java.util.Map;
 import java.util.Optional;
 import java.util.UUID;
+import org.jdbi.v3.core.Handle;
 
 /**
  * Query latency against table size (issue 7 item 2): for each data set size and each dashboard endpoint, p50/p99 of
  * omni-rollup's server time ({@code Server-Timing}) and end-to-end HTTP time (one keep-alive connection, sequential
  * requests, caching off), and of the baseline: upstream's SQL ({@link UpstreamQueries}) on the same database with
- * upstream's indexes, timed around the JDBC calls (its "server time"). Writes {@code query-latency.csv},
+ * upstream's indexes, timed around the calls (its "server time"). Writes {@code query-latency.csv},
  * {@code query-latency.png} and {@code query-latency-p50.png} (log-log, p99 and p50 against raw rows) and the API's
  * memory.
  *
@@ -39,7 +38,7 @@ final class QueryLatencyBench {
     /** Upstream's SQL for one endpoint. */
     @FunctionalInterface
     interface Baseline {
-        Object run(Connection c, Instant now) throws SQLException;
+        Object run(Handle c, Instant now) throws SQLException;
     }
 
     record Endpoint(String name, String path, Baseline baseline) {
@@ -76,8 +75,8 @@ final class QueryLatencyBench {
         return all;
     }
 
-    private static Object health(Connection c) throws SQLException {
-        try (Statement s = c.createStatement(); ResultSet rs = s.executeQuery("SELECT 1")) {
+    private static Object health(Handle c) throws SQLException {
+        try (Statement s = c.getConnection().createStatement(); ResultSet rs = s.executeQuery("SELECT 1")) {
             rs.next();
         }
         return UpstreamQueries.healthInstances(c);
@@ -139,7 +138,7 @@ final class QueryLatencyBench {
                 Datasets.log("baseline (upstream SQL) at " + data.label() + " rows: up to " + baselineMax
                         + " calls or " + budget.toSeconds() + " s per endpoint");
                 long baselineTotal = -1;
-                try (Connection c = DriverManager.getConnection(data.jdbcUrl())) {
+                try (Handle c = UpstreamTimer.open(data.jdbcUrl())) {
                     for (Endpoint endpoint : endpoints) {
                         Latency baseline = new Latency();
                         endpoint.baseline().run(c, Instant.now()); // warm-up

@@ -1,15 +1,17 @@
 package dev.omnirollup.bench;
 
-import java.sql.Connection;
-import java.sql.DriverManager;
 import java.sql.SQLException;
 import java.time.Duration;
 import java.time.Instant;
+import org.jdbi.v3.core.Handle;
+import org.jdbi.v3.core.Jdbi;
+import org.jdbi.v3.core.JdbiException;
+import org.jdbi.v3.postgres.PostgresPlugin;
 
 /**
  * Times upstream's plain SQL for one endpoint on the data set, the way Omni answers it today: the statements of
- * omni-sim's {@code UpstreamQueries} on one connection, no transaction, timed around the JDBC calls (database time
- * plus JDBC, no HTTP and no JSON). One call first as warm-up; then up to {@code maxCalls} calls or {@code budget},
+ * omni-sim's {@code UpstreamQueries} on one connection, no transaction, timed around the calls (database time plus
+ * Jdbi and JDBC, no HTTP and no JSON). One call first as warm-up; then up to {@code maxCalls} calls or {@code budget},
  * at least {@code minCalls}. Stateless.
  */
 final class UpstreamTimer {
@@ -19,7 +21,7 @@ final class UpstreamTimer {
     static Percentiles time(String jdbcUrl, QueryLatencyBench.Baseline sql, int minCalls, int maxCalls,
                             Duration budget) {
         Latency latency = new Latency();
-        try (Connection c = DriverManager.getConnection(jdbcUrl)) {
+        try (Handle c = open(jdbcUrl)) {
             sql.run(c, Instant.now());
             long started = System.nanoTime();
             int n = 0;
@@ -29,9 +31,14 @@ final class UpstreamTimer {
                 latency.recordNanos(System.nanoTime() - t0);
                 n++;
             }
-        } catch (SQLException e) {
+        } catch (SQLException | JdbiException e) {
             throw new IllegalStateException("upstream SQL failed: " + e.getMessage(), e);
         }
         return Percentiles.of(latency);
+    }
+
+    /** A handle on a new connection to {@code jdbcUrl}, as omni-sim's own ({@link PostgresPlugin} installed). */
+    static Handle open(String jdbcUrl) {
+        return Jdbi.create(jdbcUrl).installPlugin(new PostgresPlugin()).open();
     }
 }

@@ -22,7 +22,6 @@ import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.sql.SQLException;
 import java.time.Duration;
 import java.time.Instant;
 import java.time.InstantSource;
@@ -148,7 +147,7 @@ final class DemoCommand implements Callable<Integer>, UsesSharedOptions {
             Optional<String> page = dashboardPage(base);
             banner(System.out, base, apiKey, page, instances, Duration.ofNanos(System.nanoTime() - started),
                     demoNats.url(), embedded);
-        } catch (RuntimeException | SQLException e) {
+        } catch (RuntimeException e) {
             lifecycle.abort();
             throw e;
         }

@@ -8,7 +8,6 @@ import dev.omnirollup.sim.ReferencePersistence;
 import dev.omnirollup.sim.TrafficGenerator;
 import dev.omnirollup.store.RootCause;
 import io.nats.client.Connection;
-import java.sql.SQLException;
 import java.time.Duration;
 import java.time.Instant;
 import java.time.InstantSource;
@@ -20,6 +19,7 @@ import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.logging.Level;
 import java.util.logging.Logger;
+import org.jdbi.v3.core.Handle;
 
 /**
  * Plays Omni for the demo: publishes realistic traffic on NATS as it happens (each event when the clock reaches its
@@ -73,8 +73,8 @@ final class DemoTraffic implements AutoCloseable {
     }
 
     private void run() {
-        try (var connection = omni.connect()) {
-            ReferencePersistence persistence = new ReferencePersistence(connection, clock);
+        try (Handle handle = omni.open()) {
+            ReferencePersistence persistence = new ReferencePersistence(handle, clock);
             publishPoison(PoisonGenerator.KINDS.size() - 1);
             long nextPoison = clock.millis() + POISON_EVERY.toMillis();
             OmniEvent next = events.next();
@@ -108,7 +108,7 @@ final class DemoTraffic implements AutoCloseable {
             }
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
-        } catch (SQLException | RuntimeException e) {
+        } catch (RuntimeException e) {
             LOG.log(Level.WARNING, "demo traffic stopped: " + RootCause.message(e), e);
         }
     }

@@ -73,9 +73,7 @@ class ConstantSqlTest {
      */
     private static final Map<String, String> RAW_ALLOWED = Map.of(
             "dev.omnirollup.store.RollupWriter.copyIn",
-            "COPY: Jdbi has no COPY; fresh rows of a backfilled day go in by COPY, table named by grain",
-            "dev.omnirollup.sim.BulkHistory.copy",
-            "COPY: the simulator loads millions of history rows");
+            "COPY: Jdbi has no COPY; fresh rows of a backfilled day go in by COPY, table named by grain");
     /**
      * Where Jdbi runs text rendered once, at class initialisation, from constants alone (no value ever reaches it),
      * by class and method, and why it is not a compile-time constant.

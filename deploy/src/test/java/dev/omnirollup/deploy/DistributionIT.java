@@ -55,9 +55,7 @@ class DistributionIT {
     void allModeIngestsPublishedEventsAndServesThem() throws Exception {
         try (ScratchDatabase omni = ScratchDatabase.create().withOmniSchema(); ScratchNats nats = ScratchNats.connect()) {
             List<Instance> instances = TrafficGenerator.defaultInstances(5, 7);
-            try (Connection c = omni.connect()) {
-                new ReferencePersistence(c).ensureInstances(instances);
-            }
+            omni.jdbi().useHandle(h -> new ReferencePersistence(h).ensureInstances(instances));
             nats.instanceStream();
             int port = Distribution.freePort();
             String apiKey = DemoOmni.newKey();
@@ -84,9 +82,7 @@ class DistributionIT {
 
                 List<OmniEvent> events = TrafficGenerator.generate(TrafficGenerator.Config.of(5, now,
                         Duration.ofHours(2), 800, instances));
-                try (Connection c = omni.connect()) {
-                    new ReferencePersistence(c).apply(events);
-                }
+                omni.jdbi().useHandle(h -> new ReferencePersistence(h).apply(events));
                 Publisher.on(nats).publishAll(events);
 
                 long[] expected = counts(omni);

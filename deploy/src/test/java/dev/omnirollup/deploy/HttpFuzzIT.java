@@ -41,6 +41,7 @@ import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
 import java.util.concurrent.atomic.AtomicReference;
 import java.util.concurrent.atomic.LongAdder;
+import org.jdbi.v3.core.Handle;
 import org.junit.jupiter.api.Test;
 
 /**
@@ -121,7 +122,7 @@ class HttpFuzzIT {
             instanceIds = instances.stream().map(i -> i.id().toString()).toList();
             List<OmniEvent> history = TrafficGenerator.generate(TrafficGenerator.Config.of(77, end.minus(Duration
                     .ofMinutes(5)), Duration.ofDays(30), 4_000, instances));
-            try (Connection c = omni.connect()) {
+            try (Handle c = omni.jdbi().open()) {
                 ReferencePersistence reference = new ReferencePersistence(c);
                 reference.ensureInstances(instances);
                 reference.apply(history);

@@ -37,6 +37,7 @@ import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.concurrent.atomic.AtomicReference;
+import org.jdbi.v3.core.Handle;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -96,7 +97,7 @@ class InfrastructureFaultsIT {
             int phases = 1 + 3 * CYCLES;
             List<OmniEvent> events = TrafficGenerator.generate(TrafficGenerator.Config.of(2026, end,
                     Duration.ofDays(10), phases * EVENTS_PER_PHASE, instances));
-            try (Connection c = omni.connect()) {
+            try (Handle c = omni.jdbi().open()) {
                 ReferencePersistence reference = new ReferencePersistence(c);
                 reference.ensureInstances(instances);
                 reference.apply(events);

@@ -18,7 +18,6 @@ import dev.omnirollup.store.Await;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.net.http.HttpResponse;
-import java.sql.Connection;
 import java.sql.ResultSet;
 import java.sql.SQLException;
 import java.sql.Statement;
@@ -37,6 +36,7 @@ import java.util.Optional;
 import java.util.SplittableRandom;
 import java.util.TreeMap;
 import java.util.UUID;
+import org.jdbi.v3.core.Handle;
 import org.junit.jupiter.api.Test;
 
 /**
@@ -57,7 +57,7 @@ class RealOmniIT {
     @Test
     void everyEndpointEqualsUpstreamSqlOnARealOmnisBehaviour() throws Exception {
         try (ScratchDatabase omni = ScratchDatabase.create().withOmniSchema(); ScratchNats nats = ScratchNats.connect();
-             Connection sql = omni.connect()) {
+             Handle sql = omni.jdbi().open()) {
             Instant start = Instant.now().truncatedTo(ChronoUnit.MILLIS);
             List<Instance> instances = TrafficGenerator.defaultInstances(6, 12);
             ReferencePersistence omniConsumer = new ReferencePersistence(sql, InstantSource.system());
@@ -111,8 +111,8 @@ class RealOmniIT {
                 // manual runs, written only to automation_logs; one commits after the tail read rows stamped later
                 UUID kept = OmniOperations.createAutomation(sql, "kept");
                 UUID doomed = OmniOperations.createAutomation(sql, "doomed");
-                try (Connection lateRun = omni.connect()) {
-                    lateRun.setAutoCommit(false);
+                try (Handle lateRun = omni.jdbi().open()) {
+                    lateRun.begin();
                     OmniOperations.manualRun(lateRun, kept, actions());
                     for (int i = 0; i < 30; i++) {
                         OmniOperations.manualRun(sql, i % 3 == 0 ? doomed : kept, actions());
@@ -145,7 +145,7 @@ class RealOmniIT {
 
     // ------------------------------------------------------------------------------------------ the comparison
 
-    private void compareEverything(Checks checks, String api, String apiKey, Connection sql, Instant start,
+    private void compareEverything(Checks checks, String api, String apiKey, Handle sql, Instant start,
                                    Instant cutover, List<Instance> instances, UUID deletedInstance) {
         Instant now = Instant.now().truncatedTo(ChronoUnit.MILLIS);
         assertTrue(now.isBefore(start.plus(ROOM)), "the test ran longer than the room left in the history");
@@ -402,8 +402,8 @@ class RealOmniIT {
         return results;
     }
 
-    private static void insertDeadLetters(Connection sql) throws SQLException {
-        try (Statement s = sql.createStatement()) {
+    private static void insertDeadLetters(Handle sql) throws SQLException {
+        try (Statement s = sql.getConnection().createStatement()) {
             s.execute("""
                     INSERT INTO dead_letter_events (event_id, event_type, subject, payload, error, status) VALUES
                       ('e1', 'message.received', 'message.received', '{}', 'boom', 'pending'),
@@ -415,7 +415,7 @@ class RealOmniIT {
 
     // ------------------------------------------------------------------------------------------ plumbing
 
-    private static boolean caughtUp(String api, String apiKey, Connection sql, UUID deletedInstance) {
+    private static boolean caughtUp(String api, String apiKey, Handle sql, UUID deletedInstance) {
         try {
             JsonNode all = json(api + "/events/analytics?allTime=true", apiKey);
             JsonNode auto = json(api + "/automation-metrics", apiKey);
@@ -429,16 +429,16 @@ class RealOmniIT {
         }
     }
 
-    private static Instant cutover(Connection sql) throws SQLException {
-        try (Statement s = sql.createStatement();
+    private static Instant cutover(Handle sql) throws SQLException {
+        try (Statement s = sql.getConnection().createStatement();
              ResultSet rs = s.executeQuery("SELECT value FROM rollup.settings WHERE name = 'cutover'")) {
             assertTrue(rs.next(), "the ingest recorded a cutover");
             return Instant.ofEpochMilli(Long.parseLong(rs.getString(1)));
         }
     }
 
-    private static long count(Connection sql, String query) throws SQLException {
-        try (Statement s = sql.createStatement(); ResultSet rs = s.executeQuery(query)) {
+    private static long count(Handle sql, String query) throws SQLException {
+        try (Statement s = sql.getConnection().createStatement(); ResultSet rs = s.executeQuery(query)) {
             rs.next();
             return rs.getLong(1);
         }

@@ -48,6 +48,7 @@ import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
 import java.util.regex.Pattern;
 import java.util.stream.Stream;
+import org.jdbi.v3.core.Handle;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.MethodOrderer;
@@ -120,7 +121,7 @@ class SecurityIT {
         nats.instanceStream();
         instances = TrafficGenerator.defaultInstances(4, 9);
         Instant end = Instant.now().truncatedTo(ChronoUnit.MINUTES);
-        try (Connection c = omni.connect()) {
+        try (Handle c = omni.jdbi().open()) {
             ReferencePersistence reference = new ReferencePersistence(c);
             reference.ensureInstances(instances);
             // an instance that exists, so that a query for it reaches PostgreSQL (one that does not answers zeros at once)

@@ -40,6 +40,7 @@ import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.concurrent.atomic.AtomicReference;
 import java.util.concurrent.atomic.LongAdder;
+import org.jdbi.v3.core.Handle;
 import org.junit.jupiter.api.Test;
 
 /**
@@ -83,9 +84,7 @@ class SustainedLoadIT {
                 SSE_CLIENTS, CLIENTS == 0 ? "calibrated" : Integer.toString(CLIENTS));
         try (ScratchDatabase omni = ScratchDatabase.create().withOmniSchema(); ScratchNats nats = ScratchNats.connect()) {
             List<Instance> instances = TrafficGenerator.defaultInstances(8, 31);
-            try (Connection c = omni.connect()) {
-                new ReferencePersistence(c).ensureInstances(instances);
-            }
+            omni.jdbi().useHandle(h -> new ReferencePersistence(h).ensureInstances(instances));
             nats.messageStream();
             nats.automationStream();
             nats.instanceStream();
@@ -238,7 +237,7 @@ class SustainedLoadIT {
         BlockingQueue<List<OmniEvent>> toPersist = new ArrayBlockingQueue<>(10_000);
         AtomicBoolean publishing = new AtomicBoolean(true);
         Thread persister = Thread.ofPlatform().name("load-reference").start(() -> {
-            try (Connection c = omni.connect()) {
+            try (Handle c = omni.jdbi().open()) {
                 ReferencePersistence reference = new ReferencePersistence(c);
                 while (publishing.get() || !toPersist.isEmpty()) {
                     List<OmniEvent> batch = toPersist.poll(100, TimeUnit.MILLISECONDS);

@@ -71,9 +71,11 @@ class VerifyIT {
             LocalDate late = day(now.minus(Duration.ofDays(20)));
             Instant liveRow = now.minus(Duration.ofDays(1)).truncatedTo(ChronoUnit.HOURS);
             LocalDate live = day(liveRow);
-            omni.execute("UPDATE rollup.msg_day SET completed = completed - 1 WHERE scope = 0 AND src = 1 AND bucket = "
-                    + epoch(lost));
-            omni.execute("UPDATE rollup.msg_total SET completed = completed - 1 WHERE scope = 0 AND src = 1");
+            omni.jdbi().useHandle(h -> {
+                h.execute("UPDATE rollup.msg_day SET completed = completed - 1 WHERE scope = 0 AND src = 1 "
+                        + "AND bucket = ?", epoch(lost));
+                h.execute("UPDATE rollup.msg_total SET completed = completed - 1 WHERE scope = 0 AND src = 1");
+            });
             long completed = count(omni, "SELECT count(*) FROM omni_events WHERE status = 'completed' "
                     + "AND received_at >= '" + lost + "' AND received_at < '" + lost.plusDays(1) + "'");
             UUID instance = firstInstance(omni);
@@ -109,9 +111,11 @@ class VerifyIT {
             assertTrue(repair.lines().contains("repair done: 2 of 2 days before the cutover repaired, 0 still differ, "
                     + "1 day after the cutover not rebuilt."), repair.text());
 
-            omni.execute("DELETE FROM omni_events WHERE channel = 'discord' AND received_at = '"
-                    + LocalDateTime.ofInstant(liveRow, ZoneOffset.UTC) + "'");
-            omni.execute("DELETE FROM instances WHERE id = '" + instance + "'");
+            omni.jdbi().useHandle(h -> {
+                h.execute("DELETE FROM omni_events WHERE channel = 'discord' AND received_at = ?",
+                        LocalDateTime.ofInstant(liveRow, ZoneOffset.UTC));
+                h.execute("DELETE FROM instances WHERE id = ?", instance);
+            });
             Distribution.Result again = Distribution.run(Duration.ofMinutes(3), settings, "verify");
             assertEquals(0, again.status(), again.text());
             assertEquals("0", summary(again).group(2));

@@ -23,7 +23,6 @@ import java.nio.file.Path;
 import java.sql.Connection;
 import java.sql.PreparedStatement;
 import java.sql.ResultSet;
-import java.sql.SQLException;
 import java.time.Duration;
 import java.time.Instant;
 import java.time.InstantSource;
@@ -81,11 +80,7 @@ final class IngestHarness implements AutoCloseable {
         settings.put("ingest-ack-wait", "4s");
         this.rollups = RollupDatabase.open(omni.jdbcUrl(), "rollup", "public", 4, "test");
         rollups.migrate();
-        try (Connection c = omni.connect()) {
-            new ReferencePersistence(c).ensureInstances(instances);
-        } catch (SQLException e) {
-            throw new IllegalStateException(e);
-        }
+        omni.jdbi().useHandle(h -> new ReferencePersistence(h).ensureInstances(instances));
     }
 
     IngestHarness set(String key, String value) {
@@ -104,11 +99,7 @@ final class IngestHarness implements AutoCloseable {
 
     /** Writes the rows upstream's persistence would write for these events, in order. */
     void persistReference(List<OmniEvent> events) {
-        try (Connection c = omni.connect()) {
-            new ReferencePersistence(c).apply(events);
-        } catch (SQLException e) {
-            throw new IllegalStateException(e);
-        }
+        omni.jdbi().useHandle(h -> new ReferencePersistence(h).apply(events));
     }
 
     long publish(List<OmniEvent> events) {

@@ -1,21 +1,26 @@
 package dev.omnirollup.sim;
 
-import java.sql.Array;
-import java.sql.Connection;
-import java.sql.DriverManager;
-import java.sql.PreparedStatement;
-import java.sql.SQLException;
-import java.sql.Statement;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
+import java.util.Comparator;
 import java.util.List;
 import java.util.Objects;
+import java.util.Queue;
+import java.util.SplittableRandom;
 import java.util.UUID;
+import java.util.concurrent.ConcurrentLinkedQueue;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
+import java.util.function.IntToLongFunction;
+import java.util.regex.Pattern;
+import org.jdbi.v3.core.Handle;
+import org.jdbi.v3.core.Jdbi;
+import org.jdbi.v3.core.JdbiException;
+import org.jdbi.v3.core.statement.PreparedBatch;
+import org.jdbi.v3.postgres.PostgresPlugin;
 
 /**
  * Fills {@code omni_events} and {@code automation_logs} fast with realistic history for benchmarks and backfill
@@ -33,9 +38,15 @@ import java.util.concurrent.Future;
  * Not deterministic (uses the server's {@code random()}). Stateless and thread-safe.
  *
  * <p>Speed: when at least as many rows are added as a table holds, its plain secondary indexes are dropped for the
- * load and rebuilt afterwards from their exact definitions (also when the load fails); per-row foreign-key checks are
- * skipped when the user may set {@code session_replication_role} (the referenced rows are created first). The tables
- * are analyzed at the end. Do not run it against a live Omni database.
+ * load and rebuilt afterwards (also when the load fails); per-row foreign-key checks are skipped when the user may
+ * set {@code session_replication_role} (the referenced rows are created first). The tables are analyzed at the end.
+ * Do not run it against a live Omni database.
+ *
+ * <p>Every statement is constant text. Dropping and rebuilding an index names it, so those two statements take the
+ * index, table and column as Jdbi defines: only an index whose definition is exactly {@code CREATE INDEX <index> ON
+ * <schema>.<table> USING btree (<column>)} (as every one of Omni's is) and whose names are plain lower-case
+ * identifiers is dropped, so that the constant {@code CREATE INDEX} rebuilds it as it was; any other index stays
+ * in place during the load.
  */
 public final class BulkHistory {
 
@@ -65,8 +76,8 @@ public final class BulkHistory {
                    kind = 'message.failed' AND misc < 0.8 AS no_ext,
                    kind = 'message.sent' AS is_sent, kind = 'message.delivered' AS is_delivered,
                    kind = 'message.read' AS is_read,
-                   CASE WHEN lat < ? THEN 20 + (lat2 * lat2 * 4000)::int END AS pt,
-                   CASE WHEN lat < ? THEN 200 + (lat2 * 9000)::int END AS al
+                   CASE WHEN lat < :latency THEN 20 + (lat2 * lat2 * 4000)::int END AS pt,
+                   CASE WHEN lat < :latency THEN 200 + (lat2 * 9000)::int END AS al
               FROM (SELECT k, ids[idx] AS inst, chans[idx] AS chan, noinst, stages, kind, misc, lat, lat2,
                            CASE WHEN kind = 'message.received' THEN
                                 CASE WHEN c < 0.52 THEN 'text' WHEN c < 0.62 THEN 'image' WHEN c < 0.69 THEN 'audio'
@@ -79,12 +90,12 @@ public final class BulkHistory {
                                      WHEN c < 0.99 THEN 'location' END END AS ct
                       FROM (SELECT k, random() AS c, random() AS misc, random() AS lat,
                                    random() AS lat2, random() < 0.01 AS noinst,
-                                   1 + (power(random(), 1.8) * ?)::int % ? AS idx,
+                                   1 + (power(random(), 1.8) * :instances)::int % :instances AS idx,
                                    CASE WHEN x < 0.45 THEN 'message.received' WHEN x < 0.78 THEN 'message.sent'
                                         WHEN x < 0.85 THEN 'message.failed' WHEN x < 0.95 THEN 'message.delivered'
                                         ELSE 'message.read' END AS kind
                               FROM (SELECT k, random() AS x FROM generate_series(0, 65535) k) raw) r,
-                           (SELECT ?::uuid[] AS ids, ?::text[] AS chans, ?::text[] AS stages) p
+                           (SELECT :ids::uuid[] AS ids, :channels::text[] AS chans, :stages::text[] AS stages) p
                    ) s
             """;
 
@@ -98,18 +109,18 @@ public final class BulkHistory {
             INSERT INTO omni_events (id, external_id, channel, instance_id, event_type, direction, content_type,
                 text_content, chat_id, status, error_message, error_stage, received_at, processed_at, delivered_at,
                 read_at, processing_time_ms, agent_latency_ms)
-            SELECT (? || lpad(to_hex(g), 12, '0'))::uuid,
-                   CASE WHEN no_ext THEN NULL ELSE ? || lpad(g::text, 12, '0') END,
+            SELECT (:id_prefix || lpad(to_hex(g), 12, '0'))::uuid,
+                   CASE WHEN no_ext THEN NULL ELSE :external_prefix || lpad(g::text, 12, '0') END,
                    chan, inst, kind, dir, ct, txt, chat, status, em, es, ts,
                    CASE WHEN is_sent THEN ts END, CASE WHEN is_delivered THEN ts END, CASE WHEN is_read THEN ts END,
                    pt, al
-              FROM (SELECT p.*, ?::timestamp - (CASE
-                           WHEN u < ?::float8 THEN ?::float8 + (?::float8 - ?::float8) * power(1 - u / ?::float8, 1.5)
-                           WHEN u < ?::float8 THEN ?::float8 + (?::float8 - ?::float8) * (1 - (u - ?::float8) / (?::float8 - ?::float8))
-                           ELSE ?::float8 * (1 - (u - ?::float8) / (1 - ?::float8)) END)::bigint * interval '1 millisecond' AS ts
-                      FROM (SELECT r * 65536 + p.k AS g, (r * 65536 + p.k + 0.5::float8) / ?::float8 AS u, p.*
-                              FROM generate_series(?::bigint, ?::bigint) r, bulk_pattern p
-                             WHERE r * 65536 + p.k < ?
+              FROM (SELECT p.*, :end::timestamp - (CASE
+                           WHEN u < :u1::float8 THEN :day::float8 + (:span::float8 - :day::float8) * power(1 - u / :u1::float8, 1.5)
+                           WHEN u < :u2::float8 THEN :hour::float8 + (:day::float8 - :hour::float8) * (1 - (u - :u1::float8) / (:u2::float8 - :u1::float8))
+                           ELSE :hour::float8 * (1 - (u - :u2::float8) / (1 - :u2::float8)) END)::bigint * interval '1 millisecond' AS ts
+                      FROM (SELECT r * 65536 + p.k AS g, (r * 65536 + p.k + 0.5::float8) / :events_real::float8 AS u, p.*
+                              FROM generate_series(:first_block::bigint, :last_block::bigint) r, bulk_pattern p
+                             WHERE r * 65536 + p.k < :events
                             OFFSET 0) p
                     OFFSET 0) s
             """;
@@ -117,25 +128,58 @@ public final class BulkHistory {
     private static final String INSERT_LOGS = """
             INSERT INTO automation_logs (id, automation_id, event_id, status, conditions_matched, actions_executed,
                 error, execution_time_ms, created_at)
-            SELECT (? || lpad(to_hex(g), 12, '0'))::uuid,
+            SELECT (:id_prefix || lpad(to_hex(g), 12, '0'))::uuid,
                    autos[1 + (a * array_length(autos, 1))::int % array_length(autos, 1)],
-                   ? || lpad(to_hex(g), 12, '0'), status, status <> 'skipped',
+                   :event_prefix || lpad(to_hex(g), 12, '0'), status, status <> 'skipped',
                    CASE WHEN status = 'skipped' THEN acts[1]
                         WHEN status = 'failed' THEN acts[6 + (b * 3)::int % 3]
                         ELSE acts[2 + (b * 4)::int % 4] END,
                    CASE WHEN status = 'failed' THEN 'Webhook returned 502 Bad Gateway' END,
                    CASE WHEN status = 'skipped' THEN 1 WHEN b < 0.05 THEN NULL ELSE 5 + (b * b * 3000)::int END,
-                   date_trunc('milliseconds', ?::timestamp - make_interval(secs => ? * CASE
-                        WHEN ?::boolean THEN t
-                        WHEN t < 0.02 THEN t / 0.02 * least(1, 3600 / ?)
-                        WHEN t < 0.12 THEN (t - 0.02) / 0.10 * least(1, 86400 / ?)
+                   date_trunc('milliseconds', :end::timestamp - make_interval(secs => :span_seconds * CASE
+                        WHEN :even::boolean THEN t
+                        WHEN t < 0.02 THEN t / 0.02 * least(1, 3600 / :span_seconds)
+                        WHEN t < 0.12 THEN (t - 0.02) / 0.10 * least(1, 86400 / :span_seconds)
                         ELSE power((t - 0.12) / 0.88, 1.5) END))
               FROM (SELECT g, random() AS a, random() AS b, random() AS t,
                            CASE WHEN random() < 0.75 THEN 'success' WHEN random() < 0.6 THEN 'failed'
                                 ELSE 'skipped' END AS status
-                      FROM generate_series(?::bigint, ?::bigint) g) r,
-                   (SELECT ?::uuid[] AS autos, ?::jsonb[] AS acts) p
+                      FROM generate_series(:first::bigint, :last::bigint) g) r,
+                   (SELECT :automations::uuid[] AS autos, :actions::jsonb[] AS acts) p
             """;
+
+    private static final String INSERT_INSTANCE =
+            "INSERT INTO instances (id, name, channel, is_active) VALUES (:id, :name, :channel, :active)";
+    private static final String INSERT_AUTOMATION = "INSERT INTO automations (id, name, trigger_event_type, actions)"
+            + " VALUES (:id, :name, 'message.received', :actions::jsonb)";
+    private static final String ESTIMATED_ROWS =
+            "SELECT greatest(reltuples, 0)::bigint FROM pg_class WHERE oid = to_regclass(:table)";
+    /**
+     * The indexes of {@code :table} that back no constraint and are plain single-column btree indexes, exactly as
+     * {@link #CREATE_INDEX} creates them.
+     */
+    private static final String PLAIN_SECONDARY_INDEXES = """
+            SELECT n.nspname, t.relname, c.relname, a.attname
+              FROM pg_index i
+              JOIN pg_class c ON c.oid = i.indexrelid
+              JOIN pg_class t ON t.oid = i.indrelid
+              JOIN pg_namespace n ON n.oid = t.relnamespace
+              JOIN pg_attribute a ON a.attrelid = i.indrelid AND a.attnum = i.indkey[0]
+             WHERE i.indrelid = to_regclass(:table)
+               AND NOT EXISTS (SELECT 1 FROM pg_constraint k WHERE k.conindid = i.indexrelid)
+               AND pg_get_indexdef(i.indexrelid)
+                   = format('CREATE INDEX %I ON %I.%I USING btree (%I)', c.relname, n.nspname, t.relname, a.attname)
+             ORDER BY c.relname""";
+    private static final String DROP_INDEX = "DROP INDEX IF EXISTS <schema>.<index>";
+    private static final String CREATE_INDEX =
+            "CREATE INDEX IF NOT EXISTS <index> ON <schema>.<table> USING btree (<column>)";
+    private static final String ASYNC_COMMIT = "SET synchronous_commit = off";
+    private static final String NO_TRIGGERS = "SET session_replication_role = replica";
+    private static final String INDEX_MEMORY = "SET maintenance_work_mem = '1GB'";
+    private static final String NO_PARALLEL_BUILD = "SET max_parallel_maintenance_workers = 0";
+    private static final String ANALYZE = "ANALYZE omni_events, automation_logs, instances, automations";
+    /** What {@link SecondaryIndex} names may be: they go into statement text (as defines, quoted). */
+    private static final Pattern IDENTIFIER = Pattern.compile("[a-z_][a-z0-9_]{0,62}");
 
     private static final String[] ACTIONS = {
         "[]",
@@ -272,22 +316,24 @@ public final class BulkHistory {
     public static Result fill(String jdbcUrl, Options options) {
         long started = System.nanoTime();
         String token = ScratchDatabase.randomSuffix(6);
-        java.util.SplittableRandom random = new java.util.SplittableRandom(token.hashCode());
+        SplittableRandom random = new SplittableRandom(token.hashCode());
         IdPrefixes ids = new IdPrefixes(idPrefix(random), idPrefix(random), idPrefix(random));
         List<Instance> instances = instances(random, token, options.instances());
+        Jdbi jdbi = Jdbi.create(jdbcUrl).installPlugin(new PostgresPlugin())
+                .registerArrayType(String.class, "text")
+                .registerArrayType(UUID.class, "uuid");
         List<UUID> automations;
-        List<String> dropped;
-        try (Connection connection = DriverManager.getConnection(jdbcUrl)) {
-            insertInstances(connection, instances);
-            automations = insertAutomations(connection, random, token, 20);
-            dropped = new ArrayList<>();
-            if (worthRebuilding(connection, "omni_events", options.events())) {
-                dropped.addAll(dropSecondaryIndexes(connection, "omni_events"));
+        List<SecondaryIndex> dropped = new ArrayList<>();
+        try (Handle handle = jdbi.open()) {
+            insertInstances(handle, instances);
+            automations = insertAutomations(handle, random, token, 20);
+            if (worthRebuilding(handle, "omni_events", options.events())) {
+                dropped.addAll(dropSecondaryIndexes(handle, "omni_events"));
             }
-            if (worthRebuilding(connection, "automation_logs", options.automationLogs())) {
-                dropped.addAll(dropSecondaryIndexes(connection, "automation_logs"));
+            if (worthRebuilding(handle, "automation_logs", options.automationLogs())) {
+                dropped.addAll(dropSecondaryIndexes(handle, "automation_logs"));
             }
-        } catch (SQLException e) {
+        } catch (JdbiException e) {
             throw new OmniSimException("preparing bulk history failed: " + e.getMessage(), e);
         }
         // events come in blocks of whole pattern repetitions: block [r0, r1] holds events r0 * 65536 to r1 * 65536 + 65535
@@ -303,20 +349,19 @@ public final class BulkHistory {
         long loadStarted = System.nanoTime();
         long indexStarted;
         try {
-            parallel(options.threads(), i -> worker(jdbcUrl, options, token, ids, instances, automations,
+            parallel(options.threads(), i -> worker(jdbi, options, token, ids, instances, automations,
                     perThreadEvents.get(i), perThreadLogs.get(i)));
         } finally {
             indexStarted = System.nanoTime();
             // recreate what was dropped even when loading failed, so the schema is never left without its indexes;
             // the sessions take the next index from a queue, the most expensive (text keys, big tables) first
-            java.util.concurrent.ConcurrentLinkedQueue<String> queue = new java.util.concurrent.ConcurrentLinkedQueue<>(
-                    dropped.stream().sorted(java.util.Comparator.comparingInt(BulkHistory::buildCost).reversed()).toList());
-            parallel(options.threads(), i -> createIndexes(jdbcUrl, queue));
+            Queue<SecondaryIndex> queue = new ConcurrentLinkedQueue<>(
+                    dropped.stream().sorted(Comparator.comparingInt(SecondaryIndex::buildCost).reversed()).toList());
+            parallel(options.threads(), i -> createIndexes(jdbi, queue));
         }
-        try (Connection connection = DriverManager.getConnection(jdbcUrl);
-                Statement statement = connection.createStatement()) {
-            statement.execute("ANALYZE omni_events, automation_logs, instances, automations");
-        } catch (SQLException e) {
+        try {
+            jdbi.useHandle(handle -> handle.execute(ANALYZE));
+        } catch (JdbiException e) {
             throw new OmniSimException("analyzing after bulk insert failed: " + e.getMessage(), e);
         }
         long finished = System.nanoTime();
@@ -329,80 +374,44 @@ public final class BulkHistory {
         return fill(database.jdbcUrl(), options);
     }
 
-    private static long worker(String jdbcUrl, Options options, String token, IdPrefixes ids,
-            List<Instance> instances, List<UUID> automations, List<long[]> eventBlocks, List<long[]> logChunks)
-            throws SQLException {
+    private static long worker(Jdbi jdbi, Options options, String token, IdPrefixes ids, List<Instance> instances,
+            List<UUID> automations, List<long[]> eventBlocks, List<long[]> logChunks) {
         long rows = 0;
-        try (Connection connection = DriverManager.getConnection(jdbcUrl)) {
-            tune(connection);
-            Array instanceIds = connection.createArrayOf("uuid", instances.stream().map(Instance::id).toArray());
-            Array channels = connection.createArrayOf("text", instances.stream().map(Instance::channel).toArray());
-            List<String> stageList = new ArrayList<>(TrafficEpisodes.WHATSAPP_CODES);
-            stageList.addAll(TrafficEpisodes.DISCORD_CODES.subList(0, 11));
-            Array stages = connection.createArrayOf("text", stageList.toArray());
+        try (Handle handle = jdbi.open()) {
+            tune(handle);
+            List<String> stages = new ArrayList<>(TrafficEpisodes.WHATSAPP_CODES);
+            stages.addAll(TrafficEpisodes.DISCORD_CODES.subList(0, 11));
             double spanSeconds = (Duration.between(options.from(), options.to()).toMillis() - 1) / 1000.0;
             long spanMillis = Duration.between(options.from(), options.to()).toMillis();
             if (!eventBlocks.isEmpty()) {
-                try (PreparedStatement pattern = connection.prepareStatement(CREATE_PATTERN)) {
-                    int p = 1;
-                    pattern.setDouble(p++, options.latencyFraction());
-                    pattern.setDouble(p++, options.latencyFraction());
-                    pattern.setInt(p++, instances.size());
-                    pattern.setInt(p++, instances.size());
-                    pattern.setArray(p++, instanceIds);
-                    pattern.setArray(p++, channels);
-                    pattern.setArray(p, stages);
-                    pattern.execute();
-                }
+                handle.createUpdate(CREATE_PATTERN).bind("latency", options.latencyFraction())
+                        .bind("instances", instances.size())
+                        .bindArray("ids", UUID.class, instances.stream().map(Instance::id).toList())
+                        .bindArray("channels", String.class, instances.stream().map(Instance::channel).toList())
+                        .bindArray("stages", String.class, stages)
+                        .execute();
             }
-            try (PreparedStatement insert = connection.prepareStatement(INSERT_EVENTS)) {
-                TimeCurve curve = options.spread() == Spread.EVEN ? TimeCurve.even(spanMillis - 1)
-                        : TimeCurve.of(spanMillis - 1);
-                for (long[] block : eventBlocks) {
-                    int p = 1;
-                    insert.setString(p++, ids.eventPrefix());
-                    insert.setString(p++, token + "-");
-                    insert.setObject(p++, ReferencePersistence.utc(options.to().toEpochMilli() - 1));
-                    insert.setDouble(p++, curve.u1());
-                    insert.setDouble(p++, curve.day());
-                    insert.setDouble(p++, curve.span());
-                    insert.setDouble(p++, curve.day());
-                    insert.setDouble(p++, curve.u1());
-                    insert.setDouble(p++, curve.u2());
-                    insert.setDouble(p++, curve.hour());
-                    insert.setDouble(p++, curve.day());
-                    insert.setDouble(p++, curve.hour());
-                    insert.setDouble(p++, curve.u1());
-                    insert.setDouble(p++, curve.u2());
-                    insert.setDouble(p++, curve.u1());
-                    insert.setDouble(p++, curve.hour());
-                    insert.setDouble(p++, curve.u2());
-                    insert.setDouble(p++, curve.u2());
-                    insert.setDouble(p++, options.events());
-                    insert.setLong(p++, block[0]);
-                    insert.setLong(p++, block[1]);
-                    insert.setLong(p, options.events());
-                    rows += insert.executeUpdate();
-                }
+            TimeCurve curve = options.spread() == Spread.EVEN ? TimeCurve.even(spanMillis - 1)
+                    : TimeCurve.of(spanMillis - 1);
+            for (long[] block : eventBlocks) {
+                rows += handle.createUpdate(INSERT_EVENTS).bind("id_prefix", ids.eventPrefix())
+                        .bind("external_prefix", token + "-")
+                        .bind("end", ReferencePersistence.utc(options.to().toEpochMilli() - 1))
+                        .bind("u1", curve.u1()).bind("u2", curve.u2()).bind("span", curve.span())
+                        .bind("day", curve.day()).bind("hour", curve.hour())
+                        .bind("events_real", (double) options.events()).bind("events", options.events())
+                        .bind("first_block", block[0]).bind("last_block", block[1])
+                        .execute();
             }
-            Array autos = connection.createArrayOf("uuid", automations.toArray());
-            Array acts = connection.createArrayOf("jsonb", ACTIONS);
-            try (PreparedStatement insert = connection.prepareStatement(INSERT_LOGS)) {
-                for (long[] chunk : logChunks) {
-                    int p = 1;
-                    insert.setString(p++, ids.logPrefix());
-                    insert.setString(p++, ids.logEventPrefix());
-                    insert.setObject(p++, ReferencePersistence.utc(options.to().toEpochMilli() - 1));
-                    insert.setDouble(p++, spanSeconds);
-                    insert.setBoolean(p++, options.spread() == Spread.EVEN);
-                    insert.setDouble(p++, spanSeconds);
-                    insert.setDouble(p++, spanSeconds);
-                    insert.setLong(p++, chunk[0]);
-                    insert.setLong(p++, chunk[1]);
-                    insert.setArray(p++, autos);
-                    insert.setArray(p, acts);
-                    rows += insert.executeUpdate();
-                }
+            for (long[] chunk : logChunks) {
+                rows += handle.createUpdate(INSERT_LOGS).bind("id_prefix", ids.logPrefix())
+                        .bind("event_prefix", ids.logEventPrefix())
+                        .bind("end", ReferencePersistence.utc(options.to().toEpochMilli() - 1))
+                        .bind("span_seconds", spanSeconds).bind("even", options.spread() == Spread.EVEN)
+                        .bind("first", chunk[0]).bind("last", chunk[1])
+                        .bindArray("automations", UUID.class, automations)
+                        .bindArray("actions", String.class, (Object[]) ACTIONS)
+                        .execute();
             }
         }
         return rows;
@@ -438,8 +447,44 @@ public final class BulkHistory {
     private record IdPrefixes(String eventPrefix, String logPrefix, String logEventPrefix) {
     }
 
+    /**
+     * A plain single-column btree index that no constraint uses, as the catalog names it: rebuilt by
+     * {@link #CREATE_INDEX} with these names as defines.
+     */
+    private record SecondaryIndex(String schema, String table, String name, String column) {
+        /** Whether every name is a plain lower-case identifier (only then is the index dropped and rebuilt). */
+        boolean plain() {
+            return IDENTIFIER.matcher(schema).matches() && IDENTIFIER.matcher(table).matches()
+                    && IDENTIFIER.matcher(name).matches() && IDENTIFIER.matcher(column).matches();
+        }
+
+        /** Rough relative cost of building it: omni_events before automation_logs, text keys first. */
+        int buildCost() {
+            int key = switch (column) {
+                case "external_id", "chat_id" -> 3;
+                case "channel", "event_type", "status" -> 2;
+                case "received_at", "instance_id" -> 1;
+                default -> 0;
+            };
+            return (table.equals("omni_events") ? 10 : 0) + key;
+        }
+
+        void drop(Handle handle) {
+            handle.createUpdate(DROP_INDEX).define("schema", quoted(schema)).define("index", quoted(name)).execute();
+        }
+
+        void create(Handle handle) {
+            handle.createUpdate(CREATE_INDEX).define("index", quoted(name)).define("schema", quoted(schema))
+                    .define("table", quoted(table)).define("column", quoted(column)).execute();
+        }
+
+        private static String quoted(String identifier) {
+            return '"' + identifier + '"';
+        }
+    }
+
     /** A random version-4-looking UUID prefix {@code xxxxxxxx-xxxx-4xxx-8xxx-}. */
-    private static String idPrefix(java.util.SplittableRandom random) {
+    private static String idPrefix(SplittableRandom random) {
         StringBuilder sb = new StringBuilder(24);
         for (int i = 0; i < 24; i++) {
             switch (i) {
@@ -453,104 +498,59 @@ public final class BulkHistory {
     }
 
     /** Session settings for bulk work: asynchronous commit; foreign-key triggers off when allowed (superuser). */
-    private static void tune(Connection connection) throws SQLException {
-        try (Statement s = connection.createStatement()) {
-            s.execute("SET synchronous_commit = off");
-        }
+    private static void tune(Handle handle) {
+        handle.execute(ASYNC_COMMIT);
         // the rows reference instances and automations created above, so skipping the per-row foreign-key checks
         // (session_replication_role = replica) changes nothing but speed; it needs superuser, so it is optional
-        boolean autoCommit = connection.getAutoCommit();
-        connection.setAutoCommit(false);
-        try (Statement s = connection.createStatement()) {
-            s.execute("SAVEPOINT tune");
+        handle.useTransaction(h -> {
+            h.savepoint("tune");
             try {
-                s.execute("SET session_replication_role = replica");
-                s.execute("RELEASE SAVEPOINT tune");
-            } catch (SQLException notSuperuser) {
-                s.execute("ROLLBACK TO SAVEPOINT tune");
+                h.execute(NO_TRIGGERS);
+                h.releaseSavepoint("tune");
+            } catch (JdbiException notSuperuser) {
+                h.rollbackToSavepoint("tune");
             }
-        }
-        connection.commit();
-        connection.setAutoCommit(autoCommit);
+        });
     }
 
     /** Rebuilding indexes after the load pays off when at least as many rows are added as the table holds. */
-    private static boolean worthRebuilding(Connection connection, String table, long adding) throws SQLException {
+    private static boolean worthRebuilding(Handle handle, String table, long adding) {
         if (adding < 50_000) {
             return false;
         }
-        try (PreparedStatement s = connection.prepareStatement(
-                "SELECT greatest(reltuples, 0)::bigint FROM pg_class WHERE oid = to_regclass(?)")) {
-            s.setString(1, table);
-            try (java.sql.ResultSet rs = s.executeQuery()) {
-                return rs.next() && rs.getLong(1) <= adding;
-            }
-        }
+        return handle.createQuery(ESTIMATED_ROWS).bind("table", table).mapTo(Long.class).findOne()
+                .map(rows -> rows <= adding).orElse(false);
     }
 
-    /**
-     * Drops the indexes of {@code table} that back no constraint (Omni's plain secondary indexes) and returns their
-     * exact definitions as {@code CREATE INDEX IF NOT EXISTS} statements.
-     */
-    private static List<String> dropSecondaryIndexes(Connection connection, String table) throws SQLException {
-        List<String> definitions = new ArrayList<>();
-        List<String> names = new ArrayList<>();
-        try (PreparedStatement s = connection.prepareStatement("""
-                SELECT quote_ident(n.nspname) || '.' || quote_ident(c.relname), pg_get_indexdef(i.indexrelid)
-                  FROM pg_index i
-                  JOIN pg_class c ON c.oid = i.indexrelid
-                  JOIN pg_namespace n ON n.oid = c.relnamespace
-                 WHERE i.indrelid = to_regclass(?)
-                   AND NOT EXISTS (SELECT 1 FROM pg_constraint k WHERE k.conindid = i.indexrelid)
-                 ORDER BY c.relname""")) {
-            s.setString(1, table);
-            try (java.sql.ResultSet rs = s.executeQuery()) {
-                while (rs.next()) {
-                    names.add(rs.getString(1));
-                    definitions.add(rs.getString(2).replaceFirst("^CREATE (UNIQUE )?INDEX ",
-                            "CREATE $1INDEX IF NOT EXISTS "));
-                }
-            }
-        }
-        try (Statement s = connection.createStatement()) {
-            for (String name : names) {
-                s.execute("DROP INDEX IF EXISTS " + name);
-            }
-        }
-        return definitions;
+    /** Drops the plain secondary indexes of {@code table} (see the class comment) and returns them. */
+    private static List<SecondaryIndex> dropSecondaryIndexes(Handle handle, String table) {
+        List<SecondaryIndex> indexes = handle.createQuery(PLAIN_SECONDARY_INDEXES).bind("table", table)
+                .map((rs, ctx) -> new SecondaryIndex(rs.getString(1), rs.getString(2), rs.getString(3),
+                        rs.getString(4)))
+                .list().stream().filter(SecondaryIndex::plain).toList();
+        indexes.forEach(index -> index.drop(handle));
+        return indexes;
     }
 
     /** Builds indexes taken from {@code queue} until it is empty; returns how many this session built. */
-    private static long createIndexes(String jdbcUrl, java.util.Queue<String> queue) throws SQLException {
+    private static long createIndexes(Jdbi jdbi, Queue<SecondaryIndex> queue) {
         if (queue.isEmpty()) {
             return 0;
         }
         long built = 0;
-        try (Connection connection = DriverManager.getConnection(jdbcUrl);
-                Statement s = connection.createStatement()) {
-            s.execute("SET maintenance_work_mem = '1GB'");
-            s.execute("SET max_parallel_maintenance_workers = 0"); // the sessions already build in parallel
-            for (String definition = queue.poll(); definition != null; definition = queue.poll()) {
-                s.execute(definition);
+        try (Handle handle = jdbi.open()) {
+            handle.execute(INDEX_MEMORY);
+            handle.execute(NO_PARALLEL_BUILD); // the sessions already build in parallel
+            for (SecondaryIndex index = queue.poll(); index != null; index = queue.poll()) {
+                index.create(handle);
                 built++;
             }
         }
         return built;
     }
 
-    /** Rough relative cost of building an index: omni_events before automation_logs, text keys first. */
-    private static int buildCost(String definition) {
-        int table = definition.contains(" ON public.omni_events ") || definition.contains("omni_events USING")
-                ? 10 : 0;
-        int key = definition.contains("(external_id)") || definition.contains("(chat_id)") ? 3
-                : definition.contains("(channel)") || definition.contains("(event_type)")
-                        || definition.contains("(status)") ? 2
-                : definition.contains("(received_at)") || definition.contains("(instance_id)") ? 1 : 0;
-        return table + key;
-    }
-
     /** Runs {@code task(0..n-1)} on n threads and waits for all; the first failure is rethrown. */
-    private static void parallel(int n, SqlTask task) {
+    private static void parallel(int n, IntToLongFunction task) {
         ExecutorService pool = Executors.newFixedThreadPool(n, r -> {
             Thread t = new Thread(r, "bulk-history");
             t.setDaemon(true);
@@ -560,7 +560,7 @@ public final class BulkHistory {
             List<Future<Long>> futures = new ArrayList<>();
             for (int i = 0; i < n; i++) {
                 int index = i;
-                futures.add(pool.submit(() -> task.run(index)));
+                futures.add(pool.submit(() -> task.applyAsLong(index)));
             }
             for (Future<Long> future : futures) {
                 future.get();
@@ -576,12 +576,7 @@ public final class BulkHistory {
         }
     }
 
-    @FunctionalInterface
-    private interface SqlTask {
-        long run(int index) throws SQLException;
-    }
-
-    private static List<Instance> instances(java.util.SplittableRandom random, String token, int n) {
+    private static List<Instance> instances(SplittableRandom random, String token, int n) {
         List<Instance> instances = new ArrayList<>(n);
         for (int i = 0; i < n; i++) {
             String channel = CHANNEL_MIX[i % CHANNEL_MIX.length];
@@ -590,36 +585,26 @@ public final class BulkHistory {
         return instances;
     }
 
-    private static void insertInstances(Connection connection, List<Instance> instances) throws SQLException {
-        try (PreparedStatement insert = connection.prepareStatement(
-                "INSERT INTO instances (id, name, channel, is_active) VALUES (?, ?, ?, ?)")) {
-            int i = 0;
-            for (Instance instance : instances) {
-                insert.setObject(1, instance.id());
-                insert.setString(2, instance.name());
-                insert.setString(3, instance.channel());
-                insert.setBoolean(4, i++ % 4 != 3);
-                insert.addBatch();
-            }
-            insert.executeBatch();
+    private static void insertInstances(Handle handle, List<Instance> instances) {
+        PreparedBatch insert = handle.prepareBatch(INSERT_INSTANCE);
+        int i = 0;
+        for (Instance instance : instances) {
+            insert.bind("id", instance.id()).bind("name", instance.name()).bind("channel", instance.channel())
+                    .bind("active", i++ % 4 != 3).add();
         }
+        insert.execute();
     }
 
-    private static List<UUID> insertAutomations(Connection connection, java.util.SplittableRandom random,
-            String token, int n) throws SQLException {
+    private static List<UUID> insertAutomations(Handle handle, SplittableRandom random, String token, int n) {
         List<UUID> ids = new ArrayList<>(n);
-        try (PreparedStatement insert = connection.prepareStatement("INSERT INTO automations (id, name,"
-                + " trigger_event_type, actions) VALUES (?, ?, 'message.received', ?::jsonb)")) {
-            for (int i = 0; i < n; i++) {
-                UUID id = TrafficEpisodes.uuid(random);
-                ids.add(id);
-                insert.setObject(1, id);
-                insert.setString(2, "bulk " + token + " automation " + (i + 1));
-                insert.setString(3, "[{\"type\":\"log\",\"config\":{\"level\":\"info\"}}]");
-                insert.addBatch();
-            }
-            insert.executeBatch();
+        PreparedBatch insert = handle.prepareBatch(INSERT_AUTOMATION);
+        for (int i = 0; i < n; i++) {
+            UUID id = TrafficEpisodes.uuid(random);
+            ids.add(id);
+            insert.bind("id", id).bind("name", "bulk " + token + " automation " + (i + 1))
+                    .bind("actions", "[{\"type\":\"log\",\"config\":{\"level\":\"info\"}}]").add();
         }
+        insert.execute();
         return ids;
     }
 

@@ -9,12 +9,9 @@ import com.fasterxml.jackson.databind.node.MissingNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
-import java.sql.Connection;
+import java.lang.reflect.Type;
 import java.sql.PreparedStatement;
-import java.sql.ResultSet;
 import java.sql.SQLException;
-import java.sql.Savepoint;
-import java.sql.Statement;
 import java.sql.Types;
 import java.time.Instant;
 import java.time.InstantSource;
@@ -28,6 +25,16 @@ import java.util.Objects;
 import java.util.Optional;
 import java.util.Set;
 import java.util.UUID;
+import java.util.function.Function;
+import org.jdbi.v3.core.Handle;
+import org.jdbi.v3.core.JdbiException;
+import org.jdbi.v3.core.argument.Argument;
+import org.jdbi.v3.core.argument.ArgumentFactory;
+import org.jdbi.v3.core.config.ConfigRegistry;
+import org.jdbi.v3.core.statement.PreparedBatch;
+import org.jdbi.v3.core.statement.SqlStatement;
+import org.jdbi.v3.core.statement.StatementContext;
+import org.jdbi.v3.core.statement.Update;
 
 /**
  * Upstream's persistence rules as a reference implementation: applies events, in the given order, to Omni's tables
@@ -60,12 +67,17 @@ import java.util.UUID;
  *       the reason contains "logged out" (case-insensitive).</li>
  * </ul>
  *
- * <p>Each {@link #apply} runs in one transaction on the given connection and batches inserts between the statements
- * that must see them. Not thread-safe; the caller owns the connection.
+ * <p>Each {@link #apply} runs in one transaction on the given handle and batches inserts between the statements
+ * that must see them. Every statement is constant text with named parameters. Not thread-safe; the caller owns the
+ * handle.
  */
 public final class ReferencePersistence {
 
     private static final int BATCH = 1_000;
+    /** Savepoints: around a batch of rows that may be refused, around each of them, around a receipt's update. */
+    private static final String BATCH_SAVEPOINT = "batch";
+    private static final String ROW_SAVEPOINT = "row";
+    private static final String RECEIPT = "receipt";
     private static final Set<String> STORABLE = Set.copyOf(OmniEvent.STORABLE_CONTENT_TYPES);
     private static final Set<String> CHANNELS = Set.copyOf(OmniEvent.CHANNEL_TYPES);
     private static final Set<String> PERSISTED = Set.of("received", "sent", "delivered", "read", "failed");
@@ -83,25 +95,40 @@ public final class ReferencePersistence {
                     .maxNumberLength(Integer.MAX_VALUE).maxStringLength(Integer.MAX_VALUE).build())
             .build()).enable(DeserializationFeature.FAIL_ON_TRAILING_TOKENS);
 
+    /** The columns of an {@code omni_events} row as {@link Run} queues it, in order: the parameters of the insert. */
+    private static final List<String> EVENT_COLUMNS = List.of("external_id", "channel", "instance_id", "event_type",
+            "direction", "content_type", "text_content", "media_url", "media_mime_type", "chat_id",
+            "reply_to_external_id", "status", "error_message", "error_stage", "received_at", "processed_at",
+            "delivered_at", "read_at", "raw_payload", "metadata", "person_id", "platform_identity_id");
     private static final String INSERT_EVENT = "INSERT INTO omni_events (external_id, channel, instance_id, event_type,"
             + " direction, content_type, text_content, media_url, media_mime_type, chat_id, reply_to_external_id,"
             + " status, error_message, error_stage, received_at, processed_at, delivered_at, read_at, raw_payload,"
-            + " metadata, person_id, platform_identity_id) VALUES (?, ?, ?::uuid, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?,"
-            + " ?::timestamp, ?::timestamp, ?::timestamp, ?::timestamp, ?::jsonb, ?::jsonb, ?::uuid, ?::uuid)";
-    private static final String UPDATE_DELIVERED =
-            "UPDATE omni_events SET delivered_at = ?::timestamp, status = 'completed' WHERE external_id = ?";
-    private static final String UPDATE_READ = "UPDATE omni_events SET read_at = ?::timestamp WHERE external_id = ?";
+            + " metadata, person_id, platform_identity_id) VALUES (:external_id, :channel, :instance_id::uuid,"
+            + " :event_type, :direction, :content_type, :text_content, :media_url, :media_mime_type, :chat_id,"
+            + " :reply_to_external_id, :status, :error_message, :error_stage, :received_at::timestamp,"
+            + " :processed_at::timestamp, :delivered_at::timestamp, :read_at::timestamp, :raw_payload::jsonb,"
+            + " :metadata::jsonb, :person_id::uuid, :platform_identity_id::uuid)";
+    private static final String UPDATE_DELIVERED = "UPDATE omni_events SET delivered_at = :at::timestamp,"
+            + " status = 'completed' WHERE external_id = :external_id";
+    private static final String UPDATE_READ =
+            "UPDATE omni_events SET read_at = :at::timestamp WHERE external_id = :external_id";
     private static final String INSERT_AUTOMATION = "INSERT INTO automations (id, name, description,"
-            + " trigger_event_type, actions) VALUES (?, ?, 'created by omni-sim for automation.executed events',"
+            + " trigger_event_type, actions) VALUES (:id, :name, 'created by omni-sim for automation.executed events',"
             + " 'message.received', '[]'::jsonb) ON CONFLICT (id) DO NOTHING";
     private static final String INSERT_LOG = "INSERT INTO automation_logs (automation_id, event_id, status,"
             + " conditions_matched, actions_executed, error, execution_time_ms, created_at)"
-            + " VALUES (?, ?, ?, ?, ?::jsonb, ?, ?, ?)";
+            + " VALUES (:automation_id, :event_id, :status, :conditions_matched, :actions_executed::jsonb, :error,"
+            + " :execution_time_ms, :created_at)";
     private static final String CONNECT_INSTANCE = "UPDATE instances SET is_active = true,"
-            + " profile_name = COALESCE(?, profile_name), profile_pic_url = COALESCE(?, profile_pic_url),"
-            + " owner_identifier = COALESCE(?, owner_identifier), updated_at = ? WHERE id = ?";
+            + " profile_name = COALESCE(:profile_name, profile_name),"
+            + " profile_pic_url = COALESCE(:profile_pic_url, profile_pic_url),"
+            + " owner_identifier = COALESCE(:owner_identifier, owner_identifier), updated_at = :updated_at"
+            + " WHERE id = :id";
     private static final String DISCONNECT_INSTANCE =
-            "UPDATE instances SET is_active = false, updated_at = ? WHERE id = ?";
+            "UPDATE instances SET is_active = false, updated_at = :updated_at WHERE id = :id";
+    private static final String INSERT_INSTANCE =
+            "INSERT INTO instances (id, name, channel) VALUES (:id, :name, :channel) ON CONFLICT DO NOTHING";
+    private static final String INSTANCE_IDS = "SELECT id::text FROM instances";
 
     /**
      * What one {@link #apply} did.
@@ -118,32 +145,33 @@ public final class ReferencePersistence {
             long instanceUpdates) {
     }
 
-    private final Connection connection;
+    private final Handle handle;
     private final InstantSource clock;
     private final Set<UUID> knownAutomations = new HashSet<>();
 
     /** Uses the system clock for {@code processed_at} / {@code updated_at}. */
-    public ReferencePersistence(Connection connection) {
-        this(connection, InstantSource.system());
+    public ReferencePersistence(Handle handle) {
+        this(handle, InstantSource.system());
     }
 
-    public ReferencePersistence(Connection connection, InstantSource clock) {
-        this.connection = Objects.requireNonNull(connection, "connection");
+    public ReferencePersistence(Handle handle, InstantSource clock) {
+        this.handle = Objects.requireNonNull(handle, "handle");
         this.clock = Objects.requireNonNull(clock, "clock");
     }
 
     /** Inserts the instances that do not exist yet ({@code is_active} false, upstream's default). */
     public void ensureInstances(List<Instance> instances) {
-        try (PreparedStatement insert = connection.prepareStatement(
-                "INSERT INTO instances (id, name, channel) VALUES (?, ?, ?) ON CONFLICT DO NOTHING")) {
+        if (instances.isEmpty()) {
+            return;
+        }
+        try {
+            PreparedBatch insert = handle.prepareBatch(INSERT_INSTANCE);
             for (Instance instance : instances) {
-                insert.setObject(1, instance.id());
-                insert.setString(2, instance.name());
-                insert.setString(3, instance.channel());
-                insert.addBatch();
+                insert.bind("id", instance.id()).bind("name", instance.name()).bind("channel", instance.channel())
+                        .add();
             }
-            insert.executeBatch();
-        } catch (SQLException e) {
+            insert.execute();
+        } catch (JdbiException e) {
             throw new OmniSimException("inserting " + instances.size() + " instances failed: " + e.getMessage(), e);
         }
     }
@@ -193,39 +221,24 @@ public final class ReferencePersistence {
     }
 
     private interface Work {
-        void accept(Run run) throws SQLException;
+        void accept(Run run);
     }
 
+    /** Runs {@code work} in one transaction: committed when it returns, rolled back when it throws. */
     private Stats inTransaction(int size, Work work) {
-        boolean autoCommit;
         try {
-            autoCommit = connection.getAutoCommit();
-            connection.setAutoCommit(false);
-        } catch (SQLException e) {
-            throw new OmniSimException("starting a transaction failed: " + e.getMessage(), e);
-        }
-        try (Run run = new Run()) {
-            work.accept(run);
-            run.flush();
-            connection.commit();
-            return run.stats();
-        } catch (SQLException | RuntimeException e) {
-            knownAutomations.clear();
-            try {
-                connection.rollback();
-            } catch (SQLException suppressed) {
-                e.addSuppressed(suppressed);
-            }
-            if (e instanceof RuntimeException runtime) {
-                throw runtime;
-            }
+            return handle.inTransaction(h -> {
+                Run run = new Run();
+                work.accept(run);
+                run.flush();
+                return run.stats();
+            });
+        } catch (JdbiException e) {
+            knownAutomations.clear(); // the automations it inserted are gone with it
             throw new OmniSimException("applying " + size + " events failed: " + e.getMessage(), e);
-        } finally {
-            try {
-                connection.setAutoCommit(autoCommit);
-            } catch (SQLException e) {
-                // the connection is unusable anyway; the original outcome stands
-            }
+        } catch (RuntimeException e) {
+            knownAutomations.clear();
+            throw e;
         }
     }
 
@@ -240,12 +253,13 @@ public final class ReferencePersistence {
         return n;
     }
 
-    /** One transaction's prepared statements and counters. */
-    private final class Run implements AutoCloseable {
-        private final PreparedStatement insertEvent;
-        private final PreparedStatement updateDelivered;
-        private final PreparedStatement updateRead;
-        private final PreparedStatement insertLog;
+    /** An {@code automation_logs} row waiting for its batch. */
+    private record LogRow(UUID automationId, String eventId, String status, boolean conditionsMatched,
+            String actions, String error, Integer executionTimeMs, LocalDateTime createdAt) {
+    }
+
+    /** One transaction's queued rows and counters. */
+    private final class Run {
         private final List<Object[]> pendingEvents = new ArrayList<>();
         /** The external ids of the queued rows: a receipt for one of them must see the rows first. */
         private final Set<Object> pendingKeys = new HashSet<>();
@@ -253,7 +267,7 @@ public final class ReferencePersistence {
         private boolean pendingMayFail;
         /** The instances that exist, to tell rows that certainly pass the foreign key. */
         private final Set<String> instances = new HashSet<>();
-        private int pendingLogs;
+        private final List<LogRow> pendingLogs = new ArrayList<>();
         private long inserted;
         private long updated;
         private long skipped;
@@ -261,20 +275,11 @@ public final class ReferencePersistence {
         private long logs;
         private long instanceUpdates;
 
-        Run() throws SQLException {
-            insertEvent = connection.prepareStatement(INSERT_EVENT);
-            updateDelivered = connection.prepareStatement(UPDATE_DELIVERED);
-            updateRead = connection.prepareStatement(UPDATE_READ);
-            insertLog = connection.prepareStatement(INSERT_LOG);
-            try (Statement statement = connection.createStatement();
-                    ResultSet rs = statement.executeQuery("SELECT id::text FROM instances")) {
-                while (rs.next()) {
-                    instances.add(rs.getString(1));
-                }
-            }
+        Run() {
+            handle.createQuery(INSTANCE_IDS).mapTo(String.class).forEach(instances::add);
         }
 
-        void applyPublished(Published message) throws SQLException {
+        void applyPublished(Published message) {
             if (message.subject().startsWith("message.")) {
                 JsonNode root;
                 try {
@@ -296,7 +301,7 @@ public final class ReferencePersistence {
             apply(event);
         }
 
-        void apply(OmniEvent event) throws SQLException {
+        void apply(OmniEvent event) {
             String subject = event.subject();
             if (subject.startsWith("message.")) {
                 message(subject, event.envelopeView());
@@ -313,7 +318,7 @@ public final class ReferencePersistence {
          * One message event as Omni's bus and the handler of its subject take it; {@code root} is the parsed body
          * (a {@link MissingNode} when it is not JSON).
          */
-        private void message(String subject, JsonNode root) throws SQLException {
+        private void message(String subject, JsonNode root) {
             String[] tokens = subject.split("\\.", 4);
             if (tokens.length < 3 || !PERSISTED.contains(tokens[1])) {
                 skipped++; // bare subject, or no persistence consumer for it
@@ -411,8 +416,7 @@ public final class ReferencePersistence {
         }
 
         /** message.delivered / message.read: UPDATE by external id, INSERT when nothing matched. */
-        private void receipt(boolean delivered, JsonNode root, JsonNode payload, JsonNode metadata)
-                throws SQLException {
+        private void receipt(boolean delivered, JsonNode root, JsonNode payload, JsonNode metadata) {
             JsonNode externalId = OmniJs.get(payload, "externalId");
             String at = OmniJs.isoString(OmniJs.get(payload, delivered ? "deliveredAt" : "readAt"));
             if (externalId == null) {
@@ -422,24 +426,23 @@ public final class ReferencePersistence {
             if (pendingKeys.contains(key)) {
                 flushEvents();
             }
-            PreparedStatement update = delivered ? updateDelivered : updateRead;
-            bindValue(update, 1, at);
-            bindValue(update, 2, key);
+            Update update = bindValue(bindValue(handle.createUpdate(delivered ? UPDATE_DELIVERED : UPDATE_READ),
+                    "at", at), "external_id", key);
             boolean mayFail = key instanceof Boolean || key instanceof String text && text.indexOf(0) >= 0
                     || at.length() != 24 || at.startsWith("0000");
             int n;
             if (mayFail) {
-                Savepoint savepoint = connection.setSavepoint();
+                handle.savepoint(RECEIPT);
                 try {
-                    n = update.executeUpdate();
-                    connection.releaseSavepoint(savepoint);
-                } catch (SQLException refused) {
-                    connection.rollback(savepoint);
+                    n = update.execute();
+                    handle.releaseSavepoint(RECEIPT);
+                } catch (JdbiException refused) {
+                    handle.rollbackToSavepoint(RECEIPT);
                     lost++;
                     return;
                 }
             } else {
-                n = update.executeUpdate();
+                n = update.execute();
             }
             updated += n;
             if (n > 0) {
@@ -476,15 +479,11 @@ public final class ReferencePersistence {
                 pendingKeys.add(row[0]);
             }
             if (pendingEvents.size() >= BATCH) {
-                try {
-                    flushEvents();
-                } catch (SQLException e) {
-                    throw new OmniSimException("inserting omni_events rows failed: " + e.getMessage(), e);
-                }
+                flushEvents();
             }
         }
 
-        private void automationExecuted(OmniEvent event) throws SQLException {
+        private void automationExecuted(OmniEvent event) {
             ObjectNode p = event.payloadView();
             Optional<UUID> automationId = Optional.ofNullable(text(p, "automationId")).flatMap(
                     ReferencePersistence::parseUuid);
@@ -502,11 +501,8 @@ public final class ReferencePersistence {
                 return;
             }
             if (knownAutomations.add(automationId.get())) {
-                try (PreparedStatement insert = connection.prepareStatement(INSERT_AUTOMATION)) {
-                    insert.setObject(1, automationId.get());
-                    insert.setString(2, "automation " + automationId.get());
-                    insert.executeUpdate();
-                }
+                handle.createUpdate(INSERT_AUTOMATION).bind("id", automationId.get())
+                        .bind("name", "automation " + automationId.get()).execute();
             }
             String error = null;
             if (actions != null && actions.isArray()) {
@@ -517,26 +513,16 @@ public final class ReferencePersistence {
                     }
                 }
             }
-            insertLog.setObject(1, automationId.get());
-            insertLog.setString(2, eventId);
-            insertLog.setString(3, status);
-            insertLog.setBoolean(4, matched.booleanValue());
-            insertLog.setString(5, actions == null || actions.isNull() ? null : actions.toString());
-            insertLog.setString(6, error);
-            if (time == null || time.isNull()) {
-                insertLog.setNull(7, Types.INTEGER);
-            } else {
-                insertLog.setInt(7, time.intValue());
-            }
-            insertLog.setObject(8, utc(event.timestamp()));
-            insertLog.addBatch();
+            pendingLogs.add(new LogRow(automationId.get(), eventId, status, matched.booleanValue(),
+                    actions == null || actions.isNull() ? null : actions.toString(), error,
+                    time == null || time.isNull() ? null : time.intValue(), utc(event.timestamp())));
             logs++;
-            if (++pendingLogs >= BATCH) {
+            if (pendingLogs.size() >= BATCH) {
                 flushLogs();
             }
         }
 
-        private void instance(OmniEvent event) throws SQLException {
+        private void instance(OmniEvent event) {
             ObjectNode p = event.payloadView();
             Optional<UUID> id = Optional.ofNullable(text(p, "instanceId"))
                     .or(() -> event.metadataText("instanceId")).flatMap(ReferencePersistence::parseUuid);
@@ -546,14 +532,11 @@ public final class ReferencePersistence {
             }
             LocalDateTime now = LocalDateTime.ofInstant(clock.instant(), ZoneOffset.UTC);
             if (event.subject().startsWith("instance.connected.")) {
-                try (PreparedStatement s = connection.prepareStatement(CONNECT_INSTANCE)) {
-                    s.setString(1, text(p, "profileName"));
-                    s.setString(2, text(p, "profilePicUrl"));
-                    s.setString(3, text(p, "ownerIdentifier"));
-                    s.setObject(4, now);
-                    s.setObject(5, id.get());
-                    instanceUpdates += s.executeUpdate();
-                }
+                instanceUpdates += handle.createUpdate(CONNECT_INSTANCE)
+                        .bindByType("profile_name", text(p, "profileName"), String.class)
+                        .bindByType("profile_pic_url", text(p, "profilePicUrl"), String.class)
+                        .bindByType("owner_identifier", text(p, "ownerIdentifier"), String.class)
+                        .bind("updated_at", now).bind("id", id.get()).execute();
                 return;
             }
             String reason = text(p, "reason");
@@ -561,14 +544,11 @@ public final class ReferencePersistence {
                 skipped++;
                 return;
             }
-            try (PreparedStatement s = connection.prepareStatement(DISCONNECT_INSTANCE)) {
-                s.setObject(1, now);
-                s.setObject(2, id.get());
-                instanceUpdates += s.executeUpdate();
-            }
+            instanceUpdates += handle.createUpdate(DISCONNECT_INSTANCE).bind("updated_at", now).bind("id", id.get())
+                    .execute();
         }
 
-        void flush() throws SQLException {
+        void flush() {
             flushEvents();
             flushLogs();
         }
@@ -577,36 +557,37 @@ public final class ReferencePersistence {
          * Inserts the queued rows in one batch; when PostgreSQL refuses one of them, the batch is undone and the rows
          * are inserted one by one, each refused row being an event Omni lost.
          */
-        private void flushEvents() throws SQLException {
+        private void flushEvents() {
             if (pendingEvents.isEmpty()) {
                 return;
             }
-            Savepoint before = pendingMayFail ? connection.setSavepoint() : null;
+            boolean savepoint = pendingMayFail;
+            if (savepoint) {
+                handle.savepoint(BATCH_SAVEPOINT);
+            }
             try {
+                PreparedBatch insert = handle.prepareBatch(INSERT_EVENT).registerArgument(WIRE);
                 for (Object[] row : pendingEvents) {
-                    bindRow(row);
-                    insertEvent.addBatch();
+                    bindRow(insert, row).add();
                 }
-                insertEvent.executeBatch();
-                if (before != null) {
-                    connection.releaseSavepoint(before);
+                insert.execute();
+                if (savepoint) {
+                    handle.releaseSavepoint(BATCH_SAVEPOINT);
                 }
                 inserted += pendingEvents.size();
-            } catch (SQLException refused) {
-                if (before == null) {
+            } catch (JdbiException refused) {
+                if (!savepoint) {
                     throw refused; // mayFail() let through a row PostgreSQL refused: the model is wrong
                 }
-                insertEvent.clearBatch();
-                connection.rollback(before);
+                handle.rollbackToSavepoint(BATCH_SAVEPOINT);
                 for (Object[] row : pendingEvents) {
-                    Savepoint one = connection.setSavepoint();
+                    handle.savepoint(ROW_SAVEPOINT);
                     try {
-                        bindRow(row);
-                        insertEvent.executeUpdate();
-                        connection.releaseSavepoint(one);
+                        bindRow(handle.createUpdate(INSERT_EVENT), row).execute();
+                        handle.releaseSavepoint(ROW_SAVEPOINT);
                         inserted++;
-                    } catch (SQLException lostRow) {
-                        connection.rollback(one);
+                    } catch (JdbiException lostRow) {
+                        handle.rollbackToSavepoint(ROW_SAVEPOINT);
                         lost++;
                     }
                 }
@@ -646,29 +627,32 @@ public final class ReferencePersistence {
             return false;
         }
 
-        private void bindRow(Object[] row) throws SQLException {
+        private static <S extends SqlStatement<S>> S bindRow(S statement, Object[] row) {
             for (int i = 0; i < row.length; i++) {
-                bindValue(insertEvent, i + 1, row[i]);
+                bindValue(statement, EVENT_COLUMNS.get(i), row[i]);
             }
+            return statement;
         }
 
-        private void flushLogs() throws SQLException {
-            if (pendingLogs > 0) {
-                insertLog.executeBatch();
-                pendingLogs = 0;
+        private void flushLogs() {
+            if (pendingLogs.isEmpty()) {
+                return;
             }
+            PreparedBatch insert = handle.prepareBatch(INSERT_LOG);
+            for (LogRow row : pendingLogs) {
+                insert.bind("automation_id", row.automationId()).bind("event_id", row.eventId())
+                        .bind("status", row.status()).bind("conditions_matched", row.conditionsMatched())
+                        .bindByType("actions_executed", row.actions(), String.class)
+                        .bindByType("error", row.error(), String.class)
+                        .bindByType("execution_time_ms", row.executionTimeMs(), Integer.class)
+                        .bind("created_at", row.createdAt()).add();
+            }
+            insert.execute();
+            pendingLogs.clear();
         }
 
         Stats stats() {
             return new Stats(inserted, updated, skipped, lost, logs, instanceUpdates);
-        }
-
-        @Override
-        public void close() throws SQLException {
-            insertEvent.close();
-            updateDelivered.close();
-            updateRead.close();
-            insertLog.close();
         }
     }
 
@@ -692,19 +676,39 @@ public final class ReferencePersistence {
         return OmniJs.wireText(OmniJs.string(value));
     }
 
+    /** Binds what {@link #bind} made (see {@link Wire}). */
+    private static <S extends SqlStatement<S>> S bindValue(S statement, String name, Object value) {
+        return statement.bind(name, new Wire(value));
+    }
+
     /**
-     * Binds what {@link #bind} made: text, a boolean, or NULL. The statements cast uuid, timestamp and jsonb
-     * parameters, which runs the same input functions as Omni's untyped parameters do (and fails for a boolean).
+     * What {@link #bind} made, as postgres.js sends it: text, a boolean, or NULL (a NULL of text). The statements cast
+     * uuid, timestamp and jsonb parameters, which runs the same input functions as Omni's untyped parameters do (and
+     * fails for a boolean). One type for all three, so that a batch may mix them under one name.
      */
-    private static void bindValue(PreparedStatement statement, int index, Object value) throws SQLException {
-        if (value == null) {
-            statement.setNull(index, Types.VARCHAR);
-        } else if (value instanceof Boolean bool) {
-            statement.setBoolean(index, bool);
-        } else {
-            statement.setString(index, (String) value);
+    private record Wire(Object value) implements Argument {
+        @Override
+        public void apply(int position, PreparedStatement statement, StatementContext context) throws SQLException {
+            if (value == null) {
+                statement.setNull(position, Types.VARCHAR);
+            } else if (value instanceof Boolean bool) {
+                statement.setBoolean(position, bool);
+            } else {
+                statement.setString(position, (String) value);
+            }
         }
     }
+
+    /**
+     * Binds a {@link Wire} as itself, found once per batch: without it Jdbi looks through its argument factories
+     * (until the one for any {@link Argument}) for every value of every row. Single statements do without it.
+     */
+    private static final ArgumentFactory.Preparable WIRE = new ArgumentFactory.Preparable() {
+        @Override
+        public Optional<Function<Object, Argument>> prepare(Type type, ConfigRegistry config) {
+            return type == Wire.class ? Optional.of(Wire.class::cast) : Optional.empty();
+        }
+    };
 
     private static String channel(JsonNode metadata) {
         JsonNode channelType = OmniJs.get(metadata, "channelType");

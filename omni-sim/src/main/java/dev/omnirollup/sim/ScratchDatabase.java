@@ -8,10 +8,13 @@ import java.nio.charset.StandardCharsets;
 import java.security.SecureRandom;
 import java.sql.Connection;
 import java.sql.DriverManager;
-import java.sql.PreparedStatement;
 import java.sql.SQLException;
-import java.sql.Statement;
 import java.util.Locale;
+import java.util.regex.Pattern;
+import org.jdbi.v3.core.Handle;
+import org.jdbi.v3.core.Jdbi;
+import org.jdbi.v3.core.JdbiException;
+import org.jdbi.v3.postgres.PostgresPlugin;
 
 /**
  * A fresh, empty PostgreSQL database with a random name ({@code omni_rollup_t_<random>}) for one test or benchmark,
@@ -20,7 +23,11 @@ import java.util.Locale;
  * <p>The server comes from {@link TestServices#postgresUrl()}: the environment variable {@value #SERVER_ENV} (a
  * {@code jdbc:postgresql://} URL of any database on it, or {@code postgres://user:pass@host:port/db}), else
  * {@value #DEFAULT_SERVER} when it answers, else a container when Docker is there. Thread-safe
- * for {@link #connect()}; create and close from one thread.
+ * for {@link #connect()} and {@link #jdbi()}; create and close from one thread.
+ *
+ * <p>{@code CREATE DATABASE} and {@code DROP DATABASE} take no parameters, so the name goes into their text as the
+ * Jdbi define {@code <name>}: it is generated here from a fixed alphabet, and the constructor refuses any name that is
+ * not exactly {@code omni_rollup_t_} and 12 of those characters.
  */
 public final class ScratchDatabase implements AutoCloseable {
 
@@ -30,16 +37,26 @@ public final class ScratchDatabase implements AutoCloseable {
 
     private static final SecureRandom RANDOM = new SecureRandom();
     private static final String ALPHABET = "abcdefghijklmnopqrstuvwxyz0123456789";
+    /** Every name {@link #randomSuffix} can make after the prefix, and nothing else: a plain SQL identifier. */
+    private static final Pattern NAME = Pattern.compile(NAME_PREFIX + "[a-z0-9]{12}");
+
+    private static final String CREATE = "CREATE DATABASE <name> ENCODING 'UTF8' TEMPLATE template0";
+    private static final String CREATE_COPY = "CREATE DATABASE <name> TEMPLATE <template> STRATEGY FILE_COPY";
+    private static final String DROP = "DROP DATABASE IF EXISTS <name> WITH (FORCE)";
+    private static final String TERMINATE_SESSIONS =
+            "SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname = :name AND pid <> pg_backend_pid()";
 
     private final String serverUrl;
     private final String name;
     private final String jdbcUrl;
+    private final Jdbi jdbi;
     private boolean closed;
 
     private ScratchDatabase(String serverUrl, String name) {
         this.serverUrl = serverUrl;
-        this.name = name;
+        this.name = requireGeneratedName(name);
         this.jdbcUrl = withDatabase(serverUrl, name);
+        this.jdbi = Jdbi.create(jdbcUrl).installPlugin(new PostgresPlugin());
     }
 
     /** Creates a scratch database on the tests' server ({@link TestServices#postgresUrl()}). */
@@ -51,10 +68,9 @@ public final class ScratchDatabase implements AutoCloseable {
     public static ScratchDatabase create(String serverUrl) {
         String server = normalize(serverUrl);
         ScratchDatabase db = new ScratchDatabase(server, NAME_PREFIX + randomSuffix(12));
-        try (Connection admin = DriverManager.getConnection(server);
-                Statement statement = admin.createStatement()) {
-            statement.execute("CREATE DATABASE " + db.name + " ENCODING 'UTF8' TEMPLATE template0");
-        } catch (SQLException e) {
+        try (Handle admin = Jdbi.open(server)) {
+            admin.createUpdate(CREATE).define("name", db.name).execute();
+        } catch (JdbiException e) {
             throw new OmniSimException("creating scratch database " + db.name + " on " + redact(server) + " failed: "
                     + e.getMessage(), e);
         }
@@ -68,12 +84,10 @@ public final class ScratchDatabase implements AutoCloseable {
      */
     public ScratchDatabase copy() {
         ScratchDatabase copy = new ScratchDatabase(serverUrl, NAME_PREFIX + randomSuffix(12));
-        try (Connection admin = DriverManager.getConnection(serverUrl)) {
+        try (Handle admin = Jdbi.open(serverUrl)) {
             terminateSessions(admin);
-            try (Statement statement = admin.createStatement()) {
-                statement.execute("CREATE DATABASE " + copy.name + " TEMPLATE " + name + " STRATEGY FILE_COPY");
-            }
-        } catch (SQLException e) {
+            admin.createUpdate(CREATE_COPY).define("name", copy.name).define("template", name).execute();
+        } catch (JdbiException e) {
             throw new OmniSimException("copying scratch database " + name + " to " + copy.name + " failed: "
                     + e.getMessage(), e);
         }
@@ -82,10 +96,10 @@ public final class ScratchDatabase implements AutoCloseable {
 
     /** Creates Omni's tables ({@link OmniSchema}) in this database; returns this for chaining. */
     public ScratchDatabase withOmniSchema() {
-        try (Connection connection = connect()) {
-            OmniSchema.create(connection);
-        } catch (SQLException e) {
-            throw new OmniSimException("closing connection to " + name + " failed", e);
+        try {
+            jdbi.useHandle(OmniSchema::create);
+        } catch (JdbiException e) {
+            throw new OmniSimException("creating Omni's schema in " + name + " failed: " + e.getMessage(), e);
         }
         return this;
     }
@@ -114,14 +128,11 @@ public final class ScratchDatabase implements AutoCloseable {
         }
     }
 
-    /** Runs one SQL script (statements separated by semicolons) in this database. */
-    public void execute(String sql) {
-        try (Connection connection = connect();
-                Statement statement = connection.createStatement()) {
-            statement.execute(sql);
-        } catch (SQLException e) {
-            throw new OmniSimException("executing SQL in " + name + " failed: " + e.getMessage(), e);
-        }
+    /**
+     * Jdbi over this database: each handle is a new connection (auto-commit on), made with the {@link PostgresPlugin}.
+     */
+    public Jdbi jdbi() {
+        return jdbi;
     }
 
     /** Terminates every other session on this database and drops it. Idempotent. */
@@ -131,22 +142,24 @@ public final class ScratchDatabase implements AutoCloseable {
             return;
         }
         closed = true;
-        try (Connection admin = DriverManager.getConnection(serverUrl)) {
+        try (Handle admin = Jdbi.open(serverUrl)) {
             terminateSessions(admin);
-            try (Statement statement = admin.createStatement()) {
-                statement.execute("DROP DATABASE IF EXISTS " + name + " WITH (FORCE)");
-            }
-        } catch (SQLException e) {
+            admin.createUpdate(DROP).define("name", name).execute();
+        } catch (JdbiException e) {
             throw new OmniSimException("dropping scratch database " + name + " failed: " + e.getMessage(), e);
         }
     }
 
-    private void terminateSessions(Connection admin) throws SQLException {
-        try (PreparedStatement terminate = admin.prepareStatement(
-                "SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname = ? AND pid <> pg_backend_pid()")) {
-            terminate.setString(1, name);
-            terminate.execute();
+    private void terminateSessions(Handle admin) {
+        admin.createQuery(TERMINATE_SESSIONS).bind("name", name).mapTo(Boolean.class).list();
+    }
+
+    /** The name as {@link #randomSuffix} made it, else an exception: it becomes statement text. */
+    static String requireGeneratedName(String name) {
+        if (!NAME.matcher(name).matches()) {
+            throw new IllegalArgumentException("not a generated scratch database name: '" + name + "'");
         }
+        return name;
     }
 
     @Override

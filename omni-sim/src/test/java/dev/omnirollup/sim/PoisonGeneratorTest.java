@@ -7,12 +7,12 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import java.nio.charset.StandardCharsets;
-import java.sql.Connection;
 import java.sql.SQLException;
 import java.util.List;
 import java.util.Set;
 import java.util.UUID;
 import java.util.stream.Collectors;
+import org.jdbi.v3.core.Handle;
 import org.junit.jupiter.api.Test;
 
 class PoisonGeneratorTest {
@@ -61,7 +61,7 @@ class PoisonGeneratorTest {
     @Test
     void omniLosesThemAllButTheOnesOnlyOurLimitsRefuse() throws SQLException {
         List<PoisonGenerator.Poison> poison = PoisonGenerator.oneOfEach(3, 64 * 1024);
-        try (ScratchDatabase db = ScratchDatabase.create().withOmniSchema(); Connection c = db.connect()) {
+        try (ScratchDatabase db = ScratchDatabase.create().withOmniSchema(); Handle c = db.jdbi().open()) {
             ReferencePersistence persistence = new ReferencePersistence(c);
             for (PoisonGenerator.Poison p : poison) {
                 String[] subject = p.subject().split("\\.");
@@ -80,7 +80,7 @@ class PoisonGeneratorTest {
                 }
             }
             assertEquals(List.of(Integer.toString(2 * PoisonGenerator.OUR_LIMITS.size())),
-                    ScratchDatabaseTest.strings(c, "SELECT count(*) FROM omni_events"));
+                    ScratchDatabaseTest.strings(c.getConnection(), "SELECT count(*) FROM omni_events"));
         }
     }
 

@@ -22,6 +22,7 @@ import java.util.OptionalLong;
 import java.util.Set;
 import java.util.TreeMap;
 import java.util.UUID;
+import org.jdbi.v3.core.Handle;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeAll;
@@ -39,6 +40,8 @@ class ReferencePersistenceTest {
     static final Instant CLOCK = Instant.parse("2026-02-10T12:00:00Z");
 
     static ScratchDatabase db;
+    Handle handle;
+    /** The handle's connection, for the test's own reads. */
     Connection connection;
     ReferencePersistence persistence;
     int ids;
@@ -55,15 +58,16 @@ class ReferencePersistenceTest {
 
     @BeforeEach
     void clean() throws SQLException {
-        db.execute("TRUNCATE omni_events, automation_logs, automations, instances CASCADE");
-        connection = db.connect();
-        persistence = new ReferencePersistence(connection, InstantSource.fixed(CLOCK));
+        db.jdbi().useHandle(h -> h.execute("TRUNCATE omni_events, automation_logs, automations, instances CASCADE"));
+        handle = db.jdbi().open();
+        connection = handle.getConnection();
+        persistence = new ReferencePersistence(handle, InstantSource.fixed(CLOCK));
         persistence.ensureInstances(List.of(WA, DC));
     }
 
     @AfterEach
     void close() throws SQLException {
-        connection.close();
+        handle.close();
     }
 
     // ------------------------------------------------------------ builders

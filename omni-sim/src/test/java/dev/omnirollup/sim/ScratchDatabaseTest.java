@@ -70,12 +70,12 @@ class ScratchDatabaseTest {
     @Test
     void copiesADatabase() throws SQLException {
         try (ScratchDatabase db = ScratchDatabase.create().withOmniSchema()) {
-            db.execute("INSERT INTO instances (name, channel) VALUES ('a', 'discord')");
+            db.jdbi().useHandle(h -> h.execute("INSERT INTO instances (name, channel) VALUES ('a', 'discord')"));
             Connection open = db.connect(); // terminated by copy()
             try (ScratchDatabase copy = db.copy();
                     Connection c = copy.connect()) {
                 assertEquals(List.of("a"), strings(c, "SELECT name FROM instances"));
-                copy.execute("INSERT INTO instances (name, channel) VALUES ('b', 'slack')");
+                copy.jdbi().useHandle(h -> h.execute("INSERT INTO instances (name, channel) VALUES ('b', 'slack')"));
             }
             open.close();
             try (Connection c = db.connect()) {
@@ -97,9 +97,13 @@ class ScratchDatabaseTest {
     }
 
     @Test
-    void schemaResourceIsTheDeployFile() {
-        assertTrue(OmniSchema.sql().contains("CREATE TABLE IF NOT EXISTS omni_events"));
-        assertTrue(OmniSchema.sql().contains("never writes"));
+    void namesAreOnlyTheGeneratedOnes() {
+        String generated = ScratchDatabase.NAME_PREFIX + ScratchDatabase.randomSuffix(12);
+        assertEquals(generated, ScratchDatabase.requireGeneratedName(generated));
+        for (String name : List.of("omni_rollup_t_ABCDEFGHIJKL", "omni_rollup_t_abc", "omni_rollup_t_abcdefghijklm",
+                "postgres", "omni_rollup_t_abcdefghijkl; DROP DATABASE postgres", "\"omni_rollup_t_abcdefghijkl\"")) {
+            assertThrows(IllegalArgumentException.class, () -> ScratchDatabase.requireGeneratedName(name), name);
+        }
     }
 
     static List<String> strings(Connection c, String sql) throws SQLException {

@@ -3,14 +3,13 @@ package dev.omnirollup.sim;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 
-import java.sql.Connection;
-import java.sql.SQLException;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.UUID;
+import org.jdbi.v3.core.Handle;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeAll;
@@ -24,7 +23,7 @@ class UpstreamQueriesTest {
     static final String B = "bbbbbbbb-0000-4000-8000-000000000002";
 
     static ScratchDatabase db;
-    Connection c;
+    Handle c;
 
     @BeforeAll
     static void database() {
@@ -38,25 +37,30 @@ class UpstreamQueriesTest {
 
     @BeforeEach
     void clean() {
-        db.execute("TRUNCATE omni_events, automation_logs, automations, instances, dead_letter_events,"
+        sql("TRUNCATE omni_events, automation_logs, automations, instances, dead_letter_events,"
                 + " event_payloads CASCADE");
-        db.execute("INSERT INTO instances (id, name, channel, is_active) VALUES ('" + A + "', 'a', 'whatsapp-baileys',"
+        sql("INSERT INTO instances (id, name, channel, is_active) VALUES ('" + A + "', 'a', 'whatsapp-baileys',"
                 + " true), ('" + B + "', 'b', 'discord', false)");
-        c = db.connect();
+        c = db.jdbi().open();
     }
 
     @AfterEach
-    void close() throws SQLException {
+    void close() {
         c.close();
     }
 
     /** Inserts one omni_events row; {@code at} is UTC wall clock text. */
     static void event(String at, String channel, String instance, String direction, String status,
             String contentType, String errorStage, Integer processing, Integer agent) {
-        db.execute("INSERT INTO omni_events (channel, instance_id, event_type, direction, status, content_type,"
+        sql("INSERT INTO omni_events (channel, instance_id, event_type, direction, status, content_type,"
                 + " error_stage, received_at, processing_time_ms, agent_latency_ms) VALUES ('" + channel + "', "
                 + quote(instance) + ", 'message.x', '" + direction + "', '" + status + "', " + quote(contentType)
                 + ", " + quote(errorStage) + ", '" + at + "', " + processing + ", " + agent + ")");
+    }
+
+    /** Runs a statement of the test's own (built here from the test's constants) on a new connection. */
+    static void sql(String text) {
+        db.jdbi().useHandle(h -> h.execute(text));
     }
 
     static String quote(String s) {
@@ -69,7 +73,7 @@ class UpstreamQueriesTest {
 
     @Test
     void emptyDatabaseMatchesTheContract() {
-        db.execute("TRUNCATE instances CASCADE");
+        sql("TRUNCATE instances CASCADE");
         UpstreamQueries.Metrics m = UpstreamQueries.metrics(c, NOW);
         assertEquals(new UpstreamQueries.Metrics(0, 0, 0, 0, 0.0, 0.0, 0, 0, 0, Optional.empty(), Optional.empty(),
                 Optional.empty(), 0.0, Map.of(), 0, 0, 0, 0), m);
@@ -108,7 +112,7 @@ class UpstreamQueriesTest {
         assertEquals(Optional.of(3), m.avgProcessingTimeMs());
         assertEquals(Optional.of(2), m.avgAgentLatencyMs());
         assertEquals(Optional.of(3), m.p95ProcessingTimeMs());
-        db.execute("TRUNCATE omni_events");
+        sql("TRUNCATE omni_events");
         // 11 values: nine 0, then 2 and 3 -> percentile_cont(0.95) = 2.5 exactly -> 2 (float, half to even)
         for (int i = 0; i < 9; i++) {
             event(ago(Duration.ofMinutes(1)), "discord", B, "inbound", "received", "text", null, 0, null);
@@ -119,8 +123,8 @@ class UpstreamQueriesTest {
         assertEquals(Optional.of(2), m.p95ProcessingTimeMs());
         assertEquals(Optional.of(0), m.avgProcessingTimeMs()); // 5/11
         assertEquals(Optional.empty(), m.avgAgentLatencyMs());
-        db.execute("UPDATE omni_events SET processing_time_ms = 19 WHERE processing_time_ms = 2");
-        db.execute("UPDATE omni_events SET processing_time_ms = 20 WHERE processing_time_ms = 3");
+        sql("UPDATE omni_events SET processing_time_ms = 19 WHERE processing_time_ms = 2");
+        sql("UPDATE omni_events SET processing_time_ms = 20 WHERE processing_time_ms = 3");
         assertEquals(Optional.of(20), UpstreamQueries.metrics(c, NOW).p95ProcessingTimeMs()); // 19.5 -> 20
         UpstreamQueries.Analytics a = UpstreamQueries.analytics(c, NOW, Optional.empty(), Optional.empty(),
                 Optional.empty(), Optional.empty(), false);
@@ -194,13 +198,13 @@ class UpstreamQueriesTest {
 
     @Test
     void deadLettersPayloadsAutomationsAndHealth() {
-        db.execute("INSERT INTO dead_letter_events (event_id, event_type, subject, payload, error, status) VALUES"
+        sql("INSERT INTO dead_letter_events (event_id, event_type, subject, payload, error, status) VALUES"
                 + " ('e1', 'message.received', 's', '{}', 'x', 'pending'),"
                 + " ('e2', 'message.received', 's', '{}', 'x', 'retrying'),"
                 + " ('e3', 'message.sent', 's', '{}', 'x', 'resolved'),"
                 + " ('e4', 'message.sent', 's', '{}', 'x', 'resolved'),"
                 + " ('e5', 'instance.connected', 's', '{}', 'x', 'abandoned')");
-        db.execute("INSERT INTO event_payloads (event_id, event_type, stage, payload_compressed,"
+        sql("INSERT INTO event_payloads (event_id, event_type, stage, payload_compressed,"
                 + " payload_size_compressed, deleted_at) VALUES ('e1', 't', 'error', 'x', 100, NULL),"
                 + " ('e2', 't', 'error', 'x', NULL, NULL), ('e3', 't', 'error', 'x', 50, now())");
         assertEquals(new UpstreamQueries.DeadLetterStats(5, 1, 2, 1, 1,
@@ -213,9 +217,9 @@ class UpstreamQueriesTest {
         assertEquals(100, m.storageSizeBytes());
 
         String auto = "cccccccc-0000-4000-8000-000000000003";
-        db.execute("INSERT INTO automations (id, name, trigger_event_type, actions) VALUES ('" + auto
+        sql("INSERT INTO automations (id, name, trigger_event_type, actions) VALUES ('" + auto
                 + "', 'x', 'message.received', '[]')");
-        db.execute("INSERT INTO automation_logs (automation_id, event_id, status, conditions_matched,"
+        sql("INSERT INTO automation_logs (automation_id, event_id, status, conditions_matched,"
                 + " actions_executed, execution_time_ms, created_at) VALUES"
                 + " ('" + auto + "', 'a', 'success', true, '[{\"action\":\"log\"},{\"action\":\"log\"}]', 10, '"
                 + ago(Duration.ofHours(30)) + "'),"
@@ -226,10 +230,10 @@ class UpstreamQueriesTest {
         // 1 success of 4; actions 2 + 1 + 0; avg(10, 11) = 10.5 -> 11; one failure at exactly now - 24h
         assertEquals(new UpstreamQueries.AutomationMetrics(false, 4, 3, 25.0, 11, 1),
                 UpstreamQueries.automationMetrics(c, NOW));
-        db.execute("UPDATE automation_logs SET execution_time_ms = NULL");
+        sql("UPDATE automation_logs SET execution_time_ms = NULL");
         assertEquals(0, UpstreamQueries.automationMetrics(c, NOW).avgExecutionTimeMs());
 
-        db.execute("INSERT INTO instances (name, channel, is_active) VALUES ('c', 'discord', true)");
+        sql("INSERT INTO instances (name, channel, is_active) VALUES ('c', 'discord', true)");
         assertEquals(new UpstreamQueries.HealthInstances(3, 2, Map.of("whatsapp-baileys", 1L, "discord", 2L)),
                 UpstreamQueries.healthInstances(c));
     }

@@ -17,10 +17,10 @@ import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.logging.Level;
 import java.util.logging.Logger;
-import org.jdbi.v3.core.Handle;
 import org.jdbi.v3.core.Jdbi;
 import org.jdbi.v3.core.mapper.RowMapper;
 import org.jdbi.v3.core.mapper.reflect.ConstructorMapper;
+import org.jdbi.v3.core.statement.Query;
 
 /**
  * The small Omni tables read live rather than rolled up (they are small and change in place): dead letters by
@@ -122,8 +122,8 @@ final class LiveCounts implements AutoCloseable {
 
     private Snapshot load() {
         return jdbi.withHandle(handle -> {
-            Map<String, Long> byStatus = groupCounts(handle, DEAD_LETTERS_BY_STATUS);
-            Map<String, Long> byEventType = groupCounts(handle, DEAD_LETTERS_BY_EVENT_TYPE);
+            Map<String, Long> byStatus = groupCounts(handle.createQuery(DEAD_LETTERS_BY_STATUS));
+            Map<String, Long> byEventType = groupCounts(handle.createQuery(DEAD_LETTERS_BY_EVENT_TYPE));
             long total = byStatus.values().stream().mapToLong(Long::longValue).sum();
             DeadLetters deadLetters = new DeadLetters(total, byStatus.getOrDefault("pending", 0L),
                     byStatus.getOrDefault("retrying", 0L), byStatus.getOrDefault("resolved", 0L),
@@ -135,9 +135,9 @@ final class LiveCounts implements AutoCloseable {
     }
 
     /** Row count per group; a NULL group is left out. */
-    private static Map<String, Long> groupCounts(Handle handle, String sql) {
+    private static Map<String, Long> groupCounts(Query query) {
         Map<String, Long> counts = new TreeMap<>();
-        for (GroupCount group : handle.createQuery(sql).map(GROUP_COUNT).list()) {
+        for (GroupCount group : query.map(GROUP_COUNT).list()) {
             group.name().ifPresent(name -> counts.put(name, group.count()));
         }
         return counts;

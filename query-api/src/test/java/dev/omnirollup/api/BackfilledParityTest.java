@@ -9,7 +9,6 @@ import dev.omnirollup.sim.ScratchDatabase;
 import dev.omnirollup.sim.UpstreamQueries;
 import dev.omnirollup.store.Backfill;
 import dev.omnirollup.store.RollupDatabase;
-import java.sql.Connection;
 import java.sql.SQLException;
 import java.time.Duration;
 import java.time.Instant;
@@ -17,6 +16,7 @@ import java.time.InstantSource;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import org.jdbi.v3.core.Handle;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
@@ -32,7 +32,7 @@ class BackfilledParityTest {
 
     ScratchDatabase scratch;
     TestApi api;
-    Connection omni;
+    Handle omni;
 
     @BeforeAll
     void load() {
@@ -44,7 +44,7 @@ class BackfilledParityTest {
             Backfill backfill = new Backfill(database, InstantSource.fixed(NOW), Duration.ofDays(9));
             backfill.run(backfill.plan(cutover, Optional.empty(), Optional.empty()), false, () -> false, (p, r) -> { });
         }
-        omni = scratch.connect();
+        omni = scratch.jdbi().open();
         api = TestApi.start(scratch, false, InstantSource.fixed(NOW), Map.of(), Optional.empty());
     }
 

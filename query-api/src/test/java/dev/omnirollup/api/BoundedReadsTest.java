@@ -126,18 +126,14 @@ class BoundedReadsTest {
         Map<String, ReadCounter.Reads> fewReads;
         Map<String, ReadCounter.Reads> manyReads;
         try (ScratchDatabase scratch = TestApi.freshDatabase()) {
-            try (Connection c = scratch.connect()) {
-                new ReferencePersistence(c).ensureInstances(few);
-            }
+            scratch.jdbi().useHandle(h -> new ReferencePersistence(h).ensureInstances(few));
             try (RollupDatabase database = TestApi.open(scratch, 1)) {
                 TestApi.loadThroughIngest(database, events, NOW);
             }
             fewReads = measure(scratch, endpoints);
         }
         try (ScratchDatabase scratch = TestApi.freshDatabase()) {
-            try (Connection c = scratch.connect()) {
-                new ReferencePersistence(c).ensureInstances(many);
-            }
+            scratch.jdbi().useHandle(h -> new ReferencePersistence(h).ensureInstances(many));
             try (RollupDatabase database = TestApi.open(scratch, 1)) {
                 TestApi.loadThroughIngest(database, spread, NOW);
             }

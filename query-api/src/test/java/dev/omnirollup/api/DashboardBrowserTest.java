@@ -34,6 +34,7 @@ import java.util.function.Supplier;
 import java.util.logging.Level;
 import java.util.logging.Logger;
 import java.util.stream.Stream;
+import org.jdbi.v3.core.Handle;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
@@ -270,8 +271,9 @@ class DashboardBrowserTest {
 
     /** Instances (most of them connected) and a few dead letters, so every tile has something true to show. */
     private static void seedOmniTables(ScratchDatabase scratch, List<Instance> instances) throws Exception {
-        try (var c = scratch.connect()) {
-            new ReferencePersistence(c).ensureInstances(instances);
+        try (Handle h = scratch.jdbi().open()) {
+            var c = h.getConnection();
+            new ReferencePersistence(h).ensureInstances(instances);
             try (PreparedStatement active = c.prepareStatement("UPDATE instances SET is_active = true WHERE id = ?")) {
                 for (Instance instance : instances.subList(0, instances.size() - 1)) {
                     active.setObject(1, instance.id());

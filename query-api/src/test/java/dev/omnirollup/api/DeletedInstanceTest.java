@@ -12,7 +12,6 @@ import dev.omnirollup.sim.ScratchDatabase;
 import dev.omnirollup.sim.TrafficGenerator;
 import dev.omnirollup.sim.UpstreamQueries;
 import dev.omnirollup.store.RollupDatabase;
-import java.sql.Connection;
 import java.sql.SQLException;
 import java.time.Duration;
 import java.time.Instant;
@@ -21,6 +20,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.UUID;
+import org.jdbi.v3.core.Handle;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
@@ -36,7 +36,7 @@ class DeletedInstanceTest {
     static final Instant NOW = Instant.parse("2026-02-12T15:37:00Z");
 
     ScratchDatabase scratch;
-    Connection omni;
+    Handle omni;
     TestApi api;
     List<Instance> instances;
     UUID deleted;
@@ -47,7 +47,7 @@ class DeletedInstanceTest {
         instances = TrafficGenerator.defaultInstances(5, 4);
         List<OmniEvent> events = TrafficGenerator.generate(
                 TrafficGenerator.Config.of(4, NOW, Duration.ofDays(3), 3_000, instances));
-        omni = scratch.connect();
+        omni = scratch.jdbi().open();
         ReferencePersistence reference = new ReferencePersistence(omni, InstantSource.fixed(NOW));
         reference.ensureInstances(instances);
         reference.apply(events);
@@ -58,7 +58,7 @@ class DeletedInstanceTest {
         deleted = instances.get(1).id();
         assertTrue(api.get("/api/v2/events/analytics?allTime=true").json().get("instances").has(deleted.toString()),
                 "the instance has events before it is deleted");
-        scratch.execute("DELETE FROM instances WHERE id = '" + deleted + "'");
+        scratch.jdbi().useHandle(h -> h.execute("DELETE FROM instances WHERE id = ?", deleted));
         api.server.api().refreshLiveCounts();
     }
 

@@ -9,7 +9,6 @@ import dev.omnirollup.sim.OmniEvent;
 import dev.omnirollup.sim.ReferencePersistence;
 import dev.omnirollup.sim.ScratchDatabase;
 import dev.omnirollup.store.RollupDatabase;
-import java.sql.Connection;
 import java.sql.SQLException;
 import java.time.Instant;
 import java.time.InstantSource;
@@ -17,6 +16,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.UUID;
+import org.jdbi.v3.core.Handle;
 import org.junit.jupiter.api.Test;
 
 /** Byte-exact bodies: upstream's answers on an empty database, and small worked examples. */
@@ -105,7 +105,7 @@ class ExactBodiesTest {
     /** A fresh database with {@code events} written as upstream writes them and loaded through the ingest path. */
     private static TestApi load(List<OmniEvent> events) throws SQLException {
         ScratchDatabase scratch = TestApi.freshDatabase();
-        try (Connection c = scratch.connect()) {
+        try (Handle c = scratch.jdbi().open()) {
             ReferencePersistence reference = new ReferencePersistence(c, InstantSource.fixed(NOW));
             reference.ensureInstances(List.of(new Instance(INSTANCE, "wa", "whatsapp-baileys"),
                     new Instance(DISCORD, "dc", "discord")));

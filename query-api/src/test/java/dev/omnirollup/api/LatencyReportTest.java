@@ -41,7 +41,7 @@ class LatencyReportTest {
                 Backfill backfill = new Backfill(database, InstantSource.fixed(NOW), Duration.ofDays(9));
                 backfill.run(backfill.plan(cutover, Optional.empty(), Optional.empty()), false, () -> false, (p, r) -> { });
             }
-            scratch.execute("ANALYZE");
+            scratch.jdbi().useHandle(h -> h.execute("ANALYZE"));
             System.out.printf("%nloaded %,d raw events (30 days, 50 instances, %.0f %% with latencies) and backfilled"
                     + " them in %.1f s%n", events, latencyFraction * 100, (System.nanoTime() - fillStart) / 1e9);
             Map<String, String> endpoints = new LinkedHashMap<>();

@@ -18,7 +18,6 @@ import dev.omnirollup.sim.ReferencePersistence;
 import dev.omnirollup.sim.ScratchDatabase;
 import dev.omnirollup.sim.TrafficGenerator;
 import java.net.URI;
-import java.sql.Connection;
 import java.time.Duration;
 import java.time.Instant;
 import java.time.InstantSource;
@@ -28,6 +27,7 @@ import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
 import java.util.TreeSet;
+import org.jdbi.v3.core.Handle;
 import org.junit.jupiter.api.Test;
 
 /** Every real response of every endpoint (successes and errors) validates against the served OpenAPI document. */
@@ -43,7 +43,7 @@ class OpenApiValidationTest {
                 TrafficGenerator.Config.of(5, NOW, Duration.ofDays(3), 1_500, instances)));
         events.add(OmniEvent.automationQueue("q-now", NOW.toEpochMilli() - 10_000,
                 OmniEvent.Meta.process("c", "t", "omni-api"), instances.get(0).id().toString(), 1, 2));
-        try (Connection c = scratch.connect()) {
+        try (Handle c = scratch.jdbi().open()) {
             ReferencePersistence reference = new ReferencePersistence(c, InstantSource.fixed(NOW));
             reference.ensureInstances(instances);
             reference.apply(events);

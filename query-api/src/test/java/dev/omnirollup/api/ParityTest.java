@@ -12,7 +12,6 @@ import dev.omnirollup.sim.ScratchDatabase;
 import dev.omnirollup.sim.TrafficGenerator;
 import dev.omnirollup.sim.UpstreamQueries;
 import dev.omnirollup.store.RollupDatabase;
-import java.sql.Connection;
 import java.sql.SQLException;
 import java.sql.Statement;
 import java.time.Duration;
@@ -30,6 +29,7 @@ import java.util.TreeMap;
 import java.util.UUID;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
+import org.jdbi.v3.core.Handle;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
@@ -53,7 +53,7 @@ class ParityTest {
 
     ScratchDatabase scratch;
     TestApi api;
-    Connection omni;
+    Handle omni;
     List<Instance> instances;
     List<OmniEvent> events;
 
@@ -62,11 +62,11 @@ class ParityTest {
         scratch = TestApi.freshDatabase();
         instances = TrafficGenerator.defaultInstances(8, 7);
         events = TrafficGenerator.generate(TrafficGenerator.Config.of(11, NOW, Duration.ofDays(10), 6_000, instances));
-        omni = scratch.connect();
+        omni = scratch.jdbi().open();
         ReferencePersistence reference = new ReferencePersistence(omni, InstantSource.fixed(NOW));
         reference.ensureInstances(instances);
         reference.apply(events);
-        try (Statement s = omni.createStatement()) {
+        try (Statement s = omni.getConnection().createStatement()) {
             s.execute("""
                     INSERT INTO dead_letter_events (event_id, event_type, subject, payload, error, status) VALUES
                       ('e1', 'message.received', 'message.received', '{}', 'boom', 'pending'),

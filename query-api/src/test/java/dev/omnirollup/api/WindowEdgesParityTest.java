@@ -11,7 +11,6 @@ import dev.omnirollup.sim.ScratchDatabase;
 import dev.omnirollup.sim.TrafficGenerator;
 import dev.omnirollup.sim.UpstreamQueries;
 import dev.omnirollup.store.RollupDatabase;
-import java.sql.Connection;
 import java.sql.SQLException;
 import java.time.Duration;
 import java.time.Instant;
@@ -22,6 +21,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
+import org.jdbi.v3.core.Handle;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
@@ -49,7 +49,7 @@ class WindowEdgesParityTest {
 
     ScratchDatabase scratch;
     TestApi api;
-    Connection omni;
+    Handle omni;
     List<Instance> instances;
 
     @BeforeAll
@@ -83,7 +83,7 @@ class WindowEdgesParityTest {
                 .filter(e -> e.type().equals("message.received")).findFirst().orElseThrow();
         events.add(received.withTimestamp(EXACT_UNTIL.toEpochMilli()));
         events.sort(Comparator.comparingLong(OmniEvent::timestamp)); // stable: causal order within a burst stays
-        omni = scratch.connect();
+        omni = scratch.jdbi().open();
         ReferencePersistence reference = new ReferencePersistence(omni, InstantSource.fixed(NOW));
         reference.ensureInstances(instances);
         reference.apply(events);

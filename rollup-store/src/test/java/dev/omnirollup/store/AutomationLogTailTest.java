@@ -142,7 +142,7 @@ class AutomationLogTailTest {
         AutomationDeletions deletions = new AutomationDeletions(rollups);
         assertTrue(deletions.sweep().automations().isEmpty(), "nothing deleted yet");
 
-        omni.execute("DELETE FROM automations WHERE id = '" + automations.get(1) + "'");
+        scratch.execute("DELETE FROM automations WHERE id = '" + automations.get(1) + "'");
         existing.remove(automations.get(1));
         AutomationDeletions.Swept swept = deletions.sweep();
         assertEquals(List.of(automations.get(1)), swept.automations());

@@ -43,9 +43,7 @@ class BackfillTest {
         scratch = ScratchRollups.create(4);
         omni = scratch.omni;
         rollups = scratch.rollups;
-        try (Connection c = omni.connect()) {
-            new ReferencePersistence(c).ensureInstances(instances);
-        }
+        omni.jdbi().useHandle(h -> new ReferencePersistence(h).ensureInstances(instances));
     }
 
     @AfterEach
@@ -56,7 +54,7 @@ class BackfillTest {
     @Test
     void backfillAloneEqualsPlainSqlIncludingLatencies() throws SQLException {
         persist(traffic(1, 5_000));
-        omni.execute("UPDATE omni_events SET processing_time_ms = (abs(hashtext(id::text)) % 5000), "
+        scratch.execute("UPDATE omni_events SET processing_time_ms = (abs(hashtext(id::text)) % 5000), "
                 + "agent_latency_ms = (abs(hashtext(id::text || 'a')) % 900) WHERE abs(hashtext(id::text)) % 3 = 0");
         Instant cutover = rollups.ensureCutover(END.plusSeconds(60));
         backfill(cutover);
@@ -64,10 +62,7 @@ class BackfillTest {
         ReferenceCheck check = new ReferenceCheck(rollups);
         check.assertAllTimeMatches();
         check.assertWindowMatches(END.minus(Duration.ofHours(24)), Optional.empty(), Optional.empty(), Instant.now());
-        UpstreamQueries.Metrics upstream;
-        try (Connection c = omni.connect()) {
-            upstream = UpstreamQueries.metrics(c, Instant.now());
-        }
+        UpstreamQueries.Metrics upstream = omni.jdbi().withHandle(h -> UpstreamQueries.metrics(h, Instant.now()));
         WindowReport allTime = new RollupReader(rollups, Duration.ofDays(8)).allTime(Optional.empty(), Optional.empty());
         assertEquals(upstream.avgProcessingTimeMs(), allTime.counts().avgProcessingMs().map(Long::intValue), "avg processing");
         assertEquals(upstream.avgAgentLatencyMs(), allTime.counts().avgAgentMs().map(Long::intValue), "avg agent");
@@ -248,11 +243,7 @@ class BackfillTest {
     }
 
     private void persist(List<OmniEvent> events) {
-        try (Connection c = omni.connect()) {
-            new ReferencePersistence(c).apply(events);
-        } catch (SQLException e) {
-            throw new IllegalStateException(e);
-        }
+        omni.jdbi().useHandle(h -> new ReferencePersistence(h).apply(events));
     }
 
     /**

@@ -14,7 +14,6 @@ import dev.omnirollup.sim.OmniEvent;
 import dev.omnirollup.sim.ReferencePersistence;
 import dev.omnirollup.sim.TrafficGenerator;
 import java.nio.charset.StandardCharsets;
-import java.sql.Connection;
 import java.sql.SQLException;
 import java.time.Duration;
 import java.time.Instant;
@@ -55,9 +54,8 @@ class BatchApplierTest {
         assertEquals(CUTOVER, rollups.ensureCutover(CUTOVER));
         applier = applierAt(END);
         tail = new AutomationLogTail(rollups, InstantSource.fixed(END), MINUTES_KEPT, CUTOVER, Duration.ofMinutes(2));
-        try (Connection c = scratch.omni.connect()) {
-            new ReferencePersistence(c, InstantSource.fixed(END)).ensureInstances(instances);
-        }
+        scratch.omni.jdbi().useHandle(h -> new ReferencePersistence(h, InstantSource.fixed(END))
+                .ensureInstances(instances));
     }
 
     @AfterEach
@@ -255,11 +253,8 @@ class BatchApplierTest {
     }
 
     private void persistReference(long seed, int count) {
-        try (Connection c = scratch.omni.connect()) {
-            new ReferencePersistence(c, InstantSource.fixed(END)).apply(traffic(seed, count));
-        } catch (SQLException e) {
-            throw new IllegalStateException(e);
-        }
+        scratch.omni.jdbi().useHandle(h -> new ReferencePersistence(h, InstantSource.fixed(END))
+                .apply(traffic(seed, count)));
     }
 
     /**

@@ -30,6 +30,7 @@ import java.util.SplittableRandom;
 import java.util.TreeMap;
 import java.util.UUID;
 import java.util.function.Supplier;
+import org.jdbi.v3.core.Handle;
 import org.junit.jupiter.api.Test;
 
 /**
@@ -57,8 +58,9 @@ class InputRulesParityTest {
         SplittableRandom random = new SplittableRandom(20_261_202);
         Map<String, Integer> outcomes = new TreeMap<>();
         List<String> disagreements = new ArrayList<>();
-        try (ScratchDatabase db = ScratchDatabase.create().withOmniSchema(); Connection c = db.connect()) {
-            ReferencePersistence reference = new ReferencePersistence(c);
+        try (ScratchDatabase db = ScratchDatabase.create().withOmniSchema(); Handle h = db.jdbi().open()) {
+            Connection c = h.getConnection();
+            ReferencePersistence reference = new ReferencePersistence(h);
             reference.ensureInstances(List.of(new Instance(INSTANCE, "wa", "whatsapp-baileys")));
             try (Statement s = c.createStatement()) {
                 s.execute("INSERT INTO persons (id) VALUES ('" + PERSON + "')");

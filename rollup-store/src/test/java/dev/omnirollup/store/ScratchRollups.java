@@ -1,8 +1,11 @@
 package dev.omnirollup.store;
 
 import dev.omnirollup.sim.ScratchDatabase;
+import java.sql.Connection;
 import java.sql.PreparedStatement;
 import java.sql.ResultSet;
+import java.sql.SQLException;
+import java.sql.Statement;
 import java.util.ArrayList;
 import java.util.List;
 
@@ -32,9 +35,13 @@ final class ScratchRollups implements AutoCloseable {
         }
     }
 
-    /** Runs a statement (or a script of them). */
+    /** Runs a statement (or a script of them) on a new connection. */
     void execute(String sql) {
-        omni.execute(sql);
+        try (Connection c = omni.connect(); Statement statement = c.createStatement()) {
+            statement.execute(sql);
+        } catch (SQLException e) {
+            throw new AssertionError("running " + sql + " failed: " + e.getMessage(), e);
+        }
     }
 
     /** The single number a query returns (NULL as 0). */

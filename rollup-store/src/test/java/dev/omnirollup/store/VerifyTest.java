@@ -56,9 +56,7 @@ class VerifyTest {
         scratch = ScratchRollups.create(4);
         omni = scratch.omni;
         rollups = scratch.rollups;
-        try (Connection c = omni.connect()) {
-            new ReferencePersistence(c).ensureInstances(instances);
-        }
+        omni.jdbi().useHandle(h -> new ReferencePersistence(h).ensureInstances(instances));
         rollups.ensureCutover(cutover);
         List<OmniEvent> events = TrafficGenerator.generate(TrafficGenerator.Config.of(11, END, Duration.ofDays(10),
                 4_000, instances));
@@ -106,22 +104,22 @@ class VerifyTest {
         long live = cutoverDay + DAY;
         UUID instance = instances.get(1).id();
         // a count lost in the backfill layer (from the day row and the running total alike)
-        omni.execute("UPDATE rollup.msg_day SET completed = completed - 1 WHERE scope = 0 AND src = 1 AND bucket = "
+        scratch.execute("UPDATE rollup.msg_day SET completed = completed - 1 WHERE scope = 0 AND src = 1 AND bucket = "
                 + lostCount);
-        omni.execute("UPDATE rollup.msg_total SET completed = completed - 1 WHERE scope = 0 AND src = 1");
+        scratch.execute("UPDATE rollup.msg_total SET completed = completed - 1 WHERE scope = 0 AND src = 1");
         long completed = count("SELECT count(*) FROM omni_events WHERE status = 'completed' AND " + day(lostCount));
         // an hour row gone
         long hour = count("SELECT min(bucket) FROM rollup.msg_hour WHERE scope = 0 AND src = 1 AND bucket >= "
                 + lostHour + " AND bucket < " + (lostHour + DAY));
         long hourRows = count("SELECT total FROM rollup.msg_hour WHERE scope = 0 AND src = 1 AND bucket = " + hour);
-        omni.execute("DELETE FROM rollup.msg_hour WHERE scope IN (0, 1) AND src = 1 AND bucket = " + hour);
+        scratch.execute("DELETE FROM rollup.msg_hour WHERE scope IN (0, 1) AND src = 1 AND bucket = " + hour);
         // rows Omni stored after the backfill read their day, and rows the live ingest never saw
         insertRows(lateRows + 5 * 3600, instance, 3);
         insertRows(cutover.getEpochSecond() - 3600, instance, 2);
         insertRows(live + 7 * 3600, instance, 1);
         // an instance deleted in Omni: its rows keep counting in the totals, not in the map; that is no drift
         UUID deleted = instances.get(2).id();
-        omni.execute("DELETE FROM instances WHERE id = '" + deleted + "'");
+        scratch.execute("DELETE FROM instances WHERE id = '" + deleted + "'");
         assertEquals(0, count("SELECT count(*) FROM omni_events WHERE instance_id = '" + deleted + "'"),
                 "ON DELETE SET NULL");
 
@@ -146,7 +144,7 @@ class VerifyTest {
         assertEquals(Map.of(live, drift.get(live)), drift(verify.run(range, Optional.empty(), () -> false,
                 (r, c) -> { })), "only the live day still differs");
 
-        omni.execute("DELETE FROM omni_events WHERE channel = 'verify-test' AND received_at >= to_timestamp("
+        scratch.execute("DELETE FROM omni_events WHERE channel = 'verify-test' AND received_at >= to_timestamp("
                 + cutover.getEpochSecond() + ") AT TIME ZONE 'UTC'");
         assertEquals(Map.of(), drift(verify.run(range, Optional.empty(), () -> false, (r, c) -> { })));
         assertEquals(count("SELECT count(*) FILTER (WHERE status = 'completed') FROM omni_events"),
@@ -170,7 +168,7 @@ class VerifyTest {
                 (r, c) -> { })), "another instance has no drift");
 
         UUID deleted = instances.get(0).id();
-        omni.execute("DELETE FROM instances WHERE id = '" + deleted + "'");
+        scratch.execute("DELETE FROM instances WHERE id = '" + deleted + "'");
         assertFalse(verify.instanceExists(deleted));
         List<Verify.DayCheck> gone = verify.run(range, Optional.of(deleted), () -> false, (r, c) -> { });
         assertEquals(Map.of(), drift(gone), "a deleted instance answers zeros on both sides");
@@ -258,11 +256,7 @@ class VerifyTest {
     }
 
     private void persist(List<OmniEvent> events) {
-        try (Connection c = omni.connect()) {
-            new ReferencePersistence(c).apply(events);
-        } catch (SQLException e) {
-            throw new IllegalStateException(e);
-        }
+        omni.jdbi().useHandle(h -> new ReferencePersistence(h).apply(events));
     }
 
     /** The live path: every event through the batch applier (it skips those before the cutover), then the log tail. */
