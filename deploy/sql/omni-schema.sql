@@ -5,9 +5,8 @@
 -- touch them: omni_events with every column and exactly its nine single-column indexes, dead_letter_events,
 -- event_payloads, payload_storage_config, automations, automation_logs, instances (metric-relevant columns plus a few
 -- configuration ones), api_keys, api_key_audit_logs, consumer_offsets, and minimal persons and platform_identities
--- as foreign-key targets. Column names, types, nullability, defaults and foreign keys follow the upstream contract
--- (shared/reference/upstream-contract.md, section 4). Timestamps are "timestamp without time zone" holding UTC wall
--- clock, as upstream.
+-- as foreign-key targets. Column names, types, nullability, defaults and foreign keys follow that file.
+-- Timestamps are "timestamp without time zone" holding UTC wall clock, as upstream.
 --
 -- Who uses it: omni-sim (tests, benchmarks and the demo create these tables to stand in for an Omni database) and
 -- operators who want an empty Omni-shaped database. omni-rollup itself only READS these tables and never writes

@@ -1,7 +1,7 @@
 package dev.omnirollup.sim;
 
 /**
- * The situations of upstream's persistence rules (contract §5.1) and of the automation and instance events that
+ * The situations of upstream's persistence rules (docs/input-rules.md) and of the automation and instance events that
  * realistic traffic must exercise. {@link TrafficCensus} recognizes them in any event sequence; {@link
  * TrafficGenerator} guarantees each at least once when asked for a few hundred events or more.
  */

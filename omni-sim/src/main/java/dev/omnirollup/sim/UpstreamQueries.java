@@ -17,7 +17,7 @@ import org.jdbi.v3.core.JdbiException;
 import org.jdbi.v3.core.statement.Query;
 
 /**
- * Upstream's dashboard SQL (contract §3) over Omni's tables, as plain statements of the same shape (aggregates over
+ * Upstream's dashboard SQL (docs/compatibility.md) over Omni's tables, as plain statements of the same shape (aggregates over
  * {@code omni_events} on every call, no extra indexes), returning plain Java values with upstream's rules: averages
  * {@code avg(x)::int} (numeric to int, halves away from zero) and p95 {@code percentile_cont(0.95)::int} (float to
  * int, halves to even), both cast in SQL; rates {@code (a / b) * 100} in doubles, in that order, 0 when b = 0;
