@@ -8,6 +8,8 @@ import com.fasterxml.jackson.databind.node.JsonNodeFactory;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import java.io.IOException;
 import java.io.UncheckedIOException;
+import java.time.Instant;
+import java.util.Arrays;
 import java.util.List;
 import java.util.Objects;
 import java.util.Optional;
@@ -109,12 +111,12 @@ public record OmniEvent(String subject, String id, String type, ObjectNode paylo
     @Override
     public boolean equals(Object other) {
         return other instanceof OmniEvent e && subject.equals(e.subject) && timestamp == e.timestamp
-                && id.equals(e.id) && java.util.Arrays.equals(toJson(), e.toJson());
+                && id.equals(e.id) && Arrays.equals(toJson(), e.toJson());
     }
 
     @Override
     public int hashCode() {
-        return java.util.Objects.hash(subject, id, timestamp);
+        return Objects.hash(subject, id, timestamp);
     }
 
     /** The payload without copying; callers inside the package must not modify it. */
@@ -235,7 +237,7 @@ public record OmniEvent(String subject, String id, String type, ObjectNode paylo
             overrides.set("timestamp", timestamp);
         } else if (timestamp != null && timestamp.isTextual()) {
             try {
-                epochMs = java.time.Instant.parse(timestamp.asText()).toEpochMilli();
+                epochMs = Instant.parse(timestamp.asText()).toEpochMilli();
             } catch (java.time.format.DateTimeParseException e) {
                 throw new IllegalArgumentException("timestamp is not an ISO-8601 instant: " + timestamp.asText(), e);
             }

@@ -9,6 +9,7 @@ import java.math.MathContext;
 import java.math.RoundingMode;
 import java.time.LocalDate;
 import java.time.LocalDateTime;
+import java.time.YearMonth;
 import java.time.ZoneOffset;
 import java.util.Map;
 import java.util.regex.Matcher;
@@ -209,7 +210,7 @@ final class OmniJs {
         int minute = timed ? Integer.parseInt(m.group(5)) : 0;
         int second = m.group(6) == null ? 0 : Integer.parseInt(m.group(6));
         String fraction = m.group(7) == null ? "0" : (m.group(7) + "00").substring(0, 3);
-        if (month < 1 || month > 12 || day < 1 || day > java.time.YearMonth.of(year, month).lengthOfMonth()
+        if (month < 1 || month > 12 || day < 1 || day > YearMonth.of(year, month).lengthOfMonth()
                 || hour > 23 || minute > 59 || second > 59) {
             return null;
         }

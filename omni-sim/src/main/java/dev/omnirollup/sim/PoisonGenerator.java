@@ -7,6 +7,7 @@ import java.util.Arrays;
 import java.util.List;
 import java.util.Objects;
 import java.util.Optional;
+import java.util.OptionalLong;
 import java.util.Set;
 import java.util.SplittableRandom;
 import java.util.UUID;
@@ -245,7 +246,7 @@ public final class PoisonGenerator {
                         envelope.get("timestamp").asLong(),
                         OmniEvent.Meta.process("evt-poison", "trace-poison", "automation-engine"),
                         Optional.of(instance), TrafficEpisodes.uuid(random), TrafficEpisodes.uuid(random).toString(),
-                        "success", List.of(), java.util.OptionalLong.of(12), true);
+                        "success", List.of(), OptionalLong.of(12), true);
                 ObjectNode payload = execution.payload();
                 payload.put("status", variant == 0 ? "exploded" : "SUCCESS");
                 ObjectNode body = OmniEvent.JSON.objectNode();

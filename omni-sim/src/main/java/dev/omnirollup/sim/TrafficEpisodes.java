@@ -148,7 +148,7 @@ final class TrafficEpisodes {
             case RECEIVED_TEXT, RECEIVED_AUDIO, RECEIVED_IMAGE, RECEIVED_VIDEO, RECEIVED_DOCUMENT, RECEIVED_STICKER,
                     RECEIVED_CONTACT, RECEIVED_LOCATION, RECEIVED_REACTION, RECEIVED_EDIT, RECEIVED_DELETE,
                     RECEIVED_POLL, RECEIVED_UNKNOWN -> inbound(anchor, out, whatsapp,
-                    Optional.of(forced.name().substring("RECEIVED_".length()).toLowerCase(java.util.Locale.ROOT)),
+                    Optional.of(forced.name().substring("RECEIVED_".length()).toLowerCase(Locale.ROOT)),
                     false);
             case SENT, LAST_HOUR -> outbound(anchor, out, pickInstance(), OutboundPlan.NONE);
             case DELIVERED_AFTER_SENT -> outbound(anchor, out, whatsapp,
@@ -567,7 +567,7 @@ final class TrafficEpisodes {
             case "whatsapp-cloud" -> "1555" + String.format("%07d", (base + k) % 10_000_000L);
             case "discord" -> Long.toString(1_100_000_000_000_000_000L + base * 40 + k);
             case "telegram" -> k < 30 ? Long.toString(500_000_000L + base + k) : "-100" + (1_700_000_000L + base + k);
-            default -> "C0" + base36(base * 40 + k).toUpperCase(java.util.Locale.ROOT);
+            default -> "C0" + base36(base * 40 + k).toUpperCase(Locale.ROOT);
         };
     }
 
@@ -577,7 +577,7 @@ final class TrafficEpisodes {
                     ? "5521" + String.format("%09d", random.nextInt(1_000_000_000)) + "@s.whatsapp.net" : chat;
             case "discord" -> Long.toString(900_000_000_000_000_000L + random.nextInt(1_000_000));
             case "telegram" -> chat.startsWith("-") ? Long.toString(600_000_000L + random.nextInt(1_000_000)) : chat;
-            case "slack" -> "U0" + base36(random.nextInt(1_000_000)).toUpperCase(java.util.Locale.ROOT);
+            case "slack" -> "U0" + base36(random.nextInt(1_000_000)).toUpperCase(Locale.ROOT);
             default -> chat;
         };
     }
