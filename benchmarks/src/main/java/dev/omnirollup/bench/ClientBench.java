@@ -220,7 +220,7 @@ final class ClientBench {
                 + " further requests, read " + s.settle().toMillis() + " ms after the last one (idle backends publish"
                 + " their counts within 10 s), the idle background subtracted; rollup = schema '" + ROLLUP_SCHEMA
                 + "', raw = omni_events + automation_logs");
-        notes.add("upstream SQL = omni-sim UpstreamQueries on the same database (database + JDBC time, no HTTP), up to "
+        notes.add("upstream SQL = omni-sim UpstreamQueries on the same database (database + Jdbi time, no HTTP), up to "
                 + s.upstreamMax() + " calls or " + s.upstreamBudget().toSeconds() + " s after one warm-up call;"
                 + " x upstream = its p99 / our keep-alive p99 at the client");
         notes.add("p50<=1 & p99<=5 = keep-alive at the client (the targets are set for 10 M rows); p50 / baseline ="

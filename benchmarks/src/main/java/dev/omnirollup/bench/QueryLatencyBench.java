@@ -230,7 +230,7 @@ final class QueryLatencyBench {
                         name, Args.label(largest), ratio >= 1000 ? "MET" : "MISSED", ratio));
             }
         }
-        table.note("server time = Server-Timing header (omni-rollup) / time around the JDBC calls (baseline, same"
+        table.note("server time = Server-Timing header (omni-rollup) / time around the Jdbi calls (baseline, same"
                 + " process as the load driver); e2e = one keep-alive HTTP connection, sequential requests;"
                 + " speed-up = baseline / ours server time");
     }
