@@ -1,6 +1,7 @@
 package dev.omnirollup.bench;
 
 import dev.omnirollup.sim.OmniSchema;
+import dev.omnirollup.sim.ScratchDatabase;
 import dev.omnirollup.testservices.TestServices;
 import java.sql.Connection;
 import java.sql.DriverManager;
@@ -28,16 +29,9 @@ final class BenchServers {
         return TestServices.natsUrl();
     }
 
-    /** The same server's database {@code name} (JDBC form; the server URL must be JDBC). */
+    /** The same server's database {@code name} (JDBC form). */
     static String database(String name) {
-        String server = postgresServer();
-        String rest = server.substring("jdbc:postgresql://".length());
-        int query = rest.indexOf('?');
-        String path = query < 0 ? rest : rest.substring(0, query);
-        String parameters = query < 0 ? "?user=postgres" : rest.substring(query);
-        int slash = path.indexOf('/');
-        String hosts = slash < 0 ? path : path.substring(0, slash);
-        return "jdbc:postgresql://" + hosts + "/" + name + parameters;
+        return ScratchDatabase.databaseUrl(postgresServer(), name);
     }
 
     /** Makes the server's database {@code name} anew (dropped first if it exists) with Omni's tables in it. */

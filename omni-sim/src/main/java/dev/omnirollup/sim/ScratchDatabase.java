@@ -201,6 +201,14 @@ public final class ScratchDatabase implements AutoCloseable {
         return jdbc;
     }
 
+    /**
+     * A JDBC URL of the database {@code database} on the server that {@code serverUrl} (JDBC or postgres:// form)
+     * points at, e.g. a benchmark's data set kept between runs.
+     */
+    public static String databaseUrl(String serverUrl, String database) {
+        return withDatabase(normalize(serverUrl), database);
+    }
+
     /** The same server URL pointing at database {@code database} instead. */
     static String withDatabase(String jdbcUrl, String database) {
         String rest = jdbcUrl.substring("jdbc:postgresql://".length());

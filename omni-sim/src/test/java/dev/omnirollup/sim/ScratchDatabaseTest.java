@@ -92,6 +92,10 @@ class ScratchDatabaseTest {
                 ScratchDatabase.normalize("postgres://bob:p%40ss@h:5433/db"));
         assertEquals("jdbc:postgresql://h/other?user=x&ssl=false",
                 ScratchDatabase.withDatabase("jdbc:postgresql://h/postgres?user=x&ssl=false", "other"));
+        assertEquals("jdbc:postgresql://h:5432/bench_1m?user=postgres",
+                ScratchDatabase.databaseUrl("jdbc:postgresql://h:5432/postgres", "bench_1m"));
+        assertEquals("jdbc:postgresql://h:5433/bench_1m?user=bob&password=p%40ss",
+                ScratchDatabase.databaseUrl("postgres://bob:p%40ss@h:5433/db", "bench_1m"));
         assertThrows(IllegalArgumentException.class, () -> ScratchDatabase.normalize("mysql://h/db"));
         assertThrows(IllegalArgumentException.class, () -> ScratchDatabase.normalize(" "));
     }
