@@ -94,7 +94,7 @@ abstract class RunCommand implements Callable<Integer>, UsesSharedOptions {
 
     @Command(name = "all", mixinStandardHelpOptions = true, versionProvider = Version.class, sortOptions = false,
             description = {"Run the ingest daemon and the query API in one process (small installations).",
-                "The same as 'ingest' and 'serve' side by side, sharing one database pool and NATS connection."})
+                "The same as 'ingest' and 'serve' side by side, sharing one NATS connection; the API gets its own database pool."})
     static final class All extends RunCommand {
         All() {
             super("all", true, true);

@@ -56,8 +56,8 @@ public final class RollupDatabase implements AutoCloseable {
          * One generic plan per statement and connection ({@code plan_cache_mode = force_generic_plan}), for the API's
          * reads. Their statements are unions of small index range scans of the rollups, whose best plan is the
          * same whatever the values; PostgreSQL kept planning them per execution, which cost more than running
-         * them: on the 1 M-row client data set, {@code /event-ops/metrics}' statement took 0.4-0.7 ms to plan and
-         * 0.3 ms to run, and 0.04 ms to plan with the generic plan (EXPLAIN ANALYZE of the prepared statement, eight
+         * them: on the 1 M-row client data set, {@code /event-ops/metrics}' statement took 0.4-1.4 ms to plan and
+         * 0.3-0.6 ms to run, and 0.04 ms to plan with the generic plan (EXPLAIN ANALYZE of the prepared statement, eight
          * executions each; docs/benchmarks.md, finding Q4).
          */
         GENERIC("; SET plan_cache_mode = force_generic_plan");

@@ -22,7 +22,7 @@ public record StoreSettings(Optional<String> databaseUrl, int poolSize, String r
             "PostgreSQL holding Omni's tables (postgres://user:pass@host:port/db or jdbc:postgresql://…). "
                     + "Required by serve, ingest, all, backfill and verify; demo starts an embedded PostgreSQL without it.");
     public static final Setting<Integer> DATABASE_POOL_SIZE = new Setting<>("database-pool-size", "10",
-            Setting.intIn(1, 200), "Connections per process.");
+            Setting.intIn(1, 200), "Connections per pool: one pool per process, and a second for the API in all and demo.");
     public static final Setting<String> ROLLUP_SCHEMA = new Setting<>("rollup-schema", "rollup", Setting::identifier,
             "Schema of omni-rollup's own tables (created and migrated by omni-rollup).");
     public static final Setting<String> OMNI_SCHEMA = new Setting<>("omni-schema", "public", Setting::identifier,
