@@ -206,7 +206,7 @@ final class ClientBench {
                 + " requests per endpoint and mode (or " + s.batchBudget().toSeconds() + " s; n = keep-alive+new),"
                 + " after " + s.warmup() + " warm-up requests per endpoint");
         String command = launcher.directory().relativize(launcher.command()).toString();
-        notes.add("API: '" + command + " serve' (" + version + ") with JAVA_OPTS=-Xmx256m,"
+        notes.add("API: '" + command + " serve' (" + version + ") with JAVA_OPTS=" + ServedApi.javaOpts() + ","
                 + " OMNI_ROLLUP_CACHE_TTL=0s (every request reads), the rate limit raised, everything else default;"
                 + " rollups built by '" + command + " backfill' into an empty schema (the distribution that"
                 + " ./omni-rollup builds and runs)");

@@ -58,6 +58,7 @@ final class RequestBatch {
                 continue;
             }
             client.recordNanos(t1 - t0);
+            SlowRequests.note(path, t0, t1, reply.serverMillis());
             bodyBytes = reply.body().length;
             if (!Double.isNaN(reply.serverMillis())) {
                 server.recordMillis(reply.serverMillis());

@@ -52,7 +52,7 @@ final class ServedApi implements AutoCloseable {
         settings.put("cache-ttl", "0s");
         settings.put("message-stream", "BENCH_CLIENT_NO_MESSAGE");
         settings.put("automation-stream", "BENCH_CLIENT_NO_AUTOMATION");
-        Process process = launcher.start(name, List.of("serve"), settings, Map.of("JAVA_OPTS", "-Xmx256m"), logs);
+        Process process = launcher.start(name, List.of("serve"), settings, Map.of("JAVA_OPTS", javaOpts()), logs);
         ServedApi api = new ServedApi(process, port, logs.resolve(name + ".log"));
         try {
             api.awaitHealthy(timeout);
@@ -61,6 +61,12 @@ final class ServedApi implements AutoCloseable {
             throw e;
         }
         return api;
+    }
+
+    /** {@code -Xmx256m}, as the systemd unit, plus {@code BENCH_API_JAVA_OPTS} (e.g. GC logging or a JFR recording). */
+    static String javaOpts() {
+        String extra = System.getenv().getOrDefault("BENCH_API_JAVA_OPTS", "").strip();
+        return extra.isEmpty() ? "-Xmx256m" : "-Xmx256m " + extra;
     }
 
     private void awaitHealthy(Duration timeout) {
