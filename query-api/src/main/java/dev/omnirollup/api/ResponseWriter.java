@@ -5,7 +5,6 @@ import io.helidon.http.HeaderNames;
 import io.helidon.http.Status;
 import io.helidon.webserver.http.ServerRequest;
 import io.helidon.webserver.http.ServerResponse;
-import java.util.Locale;
 
 /**
  * Sends every complete response of the API: status, content type, {@code Server-Timing} (server time since the
@@ -41,13 +40,20 @@ final class ResponseWriter {
         long start = req.context().get(START, Long.class).orElse(System.nanoTime());
         res.status(Status.create(status));
         res.header(HeaderNames.CONTENT_TYPE, contentType);
-        res.header(SERVER_TIMING, String.format(Locale.ROOT, "total;dur=%.3f", (System.nanoTime() - start) / 1e6));
+        res.header(SERVER_TIMING, serverTiming(System.nanoTime() - start));
         if (isHead(req)) {
             res.header(HeaderNames.CONTENT_LENGTH, Integer.toString(body.length));
             res.send(new byte[0]);
         } else {
             res.send(body);
         }
+    }
+
+    /** {@code total;dur=<milliseconds with three decimals>} (what {@code %.3f} prints, without a Formatter). */
+    static String serverTiming(long nanos) {
+        long micros = Math.max(0, (nanos + 500) / 1_000);
+        long fraction = micros % 1_000;
+        return "total;dur=" + micros / 1_000 + (fraction < 10 ? ".00" : fraction < 100 ? ".0" : ".") + fraction;
     }
 
     /** {@link #send} of {@code body} written by {@link Json}. */

@@ -22,10 +22,29 @@ final class Timeline {
     private Timeline() {
     }
 
+    /** {@code yyyy-MM-dd HH:mm:ss} in UTC (a year outside 0–9999 printed in full, as {@code %04d} would). */
     static String bucketText(long epochSecond) {
         LocalDateTime t = LocalDateTime.ofEpochSecond(epochSecond, 0, ZoneOffset.UTC);
-        return String.format("%04d-%02d-%02d %02d:%02d:%02d", t.getYear(), t.getMonthValue(), t.getDayOfMonth(),
-                t.getHour(), t.getMinute(), t.getSecond());
+        int year = t.getYear();
+        if (year < 0 || year > 9_999) { // rare; the general (slower) formatter
+            return String.format("%04d-%02d-%02d %02d:%02d:%02d", year, t.getMonthValue(), t.getDayOfMonth(),
+                    t.getHour(), t.getMinute(), t.getSecond());
+        }
+        char[] text = "0000-00-00 00:00:00".toCharArray();
+        digits(text, 0, year, 4);
+        digits(text, 5, t.getMonthValue(), 2);
+        digits(text, 8, t.getDayOfMonth(), 2);
+        digits(text, 11, t.getHour(), 2);
+        digits(text, 14, t.getMinute(), 2);
+        digits(text, 17, t.getSecond(), 2);
+        return new String(text);
+    }
+
+    private static void digits(char[] text, int at, int value, int width) {
+        for (int i = at + width - 1; i >= at; i--) {
+            text[i] = (char) ('0' + value % 10);
+            value /= 10;
+        }
     }
 
     /** The non-empty buckets as {@code [{bucket, count}]}. */

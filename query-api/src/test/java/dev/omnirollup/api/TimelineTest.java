@@ -7,9 +7,12 @@ import dev.omnirollup.store.Grain;
 import dev.omnirollup.store.TimeWindow;
 import dev.omnirollup.store.WindowReport.TimelinePoint;
 import java.time.Instant;
+import java.time.LocalDateTime;
+import java.time.ZoneOffset;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.SplittableRandom;
 import org.junit.jupiter.api.Test;
 
 class TimelineTest {
@@ -21,6 +24,19 @@ class TimelineTest {
     void rendersUpstreamsBucketText() {
         assertEquals("2026-02-09 14:00:00", Timeline.bucketText(s("2026-02-09T14:00:00Z")));
         assertEquals("0999-01-01 00:00:00", Timeline.bucketText(s("0999-01-01T00:00:00Z")));
+        assertEquals("10000-03-04 05:06:07", Timeline.bucketText(s("+10000-03-04T05:06:07Z")));
+    }
+
+    @Test
+    void bucketTextIsWhatTheFormatPatternPrints() {
+        SplittableRandom random = new SplittableRandom(13);
+        for (int i = 0; i < 20_000; i++) {
+            long second = random.nextLong(-70_000_000_000L, 260_000_000_000L);
+            LocalDateTime t = LocalDateTime.ofEpochSecond(second, 0, ZoneOffset.UTC);
+            String expected = String.format("%04d-%02d-%02d %02d:%02d:%02d", t.getYear(), t.getMonthValue(),
+                    t.getDayOfMonth(), t.getHour(), t.getMinute(), t.getSecond());
+            assertEquals(expected, Timeline.bucketText(second), "second " + second);
+        }
     }
 
     private static TimeWindow window(String since, String until) {

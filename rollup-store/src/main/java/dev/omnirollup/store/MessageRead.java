@@ -12,6 +12,7 @@ import java.util.UUID;
 import java.util.stream.Collectors;
 import java.util.stream.IntStream;
 import org.jdbi.v3.core.Handle;
+import org.jdbi.v3.core.generic.GenericType;
 import org.jdbi.v3.core.statement.Query;
 
 /**
@@ -69,9 +70,18 @@ final class MessageRead {
     private final List<PartKind> kinds = new ArrayList<>();
     private final List<Binding> bindings = new ArrayList<>();
     private final List<Ask> reports = new ArrayList<>();
-    private final Map<String, Breakdowns> held = new HashMap<>();
+    private final Map<HeldKey, Breakdowns> held = new HashMap<>();
     private Optional<Grain> timelineGrain = Optional.empty();
     private int counts;
+
+    private static final GenericType<List<Long>> LONGS = new GenericType<>() {
+    };
+    private static final GenericType<List<Short>> SHORTS = new GenericType<>() {
+    };
+
+    /** A cached row a report already holds, by part, grain, bucket, layer and version. */
+    private record HeldKey(int part, Grain grain, long bucket, Layer layer, long version) {
+    }
 
     /** One report asked for: whose rows, whether the per-instance map is wanted, and its timeline's grain. */
     private record Ask(Scope scope, UUID subject, boolean withInstances, Optional<Grain> timeline) {
@@ -131,12 +141,13 @@ final class MessageRead {
                 if (!total) {
                     query.bind(prefix + "from" + run, runs.get(run).from()).bind(prefix + "to" + run, runs.get(run).to());
                 }
-                query.bindArray(prefix + "kb" + suffix, Long.class, cached.stream().map(BreakdownCache.Cached::bucket)
-                                .toList())
-                        .bindArray(prefix + "ks" + suffix, Short.class, cached.stream().map(row -> row.layer().code)
-                                .toList())
-                        .bindArray(prefix + "kv" + suffix, Long.class, cached.stream()
-                                .map(BreakdownCache.Cached::version).toList());
+                // bound by a constant type: bindArray(name, Long.class, …) builds List<Long> reflectively per call
+                query.bindByType(prefix + "kb" + suffix, cached.stream().map(BreakdownCache.Cached::bucket).toList(),
+                                LONGS)
+                        .bindByType(prefix + "ks" + suffix, cached.stream().map(row -> row.layer().code).toList(),
+                                SHORTS)
+                        .bindByType(prefix + "kv" + suffix, cached.stream().map(BreakdownCache.Cached::version)
+                                .toList(), LONGS);
             }
         });
         return this;
@@ -365,7 +376,7 @@ final class MessageRead {
         return bins;
     }
 
-    private static String heldKey(int part, Grain grain, long bucket, Layer layer, long version) {
-        return part + ":" + grain.ordinal() + ":" + bucket + ":" + layer.code + ":" + version;
+    private static HeldKey heldKey(int part, Grain grain, long bucket, Layer layer, long version) {
+        return new HeldKey(part, grain, bucket, layer, version);
     }
 }
