@@ -23,7 +23,7 @@ import java.util.UUID;
  * line. Writes {@code client-latency*.csv/.md} and two plots.
  *
  * <p>Run: {@code benchmarks/run client [--sizes 1m,10m] [--instances 50,500] [--days 60] [--baseline 10k|none]
- * [--requests 2000] [--warmup 200] [--read-requests 200] [--batch-budget 120s] [--budget 30s] [--max-age 2h]
+ * [--requests 2000] [--warmup 2000] [--read-requests 200] [--batch-budget 120s] [--budget 30s] [--max-age 2h]
  * [--fresh-data] [--launcher PATH] [--plan] [--smoke]}.
  */
 final class ClientBench {
@@ -56,7 +56,7 @@ final class ClientBench {
                 }
             }
             return new Settings(List.copyOf(shapes), baseline, (int) args.count("requests", smoke ? "20" : "2000"),
-                    (int) args.count("warmup", smoke ? "5" : "200"),
+                    (int) args.count("warmup", smoke ? "5" : "2000"),
                     (int) args.count("read-requests", smoke ? "10" : "200"),
                     args.duration("batch-budget", smoke ? "5s" : "120s"), args.duration("budget", smoke ? "2s" : "30s"),
                     smoke ? 2 : 3, smoke ? 5 : 200, smoke ? Duration.ofMillis(300) : TableReads.SETTLE,
