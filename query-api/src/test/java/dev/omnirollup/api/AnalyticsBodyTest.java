@@ -6,11 +6,14 @@ import static org.junit.jupiter.api.Assertions.assertThrows;
 import dev.omnirollup.store.WindowReport;
 import dev.omnirollup.store.WindowReport.TimelinePoint;
 import java.time.Instant;
+import java.util.HashMap;
+import java.util.HashSet;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
+import java.util.SplittableRandom;
 import java.util.TreeMap;
 import java.util.UUID;
 import org.junit.jupiter.api.Test;
@@ -34,6 +37,30 @@ class AnalyticsBodyTest {
             Map.of("whatsapp-baileys", 1L, "discord", 1L), Map.of("text", 2L), Map.of(),
             Map.of(KEPT, 1L, DELETED, 1L), List.of(new TimelinePoint(Instant.parse("2026-02-09T13:00:00Z").getEpochSecond(), 1),
                     new TimelinePoint(Instant.parse("2026-02-09T14:00:00Z").getEpochSecond(), 1)));
+
+    @Test
+    void instancesAreOrderedByTheirTextAndOnlyTheExistingOnes() {
+        SplittableRandom random = new SplittableRandom(5);
+        Map<UUID, Long> counts = new HashMap<>();
+        Set<UUID> existing = new HashSet<>();
+        for (int i = 0; i < 600; i++) {
+            // both halves over their whole range: negative longs are the ids whose text starts with 8-f
+            UUID id = i % 7 == 0 ? UUID.randomUUID() : new UUID(random.nextLong(), random.nextLong());
+            counts.put(id, (long) i);
+            if (i % 5 != 0) {
+                existing.add(id);
+            }
+        }
+        Map<String, Long> expected = new TreeMap<>();
+        counts.forEach((id, n) -> {
+            if (existing.contains(id)) {
+                expected.put(id.toString(), n);
+            }
+        });
+        Map<String, Long> actual = AnalyticsBody.sortedById(counts, existing);
+        assertEquals(List.copyOf(expected.entrySet()), List.copyOf(actual.entrySet()));
+        assertEquals(Map.of(), AnalyticsBody.sortedById(Map.of(), existing));
+    }
 
     @Test
     void nothingCountedWithAndWithoutATimeline() {
