@@ -74,7 +74,7 @@ public final class AutomationDeletions {
     /** Deletes the automations' rows of one grain and adds their negation to the rows of every automation. */
     private static long takeOut(Handle handle, Grain grain, List<UUID> automations, Map<Layer, RollupChanges> byLayer) {
         List<Map.Entry<Layer, Map.Entry<Long, AutomationCounts>>> removed = handle.createQuery(TAKE_OUT)
-                .define("grain", grain.suffix()).bindArray("automations", UUID.class, automations)
+                .define("grain", grain.suffix()).bindByType("automations", automations, SqlArrays.UUIDS)
                 .map((rs, ctx) -> Map.entry(Layer.of(rs.getShort(1)), Map.entry(rs.getLong(2), new AutomationCounts(
                         rs.getLong(3), rs.getLong(4), rs.getLong(5), rs.getLong(6), rs.getLong(7), rs.getLong(8),
                         rs.getLong(9)))))

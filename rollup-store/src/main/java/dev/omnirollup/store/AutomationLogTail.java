@@ -153,8 +153,9 @@ public final class AutomationLogTail {
             return rows;
         }
         Set<UUID> recorded = new HashSet<>(handle.createQuery(RECORD)
-                .bindArray("ids", UUID.class, rows.stream().map(LogRow::id).toList())
-                .bindArray("created", String.class, rows.stream().map(row -> row.createdAt().toString()).toList())
+                .bindByType("ids", rows.stream().map(LogRow::id).toList(), SqlArrays.UUIDS)
+                .bindByType("created", rows.stream().map(row -> row.createdAt().toString()).toList(),
+                        SqlArrays.STRINGS)
                 .mapTo(UUID.class).list());
         return rows.stream().filter(row -> recorded.contains(row.id())).toList();
     }

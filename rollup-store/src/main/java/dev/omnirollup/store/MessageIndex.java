@@ -63,7 +63,7 @@ final class MessageIndex {
             return locked;
         }
         List<String> ids = externalIds.stream().distinct().sorted().toList();
-        handle.createQuery(LOCK).bindArray("ids", String.class, ids)
+        handle.createQuery(LOCK).bindByType("ids", ids, SqlArrays.STRINGS)
                 .map((rs, ctx) -> Map.entry(rs.getString(1), ExternalIdStateCodec.decode(rs.getBytes(2))))
                 .forEach(entry -> locked.put(entry.getKey(), entry.getValue()));
         return locked;
@@ -81,8 +81,8 @@ final class MessageIndex {
         List<String> ids = states.keySet().stream().sorted().toList();
         List<byte[]> blobs = ids.stream().map(id -> ExternalIdStateCodec.encode(states.get(id))).toList();
         return new HashSet<>(handle.createQuery(WRITE).bind("touched", nowSecond)
-                .bindArray("ids", String.class, ids).bind("states", RollupDatabase.byteaArray(blobs))
-                .bindArray("locked", String.class, locked).mapTo(String.class).list());
+                .bindByType("ids", ids, SqlArrays.STRINGS).bind("states", RollupDatabase.byteaArray(blobs))
+                .bindByType("locked", List.copyOf(locked), SqlArrays.STRINGS).mapTo(String.class).list());
     }
 
     /** A pre-cutover row of Omni's with an external id, as read (before deciding the status it counts with). */
@@ -105,13 +105,13 @@ final class MessageIndex {
         externalIds.forEach(id -> seeds.put(id, new ArrayList<>()));
         List<String> ids = externalIds.stream().sorted().toList();
         LocalDateTime cutover = LocalDateTime.ofInstant(Instant.ofEpochMilli(cutoverMs), ZoneOffset.UTC);
-        List<Long> days = handle.createQuery(SEED_DAYS).bindArray("ids", String.class, ids).bind("cutover", cutover)
+        List<Long> days = handle.createQuery(SEED_DAYS).bindByType("ids", ids, SqlArrays.STRINGS).bind("cutover", cutover)
                 .mapTo(Long.class).list();
         if (days.isEmpty()) {
             return seeds;
         }
         SeedPins.lockDaysShared(handle, days);
-        List<OmniRow> rows = handle.createQuery(SEEDS).bindArray("ids", String.class, ids).bind("cutover", cutover)
+        List<OmniRow> rows = handle.createQuery(SEEDS).bindByType("ids", ids, SqlArrays.STRINGS).bind("cutover", cutover)
                 .map((rs, ctx) -> new OmniRow(rs.getString(1), rs.getObject(2, UUID.class), rs.getLong(3),
                         rs.getObject(4, UUID.class), rs.getString(5), rs.getString(6), rs.getBoolean(7),
                         rs.getString(8)))
@@ -133,8 +133,8 @@ final class MessageIndex {
                     .add(new SeedRow(row.rowId(), row.minute(), row.instanceId(), status));
         }
         if (!newPins.isEmpty()) {
-            handle.createUpdate(PIN).bindArray("rows", UUID.class, newPins)
-                    .bindArray("statuses", String.class, newPinStatuses).execute();
+            handle.createUpdate(PIN).bindByType("rows", newPins, SqlArrays.UUIDS)
+                    .bindByType("statuses", newPinStatuses, SqlArrays.STRINGS).execute();
         }
         seeds.values().forEach(list -> list.sort(Comparator.comparing(SeedRow::rowId)));
         return seeds;

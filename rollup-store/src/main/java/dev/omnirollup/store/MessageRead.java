@@ -12,7 +12,6 @@ import java.util.UUID;
 import java.util.stream.Collectors;
 import java.util.stream.IntStream;
 import org.jdbi.v3.core.Handle;
-import org.jdbi.v3.core.generic.GenericType;
 import org.jdbi.v3.core.statement.Query;
 
 /**
@@ -73,11 +72,6 @@ final class MessageRead {
     private final Map<HeldKey, Breakdowns> held = new HashMap<>();
     private Optional<Grain> timelineGrain = Optional.empty();
     private int counts;
-
-    private static final GenericType<List<Long>> LONGS = new GenericType<>() {
-    };
-    private static final GenericType<List<Short>> SHORTS = new GenericType<>() {
-    };
 
     /** A cached row a report already holds, by part, grain, bucket, layer and version. */
     private record HeldKey(int part, Grain grain, long bucket, Layer layer, long version) {
@@ -141,13 +135,12 @@ final class MessageRead {
                 if (!total) {
                     query.bind(prefix + "from" + run, runs.get(run).from()).bind(prefix + "to" + run, runs.get(run).to());
                 }
-                // bound by a constant type: bindArray(name, Long.class, …) builds List<Long> reflectively per call
                 query.bindByType(prefix + "kb" + suffix, cached.stream().map(BreakdownCache.Cached::bucket).toList(),
-                                LONGS)
+                                SqlArrays.LONGS)
                         .bindByType(prefix + "ks" + suffix, cached.stream().map(row -> row.layer().code).toList(),
-                                SHORTS)
+                                SqlArrays.SHORTS)
                         .bindByType(prefix + "kv" + suffix, cached.stream().map(BreakdownCache.Cached::version)
-                                .toList(), LONGS);
+                                .toList(), SqlArrays.LONGS);
             }
         });
         return this;

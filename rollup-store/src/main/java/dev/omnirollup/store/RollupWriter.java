@@ -134,8 +134,8 @@ final class RollupWriter {
             return;
         }
         Update update = handle.createUpdate(UPSERT_MESSAGES).define("grain", grain.suffix())
-                .bindArray("dims", String.class, rows.stream().map(RollupChanges.MessageRowChange::breakdownsJson)
-                        .toArray());
+                .bindByType("dims", rows.stream().map(RollupChanges.MessageRowChange::breakdownsJson).toList(),
+                        SqlArrays.STRINGS);
         bindRows(update, layer, "instance", rows.stream().map(RollupChanges.MessageRowChange::key).toList(),
                 rows.stream().map(row -> row.counts().toArray()).toList(), MessageCounter.COLUMNS);
         update.execute();
@@ -175,11 +175,11 @@ final class RollupWriter {
             }
         }
         update.bind("layer", layer.code)
-                .bindArray("scope", Short.class, (Object[]) scopes)
-                .bindArray(subjectParameter, UUID.class, (Object[]) subjects)
-                .bindArray("bucket", Long.class, (Object[]) buckets);
+                .bindByType("scope", scopes, Short[].class)
+                .bindByType(subjectParameter, subjects, UUID[].class)
+                .bindByType("bucket", buckets, Long[].class);
         for (int c = 0; c < counterColumns.size(); c++) {
-            update.bindArray(counterColumns.get(c), Long.class, (Object[]) counters[c]);
+            update.bindByType(counterColumns.get(c), counters[c], Long[].class);
         }
     }
 }
