@@ -34,7 +34,7 @@ final class AppliedPages {
             pages.putIfAbsent(seq / PAGE_BITS, null);
         }
         handle.createQuery(CLAIM).bind("stream", streamKey).bind("empty", EMPTY_PAGE)
-                .bindByType("pages", List.copyOf(pages.keySet()), SqlArrays.LONGS)
+                .bindByType("pages", pages.keySet(), SqlArrays.LONGS)
                 .map((rs, ctx) -> Map.entry(rs.getLong(1), BitSet.valueOf(rs.getBytes(2))))
                 .forEach(page -> pages.put(page.getKey(), page.getValue()));
         return new Claim(streamKey, pages);
@@ -57,8 +57,8 @@ final class AppliedPages {
             System.arraycopy(set, 0, bytes, 0, set.length);
             bits.add(bytes);
         }
-        handle.createUpdate(MARK).bindByType("pages", numbers, SqlArrays.LONGS).bind("bits", RollupDatabase.byteaArray(bits))
-                .bind("stream", claim.streamKey).execute();
+        handle.createUpdate(MARK).bindByType("pages", numbers, SqlArrays.LONGS)
+                .bind("bits", RollupDatabase.byteaArray(bits)).bind("stream", claim.streamKey).execute();
     }
 
     /** Deletes pages wholly below {@code firstSeq}: those messages left the stream and cannot come again. */

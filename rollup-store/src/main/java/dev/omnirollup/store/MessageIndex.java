@@ -82,7 +82,7 @@ final class MessageIndex {
         List<byte[]> blobs = ids.stream().map(id -> ExternalIdStateCodec.encode(states.get(id))).toList();
         return new HashSet<>(handle.createQuery(WRITE).bind("touched", nowSecond)
                 .bindByType("ids", ids, SqlArrays.STRINGS).bind("states", RollupDatabase.byteaArray(blobs))
-                .bindByType("locked", List.copyOf(locked), SqlArrays.STRINGS).mapTo(String.class).list());
+                .bindByType("locked", locked, SqlArrays.STRINGS).mapTo(String.class).list());
     }
 
     /** A pre-cutover row of Omni's with an external id, as read (before deciding the status it counts with). */
@@ -105,13 +105,14 @@ final class MessageIndex {
         externalIds.forEach(id -> seeds.put(id, new ArrayList<>()));
         List<String> ids = externalIds.stream().sorted().toList();
         LocalDateTime cutover = LocalDateTime.ofInstant(Instant.ofEpochMilli(cutoverMs), ZoneOffset.UTC);
-        List<Long> days = handle.createQuery(SEED_DAYS).bindByType("ids", ids, SqlArrays.STRINGS).bind("cutover", cutover)
-                .mapTo(Long.class).list();
+        List<Long> days = handle.createQuery(SEED_DAYS).bindByType("ids", ids, SqlArrays.STRINGS)
+                .bind("cutover", cutover).mapTo(Long.class).list();
         if (days.isEmpty()) {
             return seeds;
         }
         SeedPins.lockDaysShared(handle, days);
-        List<OmniRow> rows = handle.createQuery(SEEDS).bindByType("ids", ids, SqlArrays.STRINGS).bind("cutover", cutover)
+        List<OmniRow> rows = handle.createQuery(SEEDS).bindByType("ids", ids, SqlArrays.STRINGS)
+                .bind("cutover", cutover)
                 .map((rs, ctx) -> new OmniRow(rs.getString(1), rs.getObject(2, UUID.class), rs.getLong(3),
                         rs.getObject(4, UUID.class), rs.getString(5), rs.getString(6), rs.getBoolean(7),
                         rs.getString(8)))
