@@ -124,7 +124,8 @@ final class MessageRead {
                     : cache.in(series, segment.from(), segment.to());
             known.add(cached);
             for (BreakdownCache.Cached row : cached) {
-                held.put(heldKey(index, segment.grain(), row.bucket(), row.layer(), row.version()), row.breakdowns());
+                held.put(new HeldKey(index, segment.grain(), row.bucket(), row.layer(), row.version()),
+                        row.breakdowns());
             }
         }
         bindings.add((query, prefix) -> {
@@ -204,7 +205,7 @@ final class MessageRead {
                 String dims = rs.getString(6 + sum.length);
                 Breakdowns row;
                 if (dims == null) {
-                    row = held.get(heldKey(part, grain, bucket, layer, version));
+                    row = held.get(new HeldKey(part, grain, bucket, layer, version));
                 } else {
                     row = Breakdowns.of(dims, dictionary);
                     Ask ask = reports.get(part);
@@ -367,9 +368,5 @@ final class MessageRead {
         Map<Long, Long> bins = new HashMap<>();
         keyed.forEach((key, n) -> bins.put(Long.parseLong(key), n));
         return bins;
-    }
-
-    private static HeldKey heldKey(int part, Grain grain, long bucket, Layer layer, long version) {
-        return new HeldKey(part, grain, bucket, layer, version);
     }
 }
