@@ -65,6 +65,7 @@ final class RequestBatch {
             }
         }
         double cpuMicros = (THREADS.getCurrentThreadCpuTime() - cpu0) / 1000.0 / Math.max(1, sent);
+        SlowRequests.flush();
         return new Outcome(Percentiles.of(client), Percentiles.of(server), errors, cpuMicros, bodyBytes);
     }
 

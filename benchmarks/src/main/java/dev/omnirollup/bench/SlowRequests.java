@@ -15,12 +15,15 @@ import java.util.Optional;
  * every request slower than that at the client is appended to the file as
  * {@code wall-clock-start client-ms server-ms path}, so that slow requests can be laid beside the API's GC log
  * ({@code BENCH_API_JAVA_OPTS=-Xlog:gc:file=...:time}) and PostgreSQL's log. Off unless the variable is set.
+ * Lines are kept in memory while a batch runs and written by {@link #flush} after it, so the diagnostic does no file
+ * I/O between the requests it times. Used from the benchmark's one client thread.
  */
 final class SlowRequests {
     private static final Optional<Path> FILE = Optional.ofNullable(System.getenv("BENCH_SLOW_LOG")).map(Path::of);
     private static final double THRESHOLD_MS =
             Double.parseDouble(System.getenv().getOrDefault("BENCH_SLOW_MS", "2"));
     private static final long EPOCH_NANOS = System.currentTimeMillis() * 1_000_000L - System.nanoTime();
+    private static final StringBuilder PENDING = new StringBuilder();
 
     private SlowRequests() {
     }
@@ -34,12 +37,20 @@ final class SlowRequests {
             return;
         }
         Instant start = Instant.ofEpochSecond(0, EPOCH_NANOS + startNanos);
-        String line = String.format(Locale.ROOT, "%s %.3f %.3f %s%n", start, ms, serverMillis, path);
+        PENDING.append(String.format(Locale.ROOT, "%s %.3f %.3f %s%n", start, ms, serverMillis, path));
+    }
+
+    /** Appends the lines noted since the last flush to the file. */
+    static void flush() {
+        if (FILE.isEmpty() || PENDING.isEmpty()) {
+            return;
+        }
         try {
-            Files.writeString(FILE.get(), line, StandardCharsets.UTF_8, StandardOpenOption.CREATE,
+            Files.writeString(FILE.get(), PENDING, StandardCharsets.UTF_8, StandardOpenOption.CREATE,
                     StandardOpenOption.APPEND);
         } catch (IOException e) {
             throw new UncheckedIOException(e);
         }
+        PENDING.setLength(0);
     }
 }
