@@ -182,6 +182,7 @@ class InfrastructureFaultsIT {
                 }
 
                 // nothing lost, nothing doubled
+                IngestLag.awaitAutomationTail(omni, Duration.ofSeconds(60));
                 try (RollupDatabase rollups = RollupDatabase.open(omni.jdbcUrl(), "rollup", "public", 2, "check")) {
                     long rows = new ReferenceCheck(rollups).assertAllTimeMatches();
                     long total = api.get("/api/v2/events/analytics?allTime=true").json().path("totalMessages").asLong();

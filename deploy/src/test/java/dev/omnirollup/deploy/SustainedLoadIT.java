@@ -183,6 +183,7 @@ class SustainedLoadIT {
                 streams.forEach(SseReader::close);
 
                 IngestLag.awaitCaughtUp(nats, Duration.ofMinutes(5));
+                IngestLag.awaitAutomationTail(omni, Duration.ofSeconds(60));
                 long rows;
                 try (RollupDatabase rollups = RollupDatabase.open(omni.jdbcUrl(), "rollup", "public", 2, "check")) {
                     rows = new ReferenceCheck(rollups).assertAllTimeMatches();
