@@ -1,11 +1,10 @@
 package dev.omnirollup.api;
 
 import dev.omnirollup.store.Grain;
+import dev.omnirollup.store.InstanceCounts;
 import dev.omnirollup.store.TimeWindow;
 import dev.omnirollup.store.WindowReport;
 import java.time.Instant;
-import java.util.Arrays;
-import java.util.Comparator;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -55,30 +54,20 @@ final class AnalyticsBody {
     }
 
     /**
-     * The counts of the instances that exist, keyed and ordered by their ids' text. A UUID's text is its two halves
-     * in fixed-width lowercase hex, so ordering by the halves as unsigned numbers is ordering by the text, without
-     * comparing hundreds of strings (a busy installation has hundreds of instances in every answer).
+     * The counts of the instances that exist, keyed and ordered by their ids' text: the order and the text come with
+     * the counts ({@link InstanceCounts}), so a busy installation's hundreds of instances cost a lookup and a put
+     * each.
      */
     static Map<String, Long> sortedById(Map<UUID, Long> counts, Set<UUID> existing) {
-        UUID[] ids = new UUID[counts.size()];
-        int n = 0;
-        for (UUID id : counts.keySet()) {
-            if (existing.contains(id)) {
-                ids[n++] = id;
+        InstanceCounts ordered = InstanceCounts.of(counts);
+        Map<String, Long> sorted = new LinkedHashMap<>(Math.max(16, ordered.size() * 4 / 3 + 1));
+        for (int i = 0; i < ordered.size(); i++) {
+            if (existing.contains(ordered.id(i))) {
+                sorted.put(ordered.text(i), ordered.count(i));
             }
-        }
-        Arrays.sort(ids, 0, n, BY_TEXT);
-        Map<String, Long> sorted = new LinkedHashMap<>(Math.max(16, n * 4 / 3 + 1));
-        for (int i = 0; i < n; i++) {
-            sorted.put(ids[i].toString(), counts.get(ids[i]));
         }
         return sorted;
     }
-
-    private static final Comparator<UUID> BY_TEXT = (a, b) -> {
-        int high = Long.compareUnsigned(a.getMostSignificantBits(), b.getMostSignificantBits());
-        return high != 0 ? high : Long.compareUnsigned(a.getLeastSignificantBits(), b.getLeastSignificantBits());
-    };
 
     /** {@code {inbound, outbound}}, both always present (also in the dashboard's events block). */
     static Map<String, Object> byDirection(WindowReport report) {

@@ -17,6 +17,12 @@ final class BreakdownKeys {
     private final ConcurrentHashMap<String, Integer> ids = new ConcurrentHashMap<>();
     private volatile Key[] keys = new Key[256];
     private int size;
+    private volatile int instanceKeys;
+    /** The instance keys' numbers in the order of the ids' text, as of when {@code count} instance keys existed. */
+    private volatile InstanceOrder instanceOrder = new InstanceOrder(0, new int[0]);
+
+    private record InstanceOrder(int count, int[] ids) {
+    }
 
     /** The number of a map key as stored in a row's {@code dims} ({@code "<prefix>:<name>"}). */
     int idOf(String mapKey) {
@@ -31,7 +37,9 @@ final class BreakdownKeys {
         }
         Dim dim = Dim.ofPrefix(mapKey.charAt(0));
         String name = mapKey.substring(2);
-        Key key = new Key(dim, name, dim == Dim.INSTANCE ? UUID.fromString(name) : null);
+        UUID instance = dim == Dim.INSTANCE ? UUID.fromString(name) : null;
+        // an instance's name is its id's canonical text, whatever wrote the key
+        Key key = new Key(dim, instance != null ? instance.toString() : name, instance);
         Key[] current = keys;
         if (size == current.length) {
             current = Arrays.copyOf(current, current.length * 2);
@@ -39,7 +47,38 @@ final class BreakdownKeys {
         current[size] = key;
         keys = current;
         ids.put(mapKey, size);
+        if (dim == Dim.INSTANCE) {
+            instanceKeys++;
+        }
         return size++;
+    }
+
+    /**
+     * The numbers of every instance key numbered before this call, in the order of the ids' text: sorted again only
+     * after a new instance appeared, so summing a report's instances needs no sort of its own.
+     */
+    int[] instancesInTextOrder() {
+        InstanceOrder order = instanceOrder;
+        return order.count() == instanceKeys ? order.ids() : sortInstances();
+    }
+
+    private synchronized int[] sortInstances() {
+        Key[] current = keys;
+        Integer[] numbers = new Integer[instanceKeys];
+        int n = 0;
+        for (int id = 0; id < size; id++) {
+            if (current[id].dim() == Dim.INSTANCE) {
+                numbers[n++] = id;
+            }
+        }
+        Arrays.sort(numbers, (a, b) -> InstanceCounts.BY_TEXT.compare(current[a].instance(),
+                current[b].instance()));
+        int[] ids = new int[n];
+        for (int i = 0; i < n; i++) {
+            ids[i] = numbers[i];
+        }
+        instanceOrder = new InstanceOrder(n, ids);
+        return ids;
     }
 
     Key key(int id) {

@@ -129,19 +129,26 @@ final class MessageRead {
             }
         }
         bindings.add((query, prefix) -> {
-            query.bind(prefix + "scope", scope.code).bind(prefix + "subject", subject);
+            query.bind(prefix + "scope", PgArguments.int2(scope.code)).bind(prefix + "subject",
+                    PgArguments.uuid(subject));
             for (int run = 0; run < runs.size(); run++) {
                 List<BreakdownCache.Cached> cached = known.get(run);
                 String suffix = total ? "" : Integer.toString(run);
                 if (!total) {
-                    query.bind(prefix + "from" + run, runs.get(run).from()).bind(prefix + "to" + run, runs.get(run).to());
+                    bindRun(query, prefix, run, runs.get(run));
                 }
-                query.bindByType(prefix + "kb" + suffix, cached.stream().map(BreakdownCache.Cached::bucket).toList(),
-                                SqlArrays.LONGS)
-                        .bindByType(prefix + "ks" + suffix, cached.stream().map(row -> row.layer().code).toList(),
-                                SqlArrays.SHORTS)
-                        .bindByType(prefix + "kv" + suffix, cached.stream().map(BreakdownCache.Cached::version)
-                                .toList(), SqlArrays.LONGS);
+                long[] buckets = new long[cached.size()];
+                short[] layers = new short[cached.size()];
+                long[] versions = new long[cached.size()];
+                for (int i = 0; i < buckets.length; i++) {
+                    BreakdownCache.Cached row = cached.get(i);
+                    buckets[i] = row.bucket();
+                    layers[i] = row.layer().code;
+                    versions[i] = row.version();
+                }
+                query.bind(prefix + "kb" + suffix, PgArguments.int8Array(buckets))
+                        .bind(prefix + "ks" + suffix, PgArguments.int2Array(layers))
+                        .bind(prefix + "kv" + suffix, PgArguments.int8Array(versions));
             }
         });
         return this;
@@ -154,8 +161,8 @@ final class MessageRead {
         Scope scope = instance.isPresent() ? Scope.ONE : Scope.ALL;
         UUID subject = instance.orElse(Scope.EVERYONE);
         List<Segment> runs = runs(plan);
-        bindings.add((query, prefix) -> bindRuns(query.bind(prefix + "scope", scope.code)
-                .bind(prefix + "subject", subject), prefix, runs));
+        bindings.add((query, prefix) -> bindRuns(query.bind(prefix + "scope", PgArguments.int2(scope.code))
+                .bind(prefix + "subject", PgArguments.uuid(subject)), prefix, runs));
         return this;
     }
 
@@ -320,10 +327,15 @@ final class MessageRead {
         return runs;
     }
 
-    private static void bindRuns(Query query, String prefix, List<Segment> runs) {
+    static void bindRuns(Query query, String prefix, List<Segment> runs) {
         for (int run = 0; run < runs.size(); run++) {
-            query.bind(prefix + "from" + run, runs.get(run).from()).bind(prefix + "to" + run, runs.get(run).to());
+            bindRun(query, prefix, run, runs.get(run));
         }
+    }
+
+    private static void bindRun(Query query, String prefix, int run, Segment segment) {
+        query.bind(prefix + "from" + run, PgArguments.int8(segment.from()))
+                .bind(prefix + "to" + run, PgArguments.int8(segment.to()));
     }
 
     // ---------------------------------------------------------------- summing
@@ -331,24 +343,44 @@ final class MessageRead {
     /** The summed breakdowns, split into their maps (zero sums dropped). */
     private WindowReport summarize(MessageCounts counts, long[] keySums, boolean withInstances) {
         Map<Dim, Map<String, Long>> maps = new EnumMap<>(Dim.class);
-        Map<UUID, Long> instances = new HashMap<>();
         for (int id = 0; id < keySums.length; id++) {
             if (keySums[id] == 0) {
                 continue;
             }
             BreakdownKeys.Key key = dictionary.key(id);
-            if (key.dim() == Dim.INSTANCE) {
-                if (withInstances) {
-                    instances.put(key.instance(), keySums[id]);
-                }
-            } else {
+            if (key.dim() != Dim.INSTANCE) {
                 maps.computeIfAbsent(key.dim(), k -> new HashMap<>()).put(key.name(), keySums[id]);
             }
         }
         return new WindowReport(counts, maps.getOrDefault(Dim.CHANNEL, Map.of()),
                 maps.getOrDefault(Dim.CONTENT_TYPE, Map.of()), maps.getOrDefault(Dim.ERROR_STAGE, Map.of()),
-                maps.getOrDefault(Dim.EVENT_TYPE, Map.of()), instances, bins(maps.get(Dim.PROCESSING_BIN)),
+                maps.getOrDefault(Dim.EVENT_TYPE, Map.of()),
+                withInstances ? instances(keySums) : InstanceCounts.NONE, bins(maps.get(Dim.PROCESSING_BIN)),
                 bins(maps.get(Dim.AGENT_BIN)), List.of());
+    }
+
+    /** The instances with a count, in their text order (the dictionary keeps it), with the text it holds. */
+    private InstanceCounts instances(long[] keySums) {
+        int[] order = dictionary.instancesInTextOrder();
+        int n = 0;
+        for (int id : order) {
+            if (id < keySums.length && keySums[id] != 0) {
+                n++;
+            }
+        }
+        UUID[] ids = new UUID[n];
+        String[] texts = new String[n];
+        long[] sums = new long[n];
+        int i = 0;
+        for (int id : order) {
+            if (id < keySums.length && keySums[id] != 0) {
+                BreakdownKeys.Key key = dictionary.key(id);
+                ids[i] = key.instance();
+                texts[i] = key.name();
+                sums[i++] = keySums[id];
+            }
+        }
+        return InstanceCounts.ofOrdered(ids, texts, sums);
     }
 
     private static List<WindowReport.TimelinePoint> points(TreeMap<Long, Long> timeline) {

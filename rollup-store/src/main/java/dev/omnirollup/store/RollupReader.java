@@ -145,9 +145,7 @@ public final class RollupReader {
         return database.withHandle(handle -> {
             List<Segment> runs = MessageRead.runs(plan(TimeWindow.from(now.minus(DAY)), now, Grain.DAY));
             var query = handle.createQuery(AUTOMATION);
-            for (int run = 0; run < runs.size(); run++) {
-                query.bind("from" + run, runs.get(run).from()).bind("to" + run, runs.get(run).to());
-            }
+            MessageRead.bindRuns(query, "", runs);
             return query.map((rs, ctx) -> {
                 List<AutomationReport.QueueRow> queues = new ArrayList<>();
                 String queued = rs.getString(9);

@@ -9,7 +9,8 @@ import java.util.UUID;
 /**
  * What the rollups say about a window (or all time), optionally for one instance.
  *
- * @param instances counts per instance; empty when the report is for one instance
+ * @param instances counts per instance, kept as an {@link InstanceCounts} (ordered by the ids' text); empty when the
+ *                  report is for one instance
  * @param timeline  non-empty buckets in ascending order when a timeline was asked for, else empty
  */
 public record WindowReport(MessageCounts counts, Map<String, Long> channels, Map<String, Long> contentTypes,
@@ -21,7 +22,7 @@ public record WindowReport(MessageCounts counts, Map<String, Long> channels, Map
         contentTypes = Map.copyOf(contentTypes);
         errorStages = Map.copyOf(errorStages);
         eventTypes = Map.copyOf(eventTypes);
-        instances = Map.copyOf(instances);
+        instances = InstanceCounts.of(instances);
         processingBins = Map.copyOf(processingBins);
         agentBins = Map.copyOf(agentBins);
         timeline = List.copyOf(timeline);
