@@ -101,6 +101,8 @@ final class ClientBench {
             Datasets.log(String.format(Locale.ROOT, "  %.1f s: %s", backfill.wall().toMillis() / 1000.0,
                     backfill.summary()));
             double[] sizes = ClientDatasets.sizes(data.jdbcUrl(), ROLLUP_SCHEMA);
+            double flushed = ClientDatasets.checkpoint(data.jdbcUrl());
+            Datasets.log(String.format(Locale.ROOT, "  CHECKPOINT after building and backfill: %.1f s", flushed));
             Duration age = data.age();
             Map<String, RequestBatch.Outcome[]> latency = new LinkedHashMap<>();
             Map<String, Double> serverMeans = new LinkedHashMap<>();

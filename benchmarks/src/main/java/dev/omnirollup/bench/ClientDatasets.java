@@ -183,4 +183,20 @@ final class ClientDatasets {
             return new double[] {Double.NaN, Double.NaN, Double.NaN};
         }
     }
+
+    /**
+     * Writes out what building the set and its rollups left dirty ({@code CHECKPOINT} flushes PostgreSQL's buffers
+     * and syncs the files), so that neither the checkpointer nor the kernel's writeback of gigabytes runs during the
+     * measurement; the seconds it took, NaN when PostgreSQL refused (it needs a superuser or pg_checkpoint).
+     */
+    static double checkpoint(String url) {
+        long start = System.nanoTime();
+        try (Connection c = DriverManager.getConnection(url); Statement statement = c.createStatement()) {
+            statement.execute("CHECKPOINT");
+            return (System.nanoTime() - start) / 1e9;
+        } catch (SQLException e) {
+            Datasets.log("CHECKPOINT refused (" + e.getMessage() + "); measuring with the writes still pending");
+            return Double.NaN;
+        }
+    }
 }
