@@ -131,6 +131,7 @@ final class ClientBench {
                 }
                 for (ClientEndpoint e : endpoints) {
                     ServerMetrics before = ServerMetrics.scrape(control);
+                    CpuSteal stealBefore = CpuSteal.now();
                     RequestBatch.Outcome ka = RequestBatch.run(e.local() ? localKeepAlive : keepAlive, e.path(),
                             e.expectedStatus(), settings.requests(), settings.batchBudget());
                     double mean = e.local() ? Double.NaN : ServerMetrics.scrape(control).busiestSince(before)
@@ -140,8 +141,9 @@ final class ClientBench {
                     latency.put(e.name(), new RequestBatch.Outcome[] {ka, nc});
                     serverMeans.put(e.name(), mean);
                     Datasets.log(String.format(Locale.ROOT, "  %-38s keep-alive p50 %7.3f p99 %7.3f ms | new conn"
-                                    + " p50 %7.3f p99 %7.3f ms | server p50 %s ms", e.name(), ka.client().p50(),
-                            ka.client().p99(), nc.client().p50(), nc.client().p99(), Table.format(ka.server().p50())));
+                                    + " p50 %7.3f p99 %7.3f ms | server p50 %s ms | cpu steal %s", e.name(),
+                            ka.client().p50(), ka.client().p99(), nc.client().p50(), nc.client().p99(),
+                            Table.format(ka.server().p50()), CpuSteal.now().since(stealBefore)));
                 }
                 background = settings.readRequests() > 0
                         ? measureReads(data.jdbcUrl(), keepAlive, endpoints, settings, reads)
