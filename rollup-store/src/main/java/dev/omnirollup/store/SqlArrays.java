@@ -14,8 +14,6 @@ import org.jdbi.v3.core.generic.GenericType;
 final class SqlArrays {
     static final GenericType<Iterable<Long>> LONGS = new GenericType<>() {
     };
-    static final GenericType<Iterable<Short>> SHORTS = new GenericType<>() {
-    };
     static final GenericType<Iterable<String>> STRINGS = new GenericType<>() {
     };
     static final GenericType<Iterable<UUID>> UUIDS = new GenericType<>() {
