@@ -18,11 +18,8 @@ final class BreakdownKeys {
     private volatile Key[] keys = new Key[256];
     private int size;
     private volatile int instanceKeys;
-    /** The instance keys' numbers in the order of the ids' text, as of when {@code count} instance keys existed. */
-    private volatile InstanceOrder instanceOrder = new InstanceOrder(0, new int[0]);
-
-    private record InstanceOrder(int count, int[] ids) {
-    }
+    /** The instance keys' numbers in the order of the ids' text; stale while shorter than {@code instanceKeys}. */
+    private volatile int[] instanceOrder = new int[0];
 
     /** The number of a map key as stored in a row's {@code dims} ({@code "<prefix>:<name>"}). */
     int idOf(String mapKey) {
@@ -38,8 +35,13 @@ final class BreakdownKeys {
         Dim dim = Dim.ofPrefix(mapKey.charAt(0));
         String name = mapKey.substring(2);
         UUID instance = dim == Dim.INSTANCE ? UUID.fromString(name) : null;
-        // an instance's name is its id's canonical text, whatever wrote the key
-        Key key = new Key(dim, instance != null ? instance.toString() : name, instance);
+        if (instance != null && !name.equals(instance.toString())) {
+            // another spelling of an id (capitals): the same number as its canonical text, so it sums with it
+            int canonical = add(Dim.INSTANCE.mapKey(instance.toString()));
+            ids.put(mapKey, canonical);
+            return canonical;
+        }
+        Key key = new Key(dim, name, instance);
         Key[] current = keys;
         if (size == current.length) {
             current = Arrays.copyOf(current, current.length * 2);
@@ -58,27 +60,23 @@ final class BreakdownKeys {
      * after a new instance appeared, so summing a report's instances needs no sort of its own.
      */
     int[] instancesInTextOrder() {
-        InstanceOrder order = instanceOrder;
-        return order.count() == instanceKeys ? order.ids() : sortInstances();
+        int[] order = instanceOrder;
+        return order.length == instanceKeys ? order : sortInstances();
     }
 
     private synchronized int[] sortInstances() {
         Key[] current = keys;
-        Integer[] numbers = new Integer[instanceKeys];
+        int[] order = new int[instanceKeys];
         int n = 0;
         for (int id = 0; id < size; id++) {
             if (current[id].dim() == Dim.INSTANCE) {
-                numbers[n++] = id;
+                order[n++] = id;
             }
         }
-        Arrays.sort(numbers, (a, b) -> InstanceCounts.BY_TEXT.compare(current[a].instance(),
-                current[b].instance()));
-        int[] ids = new int[n];
-        for (int i = 0; i < n; i++) {
-            ids[i] = numbers[i];
-        }
-        instanceOrder = new InstanceOrder(n, ids);
-        return ids;
+        order = Arrays.stream(order).boxed().sorted((a, b) -> InstanceCounts.BY_TEXT.compare(current[a].instance(),
+                current[b].instance())).mapToInt(Integer::intValue).toArray();
+        instanceOrder = order;
+        return order;
     }
 
     Key key(int id) {

@@ -84,9 +84,15 @@ class InstanceCountsTest {
             assertEquals(added.stream().map(UUID::toString).sorted().toList(), texts, "round " + round);
             assertSame(order, dictionary.instancesInTextOrder(), "sorted again only when an instance appeared");
         }
-        // an id written in capitals is named by its canonical text
+        // an id written in capitals is the same key as its canonical text, whichever came first
+        UUID known = added.getFirst();
+        assertEquals(dictionary.idOf(Dim.INSTANCE.mapKey(known.toString())),
+                dictionary.idOf(Dim.INSTANCE.mapKey(known.toString().toUpperCase(Locale.ROOT))));
         UUID shouting = new UUID(-1, 7);
         int id = dictionary.idOf(Dim.INSTANCE.mapKey(shouting.toString().toUpperCase(Locale.ROOT)));
         assertEquals(shouting.toString(), dictionary.key(id).name());
+        assertEquals(id, dictionary.idOf(Dim.INSTANCE.mapKey(shouting.toString())));
+        int[] order = dictionary.instancesInTextOrder();
+        assertEquals(added.size() + 1, order.length, "one key per instance, however it was spelt");
     }
 }
