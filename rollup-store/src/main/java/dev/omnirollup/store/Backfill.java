@@ -16,6 +16,7 @@ import java.util.concurrent.ExecutionException;
 import java.util.concurrent.ExecutorCompletionService;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
+import java.util.concurrent.TimeUnit;
 import java.util.function.BooleanSupplier;
 import org.jdbi.v3.core.Handle;
 
@@ -51,38 +52,44 @@ public final class Backfill {
             SELECT scope, automation_id, executions, success, failed, skipped, actions, exec_sum, exec_count
               FROM <rollup>.auto_day WHERE scope IN (0, 1) AND bucket = :day AND src = 1
             """;
-    private static final String LOCAL_WORK_MEM = "SET LOCAL work_mem = '256MB'";
     private static final String LOCAL_ASYNC_COMMIT = "SET LOCAL synchronous_commit = off";
-    /** A day's rows grouped by bucket and every counted column; a day pinned before counts unpinned rows as inserted. */
-    private static final String AGGREGATE_PINNED_DAY = """
-            SELECT extract(epoch FROM CASE WHEN e.received_at >= :minutes_from THEN date_trunc('minute', e.received_at)
-                   ELSE date_trunc('hour', e.received_at) END)::int8 AS b,
-                   e.instance_id, e.channel, e.direction, e.event_type, e.content_type, e.error_stage,
-                   coalesce(p.status, CASE WHEN e.external_id IS NULL THEN e.status ELSE CASE e.event_type
-                       WHEN 'message.received' THEN 'received' WHEN 'message.failed' THEN 'failed' ELSE 'completed'
-                       END END) AS status,
-                   e.processing_time_ms::int8, e.agent_latency_ms::int8, count(*)
-              FROM <omni>.omni_events AS e LEFT JOIN <rollup>.seed_status AS p ON p.row_id = e.id
-             WHERE e.received_at >= :from AND e.received_at < :to
-             GROUP BY 1, 2, 3, 4, 5, 6, 7, 8, 9, 10
+    /** The status {@code message.*} event types insert a row with (a receipt changes it later). */
+    private static final String INSERTED_STATUS = """
+            CASE e.event_type WHEN 'message.received' THEN 'received' WHEN 'message.failed' THEN 'failed'
+                ELSE 'completed' END""";
+    /**
+     * A day's rows, the columns the counters need, in PostgreSQL's binary COPY format (COPY takes no parameters:
+     * the range is two timestamp literals this class formats). A day pinned before counts unpinned rows with the
+     * status their event type inserts, and pins nothing.
+     */
+    private static final String COPY_PINNED_DAY = """
+            COPY (SELECT e.received_at, e.instance_id, e.channel, e.direction, e.event_type, e.content_type,
+                         e.error_stage, coalesce(p.status, CASE WHEN e.external_id IS NULL THEN e.status
+                             ELSE <inserted> END), e.processing_time_ms, e.agent_latency_ms, NULL::uuid
+                    FROM <omni>.omni_events AS e
+                         LEFT JOIN <rollup>.seed_status AS p ON p.row_id = e.id AND p.day = <day>
+                   WHERE e.received_at >= '<from>' AND e.received_at < '<to>') TO STDOUT (FORMAT binary)
             """;
-    /** As above for a day's first run, which counts rows as they are and pins those not as inserted (one snapshot). */
-    private static final String AGGREGATE_FIRST_RUN = """
-            WITH pins AS (
-                INSERT INTO <rollup>.seed_status (row_id, status)
-                SELECT e.id, e.status FROM <omni>.omni_events AS e
-                 WHERE e.received_at >= :from AND e.received_at < :to AND e.external_id IS NOT NULL
-                   AND e.status <> CASE e.event_type WHEN 'message.received' THEN 'received'
-                       WHEN 'message.failed' THEN 'failed' ELSE 'completed' END
-                ON CONFLICT (row_id) DO NOTHING)
-            SELECT extract(epoch FROM CASE WHEN e.received_at >= :minutes_from THEN date_trunc('minute', e.received_at)
-                   ELSE date_trunc('hour', e.received_at) END)::int8 AS b,
-                   e.instance_id, e.channel, e.direction, e.event_type, e.content_type, e.error_stage,
-                   coalesce(p.status, e.status) AS status,
-                   e.processing_time_ms::int8, e.agent_latency_ms::int8, count(*)
-              FROM <omni>.omni_events AS e LEFT JOIN <rollup>.seed_status AS p ON p.row_id = e.id
-             WHERE e.received_at >= :from AND e.received_at < :to
-             GROUP BY 1, 2, 3, 4, 5, 6, 7, 8, 9, 10
+    /**
+     * As above for a day's first run, which counts rows with the status they have and names (last column) the
+     * rows to pin: those with an external id whose status differs from their event type's and no pin yet. The
+     * pins are written from what this one statement read (one snapshot).
+     */
+    private static final String COPY_FIRST_RUN = """
+            COPY (SELECT e.received_at, e.instance_id, e.channel, e.direction, e.event_type, e.content_type,
+                         e.error_stage, coalesce(p.status, e.status), e.processing_time_ms, e.agent_latency_ms,
+                         CASE WHEN p.row_id IS NULL AND e.external_id IS NOT NULL AND e.status <> <inserted>
+                              THEN e.id END
+                    FROM <omni>.omni_events AS e
+                         LEFT JOIN <rollup>.seed_status AS p ON p.row_id = e.id AND p.day = <day>
+                   WHERE e.received_at >= '<from>' AND e.received_at < '<to>') TO STDOUT (FORMAT binary)
+            """;
+    private static final int COPY_COLUMNS = 11;
+    private static final String COPY_PINS = "COPY <rollup>.seed_status (row_id, status, day) FROM STDIN";
+    /** Gives the pins written before they carried their row's day that day (once; a no-op from then on). */
+    private static final String DATE_PINS = """
+            UPDATE <rollup>.seed_status AS p SET day = (floor(extract(epoch FROM e.received_at) / 86400) * 86400)::int8
+              FROM <omni>.omni_events AS e WHERE p.day IS NULL AND e.id = p.row_id
             """;
     private static final String AGGREGATE_EXECUTIONS = """
             SELECT extract(epoch FROM date_trunc('minute', created_at))::int8, automation_id, status, count(*),
@@ -189,6 +196,10 @@ public final class Backfill {
      */
     public List<DayResult> run(Plan plan, boolean dryRun, BooleanSupplier stop, Listener listener) {
         List<DayResult> done = new ArrayList<>();
+        if (!dryRun) {
+            database.withHandle(handle -> handle.createUpdate(DATE_PINS).execute());
+        }
+        boolean indexesDropped = !dryRun && InstanceIndexes.dropIfEmpty(database);
         ExecutorService days = Executors.newFixedThreadPool(parallelism,
                 Thread.ofPlatform().name("backfill-", 0).daemon().factory());
         CompletionService<DayResult> finished =
@@ -230,6 +241,24 @@ public final class Backfill {
                     : new StoreException("backfill failed: " + e.getCause().getMessage(), e.getCause());
         } finally {
             days.shutdownNow();
+            if (indexesDropped) {
+                awaitTermination(days);
+                database.withHandle(handle -> {
+                    InstanceIndexes.ensure(handle, database);
+                    return null;
+                });
+            }
+        }
+    }
+
+    /** Waits for the days' threads to end (their transactions roll back when interrupted). */
+    private static void awaitTermination(ExecutorService days) {
+        try {
+            if (!days.awaitTermination(1, TimeUnit.MINUTES)) {
+                throw new StoreException("backfill days did not stop within a minute", null);
+            }
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
         }
     }
 
@@ -266,7 +295,7 @@ public final class Backfill {
             handle.createUpdate(DELETE_DAY).define("table", table).bind("from", day).bind("to", day + DAY).execute();
         }
         Timestamps range = new Timestamps(day * 1000, endMs);
-        long events = aggregateEvents(handle, range, minuteFloor, pinned, changes);
+        long events = foldEvents(handle, day, range, minuteFloor, pinned, changes);
         long executions = aggregateExecutions(handle, range, changes);
         writer.writeFresh(handle, changes, Layer.BACKFILL);
         handle.createUpdate(DAY_DONE).bind("day", day).bind("rows", events + executions).execute();
@@ -295,33 +324,66 @@ public final class Backfill {
     }
 
     /**
-     * One pass over the day's {@code omni_events} rows, grouped in PostgreSQL (in memory) by minute (inside the
-     * minute retention) or hour and every counted column, then folded into changes exactly as live rows are. Each row
-     * counts with its pinned status, else — in a day pinned before — with the status its event type inserts, else
-     * with the status it has now; a first run pins, in the same statement (one snapshot), the rows whose status
-     * differs from their event type's (see {@link SeedPins}).
+     * One pass over the day's {@code omni_events} rows: streamed out of PostgreSQL with a binary {@code COPY},
+     * folded in Java ({@link BackfillFold}) and written back with {@code COPY}; the day's share of the running
+     * totals goes into {@code changes}. Each row counts with its pinned status, else — in a day pinned before — with
+     * the status its event type inserts, else with the status it has now; a first run pins the rows whose status
+     * differs from their event type's (see {@link SeedPins}), from the same read.
      */
-    private static long aggregateEvents(Handle handle, Timestamps range, long minuteFloor, boolean pinned,
-                                        RollupChanges changes) {
-        // hash the day in memory; a day lost to a server crash right after its commit is redone by a re-run
-        handle.execute(LOCAL_WORK_MEM);
+    private long foldEvents(Handle handle, long day, Timestamps range, long minuteFloor, boolean pinned,
+                            RollupChanges changes) {
+        // a day lost to a server crash right after its commit is redone by a re-run
         handle.execute(LOCAL_ASYNC_COMMIT);
-        long[] rows = new long[1];
-        handle.createQuery(pinned ? AGGREGATE_PINNED_DAY : AGGREGATE_FIRST_RUN).bind("minutes_from",
-                        Timestamps.utc(minuteFloor * 1000)).bind("from", range.from()).bind("to", range.to())
-                .setFetchSize(10_000)
-                .map((rs, ctx) -> {
-                    long n = rs.getLong(11);
-                    Long proc = rs.getObject(9, Long.class);
-                    Long agent = rs.getObject(10, Long.class);
-                    changes.addRows(new RowGroup(rs.getLong(1), rs.getObject(2, UUID.class), rs.getString(3),
-                            rs.getString(4), rs.getString(5), rs.getString(6), rs.getString(7), rs.getString(8),
-                            proc == null ? null : LatencyBins.binOf(proc), proc == null ? 0 : proc * n,
-                            agent == null ? null : LatencyBins.binOf(agent), agent == null ? 0 : agent * n), n);
-                    rows[0] += n;
-                    return true;
-                }).forEach(row -> { });
-        return rows[0];
+        String sql = (pinned ? COPY_PINNED_DAY : COPY_FIRST_RUN).replace("<inserted>", INSERTED_STATUS)
+                .replace("<omni>.omni_events", database.omni("omni_events"))
+                .replace("<rollup>.seed_status", database.rollup("seed_status"))
+                .replace("<from>", range.from().toString()).replace("<to>", range.to().toString())
+                .replace("<day>", Long.toString(day));
+        BackfillFold fold = new BackfillFold(day, minuteFloor);
+        StringBuilder pins = new StringBuilder();
+        CopyBinaryReader reader = new CopyBinaryReader(COPY_COLUMNS);
+        PgCopy.out(handle, sql, message -> {
+            reader.message(message);
+            while (reader.nextRow()) {
+                foldRow(reader, fold, day, pins);
+            }
+        });
+        if (!reader.ended()) {
+            throw new IllegalStateException("the COPY of " + range.from() + " ended without its trailer");
+        }
+        PgCopy.in(handle, COPY_PINS.replace("<rollup>.seed_status", database.rollup("seed_status")), pins);
+        writer.writeFold(handle, fold, Layer.BACKFILL);
+        fold.addTotals(changes);
+        return fold.rows();
+    }
+
+    /** Folds the reader's current row (the columns of {@link #COPY_FIRST_RUN}); a row to pin goes to {@code pins}. */
+    private static void foldRow(CopyBinaryReader reader, BackfillFold fold, long day, StringBuilder pins) {
+        long second = Math.floorDiv(reader.timestampMicros(), 1_000_000);
+        int instance = reader.nullField() ? CopyBinaryReader.NULL : fold.instance(reader.uuidHigh(), reader.uuidLow());
+        int channel = notNull(reader.text(fold.channels), "channel");
+        int direction = notNull(reader.text(fold.directions), "direction");
+        int eventType = notNull(reader.text(fold.eventTypes), "event_type");
+        int contentType = reader.text(fold.contentTypes);
+        int errorStage = reader.text(fold.errorStages);
+        int status = notNull(reader.text(fold.statuses), "status");
+        boolean hasProcessing = !reader.nullField();
+        long processing = hasProcessing ? reader.int4() : 0;
+        boolean hasAgent = !reader.nullField();
+        long agent = hasAgent ? reader.int4() : 0;
+        if (!reader.nullField()) {
+            pins.append(new UUID(reader.uuidHigh(), reader.uuidLow())).append('\t')
+                    .append(PgCopy.text(fold.statuses.string(status))).append('\t').append(day).append('\n');
+        }
+        fold.add(second, instance, channel, direction, eventType, contentType, errorStage, status, hasProcessing,
+                processing, hasAgent, agent);
+    }
+
+    private static int notNull(int text, String column) {
+        if (text == CopyBinaryReader.NULL) {
+            throw new IllegalStateException("omni_events." + column + " is NULL in a row; Omni's schema declares it NOT NULL");
+        }
+        return text;
     }
 
     private static long aggregateExecutions(Handle handle, Timestamps range, RollupChanges changes) {

@@ -48,7 +48,8 @@ final class MessageIndex {
              WHERE e.external_id = ANY(:ids::varchar[]) AND e.received_at < :cutover
             """;
     private static final String PIN = """
-            INSERT INTO <rollup>.seed_status (row_id, status) SELECT * FROM unnest(:rows::uuid[], :statuses::text[])
+            INSERT INTO <rollup>.seed_status (row_id, status, day)
+            SELECT * FROM unnest(:rows::uuid[], :statuses::text[], :days::int8[])
             ON CONFLICT (row_id) DO NOTHING
             """;
     private static final String PRUNE = """
@@ -119,6 +120,7 @@ final class MessageIndex {
                 .list();
         List<UUID> newPins = new ArrayList<>();
         List<String> newPinStatuses = new ArrayList<>();
+        List<Long> newPinDays = new ArrayList<>();
         for (OmniRow row : rows) {
             String status;
             if (row.pin() != null) {
@@ -129,13 +131,15 @@ final class MessageIndex {
                 status = row.status();
                 newPins.add(row.rowId());
                 newPinStatuses.add(status);
+                newPinDays.add(Grain.DAY.bucketOf(row.minute()));
             }
             seeds.computeIfAbsent(row.externalId(), k -> new ArrayList<>())
                     .add(new SeedRow(row.rowId(), row.minute(), row.instanceId(), status));
         }
         if (!newPins.isEmpty()) {
             handle.createUpdate(PIN).bindByType("rows", newPins, SqlArrays.UUIDS)
-                    .bindByType("statuses", newPinStatuses, SqlArrays.STRINGS).execute();
+                    .bindByType("statuses", newPinStatuses, SqlArrays.STRINGS)
+                    .bindByType("days", newPinDays.toArray(Long[]::new), Long[].class).execute();
         }
         seeds.values().forEach(list -> list.sort(Comparator.comparing(SeedRow::rowId)));
         return seeds;

@@ -136,6 +136,10 @@ public final class RollupDatabase implements AutoCloseable {
                 .locations("classpath:db/migration")
                 .load()
                 .migrate();
+        withHandle(handle -> {
+            InstanceIndexes.ensure(handle, this);
+            return null;
+        });
     }
 
     public DataSource dataSource() {

@@ -1,14 +1,9 @@
 package dev.omnirollup.store;
 
-import java.io.IOException;
-import java.io.StringReader;
-import java.sql.SQLException;
 import java.util.List;
 import java.util.UUID;
 import org.jdbi.v3.core.Handle;
 import org.jdbi.v3.core.statement.Update;
-import org.postgresql.PGConnection;
-import org.postgresql.copy.CopyManager;
 
 /**
  * Adds {@link RollupChanges} to the rollup tables of one layer: one {@code INSERT … SELECT FROM unnest(…) ON
@@ -71,61 +66,55 @@ final class RollupWriter {
      * validated schema and a grain's fixed suffix.
      */
     void writeFresh(Handle handle, RollupChanges changes, Layer layer) {
-        CopyManager copy = copyManager(handle);
         for (Grain grain : new Grain[] {Grain.MINUTE, Grain.HOUR, Grain.DAY}) {
-            List<RollupChanges.MessageRowChange> messages = changes.messageRows(grain);
-            if (!messages.isEmpty()) {
-                StringBuilder rows = new StringBuilder(messages.size() * 160);
-                for (RollupChanges.MessageRowChange row : messages) {
-                    keyAndCounts(rows, layer, row.key(), row.counts().toArray());
-                    rows.append('\t').append(copyText(row.breakdownsJson())).append('\n');
-                }
-                copyIn(copy, "COPY " + database.rollup("msg_" + grain.suffix()) + COPY_MESSAGES, rows);
+            StringBuilder messages = new StringBuilder();
+            for (RollupChanges.MessageRowChange row : changes.messageRows(grain)) {
+                messageRow(messages, layer, row.key(), row.counts().toArray(), row.breakdownsJson());
             }
-            List<RollupChanges.AutomationRowChange> automations = changes.automationRows(grain);
-            if (!automations.isEmpty()) {
-                StringBuilder rows = new StringBuilder(automations.size() * 64);
-                for (RollupChanges.AutomationRowChange row : automations) {
-                    keyAndCounts(rows, layer, row.key(), row.counts().toArray());
-                    rows.append('\n');
-                }
-                copyIn(copy, "COPY " + database.rollup("auto_" + grain.suffix()) + COPY_AUTOMATIONS, rows);
+            PgCopy.in(handle, "COPY " + database.rollup("msg_" + grain.suffix()) + COPY_MESSAGES, messages);
+            StringBuilder automations = new StringBuilder();
+            for (RollupChanges.AutomationRowChange row : changes.automationRows(grain)) {
+                RollupKey key = row.key();
+                keyAndCounts(automations, layer, key.scope(), key.subject().toString(), key.bucket(),
+                        row.counts().toArray());
+                automations.append('\n');
             }
+            PgCopy.in(handle, "COPY " + database.rollup("auto_" + grain.suffix()) + COPY_AUTOMATIONS, automations);
         }
         upsertMessages(handle, Grain.TOTAL, changes.messageRows(Grain.TOTAL), layer);
         upsertAutomations(handle, Grain.TOTAL, changes.automationRows(Grain.TOTAL), layer);
     }
 
+    /**
+     * Writes the minute, hour and day rows of backfill's fold of a day with {@code COPY}, in primary-key order
+     * (the rows cannot exist yet: backfill deleted its day first). Its running totals go through
+     * {@link BackfillFold#addTotals} and {@link #writeFresh}.
+     */
+    void writeFold(Handle handle, BackfillFold fold, Layer layer) {
+        for (Grain grain : new Grain[] {Grain.MINUTE, Grain.HOUR, Grain.DAY}) {
+            StringBuilder rows = new StringBuilder(1 << 16);
+            fold.rows(grain, (scope, subject, bucket, counters, dims) -> {
+                keyAndCounts(rows, layer, scope, subject, bucket, counters);
+                dims.appendTo(rows.append('\t'));
+                rows.append('\n');
+            });
+            PgCopy.in(handle, "COPY " + database.rollup("msg_" + grain.suffix()) + COPY_MESSAGES, rows);
+        }
+    }
+
+    private static void messageRow(StringBuilder rows, Layer layer, RollupKey key, long[] counts, String dimsJson) {
+        keyAndCounts(rows, layer, key.scope(), key.subject().toString(), key.bucket(), counts);
+        rows.append('\t').append(PgCopy.text(dimsJson)).append('\n');
+    }
+
     /** The start of a COPY row: the layer, the key's columns and the counters, tab-separated. */
-    private static void keyAndCounts(StringBuilder rows, Layer layer, RollupKey key, long[] counts) {
-        rows.append(layer.code).append('\t').append(key.scope().code).append('\t').append(key.subject()).append('\t')
-                .append(key.bucket());
+    private static void keyAndCounts(StringBuilder rows, Layer layer, Scope scope, String subject, long bucket,
+                                     long[] counts) {
+        rows.append(layer.code).append('\t').append(scope.code).append('\t').append(subject).append('\t')
+                .append(bucket);
         for (long value : counts) {
             rows.append('\t').append(value);
         }
-    }
-
-    private static CopyManager copyManager(Handle handle) {
-        try {
-            return handle.getConnection().unwrap(PGConnection.class).getCopyAPI();
-        } catch (SQLException e) {
-            throw new StoreException("COPY is not available on this connection: " + e.getMessage(), e);
-        }
-    }
-
-    private static void copyIn(CopyManager copy, String sql, CharSequence rows) {
-        try {
-            copy.copyIn(sql, new StringReader(rows.toString()));
-        } catch (SQLException e) {
-            throw StoreException.of(e);
-        } catch (IOException e) {
-            throw new StoreException("COPY failed: " + e.getMessage(), e);
-        }
-    }
-
-    /** A value in COPY's text format: backslashes, tabs and newlines escaped. */
-    private static String copyText(String value) {
-        return value.replace("\\", "\\\\").replace("\t", "\\t").replace("\n", "\\n").replace("\r", "\\r");
     }
 
     private static void upsertMessages(Handle handle, Grain grain, List<RollupChanges.MessageRowChange> rows,

@@ -1,0 +1,565 @@
+package dev.omnirollup.store;
+
+import com.fasterxml.jackson.core.io.JsonStringEncoder;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.UUID;
+
+/**
+ * Backfill's fold of one UTC day of {@code omni_events} rows into its rollup rows, one source row at a time and
+ * without allocating per row: the text columns arrive as ids of their {@link CopyBinaryReader.Texts}, the instance
+ * as the two halves of its UUID. Rows are collected per (minute, instance) inside the minute retention and per
+ * (hour, instance) before it, then spread over the coarser grains and both scopes exactly as {@link RollupChanges}
+ * spreads live events: the counters of {@link MessageCounter}, the breakdowns of {@link Dim} (the all-instances rows
+ * also carry each instance's total), minute rows only from the minute floor on. Not thread-safe; one per day.
+ */
+final class BackfillFold {
+    private static final int COUNTERS = MessageCounter.COUNT;
+    private static final int NONE = -1;
+    private static final int MINUTES_A_DAY = 1440;
+    private static final String EVERYONE = Scope.EVERYONE.toString();
+    private static final JsonStringEncoder JSON = JsonStringEncoder.getInstance();
+
+    /** Receives the rows of one grain in primary-key order (scope, bucket, instance). */
+    interface RowSink {
+        /**
+         * @param subject the instance's id in text ({@link Scope#EVERYONE}'s for the all-instances rows)
+         * @param dims    appends the row's breakdowns as a JSON object, in COPY's text format
+         */
+        void row(Scope scope, String subject, long bucket, long[] counters, DimsText dims);
+    }
+
+    /** A row's breakdowns, written as a JSON object already escaped for COPY's text format. */
+    interface DimsText {
+        void appendTo(StringBuilder out);
+    }
+
+    final CopyBinaryReader.Texts channels = new CopyBinaryReader.Texts();
+    final CopyBinaryReader.Texts directions = new CopyBinaryReader.Texts();
+    final CopyBinaryReader.Texts eventTypes = new CopyBinaryReader.Texts();
+    final CopyBinaryReader.Texts contentTypes = new CopyBinaryReader.Texts();
+    final CopyBinaryReader.Texts errorStages = new CopyBinaryReader.Texts();
+    final CopyBinaryReader.Texts statuses = new CopyBinaryReader.Texts();
+
+    private final long day;
+    private final long minuteFloor;
+    private final Keys keys = new Keys();
+    private final Instances instances = new Instances();
+    /** Per text id of each column: its breakdown key, or its counter (status, direction); grown lazily. */
+    private int[] channelKeys = new int[0];
+    private int[] eventTypeKeys = new int[0];
+    private int[] contentTypeKeys = new int[0];
+    private int[] errorStageKeys = new int[0];
+    private int[] statusCounters = new int[0];
+    private int[] directionCounters = new int[0];
+    private final LongIntMap processingBinKeys = new LongIntMap(64);
+    private final LongIntMap agentBinKeys = new LongIntMap(64);
+    /** Source rows collected per (minute or hour, instance): the finest rows this day writes. */
+    private final Cells collected = new Cells(1024);
+    private long rows;
+    private boolean spread;
+    private final Map<Grain, Cells> grains = new HashMap<>();
+
+    /**
+     * @param day         the UTC day's first second; every row added falls inside it
+     * @param minuteFloor rows from this epoch second on are collected per minute and written to the minute rows too
+     */
+    BackfillFold(long day, long minuteFloor) {
+        this.day = day;
+        this.minuteFloor = minuteFloor;
+    }
+
+    /** An instance's id from the halves of its UUID. */
+    int instance(long high, long low) {
+        return instances.idOf(high, low);
+    }
+
+    /**
+     * Adds one source row.
+     *
+     * @param instance    from {@link #instance}, or {@link CopyBinaryReader#NULL} for a row without one
+     * @param contentType the id in {@link #contentTypes}, or {@link CopyBinaryReader#NULL}
+     * @param errorStage  the id in {@link #errorStages}, or {@link CopyBinaryReader#NULL}
+     * @param processing  {@code processing_time_ms}, meaningful when {@code hasProcessing}
+     * @param agent       {@code agent_latency_ms}, meaningful when {@code hasAgent}
+     */
+    void add(long epochSecond, int instance, int channel, int direction, int eventType, int contentType,
+             int errorStage, int status, boolean hasProcessing, long processing, boolean hasAgent, long agent) {
+        if (spread) {
+            throw new IllegalStateException("rows added after the fold was read");
+        }
+        if (epochSecond < day || epochSecond >= day + Grain.DAY.seconds()) {
+            throw new IllegalArgumentException("row at " + epochSecond + " outside the day " + day);
+        }
+        Grain grain = epochSecond >= minuteFloor ? Grain.MINUTE : Grain.HOUR;
+        long bucket = grain.bucketOf(epochSecond);
+        int cell = collected.cell(bucket, instance);
+        long[] counters = collected.counters;
+        int base = cell * COUNTERS;
+        counters[base + MessageCounter.TOTAL.ordinal()]++;
+        int statusCounter = statusCounter(status);
+        if (statusCounter != NONE) {
+            counters[base + statusCounter]++;
+        }
+        int directionCounter = directionCounter(direction);
+        if (directionCounter != NONE) {
+            counters[base + directionCounter]++;
+        }
+        Dims dims = collected.dims[cell];
+        if (hasProcessing) {
+            counters[base + MessageCounter.PROC_SUM.ordinal()] += processing;
+            counters[base + MessageCounter.PROC_COUNT.ordinal()]++;
+            dims.addOther(binKey(processingBinKeys, Dim.PROCESSING_BIN, processing), 1);
+        }
+        if (hasAgent) {
+            counters[base + MessageCounter.AGENT_SUM.ordinal()] += agent;
+            counters[base + MessageCounter.AGENT_COUNT.ordinal()]++;
+            dims.addOther(binKey(agentBinKeys, Dim.AGENT_BIN, agent), 1);
+        }
+        dims.addText(textKey(channelKeys = grown(channelKeys, channels), channel, Dim.CHANNEL, channels), 1);
+        dims.addText(textKey(eventTypeKeys = grown(eventTypeKeys, eventTypes), eventType, Dim.EVENT_TYPE, eventTypes),
+                1);
+        if (contentType != CopyBinaryReader.NULL) {
+            dims.addText(textKey(contentTypeKeys = grown(contentTypeKeys, contentTypes), contentType,
+                    Dim.CONTENT_TYPE, contentTypes), 1);
+        }
+        if (errorStage != CopyBinaryReader.NULL) {
+            dims.addText(textKey(errorStageKeys = grown(errorStageKeys, errorStages), errorStage, Dim.ERROR_STAGE,
+                    errorStages), 1);
+        }
+        rows++;
+    }
+
+    /** The source rows added. */
+    long rows() {
+        return rows;
+    }
+
+    /** The rows of one of the minute, hour and day grains, in primary-key order; none before the minute floor. */
+    void rows(Grain grain, RowSink sink) {
+        if (grain == Grain.TOTAL) {
+            throw new IllegalArgumentException("the running totals are added, not written fresh: see addTotals");
+        }
+        Cells cells = spread().get(grain);
+        if (cells == null) {
+            return;
+        }
+        Integer[] order = new Integer[cells.size];
+        for (int i = 0; i < order.length; i++) {
+            order[i] = i;
+        }
+        Arrays.sort(order, (a, b) -> {
+            int byScope = Boolean.compare(cells.instance[a] != NONE, cells.instance[b] != NONE);
+            if (byScope != 0) {
+                return byScope;
+            }
+            int byBucket = Long.compare(cells.bucket[a], cells.bucket[b]);
+            return byBucket != 0 ? byBucket : instances.compare(cells.instance[a], cells.instance[b]);
+        });
+        long[] counters = new long[COUNTERS];
+        for (int cell : order) {
+            System.arraycopy(cells.counters, cell * COUNTERS, counters, 0, COUNTERS);
+            int instance = cells.instance[cell];
+            Dims dims = cells.dims[cell];
+            sink.row(instance == NONE ? Scope.ALL : Scope.ONE, instance == NONE ? EVERYONE : instances.text(instance),
+                    cells.bucket[cell], counters, out -> dims.appendCopyJson(keys, out));
+        }
+    }
+
+    /** Adds the day's share of the running totals (all instances and each instance) to {@code changes}. */
+    void addTotals(RollupChanges changes) {
+        Cells cells = spread().get(Grain.TOTAL);
+        if (cells == null) {
+            return;
+        }
+        for (int cell = 0; cell < cells.size; cell++) {
+            int instance = cells.instance[cell];
+            RollupKey key = instance == NONE ? RollupKey.everyone(Grain.TOTAL, 0)
+                    : RollupKey.of(Grain.TOTAL, instances.uuid(instance), 0);
+            changes.add(key, MessageCounts.of(Arrays.copyOfRange(cells.counters, cell * COUNTERS,
+                    (cell + 1) * COUNTERS)), cells.dims[cell].asMap(keys));
+        }
+    }
+
+    /**
+     * Spreads the collected rows over every grain and both scopes, once, each grain from the next finer one: an
+     * instance's minute and hour rows from what was collected, its day and total rows from its hour and day rows, and
+     * every all-instances row from the instances' rows of its grain (with each instance's total as a breakdown) plus
+     * the rows without an instance, which have only all-instances rows.
+     */
+    private Map<Grain, Cells> spread() {
+        if (spread) {
+            return grains;
+        }
+        spread = true;
+        Cells minutes = grains.computeIfAbsent(Grain.MINUTE, g -> new Cells(4096));
+        Cells hours = grains.computeIfAbsent(Grain.HOUR, g -> new Cells(1024));
+        Cells days = grains.computeIfAbsent(Grain.DAY, g -> new Cells(64));
+        Cells totals = grains.computeIfAbsent(Grain.TOTAL, g -> new Cells(64));
+        for (int cell = 0; cell < collected.size; cell++) {
+            long bucket = collected.bucket[cell];
+            int instance = collected.instance[cell];
+            if (bucket >= minuteFloor) {
+                minutes.addAll(minutes.cell(bucket, NONE), collected, cell, instance);
+                if (instance != NONE) {
+                    minutes.addAll(minutes.cell(bucket, instance), collected, cell, NONE);
+                }
+            }
+            long hour = Grain.HOUR.bucketOf(bucket);
+            if (instance != NONE) {
+                hours.addAll(hours.cell(hour, instance), collected, cell, NONE);
+            } else {
+                hours.addAll(hours.cell(hour, NONE), collected, cell, NONE);
+                days.addAll(days.cell(day, NONE), collected, cell, NONE);
+                totals.addAll(totals.cell(0, NONE), collected, cell, NONE);
+            }
+        }
+        rollUp(hours, days, day);
+        rollUp(days, totals, 0);
+        rollUp(totals, null, 0);
+        return grains;
+    }
+
+    /**
+     * Adds every instance's rows of {@code grain} to the all-instances row of their bucket, and to that instance's
+     * row of {@code coarser} (at {@code coarserBucket}), when there is one.
+     */
+    private static void rollUp(Cells grain, Cells coarser, long coarserBucket) {
+        int rows = grain.size; // all-instances rows added below are not instance rows
+        for (int cell = 0; cell < rows; cell++) {
+            int instance = grain.instance[cell];
+            if (instance != NONE) {
+                grain.addAll(grain.cell(grain.bucket[cell], NONE), grain, cell, instance);
+                if (coarser != null) {
+                    coarser.addAll(coarser.cell(coarserBucket, instance), grain, cell, NONE);
+                }
+            }
+        }
+    }
+
+    private int statusCounter(int status) {
+        statusCounters = grownWith(statusCounters, statuses, id -> MessageCounter.ofStatus(statuses.string(id))
+                .map(Enum::ordinal).orElse(NONE));
+        return statusCounters[status];
+    }
+
+    private int directionCounter(int direction) {
+        directionCounters = grownWith(directionCounters, directions, id -> switch (directions.string(id)) {
+            case "inbound" -> MessageCounter.INBOUND.ordinal();
+            case "outbound" -> MessageCounter.OUTBOUND.ordinal();
+            default -> NONE;
+        });
+        return directionCounters[direction];
+    }
+
+    private int textKey(int[] ids, int text, Dim dim, CopyBinaryReader.Texts column) {
+        int key = ids[text];
+        if (key == NONE) {
+            key = keys.text.idOf(dim.mapKey(column.string(text)));
+            ids[text] = key;
+        }
+        return key;
+    }
+
+    private int binKey(LongIntMap bins, Dim dim, long value) {
+        long bin = LatencyBins.binOf(value);
+        int key = bins.get(bin);
+        if (key < 0) {
+            key = keys.other.idOf(dim.mapKey(Long.toString(bin)));
+            bins.put(bin, key);
+        }
+        return key;
+    }
+
+    /** {@code ids} long enough for every value of {@code column}, new slots unresolved. */
+    private static int[] grown(int[] ids, CopyBinaryReader.Texts column) {
+        if (ids.length >= column.size()) {
+            return ids;
+        }
+        int from = ids.length;
+        int[] more = Arrays.copyOf(ids, column.size() + 8);
+        Arrays.fill(more, from, more.length, NONE);
+        return more;
+    }
+
+    private interface Resolve {
+        int of(int id);
+    }
+
+    /** {@code ids} long enough for every value of {@code column}, new slots resolved. */
+    private static int[] grownWith(int[] ids, CopyBinaryReader.Texts column, Resolve resolve) {
+        if (ids.length >= column.size()) {
+            return ids;
+        }
+        int[] more = Arrays.copyOf(ids, column.size());
+        for (int id = ids.length; id < more.length; id++) {
+            more[id] = resolve.of(id);
+        }
+        return more;
+    }
+
+    /**
+     * The breakdown keys ({@code "<prefix>:<key>"}) seen, numbered in two series: the values of the text columns
+     * (a few dozen: a row's counts of them live in a plain array) and the others (histogram bins, instances).
+     */
+    private static final class Keys {
+        final Series text = new Series();
+        final Series other = new Series();
+        private int[] instanceKeys = new int[0];
+
+        int instance(int instance, Instances instances) {
+            if (instance >= instanceKeys.length) {
+                int from = instanceKeys.length;
+                instanceKeys = Arrays.copyOf(instanceKeys, Math.max(instance + 1, from * 2));
+                Arrays.fill(instanceKeys, from, instanceKeys.length, NONE);
+            }
+            if (instanceKeys[instance] == NONE) {
+                instanceKeys[instance] = other.idOf(Dim.INSTANCE.mapKey(instances.text(instance)));
+            }
+            return instanceKeys[instance];
+        }
+    }
+
+    /** Keys numbered in the order first seen, with their JSON form escaped for COPY's text format. */
+    private static final class Series {
+        private final List<String> names = new ArrayList<>();
+        private final List<String> copyJson = new ArrayList<>();
+        private final Map<String, Integer> ids = new HashMap<>();
+
+        int idOf(String name) {
+            Integer id = ids.get(name);
+            if (id == null) {
+                id = names.size();
+                names.add(name);
+                copyJson.add(PgCopy.text('"' + new String(JSON.quoteAsString(name)) + "\":"));
+                ids.put(name, id);
+            }
+            return id;
+        }
+    }
+
+    /** The instances seen, numbered in the order first seen. */
+    private static final class Instances {
+        private final LongIntMap byMix = new LongIntMap(64);
+        private final Map<UUID, Integer> collided = new HashMap<>();
+        private final List<UUID> uuids = new ArrayList<>();
+        private final List<String> texts = new ArrayList<>();
+        private long lastHigh;
+        private long lastLow;
+        private int last = NONE;
+
+        int idOf(long high, long low) {
+            if (last != NONE && high == lastHigh && low == lastLow) {
+                return last;
+            }
+            long mix = high * 31 + low;
+            int id = byMix.get(mix);
+            if (id < 0 || !matches(id, high, low)) {
+                id = id < 0 ? add(mix, high, low) : collided.computeIfAbsent(new UUID(high, low),
+                        u -> add(Long.MIN_VALUE, high, low));
+            }
+            lastHigh = high;
+            lastLow = low;
+            last = id;
+            return id;
+        }
+
+        UUID uuid(int id) {
+            return uuids.get(id);
+        }
+
+        String text(int id) {
+            return texts.get(id);
+        }
+
+        /** PostgreSQL's order of uuids: their bytes, unsigned. */
+        int compare(int a, int b) {
+            if (a == b) {
+                return 0;
+            }
+            UUID x = uuids.get(a);
+            UUID y = uuids.get(b);
+            int high = Long.compareUnsigned(x.getMostSignificantBits(), y.getMostSignificantBits());
+            return high != 0 ? high : Long.compareUnsigned(x.getLeastSignificantBits(), y.getLeastSignificantBits());
+        }
+
+        private boolean matches(int id, long high, long low) {
+            UUID u = uuids.get(id);
+            return u.getMostSignificantBits() == high && u.getLeastSignificantBits() == low;
+        }
+
+        private int add(long mix, long high, long low) {
+            int id = uuids.size();
+            UUID uuid = new UUID(high, low);
+            uuids.add(uuid);
+            texts.add(uuid.toString());
+            if (mix != Long.MIN_VALUE) {
+                byMix.put(mix, id);
+            }
+            return id;
+        }
+    }
+
+    /**
+     * Rollup rows of one kind keyed by (bucket, instance or none): counters in one array, breakdowns per row, found
+     * through a table by minute of the day and instance.
+     */
+    private final class Cells {
+        /** Per minute of the day (an hour's or the day's first minute), per instance + 1: the row + 1 (0: none). */
+        private final int[][] index = new int[MINUTES_A_DAY][];
+        long[] counters;
+        long[] bucket;
+        int[] instance;
+        Dims[] dims;
+        int size;
+
+        Cells(int expected) {
+            counters = new long[expected * COUNTERS];
+            bucket = new long[expected];
+            instance = new int[expected];
+            dims = new Dims[expected];
+        }
+
+        int cell(long at, int of) {
+            int minute = (int) (Math.max(0, at - day) / 60); // the running total's bucket 0 is the day's first
+            int[] row = index[minute];
+            if (row == null || row.length <= of + 1) {
+                row = index[minute] = Arrays.copyOf(row == null ? new int[0] : row,
+                        Math.max(of + 2, Math.max(8, (row == null ? 0 : row.length) * 2)));
+            }
+            if (row[of + 1] > 0) {
+                return row[of + 1] - 1;
+            }
+            if (size == bucket.length) {
+                int capacity = size * 2;
+                counters = Arrays.copyOf(counters, capacity * COUNTERS);
+                bucket = Arrays.copyOf(bucket, capacity);
+                instance = Arrays.copyOf(instance, capacity);
+                dims = Arrays.copyOf(dims, capacity);
+            }
+            int cell = size++;
+            bucket[cell] = at;
+            instance[cell] = of;
+            dims[cell] = new Dims();
+            row[of + 1] = cell + 1;
+            return cell;
+        }
+
+        /** Adds a row of {@code from} to a row of these; with an {@code instance}, its total as that breakdown. */
+        void addAll(int cell, Cells from, int fromCell, int instance) {
+            for (int c = 0; c < COUNTERS; c++) {
+                counters[cell * COUNTERS + c] += from.counters[fromCell * COUNTERS + c];
+            }
+            dims[cell].addAll(from.dims[fromCell]);
+            if (instance != NONE) {
+                dims[cell].addOther(keys.instance(instance, instances),
+                        from.counters[fromCell * COUNTERS + MessageCounter.TOTAL.ordinal()]);
+            }
+        }
+    }
+
+    /**
+     * One row's breakdowns: the counts of the text-column keys in an array indexed by key, the other keys (bins,
+     * instances) in a short list searched in order, indexed once it grows.
+     */
+    private static final class Dims {
+        private long[] text = new long[16];
+        private int[] keys = new int[4];
+        private long[] counts = new long[4];
+        private int size;
+        private LongIntMap index;
+
+        void addText(int key, long n) {
+            if (key >= text.length) {
+                text = Arrays.copyOf(text, Math.max(key + 1, text.length * 2));
+            }
+            text[key] += n;
+        }
+
+        void addOther(int key, long n) {
+            int at = find(key);
+            if (at >= 0) {
+                counts[at] += n;
+                return;
+            }
+            if (size == keys.length) {
+                keys = Arrays.copyOf(keys, size * 2);
+                counts = Arrays.copyOf(counts, size * 2);
+            }
+            keys[size] = key;
+            counts[size] = n;
+            if (index != null) {
+                index.put(key, size);
+            } else if (size == 16) {
+                index = new LongIntMap(64);
+                for (int i = 0; i <= size; i++) {
+                    index.put(keys[i], i);
+                }
+            }
+            size++;
+        }
+
+        void addAll(Dims other) {
+            if (other.text.length > text.length) {
+                text = Arrays.copyOf(text, other.text.length);
+            }
+            for (int key = 0; key < other.text.length; key++) {
+                text[key] += other.text[key];
+            }
+            for (int i = 0; i < other.size; i++) {
+                addOther(other.keys[i], other.counts[i]);
+            }
+        }
+
+        void appendCopyJson(Keys names, StringBuilder out) {
+            out.append('{');
+            boolean first = true;
+            for (int key = 0; key < text.length; key++) {
+                if (text[key] != 0) {
+                    first = comma(out, first);
+                    out.append(names.text.copyJson.get(key)).append(text[key]);
+                }
+            }
+            for (int i = 0; i < size; i++) {
+                first = comma(out, first);
+                out.append(names.other.copyJson.get(keys[i])).append(counts[i]);
+            }
+            out.append('}');
+        }
+
+        Map<String, Long> asMap(Keys names) {
+            Map<String, Long> map = new HashMap<>();
+            for (int key = 0; key < text.length; key++) {
+                if (text[key] != 0) {
+                    map.put(names.text.names.get(key), text[key]);
+                }
+            }
+            for (int i = 0; i < size; i++) {
+                map.put(names.other.names.get(keys[i]), counts[i]);
+            }
+            return map;
+        }
+
+        private static boolean comma(StringBuilder out, boolean first) {
+            if (!first) {
+                out.append(',');
+            }
+            return false;
+        }
+
+        private int find(int key) {
+            if (index != null) {
+                return index.get(key);
+            }
+            for (int i = 0; i < size; i++) {
+                if (keys[i] == key) {
+                    return i;
+                }
+            }
+            return NONE;
+        }
+    }
+}
