@@ -36,7 +36,8 @@ import java.util.concurrent.atomic.AtomicLong;
  * NATS) and the rollup total as an exactly-once cross-check (equal for every worker count).
  *
  * <p>Run: {@code benchmarks/run ingest [--events 1m] [--mixes messages,default] [--workers 1,2,3] [--jfr]
- * [--pg-profile] [--channels whatsapp-baileys,discord,...] [--smoke]}; {@code --channels} publishes only from the
+ * [--pg-profile] [--db-latency 2ms] [--channels whatsapp-baileys,discord,...] [--smoke]}; {@code --db-latency} puts
+ * the workers' database that far away each way ({@link LatencyProxy}); {@code --channels} publishes only from the
  * simulated instances on those channels.
  */
 final class IngestBench {
@@ -119,6 +120,11 @@ final class IngestBench {
         try (ScratchDatabase db = ScratchDatabase.create(BenchServers.postgresServer()).withOmniSchema()) {
             Map<String, String> settings = IngestProcesses.settings(db, nats, consumer,
                     published.first().minus(Duration.ofMinutes(1)));
+            double latency = args.duration("db-latency", "0ms").toNanos() / 1e6;
+            LatencyProxy proxy = latency > 0 ? LatencyProxy.before(db.jdbcUrl(), latency) : null;
+            if (proxy != null) {
+                settings.put("database-url", proxy.through(db.jdbcUrl()));
+            }
             Map<String, Double> cpu0 = HttpThroughputBench.cpu();
             BackendCpu backends = BackendCpu.start(db.name());
             Datasets.log("ingest with " + n + " worker process(es), consumer " + consumer);
@@ -139,7 +145,9 @@ final class IngestBench {
                 IngestProcesses.stop(workers);
                 ChildJvm.addMemoryRows(memory, mix + ", " + n + " worker(s)", workers);
                 long[] totals = rollupTotals(db.jdbcUrl());
-                Run run = new Run(n + " ingest worker" + (n > 1 ? "s" : ""), published.total(), progress.overallRate(),
+                Run run = new Run(n + " ingest worker" + (n > 1 ? "s" : "")
+                        + (proxy == null ? "" : String.format(Locale.ROOT, " (database %.1f ms away)", latency)),
+                        published.total(), progress.overallRate(),
                         progress.steadyRate(), progress.secondHalfRate(), progress.seconds(), workerCpu, backendCpu,
                         cpu1.get("postgres") - cpu0.get("postgres"), cpu1.get("nats-server") - cpu0.get("nats-server"),
                         totals[0], totals[1], totals[3], totals[2]);
@@ -151,6 +159,9 @@ final class IngestBench {
                     sampler.close();
                 }
                 IngestProcesses.stop(workers);
+                if (proxy != null) {
+                    proxy.close();
+                }
             }
         }
     }

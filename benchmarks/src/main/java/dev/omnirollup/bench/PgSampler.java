@@ -21,6 +21,7 @@ final class PgSampler implements AutoCloseable {
     private volatile boolean stopping;
     private int samples;
     private int busy;
+    private int idleInTransaction;
 
     private PgSampler(String jdbcUrl, String database) {
         thread = Thread.ofPlatform().name("pg-sampler").daemon().start(() -> loop(jdbcUrl, database));
@@ -32,8 +33,9 @@ final class PgSampler implements AutoCloseable {
 
     private void loop(String jdbcUrl, String database) {
         try (Connection c = DriverManager.getConnection(jdbcUrl);
-             PreparedStatement ps = c.prepareStatement("SELECT query, wait_event_type, wait_event FROM pg_stat_activity"
-                     + " WHERE datname = ? AND state = 'active' AND pid <> pg_backend_pid()")) {
+             PreparedStatement ps = c.prepareStatement("SELECT query, wait_event_type, wait_event, state"
+                     + " FROM pg_stat_activity WHERE datname = ? AND state IN ('active', 'idle in transaction')"
+                     + " AND pid <> pg_backend_pid()")) {
             ps.setString(1, database);
             while (!stopping) {
                 synchronized (this) {
@@ -41,6 +43,12 @@ final class PgSampler implements AutoCloseable {
                 }
                 try (ResultSet rs = ps.executeQuery()) {
                     while (rs.next()) {
+                        if (rs.getString(4).equals("idle in transaction")) {
+                            synchronized (this) {
+                                idleInTransaction++;
+                            }
+                            continue;
+                        }
                         String query = normalize(rs.getString(1));
                         String wait = rs.getString(2) == null ? "CPU" : rs.getString(2) + ":" + rs.getString(3);
                         synchronized (this) {
@@ -81,6 +89,8 @@ final class PgSampler implements AutoCloseable {
         waits.entrySet().stream().sorted(Map.Entry.<String, Integer>comparingByValue().reversed()).limit(8)
                 .forEach(e -> table.add(100.0 * e.getValue() / Math.max(1, busy), (double) e.getValue() / samples,
                         "wait: " + e.getKey()));
+        table.add("", (double) idleInTransaction / samples, "idle in transaction (the client's time inside its"
+                + " transactions: its own work and the network)");
         table.note(samples + " samples of pg_stat_activity every 10 ms; " + busy + " active-backend observations");
         table.publish(report);
     }

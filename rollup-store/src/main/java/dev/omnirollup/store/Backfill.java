@@ -381,7 +381,8 @@ public final class Backfill {
 
     private static int notNull(int text, String column) {
         if (text == CopyBinaryReader.NULL) {
-            throw new IllegalStateException("omni_events." + column + " is NULL in a row; Omni's schema declares it NOT NULL");
+            throw new IllegalStateException("omni_events." + column
+                    + " is NULL in a row; Omni's schema declares it NOT NULL");
         }
         return text;
     }
