@@ -72,8 +72,11 @@ class ConstantSqlTest {
      * names and the validated schema names.
      */
     private static final Map<String, String> RAW_ALLOWED = Map.of(
-            "dev.omnirollup.store.RollupWriter.copyIn",
-            "COPY: Jdbi has no COPY; fresh rows of a backfilled day go in by COPY, table named by grain");
+            "dev.omnirollup.store.PgCopy.in",
+            "COPY: Jdbi has no COPY; fresh rows of a backfilled day go in by COPY, table named by grain",
+            "dev.omnirollup.store.PgCopy.out",
+            "COPY: Jdbi has no COPY, and COPY takes no parameters: backfill reads a day's rows by COPY, the day's"
+                    + " range as timestamp literals Backfill formats from its LocalDateTime bounds and the day number");
     /**
      * Where Jdbi runs text fixed at class initialisation, from constants or a packaged .sql resource alone (no value
      * ever reaches it),

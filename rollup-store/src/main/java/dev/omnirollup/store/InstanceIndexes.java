@@ -13,6 +13,10 @@ import org.jdbi.v3.core.Handle;
 final class InstanceIndexes {
     private static final List<String> TABLES = List.of("msg_minute", "msg_hour", "msg_day");
     private static final String MISSING = "SELECT to_regclass(:index) IS NULL";
+    private static final String LOCK = "LOCK TABLE <rollup>.<table> IN SHARE ROW EXCLUSIVE MODE";
+    private static final String DROP = "DROP INDEX IF EXISTS <rollup>.<index>";
+    private static final String CREATE =
+            "CREATE INDEX IF NOT EXISTS <index> ON <rollup>.<table> (scope, instance_id, bucket)";
     private static final String ANY_ROW = "SELECT EXISTS (SELECT 1 FROM <rollup>.<table>)";
     /** Waits at most this long for a lock (the live ingest holds the tables only for a batch). */
     private static final String LOCK_TIMEOUT = "SET LOCAL lock_timeout = '10s'";
@@ -26,16 +30,16 @@ final class InstanceIndexes {
      */
     static boolean dropIfEmpty(RollupDatabase database) {
         try {
-            return database.inTransaction(handle -> dropIfEmpty(handle, database));
+            return database.inTransaction(InstanceIndexes::dropIfEmpty);
         } catch (StoreException e) {
             return false; // a writer held a table past the lock timeout: load with the indexes in place
         }
     }
 
-    private static boolean dropIfEmpty(Handle handle, RollupDatabase database) {
+    private static boolean dropIfEmpty(Handle handle) {
         handle.execute(LOCK_TIMEOUT);
         for (String table : TABLES) {
-            handle.execute("LOCK TABLE " + database.rollup(table) + " IN SHARE ROW EXCLUSIVE MODE");
+            handle.createUpdate(LOCK).define("table", table).execute();
         }
         for (String table : TABLES) {
             if (handle.createQuery(ANY_ROW).define("table", table).mapTo(Boolean.class).one()) {
@@ -43,7 +47,7 @@ final class InstanceIndexes {
             }
         }
         for (String table : TABLES) {
-            handle.execute("DROP INDEX IF EXISTS " + database.rollup(index(table)));
+            handle.createUpdate(DROP).define("index", index(table)).execute();
         }
         return true;
     }
@@ -55,8 +59,7 @@ final class InstanceIndexes {
     static void ensure(Handle handle, RollupDatabase database) {
         for (String table : TABLES) {
             if (handle.createQuery(MISSING).bind("index", database.rollup(index(table))).mapTo(Boolean.class).one()) {
-                handle.execute("CREATE INDEX IF NOT EXISTS " + index(table) + " ON " + database.rollup(table)
-                        + " (scope, instance_id, bucket)");
+                handle.createUpdate(CREATE).define("index", index(table)).define("table", table).execute();
             }
         }
     }
