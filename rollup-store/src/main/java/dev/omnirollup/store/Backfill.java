@@ -67,7 +67,7 @@ public final class Backfill {
                          e.error_stage, coalesce(p.status, CASE WHEN e.external_id IS NULL THEN e.status
                              ELSE <inserted> END), e.processing_time_ms, e.agent_latency_ms, NULL::uuid
                     FROM <omni>.omni_events AS e
-                         LEFT JOIN <rollup>.seed_status AS p ON p.row_id = e.id AND p.day = <day>
+                         LEFT JOIN <rollup>.seed_status AS p ON p.row_id = e.id AND <pins of the day>
                    WHERE e.received_at >= '<from>' AND e.received_at < '<to>') TO STDOUT (FORMAT binary)
             """;
     /**
@@ -81,11 +81,13 @@ public final class Backfill {
                          CASE WHEN p.row_id IS NULL AND e.external_id IS NOT NULL AND e.status <> <inserted>
                               THEN e.id END
                     FROM <omni>.omni_events AS e
-                         LEFT JOIN <rollup>.seed_status AS p ON p.row_id = e.id AND p.day = <day>
+                         LEFT JOIN <rollup>.seed_status AS p ON p.row_id = e.id AND <pins of the day>
                    WHERE e.received_at >= '<from>' AND e.received_at < '<to>') TO STDOUT (FORMAT binary)
             """;
     private static final int COPY_COLUMNS = 11;
     private static final String COPY_PINS = "COPY <rollup>.seed_status (row_id, status, day) FROM STDIN";
+    /** Whether pins without a day are left (a dry run does not date them: it writes nothing). */
+    private static final String UNDATED_PINS = "SELECT EXISTS (SELECT 1 FROM <rollup>.seed_status WHERE day IS NULL)";
     /** Gives the pins written before they carried their row's day that day (once; a no-op from then on). */
     private static final String DATE_PINS = """
             UPDATE <rollup>.seed_status AS p SET day = (floor(extract(epoch FROM e.received_at) / 86400) * 86400)::int8
@@ -199,6 +201,9 @@ public final class Backfill {
         if (!dryRun) {
             database.withHandle(handle -> handle.createUpdate(DATE_PINS).execute());
         }
+        // a dry run leaves undated pins as they are and must still honour them: it joins them too (slower)
+        boolean undated = dryRun && database.withHandle(handle -> handle.createQuery(UNDATED_PINS)
+                .mapTo(Boolean.class).one());
         boolean indexesDropped = !dryRun && InstanceIndexes.dropIfEmpty(database);
         ExecutorService days = Executors.newFixedThreadPool(parallelism,
                 Thread.ofPlatform().name("backfill-", 0).daemon().factory());
@@ -215,7 +220,7 @@ public final class Backfill {
                         break;
                     }
                     finished.submit(() -> database.inTransaction(handle -> {
-                        DayResult r = backfillDay(handle, day, toMs);
+                        DayResult r = backfillDay(handle, day, toMs, undated);
                         if (dryRun) {
                             handle.rollback();
                         }
@@ -283,7 +288,7 @@ public final class Backfill {
         return true;
     }
 
-    private DayResult backfillDay(Handle handle, long day, long endMs) {
+    private DayResult backfillDay(Handle handle, long day, long endMs, boolean undatedPins) {
         SeedPins.lockDay(handle, day);
         AutomationLocks.shared(handle);
         long nowSecond = clock.instant().getEpochSecond();
@@ -295,7 +300,7 @@ public final class Backfill {
             handle.createUpdate(DELETE_DAY).define("table", table).bind("from", day).bind("to", day + DAY).execute();
         }
         Timestamps range = new Timestamps(day * 1000, endMs);
-        long events = foldEvents(handle, day, range, minuteFloor, pinned, changes);
+        long events = foldEvents(handle, day, range, minuteFloor, pinned, undatedPins, changes);
         long executions = aggregateExecutions(handle, range, changes);
         writer.writeFresh(handle, changes, Layer.BACKFILL);
         handle.createUpdate(DAY_DONE).bind("day", day).bind("rows", events + executions).execute();
@@ -331,14 +336,15 @@ public final class Backfill {
      * differs from their event type's (see {@link SeedPins}), from the same read.
      */
     private long foldEvents(Handle handle, long day, Timestamps range, long minuteFloor, boolean pinned,
-                            RollupChanges changes) {
+                            boolean undatedPins, RollupChanges changes) {
         // a day lost to a server crash right after its commit is redone by a re-run
         handle.execute(LOCAL_ASYNC_COMMIT);
         String sql = (pinned ? COPY_PINNED_DAY : COPY_FIRST_RUN).replace("<inserted>", INSERTED_STATUS)
                 .replace("<omni>.omni_events", database.omni("omni_events"))
                 .replace("<rollup>.seed_status", database.rollup("seed_status"))
                 .replace("<from>", range.from().toString()).replace("<to>", range.to().toString())
-                .replace("<day>", Long.toString(day));
+                .replace("<pins of the day>", undatedPins ? "(p.day = " + day + " OR p.day IS NULL)"
+                        : "p.day = " + day);
         BackfillFold fold = new BackfillFold(day, minuteFloor);
         StringBuilder pins = new StringBuilder();
         CopyBinaryReader reader = new CopyBinaryReader(COPY_COLUMNS);

@@ -189,6 +189,37 @@ class BackfillTest {
         check.assertAllTimeMatches();
     }
 
+    /**
+     * Pins written before pins carried their row's day (an installation upgraded past migration V5): a dry run
+     * leaves them undated and still reads them, a real run dates them and counts with them.
+     */
+    @Test
+    void pinsWithoutTheirDayAreDatedAndHonoured() {
+        Instant cutover = END.minus(Duration.ofDays(4)).truncatedTo(ChronoUnit.HOURS);
+        List<OmniEvent> events = withStraddlingReceipts(traffic(9, 6_000), cutover);
+        List<OmniEvent> before = events.stream().filter(e -> e.timestamp() < cutover.toEpochMilli()).toList();
+        List<OmniEvent> after = events.stream().filter(e -> e.timestamp() >= cutover.toEpochMilli()).toList();
+        rollups.ensureCutover(cutover);
+        persist(before);
+        applyLive(events);
+        scratch.execute("UPDATE rollup.seed_status SET day = NULL");
+        long undated = count("SELECT count(*) FROM rollup.seed_status WHERE day IS NULL");
+        assertTrue(undated > 0, "the live fold pinned rows");
+        persist(after);
+        tailAutomationLogs();
+
+        Backfill backfill = new Backfill(rollups, InstantSource.system(), MINUTES_KEPT, 2);
+        List<Backfill.DayResult> dry = backfill.run(backfill.plan(cutover, Optional.empty(), Optional.empty()), true,
+                () -> false, (p, r) -> { });
+        assertTrue(dry.stream().mapToLong(Backfill.DayResult::eventRows).sum() > 0);
+        assertEquals(undated, count("SELECT count(*) FROM rollup.seed_status WHERE day IS NULL"),
+                "a dry run writes nothing");
+
+        backfill(cutover);
+        assertEquals(0, count("SELECT count(*) FROM rollup.seed_status WHERE day IS NULL"));
+        new ReferenceCheck(rollups).assertAllTimeMatches();
+    }
+
     @Test
     void liveReceiptsBeforeTheFirstBackfillAreCountedOnce() {
         Instant cutover = END.minus(Duration.ofDays(3)).truncatedTo(ChronoUnit.HOURS);
