@@ -171,13 +171,7 @@ class BackfillTest {
     @Test
     void receiptsFoldedBeforeOmniStoredThemAndBeforeTheBackfill() {
         Instant cutover = END.minus(Duration.ofDays(4)).truncatedTo(ChronoUnit.HOURS);
-        List<OmniEvent> events = withStraddlingReceipts(traffic(8, 6_000), cutover);
-        List<OmniEvent> before = events.stream().filter(e -> e.timestamp() < cutover.toEpochMilli()).toList();
-        List<OmniEvent> after = events.stream().filter(e -> e.timestamp() >= cutover.toEpochMilli()).toList();
-        rollups.ensureCutover(cutover);
-
-        persist(before);
-        applyLive(events);
+        List<OmniEvent> after = foldedLiveBeforeOmniStored(8, cutover);
         assertTrue(count("SELECT count(*) FROM rollup.seed_status WHERE status <> 'completed'") > 0,
                 "the live fold pinned the rows it found not yet completed");
         persist(after);
@@ -196,12 +190,7 @@ class BackfillTest {
     @Test
     void pinsWithoutTheirDayAreDatedAndHonoured() {
         Instant cutover = END.minus(Duration.ofDays(4)).truncatedTo(ChronoUnit.HOURS);
-        List<OmniEvent> events = withStraddlingReceipts(traffic(9, 6_000), cutover);
-        List<OmniEvent> before = events.stream().filter(e -> e.timestamp() < cutover.toEpochMilli()).toList();
-        List<OmniEvent> after = events.stream().filter(e -> e.timestamp() >= cutover.toEpochMilli()).toList();
-        rollups.ensureCutover(cutover);
-        persist(before);
-        applyLive(events);
+        List<OmniEvent> after = foldedLiveBeforeOmniStored(9, cutover);
         scratch.execute("UPDATE rollup.seed_status SET day = NULL");
         long undated = count("SELECT count(*) FROM rollup.seed_status WHERE day IS NULL");
         assertTrue(undated > 0, "the live fold pinned rows");
@@ -234,6 +223,18 @@ class BackfillTest {
         check.assertAllTimeMatches();
         backfill(cutover);
         check.assertAllTimeMatches();
+    }
+
+    /**
+     * Traffic with receipts straddling the cutover, folded live while Omni has stored only what came before the
+     * cutover; returns the events Omni stores next.
+     */
+    private List<OmniEvent> foldedLiveBeforeOmniStored(int seed, Instant cutover) {
+        List<OmniEvent> events = withStraddlingReceipts(traffic(seed, 6_000), cutover);
+        rollups.ensureCutover(cutover);
+        persist(events.stream().filter(e -> e.timestamp() < cutover.toEpochMilli()).toList());
+        applyLive(events);
+        return events.stream().filter(e -> e.timestamp() >= cutover.toEpochMilli()).toList();
     }
 
     /**
