@@ -22,13 +22,15 @@ import org.jdbi.v3.core.Handle;
 
 /**
  * Rebuilds the backfill layer of the rollups from Omni's {@code omni_events} and {@code automation_logs} rows
- * before the cutover, one UTC day per transaction: one {@code GROUP BY} pass over the day's rows in PostgreSQL,
- * folded into deltas exactly as live rows are. The day's previous backfill rows are deleted first and the running
- * totals move by the difference, so re-running a day replaces what it wrote before. Each row counts with the status
- * {@link SeedPins} fixes for it, so backfill and the live receipt fold never count a change twice, whichever of them
- * (or Omni's own consumer) got to the row first. The live layer is never touched, so backfill can run while ingest
- * and API run. The day of the cutover is read only once {@code cutoverSettle} has passed after the cutover, so that
- * rows stamped before the cutover and stored by Omni a little later are in it.
+ * before the cutover, one UTC day per transaction: the day's {@code omni_events} rows stream out with one binary
+ * {@code COPY} of the counted columns, are folded in Java ({@link BackfillFold}) and go back with {@code COPY}.
+ * The day's previous backfill rows are deleted first and the running totals move by the difference, so re-running a
+ * day replaces what it wrote before. Each row counts with the status {@link SeedPins} fixes for it, so backfill and
+ * the live receipt fold never count a change twice, whichever of them (or Omni's own consumer) got to the row first.
+ * The live layer is never touched, so backfill can run while ingest and API run. The day of the cutover is read only
+ * once {@code cutoverSettle} has passed after the cutover, so that rows stamped before the cutover and stored by
+ * Omni a little later are in it. A backfill into empty rollup tables builds the per-instance indexes once at its
+ * end ({@link InstanceIndexes}).
  */
 public final class Backfill {
     private static final long DAY = Grain.DAY.seconds();
@@ -256,12 +258,13 @@ public final class Backfill {
         }
     }
 
-    /** Waits for the days' threads to end (their transactions roll back when interrupted). */
+    /**
+     * Waits a while for the days' threads to end (their transactions roll back when interrupted); the index build
+     * that follows waits for whatever still holds the tables anyway.
+     */
     private static void awaitTermination(ExecutorService days) {
         try {
-            if (!days.awaitTermination(1, TimeUnit.MINUTES)) {
-                throw new StoreException("backfill days did not stop within a minute", null);
-            }
+            days.awaitTermination(1, TimeUnit.MINUTES);
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
         }
