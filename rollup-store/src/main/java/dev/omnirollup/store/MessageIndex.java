@@ -139,7 +139,7 @@ final class MessageIndex {
         if (!newPins.isEmpty()) {
             handle.createUpdate(PIN).bindByType("rows", newPins, SqlArrays.UUIDS)
                     .bindByType("statuses", newPinStatuses, SqlArrays.STRINGS)
-                    .bindByType("days", newPinDays.toArray(Long[]::new), Long[].class).execute();
+                    .bindByType("days", newPinDays, SqlArrays.LONGS).execute();
         }
         seeds.values().forEach(list -> list.sort(Comparator.comparing(SeedRow::rowId)));
         return seeds;
