@@ -370,19 +370,19 @@ public final class Backfill {
     private static void foldRow(CopyBinaryReader reader, BackfillFold fold, long day, StringBuilder pins) {
         long second = Math.floorDiv(reader.timestampMicros(), 1_000_000);
         int instance = reader.nullField() ? CopyBinaryReader.NULL : fold.instance(reader.uuidHigh(), reader.uuidLow());
-        int channel = notNull(reader.text(fold.channels), "channel");
-        int direction = notNull(reader.text(fold.directions), "direction");
-        int eventType = notNull(reader.text(fold.eventTypes), "event_type");
-        int contentType = reader.text(fold.contentTypes);
-        int errorStage = reader.text(fold.errorStages);
-        int status = notNull(reader.text(fold.statuses), "status");
+        int channel = notNull(reader.text(fold.channels.texts), "channel");
+        int direction = notNull(reader.text(fold.directions.texts), "direction");
+        int eventType = notNull(reader.text(fold.eventTypes.texts), "event_type");
+        int contentType = reader.text(fold.contentTypes.texts);
+        int errorStage = reader.text(fold.errorStages.texts);
+        int status = notNull(reader.text(fold.statuses.texts), "status");
         boolean hasProcessing = !reader.nullField();
         long processing = hasProcessing ? reader.int4() : 0;
         boolean hasAgent = !reader.nullField();
         long agent = hasAgent ? reader.int4() : 0;
         if (!reader.nullField()) {
             pins.append(new UUID(reader.uuidHigh(), reader.uuidLow())).append('\t')
-                    .append(PgCopy.text(fold.statuses.string(status))).append('\t').append(day).append('\n');
+                    .append(PgCopy.text(fold.statuses.texts.string(status))).append('\t').append(day).append('\n');
         }
         fold.add(second, instance, channel, direction, eventType, contentType, errorStage, status, hasProcessing,
                 processing, hasAgent, agent);

@@ -7,6 +7,7 @@ import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.UUID;
+import java.util.function.ToIntFunction;
 
 /**
  * Backfill's fold of one UTC day of {@code omni_events} rows into its rollup rows, one source row at a time and
@@ -37,31 +38,27 @@ final class BackfillFold {
         void appendTo(StringBuilder out);
     }
 
-    final CopyBinaryReader.Texts channels = new CopyBinaryReader.Texts();
-    final CopyBinaryReader.Texts directions = new CopyBinaryReader.Texts();
-    final CopyBinaryReader.Texts eventTypes = new CopyBinaryReader.Texts();
-    final CopyBinaryReader.Texts contentTypes = new CopyBinaryReader.Texts();
-    final CopyBinaryReader.Texts errorStages = new CopyBinaryReader.Texts();
-    final CopyBinaryReader.Texts statuses = new CopyBinaryReader.Texts();
+    private final Keys keys = new Keys();
+    final Column channels = new Column(value -> keys.text.idOf(Dim.CHANNEL.mapKey(value)));
+    final Column directions = new Column(value -> MessageCounter.ofDirection(value).map(Enum::ordinal).orElse(NONE));
+    final Column eventTypes = new Column(value -> keys.text.idOf(Dim.EVENT_TYPE.mapKey(value)));
+    final Column contentTypes = new Column(value -> keys.text.idOf(Dim.CONTENT_TYPE.mapKey(value)));
+    final Column errorStages = new Column(value -> keys.text.idOf(Dim.ERROR_STAGE.mapKey(value)));
+    final Column statuses = new Column(value -> MessageCounter.ofStatus(value).map(Enum::ordinal).orElse(NONE));
 
     private final long day;
     private final long minuteFloor;
-    private final Keys keys = new Keys();
     private final Instances instances = new Instances();
-    /** Per text id of each column: its breakdown key, or its counter (status, direction); grown lazily. */
-    private int[] channelKeys = new int[0];
-    private int[] eventTypeKeys = new int[0];
-    private int[] contentTypeKeys = new int[0];
-    private int[] errorStageKeys = new int[0];
-    private int[] statusCounters = new int[0];
-    private int[] directionCounters = new int[0];
     private final LongIntMap processingBinKeys = new LongIntMap(64);
     private final LongIntMap agentBinKeys = new LongIntMap(64);
     /** Source rows collected per (minute or hour, instance): the finest rows this day writes. */
     private final Cells collected = new Cells(1024);
+    private final Cells minutes = new Cells(4096);
+    private final Cells hours = new Cells(1024);
+    private final Cells days = new Cells(64);
+    private final Cells totals = new Cells(64);
     private long rows;
     private boolean spread;
-    private final Map<Grain, Cells> grains = new HashMap<>();
 
     /**
      * @param day         the UTC day's first second; every row added falls inside it
@@ -100,11 +97,11 @@ final class BackfillFold {
         long[] counters = collected.counters;
         int base = cell * COUNTERS;
         counters[base + MessageCounter.TOTAL.ordinal()]++;
-        int statusCounter = statusCounter(status);
+        int statusCounter = statuses.of(status);
         if (statusCounter != NONE) {
             counters[base + statusCounter]++;
         }
-        int directionCounter = directionCounter(direction);
+        int directionCounter = directions.of(direction);
         if (directionCounter != NONE) {
             counters[base + directionCounter]++;
         }
@@ -119,16 +116,13 @@ final class BackfillFold {
             counters[base + MessageCounter.AGENT_COUNT.ordinal()]++;
             dims.addOther(binKey(agentBinKeys, Dim.AGENT_BIN, agent), 1);
         }
-        dims.addText(textKey(channelKeys = grown(channelKeys, channels), channel, Dim.CHANNEL, channels), 1);
-        dims.addText(textKey(eventTypeKeys = grown(eventTypeKeys, eventTypes), eventType, Dim.EVENT_TYPE, eventTypes),
-                1);
+        dims.addText(channels.of(channel), 1);
+        dims.addText(eventTypes.of(eventType), 1);
         if (contentType != CopyBinaryReader.NULL) {
-            dims.addText(textKey(contentTypeKeys = grown(contentTypeKeys, contentTypes), contentType,
-                    Dim.CONTENT_TYPE, contentTypes), 1);
+            dims.addText(contentTypes.of(contentType), 1);
         }
         if (errorStage != CopyBinaryReader.NULL) {
-            dims.addText(textKey(errorStageKeys = grown(errorStageKeys, errorStages), errorStage, Dim.ERROR_STAGE,
-                    errorStages), 1);
+            dims.addText(errorStages.of(errorStage), 1);
         }
         rows++;
     }
@@ -140,13 +134,13 @@ final class BackfillFold {
 
     /** The rows of one of the minute, hour and day grains, in primary-key order; none before the minute floor. */
     void rows(Grain grain, RowSink sink) {
-        if (grain == Grain.TOTAL) {
-            throw new IllegalArgumentException("the running totals are added, not written fresh: see addTotals");
-        }
-        Cells cells = spread().get(grain);
-        if (cells == null) {
-            return;
-        }
+        spread();
+        Cells cells = switch (grain) {
+            case MINUTE -> minutes;
+            case HOUR -> hours;
+            case DAY -> days;
+            case TOTAL -> throw new IllegalArgumentException("the running totals are added: see addTotals");
+        };
         Integer[] order = new Integer[cells.size];
         for (int i = 0; i < order.length; i++) {
             order[i] = i;
@@ -171,16 +165,13 @@ final class BackfillFold {
 
     /** Adds the day's share of the running totals (all instances and each instance) to {@code changes}. */
     void addTotals(RollupChanges changes) {
-        Cells cells = spread().get(Grain.TOTAL);
-        if (cells == null) {
-            return;
-        }
-        for (int cell = 0; cell < cells.size; cell++) {
-            int instance = cells.instance[cell];
+        spread();
+        for (int cell = 0; cell < totals.size; cell++) {
+            int instance = totals.instance[cell];
             RollupKey key = instance == NONE ? RollupKey.everyone(Grain.TOTAL, 0)
                     : RollupKey.of(Grain.TOTAL, instances.uuid(instance), 0);
-            changes.add(key, MessageCounts.of(Arrays.copyOfRange(cells.counters, cell * COUNTERS,
-                    (cell + 1) * COUNTERS)), cells.dims[cell].asMap(keys));
+            changes.add(key, MessageCounts.of(Arrays.copyOfRange(totals.counters, cell * COUNTERS,
+                    (cell + 1) * COUNTERS)), totals.dims[cell].asMap(keys));
         }
     }
 
@@ -190,15 +181,11 @@ final class BackfillFold {
      * every all-instances row from the instances' rows of its grain (with each instance's total as a breakdown) plus
      * the rows without an instance, which have only all-instances rows.
      */
-    private Map<Grain, Cells> spread() {
+    private void spread() {
         if (spread) {
-            return grains;
+            return;
         }
         spread = true;
-        Cells minutes = grains.computeIfAbsent(Grain.MINUTE, g -> new Cells(4096));
-        Cells hours = grains.computeIfAbsent(Grain.HOUR, g -> new Cells(1024));
-        Cells days = grains.computeIfAbsent(Grain.DAY, g -> new Cells(64));
-        Cells totals = grains.computeIfAbsent(Grain.TOTAL, g -> new Cells(64));
         for (int cell = 0; cell < collected.size; cell++) {
             long bucket = collected.bucket[cell];
             int instance = collected.instance[cell];
@@ -220,7 +207,6 @@ final class BackfillFold {
         rollUp(hours, days, day);
         rollUp(days, totals, 0);
         rollUp(totals, null, 0);
-        return grains;
     }
 
     /**
@@ -240,30 +226,6 @@ final class BackfillFold {
         }
     }
 
-    private int statusCounter(int status) {
-        statusCounters = grownWith(statusCounters, statuses, id -> MessageCounter.ofStatus(statuses.string(id))
-                .map(Enum::ordinal).orElse(NONE));
-        return statusCounters[status];
-    }
-
-    private int directionCounter(int direction) {
-        directionCounters = grownWith(directionCounters, directions, id -> switch (directions.string(id)) {
-            case "inbound" -> MessageCounter.INBOUND.ordinal();
-            case "outbound" -> MessageCounter.OUTBOUND.ordinal();
-            default -> NONE;
-        });
-        return directionCounters[direction];
-    }
-
-    private int textKey(int[] ids, int text, Dim dim, CopyBinaryReader.Texts column) {
-        int key = ids[text];
-        if (key == NONE) {
-            key = keys.text.idOf(dim.mapKey(column.string(text)));
-            ids[text] = key;
-        }
-        return key;
-    }
-
     private int binKey(LongIntMap bins, Dim dim, long value) {
         long bin = LatencyBins.binOf(value);
         int key = bins.get(bin);
@@ -274,31 +236,30 @@ final class BackfillFold {
         return key;
     }
 
-    /** {@code ids} long enough for every value of {@code column}, new slots unresolved. */
-    private static int[] grown(int[] ids, CopyBinaryReader.Texts column) {
-        if (ids.length >= column.size()) {
-            return ids;
-        }
-        int from = ids.length;
-        int[] more = Arrays.copyOf(ids, column.size() + 8);
-        Arrays.fill(more, from, more.length, NONE);
-        return more;
-    }
+    /**
+     * A text column as the fold uses it: the values seen ({@link #texts}, what the reader interns into), each resolved
+     * once, when first seen, to what a row of it adds to — a breakdown key or a counter ({@link #NONE}: nothing).
+     */
+    static final class Column {
+        final CopyBinaryReader.Texts texts = new CopyBinaryReader.Texts();
+        private final ToIntFunction<String> resolve;
+        private int[] resolved = new int[0];
 
-    private interface Resolve {
-        int of(int id);
-    }
+        private Column(ToIntFunction<String> resolve) {
+            this.resolve = resolve;
+        }
 
-    /** {@code ids} long enough for every value of {@code column}, new slots resolved. */
-    private static int[] grownWith(int[] ids, CopyBinaryReader.Texts column, Resolve resolve) {
-        if (ids.length >= column.size()) {
-            return ids;
+        /** What the value of id {@code text} adds to. */
+        int of(int text) {
+            if (text >= resolved.length) {
+                int from = resolved.length;
+                resolved = Arrays.copyOf(resolved, texts.size());
+                for (int id = from; id < resolved.length; id++) {
+                    resolved[id] = resolve.applyAsInt(texts.string(id));
+                }
+            }
+            return resolved[text];
         }
-        int[] more = Arrays.copyOf(ids, column.size());
-        for (int id = ids.length; id < more.length; id++) {
-            more[id] = resolve.of(id);
-        }
-        return more;
     }
 
     /**

@@ -27,6 +27,15 @@ enum MessageCounter {
         this.column = column;
     }
 
+    /** The counter a row of this direction adds to besides the total, if any. */
+    static Optional<MessageCounter> ofDirection(String direction) {
+        return switch (direction) {
+            case "inbound" -> Optional.of(INBOUND);
+            case "outbound" -> Optional.of(OUTBOUND);
+            default -> Optional.empty();
+        };
+    }
+
     /** The counter a row of this status adds to besides the total, if any ({@code received} has none). */
     static Optional<MessageCounter> ofStatus(String status) {
         return switch (status) {

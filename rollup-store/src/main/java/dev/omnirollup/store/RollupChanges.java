@@ -114,11 +114,7 @@ final class RollupChanges {
                 rows.instanceId()), k -> new Row());
         row.add(MessageCounter.TOTAL, n);
         MessageCounter.ofStatus(rows.status()).ifPresent(counter -> row.add(counter, n));
-        if (rows.direction().equals("inbound")) {
-            row.add(MessageCounter.INBOUND, n);
-        } else if (rows.direction().equals("outbound")) {
-            row.add(MessageCounter.OUTBOUND, n);
-        }
+        MessageCounter.ofDirection(rows.direction()).ifPresent(counter -> row.add(counter, n));
         if (rows.procBin() != null) {
             row.add(MessageCounter.PROC_SUM, Long.signum(n) * rows.procSum());
             row.add(MessageCounter.PROC_COUNT, n);

@@ -51,8 +51,8 @@ class BackfillFoldTest {
             Long agent = random.nextInt(3) == 0 ? null : (long) random.nextInt(2_000);
             fold.add(second, instance == null ? CopyBinaryReader.NULL
                             : fold.instance(instance.getMostSignificantBits(), instance.getLeastSignificantBits()),
-                    id(fold.channels, channel), id(fold.directions, direction), id(fold.eventTypes, type),
-                    id(fold.contentTypes, content), id(fold.errorStages, stage), id(fold.statuses, status),
+                    id(fold.channels.texts, channel), id(fold.directions.texts, direction), id(fold.eventTypes.texts, type),
+                    id(fold.contentTypes.texts, content), id(fold.errorStages.texts, stage), id(fold.statuses.texts, status),
                     processing != null, processing == null ? 0 : processing, agent != null, agent == null ? 0 : agent);
             reference.addRows(new RowGroup(second, instance, channel, direction, type, content, stage, status,
                     processing == null ? null : LatencyBins.binOf(processing), processing == null ? 0 : processing,
@@ -96,10 +96,10 @@ class BackfillFoldTest {
     @Test
     void aRowOutsideTheDayIsRefused() {
         BackfillFold fold = new BackfillFold(DAY, DAY);
-        int channel = id(fold.channels, "discord");
+        int channel = id(fold.channels.texts, "discord");
         assertThrows(IllegalArgumentException.class, () -> fold.add(DAY + 86_400, CopyBinaryReader.NULL, channel,
-                id(fold.directions, "inbound"), id(fold.eventTypes, "message.received"), CopyBinaryReader.NULL,
-                CopyBinaryReader.NULL, id(fold.statuses, "received"), false, 0, false, 0));
+                id(fold.directions.texts, "inbound"), id(fold.eventTypes.texts, "message.received"), CopyBinaryReader.NULL,
+                CopyBinaryReader.NULL, id(fold.statuses.texts, "received"), false, 0, false, 0));
     }
 
     @Test
