@@ -22,6 +22,11 @@ import java.util.regex.Pattern;
  */
 final class LatencyProxy implements AutoCloseable {
     private static final byte[] END = new byte[0];
+
+    /** Bytes read at one moment, to be written at {@code due} ({@link System#nanoTime()}). */
+    private record Chunk(long due, byte[] data) {
+    }
+
     private final ServerSocket server;
     private final long delayNanos;
     private final String targetHost;
@@ -78,32 +83,31 @@ final class LatencyProxy implements AutoCloseable {
 
     /** Copies {@code from} to {@code to}, each chunk held until {@code delay} after it was read. */
     private void pipe(Socket from, Socket to) {
-        BlockingQueue<Object[]> chunks = new LinkedBlockingQueue<>();
+        BlockingQueue<Chunk> chunks = new LinkedBlockingQueue<>();
         Thread.ofPlatform().name("latency-proxy-read").daemon().start(() -> {
             byte[] buffer = new byte[64 * 1024];
             try (InputStream in = from.getInputStream()) {
                 int n;
                 while ((n = in.read(buffer)) > 0) {
-                    chunks.add(new Object[] {System.nanoTime() + delayNanos, Arrays.copyOf(buffer, n)});
+                    chunks.add(new Chunk(System.nanoTime() + delayNanos, Arrays.copyOf(buffer, n)));
                 }
             } catch (IOException e) {
                 // the other side closed
             }
-            chunks.add(new Object[] {System.nanoTime() + delayNanos, END});
+            chunks.add(new Chunk(System.nanoTime() + delayNanos, END));
         });
         Thread.ofPlatform().name("latency-proxy-write").daemon().start(() -> {
             try (OutputStream out = to.getOutputStream()) {
                 while (true) {
-                    Object[] chunk = chunks.take();
-                    long wait = (long) chunk[0] - System.nanoTime();
+                    Chunk chunk = chunks.take();
+                    long wait = chunk.due() - System.nanoTime();
                     if (wait > 0) {
                         TimeUnit.NANOSECONDS.sleep(wait);
                     }
-                    byte[] data = (byte[]) chunk[1];
-                    if (data == END) {
+                    if (chunk.data() == END) {
                         break;
                     }
-                    out.write(data);
+                    out.write(chunk.data());
                     out.flush();
                 }
             } catch (IOException | InterruptedException e) {
