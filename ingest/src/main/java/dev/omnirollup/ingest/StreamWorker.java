@@ -44,7 +44,6 @@ final class StreamWorker implements Runnable {
     private final Metrics.Histogram batchSizes;
     private final Metrics.Histogram commitSeconds;
     private final Metrics.Counter retries;
-    private final Metrics.Counter sealedRows;
     private final Metrics metrics;
     private final BlockingQueue<Ready> handOff = new ArrayBlockingQueue<>(1);
     private volatile boolean stopping;
@@ -72,9 +71,6 @@ final class StreamWorker implements Runnable {
         this.commitSeconds = metrics.histogram("omni_rollup_ingest_commit_seconds",
                 "Time to apply and commit one batch.", SECONDS, "stream", streamName);
         this.retries = metrics.counter("omni_rollup_ingest_retries_total", "Batches retried after a failure.",
-                "stream", streamName);
-        this.sealedRows = metrics.counter("omni_rollup_index_sealed_rows_total",
-                "Rows of external ids used by very many messages that a later receipt can no longer update.",
                 "stream", streamName);
     }
 
@@ -194,7 +190,6 @@ final class StreamWorker implements Runnable {
                 commitSeconds.observe((System.nanoTime() - start) / 1e9);
                 batchSizes.observe(batch.size());
                 crashHook.afterCommit();
-                sealedRows.add(outcome.sealedRows());
                 for (int i = 0; i < batch.size(); i++) {
                     Disposition disposition = outcome.dispositions().get(i);
                     if (disposition == Disposition.REJECTED) {

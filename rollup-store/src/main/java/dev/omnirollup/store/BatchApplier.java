@@ -48,7 +48,7 @@ public final class BatchApplier {
     private final Duration minuteRetention;
     private final long cutoverMs;
     private final long seedLookupUntilMs;
-    private final MessageFold.Compaction compaction;
+    private final Duration indexHorizon;
     private final AppliedPages pages = new AppliedPages();
     private final MessageIndex index = new MessageIndex();
     private final RollupWriter writer;
@@ -72,7 +72,7 @@ public final class BatchApplier {
         this.clock = clock;
         this.minuteRetention = minuteRetention;
         this.cutoverMs = cutover.toEpochMilli();
-        this.compaction = MessageFold.Compaction.DEFAULT;
+        this.indexHorizon = indexHorizon;
         this.writer = new RollupWriter(database);
     }
 
@@ -94,8 +94,7 @@ public final class BatchApplier {
      * @param dispositions one per message, in the batch's order
      * @param rejectReasons the reason of each message rejected in this batch
      */
-    public record Outcome(List<Disposition> dispositions, List<String> rejectReasons, long lastEventMs,
-                          long sealedRows) {
+    public record Outcome(List<Disposition> dispositions, List<String> rejectReasons, long lastEventMs) {
         public long count(Disposition disposition) {
             return dispositions.stream().filter(d -> d == disposition).count();
         }
@@ -168,7 +167,7 @@ public final class BatchApplier {
                     .bind("event", triage.lastEventMs()).bind("applied", nowMs).execute();
         }
         pages.markApplied(handle, claim, triage.fresh());
-        return new Outcome(triage.dispositions(), triage.rejectReasons(), triage.lastEventMs(), folded.sealedRows());
+        return new Outcome(triage.dispositions(), triage.rejectReasons(), triage.lastEventMs());
     }
 
     /**
@@ -202,9 +201,9 @@ public final class BatchApplier {
                                     long minuteFloor, long nowSecond) {
         boolean seedsPending = nowSecond * 1000 < seedLookupUntilMs;
         Map<String, List<ExternalIdState.SeedRow>> seeds = seedsPending
-                ? index.lookupSeeds(handle, MessageFold.needingSeeds(messages, states, compaction), cutoverMs)
+                ? index.lookupSeeds(handle, MessageFold.needingSeeds(messages, states), cutoverMs)
                 : Map.of();
-        return MessageFold.fold(messages, states, seeds, minuteFloor, compaction, seedsPending);
+        return MessageFold.fold(messages, states, seeds, minuteFloor, nowSecond - indexHorizon.toSeconds());
     }
 
     private static void writeQueues(Handle handle, List<QueueSnapshot> snapshots) {

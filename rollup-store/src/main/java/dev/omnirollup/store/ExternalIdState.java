@@ -1,88 +1,46 @@
 package dev.omnirollup.store;
 
-import dev.omnirollup.store.Decoded.MessageKind;
 import java.util.ArrayList;
-import java.util.Comparator;
-import java.util.HashMap;
 import java.util.List;
-import java.util.Map;
 import java.util.Objects;
 import java.util.UUID;
 
 /**
- * What the index holds for one external id: the live events seen for it recently (sorted by stream sequence,
- * duplicates impossible because each message is applied once), what older events left ({@link FoldedFacts}), and
- * Omni's rows from before the cutover that carry it ({@code seedsLoaded} once they were looked up; only receipts
- * need them). Immutable; {@link ExternalIdStateCodec} gives the stored form.
+ * What the index holds for one external id: exactly what a later event with that id can still change, and nothing
+ * of the events that can no longer matter. Immutable; {@link #apply} gives the state after one more event together
+ * with what that event changes in the counters; {@link ExternalIdStateCodec} gives the stored form.
+ *
+ * <p>Upstream's rules for one external id (docs/input-rules.md, "The five handlers"), applied in stream order over
+ * Omni's rows from before the cutover (the seeds), reduce to three facts about the <em>set</em> of events:
+ * <ul>
+ *   <li>a received, sent or failed event inserts its row, which ends up {@code completed} if a delivered with a
+ *       later stream sequence exists, else with its own status;</li>
+ *   <li>a receipt inserts a row of its own only when it is the first event of the id and no seed exists (every
+ *       first event inserts a row, so no later receipt ever finds the id without one);</li>
+ *   <li>the seeds end up {@code completed} once any delivered exists.</li>
+ * </ul>
+ * So the state keeps the newest delivered's sequence, the first event's sequence (with the row it inserted, when it
+ * was a receipt), the seeds until a delivered completes them, and the rows not yet completed that a later delivered
+ * would complete: the non-completed rows inserted after the newest delivered. Applying an event is then a constant
+ * amount of work plus the rows it completes, whatever the order events arrive in and however often the id was
+ * used before.
+ *
+ * @param seedsDecided  whether the seeds were looked up (or, once the lookup window is over, taken as none)
+ * @param hasSeeds      whether Omni had rows with this id before the cutover
+ * @param seeds         the seeds a delivered has still to complete (empty once one has; completed ones are left out)
+ * @param lastDelivered stream sequence of the newest delivered applied, 0 when none
+ * @param firstSeq      stream sequence of the oldest event applied, 0 when none
+ * @param firstRow      the row the first event inserted when that event is a receipt, else null
+ * @param pending       rows inserted after {@code lastDelivered} whose status is not {@code completed}, by sequence
  */
-record ExternalIdState(boolean seedsLoaded, List<SeedRow> appliedSeeds, FoldedFacts folded, List<LiveFact> facts) {
-    static final ExternalIdState EMPTY = new ExternalIdState(false, List.of(), FoldedFacts.NONE, List.of());
+record ExternalIdState(boolean seedsDecided, boolean hasSeeds, List<SeedRow> seeds, long lastDelivered,
+                       long firstSeq, RowGroup firstRow, List<Pending> pending) {
+    static final ExternalIdState EMPTY = new ExternalIdState(false, false, List.of(), 0, 0, null, List.of());
+    private static final String COMPLETED = "completed";
 
     ExternalIdState {
-        appliedSeeds = List.copyOf(appliedSeeds);
-        facts = List.copyOf(facts);
-    }
-
-    /**
-     * What the events up to {@code throughSeq} left, so they need not be replayed: the rows they inserted with
-     * their statuses now, whether a delivered among them completed the seed rows, and whether rows were sealed
-     * (dropped from here once there were too many: still counted and still existing for receipts, but a later
-     * delivered no longer changes their status).
-     */
-    record FoldedFacts(long throughSeq, boolean delivered, boolean sealedRows, Map<RowGroup, Long> rows) {
-        static final FoldedFacts NONE = new FoldedFacts(0, false, false, Map.of());
-
-        FoldedFacts {
-            rows = Map.copyOf(rows);
-        }
-    }
-
-    /** Recent facts kept at most, however many arrived within the settle window. */
-    static final int MAX_RECENT_FACTS = 1_024;
-
-    /**
-     * Folds the facts older than {@code settleWindow} sequences before the newest one into {@link FoldedFacts} once
-     * there are more than {@code maxFacts} of them (facts that old can no longer arrive out of order in practice; one
-     * that does is replayed as if right after the folded ones), keeps at most {@link #MAX_RECENT_FACTS} facts in any
-     * case, and seals folded rows beyond {@code maxFoldedRows}: completed ones first (a receipt cannot change them),
-     * then the oldest.
-     *
-     * @return the compacted state and the number of rows sealed
-     */
-    Compacted compact(int maxFacts, long settleWindow, int maxFoldedRows) {
-        if (facts.size() <= maxFacts) {
-            return new Compacted(this, 0);
-        }
-        long limit = facts.get(facts.size() - 1).streamSeq() - settleWindow;
-        int settled = 0;
-        while (settled < facts.size() && facts.get(settled).streamSeq() <= limit) {
-            settled++;
-        }
-        settled = Math.max(settled, facts.size() - MAX_RECENT_FACTS);
-        if (settled == 0) {
-            return new Compacted(this, 0);
-        }
-        List<LiveFact> prefix = facts.subList(0, settled);
-        Contribution replayed = Contribution.of(appliedSeeds, folded, prefix);
-        boolean delivered = folded.delivered() || prefix.stream().anyMatch(f -> f.kind() == MessageKind.DELIVERED);
-        Map<RowGroup, Long> rows = new HashMap<>(replayed.liveRows());
-        long sealed = 0;
-        if (rows.size() > maxFoldedRows) {
-            List<RowGroup> order = new ArrayList<>(rows.keySet());
-            order.sort(Comparator.comparing((RowGroup row) -> !row.status().equals("completed"))
-                    .thenComparingLong(RowGroup::epochSecond));
-            for (RowGroup row : order.subList(0, rows.size() - maxFoldedRows)) {
-                sealed += rows.remove(row);
-            }
-        }
-        FoldedFacts compacted = new FoldedFacts(prefix.get(prefix.size() - 1).streamSeq(), delivered,
-                folded.sealedRows() || sealed > 0, rows);
-        return new Compacted(new ExternalIdState(seedsLoaded, appliedSeeds, compacted,
-                facts.subList(settled, facts.size())), sealed);
-    }
-
-    /** A compacted state and the rows it sealed. */
-    record Compacted(ExternalIdState state, long sealedRows) {
+        seeds = List.copyOf(seeds);
+        pending = List.copyOf(pending);
     }
 
     /**
@@ -97,56 +55,103 @@ record ExternalIdState(boolean seedsLoaded, List<SeedRow> appliedSeeds, FoldedFa
         }
     }
 
-    /** A live message event for this external id, reduced to what its rows need. */
-    record LiveFact(long streamSeq, MessageKind kind, long epochMs, UUID instanceId, String channel,
-                    String contentType, String errorStage) {
-        LiveFact {
-            Objects.requireNonNull(kind, "kind");
-            Objects.requireNonNull(channel, "channel");
+    /** A row a later delivered would complete: inserted by the event at {@code streamSeq}. */
+    record Pending(long streamSeq, RowGroup row) {
+    }
+
+    /** The row a message event inserts when it inserts one (docs/input-rules.md, "The five handlers"). */
+    static RowGroup rowOf(Decoded.MessageEvent event) {
+        long epochMs = event.epochMs();
+        UUID instance = event.instanceId().orElse(null);
+        String channel = event.channel();
+        String type = event.kind().eventType();
+        return switch (event.kind()) {
+            case RECEIVED -> RowGroup.live(epochMs, instance, channel, "inbound", type,
+                    event.contentType().orElse(null), null, "received");
+            case SENT -> RowGroup.live(epochMs, instance, channel, "outbound", type,
+                    event.contentType().orElse(null), null, COMPLETED);
+            case FAILED -> RowGroup.live(epochMs, instance, channel, "outbound", type, null,
+                    event.errorStage().orElse(null), "failed");
+            case DELIVERED, READ -> RowGroup.live(epochMs, instance, channel, "outbound", type, null, null, COMPLETED);
+        };
+    }
+
+    /** This state with its seeds decided: the rows found in Omni's table (none after the lookup window). */
+    ExternalIdState withSeeds(List<SeedRow> found) {
+        if (seedsDecided) {
+            return this;
         }
+        List<SeedRow> open = found.stream().filter(seed -> !seed.status().equals(COMPLETED)).toList();
+        return new ExternalIdState(true, !found.isEmpty(), lastDelivered == 0 ? open : List.of(), lastDelivered,
+                firstSeq, firstRow, pending);
+    }
 
-        static LiveFact of(Decoded.MessageEvent event) {
-            return new LiveFact(event.streamSeq(), event.kind(), event.epochMs(), event.instanceId().orElse(null),
-                    event.channel(), event.contentType().orElse(null), event.errorStage().orElse(null));
+    /**
+     * The state after one more event with this id (one never applied before, at any position in the stream), and
+     * what it changes in {@code deltas}. A receipt must come after the seeds were decided ({@link #withSeeds}).
+     */
+    ExternalIdState apply(Decoded.MessageEvent event, RollupChanges deltas) {
+        long seq = event.streamSeq();
+        boolean first = firstSeq == 0 || seq < firstSeq;
+        RowGroup newFirstRow = first ? null : firstRow;
+        if (first && firstRow != null) {
+            deltas.addRows(firstRow, -1); // an earlier event exists now: the receipt found a row after all
         }
+        long newFirstSeq = first ? seq : firstSeq;
+        RowGroup row = rowOf(event);
+        return switch (event.kind()) {
+            case RECEIVED, SENT, FAILED -> {
+                RowGroup counted = seq < lastDelivered ? row.withStatus(COMPLETED) : row;
+                deltas.addRows(counted, 1);
+                List<Pending> morePending = pending;
+                if (!counted.status().equals(COMPLETED)) {
+                    morePending = new ArrayList<>(pending.size() + 1);
+                    int at = 0;
+                    while (at < pending.size() && pending.get(at).streamSeq() < seq) {
+                        at++;
+                    }
+                    morePending.addAll(pending.subList(0, at));
+                    morePending.add(new Pending(seq, counted));
+                    morePending.addAll(pending.subList(at, pending.size()));
+                }
+                yield new ExternalIdState(seedsDecided, hasSeeds, seeds, lastDelivered, newFirstSeq, newFirstRow,
+                        morePending);
+            }
+            case DELIVERED, READ -> {
+                if (first && !hasSeeds) {
+                    newFirstRow = row;
+                    deltas.addRows(row, 1);
+                }
+                if (event.kind() == Decoded.MessageKind.READ || seq <= lastDelivered) {
+                    yield new ExternalIdState(seedsDecided, hasSeeds, seeds, lastDelivered, newFirstSeq,
+                            newFirstRow, pending);
+                }
+                int completed = 0;
+                while (completed < pending.size() && pending.get(completed).streamSeq() < seq) {
+                    RowGroup was = pending.get(completed).row();
+                    deltas.addRows(was, -1);
+                    deltas.addRows(was.withStatus(COMPLETED), 1);
+                    completed++;
+                }
+                for (SeedRow seed : seeds) {
+                    deltas.moveStatus(seed.minute(), seed.instanceId(), seed.status(), COMPLETED, 1);
+                }
+                yield new ExternalIdState(seedsDecided, hasSeeds, List.of(), seq, newFirstSeq, newFirstRow,
+                        pending.subList(completed, pending.size()));
+            }
+        };
+    }
 
-        /** The row this event inserts when it inserts one (docs/input-rules.md, "The five handlers"). */
-        RowGroup row() {
-            return switch (kind) {
-                case RECEIVED -> RowGroup.live(epochMs, instanceId, channel, "inbound", kind.eventType(),
-                        contentType, null, "received");
-                case SENT -> RowGroup.live(epochMs, instanceId, channel, "outbound", kind.eventType(),
-                        contentType, null, "completed");
-                case FAILED -> RowGroup.live(epochMs, instanceId, channel, "outbound", kind.eventType(),
-                        null, errorStage, "failed");
-                case DELIVERED, READ -> RowGroup.live(epochMs, instanceId, channel, "outbound", kind.eventType(),
-                        null, null, "completed");
-            };
+    /**
+     * This state without the pending rows older than {@code floorSecond}: a delivered arriving more than the index
+     * horizon after a row no longer completes it (the same bound as for an id idle that long, which leaves the
+     * index). Keeps the state of an id reused without receipts (Telegram's inbound messages) bounded.
+     */
+    ExternalIdState withoutPendingBefore(long floorSecond) {
+        if (pending.stream().noneMatch(p -> p.row().epochSecond() < floorSecond)) {
+            return this;
         }
-    }
-
-    static final Comparator<LiveFact> STREAM_ORDER = Comparator.comparingLong(LiveFact::streamSeq);
-
-    /** This state with more live facts, kept in stream order. */
-    ExternalIdState withFacts(List<LiveFact> more) {
-        List<LiveFact> all = new ArrayList<>(facts);
-        all.addAll(more);
-        all.sort(STREAM_ORDER);
-        return new ExternalIdState(seedsLoaded, appliedSeeds, folded, all);
-    }
-
-    /** This state with the rows found in Omni's table. */
-    ExternalIdState withSeeds(List<SeedRow> seeds) {
-        return new ExternalIdState(true, seeds, folded, facts);
-    }
-
-    /** What these facts contribute to the counters. */
-    Contribution contribution() {
-        return Contribution.of(appliedSeeds, folded, facts);
-    }
-
-    /** True when the facts include a receipt, the only kind of event whose effect depends on earlier rows. */
-    boolean needsSeeds() {
-        return !seedsLoaded && facts.stream().anyMatch(f -> f.kind() == MessageKind.DELIVERED || f.kind() == MessageKind.READ);
+        return new ExternalIdState(seedsDecided, hasSeeds, seeds, lastDelivered, firstSeq, firstRow,
+                pending.stream().filter(p -> p.row().epochSecond() >= floorSecond).toList());
     }
 }

@@ -226,6 +226,51 @@ class BackfillTest {
     }
 
     /**
+     * Telegram-style external ids (a few small numbers shared by every chat) used thousands of times on both sides of
+     * the cutover, with receipts among them, folded live in batches that arrive in any order (late by thousands of
+     * sequences): equal to upstream's rows, no row sealed, nothing settled early.
+     */
+    @Test
+    void idsReusedThousandsOfTimesWithReceiptsInAnyOrderEqualUpstreamsRows() {
+        Instant cutover = END.minus(Duration.ofDays(2)).truncatedTo(ChronoUnit.HOURS);
+        List<OmniEvent> events = reusedIds(new java.util.Random(21), 6_000, END.minus(Duration.ofDays(5)));
+        assertTrue(events.stream().filter(e -> e.timestamp() < cutover.toEpochMilli()).count() > 2_000);
+        rollups.ensureCutover(cutover);
+        persist(events.stream().filter(e -> e.timestamp() < cutover.toEpochMilli()).toList());
+        backfill(cutover);
+        persist(events.stream().filter(e -> e.timestamp() >= cutover.toEpochMilli()).toList());
+        applyLive(events, new java.util.Random(22));
+        assertTrue(count("SELECT max(length(state)) FROM rollup.message_index") < 20_000, "bounded states");
+        new ReferenceCheck(rollups).assertAllTimeMatches();
+    }
+
+    /**
+     * Events in time order over {@code since} to {@link #END}: two ids shared by 60 % of them, the others unique; 4 %
+     * delivered and 2 % read receipts (each one an {@code UPDATE} of every row with its id in the reference).
+     */
+    private List<OmniEvent> reusedIds(java.util.Random random, int count, Instant since) {
+        List<OmniEvent> events = new ArrayList<>();
+        long span = END.toEpochMilli() - since.toEpochMilli();
+        for (int i = 0; i < count; i++) {
+            long at = since.toEpochMilli() + span * i / count;
+            Instance instance = instances.get(random.nextInt(3));
+            OmniEvent.Meta meta = OmniEvent.Meta.plugin("evt-" + i, instance.id(), instance.channel(), "trace");
+            String id = random.nextInt(10) < 6 ? Integer.toString(1 + random.nextInt(2)) : "unique-" + random.nextInt(count);
+            String event = UUID.randomUUID().toString();
+            int kind = random.nextInt(100);
+            events.add(kind < 4 ? OmniEvent.messageDelivered(event, at, meta, id, "chat-" + i, at)
+                    : kind < 6 ? OmniEvent.messageRead(event, at, meta, id, "chat-" + i, at)
+                    : kind < 50 ? OmniEvent.messageReceived(event, at, meta, id, "chat-" + i, "someone",
+                            OmniEvent.content("text", Optional.of("hi"), Optional.empty(), Optional.empty()))
+                    : kind < 85 ? OmniEvent.messageSent(event, at, meta, id, "chat-" + i, "someone",
+                            OmniEvent.content("text", Optional.of("yo"), Optional.empty(), Optional.empty()))
+                    : OmniEvent.messageFailed(event, at, meta, Optional.of(id), "chat-" + i, "boom",
+                            Optional.of("TELEGRAM_SEND_FAILED"), true));
+        }
+        return events;
+    }
+
+    /**
      * Traffic with receipts straddling the cutover, folded live while Omni has stored only what came before the
      * cutover; returns the events Omni stores next.
      */
@@ -283,19 +328,29 @@ class BackfillTest {
      * {@code automation_logs} (for the rows already persisted).
      */
     private void applyLive(List<OmniEvent> events) {
+        applyLive(events, null);
+    }
+
+    /** As {@link #applyLive(List)}, the batches applied in an order shuffled by {@code order} unless it is null. */
+    private void applyLive(List<OmniEvent> events, java.util.Random order) {
         Instant cutover = rollups.cutover().orElseThrow();
         BatchApplier applier = new BatchApplier(rollups, new EventDecoder(1 << 20), InstantSource.system(),
                 MINUTES_KEPT, cutover);
         StreamRef stream = new StreamRef("MESSAGE", Instant.EPOCH);
+        List<List<InboundMessage>> batches = new ArrayList<>();
         List<InboundMessage> batch = new ArrayList<>();
         for (int i = 0; i < events.size(); i++) {
             OmniEvent event = events.get(i);
             batch.add(new InboundMessage(event.subject(), event.toJson(), i + 1));
             if (batch.size() == 300 || i == events.size() - 1) {
-                applier.apply(stream, batch);
+                batches.add(batch);
                 batch = new ArrayList<>();
             }
         }
+        if (order != null) {
+            java.util.Collections.shuffle(batches, order);
+        }
+        batches.forEach(each -> applier.apply(stream, each));
         tailAutomationLogs();
     }
 

@@ -132,15 +132,7 @@ class MessageFoldTest {
         Random random = new Random(7);
         for (int round = 0; round < 300; round++) {
             List<MessageEvent> stream = randomStream(random, 1 + random.nextInt(30));
-            Map<String, List<SeedRow>> seeds = new HashMap<>();
-            for (String id : List.of("a", "b", "c")) {
-                List<SeedRow> rows = new ArrayList<>();
-                for (int k = random.nextInt(3); k > 0; k--) {
-                    rows.add(new SeedRow(new UUID(round, id.hashCode() * 10L + k), Grain.MINUTE.bucketOf(T0 / 1000 - 600 * k),
-                            INSTANCE, List.of("received", "failed", "completed").get(random.nextInt(3))));
-                }
-                seeds.put(id, rows);
-            }
+            Map<String, List<SeedRow>> seeds = randomSeeds(random, round);
             MessageFold.Result inOrder = MessageFold.fold(stream, Map.of(), seeds, 0);
 
             List<List<MessageEvent>> batches = new ArrayList<>();
@@ -164,84 +156,193 @@ class MessageFoldTest {
     }
 
     /**
-     * Compaction (older events folded into the rows they left) changes nothing while events arrive at most a settle
-     * window out of order: batches shuffled locally, states compacted aggressively, same counters as the stream in
-     * order.
+     * Upstream's rules replayed naively over the whole stream equal the fold of the same stream cut into batches
+     * and applied in any order, events arriving late by any distance: ids reused hundreds of times (Telegram's
+     * counters), with seeds, and receipts before, between and after their messages.
      */
     @Test
-    void compactedStatesGiveTheStreamOrderResult() {
+    void reusedIdsWithEventsLateByAnyDistanceEqualUpstreamsRows() {
         Random random = new Random(11);
-        MessageFold.Compaction aggressive = new MessageFold.Compaction(6, 20, 1_000);
-        for (int round = 0; round < 200; round++) {
-            List<MessageEvent> stream = randomStream(random, 20 + random.nextInt(180));
-            RollupChanges.Snapshot expected = foldInOneBatch(stream);
+        for (int round = 0; round < 60; round++) {
+            List<MessageEvent> stream = randomStream(random, 200 + random.nextInt(1_800));
+            Map<String, List<SeedRow>> seeds = randomSeeds(random, round);
+            RollupChanges.Snapshot upstream = upstreamRows(stream, seeds);
             List<List<MessageEvent>> batches = new ArrayList<>();
             for (int i = 0; i < stream.size(); ) {
-                int size = 1 + random.nextInt(4);
+                int size = 1 + random.nextInt(30);
                 batches.add(stream.subList(i, Math.min(stream.size(), i + size)));
                 i += size;
             }
-            for (int i = 0; i + 2 < batches.size(); i += 3) {
-                Collections.shuffle(batches.subList(i, i + 3), random); // at most 12 sequences out of order
-            }
+            Collections.shuffle(batches, random);
             Map<String, ExternalIdState> stored = new HashMap<>();
             RollupChanges total = new RollupChanges(0);
             for (List<MessageEvent> batch : batches) {
-                MessageFold.Result result = MessageFold.fold(batch, stored, Map.of(), 0, aggressive, false);
-                stored.putAll(result.states());
+                Map<String, List<SeedRow>> lookedUp = new HashMap<>();
+                MessageFold.needingSeeds(batch, stored).forEach(id -> lookedUp.put(id, seeds.get(id)));
+                MessageFold.Result result = MessageFold.fold(batch, stored, lookedUp, 0);
+                result.states().forEach((id, state) -> stored.put(id, ExternalIdStateCodec.decode(
+                        ExternalIdStateCodec.encode(state))));
                 total.addAll(result.changes());
-                assertEquals(0, result.sealedRows());
             }
-            assertEquals(expected, total.snapshot(), "round " + round);
-            stored.values().forEach(state -> assertTrue(state.facts().size() <= 6 + 4 + 20, "bounded facts"));
+            assertEquals(upstream, total.snapshot(), "round " + round);
         }
     }
 
-    /** An external id used again and again (Telegram's per-chat counters) keeps a bounded state and counts every row. */
+    /**
+     * An id used again and again keeps only the rows a later delivered can still complete: none after a delivered,
+     * none for sent rows (already completed), and, for rows no delivered ever follows (Telegram's inbound messages),
+     * none older than the index horizon.
+     */
     @Test
-    void aRepeatedExternalIdKeepsABoundedStateAndCountsEveryRow() {
+    void aReusedIdKeepsOnlyTheRowsALaterDeliveredCanComplete() {
         Map<String, ExternalIdState> stored = new HashMap<>();
         RollupChanges total = new RollupChanges(0);
-        long sealed = 0;
         int events = 20_000;
-        int bytesHalfway = 0;
         for (int i = 0; i < events; i += 100) {
-            if (i == events / 2) {
-                bytesHalfway = ExternalIdStateCodec.encode(stored.get("7")).length;
-            }
             List<MessageEvent> batch = new ArrayList<>();
             for (int k = i; k < i + 100; k++) {
-                batch.add(event(k + 1, k % 10 == 0 ? MessageKind.SENT : MessageKind.RECEIVED, "7", k * 60L));
+                MessageKind kind = k % 100 == 99 ? MessageKind.DELIVERED : k % 2 == 0 ? MessageKind.SENT : MessageKind.RECEIVED;
+                batch.add(event(k + 1, kind, "7", k * 60L));
+                batch.add(event(k + 1 + events, MessageKind.SENT, "8", k * 60L));
             }
-            MessageFold.Result result = MessageFold.fold(batch, stored, Map.of(), 0,
-                    new MessageFold.Compaction(64, 1_000, 256), false);
+            MessageFold.Result result = MessageFold.fold(batch, stored, Map.of(), 0);
             stored.putAll(result.states());
             total.addAll(result.changes());
-            sealed += result.sealedRows();
         }
-        ExternalIdState state = stored.get("7");
-        assertTrue(state.facts().size() <= 64 + 1_000, "facts bounded: " + state.facts().size());
-        assertTrue(state.folded().rows().size() <= 256, "folded rows bounded: " + state.folded().rows().size());
-        assertTrue(ExternalIdStateCodec.encode(state).length <= bytesHalfway + 1024, "state stops growing: " + bytesHalfway + " -> "
-                + ExternalIdStateCodec.encode(state).length);
-        assertTrue(sealed > 0 && state.folded().sealedRows());
-        assertEquals(events, total(total.snapshot()), "every row counted once");
-        assertEquals(events / 10, column(total.snapshot(), MessageCounter.COMPLETED));
-        // a receipt still sees that rows exist: no new delivered row
-        MessageFold.Result receipt = MessageFold.fold(List.of(event(events + 1, MessageKind.DELIVERED, "7", events * 60L)),
-                stored, Map.of(), 0, new MessageFold.Compaction(64, 1_000, 256), false);
-        assertEquals(0, dim(receipt.changes().snapshot(), Dim.EVENT_TYPE, "message.delivered"));
+        assertEquals(List.of(), stored.get("7").pending(), "the last delivered completed every row");
+        assertEquals(List.of(), stored.get("8").pending(), "sent rows are completed already");
+        assertTrue(ExternalIdStateCodec.encode(stored.get("8")).length < 16, "a constant-size state");
+        assertEquals(events * 2 - events / 100, total(total.snapshot()), "every row counted once, no receipt row");
+        assertEquals(total(total.snapshot()), column(total.snapshot(), MessageCounter.COMPLETED),
+                "every row completed, inbound ones included");
+
+        Map<String, ExternalIdState> inbound = new HashMap<>();
+        long horizonMinutes = 500;
+        for (int i = 0; i < events; i += 100) {
+            List<MessageEvent> batch = new ArrayList<>();
+            for (int k = i; k < i + 100; k++) {
+                batch.add(event(k + 1, MessageKind.RECEIVED, "9", k * 60L));
+            }
+            long now = T0 / 1000 + (i + 100) * 60L;
+            inbound.putAll(MessageFold.fold(batch, inbound, Map.of(), 0, now - horizonMinutes * 60).states());
+        }
+        int pending = inbound.get("9").pending().size();
+        assertTrue(pending >= horizonMinutes - 1 && pending <= horizonMinutes + 1, "rows within the horizon: " + pending);
+        assertTrue(ExternalIdStateCodec.encode(inbound.get("9")).length < 8 * horizonMinutes,
+                "a few bytes a row: " + ExternalIdStateCodec.encode(inbound.get("9")).length);
     }
 
     @Test
     void stateSurvivesEncoding() {
-        MessageFold.Result result = MessageFold.fold(randomStream(new Random(3), 30), Map.of(),
-                Map.of("a", List.of(new SeedRow(UUID.randomUUID(), 60, null, "received")), "b", List.of()), 0);
-        result.states().values().forEach(state -> assertEquals(state, ExternalIdStateCodec.decode(ExternalIdStateCodec.encode(state))));
-        ExternalIdState compacted = MessageFold.fold(randomStream(new Random(4), 200), Map.of(), Map.of(), 0,
-                new MessageFold.Compaction(4, 5, 3), false).states().get("a");
-        assertTrue(compacted.folded().throughSeq() > 0);
-        assertEquals(compacted, ExternalIdStateCodec.decode(ExternalIdStateCodec.encode(compacted)));
+        Random random = new Random(3);
+        List<MessageEvent> withoutDelivered = randomStream(random, 300).stream()
+                .filter(event -> event.kind() != MessageKind.DELIVERED).toList();
+        MessageFold.Result result = MessageFold.fold(withoutDelivered, Map.of(), Map.of(
+                "a", List.of(new SeedRow(UUID.randomUUID(), 60, null, "received")), "b", List.of()), 0);
+        assertTrue(result.states().values().stream().anyMatch(state -> state.pending().size() > 2));
+        result.states().values().forEach(state -> assertEquals(state,
+                ExternalIdStateCodec.decode(ExternalIdStateCodec.encode(state))));
+    }
+
+    /**
+     * A state stored by the previous version (live facts and folded ones) reads as the state its facts give: the
+     * delivered among them completed the row before it, the received after it is pending, and the first event's
+     * sequence is kept.
+     */
+    @Test
+    void aVersionTwoStateReadsAsTheStateItsFactsGive() throws java.io.IOException {
+        java.io.ByteArrayOutputStream bytes = new java.io.ByteArrayOutputStream();
+        try (java.io.DataOutputStream out = new java.io.DataOutputStream(bytes)) {
+            out.writeByte(2);
+            out.writeBoolean(true); // seeds looked up
+            out.writeInt(0); // no seeds
+            out.writeLong(0); // nothing folded
+            out.writeBoolean(false);
+            out.writeBoolean(false);
+            out.writeInt(0);
+            out.writeInt(3);
+            long[] seqs = {5, 6, 7};
+            MessageKind[] kinds = {MessageKind.RECEIVED, MessageKind.DELIVERED, MessageKind.RECEIVED};
+            for (int i = 0; i < 3; i++) {
+                out.writeLong(seqs[i]);
+                out.writeByte(kinds[i].ordinal());
+                out.writeLong(T0 + i * 60_000L);
+                out.writeBoolean(true);
+                out.writeLong(INSTANCE.getMostSignificantBits());
+                out.writeLong(INSTANCE.getLeastSignificantBits());
+                out.writeUTF("whatsapp-baileys");
+                out.writeBoolean(false);
+                out.writeBoolean(false);
+            }
+        }
+        ExternalIdState state = ExternalIdStateCodec.decode(bytes.toByteArray());
+        assertEquals(5, state.firstSeq());
+        assertEquals(6, state.lastDelivered());
+        assertEquals(1, state.pending().size());
+        assertEquals(7, state.pending().get(0).streamSeq());
+        assertEquals("received", state.pending().get(0).row().status());
+        // a later delivered completes exactly that row
+        MessageFold.Result receipt = MessageFold.fold(List.of(event(9, MessageKind.DELIVERED, "x", 600)),
+                Map.of("x", state), Map.of(), 0);
+        assertEquals(1, column(receipt.changes().snapshot(), MessageCounter.COMPLETED));
+        assertEquals(0, total(receipt.changes().snapshot()), "no row added");
+        assertEquals(List.of(), receipt.states().get("x").pending());
+    }
+
+    /** Upstream's persistence replayed row by row in stream order: the counters of the rows it ends up with. */
+    private static RollupChanges.Snapshot upstreamRows(List<MessageEvent> stream, Map<String, List<SeedRow>> seeds) {
+        record Row(String externalId, RowGroup group, String[] status) {
+        }
+        List<Row> rows = new ArrayList<>();
+        Map<String, List<String[]>> seedStatus = new HashMap<>();
+        Map<String, List<String[]>> byId = new HashMap<>();
+        seeds.forEach((id, list) -> list.forEach(seed -> {
+            String[] status = {seed.status()};
+            seedStatus.computeIfAbsent(id, k -> new ArrayList<>()).add(status);
+            byId.computeIfAbsent(id, k -> new ArrayList<>()).add(status);
+        }));
+        for (MessageEvent event : stream) {
+            String id = event.externalId().orElse(null);
+            List<String[]> existing = id == null ? List.of() : byId.getOrDefault(id, List.of());
+            boolean receipt = event.kind() == MessageKind.DELIVERED || event.kind() == MessageKind.READ;
+            if (receipt && !existing.isEmpty()) {
+                if (event.kind() == MessageKind.DELIVERED) {
+                    existing.forEach(status -> status[0] = "completed");
+                }
+                continue;
+            }
+            RowGroup group = ExternalIdState.rowOf(event);
+            Row row = new Row(id, group, new String[] {group.status()});
+            rows.add(row);
+            if (id != null) {
+                byId.computeIfAbsent(id, k -> new ArrayList<>()).add(row.status());
+            }
+        }
+        RollupChanges changes = new RollupChanges(0);
+        rows.forEach(row -> changes.addRows(row.group().withStatus(row.status()[0]), 1));
+        seeds.forEach((id, list) -> {
+            for (int i = 0; i < list.size(); i++) {
+                SeedRow seed = list.get(i);
+                String now = seedStatus.get(id).get(i)[0];
+                if (!now.equals(seed.status())) {
+                    changes.moveStatus(seed.minute(), seed.instanceId(), seed.status(), now, 1);
+                }
+            }
+        });
+        return changes.snapshot();
+    }
+
+    private static Map<String, List<SeedRow>> randomSeeds(Random random, int round) {
+        Map<String, List<SeedRow>> seeds = new HashMap<>();
+        for (String id : List.of("a", "b", "c")) {
+            List<SeedRow> rows = new ArrayList<>();
+            for (int k = random.nextInt(3); k > 0; k--) {
+                rows.add(new SeedRow(new UUID(round, id.hashCode() * 10L + k), Grain.MINUTE.bucketOf(T0 / 1000 - 600 * k),
+                        INSTANCE, List.of("received", "failed", "completed").get(random.nextInt(3))));
+            }
+            seeds.put(id, rows);
+        }
+        return seeds;
     }
 
     private static RollupChanges.Snapshot foldInOneBatch(List<MessageEvent> events) {
