@@ -36,7 +36,8 @@ import java.util.concurrent.atomic.AtomicLong;
  * NATS) and the rollup total as an exactly-once cross-check (equal for every worker count).
  *
  * <p>Run: {@code benchmarks/run ingest [--events 1m] [--mixes messages,default] [--workers 1,2,3] [--jfr]
- * [--pg-profile] [--db-latency 2ms] [--channels whatsapp-baileys,discord,...] [--smoke]}; {@code --db-latency} puts
+ * [--instances 50,500] [--pg-profile] [--db-latency 2ms] [--channels whatsapp-baileys,discord,...] [--smoke]};
+ * {@code --instances} publishes from that many simulated instances (default 50); {@code --db-latency} puts
  * the workers' database that far away each way ({@link LatencyProxy}); {@code --channels} publishes only from the
  * simulated instances on those channels.
  */
@@ -56,48 +57,58 @@ final class IngestBench {
         List<String> mixes = args.words("mixes", smoke ? "default" : "messages,default");
         List<Integer> workerCounts = args.ints("workers", smoke ? "1,2" : "1,2,3");
         Table table = new Table("ingest-throughput", "Ingest throughput, pre-published backlog, fetch to commit",
-                "mix", "consumer", "events", "events/s (first fetch to last commit)", "events/s (all workers up)",
+                "mix", "instances", "consumer", "events", "events/s (first fetch to last commit)", "events/s (all workers up)",
                 "events/s (second half)", "% of bare loop", "seconds", "consumer cpu s", "db backends cpu s",
                 "postgres (all) cpu s", "nats cpu s", "rollup total", "rejects", "indexed external ids",
                 "largest id state bytes");
         Table memory = ChildJvm.memoryTable("ingest-memory", "Ingest worker memory while draining the backlog");
-        double best = 0;
-        double bestShare = 0;
-        for (String mix : mixes) {
-            try (ScratchNats nats = ScratchNats.connect(BenchServers.natsUrl())) {
-                Datasets.log("publishing " + Args.label(events) + " events (" + mix + " mix) to "
-                        + nats.streamName("MESSAGE") + " / " + nats.streamName("AUTOMATION"));
-                Traffic.Published published = Traffic.publish(nats, events, mix, Duration.ofHours(2),
-                        Traffic.instancesOn(args.words("channels", "")));
-                Datasets.log(String.format(Locale.ROOT, "  published %d + %d in %.1f s (%.0f/s)", published.messages(),
-                        published.automation(), published.seconds(), published.total() / published.seconds()));
-                table.add(mix, "(publisher)", published.total(), published.total() / published.seconds(), "", "", "",
-                        published.seconds(), "", "", "", "", "", "", "", "");
-                Run bare1 = bareLoop(nats, published);
-                List<Run> runs = new ArrayList<>();
-                for (int workers : workerCounts) {
-                    runs.add(workers(nats, published, workers, args, report, memory, mix));
-                }
-                Run bare2 = bareLoop(nats, published);
-                double ceiling = Math.max(bare1.overallRate(), bare2.overallRate());
-                for (Run r : List.of(bare1, bare2)) {
-                    table.add(mix, r.what(), r.events(), r.overallRate(), "", "", 100 * r.overallRate() / ceiling,
-                            r.seconds(), r.consumerCpu(), "", r.postgresCpu(), r.natsCpu(), "", "", "", "");
-                }
-                for (Run r : runs) {
-                    table.add(mix, r.what(), r.events(), r.overallRate(), r.steadyRate(), r.secondHalfRate(),
-                            100 * r.overallRate() / ceiling, r.seconds(), r.consumerCpu(), r.backendCpu(),
-                            r.postgresCpu(), r.natsCpu(), r.rollupTotal(), r.rejects(), r.indexedIds(),
-                            r.largestStateBytes());
-                    if (r.overallRate() > best) {
-                        best = r.overallRate();
-                        bestShare = 100 * r.overallRate() / ceiling;
+        // the targets hold for every instance count: the worst of the best run of each
+        double best = Double.MAX_VALUE;
+        double bestShare = Double.MAX_VALUE;
+        for (int instanceCount : args.ints("instances", "50")) {
+            double bestHere = 0;
+            double bestShareHere = 0;
+            for (String mix : mixes) {
+                try (ScratchNats nats = ScratchNats.connect(BenchServers.natsUrl())) {
+                    Datasets.log("publishing " + Args.label(events) + " events (" + mix + " mix) to "
+                            + nats.streamName("MESSAGE") + " / " + nats.streamName("AUTOMATION"));
+                    Traffic.Published published = Traffic.publish(nats, events, mix, Duration.ofHours(2),
+                            Traffic.instancesOn(instanceCount, args.words("channels", "")));
+                    Datasets.log(String.format(Locale.ROOT, "  published %d + %d in %.1f s (%.0f/s)",
+                            published.messages(), published.automation(), published.seconds(),
+                            published.total() / published.seconds()));
+                    table.add(mix, instanceCount, "(publisher)", published.total(),
+                            published.total() / published.seconds(), "", "", "", published.seconds(), "", "", "", "",
+                            "", "", "", "");
+                    Run bare1 = bareLoop(nats, published);
+                    List<Run> runs = new ArrayList<>();
+                    for (int workers : workerCounts) {
+                        runs.add(workers(nats, published, workers, args, report, memory, mix));
+                    }
+                    Run bare2 = bareLoop(nats, published);
+                    double ceiling = Math.max(bare1.overallRate(), bare2.overallRate());
+                    for (Run r : List.of(bare1, bare2)) {
+                        table.add(mix, instanceCount, r.what(), r.events(), r.overallRate(), "", "",
+                                100 * r.overallRate() / ceiling, r.seconds(), r.consumerCpu(), "", r.postgresCpu(),
+                                r.natsCpu(), "", "", "", "");
+                    }
+                    for (Run r : runs) {
+                        table.add(mix, instanceCount, r.what(), r.events(), r.overallRate(), r.steadyRate(),
+                                r.secondHalfRate(), 100 * r.overallRate() / ceiling, r.seconds(), r.consumerCpu(), r.backendCpu(),
+                                r.postgresCpu(), r.natsCpu(), r.rollupTotal(), r.rejects(), r.indexedIds(),
+                                r.largestStateBytes());
+                        if (r.overallRate() > bestHere) {
+                            bestHere = r.overallRate();
+                            bestShareHere = 100 * r.overallRate() / ceiling;
+                        }
                     }
                 }
             }
+            best = Math.min(best, bestHere);
+            bestShare = Math.min(bestShare, bestShareHere);
         }
-        table.note(String.format(Locale.ROOT, "target >= 50000 events/s: %s (best %.0f)", best >= 50_000 ? "MET"
-                : "MISSED", best));
+        table.note(String.format(Locale.ROOT, "target >= 50000 events/s with every instance count: %s (best %.0f)",
+                best >= 50_000 ? "MET" : "MISSED", best));
         table.note(String.format(Locale.ROOT, "target >= 30%% of the bare jnats loop: %s (best %.0f%%)",
                 bestShare >= 30 ? "MET" : "MISSED", bestShare));
         args.value("channels").ifPresent(c -> table.note("traffic only from instances on channels " + c));

@@ -47,15 +47,19 @@ final class Traffic {
         return publish(nats, events, mixName, span, INSTANCES);
     }
 
-    /** The instances of {@link #INSTANCES} on the given channels (all when empty). */
-    static List<Instance> instancesOn(List<String> channels) {
+    /**
+     * The first {@code count} of omni-sim's default instances (the first 50 are {@link #INSTANCES}) on the given
+     * channels (all when empty).
+     */
+    static List<Instance> instancesOn(int count, List<String> channels) {
+        List<Instance> all = count == INSTANCES.size() ? INSTANCES : TrafficGenerator.defaultInstances(count, 7);
         if (channels.isEmpty()) {
-            return INSTANCES;
+            return all;
         }
-        List<Instance> chosen = INSTANCES.stream().filter(i -> channels.contains(i.channel())).toList();
+        List<Instance> chosen = all.stream().filter(i -> channels.contains(i.channel())).toList();
         if (chosen.isEmpty()) {
             throw new IllegalArgumentException("no instance on channels " + channels + "; channels are "
-                    + INSTANCES.stream().map(Instance::channel).distinct().toList());
+                    + all.stream().map(Instance::channel).distinct().toList());
         }
         return chosen;
     }
