@@ -171,9 +171,10 @@ public final class BatchApplier {
     }
 
     /**
-     * Folds the message events against the external-id index. Existing index rows are locked first; then every
-     * new state is written in one statement (ids never seen are inserted). Should another batch have inserted one
-     * of those ids meanwhile, it is locked and the fold is recomputed against what that batch wrote.
+     * Folds the message events against the external-id index. Existing index rows are locked first, and the pending
+     * rows that ids with a delivered had set aside are taken back; then every new state is written in one statement
+     * (ids never seen are inserted), with the pending rows it sets aside. Should another batch have inserted one of
+     * those ids meanwhile, it is locked and the fold is recomputed against what that batch wrote.
      */
     private MessageFold.Result foldMessages(Handle handle, List<MessageEvent> messages, long nowSecond,
                                             long minuteFloor) {
@@ -182,19 +183,35 @@ public final class BatchApplier {
             message.externalId().ifPresent(externalIds::add);
         }
         Map<String, ExternalIdState> existing = index.lockExisting(handle, externalIds);
+        unspill(handle, messages, existing);
         MessageFold.Result result = fold(handle, messages, existing, minuteFloor, nowSecond);
+        MessageFold.Spilled stored = MessageFold.spill(result.states());
+        Set<String> written = index.write(handle, stored.states(), existing.keySet(), nowSecond);
+        Map<String, List<ExternalIdState.Pending>> setAside = new HashMap<>(stored.rows());
+        setAside.keySet().retainAll(written);
+        index.spill(handle, setAside);
         Set<String> raced = new TreeSet<>(result.states().keySet());
-        raced.removeAll(index.write(handle, result.states(), existing.keySet(), nowSecond));
+        raced.removeAll(written);
         if (!raced.isEmpty()) {
             existing.putAll(index.lockExisting(handle, raced));
+            unspill(handle, messages, existing);
             result = fold(handle, messages, existing, minuteFloor, nowSecond);
             Map<String, ExternalIdState> recomputed = new HashMap<>();
             for (String id : raced) {
                 recomputed.put(id, result.states().get(id));
             }
-            index.write(handle, recomputed, raced, nowSecond);
+            MessageFold.Spilled again = MessageFold.spill(recomputed);
+            index.write(handle, again.states(), raced, nowSecond);
+            index.spill(handle, again.rows());
         }
         return result;
+    }
+
+    /** Takes back the pending rows set aside by the ids that a delivered among these events needs them for. */
+    private void unspill(Handle handle, List<MessageEvent> messages, Map<String, ExternalIdState> states) {
+        Set<String> ids = MessageFold.needingUnspill(messages, states);
+        Map<String, List<ExternalIdState.Pending>> rows = index.unspill(handle, ids);
+        ids.forEach(id -> states.put(id, states.get(id).withUnspilled(rows.getOrDefault(id, List.of()))));
     }
 
     private MessageFold.Result fold(Handle handle, List<MessageEvent> messages, Map<String, ExternalIdState> states,

@@ -1,6 +1,7 @@
 package dev.omnirollup.store;
 
 import java.util.ArrayList;
+import java.util.Comparator;
 import java.util.List;
 import java.util.Objects;
 import java.util.UUID;
@@ -32,10 +33,15 @@ import java.util.UUID;
  * @param firstSeq      stream sequence of the oldest event applied, 0 when none
  * @param firstRow      the row the first event inserted when that event is a receipt, else null
  * @param pending       rows inserted after {@code lastDelivered} whose status is not {@code completed}, by sequence
+ *                      (those held here; see {@code spilled})
+ * @param spilled       whether more such rows were set aside in {@code message_pending} ({@link #spill}): an id
+ *                      reused without receipts (Telegram's inbound messages) collects many, and rewriting them all
+ *                      with every event would make its cost grow with its history; a delivered needs them back
+ *                      ({@link #withUnspilled}) before it applies
  */
 record ExternalIdState(boolean seedsDecided, boolean hasSeeds, List<SeedRow> seeds, long lastDelivered,
-                       long firstSeq, RowGroup firstRow, List<Pending> pending) {
-    static final ExternalIdState EMPTY = new ExternalIdState(false, false, List.of(), 0, 0, null, List.of());
+                       long firstSeq, RowGroup firstRow, List<Pending> pending, boolean spilled) {
+    static final ExternalIdState EMPTY = new ExternalIdState(false, false, List.of(), 0, 0, null, List.of(), false);
     private static final String COMPLETED = "completed";
 
     ExternalIdState {
@@ -83,7 +89,7 @@ record ExternalIdState(boolean seedsDecided, boolean hasSeeds, List<SeedRow> see
         }
         List<SeedRow> open = found.stream().filter(seed -> !seed.status().equals(COMPLETED)).toList();
         return new ExternalIdState(true, !found.isEmpty(), lastDelivered == 0 ? open : List.of(), lastDelivered,
-                firstSeq, firstRow, pending);
+                firstSeq, firstRow, pending, spilled);
     }
 
     /**
@@ -115,16 +121,19 @@ record ExternalIdState(boolean seedsDecided, boolean hasSeeds, List<SeedRow> see
                     morePending.addAll(pending.subList(at, pending.size()));
                 }
                 yield new ExternalIdState(seedsDecided, hasSeeds, seeds, lastDelivered, newFirstSeq, newFirstRow,
-                        morePending);
+                        morePending, spilled);
             }
             case DELIVERED, READ -> {
+                if (event.kind() == Decoded.MessageKind.DELIVERED && spilled) {
+                    throw new IllegalStateException("a delivered needs the rows set aside first");
+                }
                 if (first && !hasSeeds) {
                     newFirstRow = row;
                     deltas.addRows(row, 1);
                 }
                 if (event.kind() == Decoded.MessageKind.READ || seq <= lastDelivered) {
                     yield new ExternalIdState(seedsDecided, hasSeeds, seeds, lastDelivered, newFirstSeq,
-                            newFirstRow, pending);
+                            newFirstRow, pending, spilled);
                 }
                 int completed = 0;
                 while (completed < pending.size() && pending.get(completed).streamSeq() < seq) {
@@ -137,7 +146,7 @@ record ExternalIdState(boolean seedsDecided, boolean hasSeeds, List<SeedRow> see
                     deltas.moveStatus(seed.minute(), seed.instanceId(), seed.status(), COMPLETED, 1);
                 }
                 yield new ExternalIdState(seedsDecided, hasSeeds, List.of(), seq, newFirstSeq, newFirstRow,
-                        pending.subList(completed, pending.size()));
+                        pending.subList(completed, pending.size()), spilled);
             }
         };
     }
@@ -152,6 +161,29 @@ record ExternalIdState(boolean seedsDecided, boolean hasSeeds, List<SeedRow> see
             return this;
         }
         return new ExternalIdState(seedsDecided, hasSeeds, seeds, lastDelivered, firstSeq, firstRow,
-                pending.stream().filter(p -> p.row().epochSecond() >= floorSecond).toList());
+                pending.stream().filter(p -> p.row().epochSecond() >= floorSecond).toList(), spilled);
+    }
+
+    /** A state whose oldest pending rows were set aside, and those rows. */
+    record Spill(ExternalIdState state, List<Pending> rows) {
+    }
+
+    /** Sets aside all but the newest {@code keep} pending rows (none when there are no more than that). */
+    Spill spill(int keep) {
+        if (pending.size() <= keep) {
+            return new Spill(this, List.of());
+        }
+        int cut = pending.size() - keep;
+        return new Spill(new ExternalIdState(seedsDecided, hasSeeds, seeds, lastDelivered, firstSeq, firstRow,
+                pending.subList(cut, pending.size()), true), pending.subList(0, cut));
+    }
+
+    /** This state with the rows it had set aside back among its pending rows. */
+    ExternalIdState withUnspilled(List<Pending> rows) {
+        List<Pending> all = new ArrayList<>(pending.size() + rows.size());
+        all.addAll(pending);
+        all.addAll(rows);
+        all.sort(Comparator.comparingLong(Pending::streamSeq));
+        return new ExternalIdState(seedsDecided, hasSeeds, seeds, lastDelivered, firstSeq, firstRow, all, false);
     }
 }

@@ -34,6 +34,7 @@ final class ExternalIdStateCodec {
     private static final int SEEDS_DECIDED = 1;
     private static final int HAS_SEEDS = 2;
     private static final int FIRST_ROW = 4;
+    private static final int SPILLED = 8;
 
     private ExternalIdStateCodec() {
     }
@@ -43,7 +44,7 @@ final class ExternalIdStateCodec {
         try (DataOutputStream out = new DataOutputStream(bytes)) {
             out.writeByte(VERSION);
             out.writeByte((state.seedsDecided() ? SEEDS_DECIDED : 0) | (state.hasSeeds() ? HAS_SEEDS : 0)
-                    | (state.firstRow() != null ? FIRST_ROW : 0));
+                    | (state.firstRow() != null ? FIRST_ROW : 0) | (state.spilled() ? SPILLED : 0));
             writeVarLong(out, state.lastDelivered());
             writeVarLong(out, state.firstSeq());
             if (state.firstRow() != null) {
@@ -132,7 +133,7 @@ final class ExternalIdStateCodec {
                 pending.add(new Pending(seq, atSecond(shapes.get((int) readVarLong(in)), minute * 60)));
             }
             return new ExternalIdState((flags & SEEDS_DECIDED) != 0, (flags & HAS_SEEDS) != 0, seeds, lastDelivered,
-                    firstSeq, firstRow, pending);
+                    firstSeq, firstRow, pending, (flags & SPILLED) != 0);
         } catch (IOException e) {
             throw new UncheckedIOException(e);
         }
@@ -167,7 +168,7 @@ final class ExternalIdStateCodec {
         boolean folded = throughSeq > 0 || rowCount > 0 || delivered;
         List<SeedRow> open = seeds.stream().filter(seed -> !seed.status().equals("completed")).toList();
         ExternalIdState state = new ExternalIdState(seedsLoaded, !seeds.isEmpty(), delivered ? List.of() : open,
-                delivered ? 1 : 0, folded ? 1 : 0, null, pending);
+                delivered ? 1 : 0, folded ? 1 : 0, null, pending, false);
         RollupChanges discarded = new RollupChanges(Long.MIN_VALUE);
         int factCount = in.readInt();
         MessageKind[] kinds = MessageKind.values();
@@ -187,6 +188,26 @@ final class ExternalIdStateCodec {
             state = state.apply(fact, discarded);
         }
         return state;
+    }
+
+    /** The stored form of a pending row set aside ({@code message_pending.shape}): the row without its minute. */
+    static byte[] encodeShape(RowGroup row) {
+        ByteArrayOutputStream bytes = new ByteArrayOutputStream(64);
+        try (DataOutputStream out = new DataOutputStream(bytes)) {
+            writeShape(out, row);
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+        return bytes.toByteArray();
+    }
+
+    /** The row of {@link #encodeShape} at its minute. */
+    static RowGroup decodeShape(byte[] stored, long minuteSecond) {
+        try (DataInputStream in = new DataInputStream(new ByteArrayInputStream(stored))) {
+            return atSecond(readShape(in), minuteSecond);
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
     }
 
     /** A row without its minute: what the pending rows of one id share. */

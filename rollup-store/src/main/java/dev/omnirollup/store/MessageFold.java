@@ -79,6 +79,47 @@ final class MessageFold {
         return needing;
     }
 
+    /** Pending rows a state keeps in {@code message_index}; more are set aside ({@link ExternalIdState#spill}). */
+    static final int KEPT_PENDING = 16;
+
+    /**
+     * The external ids among these events whose set-aside pending rows must be taken back before folding: those
+     * with a delivered in the batch (the only event that changes those rows).
+     */
+    static Set<String> needingUnspill(List<MessageEvent> events, Map<String, ExternalIdState> current) {
+        Set<String> needing = new TreeSet<>();
+        for (MessageEvent event : events) {
+            if (event.kind() == Decoded.MessageKind.DELIVERED && event.externalId().isPresent()
+                    && current.getOrDefault(event.externalId().get(), ExternalIdState.EMPTY).spilled()) {
+                needing.add(event.externalId().get());
+            }
+        }
+        return needing;
+    }
+
+    /** States to store, and the pending rows set aside from them, by id. */
+    record Spilled(Map<String, ExternalIdState> states, Map<String, List<ExternalIdState.Pending>> rows) {
+    }
+
+    /** Sets aside all but the newest {@link #KEPT_PENDING} pending rows of each state. */
+    static Spilled spill(Map<String, ExternalIdState> states) {
+        return spill(states, KEPT_PENDING);
+    }
+
+    /** Sets aside all but the newest {@code keep} pending rows of each state. */
+    static Spilled spill(Map<String, ExternalIdState> states, int keep) {
+        Map<String, ExternalIdState> kept = new LinkedHashMap<>();
+        Map<String, List<ExternalIdState.Pending>> rows = new LinkedHashMap<>();
+        states.forEach((id, state) -> {
+            ExternalIdState.Spill spill = state.spill(keep);
+            kept.put(id, spill.state());
+            if (!spill.rows().isEmpty()) {
+                rows.put(id, spill.rows());
+            }
+        });
+        return new Spilled(kept, rows);
+    }
+
     private static boolean isReceipt(MessageEvent event) {
         return event.kind() == Decoded.MessageKind.DELIVERED || event.kind() == Decoded.MessageKind.READ;
     }

@@ -1,5 +1,6 @@
 package dev.omnirollup.store;
 
+import dev.omnirollup.store.ExternalIdState.Pending;
 import dev.omnirollup.store.ExternalIdState.SeedRow;
 import java.time.Instant;
 import java.time.LocalDateTime;
@@ -52,6 +53,17 @@ final class MessageIndex {
             SELECT * FROM unnest(:rows::uuid[], :statuses::text[], :days::int8[])
             ON CONFLICT (row_id) DO NOTHING
             """;
+    private static final String UNSPILL = """
+            DELETE FROM <rollup>.message_pending WHERE external_id = ANY(:ids::text[])
+            RETURNING external_id, stream_seq, minute, shape
+            """;
+    private static final String SPILL = """
+            INSERT INTO <rollup>.message_pending (external_id, stream_seq, minute, shape)
+            SELECT * FROM unnest(:ids::text[], :seqs::int8[], :minutes::int8[], :shapes::bytea[])
+            """;
+    private static final String PRUNE_PENDING = """
+            DELETE FROM <rollup>.message_pending WHERE minute < :before
+            """;
     private static final String PRUNE = """
             DELETE FROM <rollup>.message_index WHERE external_id IN (SELECT external_id FROM <rollup>.message_index
              WHERE touched_at < :before ORDER BY touched_at LIMIT :limit) AND touched_at < :before
@@ -84,6 +96,42 @@ final class MessageIndex {
         return new HashSet<>(handle.createQuery(WRITE).bind("touched", nowSecond)
                 .bindByType("ids", ids, SqlArrays.STRINGS).bind("states", RollupDatabase.byteaArray(blobs))
                 .bindByType("locked", locked, SqlArrays.STRINGS).mapTo(String.class).list());
+    }
+
+    /**
+     * Takes back (and deletes) the pending rows these ids set aside, by id; ids with none are absent. The caller
+     * holds the ids' index rows locked.
+     */
+    Map<String, List<Pending>> unspill(Handle handle, Collection<String> externalIds) {
+        Map<String, List<Pending>> rows = new HashMap<>();
+        if (externalIds.isEmpty()) {
+            return rows;
+        }
+        handle.createQuery(UNSPILL).bindByType("ids", externalIds.stream().sorted().toList(), SqlArrays.STRINGS)
+                .map((rs, ctx) -> Map.entry(rs.getString(1), new Pending(rs.getLong(2),
+                        ExternalIdStateCodec.decodeShape(rs.getBytes(4), rs.getLong(3)))))
+                .forEach(row -> rows.computeIfAbsent(row.getKey(), k -> new ArrayList<>()).add(row.getValue()));
+        return rows;
+    }
+
+    /** Sets aside these pending rows, by id (see {@link ExternalIdState#spill}). */
+    void spill(Handle handle, Map<String, List<Pending>> rows) {
+        List<String> ids = new ArrayList<>();
+        List<Long> seqs = new ArrayList<>();
+        List<Long> minutes = new ArrayList<>();
+        List<byte[]> shapes = new ArrayList<>();
+        rows.forEach((id, list) -> list.forEach(row -> {
+            ids.add(id);
+            seqs.add(row.streamSeq());
+            minutes.add(row.row().epochSecond());
+            shapes.add(ExternalIdStateCodec.encodeShape(row.row()));
+        }));
+        if (ids.isEmpty()) {
+            return;
+        }
+        handle.createUpdate(SPILL).bindByType("ids", ids, SqlArrays.STRINGS).bindByType("seqs", seqs, SqlArrays.LONGS)
+                .bindByType("minutes", minutes, SqlArrays.LONGS).bind("shapes", RollupDatabase.byteaArray(shapes))
+                .execute();
     }
 
     /** A pre-cutover row of Omni's with an external id, as read (before deciding the status it counts with). */
@@ -145,8 +193,12 @@ final class MessageIndex {
         return seeds;
     }
 
-    /** Deletes index entries untouched since {@code beforeSecond}, at most {@code limit}. */
+    /**
+     * Deletes index entries untouched since {@code beforeSecond}, at most {@code limit}, and every pending row set
+     * aside from before then (a delivered that late no longer completes it, as for rows kept in a state).
+     */
     int prune(Handle handle, long beforeSecond, int limit) {
-        return handle.createUpdate(PRUNE).bind("before", beforeSecond).bind("limit", limit).execute();
+        return handle.createUpdate(PRUNE).bind("before", beforeSecond).bind("limit", limit).execute()
+                + handle.createUpdate(PRUNE_PENDING).bind("before", beforeSecond).execute();
     }
 }

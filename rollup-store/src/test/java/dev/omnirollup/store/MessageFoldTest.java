@@ -175,16 +175,25 @@ class MessageFoldTest {
             }
             Collections.shuffle(batches, random);
             Map<String, ExternalIdState> stored = new HashMap<>();
+            Map<String, List<ExternalIdState.Pending>> setAside = new HashMap<>(); // message_pending
+            int keep = random.nextInt(4);
             RollupChanges total = new RollupChanges(0);
             for (List<MessageEvent> batch : batches) {
                 Map<String, List<SeedRow>> lookedUp = new HashMap<>();
                 MessageFold.needingSeeds(batch, stored).forEach(id -> lookedUp.put(id, seeds.get(id)));
+                for (String id : MessageFold.needingUnspill(batch, stored)) {
+                    stored.put(id, stored.get(id).withUnspilled(setAside.getOrDefault(id, List.of())));
+                    setAside.remove(id);
+                }
                 MessageFold.Result result = MessageFold.fold(batch, stored, lookedUp, 0);
-                result.states().forEach((id, state) -> stored.put(id, ExternalIdStateCodec.decode(
+                MessageFold.Spilled spilled = MessageFold.spill(result.states(), keep);
+                spilled.states().forEach((id, state) -> stored.put(id, ExternalIdStateCodec.decode(
                         ExternalIdStateCodec.encode(state))));
+                spilled.rows().forEach((id, rows) -> setAside.computeIfAbsent(id, k -> new ArrayList<>()).addAll(rows));
                 total.addAll(result.changes());
             }
             assertEquals(upstream, total.snapshot(), "round " + round);
+            assertTrue(stored.values().stream().allMatch(state -> state.pending().size() <= keep));
         }
     }
 
