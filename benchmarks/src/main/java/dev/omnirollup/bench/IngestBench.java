@@ -36,8 +36,9 @@ import java.util.concurrent.atomic.AtomicLong;
  * NATS) and the rollup total as an exactly-once cross-check (equal for every worker count).
  *
  * <p>Run: {@code benchmarks/run ingest [--events 1m] [--mixes messages,default] [--workers 1,2,3] [--jfr]
- * [--instances 50,500] [--pg-profile] [--db-latency 2ms] [--channels whatsapp-baileys,discord,...] [--smoke]};
- * {@code --instances} publishes from that many simulated instances (default 50); {@code --db-latency} puts
+ * [--instances 50,500] [--batch-size 2000] [--pg-profile] [--db-latency 2ms] [--channels whatsapp-baileys,discord,...] [--smoke]};
+ * {@code --instances} publishes from that many simulated instances (default 50); {@code --batch-size} sets the
+ * workers' {@code ingest-batch-size}; {@code --db-latency} puts
  * the workers' database that far away each way ({@link LatencyProxy}); {@code --channels} publishes only from the
  * simulated instances on those channels.
  */
@@ -112,6 +113,7 @@ final class IngestBench {
         table.note(String.format(Locale.ROOT, "target >= 30%% of the bare jnats loop: %s (best %.0f%%)",
                 bestShare >= 30 ? "MET" : "MISSED", bestShare));
         args.value("channels").ifPresent(c -> table.note("traffic only from instances on channels " + c));
+        args.value("batch-size").ifPresent(b -> table.note("workers with ingest-batch-size " + b));
         table.note("second half = the rate while the last half of the backlog was committed (JIT warm, all workers"
                 + " up)");
         table.note("bare loop = one jnats pull consumer per stream (batch 2000), ack per message, nothing else;"
@@ -131,6 +133,7 @@ final class IngestBench {
         try (ScratchDatabase db = ScratchDatabase.create(BenchServers.postgresServer()).withOmniSchema()) {
             Map<String, String> settings = IngestProcesses.settings(db, nats, consumer,
                     published.first().minus(Duration.ofMinutes(1)));
+            args.value("batch-size").ifPresent(size -> settings.put("ingest-batch-size", size));
             double latency = args.duration("db-latency", "0ms").toNanos() / 1e6;
             LatencyProxy proxy = latency > 0 ? LatencyProxy.before(db.jdbcUrl(), latency) : null;
             if (proxy != null) {

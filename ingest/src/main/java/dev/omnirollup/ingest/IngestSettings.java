@@ -18,8 +18,9 @@ public record IngestSettings(int batchSize, Duration batchWait, int maxAckPendin
                              int rejectLimit, Duration automationLogPoll, Duration automationLogLookback,
                              Duration automationDeletionCheck) {
 
-    public static final Setting<Integer> BATCH_SIZE = new Setting<>("ingest-batch-size", "2000",
-            Setting.intIn(1, 50_000), "Most messages folded into one transaction.");
+    public static final Setting<Integer> BATCH_SIZE = new Setting<>("ingest-batch-size", "10000",
+            Setting.intIn(1, 50_000), "Most messages folded into one transaction (a larger batch writes each rollup "
+            + "row it touches once for more events: at 500 instances 10 000 ran 1.7× faster than 2 000).");
     public static final Setting<Duration> BATCH_WAIT = new Setting<>("ingest-batch-wait", "50ms",
             Setting.durationIn(Duration.ofMillis(1), Duration.ofSeconds(30)),
             "Longest wait for a batch to fill before it is applied.");
