@@ -84,7 +84,7 @@ final class IngestBench {
                     Run bare1 = bareLoop(nats, published);
                     List<Run> runs = new ArrayList<>();
                     for (int workers : workerCounts) {
-                        runs.add(workers(nats, published, workers, args, report, memory, mix));
+                        runs.add(workers(nats, published, workers, args, report, memory, mix, instanceCount));
                     }
                     Run bare2 = bareLoop(nats, published);
                     double ceiling = Math.max(bare1.overallRate(), bare2.overallRate());
@@ -127,7 +127,7 @@ final class IngestBench {
     }
 
     private static Run workers(ScratchNats nats, Traffic.Published published, int n, Args args, Report report,
-                               Table memory, String mix) throws Exception {
+                               Table memory, String mix, int instances) throws Exception {
         String consumer = "BENCH_W" + n + "_"
                 + Long.toString(System.nanoTime() % 1_000_000, 36).toUpperCase(Locale.ROOT);
         try (ScratchDatabase db = ScratchDatabase.create(BenchServers.postgresServer()).withOmniSchema()) {
@@ -152,12 +152,13 @@ final class IngestBench {
                 double backendCpu = backends.seconds();
                 if (sampler != null) {
                     sampler.close();
-                    sampler.publish(report, "ingest-pg-profile-" + mix + "-w" + n, "PostgreSQL time by statement while "
-                            + n + " ingest worker(s) drain the " + mix + " backlog");
+                    sampler.publish(report, "ingest-pg-profile-" + mix + "-i" + instances + "-w" + n,
+                            "PostgreSQL time by statement while " + n + " ingest worker(s) drain the " + mix
+                                    + " backlog of " + instances + " instances");
                 }
                 double workerCpu = workers.stream().mapToDouble(ChildJvm::cpuSeconds).sum();
                 IngestProcesses.stop(workers);
-                ChildJvm.addMemoryRows(memory, mix + ", " + n + " worker(s)", workers);
+                ChildJvm.addMemoryRows(memory, mix + ", " + instances + " instances, " + n + " worker(s)", workers);
                 long[] totals = rollupTotals(db.jdbcUrl());
                 Run run = new Run(n + " ingest worker" + (n > 1 ? "s" : "")
                         + (proxy == null ? "" : String.format(Locale.ROOT, " (database %.1f ms away)", latency)),
