@@ -1,7 +1,9 @@
 package dev.omnirollup.bench;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.omnirollup.sim.Instance;
 import dev.omnirollup.sim.OmniEvent;
+import dev.omnirollup.sim.ReferencePersistence;
 import dev.omnirollup.sim.ScratchDatabase;
 import dev.omnirollup.sim.ScratchNats;
 import dev.omnirollup.sim.TrafficGenerator;
@@ -51,6 +53,10 @@ final class FreshnessBench {
             nats.messageStream();
             nats.automationStream();
             String consumer = "BENCH_FRESH";
+            // the markers' instance exists in Omni's table: the API counts no instance that does not
+            UUID markerInstance = UUID.randomUUID();
+            db.jdbi().useHandle(h -> new ReferencePersistence(h).ensureInstances(
+                    List.of(new Instance(markerInstance, "freshness-marker", "whatsapp-baileys"))));
             var settings = IngestProcesses.settings(db, nats, consumer, Instant.now().minus(Duration.ofMinutes(1)));
             List<ChildJvm> workers = IngestProcesses.launch(1, "ingest-fresh", settings, report.logs(),
                     args.flag("jfr"));
@@ -59,7 +65,7 @@ final class FreshnessBench {
                 ApiProcess.Running api = ApiProcess.start("api-fresh", db, nats, consumer, report.logs(),
                         args.flag("jfr"));
                 try {
-                    Result result = measure(nats, api, rate, duration, warmup);
+                    Result result = measure(nats, api, markerInstance, rate, duration, warmup);
                     table.add(rate, result.achievedRate(), duration.toSeconds(), result.markers(), result.visible(),
                             result.latency().p50(), result.latency().ms(90), result.latency().p99(),
                             result.latency().maxMs());
@@ -86,9 +92,8 @@ final class FreshnessBench {
     record Result(double achievedRate, int markers, int visible, Latency latency) {
     }
 
-    private static Result measure(ScratchNats nats, ApiProcess.Running api, long rate, Duration duration,
-                                  Duration warmup) throws Exception {
-        UUID markerInstance = UUID.randomUUID();
+    private static Result measure(ScratchNats nats, ApiProcess.Running api, UUID markerInstance, long rate,
+                                  Duration duration, Duration warmup) throws Exception {
         int maxMarkers = (int) (duration.toMillis() / MARKER_EVERY_MS) + 10;
         AtomicLongArray publishedAt = new AtomicLongArray(maxMarkers + 1);
         AtomicLongArray visibleAt = new AtomicLongArray(maxMarkers + 1);
