@@ -165,6 +165,11 @@ class MessageFoldTest {
         Random random = new Random(11);
         for (int round = 0; round < 60; round++) {
             List<MessageEvent> stream = randomStream(random, 200 + random.nextInt(1_800));
+            if (round % 2 == 0) {
+                // rare delivereds: hundreds of rows wait for one, as for Telegram's reused ids
+                stream = stream.stream().filter(e -> e.kind() != MessageKind.DELIVERED || random.nextInt(20) == 0)
+                        .toList();
+            }
             Map<String, List<SeedRow>> seeds = randomSeeds(random, round);
             RollupChanges.Snapshot upstream = upstreamRows(stream, seeds);
             List<List<MessageEvent>> batches = new ArrayList<>();
