@@ -185,11 +185,7 @@ public final class BatchApplier {
         Map<String, ExternalIdState> existing = index.lockExisting(handle, externalIds);
         unspill(handle, messages, existing);
         MessageFold.Result result = fold(handle, messages, existing, minuteFloor, nowSecond);
-        MessageFold.Spilled stored = MessageFold.spill(result.states());
-        Set<String> written = index.write(handle, stored.states(), existing.keySet(), nowSecond);
-        Map<String, List<ExternalIdState.Pending>> setAside = new HashMap<>(stored.rows());
-        setAside.keySet().retainAll(written);
-        index.spill(handle, setAside);
+        Set<String> written = store(handle, result.states(), existing.keySet(), nowSecond);
         Set<String> raced = new TreeSet<>(result.states().keySet());
         raced.removeAll(written);
         if (!raced.isEmpty()) {
@@ -200,11 +196,22 @@ public final class BatchApplier {
             for (String id : raced) {
                 recomputed.put(id, result.states().get(id));
             }
-            MessageFold.Spilled again = MessageFold.spill(recomputed);
-            index.write(handle, again.states(), raced, nowSecond);
-            index.spill(handle, again.rows());
+            store(handle, recomputed, raced, nowSecond);
         }
         return result;
+    }
+
+    /**
+     * Writes the states (see {@link MessageIndex#write}) and the pending rows they set aside, for the ids written;
+     * returns those ids.
+     */
+    private Set<String> store(Handle handle, Map<String, ExternalIdState> states, Set<String> locked, long nowSecond) {
+        MessageFold.Spilled stored = MessageFold.spill(states);
+        Set<String> written = index.write(handle, stored.states(), locked, nowSecond);
+        Map<String, List<ExternalIdState.Pending>> setAside = new HashMap<>(stored.rows());
+        setAside.keySet().retainAll(written);
+        index.spill(handle, setAside);
+        return written;
     }
 
     /** Takes back the pending rows set aside by the ids that a delivered among these events needs them for. */

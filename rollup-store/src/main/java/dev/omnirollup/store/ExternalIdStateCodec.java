@@ -40,7 +40,8 @@ final class ExternalIdStateCodec {
     }
 
     static byte[] encode(ExternalIdState state) {
-        ByteArrayOutputStream bytes = new ByteArrayOutputStream(32 + 48 * state.seeds().size() + 6 * state.pending().size());
+        ByteArrayOutputStream bytes = new ByteArrayOutputStream(
+                32 + 48 * state.seeds().size() + 6 * state.pending().size());
         try (DataOutputStream out = new DataOutputStream(bytes)) {
             out.writeByte(VERSION);
             out.writeByte((state.seedsDecided() ? SEEDS_DECIDED : 0) | (state.hasSeeds() ? HAS_SEEDS : 0)
