@@ -45,6 +45,7 @@ public class FoldBenchmark {
         public int reuse;
 
         Map<String, ExternalIdState> states;
+        List<ExternalIdState> stored;
         List<Decoded.MessageEvent> events;
         long minuteFloor;
 
@@ -58,6 +59,7 @@ public class FoldBenchmark {
                         minuteFloor).states());
             }
             states = current;
+            stored = List.copyOf(MessageFold.spill(current).states().values());
             events = shifted(batch, (long) reuse * BATCH);
         }
 
@@ -105,6 +107,18 @@ public class FoldBenchmark {
     @OperationsPerInvocation(BATCH)
     public void encodeDecodeStates(Blackhole blackhole) {
         for (ExternalIdState state : states.values()) {
+            blackhole.consume(ExternalIdStateCodec.decode(ExternalIdStateCodec.encode(state)));
+        }
+    }
+
+    /**
+     * The same for states whose ids carry {@code reuse} earlier events (rows kept for a later delivered, up to the
+     * index's {@link MessageFold#KEPT_PENDING}); scores are batches per second (the states of the {@code BATCH}
+     * events' ids).
+     */
+    @Benchmark
+    public void encodeDecodeReusedStates(Reused reused, Blackhole blackhole) {
+        for (ExternalIdState state : reused.stored) {
             blackhole.consume(ExternalIdStateCodec.decode(ExternalIdStateCodec.encode(state)));
         }
     }

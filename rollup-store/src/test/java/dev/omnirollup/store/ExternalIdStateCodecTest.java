@@ -1,9 +1,11 @@
 package dev.omnirollup.store;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
 
 import dev.omnirollup.store.ExternalIdState.Pending;
 import dev.omnirollup.store.ExternalIdState.SeedRow;
+import java.util.Arrays;
 import java.util.HexFormat;
 import java.util.List;
 import java.util.UUID;
@@ -56,6 +58,17 @@ class ExternalIdStateCodecTest {
     @Test
     void readsVersionThree() {
         assertEquals(sample(), ExternalIdStateCodec.decode(HexFormat.of().parseHex(SAMPLE_V3)));
+    }
+
+    @Test
+    void aTruncatedOrOverlongStateIsRefusedNotMisread() {
+        byte[] stored = HexFormat.of().parseHex(SAMPLE_V3);
+        for (int cut : new int[] {1, 5, stored.length / 2, stored.length - 1}) {
+            assertThrows(IllegalStateException.class,
+                    () -> ExternalIdStateCodec.decode(Arrays.copyOf(stored, cut)), "cut at " + cut);
+        }
+        assertThrows(IllegalStateException.class,
+                () -> ExternalIdStateCodec.decode(Arrays.copyOf(stored, stored.length + 1)));
     }
 
     @Test
