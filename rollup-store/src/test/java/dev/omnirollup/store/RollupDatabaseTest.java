@@ -5,6 +5,10 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import dev.omnirollup.sim.ScratchDatabase;
 import java.time.Instant;
 import java.time.LocalDateTime;
+import java.util.HashMap;
+import java.util.Map;
+import java.util.Random;
+import java.util.TreeMap;
 import org.junit.jupiter.api.Test;
 
 /** The database edge: the schemas reach constant statement text as {@code <rollup>} and {@code <omni>}. */
@@ -38,6 +42,45 @@ class RollupDatabaseTest {
                 assertEquals("0", setting(database, "max_parallel_workers_per_gather"));
             }
         }
+    }
+
+    /**
+     * The upserts add breakdown maps in SQL: key by key, zero sums left out, for changes of a few keys (a
+     * per-instance row) and of hundreds (the all-instances rows' instance map) alike.
+     */
+    @Test
+    void dimsAddSumsKeyByKeyAndDropsZeros() {
+        Random random = new Random(11);
+        try (ScratchDatabase omni = ScratchDatabase.create().withOmniSchema();
+             RollupDatabase database = RollupDatabase.open(omni.jdbcUrl(), "rollup_x", "public", 2, "test")) {
+            database.migrate();
+            for (int round = 0; round < 300; round++) {
+                int keys = round % 10 == 0 ? 600 : 1 + random.nextInt(40);
+                Map<String, Long> a = randomDims(random, keys, false);
+                Map<String, Long> b = randomDims(random, round % 3 == 0 ? keys : 1 + random.nextInt(8), true);
+                a.forEach((key, n) -> {
+                    if (random.nextInt(4) == 0) {
+                        b.put(key, -n); // this key sums to zero
+                    }
+                });
+                Map<String, Long> expected = new TreeMap<>(a);
+                b.forEach((key, n) -> expected.merge(key, n, Long::sum));
+                expected.values().removeIf(n -> n == 0);
+                String sum = database.jdbi().withHandle(h -> h.createQuery(
+                        "SELECT <rollup>.dims_add(CAST(:a AS jsonb), CAST(:b AS jsonb))::text")
+                        .bind("a", DimsJson.write(a)).bind("b", DimsJson.write(b)).mapTo(String.class).one());
+                assertEquals(expected, new TreeMap<>(DimsJson.read(sum)), "round " + round);
+            }
+        }
+    }
+
+    private static Map<String, Long> randomDims(Random random, int keys, boolean negative) {
+        Map<String, Long> dims = new HashMap<>();
+        while (dims.size() < keys) {
+            long n = 1 + random.nextInt(1_000_000) * (random.nextInt(50) == 0 ? 10_000_000L : 1);
+            dims.put((keys > 100 ? "i:" : "c:") + random.nextInt(keys * 4), negative && random.nextBoolean() ? -n : n);
+        }
+        return dims;
     }
 
     private static String setting(RollupDatabase database, String name) {
