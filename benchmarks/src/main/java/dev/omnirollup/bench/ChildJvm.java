@@ -85,6 +85,12 @@ final class ChildJvm implements AutoCloseable {
             java.add("-Xmx" + HEAP);
             java.add("-Xlog:gc:file=" + gcLog);
             java.add("-XX:+ExitOnOutOfMemoryError");
+            // a diagnostic of the ingest's JVM (GC choice and logging), as BENCH_API_JAVA_OPTS is of the served API's
+            String extra = command.equals("ingest") ? System.getenv().getOrDefault("BENCH_INGEST_JAVA_OPTS", "").strip()
+                    : "";
+            if (!extra.isEmpty()) {
+                java.addAll(List.of(extra.split("\\s+")));
+            }
             if (jfr) {
                 java.add("-XX:StartFlightRecording=filename=" + logs.resolve(name + ".jfr")
                         + ",settings=profile,dumponexit=true");
