@@ -63,6 +63,8 @@ public final class IngestDaemon implements AutoCloseable {
         final String filter;
         volatile StreamRef ref;
         volatile ConsumerContext consumer;
+        /** The consumer's {@code max_ack_pending}. */
+        volatile long maxAckPending;
         StreamWorker worker;
 
         Consumed(String name, String filter) {
@@ -114,7 +116,7 @@ public final class IngestDaemon implements AutoCloseable {
         for (Consumed stream : daemon.streams) {
             daemon.bind(stream);
             stream.worker = new StreamWorker(stream.name, () -> stream.consumer, () -> stream.ref, applier, prefix,
-                    settings.batchSize(), settings.batchWait(), crashHook, metrics);
+                    daemon.batchSize(stream), settings.batchWait(), crashHook, metrics);
             metrics.gauge("omni_rollup_ingest_consumer_pending", "Messages the durable consumer has not delivered yet.",
                     () -> daemon.pending.getOrDefault(stream.name, 0L), "stream", stream.name);
         }
@@ -196,11 +198,16 @@ public final class IngestDaemon implements AutoCloseable {
             ConsumerContext consumer;
             try {
                 ConsumerInfo existing = context.getConsumerInfo(durable);
+                stream.maxAckPending = existing.getConsumerConfiguration().getMaxAckPending();
+                if (stream.maxAckPending != settings.maxAckPending()) {
+                    raiseMaxAckPending(context, stream, existing);
+                }
                 consumer = context.getConsumerContext(existing.getName());
             } catch (JetStreamApiException e) {
                 if (e.getErrorCode() != 404) {
                     throw e;
                 }
+                stream.maxAckPending = settings.maxAckPending();
                 consumer = context.createOrUpdateConsumer(ConsumerConfiguration.builder()
                         .durable(durable)
                         .filterSubject(stream.filter)
@@ -218,6 +225,38 @@ public final class IngestDaemon implements AutoCloseable {
         } catch (IOException | JetStreamApiException e) {
             throw new StoreException("cannot set up stream " + stream.name + " on NATS: " + e.getMessage(), e);
         }
+    }
+
+    /**
+     * A consumer outlives the settings it was created with: its {@code max_ack_pending} is set to the current
+     * setting. Servers before 2.10.12 refuse to update a consumer that starts at a time (nats-server #5127); then
+     * the old limit stays, and the worker's batches are cut to half of it so that one can be fetched while the other
+     * commits.
+     */
+    private void raiseMaxAckPending(StreamContext context, Consumed stream, ConsumerInfo existing) throws IOException {
+        long had = stream.maxAckPending;
+        try {
+            context.createOrUpdateConsumer(ConsumerConfiguration.builder(existing.getConsumerConfiguration())
+                    .maxAckPending(settings.maxAckPending()).build());
+            stream.maxAckPending = settings.maxAckPending();
+            LOG.log(System.Logger.Level.INFO, "durable consumer " + existing.getName() + " on " + stream.name
+                    + ": max ack pending " + had + " -> " + settings.maxAckPending());
+        } catch (JetStreamApiException e) {
+            LOG.log(System.Logger.Level.WARNING, "durable consumer " + existing.getName() + " on " + stream.name
+                    + " keeps max ack pending " + had + " (the server refused " + settings.maxAckPending() + ": "
+                    + e.getMessage() + "); batches of at most " + batchSize(stream) + " messages");
+        }
+    }
+
+    /** The batch size of the worker of the stream so named (for tests). */
+    int batchSize(String streamName) {
+        return streams.stream().filter(stream -> stream.name.equals(streamName)).findFirst()
+                .map(this::batchSize).orElseThrow();
+    }
+
+    /** The batch size of a stream's worker: the setting, or half the consumer's ack limit when that is smaller. */
+    private int batchSize(Consumed stream) {
+        return (int) Math.max(1, Math.min(settings.batchSize(), stream.maxAckPending / 2));
     }
 
     /** Once a minute: consumer lag, a recreated stream or consumer, housekeeping. */

@@ -18,14 +18,16 @@ public record IngestSettings(int batchSize, Duration batchWait, int maxAckPendin
                              int rejectLimit, Duration automationLogPoll, Duration automationLogLookback,
                              Duration automationDeletionCheck) {
 
-    public static final Setting<Integer> BATCH_SIZE = new Setting<>("ingest-batch-size", "10000",
+    public static final Setting<Integer> BATCH_SIZE = new Setting<>("ingest-batch-size", "20000",
             Setting.intIn(1, 50_000), "Most messages folded into one transaction (a larger batch writes each rollup "
-            + "row it touches once for more events: at 500 instances 10 000 ran 1.7× faster than 2 000).");
+            + "row it touches once for more events: at 500 instances 20 000 ran 1.4× faster than 10 000).");
     public static final Setting<Duration> BATCH_WAIT = new Setting<>("ingest-batch-wait", "50ms",
             Setting.durationIn(Duration.ofMillis(1), Duration.ofSeconds(30)),
             "Longest wait for a batch to fill before it is applied.");
-    public static final Setting<Integer> MAX_ACK_PENDING = new Setting<>("ingest-max-ack-pending", "20000",
-            Setting.intIn(1, 1_000_000), "Most unacknowledged messages per consumer.");
+    public static final Setting<Integer> MAX_ACK_PENDING = new Setting<>("ingest-max-ack-pending", "40000",
+            Setting.intIn(1, 1_000_000), "Most unacknowledged messages per consumer (at least twice "
+            + "`ingest-batch-size`, so that the next batch is fetched while one commits; applied to an existing "
+            + "consumer on start).");
     public static final Setting<Duration> ACK_WAIT = new Setting<>("ingest-ack-wait", "30s",
             Setting.durationIn(Duration.ofSeconds(1), Duration.ofHours(1)),
             "Time before NATS redelivers an unacknowledged message.");
