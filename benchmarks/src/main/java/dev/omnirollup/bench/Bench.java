@@ -18,7 +18,7 @@ import java.util.logging.Logger;
  */
 public final class Bench {
     static final List<String> NAMES = List.of("data", "query", "http", "backfill", "ingest", "freshness",
-            "freshness-automation", "memory", "jmh", "client", "all", "jfr-top");
+            "freshness-automation", "memory", "jmh", "client", "pull-spread", "all", "jfr-top");
 
     private Bench() {
     }
@@ -44,8 +44,8 @@ public final class Bench {
         String header = "# " + report.command() + "\n" + report.started() + "\n" + machine.oneLine() + "\n";
         System.out.print("[bench] " + header.replace("\n", "\n[bench] ").stripTrailing() + "\n");
         List<String> names = args.benchmark().equals("all")
-                ? List.of("data", "query", "http", "backfill", "ingest", "freshness", "freshness-automation", "memory",
-                        "jmh")
+                ? List.of("data", "query", "http", "backfill", "ingest", "pull-spread", "freshness",
+                        "freshness-automation", "memory", "jmh")
                 : List.of(args.benchmark());
         List<String> failed = new ArrayList<>();
         for (String name : names) {
@@ -87,6 +87,7 @@ public final class Bench {
             case "memory" -> MemoryBench.run(args, report);
             case "jmh" -> JmhBench.run(args, report);
             case "client" -> ClientBench.run(args, report);
+            case "pull-spread" -> PullSpreadBench.run(args, report);
             default -> throw new IllegalArgumentException("unknown benchmark '" + name + "' (known: " + NAMES + ")");
         }
     }

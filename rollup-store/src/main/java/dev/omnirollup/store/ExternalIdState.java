@@ -157,7 +157,11 @@ record ExternalIdState(boolean seedsDecided, boolean hasSeeds, List<SeedRow> see
      * index). Keeps the state of an id reused without receipts (Telegram's inbound messages) bounded.
      */
     ExternalIdState withoutPendingBefore(long floorSecond) {
-        if (pending.stream().noneMatch(p -> p.row().epochSecond() < floorSecond)) {
+        int firstOlder = 0; // pending rows are in stream order, not time order: look at each
+        while (firstOlder < pending.size() && pending.get(firstOlder).row().epochSecond() >= floorSecond) {
+            firstOlder++;
+        }
+        if (firstOlder == pending.size()) {
             return this;
         }
         return new ExternalIdState(seedsDecided, hasSeeds, seeds, lastDelivered, firstSeq, firstRow,
