@@ -64,7 +64,7 @@ for run in "${runs[@]}"; do
   (cd "$root" && "${mvn[@]}" ${command[$run]}) > "$log" 2>&1
   code=$?
   seconds=$(( $(date +%s) - start ))
-  reports="$root/ingest/target/surefire-reports $root/deploy/target/failsafe-reports"
+  reports="$root/ingest/target/surefire-reports $root/deploy/target/surefire-reports $root/deploy/target/failsafe-reports"
   # shellcheck disable=SC2086
   grep -h -E "${figures[$run]}" "$log" $(find $reports -name '*-output.txt' -newer "$out/$run.start" 2>/dev/null) \
     2>/dev/null | grep -v -E "^\[INFO\] Tests run: [0-9]+, Failures: 0, Errors: 0, Skipped: 0$" | sort -u \
