@@ -347,18 +347,17 @@ final class ExternalIdStateCodec {
         }
 
         int readInt() {
-            need(4);
-            int value = 0;
-            for (int i = 0; i < 4; i++) {
-                value = (value << 8) | (bytes[at++] & 0xFF);
-            }
-            return value;
+            return (int) readBigEndian(4);
         }
 
         long readLong() {
-            need(8);
+            return readBigEndian(8);
+        }
+
+        private long readBigEndian(int count) {
+            need(count);
             long value = 0;
-            for (int i = 0; i < 8; i++) {
+            for (int i = 0; i < count; i++) {
                 value = (value << 8) | (bytes[at++] & 0xFF);
             }
             return value;
