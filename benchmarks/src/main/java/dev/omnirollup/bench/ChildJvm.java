@@ -63,7 +63,7 @@ final class ChildJvm implements AutoCloseable {
      */
     static ChildJvm start(String name, String command, Map<String, String> env, Path logs, boolean jfr,
                           Pattern ready, Duration timeout) {
-        ChildJvm child = launch(name, command, env, logs, jfr);
+        ChildJvm child = launch(name, command, env, logs, jfr, List.of());
         try {
             child.awaitOutput(ready, timeout);
         } catch (RuntimeException e) {
@@ -73,8 +73,12 @@ final class ChildJvm implements AutoCloseable {
         return child;
     }
 
-    /** Starts a launcher command without waiting for it (see {@link #start}). */
-    static ChildJvm launch(String name, String command, Map<String, String> env, Path logs, boolean jfr) {
+    /**
+     * Starts a launcher command without waiting for it (see {@link #start}), with {@code jvmOptions} after the
+     * heap limit (a later {@code -Xmx} wins).
+     */
+    static ChildJvm launch(String name, String command, Map<String, String> env, Path logs, boolean jfr,
+                           List<String> jvmOptions) {
         try {
             Files.createDirectories(logs);
             Path log = logs.resolve(name + ".log");
@@ -85,12 +89,7 @@ final class ChildJvm implements AutoCloseable {
             java.add("-Xmx" + HEAP);
             java.add("-Xlog:gc:file=" + gcLog);
             java.add("-XX:+ExitOnOutOfMemoryError");
-            // a diagnostic of the ingest's JVM (GC choice and logging), as BENCH_API_JAVA_OPTS is of the served API's
-            String extra = command.equals("ingest") ? System.getenv().getOrDefault("BENCH_INGEST_JAVA_OPTS", "").strip()
-                    : "";
-            if (!extra.isEmpty()) {
-                java.addAll(List.of(extra.split("\\s+")));
-            }
+            java.addAll(jvmOptions);
             if (jfr) {
                 java.add("-XX:StartFlightRecording=filename=" + logs.resolve(name + ".jfr")
                         + ",settings=profile,dumponexit=true");

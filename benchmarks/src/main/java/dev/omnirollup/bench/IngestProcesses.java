@@ -32,12 +32,16 @@ final class IngestProcesses {
         return settings;
     }
 
-    /** Launches {@code n} workers at once (without waiting for them). */
+    /**
+     * Launches {@code n} workers at once (without waiting for them), with {@code BENCH_INGEST_JAVA_OPTS} (GC choice
+     * or logging, e.g. {@code -Xlog:gc+cpu:file=/tmp/gc.log}) as the API has {@code BENCH_API_JAVA_OPTS}.
+     */
     static List<ChildJvm> launch(int n, String namePrefix, Map<String, String> settings, Path logs, boolean jfr) {
+        String extra = System.getenv().getOrDefault("BENCH_INGEST_JAVA_OPTS", "").strip();
+        List<String> options = extra.isEmpty() ? List.of() : List.of(extra.split("\\s+"));
         List<ChildJvm> workers = new ArrayList<>();
         for (int i = 1; i <= n; i++) {
-            workers.add(ChildJvm.launch(namePrefix + "-" + i, "ingest", ChildJvm.env(settings), logs,
-                    jfr));
+            workers.add(ChildJvm.launch(namePrefix + "-" + i, "ingest", ChildJvm.env(settings), logs, jfr, options));
         }
         return workers;
     }

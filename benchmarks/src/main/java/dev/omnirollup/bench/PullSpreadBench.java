@@ -13,9 +13,9 @@ import io.nats.client.api.DeliverPolicy;
 import io.nats.client.api.PublishAck;
 import java.time.Duration;
 import java.util.ArrayList;
-import java.util.HashSet;
+import java.util.HashMap;
 import java.util.List;
-import java.util.Set;
+import java.util.Map;
 import java.util.concurrent.CompletableFuture;
 
 /**
@@ -27,6 +27,7 @@ import java.util.concurrent.CompletableFuture;
  * mean length, and the share of the exactly-once pages that more than one worker touched.
  */
 final class PullSpreadBench {
+    /** Sequences per page of the exactly-once record ({@code AppliedPages.PAGE_BITS}, not visible here). */
     private static final int PAGE = 1024;
 
     private PullSpreadBench() {
@@ -59,7 +60,7 @@ final class PullSpreadBench {
                 long total = 0;
                 long fewest = Long.MAX_VALUE;
                 long most = 0;
-                List<Set<Long>> pagesOf = new ArrayList<>();
+                Map<Long, Integer> workersOfPage = new HashMap<>();
                 for (List<Long> sequences : got) {
                     total += sequences.size();
                     fewest = Math.min(fewest, sequences.size());
@@ -69,21 +70,12 @@ final class PullSpreadBench {
                         runs += seq == previous + 1 ? 0 : 1;
                         previous = seq;
                     }
-                    Set<Long> pages = new HashSet<>();
-                    sequences.forEach(seq -> pages.add(seq / PAGE));
-                    pagesOf.add(pages);
+                    sequences.stream().map(seq -> seq / PAGE).distinct()
+                            .forEach(page -> workersOfPage.merge(page, 1, Integer::sum));
                 }
-                Set<Long> all = new HashSet<>();
-                Set<Long> shared = new HashSet<>();
-                for (Set<Long> pages : pagesOf) {
-                    for (long page : pages) {
-                        if (!all.add(page)) {
-                            shared.add(page);
-                        }
-                    }
-                }
+                long shared = workersOfPage.values().stream().filter(n -> n > 1).count();
                 table.add(workers, batch, total, fewest, most, runs, runs == 0 ? 0.0 : (double) total / runs,
-                        all.isEmpty() ? 0.0 : 100.0 * shared.size() / all.size());
+                        workersOfPage.isEmpty() ? 0.0 : 100.0 * shared / workersOfPage.size());
             }
         }
         table.note("each worker: its own connection, one IterableConsumer (pull batch as the ingest's"

@@ -27,11 +27,12 @@ class BenchSmokeTest {
     void smokeModeRunsAndWritesItsTable(String benchmark) throws Exception {
         List<String> failed = Bench.run(Args.parse(benchmark, "--smoke", "--out", OUT.toString()));
         assertEquals(List.of(), failed);
-        Path csv = OUT.resolve(TABLES.getOrDefault(benchmark, benchmark) + ".csv");
+        String table = TABLES.getOrDefault(benchmark, benchmark);
+        Path csv = OUT.resolve(table + ".csv");
         assertTrue(Files.exists(csv), csv + " written");
         List<String> lines = Files.readAllLines(csv);
         assertTrue(lines.size() >= 2, csv + " has a header and at least one row: " + lines);
-        assertTrue(Files.exists(OUT.resolve(TABLES.getOrDefault(benchmark, benchmark) + ".md")), "markdown table written");
+        assertTrue(Files.exists(OUT.resolve(table + ".md")), "markdown table written");
         if (benchmark.equals("query")) {
             assertTrue(Files.size(OUT.resolve("query-latency.png")) > 1_000, "plot drawn");
         }
