@@ -63,7 +63,7 @@ public final class IngestDaemon implements AutoCloseable {
         final String filter;
         volatile StreamRef ref;
         volatile ConsumerContext consumer;
-        /** The consumer's {@code max_ack_pending}. */
+        /** The consumer's {@code max_ack_pending} ({@code -1}: no limit). */
         volatile long maxAckPending;
         StreamWorker worker;
 
@@ -200,7 +200,7 @@ public final class IngestDaemon implements AutoCloseable {
                 ConsumerInfo existing = context.getConsumerInfo(durable);
                 stream.maxAckPending = existing.getConsumerConfiguration().getMaxAckPending();
                 if (stream.maxAckPending != settings.maxAckPending()) {
-                    raiseMaxAckPending(context, stream, existing);
+                    applyMaxAckPending(context, stream, existing);
                 }
                 consumer = context.getConsumerContext(existing.getName());
             } catch (JetStreamApiException e) {
@@ -233,7 +233,7 @@ public final class IngestDaemon implements AutoCloseable {
      * the old limit stays, and the worker's batches are cut to half of it so that one can be fetched while the other
      * commits.
      */
-    private void raiseMaxAckPending(StreamContext context, Consumed stream, ConsumerInfo existing) throws IOException {
+    private void applyMaxAckPending(StreamContext context, Consumed stream, ConsumerInfo existing) throws IOException {
         long had = stream.maxAckPending;
         try {
             context.createOrUpdateConsumer(ConsumerConfiguration.builder(existing.getConsumerConfiguration())
@@ -254,8 +254,14 @@ public final class IngestDaemon implements AutoCloseable {
                 .map(this::batchSize).orElseThrow();
     }
 
-    /** The batch size of a stream's worker: the setting, or half the consumer's ack limit when that is smaller. */
+    /**
+     * The batch size of a stream's worker: the setting, or half the consumer's ack limit when that is smaller (a
+     * limit of 0 or less is none).
+     */
     private int batchSize(Consumed stream) {
+        if (stream.maxAckPending <= 0) {
+            return settings.batchSize();
+        }
         return (int) Math.max(1, Math.min(settings.batchSize(), stream.maxAckPending / 2));
     }
 

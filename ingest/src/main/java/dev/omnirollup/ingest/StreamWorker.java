@@ -190,21 +190,19 @@ final class StreamWorker implements Runnable {
                 commitSeconds.observe((System.nanoTime() - start) / 1e9);
                 batchSizes.observe(batch.size());
                 crashHook.afterCommit();
-                long[] handled = new long[Disposition.values().length];
                 for (int i = 0; i < batch.size(); i++) {
-                    Disposition disposition = outcome.dispositions().get(i);
-                    if (disposition == Disposition.REJECTED) {
+                    if (outcome.dispositions().get(i) == Disposition.REJECTED) {
                         batch.get(i).term();
                     } else {
                         batch.get(i).ack();
                     }
-                    handled[disposition.ordinal()]++;
                 }
                 for (Disposition disposition : Disposition.values()) {
-                    if (handled[disposition.ordinal()] > 0) {
+                    long handled = outcome.count(disposition);
+                    if (handled > 0) {
                         metrics.counter("omni_rollup_ingest_messages_total", "Messages handled, by outcome.",
                                 "stream", streamName, "outcome", disposition.name().toLowerCase(Locale.ROOT))
-                                .add(handled[disposition.ordinal()]);
+                                .add(handled);
                     }
                 }
                 lastProgressMs = System.currentTimeMillis();
