@@ -124,7 +124,7 @@ final class ExternalIdStateCodec {
         for (int i = 0; i < pendingCount; i++) {
             seq += in.readVarLong();
             minute += unZigZag(in.readVarLong());
-            pending.add(new Pending(seq, atSecond(shapes.get((int) in.readVarLong()), minute * 60)));
+            pending.add(new Pending(seq, shapes.get((int) in.readVarLong()).withEpochSecond(minute * 60)));
         }
         in.expectEnd();
         return new ExternalIdState((flags & SEEDS_DECIDED) != 0, (flags & HAS_SEEDS) != 0, seeds, lastDelivered,
@@ -203,11 +203,6 @@ final class ExternalIdStateCodec {
                 && a.direction().equals(b.direction()) && a.eventType().equals(b.eventType())
                 && Objects.equals(a.contentType(), b.contentType()) && Objects.equals(a.errorStage(), b.errorStage())
                 && a.status().equals(b.status());
-    }
-
-    private static RowGroup atSecond(RowGroup shape, long epochSecond) {
-        return new RowGroup(epochSecond, shape.instanceId(), shape.channel(), shape.direction(), shape.eventType(),
-                shape.contentType(), shape.errorStage(), shape.status(), null, 0, null, 0);
     }
 
     private static void writeShape(Out out, RowGroup row) {
@@ -422,7 +417,8 @@ final class ExternalIdStateCodec {
 
         void expectEnd() {
             if (at != bytes.length) {
-                throw new IllegalStateException("external-id state has " + (bytes.length - at) + " bytes after its end");
+                throw new IllegalStateException("external-id state has " + (bytes.length - at)
+                        + " bytes after its end");
             }
         }
     }

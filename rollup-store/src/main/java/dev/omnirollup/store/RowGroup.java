@@ -33,6 +33,12 @@ record RowGroup(long epochSecond, UUID instanceId, String channel, String direct
                 eventType, contentType, errorStage, status, null, 0, null, 0);
     }
 
+    /** The same rows at another second (a pending row's shape at its minute). */
+    RowGroup withEpochSecond(long newEpochSecond) {
+        return new RowGroup(newEpochSecond, instanceId, channel, direction, eventType, contentType, errorStage,
+                status, procBin, procSum, agentBin, agentSum);
+    }
+
     RowGroup withStatus(String newStatus) {
         return new RowGroup(epochSecond, instanceId, channel, direction, eventType, contentType, errorStage,
                 newStatus, procBin, procSum, agentBin, agentSum);

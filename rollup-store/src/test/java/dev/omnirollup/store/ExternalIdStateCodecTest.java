@@ -32,15 +32,11 @@ class ExternalIdStateCodecTest {
         return new ExternalIdState(true, true, List.of(new SeedRow(ROW, 1_759_990_000L, INSTANCE, "received"),
                 new SeedRow(ROW, 1_759_990_060L, null, "failed")), 9, 3, first,
                 List.of(new Pending(10, received), new Pending(12, other),
-                        new Pending(300, at(received, 1_760_000_580L)), new Pending(301, failed)), true);
+                        new Pending(300, received.withEpochSecond(1_760_000_580L)), new Pending(301, failed)), true);
     }
 
-    private static RowGroup at(RowGroup row, long epochSecond) {
-        return new RowGroup(epochSecond, row.instanceId(), row.channel(), row.direction(), row.eventType(),
-                row.contentType(), row.errorStage(), row.status(), null, 0, null, 0);
-    }
-
-    static final String SAMPLE_V3 = "030f09030000000068e773f00111111111111141118111111111111111001077686174736170702d6261696c65797300"
+    static final String SAMPLE_V3 =
+            "030f09030000000068e773f00111111111111141118111111111111111001077686174736170702d6261696c65797300"
             + "086f7574626f756e6400116d6573736167652e64656c69766572656400000009636f6d706c6574656402012222222222"
             + "22422282222222222222220000000068e750f00111111111111141118111111111111111000872656365697665640122"
             + "2222222222422282222222222222220000000068e7512c0000066661696c656403011111111111114111811111111111"
