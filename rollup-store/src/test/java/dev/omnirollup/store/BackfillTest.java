@@ -19,9 +19,11 @@ import java.time.Instant;
 import java.time.InstantSource;
 import java.time.temporal.ChronoUnit;
 import java.util.ArrayList;
+import java.util.Collections;
 import java.util.Comparator;
 import java.util.List;
 import java.util.Optional;
+import java.util.Random;
 import java.util.UUID;
 import java.util.concurrent.atomic.AtomicInteger;
 import org.junit.jupiter.api.AfterEach;
@@ -233,7 +235,7 @@ class BackfillTest {
     @Test
     void idsReusedThousandsOfTimesWithReceiptsInAnyOrderEqualUpstreamsRows() {
         Instant cutover = END.minus(Duration.ofDays(2)).truncatedTo(ChronoUnit.HOURS);
-        List<OmniEvent> events = reusedIds(new java.util.Random(21), 8_000, END.minus(Duration.ofDays(5)));
+        List<OmniEvent> events = reusedIds(new Random(21), 8_000, END.minus(Duration.ofDays(5)));
         assertTrue(events.stream().filter(e -> e.timestamp() < cutover.toEpochMilli()).count() > 2_000);
         assertTrue(events.stream().filter(e -> e.payload().path("externalId").asText().equals("1")).count() > 2_000,
                 "id 1 used thousands of times");
@@ -241,7 +243,9 @@ class BackfillTest {
         persist(events.stream().filter(e -> e.timestamp() < cutover.toEpochMilli()).toList());
         backfill(cutover);
         persist(events.stream().filter(e -> e.timestamp() >= cutover.toEpochMilli()).toList());
-        applyLive(events, new java.util.Random(22));
+        List<List<InboundMessage>> batches = batches(events);
+        Collections.shuffle(batches, new Random(22));
+        applyBatches(batches);
         assertTrue(count("SELECT max(length(state)) FROM rollup.message_index") < 2_000, "bounded states");
         new ReferenceCheck(rollups).assertAllTimeMatches();
     }
@@ -251,7 +255,7 @@ class BackfillTest {
      * delivered and 2 % read receipts (each one an {@code UPDATE} of every row with its id in the reference), so that
      * dozens of rows wait for a delivered and the state sets most of them aside.
      */
-    private List<OmniEvent> reusedIds(java.util.Random random, int count, Instant since) {
+    private List<OmniEvent> reusedIds(Random random, int count, Instant since) {
         List<OmniEvent> events = new ArrayList<>();
         long span = END.toEpochMilli() - since.toEpochMilli();
         for (int i = 0; i < count; i++) {
@@ -331,15 +335,11 @@ class BackfillTest {
      * {@code automation_logs} (for the rows already persisted).
      */
     private void applyLive(List<OmniEvent> events) {
-        applyLive(events, null);
+        applyBatches(batches(events));
     }
 
-    /** As {@link #applyLive(List)}, the batches applied in an order shuffled by {@code order} unless it is null. */
-    private void applyLive(List<OmniEvent> events, java.util.Random order) {
-        Instant cutover = rollups.cutover().orElseThrow();
-        BatchApplier applier = new BatchApplier(rollups, new EventDecoder(1 << 20), InstantSource.system(),
-                MINUTES_KEPT, cutover);
-        StreamRef stream = new StreamRef("MESSAGE", Instant.EPOCH);
+    /** The events as the stream's batches of 300, in stream order, with stream sequences from 1. */
+    private static List<List<InboundMessage>> batches(List<OmniEvent> events) {
         List<List<InboundMessage>> batches = new ArrayList<>();
         List<InboundMessage> batch = new ArrayList<>();
         for (int i = 0; i < events.size(); i++) {
@@ -350,9 +350,15 @@ class BackfillTest {
                 batch = new ArrayList<>();
             }
         }
-        if (order != null) {
-            java.util.Collections.shuffle(batches, order);
-        }
+        return batches;
+    }
+
+    /** Folds these batches live, in the order given, then tails the automation logs once. */
+    private void applyBatches(List<List<InboundMessage>> batches) {
+        Instant cutover = rollups.cutover().orElseThrow();
+        BatchApplier applier = new BatchApplier(rollups, new EventDecoder(1 << 20), InstantSource.system(),
+                MINUTES_KEPT, cutover);
+        StreamRef stream = new StreamRef("MESSAGE", Instant.EPOCH);
         batches.forEach(each -> applier.apply(stream, each));
         tailAutomationLogs();
     }
