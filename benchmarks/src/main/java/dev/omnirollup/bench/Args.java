@@ -22,6 +22,7 @@ final class Args {
     private static final Set<String> VALUED = Set.of("out", "sizes", "size", "events", "workers", "mixes",
             "concurrency", "duration", "rate", "run-rate", "iterations", "budget", "jmh", "api-pg-options", "channels",
             "instances", "days", "requests", "warmup", "read-requests", "batch-budget", "batch-size", "baseline", "max-age",
+            "baseline-days",
             "parallelism", "launcher", "db-latency");
 
     private final String benchmark;

@@ -15,20 +15,23 @@ import java.util.UUID;
 /**
  * Reads as a dashboard sees them (issue 13): for each data set ({@link ClientDatasets}: rows spread evenly over
  * {@code --days}, {@code --instances} instances, plus a 10 k baseline) the rollups are built by the launcher's
- * {@code omni-rollup backfill} (timed), the API is started by the launcher's {@code omni-rollup serve}, and this JVM,
- * as a separate client process, times every dashboard endpoint with its default parameters over one keep-alive
- * connection and over a new connection per request, beside the server's own time (its {@code Server-Timing} header
+ * {@code omni-rollup backfill} (timed), an API is started on each by the launcher's {@code omni-rollup serve}, all of
+ * them up at once, and this JVM, as a separate client process, times every dashboard endpoint with its default
+ * parameters over one keep-alive connection and over a new connection per request, in rounds interleaved over the
+ * data sets, beside the server's own time (its {@code Server-Timing} header
  * and Prometheus histogram), the rows the database read per request ({@link TableReads}) and upstream's plain SQL for
  * metrics and analytics ({@link UpstreamTimer}). The service is driven only over HTTP and the launcher's command
  * line. Writes {@code client-latency*.csv/.md} and two plots.
  *
  * <p>Run: {@code benchmarks/run client [--sizes 1m,10m] [--instances 50,500] [--days 60] [--baseline 10k|none]
- * [--requests 2000] [--warmup 2000] [--read-requests 200] [--batch-budget 120s] [--budget 30s] [--max-age 2h]
- * [--fresh-data] [--launcher PATH] [--plan] [--smoke]}.
+ * [--baseline-days N] [--requests 2000] [--warmup 2000] [--read-requests 200] [--batch-budget 120s] [--budget 30s]
+ * [--max-age 2h] [--fresh-data] [--launcher PATH] [--plan] [--smoke]}.
  */
 final class ClientBench {
     static final String ROLLUP_SCHEMA = "rollup";
     private static final String OMNI_SCHEMA = "public";
+    /** Rounds the timed requests of every endpoint are split into, interleaved over the data sets. */
+    static final int ROUNDS = 10;
     private static final Set<String> RAW_TABLES = Set.of(OMNI_SCHEMA + ".omni_events",
             OMNI_SCHEMA + ".automation_logs");
 
@@ -47,7 +50,7 @@ final class ClientBench {
             int days = (int) args.count("days", smoke ? "1" : "60");
             String baselineText = args.value("baseline").orElse(smoke ? "1500" : "10k");
             Optional<ClientDatasets.Shape> baseline = baselineText.equals("none") ? Optional.empty()
-                    : Optional.of(new ClientDatasets.Shape(Args.count(baselineText), instances.getFirst(), days));
+                    : Optional.of(baselineShape(Args.count(baselineText), instances.getFirst(), args));
             Set<ClientDatasets.Shape> shapes = new LinkedHashSet<>();
             baseline.ifPresent(shapes::add);
             for (long size : sizes) {
@@ -62,6 +65,18 @@ final class ClientBench {
                     smoke ? 2 : 3, smoke ? 5 : 200, smoke ? Duration.ofMillis(300) : TableReads.SETTLE,
                     args.duration("max-age", "2h"), args.flag("fresh-data"), smoke);
         }
+    }
+
+    /**
+     * The baseline set: as many instances as the smallest run, over {@code --baseline-days} or, by default, the
+     * longest span in which every minute still holds an event ({@link ClientDatasets#denseDays}). Spread over the
+     * 60 days of the big sets, 10 k rows would leave most minutes and many hours empty, so its windows would read
+     * fewer and smaller rows and the ratio would measure the data's density instead of the table's size.
+     */
+    private static ClientDatasets.Shape baselineShape(long rows, int instances, Args args) {
+        int days = args.value("baseline-days").map(d -> (int) Args.count(d))
+                .orElse(ClientDatasets.denseDays(rows));
+        return new ClientDatasets.Shape(rows, instances, days);
     }
 
     static void run(Args args, Report report) throws Exception {
@@ -81,74 +96,201 @@ final class ClientBench {
         Datasets.log("launcher " + launcher.command() + " (" + version + "; built by " + launcher.wrapper() + ")");
         List<DatasetRun> runs = new ArrayList<>();
         List<ClientResult> results = new ArrayList<>();
+        List<SetUnderTest> sets = new ArrayList<>();
         try (FixedReplyServer floor = FixedReplyServer.start()) {
             for (ClientDatasets.Shape shape : settings.shapes()) {
-                measure(shape, settings, launcher, floor, report.logs(), runs, results);
+                sets.add(SetUnderTest.prepare(shape, settings, launcher, report.logs()));
             }
+            for (SetUnderTest set : sets) {
+                set.serve(launcher, floor, report.logs());
+            }
+            warm(sets, settings);
+            time(sets, settings);
+            for (SetUnderTest set : sets) {
+                if (settings.readRequests() > 0) {
+                    Datasets.log("rows read per request on " + set.shape.label());
+                    set.background = measureReads(set.data.jdbcUrl(), set.keepAlive, set.endpoints, settings,
+                            set.reads);
+                }
+            }
+            sets.forEach(SetUnderTest::stopApi);
+            for (SetUnderTest set : sets) {
+                set.collect(settings, results, runs);
+            }
+        } finally {
+            sets.forEach(SetUnderTest::close);
         }
         List<String> notes = notes(settings, launcher, version);
         ClientReport.publish(report, runs, results, new ClientTargets(results, settings.baseline()), notes);
     }
 
-    private static void measure(ClientDatasets.Shape shape, Settings settings, Launcher launcher,
-                                FixedReplyServer floor, Path logs, List<DatasetRun> runs, List<ClientResult> results) {
-        try (ClientDatasets.Dataset data = ClientDatasets.ensure(shape, settings.smoke(), settings.fresh(),
-                settings.maxAge())) {
-            String tag = "client-" + Args.label(shape.rows()) + "-i" + shape.instances();
-            Datasets.log("omni-rollup backfill into empty rollups of " + data.name());
-            LauncherBackfill.Result backfill = LauncherBackfill.run(launcher, tag + "-backfill", data.jdbcUrl(),
-                    ROLLUP_SCHEMA, logs);
-            Datasets.log(String.format(Locale.ROOT, "  %.1f s: %s", backfill.wall().toMillis() / 1000.0,
-                    backfill.summary()));
-            double[] sizes = ClientDatasets.sizes(data.jdbcUrl(), ROLLUP_SCHEMA);
-            double flushed = ClientDatasets.checkpoint(data.jdbcUrl());
-            Datasets.log(String.format(Locale.ROOT, "  CHECKPOINT after building and backfill: %.1f s", flushed));
-            Duration age = data.age();
-            Map<String, RequestBatch.Outcome[]> latency = new LinkedHashMap<>();
-            Map<String, Double> serverMeans = new LinkedHashMap<>();
-            Map<String, ClientResult.Reads> reads = new LinkedHashMap<>();
-            List<ClientEndpoint> endpoints;
-            TableReads.Background background;
-            try (ServedApi api = ServedApi.start(launcher, tag + "-serve", data.jdbcUrl(), ROLLUP_SCHEMA, logs,
-                    Duration.ofMinutes(2));
-                 HttpProbe control = api.keepAlive();
-                 HttpProbe keepAlive = api.keepAlive();
-                 HttpProbe fresh = api.newConnections();
-                 HttpProbe localKeepAlive = HttpProbe.keepAlive(ServedApi.HOST, floor.port(), "");
-                 HttpProbe localFresh = HttpProbe.newConnectionEach(ServedApi.HOST, floor.port(), "")) {
-                String instance = BusiestInstance.ask(control).orElse(new UUID(0, 0).toString());
-                endpoints = new ArrayList<>(ClientEndpoint.dashboard(instance));
-                endpoints.addAll(ClientEndpoint.references());
-                Datasets.log("API up on port " + api.port() + "; warm-up: " + settings.warmup()
-                        + " requests per endpoint");
-                for (int i = 0; i < settings.warmup(); i++) {
-                    for (ClientEndpoint e : endpoints) {
-                        RequestBatch.warm(e.local() ? localKeepAlive : keepAlive, e.path(), 1);
-                    }
+    /** Warm-up: every set's endpoints in turn, keep-alive, then a tenth as many on new connections. */
+    private static void warm(List<SetUnderTest> sets, Settings settings) {
+        Datasets.log("warm-up: " + settings.warmup() + " requests per endpoint on each of " + sets.size() + " APIs");
+        for (SetUnderTest set : sets) {
+            for (int i = 0; i < settings.warmup(); i++) {
+                for (ClientEndpoint e : set.endpoints) {
+                    RequestBatch.warm(set.keepAliveFor(e), e.path(), 1);
                 }
-                for (ClientEndpoint e : endpoints) {
-                    RequestBatch.warm(e.local() ? localFresh : fresh, e.path(), Math.max(1, settings.warmup() / 10));
-                }
-                for (ClientEndpoint e : endpoints) {
-                    ServerMetrics before = ServerMetrics.scrape(control);
-                    CpuSteal stealBefore = CpuSteal.now();
-                    RequestBatch.Outcome ka = RequestBatch.run(e.local() ? localKeepAlive : keepAlive, e.path(),
-                            e.expectedStatus(), settings.requests(), settings.batchBudget());
-                    double mean = e.local() ? Double.NaN : ServerMetrics.scrape(control).busiestSince(before)
-                            .map(ServerMetrics.RouteDelta::meanMillis).orElse(Double.NaN);
-                    RequestBatch.Outcome nc = RequestBatch.run(e.local() ? localFresh : fresh, e.path(),
-                            e.expectedStatus(), settings.requests(), settings.batchBudget());
-                    latency.put(e.name(), new RequestBatch.Outcome[] {ka, nc});
-                    serverMeans.put(e.name(), mean);
-                    Datasets.log(String.format(Locale.ROOT, "  %-38s keep-alive p50 %7.3f p99 %7.3f ms | new conn"
-                                    + " p50 %7.3f p99 %7.3f ms | server p50 %s ms | cpu steal %s", e.name(),
-                            ka.client().p50(), ka.client().p99(), nc.client().p50(), nc.client().p99(),
-                            Table.format(ka.server().p50()), CpuSteal.now().since(stealBefore)));
-                }
-                background = settings.readRequests() > 0
-                        ? measureReads(data.jdbcUrl(), keepAlive, endpoints, settings, reads)
-                        : TableReads.Background.NONE;
             }
+            for (ClientEndpoint e : set.endpoints) {
+                RequestBatch.warm(set.freshFor(e), e.path(), Math.max(1, settings.warmup() / 10));
+            }
+        }
+    }
+
+    /**
+     * The timed requests, endpoint by endpoint, in {@link #ROUNDS} rounds: each round gives every set (in an order
+     * that turns each round) a tenth of its keep-alive requests and then a tenth of its new-connection ones. The data
+     * sets are compared with each other (10 M against 10 k, 500 instances against 50), and a shared virtual machine
+     * has slow minutes; interleaved, such a minute falls on every set alike instead of on whichever was measured then.
+     */
+    private static void time(List<SetUnderTest> sets, Settings settings) {
+        int endpoints = sets.getFirst().endpoints.size();
+        int perRound = Math.max(1, settings.requests() / ROUNDS);
+        Duration budget = settings.batchBudget().dividedBy(ROUNDS);
+        for (int i = 0; i < endpoints; i++) {
+            CpuSteal stealBefore = CpuSteal.now();
+            for (int round = 0; round < ROUNDS; round++) {
+                for (int k = 0; k < sets.size(); k++) {
+                    sets.get((k + round) % sets.size()).timeRound(i, perRound, budget);
+                }
+            }
+            String steal = CpuSteal.now().since(stealBefore);
+            for (SetUnderTest set : sets) {
+                set.logEndpoint(i, steal);
+            }
+        }
+    }
+
+    /**
+     * One data set through the run: its rows (built or reused), its rollups built by the launcher's backfill, its
+     * API ({@code omni-rollup serve}) with the probes that time it, and what was measured. Mutable, one thread.
+     */
+    private static final class SetUnderTest implements AutoCloseable {
+        private final ClientDatasets.Shape shape;
+        private final ClientDatasets.Dataset data;
+        private final LauncherBackfill.Result backfill;
+        private final double[] sizes;
+        private final Duration age;
+        private final String tag;
+        private final List<AutoCloseable> open = new ArrayList<>();
+        private final Map<String, RequestBatch.Tally[]> tallies = new LinkedHashMap<>();
+        private final Map<String, double[]> serverTotals = new LinkedHashMap<>();
+        private final Map<String, ClientResult.Reads> reads = new LinkedHashMap<>();
+        private TableReads.Background background = TableReads.Background.NONE;
+        private List<ClientEndpoint> endpoints = List.of();
+        private HttpProbe control;
+        private HttpProbe keepAlive;
+        private HttpProbe fresh;
+        private HttpProbe localKeepAlive;
+        private HttpProbe localFresh;
+
+        private SetUnderTest(ClientDatasets.Shape shape, ClientDatasets.Dataset data, LauncherBackfill.Result backfill,
+                             double[] sizes, Duration age, String tag) {
+            this.shape = shape;
+            this.data = data;
+            this.backfill = backfill;
+            this.sizes = sizes;
+            this.age = age;
+            this.tag = tag;
+        }
+
+        /** The data set (built or reused), its rollups rebuilt by the launcher's backfill, then a CHECKPOINT. */
+        static SetUnderTest prepare(ClientDatasets.Shape shape, Settings settings, Launcher launcher, Path logs) {
+            ClientDatasets.Dataset data = ClientDatasets.ensure(shape, settings.smoke(), settings.fresh(),
+                    settings.maxAge());
+            try {
+                String tag = "client-" + Args.label(shape.rows()) + "-i" + shape.instances();
+                Datasets.log("omni-rollup backfill into empty rollups of " + data.name());
+                LauncherBackfill.Result backfill = LauncherBackfill.run(launcher, tag + "-backfill", data.jdbcUrl(),
+                        ROLLUP_SCHEMA, logs);
+                Datasets.log(String.format(Locale.ROOT, "  %.1f s: %s", backfill.wall().toMillis() / 1000.0,
+                        backfill.summary()));
+                double[] sizes = ClientDatasets.sizes(data.jdbcUrl(), ROLLUP_SCHEMA);
+                double flushed = ClientDatasets.checkpoint(data.jdbcUrl());
+                Datasets.log(String.format(Locale.ROOT, "  CHECKPOINT after building and backfill: %.1f s", flushed));
+                return new SetUnderTest(shape, data, backfill, sizes, data.age(), tag);
+            } catch (RuntimeException e) {
+                data.close();
+                throw e;
+            }
+        }
+
+        /** Starts the API on this set and opens the probes; the endpoints ask for its busiest instance. */
+        void serve(Launcher launcher, FixedReplyServer floor, Path logs) {
+            ServedApi api = ServedApi.start(launcher, tag + "-serve", data.jdbcUrl(), ROLLUP_SCHEMA, logs,
+                    Duration.ofMinutes(2));
+            open.add(api);
+            control = opened(api.keepAlive());
+            keepAlive = opened(api.keepAlive());
+            fresh = opened(api.newConnections());
+            localKeepAlive = opened(HttpProbe.keepAlive(ServedApi.HOST, floor.port(), ""));
+            localFresh = opened(HttpProbe.newConnectionEach(ServedApi.HOST, floor.port(), ""));
+            String instance = BusiestInstance.ask(control).orElse(new UUID(0, 0).toString());
+            List<ClientEndpoint> all = new ArrayList<>(ClientEndpoint.dashboard(instance));
+            all.addAll(ClientEndpoint.references());
+            endpoints = List.copyOf(all);
+            Datasets.log("API of " + shape.label() + " up on port " + api.port());
+        }
+
+        private HttpProbe opened(HttpProbe probe) {
+            open.add(probe);
+            return probe;
+        }
+
+        HttpProbe keepAliveFor(ClientEndpoint e) {
+            return e.local() ? localKeepAlive : keepAlive;
+        }
+
+        HttpProbe freshFor(ClientEndpoint e) {
+            return e.local() ? localFresh : fresh;
+        }
+
+        /**
+         * One round of endpoint {@code index}: keep-alive requests (the server's histogram read around them), then as
+         * many on new connections.
+         */
+        void timeRound(int index, int requests, Duration budget) {
+            ClientEndpoint e = endpoints.get(index);
+            RequestBatch.Tally[] pair = tallies.computeIfAbsent(e.name(),
+                    k -> new RequestBatch.Tally[] {new RequestBatch.Tally(), new RequestBatch.Tally()});
+            ServerMetrics before = e.local() ? null : ServerMetrics.scrape(control);
+            pair[0].add(keepAliveFor(e), e.path(), e.expectedStatus(), requests, budget);
+            if (before != null) {
+                ServerMetrics.scrape(control).busiestSince(before).ifPresent(d -> {
+                    double[] total = serverTotals.computeIfAbsent(e.name(), k -> new double[2]);
+                    total[0] += d.requests();
+                    total[1] += d.requests() * d.meanMillis();
+                });
+            }
+            pair[1].add(freshFor(e), e.path(), e.expectedStatus(), requests, budget);
+        }
+
+        void logEndpoint(int index, String steal) {
+            ClientEndpoint e = endpoints.get(index);
+            RequestBatch.Outcome ka = tallies.get(e.name())[0].outcome();
+            RequestBatch.Outcome nc = tallies.get(e.name())[1].outcome();
+            Datasets.log(String.format(Locale.ROOT, "  %-26s %-38s keep-alive p50 %7.3f p99 %7.3f ms | new conn"
+                            + " p50 %7.3f p99 %7.3f ms | server p50 %s ms | cpu steal %s", shape.label(), e.name(),
+                    ka.client().p50(), ka.client().p99(), nc.client().p50(), nc.client().p99(),
+                    Table.format(ka.server().p50()), steal));
+        }
+
+        void stopApi() {
+            for (AutoCloseable each : open.reversed()) {
+                try {
+                    each.close();
+                } catch (Exception e) {
+                    Datasets.log("closing " + tag + ": " + e);
+                }
+            }
+            open.clear();
+        }
+
+        /** Upstream's SQL on this set (the API stopped), then the set's results. */
+        void collect(Settings settings, List<ClientResult> results, List<DatasetRun> runs) {
+            Datasets.log("upstream's SQL on " + shape.label());
             Map<String, Percentiles> upstream = new LinkedHashMap<>();
             for (ClientEndpoint e : endpoints) {
                 if (e.upstream().isPresent()) {
@@ -160,8 +302,10 @@ final class ClientBench {
                 }
             }
             for (ClientEndpoint e : endpoints) {
-                RequestBatch.Outcome[] outcomes = latency.get(e.name());
-                results.add(new ClientResult(shape, e, outcomes[0], outcomes[1], serverMeans.get(e.name()),
+                RequestBatch.Tally[] pair = tallies.get(e.name());
+                double[] total = serverTotals.get(e.name());
+                double serverMean = total == null || total[0] == 0 ? Double.NaN : total[1] / total[0];
+                results.add(new ClientResult(shape, e, pair[0].outcome(), pair[1].outcome(), serverMean,
                         reads.getOrDefault(e.name(), ClientResult.Reads.NONE),
                         upstream.getOrDefault(e.name(), Percentiles.NONE)));
             }
@@ -169,6 +313,12 @@ final class ClientBench {
                     .map(e -> e.path().substring(e.path().indexOf('=') + 1)).findFirst().orElse("?");
             runs.add(new DatasetRun(shape, data.name(), data.reused(), age, data.generate(), data.cluster(), backfill,
                     sizes[0], sizes[1], sizes[2], instance, background.describe()));
+        }
+
+        @Override
+        public void close() {
+            stopApi();
+            data.close();
         }
     }
 
@@ -229,7 +379,8 @@ final class ClientBench {
                 + " x upstream = its p99 / our keep-alive p99 at the client");
         notes.add("p50<=1 & p99<=5 = keep-alive at the client (the targets are set for 10 M rows); p50 / baseline ="
                 + " against the " + s.baseline().map(b -> Args.label(b.rows())).orElse("(none)") + " set with as many"
-                + " instances; p50 / fewer instances = against the same size with the fewest instances");
+                + " instances (" + s.baseline().map(b -> b.days() + " days").orElse("")
+                + "); p50 / fewer instances = against the same size with the fewest instances");
         return notes;
     }
 }

@@ -37,6 +37,11 @@ final class ClientDatasets {
     private ClientDatasets() {
     }
 
+    /** The longest whole number of days (at least one) over which {@code rows} still put an event in every minute. */
+    static int denseDays(long rows) {
+        return (int) Math.max(1, rows / Duration.ofDays(1).toMinutes());
+    }
+
     /** What a data set holds. */
     record Shape(long rows, int instances, int days) {
         String name() {
