@@ -15,8 +15,8 @@ import java.util.UUID;
 /**
  * Reads as a dashboard sees them (issue 13): for each data set ({@link ClientDatasets}: rows spread evenly over
  * {@code --days}, {@code --instances} instances, plus a 10 k baseline) the rollups are built by the launcher's
- * {@code omni-rollup backfill} (timed), an API is started on each by the launcher's {@code omni-rollup serve}, all of
- * them up at once, and this JVM, as a separate client process, times every dashboard endpoint with its default
+ * {@code omni-rollup backfill} (timed), an API is started on each by the launcher's {@code omni-rollup serve}, those
+ * compared with each other up at once ({@link #groups}), and this JVM, as a separate client process, times every dashboard endpoint with its default
  * parameters over one keep-alive connection and over a new connection per request, in rounds interleaved over the
  * data sets, beside the server's own time (its {@code Server-Timing} header
  * and Prometheus histogram), the rows the database read per request ({@link TableReads}) and upstream's plain SQL for
@@ -101,19 +101,23 @@ final class ClientBench {
             for (ClientDatasets.Shape shape : settings.shapes()) {
                 sets.add(SetUnderTest.prepare(shape, settings, launcher, report.logs()));
             }
-            for (SetUnderTest set : sets) {
-                set.serve(launcher, floor, report.logs());
-            }
-            warm(sets, settings);
-            time(sets, settings);
-            for (SetUnderTest set : sets) {
-                if (settings.readRequests() > 0) {
-                    Datasets.log("rows read per request on " + set.shape.label());
-                    set.background = measureReads(set.data.jdbcUrl(), set.keepAlive, set.endpoints, settings,
-                            set.reads);
+            for (List<SetUnderTest> group : groups(sets, settings.baseline())) {
+                Datasets.log("timing together: "
+                        + String.join(" | ", group.stream().map(set -> set.shape.label()).toList()));
+                for (SetUnderTest set : group) {
+                    set.serve(launcher, floor, report.logs());
                 }
+                warm(group, settings);
+                time(group, settings);
+                for (SetUnderTest set : group) {
+                    if (settings.readRequests() > 0) {
+                        Datasets.log("rows read per request on " + set.shape.label());
+                        set.background = measureReads(set.data.jdbcUrl(), set.keepAlive, set.endpoints, settings,
+                                set.reads);
+                    }
+                }
+                group.forEach(SetUnderTest::stopApi);
             }
-            sets.forEach(SetUnderTest::stopApi);
             for (SetUnderTest set : sets) {
                 set.collect(settings, results, runs);
             }
@@ -122,6 +126,22 @@ final class ClientBench {
         }
         List<String> notes = notes(settings, launcher, version);
         ClientReport.publish(report, runs, results, new ClientTargets(results, settings.baseline()), notes);
+    }
+
+    /**
+     * The sets whose APIs are up and timed together: those of one size, the baseline with the largest size (the
+     * targets compare 10 M rows with 10 k and 500 instances with 50). Not all at once: every API refreshes its live
+     * counts in the background (at 10 M rows a count of 100 k stored payloads every 5 s), and five of them on two
+     * cores put more of that under the timed requests than one installation's API does.
+     */
+    private static List<List<SetUnderTest>> groups(List<SetUnderTest> sets, Optional<ClientDatasets.Shape> baseline) {
+        long largest = sets.stream().mapToLong(set -> set.shape.rows()).max().orElse(0);
+        Map<Long, List<SetUnderTest>> groups = new LinkedHashMap<>();
+        for (SetUnderTest set : sets) {
+            long key = baseline.filter(set.shape::equals).isPresent() ? largest : set.shape.rows();
+            groups.computeIfAbsent(key, k -> new ArrayList<>()).add(set);
+        }
+        return List.copyOf(groups.values());
     }
 
     /** Warm-up: every set's endpoints in turn, keep-alive, then a tenth as many on new connections. */
