@@ -16,10 +16,10 @@ import java.util.UUID;
  * Reads as a dashboard sees them (issue 13): for each data set ({@link ClientDatasets}: rows spread evenly over
  * {@code --days}, {@code --instances} instances, plus a 10 k baseline) the rollups are built by the launcher's
  * {@code omni-rollup backfill} (timed), an API is started on each by the launcher's {@code omni-rollup serve}, those
- * compared with each other up at once ({@link #groups}), and this JVM, as a separate client process, times every dashboard endpoint with its default
- * parameters over one keep-alive connection and over a new connection per request, in rounds interleaved over the
- * data sets, beside the server's own time (its {@code Server-Timing} header
- * and Prometheus histogram), the rows the database read per request ({@link TableReads}) and upstream's plain SQL for
+ * compared with each other up at once ({@link #groups}), and this JVM, as a separate client process, times every
+ * dashboard endpoint with its default parameters over one keep-alive connection and over a new connection per
+ * request, in rounds interleaved over those sets, beside the server's own time (its {@code Server-Timing} header and
+ * Prometheus histogram), the rows the database read per request ({@link TableReads}) and upstream's plain SQL for
  * metrics and analytics ({@link UpstreamTimer}). The service is driven only over HTTP and the launcher's command
  * line. Writes {@code client-latency*.csv/.md} and two plots.
  *
