@@ -269,20 +269,29 @@ final class MessageRead {
 
     private static String reportPart(int tag, String p) {
         return IntStream.range(0, RUNS.size()).mapToObj(run -> "SELECT " + tag + ", " + run + ", r.src, r.bucket, "
-                + "r.version, " + COUNTERS + ", CASE WHEN k.v IS DISTINCT FROM r.version THEN r.dims::text END "
-                + "FROM <rollup>.msg_" + RUNS.get(run).suffix() + " AS r LEFT JOIN unnest(:" + p + "kb" + run
-                + "::int8[], :" + p + "ks" + run + "::int2[], :" + p + "kv" + run + "::int8[]) AS k(b, s, v) "
-                + "ON k.b = r.bucket AND k.s = r.src WHERE r.scope = :" + p + "scope AND r.instance_id = :" + p
-                + "subject AND r.bucket >= :" + p + "from" + run + " AND r.bucket < :" + p + "to" + run)
+                + "r.version, " + COUNTERS + ", " + dimsUnlessKnown(p, Integer.toString(run))
+                + " FROM <rollup>.msg_" + RUNS.get(run).suffix() + " AS r WHERE r.scope = :" + p + "scope AND "
+                + "r.instance_id = :" + p + "subject AND r.bucket >= :" + p + "from" + run + " AND r.bucket < :" + p
+                + "to" + run)
                 .collect(Collectors.joining("\nUNION ALL\n"));
     }
 
     private static String totalPart(int tag, String p) {
-        return "SELECT " + tag + ", " + TOTAL_RUN + ", r.src, r.bucket, r.version, " + COUNTERS
-                + ", CASE WHEN k.v IS DISTINCT FROM r.version THEN r.dims::text END FROM <rollup>.msg_total AS r "
-                + "LEFT JOIN unnest(:" + p + "kb::int8[], :" + p + "ks::int2[], :" + p + "kv::int8[]) AS k(b, s, v) "
-                + "ON k.b = r.bucket AND k.s = r.src WHERE r.scope = :" + p + "scope AND r.instance_id = :" + p
-                + "subject AND r.bucket = 0";
+        return "SELECT " + tag + ", " + TOTAL_RUN + ", r.src, r.bucket, r.version, " + COUNTERS + ", "
+                + dimsUnlessKnown(p, "") + " FROM <rollup>.msg_total AS r WHERE r.scope = :" + p
+                + "scope AND r.instance_id = :" + p + "subject AND r.bucket = 0";
+    }
+
+    /**
+     * A row's breakdowns as text, or NULL when the reader already holds them: the row's bucket, source and version
+     * are among the known ones. A subquery, so that PostgreSQL hashes the known rows once under any plan; a join to
+     * them was planned, with the API's generic plans on small tables, as a nested loop that compared every row read
+     * with every known one (the 24 h window's 58 minute rows on a 10 k-row history, EXPLAIN ANALYZE: 0.70 ms
+     * against 0.16 ms).
+     */
+    private static String dimsUnlessKnown(String p, String run) {
+        return "CASE WHEN (r.bucket, r.src, r.version) IN (SELECT * FROM unnest(:" + p + "kb" + run + "::int8[], :"
+                + p + "ks" + run + "::int2[], :" + p + "kv" + run + "::int8[])) THEN NULL ELSE r.dims::text END";
     }
 
     private static String timelinePart(String p) {
