@@ -28,12 +28,6 @@ final class RequestBatch {
     record Outcome(Percentiles client, Percentiles server, long errors, double clientCpuMicros, long bodyBytes) {
     }
 
-    static Outcome run(HttpProbe probe, String path, int expectedStatus, int requests, Duration budget) {
-        Tally tally = new Tally();
-        tally.add(probe, path, expectedStatus, requests, budget);
-        return tally.outcome();
-    }
-
     /**
      * The exchanges of one path on one server, gathered over several rounds (the client benchmark interleaves the
      * rounds of its data sets, so that a slow minute of the machine falls on all of them alike). Mutable, one thread.
