@@ -286,8 +286,7 @@ final class MessageRead {
      * A row's breakdowns as text, or NULL when the reader already holds them: the row's bucket, source and version
      * are among the known ones. A subquery, so that PostgreSQL hashes the known rows once under any plan; a join to
      * them was planned, with the API's generic plans on small tables, as a nested loop that compared every row read
-     * with every known one (the 24 h window's 58 minute rows on a 10 k-row history, EXPLAIN ANALYZE: 0.70 ms
-     * against 0.16 ms).
+     * with every known one (benchmarks/sql/known-breakdowns-plans.sql).
      */
     private static String dimsUnlessKnown(String p, String run) {
         return "CASE WHEN (r.bucket, r.src, r.version) IN (SELECT * FROM unnest(:" + p + "kb" + run + "::int8[], :"
