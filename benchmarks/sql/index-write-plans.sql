@@ -31,39 +31,19 @@ RETURNING external_id;
 \o /dev/null
 \timing on
 SET plan_cache_mode = force_custom_plan;
-BEGIN;
-\echo = ANY, custom plan:
-EXECUTE write_any(:'ids', :'states', :'ids');
-ROLLBACK;
-BEGIN;
-\echo = ANY, custom plan:
-EXECUTE write_any(:'ids', :'states', :'ids');
-ROLLBACK;
-BEGIN;
-\echo IN (SELECT unnest), custom plan:
-EXECUTE write_in(:'ids', :'states', :'ids');
-ROLLBACK;
-BEGIN;
-\echo IN (SELECT unnest), custom plan:
-EXECUTE write_in(:'ids', :'states', :'ids');
-ROLLBACK;
+\set stmt write_any
+\set label '= ANY, custom plan:'
+\ir _index-write-twice.sql
+\set stmt write_in
+\set label 'IN (SELECT unnest), custom plan:'
+\ir _index-write-twice.sql
 SET plan_cache_mode = force_generic_plan;
-BEGIN;
-\echo = ANY, generic plan:
-EXECUTE write_any(:'ids', :'states', :'ids');
-ROLLBACK;
-BEGIN;
-\echo = ANY, generic plan:
-EXECUTE write_any(:'ids', :'states', :'ids');
-ROLLBACK;
-BEGIN;
-\echo IN (SELECT unnest), generic plan:
-EXECUTE write_in(:'ids', :'states', :'ids');
-ROLLBACK;
-BEGIN;
-\echo IN (SELECT unnest), generic plan:
-EXECUTE write_in(:'ids', :'states', :'ids');
-ROLLBACK;
+\set stmt write_any
+\set label '= ANY, generic plan:'
+\ir _index-write-twice.sql
+\set stmt write_in
+\set label 'IN (SELECT unnest), generic plan:'
+\ir _index-write-twice.sql
 \timing off
 \o
 DROP SCHEMA index_plan_bench CASCADE;
