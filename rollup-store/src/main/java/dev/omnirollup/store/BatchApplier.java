@@ -8,6 +8,7 @@ import java.time.Instant;
 import java.time.InstantSource;
 import java.util.ArrayList;
 import java.util.HashMap;
+import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
@@ -178,7 +179,7 @@ public final class BatchApplier {
      */
     private MessageFold.Result foldMessages(Handle handle, List<MessageEvent> messages, long nowSecond,
                                             long minuteFloor) {
-        Set<String> externalIds = new TreeSet<>();
+        Set<String> externalIds = new HashSet<>(); // lockExisting sorts them once
         for (MessageEvent message : messages) {
             message.externalId().ifPresent(externalIds::add);
         }

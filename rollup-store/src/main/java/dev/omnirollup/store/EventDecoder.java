@@ -69,17 +69,20 @@ public final class EventDecoder {
 
     private Decoded decodeOrThrow(InboundMessage message) {
         long seq = message.streamSeq();
-        String[] tokens = message.subject().split("\\.", 4);
-        String domain = tokens[0];
+        String subject = message.subject();
+        int firstDot = subject.indexOf('.');
+        int secondDot = firstDot < 0 ? -1 : subject.indexOf('.', firstDot + 1);
+        String domain = firstDot < 0 ? subject : subject.substring(0, firstDot);
         if (!domain.equals("message") && !domain.equals("automation") && !domain.equals("instance")) {
-            throw new Poison("subject " + quote(message.subject()) + " is not a message, automation or instance subject");
+            throw new Poison("subject " + quote(subject) + " is not a message, automation or instance subject");
         }
-        if (tokens.length < 3) {
-            return new Ignored(seq, "bare subject " + quote(message.subject()) + " (upstream persistence never sees it)");
+        if (secondDot < 0) {
+            return new Ignored(seq, "bare subject " + quote(subject) + " (upstream persistence never sees it)");
         }
-        Optional<MessageKind> kind = domain.equals("message") ? MessageKind.ofAction(tokens[1]) : Optional.empty();
+        String action = subject.substring(firstDot + 1, secondDot);
+        Optional<MessageKind> kind = domain.equals("message") ? MessageKind.ofAction(action) : Optional.empty();
         if (domain.equals("message") && kind.isEmpty()) {
-            return new Ignored(seq, "no persistence consumer of Omni reads subject " + quote(message.subject()));
+            return new Ignored(seq, "no persistence consumer of Omni reads subject " + quote(subject));
         }
         if (message.body().length > maxBodyBytes) {
             throw new Poison("body of " + message.body().length + " bytes exceeds the limit of " + maxBodyBytes);
@@ -91,11 +94,11 @@ public final class EventDecoder {
         if (kind.isPresent()) {
             return message(seq, kind.get(), root);
         }
-        String type = domain + "." + tokens[1];
-        long epochMs = ownEnvelope(root, type, message.subject());
+        String type = domain + "." + action;
+        long epochMs = ownEnvelope(root, type, subject);
         JsonNode payload = root.get("payload");
-        return domain.equals("automation") ? automation(seq, tokens, payload, epochMs)
-                : instance(seq, tokens[1], payload, epochMs);
+        return domain.equals("automation") ? automation(seq, action, payload, epochMs)
+                : instance(seq, action, payload, epochMs);
     }
 
     // ---------------------------------------------------------------- message events: what Omni stores
@@ -372,8 +375,8 @@ public final class EventDecoder {
         return node.asLong();
     }
 
-    private static Decoded automation(long seq, String[] tokens, JsonNode payload, long epochMs) {
-        return switch (tokens[1]) {
+    private static Decoded automation(long seq, String action, JsonNode payload, long epochMs) {
+        return switch (action) {
             case "executed" -> {
                 uuid(requiredText(payload, "automationId", "payload.automationId"), "payload.automationId");
                 limit(requiredText(payload, "eventId", "payload.eventId"), 36, "payload.eventId");
@@ -401,7 +404,7 @@ public final class EventDecoder {
                         .orElseThrow(() -> new Poison("payload.pendingCount is missing")).intValue();
                 yield new QueueSnapshot(seq, epochMs, instanceKey, active, pending);
             }
-            default -> throw new Poison("unknown event type " + quote("automation." + tokens[1]));
+            default -> throw new Poison("unknown event type " + quote("automation." + action));
         };
     }
 

@@ -1,6 +1,8 @@
 package dev.omnirollup.store;
 
+import com.fasterxml.jackson.core.io.JsonStringEncoder;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.Comparator;
 import java.util.HashMap;
 import java.util.List;
@@ -17,6 +19,7 @@ import java.util.UUID;
  */
 final class RollupChanges {
     private static final Grain[] GRAINS = Grain.values();
+    private static final JsonStringEncoder JSON_TEXT = JsonStringEncoder.getInstance();
 
     /** A message row's changes: counters and breakdowns as the JSON object {@code dims} adds ({@code {}} if none). */
     record MessageRowChange(RollupKey key, MessageCounts counts, String breakdownsJson) {
@@ -78,13 +81,46 @@ final class RollupChanges {
             return out;
         }
 
+        /**
+         * The non-zero breakdowns as the JSON object {@code dims} adds, keys in their natural order ({@code {}} if
+         * none); written directly, since a batch at many instances writes thousands of rows.
+         */
+        String breakdownsJson() {
+            String[] keys = nonZeroKeys();
+            if (keys.length == 0) {
+                return "{}";
+            }
+            Arrays.sort(keys);
+            StringBuilder json = new StringBuilder(keys.length * 24).append('{');
+            for (int i = 0; i < keys.length; i++) {
+                json.append(i == 0 ? "\"" : ",\"");
+                JSON_TEXT.quoteAsString(keys[i], json);
+                json.append("\":").append(breakdowns.get(keys[i])[0]);
+            }
+            return json.append('}').toString();
+        }
+
+        private String[] nonZeroKeys() {
+            if (breakdowns == null) {
+                return new String[0];
+            }
+            String[] keys = new String[breakdowns.size()];
+            int n = 0;
+            for (Map.Entry<String, long[]> entry : breakdowns.entrySet()) {
+                if (entry.getValue()[0] != 0) {
+                    keys[n++] = entry.getKey();
+                }
+            }
+            return n == keys.length ? keys : Arrays.copyOf(keys, n);
+        }
+
         boolean isZero() {
             for (long counter : counters) {
                 if (counter != 0) {
                     return false;
                 }
             }
-            return nonZeroBreakdowns().isEmpty();
+            return nonZeroKeys().length == 0;
         }
     }
 
@@ -186,8 +222,7 @@ final class RollupChanges {
         List<MessageRowChange> rows = new ArrayList<>();
         messageRows.forEach((key, row) -> {
             if (key.grain() == grain && !row.isZero()) {
-                rows.add(new MessageRowChange(key, MessageCounts.of(row.counters),
-                        DimsJson.write(row.nonZeroBreakdowns())));
+                rows.add(new MessageRowChange(key, MessageCounts.of(row.counters), row.breakdownsJson()));
             }
         });
         rows.sort(Comparator.comparing(MessageRowChange::key, RollupKey.LOCK_ORDER));

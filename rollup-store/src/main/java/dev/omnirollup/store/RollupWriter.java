@@ -7,18 +7,21 @@ import org.jdbi.v3.core.statement.Update;
 
 /**
  * Adds {@link RollupChanges} to the rollup tables of one layer: one {@code INSERT … SELECT FROM unnest(…) ON
- * CONFLICT DO UPDATE SET n = t.n + excluded.n} per table, rows in lock order so concurrent writers lock them in the
- * same order; every written message row gets a new version. Runs inside the caller's transaction.
+ * CONFLICT DO UPDATE SET n = t.n + excluded.n} per table (the rows' breakdowns as one JSON array, split by
+ * {@code jsonb_array_elements} beside the {@code unnest} of each column), rows in lock order so concurrent writers
+ * lock them in the same order; every written message row gets a new version. Runs inside the caller's transaction.
  */
 final class RollupWriter {
     private static final String UPSERT_MESSAGES = """
             INSERT INTO <rollup>.msg_<grain> AS t (src, scope, instance_id, bucket, total, completed, failed, pending,
                 inbound, outbound, proc_sum, proc_count, agent_sum, agent_count, dims)
             SELECT :layer, u.scope, u.instance_id, u.bucket, u.total, u.completed, u.failed, u.pending, u.inbound,
-                u.outbound, u.proc_sum, u.proc_count, u.agent_sum, u.agent_count, u.dims::jsonb
-              FROM unnest(:scope::int2[], :instance::uuid[], :bucket::int8[], :total::int8[], :completed::int8[],
-                :failed::int8[], :pending::int8[], :inbound::int8[], :outbound::int8[], :proc_sum::int8[],
-                :proc_count::int8[], :agent_sum::int8[], :agent_count::int8[], :dims::text[])
+                u.outbound, u.proc_sum, u.proc_count, u.agent_sum, u.agent_count, u.dims
+              FROM ROWS FROM (unnest(:scope::int2[]), unnest(:instance::uuid[]), unnest(:bucket::int8[]),
+                unnest(:total::int8[]), unnest(:completed::int8[]), unnest(:failed::int8[]), unnest(:pending::int8[]),
+                unnest(:inbound::int8[]), unnest(:outbound::int8[]), unnest(:proc_sum::int8[]),
+                unnest(:proc_count::int8[]), unnest(:agent_sum::int8[]), unnest(:agent_count::int8[]),
+                jsonb_array_elements(:dims::jsonb))
                 AS u(scope, instance_id, bucket, total, completed, failed, pending, inbound, outbound, proc_sum,
                      proc_count, agent_sum, agent_count, dims)
             ON CONFLICT (scope, bucket, instance_id, src) DO UPDATE SET
@@ -122,9 +125,13 @@ final class RollupWriter {
         if (rows.isEmpty()) {
             return;
         }
+        StringBuilder dims = new StringBuilder(rows.size() * 64).append('[');
+        for (RollupChanges.MessageRowChange row : rows) {
+            dims.append(dims.length() == 1 ? "" : ",").append(row.breakdownsJson());
+        }
+        // one JSON array rather than a text[]: the driver escapes every quote of every element of an array literal
         Update update = handle.createUpdate(UPSERT_MESSAGES).define("grain", grain.suffix())
-                .bindByType("dims", rows.stream().map(RollupChanges.MessageRowChange::breakdownsJson).toList(),
-                        SqlArrays.STRINGS);
+                .bind("dims", dims.append(']').toString());
         bindRows(update, layer, "instance", rows.stream().map(RollupChanges.MessageRowChange::key).toList(),
                 rows.stream().map(row -> row.counts().toArray()).toList(), MessageCounter.COLUMNS);
         update.execute();
