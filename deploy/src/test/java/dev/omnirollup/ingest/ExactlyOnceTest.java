@@ -4,11 +4,18 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.omnirollup.sim.OmniEvent;
+import dev.omnirollup.store.Await;
 import dev.omnirollup.store.ReferenceCheck;
 import dev.omnirollup.store.StoreSettings;
 import io.nats.client.api.AckPolicy;
 import io.nats.client.api.ConsumerConfiguration;
 import io.nats.client.api.DeliverPolicy;
+import java.io.IOException;
+import java.net.ServerSocket;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
 import java.time.Duration;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
@@ -16,6 +23,8 @@ import org.junit.jupiter.api.Test;
 
 /** However often NATS delivers a message, its effect on the counters is applied once. */
 class ExactlyOnceTest {
+    private static final HttpClient HTTP = HttpClient.newHttpClient();
+
     @Test
     void aProcessKilledBetweenCommitAndAckLosesAndDoublesNothing() throws Exception {
         try (IngestHarness harness = new IngestHarness()) {
@@ -38,17 +47,91 @@ class ExactlyOnceTest {
     }
 
     @Test
-    void threeProcessesOnOneConsumerCountEveryEventOnce() {
+    void threeProcessesConsumingAtOnceCountEveryEventOnce() throws Exception {
         try (IngestHarness harness = new IngestHarness()) {
             List<OmniEvent> events = harness.traffic(32, 8_000);
             harness.persistReference(events);
-            harness.set("ingest-batch-size", "100");
+            harness.set("ingest-batch-size", "100").set("ingest-single-active", "false");
             harness.startProcess();
             harness.startProcess();
             harness.startProcess();
             harness.publish(events);
             harness.awaitCaughtUp(Duration.ofSeconds(240));
             new ReferenceCheck(harness.rollups).assertAllTimeMatches();
+            Await.until("all three processes pull", Duration.ofSeconds(30), () -> pullsWaiting(harness) >= 3);
+        }
+    }
+
+    /**
+     * With the lease (the default) one of three processes consumes and the others stand by, pulling nothing; when
+     * the active one is killed mid-stream a standby takes over, and every event is counted once.
+     */
+    @Test
+    void aStandbyTakesOverFromAKilledActiveProcess() throws Exception {
+        try (IngestHarness harness = new IngestHarness()) {
+            List<OmniEvent> events = harness.traffic(35, 8_000);
+            harness.persistReference(events);
+            harness.set("ingest-batch-size", "100");
+            int[] ports = {freePort(), freePort(), freePort()};
+            harness.set("ingest-metrics-port", Integer.toString(ports[0]));
+            Process active = harness.startProcess();
+            Await.until("the first process is active", Duration.ofSeconds(60), () -> active(ports[0]) == 1);
+            for (int i = 1; i < 3; i++) {
+                harness.set("ingest-metrics-port", Integer.toString(ports[i]));
+                harness.startProcess();
+            }
+            Await.until("the other two stand by", Duration.ofSeconds(60),
+                    () -> active(ports[1]) == 0 && active(ports[2]) == 0);
+            Await.until("only the active process pulls", Duration.ofSeconds(30),
+                    Await.steadily(5, () -> pullsWaiting(harness) == 1));
+            harness.publish(events.subList(0, events.size() / 2));
+            Await.until("the active process applied a batch", Duration.ofSeconds(60), () -> acked(harness) > 0);
+            active.destroyForcibly();
+            assertTrue(active.waitFor(30, TimeUnit.SECONDS));
+            harness.publish(events.subList(events.size() / 2, events.size()));
+            harness.awaitCaughtUp(Duration.ofSeconds(240));
+            new ReferenceCheck(harness.rollups).assertAllTimeMatches();
+            Await.until("one standby took over, the other still stands by", Duration.ofSeconds(30),
+                    Await.steadily(5, () -> active(ports[1]) + active(ports[2]) == 1));
+        }
+    }
+
+    /** 1 when the ingest process on this metrics port consumes, 0 when it stands by, -1 when it does not answer. */
+    private static int active(int port) {
+        try {
+            String body = HTTP.send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + port + "/health"))
+                    .timeout(Duration.ofSeconds(2)).build(), HttpResponse.BodyHandlers.ofString()).body();
+            return body.contains("\"active\":true") ? 1 : body.contains("\"active\":false") ? 0 : -1;
+        } catch (IOException e) {
+            return -1;
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            return -1;
+        }
+    }
+
+    private static int freePort() throws IOException {
+        try (ServerSocket socket = new ServerSocket(0)) {
+            return socket.getLocalPort();
+        }
+    }
+
+    /** Pull requests waiting at the message stream's consumer (one per consuming process, when idle). */
+    private static long pullsWaiting(IngestHarness harness) {
+        try {
+            return harness.nats.management().getConsumerInfo(harness.nats.messageStream(),
+                    harness.config().get(StoreSettings.INGEST_CONSUMER)).getNumWaiting();
+        } catch (Exception e) {
+            return -1; // not created yet
+        }
+    }
+
+    private static long acked(IngestHarness harness) {
+        try {
+            return harness.nats.management().getConsumerInfo(harness.nats.messageStream(),
+                    harness.config().get(StoreSettings.INGEST_CONSUMER)).getAckFloor().getStreamSequence();
+        } catch (Exception e) {
+            return 0;
         }
     }
 

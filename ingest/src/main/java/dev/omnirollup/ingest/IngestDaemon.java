@@ -36,7 +36,8 @@ import java.util.concurrent.atomic.AtomicLong;
 
 /**
  * The ingest daemon: one worker per stream ({@code MESSAGE}, {@code AUTOMATION}) on a durable pull consumer shared
- * by every ingest process; the tail of Omni's {@code automation_logs} (every {@code automation-log-poll}) and the
+ * by every ingest process, consuming while this process holds the {@link IngestLease} (always, without
+ * {@code ingest-single-active}); the tail of Omni's {@code automation_logs} (every {@code automation-log-poll}) and the
  * sweep of deleted automations (every {@code automation-deletion-check}) on a thread of their own; housekeeping and
  * consumer-lag polling once a minute. Start with {@link #start}; {@link #close()} finishes and commits the batches in
  * hand.
@@ -45,6 +46,8 @@ public final class IngestDaemon implements AutoCloseable {
     private static final System.Logger LOG = System.getLogger(IngestDaemon.class.getName());
     private static final Duration MESSAGE_STREAM_MAX_AGE = Duration.ofDays(30);
     private static final Duration AUTOMATION_STREAM_MAX_AGE = Duration.ofDays(30);
+    /** How often a standby tries the lease, and the holder checks its session. */
+    private static final Duration LEASE_POLL = Duration.ofSeconds(1);
 
     private final StoreSettings store;
     private final IngestSettings settings;
@@ -56,6 +59,7 @@ public final class IngestDaemon implements AutoCloseable {
     private final ScheduledExecutorService automationScheduler;
     private final Housekeeping housekeeping;
     private final Map<String, Long> pending = new ConcurrentHashMap<>();
+    private IngestLease lease = IngestLease.always();
 
     /** One consumed stream: its worker and what it knows of the stream. */
     private static final class Consumed {
@@ -107,6 +111,12 @@ public final class IngestDaemon implements AutoCloseable {
         Housekeeping housekeeping = new Housekeeping(database, clock, store.minuteRetention(),
                 store.indexHorizon(), settings.rejectLimit());
         IngestDaemon daemon = new IngestDaemon(store, settings, nats, cutover, housekeeping);
+        if (settings.singleActive()) {
+            daemon.lease = IngestLease.start(database::openSession, database.rollupSchema(), LEASE_POLL);
+        }
+        IngestLease lease = daemon.lease;
+        metrics.gauge("omni_rollup_ingest_active", "1 while this process consumes the streams, 0 while it stands by"
+                + " (ingest-single-active).", () -> lease.held() ? 1 : 0);
         BatchApplier applier = new BatchApplier(database,
                 new EventDecoder(store.maxEventBytes()),
                 clock, store.minuteRetention(), cutover, store.indexHorizon());
@@ -116,7 +126,7 @@ public final class IngestDaemon implements AutoCloseable {
         for (Consumed stream : daemon.streams) {
             daemon.bind(stream);
             stream.worker = new StreamWorker(stream.name, () -> stream.consumer, () -> stream.ref, applier, prefix,
-                    daemon.batchSize(stream), settings.batchWait(), crashHook, metrics);
+                    daemon.batchSize(stream), settings.batchWait(), lease::held, crashHook, metrics);
             metrics.gauge("omni_rollup_ingest_consumer_pending", "Messages the durable consumer has not delivered yet.",
                     () -> daemon.pending.getOrDefault(stream.name, 0L), "stream", stream.name);
         }
@@ -178,7 +188,12 @@ public final class IngestDaemon implements AutoCloseable {
         return cutover;
     }
 
-    /** True while every worker thread runs and NATS is connected. */
+    /** Whether this process consumes the streams now, rather than standing by for the one that does. */
+    public boolean isActive() {
+        return lease.held();
+    }
+
+    /** True while every worker thread runs and NATS is connected (standing by included). */
     public boolean isHealthy() {
         return threads.stream().allMatch(Thread::isAlive) && nats.getStatus() == Connection.Status.CONNECTED;
     }
@@ -314,6 +329,7 @@ public final class IngestDaemon implements AutoCloseable {
                 return;
             }
         }
+        lease.close();
         LOG.log(System.Logger.Level.INFO, "ingest stopped");
     }
 }

@@ -9,7 +9,10 @@ import java.io.UncheckedIOException;
 import java.net.InetSocketAddress;
 import java.nio.charset.StandardCharsets;
 
-/** The ingest's own small HTTP endpoint: {@code /metrics} (Prometheus text) and {@code /health} (200 or 503). */
+/**
+ * The ingest's own small HTTP endpoint: {@code /metrics} (Prometheus text) and {@code /health} (200 or 503; its
+ * {@code active} says whether this process consumes or stands by).
+ */
 public final class IngestHttp implements AutoCloseable {
     private final HttpServer server;
 
@@ -29,7 +32,8 @@ public final class IngestHttp implements AutoCloseable {
             server.createContext("/health", exchange -> {
                 boolean healthy = daemon.isHealthy();
                 respond(exchange, healthy ? 200 : 503, "application/json",
-                        "{\"status\":\"" + (healthy ? "healthy" : "degraded") + "\"}");
+                        "{\"status\":\"" + (healthy ? "healthy" : "degraded") + "\",\"active\":" + daemon.isActive()
+                                + "}");
             });
             server.start();
             return new IngestHttp(server);

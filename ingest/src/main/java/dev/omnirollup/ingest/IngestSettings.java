@@ -16,7 +16,7 @@ import java.util.Optional;
 public record IngestSettings(int batchSize, Duration batchWait, int maxAckPending, Duration ackWait,
                              Optional<Instant> cutover, Duration startMargin, int metricsPort,
                              int rejectLimit, Duration automationLogPoll, Duration automationLogLookback,
-                             Duration automationDeletionCheck) {
+                             Duration automationDeletionCheck, boolean singleActive) {
 
     public static final Setting<Integer> BATCH_SIZE = new Setting<>("ingest-batch-size", "20000",
             Setting.intIn(1, 50_000), "Most messages folded into one transaction (a larger batch writes each rollup "
@@ -51,15 +51,20 @@ public record IngestSettings(int batchSize, Duration batchWait, int maxAckPendin
             "10s", Setting.durationIn(Duration.ofSeconds(1), Duration.ofHours(1)),
             "How often the ingest takes the counts of deleted automations out of the rollups.");
 
+    public static final Setting<Boolean> SINGLE_ACTIVE = new Setting<>("ingest-single-active", "true",
+            Setting::bool, "One ingest process consumes at a time (a PostgreSQL advisory lock); the others stand by "
+            + "and one takes over within a second of its end. false: every process consumes at once, which is "
+            + "exactly once too but slower (their batches wait for each other's row locks).");
+
     /** Every setting of this record, in the order the README documents them. */
     public static final List<Setting<?>> SETTINGS = List.of(BATCH_SIZE, BATCH_WAIT, MAX_ACK_PENDING, ACK_WAIT,
             CUTOVER, START_MARGIN, METRICS_PORT, REJECT_LIMIT, AUTOMATION_LOG_POLL,
-            AUTOMATION_LOG_LOOKBACK, AUTOMATION_DELETION_CHECK);
+            AUTOMATION_LOG_LOOKBACK, AUTOMATION_DELETION_CHECK, SINGLE_ACTIVE);
 
     public static IngestSettings from(Config config) {
         return new IngestSettings(config.get(BATCH_SIZE), config.get(BATCH_WAIT), config.get(MAX_ACK_PENDING),
                 config.get(ACK_WAIT), config.get(CUTOVER), config.get(START_MARGIN),
                 config.get(METRICS_PORT), config.get(REJECT_LIMIT), config.get(AUTOMATION_LOG_POLL),
-                config.get(AUTOMATION_LOG_LOOKBACK), config.get(AUTOMATION_DELETION_CHECK));
+                config.get(AUTOMATION_LOG_LOOKBACK), config.get(AUTOMATION_DELETION_CHECK), config.get(SINGLE_ACTIVE));
     }
 }

@@ -17,12 +17,13 @@ import java.util.Locale;
 import java.util.concurrent.ArrayBlockingQueue;
 import java.util.concurrent.BlockingQueue;
 import java.util.concurrent.TimeUnit;
+import java.util.function.BooleanSupplier;
 import java.util.function.Supplier;
 
 /**
- * Consumes one stream through the shared durable consumer in two stages: a collector thread fetches a batch (by
- * count and time) and decodes it while the worker thread applies the previous one in one transaction and then
- * acks it (or terminates poison) — one batch waits between them at most. Stopping finishes the batches in hand.
+ * Consumes one stream through the shared durable consumer, while this process is the active one, in two stages: a
+ * collector thread fetches a batch (by count and time) and decodes it while the worker thread applies the previous
+ * one in one transaction and then acks it (or terminates poison) — one batch waits between them at most. Stopping finishes the batches in hand.
  * Transient database failures are retried with backoff while the messages are kept in progress; a batch that
  * fails for another reason is split until the message at fault is found and set aside, so nothing blocks the
  * stream.
@@ -40,6 +41,7 @@ final class StreamWorker implements Runnable {
     private final String subjectPrefix;
     private final int batchSize;
     private final Duration batchWait;
+    private final BooleanSupplier active;
     private final CrashHook crashHook;
     private final Metrics.Histogram batchSizes;
     private final Metrics.Histogram commitSeconds;
@@ -55,8 +57,8 @@ final class StreamWorker implements Runnable {
     }
 
     StreamWorker(String streamName, Supplier<ConsumerContext> consumer, Supplier<StreamRef> stream,
-                 BatchApplier applier, String subjectPrefix, int batchSize, Duration batchWait, CrashHook crashHook,
-                 Metrics metrics) {
+                 BatchApplier applier, String subjectPrefix, int batchSize, Duration batchWait, BooleanSupplier active,
+                 CrashHook crashHook, Metrics metrics) {
         this.streamName = streamName;
         this.consumer = consumer;
         this.stream = stream;
@@ -64,6 +66,7 @@ final class StreamWorker implements Runnable {
         this.subjectPrefix = subjectPrefix;
         this.batchSize = batchSize;
         this.batchWait = batchWait;
+        this.active = active;
         this.crashHook = crashHook;
         this.metrics = metrics;
         this.batchSizes = metrics.histogram("omni_rollup_ingest_batch_size", "Messages per applied batch.", SIZES,
@@ -104,17 +107,26 @@ final class StreamWorker implements Runnable {
         }
     }
 
-    /** The collector thread: fetch, decode, hand over; on stop, hands over what the client had pulled already. */
+    /**
+     * The collector thread: fetch, decode, hand over while this process is the active one; on stop, or when it
+     * stands by, hands over what the client had pulled already.
+     */
     private void collectLoop() {
         Backoff backoff = new Backoff();
         try {
             while (!stopping) {
+                if (!active.getAsBoolean()) {
+                    if (!standBy()) {
+                        return;
+                    }
+                    continue;
+                }
                 try (IterableConsumer messages = consumer.get().iterate(ConsumeOptions.builder()
                         .batchSize(Math.max(batchSize, 100))
                         .expiresIn(5_000)
                         .build())) {
                     backoff.reset();
-                    while (!stopping) {
+                    while (!stopping && active.getAsBoolean()) {
                         List<Message> batch = collect(messages);
                         lastProgressMs = System.currentTimeMillis();
                         if (!batch.isEmpty()) {
@@ -143,6 +155,18 @@ final class StreamWorker implements Runnable {
             }
         } finally {
             collectorDone = true;
+        }
+    }
+
+    /** Waits a poll while another process consumes; false when interrupted. Standing by is not a stall. */
+    private boolean standBy() {
+        lastProgressMs = System.currentTimeMillis();
+        try {
+            Thread.sleep(POLL.toMillis());
+            return true;
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            return false;
         }
     }
 

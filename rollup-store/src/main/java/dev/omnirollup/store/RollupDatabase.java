@@ -3,11 +3,13 @@ package dev.omnirollup.store;
 import com.zaxxer.hikari.HikariConfig;
 import com.zaxxer.hikari.HikariDataSource;
 import java.sql.Connection;
+import java.sql.DriverManager;
 import java.sql.SQLException;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.List;
 import java.util.Optional;
+import java.util.Properties;
 import java.util.UUID;
 import java.util.regex.Pattern;
 import javax.sql.DataSource;
@@ -144,6 +146,32 @@ public final class RollupDatabase implements AutoCloseable {
 
     public DataSource dataSource() {
         return pool;
+    }
+
+    /**
+     * A Jdbi handle on a connection of its own, outside the pool, with the pool's URL and driver properties: for a
+     * session that lives as long as the process (one holding an advisory lock), which a small pool could not spare.
+     * Closing the handle closes the connection.
+     */
+    public Handle openSession() {
+        Properties properties = new Properties();
+        properties.putAll(pool.getDataSourceProperties());
+        if (pool.getUsername() != null) {
+            properties.setProperty("user", pool.getUsername());
+        }
+        if (pool.getPassword() != null) {
+            properties.setProperty("password", pool.getPassword());
+        }
+        try {
+            return Jdbi.open(DriverManager.getConnection(pool.getJdbcUrl(), properties));
+        } catch (SQLException e) {
+            throw StoreException.of(e);
+        }
+    }
+
+    /** omni-rollup's schema. */
+    public String rollupSchema() {
+        return rollupSchema;
     }
 
     /** The quoted name of one of omni-rollup's tables. */

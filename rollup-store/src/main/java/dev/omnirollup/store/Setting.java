@@ -84,6 +84,15 @@ public record Setting<T>(String name, String defaultValue, Function<String, T> p
         }
     }
 
+    /** {@code true} or {@code false}, in any case. */
+    public static Boolean bool(String value) {
+        return switch (value.trim().toLowerCase(Locale.ROOT)) {
+            case "true" -> true;
+            case "false" -> false;
+            default -> throw new IllegalArgumentException("'" + value + "' is not true or false");
+        };
+    }
+
     /** Any text but an empty one, trimmed. */
     public static String nonBlank(String value) {
         if (value.isBlank()) {
