@@ -36,9 +36,11 @@ import java.util.concurrent.atomic.AtomicLong;
  * NATS) and the rollup total as an exactly-once cross-check (equal for every worker count).
  *
  * <p>Run: {@code benchmarks/run ingest [--events 1m] [--mixes messages,default] [--workers 1,2,3] [--jfr]
- * [--instances 50,500] [--batch-size 2000] [--pg-profile] [--db-latency 2ms] [--channels whatsapp-baileys,discord,...] [--smoke]};
+ * [--instances 50,500] [--batch-size 2000] [--single-active false] [--pg-profile] [--db-latency 2ms]
+ * [--channels whatsapp-baileys,discord,...] [--smoke]};
  * {@code --instances} publishes from that many simulated instances (default 50); {@code --batch-size} sets the
- * workers' {@code ingest-batch-size}; {@code --db-latency} puts
+ * workers' {@code ingest-batch-size}; {@code --single-active false} lets every worker consume at once instead of one
+ * holding the ingest lease while the others stand by; {@code --db-latency} puts
  * the workers' database that far away each way ({@link LatencyProxy}); {@code --channels} publishes only from the
  * simulated instances on those channels.
  */
@@ -134,6 +136,8 @@ final class IngestBench {
             Map<String, String> settings = IngestProcesses.settings(db, nats, consumer,
                     published.first().minus(Duration.ofMinutes(1)));
             args.value("batch-size").ifPresent(size -> settings.put("ingest-batch-size", size));
+            boolean singleActive = !args.value("single-active").orElse("true").equals("false");
+            settings.put("ingest-single-active", Boolean.toString(singleActive));
             double latency = args.duration("db-latency", "0ms").toNanos() / 1e6;
             LatencyProxy proxy = latency > 0 ? LatencyProxy.before(db.jdbcUrl(), latency) : null;
             if (proxy != null) {
@@ -161,6 +165,7 @@ final class IngestBench {
                 ChildJvm.addMemoryRows(memory, mix + ", " + instances + " instances, " + n + " worker(s)", workers);
                 long[] totals = rollupTotals(db.jdbcUrl());
                 Run run = new Run(n + " ingest worker" + (n > 1 ? "s" : "")
+                        + (n == 1 ? "" : singleActive ? " (1 active, lease)" : " (all consuming)")
                         + (proxy == null ? "" : String.format(Locale.ROOT, " (database %.1f ms away)", latency)),
                         published.total(), progress.overallRate(),
                         progress.steadyRate(), progress.secondHalfRate(), progress.seconds(), workerCpu, backendCpu,
