@@ -37,10 +37,10 @@ import java.util.concurrent.atomic.AtomicLong;
 /**
  * The ingest daemon: one worker per stream ({@code MESSAGE}, {@code AUTOMATION}) on a durable pull consumer shared
  * by every ingest process, consuming while this process holds the {@link IngestLease} (always, without
- * {@code ingest-single-active}); the tail of Omni's {@code automation_logs} (every {@code automation-log-poll}) and the
- * sweep of deleted automations (every {@code automation-deletion-check}) on a thread of their own; housekeeping and
- * consumer-lag polling once a minute. Start with {@link #start}; {@link #close()} finishes and commits the batches in
- * hand.
+ * {@code ingest-single-active}); the tail of Omni's {@code automation_logs} (every {@code automation-log-poll})
+ * and the sweep of deleted automations (every {@code automation-deletion-check}) on a thread of their own;
+ * housekeeping and consumer-lag polling once a minute. Start with {@link #start}; {@link #close()} finishes and
+ * commits the batches in hand.
  */
 public final class IngestDaemon implements AutoCloseable {
     private static final System.Logger LOG = System.getLogger(IngestDaemon.class.getName());
@@ -59,7 +59,7 @@ public final class IngestDaemon implements AutoCloseable {
     private final ScheduledExecutorService automationScheduler;
     private final Housekeeping housekeeping;
     private final Map<String, Long> pending = new ConcurrentHashMap<>();
-    private IngestLease lease = IngestLease.always();
+    private final IngestLease lease;
 
     /** One consumed stream: its worker and what it knows of the stream. */
     private static final class Consumed {
@@ -78,8 +78,9 @@ public final class IngestDaemon implements AutoCloseable {
     }
 
     private IngestDaemon(StoreSettings store, IngestSettings settings, Connection nats, Instant cutover,
-                         Housekeeping housekeeping) {
+                         Housekeeping housekeeping, IngestLease lease) {
         this.store = store;
+        this.lease = lease;
         this.settings = settings;
         this.nats = nats;
         this.cutover = cutover;
@@ -110,11 +111,24 @@ public final class IngestDaemon implements AutoCloseable {
         Instant cutover = database.ensureCutover(settings.cutover().orElse(clock.instant()));
         Housekeeping housekeeping = new Housekeeping(database, clock, store.minuteRetention(),
                 store.indexHorizon(), settings.rejectLimit());
-        IngestDaemon daemon = new IngestDaemon(store, settings, nats, cutover, housekeeping);
-        if (settings.singleActive()) {
-            daemon.lease = IngestLease.start(database::openSession, database.rollupSchema(), LEASE_POLL);
+        IngestLease lease = settings.singleActive()
+                ? IngestLease.start(database::openSession, database.rollupSchema(), LEASE_POLL)
+                : IngestLease.always();
+        try {
+            return startWorkers(new IngestDaemon(store, settings, nats, cutover, housekeeping, lease), database,
+                    clock, metrics, crashHook);
+        } catch (RuntimeException e) {
+            lease.close(); // a process that did not start must not keep the others standing by
+            throw e;
         }
+    }
+
+    private static IngestDaemon startWorkers(IngestDaemon daemon, RollupDatabase database, InstantSource clock,
+                                             Metrics metrics, CrashHook crashHook) {
+        StoreSettings store = daemon.store;
+        IngestSettings settings = daemon.settings;
         IngestLease lease = daemon.lease;
+        Instant cutover = daemon.cutover;
         metrics.gauge("omni_rollup_ingest_active", "1 while this process consumes the streams, 0 while it stands by"
                 + " (ingest-single-active).", () -> lease.held() ? 1 : 0);
         BatchApplier applier = new BatchApplier(database,

@@ -1,6 +1,7 @@
 package dev.omnirollup.ingest;
 
 import java.time.Duration;
+import java.util.concurrent.ExecutionException;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
@@ -57,7 +58,7 @@ final class IngestLease implements AutoCloseable {
             poller.submit(lease::poll).get();
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
-        } catch (java.util.concurrent.ExecutionException e) {
+        } catch (ExecutionException e) {
             throw new IllegalStateException("ingest lease: " + e.getCause().getMessage(), e.getCause());
         }
         if (!lease.held) {

@@ -23,10 +23,10 @@ import java.util.function.Supplier;
 /**
  * Consumes one stream through the shared durable consumer, while this process is the active one, in two stages: a
  * collector thread fetches a batch (by count and time) and decodes it while the worker thread applies the previous
- * one in one transaction and then acks it (or terminates poison) — one batch waits between them at most. Stopping finishes the batches in hand.
- * Transient database failures are retried with backoff while the messages are kept in progress; a batch that
- * fails for another reason is split until the message at fault is found and set aside, so nothing blocks the
- * stream.
+ * one in one transaction and then acks it (or terminates poison) — one batch waits between them at most. Stopping
+ * finishes the batches in hand. Transient database failures are retried with backoff while the messages are kept in
+ * progress; a batch that fails for another reason is split until the message at fault is found and set aside, so
+ * nothing blocks the stream.
  */
 final class StreamWorker implements Runnable {
     private static final System.Logger LOG = System.getLogger(StreamWorker.class.getName());
