@@ -1,6 +1,5 @@
 package dev.omnirollup.store;
 
-import com.fasterxml.jackson.core.io.JsonStringEncoder;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.Comparator;
@@ -19,7 +18,6 @@ import java.util.UUID;
  */
 final class RollupChanges {
     private static final Grain[] GRAINS = Grain.values();
-    private static final JsonStringEncoder JSON_TEXT = JsonStringEncoder.getInstance();
 
     /** A message row's changes: counters and breakdowns as the JSON object {@code dims} adds ({@code {}} if none). */
     record MessageRowChange(RollupKey key, MessageCounts counts, String breakdownsJson) {
@@ -71,47 +69,25 @@ final class RollupChanges {
 
         Map<String, Long> nonZeroBreakdowns() {
             Map<String, Long> out = new TreeMap<>();
-            if (breakdowns != null) {
-                breakdowns.forEach((key, n) -> {
-                    if (n[0] != 0) {
-                        out.put(key, n[0]);
-                    }
-                });
+            for (String key : nonZeroKeys()) {
+                out.put(key, breakdowns.get(key)[0]);
             }
             return out;
         }
 
-        /**
-         * The non-zero breakdowns as the JSON object {@code dims} adds, keys in their natural order ({@code {}} if
-         * none); written directly, since a batch at many instances writes thousands of rows.
-         */
+        /** The non-zero breakdowns as the JSON object {@code dims} adds, keys in their natural order. */
         String breakdownsJson() {
             String[] keys = nonZeroKeys();
-            if (keys.length == 0) {
-                return "{}";
-            }
             Arrays.sort(keys);
-            StringBuilder json = new StringBuilder(keys.length * 24).append('{');
-            for (int i = 0; i < keys.length; i++) {
-                json.append(i == 0 ? "\"" : ",\"");
-                JSON_TEXT.quoteAsString(keys[i], json);
-                json.append("\":").append(breakdowns.get(keys[i])[0]);
-            }
-            return json.append('}').toString();
+            return DimsJson.write(keys, key -> breakdowns.get(key)[0]);
         }
 
         private String[] nonZeroKeys() {
             if (breakdowns == null) {
                 return new String[0];
             }
-            String[] keys = new String[breakdowns.size()];
-            int n = 0;
-            for (Map.Entry<String, long[]> entry : breakdowns.entrySet()) {
-                if (entry.getValue()[0] != 0) {
-                    keys[n++] = entry.getKey();
-                }
-            }
-            return n == keys.length ? keys : Arrays.copyOf(keys, n);
+            return breakdowns.entrySet().stream().filter(entry -> entry.getValue()[0] != 0).map(Map.Entry::getKey)
+                    .toArray(String[]::new);
         }
 
         boolean isZero() {
@@ -120,7 +96,7 @@ final class RollupChanges {
                     return false;
                 }
             }
-            return nonZeroKeys().length == 0;
+            return breakdowns == null || breakdowns.values().stream().allMatch(n -> n[0] == 0);
         }
     }
 
