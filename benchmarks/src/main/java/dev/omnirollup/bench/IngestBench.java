@@ -2,6 +2,7 @@ package dev.omnirollup.bench;
 
 import dev.omnirollup.sim.ScratchDatabase;
 import dev.omnirollup.sim.ScratchNats;
+import dev.omnirollup.store.Setting;
 import io.nats.client.Connection;
 import io.nats.client.ConsumeOptions;
 import io.nats.client.IterableConsumer;
@@ -136,7 +137,7 @@ final class IngestBench {
             Map<String, String> settings = IngestProcesses.settings(db, nats, consumer,
                     published.first().minus(Duration.ofMinutes(1)));
             args.value("batch-size").ifPresent(size -> settings.put("ingest-batch-size", size));
-            boolean singleActive = !args.value("single-active").orElse("true").equals("false");
+            boolean singleActive = Setting.bool(args.value("single-active").orElse("true"));
             settings.put("ingest-single-active", Boolean.toString(singleActive));
             double latency = args.duration("db-latency", "0ms").toNanos() / 1e6;
             LatencyProxy proxy = latency > 0 ? LatencyProxy.before(db.jdbcUrl(), latency) : null;
