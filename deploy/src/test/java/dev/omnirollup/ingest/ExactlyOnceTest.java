@@ -8,7 +8,9 @@ import dev.omnirollup.store.Await;
 import dev.omnirollup.store.ReferenceCheck;
 import dev.omnirollup.store.StoreSettings;
 import io.nats.client.api.AckPolicy;
+import io.nats.client.JetStreamApiException;
 import io.nats.client.api.ConsumerConfiguration;
+import io.nats.client.api.ConsumerInfo;
 import io.nats.client.api.DeliverPolicy;
 import java.io.IOException;
 import java.net.ServerSocket;
@@ -18,6 +20,7 @@ import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.time.Duration;
 import java.util.List;
+import java.util.Optional;
 import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.Test;
 
@@ -118,20 +121,20 @@ class ExactlyOnceTest {
 
     /** Pull requests waiting at the message stream's consumer (one per consuming process, when idle). */
     private static long pullsWaiting(IngestHarness harness) {
-        try {
-            return harness.nats.management().getConsumerInfo(harness.nats.messageStream(),
-                    harness.config().get(StoreSettings.INGEST_CONSUMER)).getNumWaiting();
-        } catch (Exception e) {
-            return -1; // not created yet
-        }
+        return messageConsumer(harness).map(ConsumerInfo::getNumWaiting).orElse(-1L);
     }
 
     private static long acked(IngestHarness harness) {
+        return messageConsumer(harness).map(info -> info.getAckFloor().getStreamSequence()).orElse(0L);
+    }
+
+    /** The message stream's durable consumer, if it exists yet. */
+    private static Optional<ConsumerInfo> messageConsumer(IngestHarness harness) {
         try {
-            return harness.nats.management().getConsumerInfo(harness.nats.messageStream(),
-                    harness.config().get(StoreSettings.INGEST_CONSUMER)).getAckFloor().getStreamSequence();
-        } catch (Exception e) {
-            return 0;
+            return Optional.of(harness.nats.management().getConsumerInfo(harness.nats.messageStream(),
+                    harness.config().get(StoreSettings.INGEST_CONSUMER)));
+        } catch (IOException | JetStreamApiException e) {
+            return Optional.empty();
         }
     }
 
