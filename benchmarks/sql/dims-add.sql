@@ -3,16 +3,11 @@
 --   psql -h 127.0.0.1 -U postgres -f benchmarks/sql/dims-add.sql
 -- Each "Time:" pair is V1 then V7: 2 500 rows with a 4-key change (a batch's per-instance rows at 500
 -- instances), then one 520-key map plus a 500-key change (an all-instances row's instance map), 200 times.
-\set ON_ERROR_STOP on
-\set QUIET on
-SET client_min_messages = warning;
-DROP SCHEMA IF EXISTS dims_bench_v1 CASCADE;
-DROP SCHEMA IF EXISTS dims_bench_v7 CASCADE;
-CREATE SCHEMA dims_bench_v1;
-SET search_path = dims_bench_v1;
+\set schema dims_bench_v1
+\ir _scratch-schema.sql
 \i rollup-store/src/main/resources/db/migration/V1__rollups.sql
-CREATE SCHEMA dims_bench_v7;
-SET search_path = dims_bench_v7;
+\set schema dims_bench_v7
+\ir _scratch-schema.sql
 \i rollup-store/src/main/resources/db/migration/V1__rollups.sql
 \i rollup-store/src/main/resources/db/migration/V7__dims_add_by_key.sql
 SET search_path = public;

@@ -3,16 +3,11 @@
 -- copies of the table as the migrations create it (a scratch schema), 10 000 rows are rewritten once with a new
 -- touched_at and once with touched_at left alone. Run from the repository root:
 --   psql -h 127.0.0.1 -U postgres -f benchmarks/sql/hot-updates.sql
-\set ON_ERROR_STOP on
-\set QUIET on
-SET client_min_messages = warning;
-DROP SCHEMA IF EXISTS hot_bench_a CASCADE;
-DROP SCHEMA IF EXISTS hot_bench_b CASCADE;
-CREATE SCHEMA hot_bench_a;
-SET search_path = hot_bench_a;
+\set schema hot_bench_a
+\ir _scratch-schema.sql
 \i rollup-store/src/main/resources/db/migration/V1__rollups.sql
-CREATE SCHEMA hot_bench_b;
-SET search_path = hot_bench_b;
+\set schema hot_bench_b
+\ir _scratch-schema.sql
 \i rollup-store/src/main/resources/db/migration/V1__rollups.sql
 SET search_path = public;
 INSERT INTO hot_bench_a.message_index SELECT 'id-' || g, '\x01020304'::bytea, 1 FROM generate_series(1, 10000) AS g;

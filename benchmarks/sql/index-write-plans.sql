@@ -4,12 +4,8 @@
 -- switch to one after five executions of a prepared statement); `t.external_id IN (SELECT unnest($3))` (the form
 -- MessageIndex uses) is a hashed subplan under both. docs/benchmarks.md, finding I8. Run from the repository root:
 --   psql -h 127.0.0.1 -U postgres -f benchmarks/sql/index-write-plans.sql
-\set ON_ERROR_STOP on
-\set QUIET on
-SET client_min_messages = warning;
-DROP SCHEMA IF EXISTS index_plan_bench CASCADE;
-CREATE SCHEMA index_plan_bench;
-SET search_path = index_plan_bench;
+\set schema index_plan_bench
+\ir _scratch-schema.sql
 \i rollup-store/src/main/resources/db/migration/V1__rollups.sql
 INSERT INTO message_index SELECT 'id-' || g, '\x0102030405060708'::bytea, 1 FROM generate_series(1, 5000) AS g;
 CREATE TABLE args AS SELECT array_agg('id-' || g) AS ids, array_agg('\x0102030405060709'::bytea) AS states
@@ -31,19 +27,11 @@ RETURNING external_id;
 \o /dev/null
 \timing on
 SET plan_cache_mode = force_custom_plan;
-\set stmt write_any
-\set label '= ANY, custom plan:'
-\ir _index-write-twice.sql
-\set stmt write_in
-\set label 'IN (SELECT unnest), custom plan:'
-\ir _index-write-twice.sql
+\set mode custom
+\ir _index-write-forms.sql
 SET plan_cache_mode = force_generic_plan;
-\set stmt write_any
-\set label '= ANY, generic plan:'
-\ir _index-write-twice.sql
-\set stmt write_in
-\set label 'IN (SELECT unnest), generic plan:'
-\ir _index-write-twice.sql
+\set mode generic
+\ir _index-write-forms.sql
 \timing off
 \o
 DROP SCHEMA index_plan_bench CASCADE;

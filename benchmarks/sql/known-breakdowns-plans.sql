@@ -5,12 +5,8 @@
 -- with every known triple. The tables are the migrations' own, in a scratch schema, filled as the client benchmark's
 -- 10 k set: one row a minute for 6 days, all instances and per instance (50). Run from the repository root:
 --   psql -h 127.0.0.1 -U postgres -f benchmarks/sql/known-breakdowns-plans.sql
-\set ON_ERROR_STOP on
-\set QUIET on
-SET client_min_messages = warning;
-DROP SCHEMA IF EXISTS known_plan_bench CASCADE;
-CREATE SCHEMA known_plan_bench;
-SET search_path = known_plan_bench;
+\set schema known_plan_bench
+\ir _scratch-schema.sql
 \i rollup-store/src/main/resources/db/migration/V1__rollups.sql
 \i rollup-store/src/main/resources/db/migration/V2__real_omni.sql
 \i rollup-store/src/main/resources/db/migration/V3__instance_map_and_versions.sql
