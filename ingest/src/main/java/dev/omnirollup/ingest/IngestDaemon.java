@@ -7,6 +7,7 @@ import dev.omnirollup.store.EventDecoder;
 import dev.omnirollup.store.Housekeeping;
 import dev.omnirollup.store.Metrics;
 import dev.omnirollup.store.NatsEdge;
+import dev.omnirollup.store.Partitioning;
 import dev.omnirollup.store.RollupDatabase;
 import dev.omnirollup.store.StoreException;
 import dev.omnirollup.store.StoreSettings;
@@ -26,18 +27,21 @@ import java.time.Instant;
 import java.time.InstantSource;
 import java.time.ZoneOffset;
 import java.util.ArrayList;
+import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
+import java.util.OptionalLong;
 import java.util.concurrent.atomic.AtomicLong;
 
 /**
- * The ingest daemon: one worker per stream ({@code MESSAGE}, {@code AUTOMATION}) on a durable pull consumer shared
- * by every ingest process, consuming while this process holds the {@link IngestLease} (always, without
- * {@code ingest-single-active}); the tail of Omni's {@code automation_logs} (every {@code automation-log-poll})
+ * The ingest daemon: one worker per stream ({@code MESSAGE}, {@code AUTOMATION}) and partition
+ * ({@code ingest-partitions}), each on the partition's durable pull consumer shared by every ingest process, consuming
+ * while this process holds the partition in the {@link IngestLease} (always, without {@code ingest-single-active});
+ * the tail of Omni's {@code automation_logs} (every {@code automation-log-poll})
  * and the sweep of deleted automations (every {@code automation-deletion-check}) on a thread of their own;
  * housekeeping and consumer-lag polling once a minute. Start with {@link #start}; {@link #close()} finishes and
  * commits the batches in hand.
@@ -61,19 +65,23 @@ public final class IngestDaemon implements AutoCloseable {
     private final Map<String, Long> pending = new ConcurrentHashMap<>();
     private final IngestLease lease;
 
-    /** One consumed stream: its worker and what it knows of the stream. */
+    /** One consumed partition of a stream: its worker and what it knows of the stream. */
     private static final class Consumed {
         final String name;
         final String filter;
+        final Partitioning partition;
+        final String durable;
         volatile StreamRef ref;
         volatile ConsumerContext consumer;
         /** The consumer's {@code max_ack_pending} ({@code -1}: no limit). */
         volatile long maxAckPending;
         StreamWorker worker;
 
-        Consumed(String name, String filter) {
+        Consumed(String name, String filter, Partitioning partition, String durable) {
             this.name = name;
             this.filter = filter;
+            this.partition = partition;
+            this.durable = durable;
         }
     }
 
@@ -112,8 +120,8 @@ public final class IngestDaemon implements AutoCloseable {
         Housekeeping housekeeping = new Housekeeping(database, clock, store.minuteRetention(),
                 store.indexHorizon(), settings.rejectLimit());
         IngestLease lease = settings.singleActive()
-                ? IngestLease.start(database::openSession, database.rollupSchema(), LEASE_POLL)
-                : IngestLease.always();
+                ? IngestLease.start(database::openSession, database.rollupSchema(), settings.partitions(), LEASE_POLL)
+                : IngestLease.always(settings.partitions());
         try {
             return startWorkers(new IngestDaemon(store, settings, nats, cutover, housekeeping, lease), database,
                     clock, metrics, crashHook);
@@ -129,32 +137,43 @@ public final class IngestDaemon implements AutoCloseable {
         IngestSettings settings = daemon.settings;
         IngestLease lease = daemon.lease;
         Instant cutover = daemon.cutover;
-        metrics.gauge("omni_rollup_ingest_active", "1 while this process consumes the streams, 0 while it stands by"
-                + " (ingest-single-active).", () -> lease.held() ? 1 : 0);
+        metrics.gauge("omni_rollup_ingest_active", "How many partitions of the streams this process consumes (0 while"
+                + " it stands by; ingest-partitions, ingest-single-active).", lease::heldCount);
         BatchApplier applier = new BatchApplier(database,
                 new EventDecoder(store.maxEventBytes()),
                 clock, store.minuteRetention(), cutover, store.indexHorizon());
         String prefix = store.subjectPrefix();
-        daemon.streams.add(new Consumed(store.messageStream(), prefix + "message.>"));
-        daemon.streams.add(new Consumed(store.automationStream(), prefix + "automation.>"));
+        int partitions = settings.partitions();
+        for (String name : List.of(store.messageStream(), store.automationStream())) {
+            String filter = prefix + (name.equals(store.messageStream()) ? "message.>" : "automation.>");
+            for (int p = 0; p < partitions; p++) {
+                daemon.streams.add(new Consumed(name, filter, new Partitioning(partitions, p),
+                        IngestSettings.consumerName(store.consumer(), partitions, p)));
+            }
+            metrics.gauge("omni_rollup_ingest_consumer_pending", "Messages the durable consumer has not delivered yet"
+                    + " (the most of its partitions' consumers).", () -> daemon.pending.getOrDefault(name, 0L),
+                    "stream", name);
+        }
         for (Consumed stream : daemon.streams) {
             daemon.bind(stream);
-            stream.worker = new StreamWorker(stream.name, () -> stream.consumer, () -> stream.ref, applier, prefix,
-                    daemon.batchSize(stream), settings.batchWait(), lease::held, crashHook, metrics);
-            metrics.gauge("omni_rollup_ingest_consumer_pending", "Messages the durable consumer has not delivered yet.",
-                    () -> daemon.pending.getOrDefault(stream.name, 0L), "stream", stream.name);
+            int p = stream.partition.index();
+            stream.worker = new StreamWorker(stream.name, stream.partition, () -> stream.consumer, () -> stream.ref,
+                    applier, prefix, daemon.batchSize(stream), settings.batchWait(), () -> lease.holds(p), crashHook,
+                    metrics);
         }
         metrics.gauge("omni_rollup_ingest_cutover_seconds", "The cutover instant (epoch seconds).",
                 () -> cutover.getEpochSecond());
         for (Consumed stream : daemon.streams) {
-            Thread thread = new Thread(stream.worker, "ingest-" + stream.name);
+            Thread thread = new Thread(stream.worker, "ingest-" + stream.name
+                    + (partitions == 1 ? "" : "-p" + stream.partition.index()));
             daemon.threads.add(thread);
             thread.start();
         }
         daemon.scheduler.scheduleWithFixedDelay(daemon::tick, 5, 60, TimeUnit.SECONDS);
         daemon.startAutomationLogs(database, clock, metrics);
-        LOG.log(System.Logger.Level.INFO, "ingest started: streams " + daemon.streams.stream().map(s -> s.name).toList()
-                + ", consumer " + store.consumer() + ", cutover " + cutover);
+        LOG.log(System.Logger.Level.INFO, "ingest started: streams " + daemon.streams.stream().map(s -> s.name)
+                .distinct().toList() + ", consumer " + store.consumer()
+                + (partitions == 1 ? "" : ", " + partitions + " partitions") + ", cutover " + cutover);
         return daemon;
     }
 
@@ -202,9 +221,14 @@ public final class IngestDaemon implements AutoCloseable {
         return cutover;
     }
 
-    /** Whether this process consumes the streams now, rather than standing by for the one that does. */
+    /** Whether this process consumes a partition of the streams now, rather than standing by. */
     public boolean isActive() {
-        return lease.held();
+        return lease.heldCount() > 0;
+    }
+
+    /** The partitions this process consumes now. */
+    public List<Integer> activePartitions() {
+        return lease.heldPartitions();
     }
 
     /** True while every worker thread runs and NATS is connected (standing by included). */
@@ -223,7 +247,7 @@ public final class IngestDaemon implements AutoCloseable {
                     stream.filter.endsWith("message.>") ? MESSAGE_STREAM_MAX_AGE : AUTOMATION_STREAM_MAX_AGE);
             stream.ref = new StreamRef(stream.name, info.getCreateTime().toInstant());
             StreamContext context = nats.getStreamContext(stream.name);
-            String durable = store.consumer();
+            String durable = stream.durable;
             ConsumerContext consumer;
             try {
                 ConsumerInfo existing = context.getConsumerInfo(durable);
@@ -237,18 +261,25 @@ public final class IngestDaemon implements AutoCloseable {
                     throw e;
                 }
                 stream.maxAckPending = settings.maxAckPending();
-                consumer = context.createOrUpdateConsumer(ConsumerConfiguration.builder()
+                ConsumerConfiguration.Builder config = ConsumerConfiguration.builder()
                         .durable(durable)
                         .filterSubject(stream.filter)
                         .ackPolicy(AckPolicy.Explicit)
                         .ackWait(settings.ackWait())
                         .maxAckPending(settings.maxAckPending())
-                        .maxDeliver(-1)
-                        .deliverPolicy(DeliverPolicy.ByStartTime)
-                        .startTime(cutover.minus(settings.startMargin()).atZone(ZoneOffset.UTC))
-                        .build());
+                        .maxDeliver(-1);
+                OptionalLong applied = ConsumerSets.appliedBelow(context, store.consumer(), settings.partitions());
+                if (applied.isPresent()) {
+                    config.deliverPolicy(DeliverPolicy.ByStartSequence).startSequence(applied.getAsLong());
+                } else {
+                    config.deliverPolicy(DeliverPolicy.ByStartTime)
+                            .startTime(cutover.minus(settings.startMargin()).atZone(ZoneOffset.UTC));
+                }
+                consumer = context.createOrUpdateConsumer(config.build());
                 LOG.log(System.Logger.Level.INFO, "created durable consumer " + durable + " on " + stream.name
-                        + " from " + cutover.minus(settings.startMargin()));
+                        + " from " + (applied.isPresent() ? "sequence " + applied.getAsLong()
+                        + " (what another number of partitions applied below it)"
+                        : cutover.minus(settings.startMargin())));
             }
             stream.consumer = consumer;
         } catch (IOException | JetStreamApiException e) {
@@ -294,9 +325,13 @@ public final class IngestDaemon implements AutoCloseable {
         return (int) Math.max(1, Math.min(settings.batchSize(), stream.maxAckPending / 2));
     }
 
-    /** Once a minute: consumer lag, a recreated stream or consumer, housekeeping. */
+    /**
+     * Once a minute: consumer lag, a recreated stream or consumer, the consumers of another number of partitions once
+     * no process of that number runs, housekeeping.
+     */
     private void tick() {
         List<Housekeeping.StreamFloor> floors = new ArrayList<>();
+        Map<String, Long> lag = new HashMap<>();
         for (Consumed stream : streams) {
             try {
                 StreamInfo info = nats.jetStreamManagement().getStreamInfo(stream.name);
@@ -305,10 +340,15 @@ public final class IngestDaemon implements AutoCloseable {
                     LOG.log(System.Logger.Level.WARNING, "stream " + stream.name + " was recreated; rebinding");
                     bind(stream);
                 }
-                floors.add(new Housekeeping.StreamFloor(stream.ref, info.getStreamState().getFirstSequence()));
+                if (stream.partition.index() == 0) {
+                    floors.add(new Housekeeping.StreamFloor(stream.ref, info.getStreamState().getFirstSequence()));
+                    if (lease.consumesAlone()) {
+                        dropOtherConsumers(stream);
+                    }
+                }
                 try {
                     ConsumerInfo consumer = stream.consumer.getConsumerInfo();
-                    pending.put(stream.name, consumer.getNumPending());
+                    lag.merge(stream.name, consumer.getNumPending(), Math::max);
                 } catch (JetStreamApiException e) {
                     if (e.getErrorCode() == 404) {
                         LOG.log(System.Logger.Level.WARNING, "consumer on " + stream.name + " disappeared; recreating");
@@ -319,6 +359,7 @@ public final class IngestDaemon implements AutoCloseable {
                 LOG.log(System.Logger.Level.DEBUG, "stream " + stream.name + " status unavailable: " + e.getMessage());
             }
         }
+        pending.putAll(lag);
         try {
             Housekeeping.Pruned pruned = housekeeping.run(floors);
             if (pruned.ran() && pruned.minuteRows() + pruned.indexEntries() + pruned.rejects() + pruned.pages() > 0) {
@@ -326,6 +367,21 @@ public final class IngestDaemon implements AutoCloseable {
             }
         } catch (RuntimeException e) {
             LOG.log(System.Logger.Level.DEBUG, "housekeeping skipped: " + e.getMessage());
+        }
+    }
+
+    /**
+     * Deletes our consumers of the stream made for another number of partitions: called only while this process
+     * consumes and no process with another number runs, so nothing reads them any more (and the consumers of the
+     * number in force were created, from where those had applied, when this process started).
+     */
+    private void dropOtherConsumers(Consumed stream) throws IOException, JetStreamApiException {
+        StreamContext context = nats.getStreamContext(stream.name);
+        for (String other : ConsumerSets.others(context, store.consumer(), settings.partitions())) {
+            if (context.deleteConsumer(other)) {
+                LOG.log(System.Logger.Level.INFO, "deleted durable consumer " + other + " on " + stream.name
+                        + ": made for another number of partitions than " + settings.partitions());
+            }
         }
     }
 

@@ -33,7 +33,7 @@ public final class IngestHttp implements AutoCloseable {
                 boolean healthy = daemon.isHealthy();
                 respond(exchange, healthy ? 200 : 503, "application/json",
                         "{\"status\":\"" + (healthy ? "healthy" : "degraded") + "\",\"active\":" + daemon.isActive()
-                                + "}");
+                                + ",\"partitions\":" + daemon.activePartitions() + "}");
             });
             server.start();
             return new IngestHttp(server);

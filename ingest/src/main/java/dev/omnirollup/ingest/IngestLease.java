@@ -1,59 +1,94 @@
 package dev.omnirollup.ingest;
 
 import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.ThreadLocalRandom;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicIntegerArray;
 import java.util.function.Supplier;
 import org.jdbi.v3.core.Handle;
 
 /**
- * Which ingest process consumes the streams: the one whose database session holds a PostgreSQL advisory lock keyed
- * by the rollup schema. The other processes stand by: their collectors fetch nothing, and one of them takes the lock
- * within a poll of the holder's session ending (a stopped or killed process, a lost connection). Several processes
- * consuming at once are still exactly once, as when a holder lost its connection and has not noticed yet; they are
- * only slower, since their batches interleave and wait for each other's row locks (docs/benchmarks.md, findings I4
- * and I6). {@link #always()} is the lease of a process that consumes whatever the others do. Thread-safe.
+ * Which ingest partitions this process consumes: those whose PostgreSQL advisory lock (keyed by the rollup schema and
+ * the partition) its database session holds. Every process registers itself with a shared lock, and holds at most
+ * its share of the partitions, {@code ceil(partitions / processes)}: it gives back the ones beyond its share and takes
+ * free ones up to it, once a poll. So one process consumes every partition, two split them, and a process beyond the
+ * number of partitions stands by; when a process ends (stopped, killed, a lost connection) its locks go with its
+ * session and the others take its partitions within a poll.
+ *
+ * <p>Processes must agree on the number of partitions: each partition keeps its own exactly-once record, and a
+ * message is another partition's under another count. So every process also holds a shared lock on its count, and a
+ * process takes no partition while a process with another count is running; one that already consumes keeps its
+ * partitions until it ends, so a change of count rolls over as its processes are replaced.
+ *
+ * <p>Several processes consuming the same partition are still exactly once, as when a holder lost its connection and
+ * has not noticed yet; they are only slower (their batches wait for each other's row locks). {@link #always} is the
+ * lease of a process that consumes every partition whatever the others do. Thread-safe.
  */
 final class IngestLease implements AutoCloseable {
     private static final System.Logger LOG = System.getLogger(IngestLease.class.getName());
-    private static final String TRY = "SELECT pg_try_advisory_lock(hashtext('omni-rollup ingest'), hashtext(:schema))";
-    private static final String CHECK = "SELECT 1";
+    private static final String TAKE = "SELECT pg_try_advisory_lock(hashtext('omni-rollup ingest'), hashtext(:key))";
+    private static final String GIVE_BACK = "SELECT pg_advisory_unlock(hashtext('omni-rollup ingest'), hashtext(:key))";
+    private static final String REGISTER = """
+            SELECT 1 FROM (SELECT pg_advisory_lock_shared(hashtext('omni-rollup members'), hashtext(:schema)),
+                   pg_advisory_lock_shared(hashtext('omni-rollup partitions ' || :schema), :count)) AS registered
+            """;
+    /** Processes registered for the schema, and those among them with another number of partitions. */
+    private static final String CENSUS = """
+            SELECT count(*) FILTER (WHERE classid = hashtext('omni-rollup members')::oid
+                                      AND objid = hashtext(:schema)::oid),
+                   count(*) FILTER (WHERE classid = hashtext('omni-rollup partitions ' || :schema)::oid
+                                      AND objid <> (:count)::oid)
+              FROM pg_locks
+             WHERE locktype = 'advisory' AND granted AND objsubid = 2
+               AND database = (SELECT oid FROM pg_database WHERE datname = current_database())
+            """;
 
     private final Supplier<Handle> sessions;
     private final String schema;
+    private final int partitions;
     private final ScheduledExecutorService poller;
+    private final AtomicIntegerArray held;
+    private final int firstTried;
     private Handle session; // the poller's only (and close's, after the poller stopped)
-    private volatile boolean held;
     private volatile boolean closed;
+    private volatile boolean otherCount = true;
+    private boolean warnedOfOtherCount;
 
-    private IngestLease(Supplier<Handle> sessions, String schema, ScheduledExecutorService poller) {
+    private IngestLease(Supplier<Handle> sessions, String schema, int partitions, ScheduledExecutorService poller) {
         this.sessions = sessions;
         this.schema = schema;
+        this.partitions = partitions;
         this.poller = poller;
+        this.held = new AtomicIntegerArray(partitions);
+        this.firstTried = ThreadLocalRandom.current().nextInt(partitions);
     }
 
-    /** The lease of a process that consumes whatever the others do: always held. */
-    static IngestLease always() {
-        IngestLease lease = new IngestLease(null, null, null);
-        lease.held = true;
+    /** The lease of a process that consumes every partition whatever the others do. */
+    static IngestLease always(int partitions) {
+        IngestLease lease = new IngestLease(null, null, partitions, null);
+        for (int p = 0; p < partitions; p++) {
+            lease.held.set(p, 1);
+        }
         return lease;
     }
 
     /**
-     * Tries the lock now, then every {@code poll}: while standing by, to take it; while holding it, to notice a lost
-     * session.
+     * Polls now, then every {@code poll}: to take or give back partitions, and to notice a lost session.
      *
-     * @param sessions opens a database session of its own (closing the handle ends the session and frees the lock)
+     * @param sessions opens a database session of its own (closing the handle ends the session and frees the locks)
      */
-    static IngestLease start(Supplier<Handle> sessions, String schema, Duration poll) {
+    static IngestLease start(Supplier<Handle> sessions, String schema, int partitions, Duration poll) {
         ScheduledExecutorService poller = Executors.newSingleThreadScheduledExecutor(r -> {
             Thread thread = new Thread(r, "ingest-lease");
             thread.setDaemon(true);
             return thread;
         });
-        IngestLease lease = new IngestLease(sessions, schema, poller);
+        IngestLease lease = new IngestLease(sessions, schema, partitions, poller);
         try {
             poller.submit(lease::poll).get();
         } catch (InterruptedException e) {
@@ -61,17 +96,45 @@ final class IngestLease implements AutoCloseable {
         } catch (ExecutionException e) {
             throw new IllegalStateException("ingest lease: " + e.getCause().getMessage(), e.getCause());
         }
-        if (!lease.held) {
-            LOG.log(System.Logger.Level.INFO, "standing by: another ingest process consumes the streams of schema "
-                    + schema + "; taking over when it stops");
+        if (lease.heldCount() == 0) {
+            LOG.log(System.Logger.Level.INFO, "standing by: other ingest processes consume the partitions of schema "
+                    + schema + "; taking over when one stops");
         }
         poller.scheduleWithFixedDelay(lease::poll, poll.toMillis(), poll.toMillis(), TimeUnit.MILLISECONDS);
         return lease;
     }
 
-    /** Whether this process consumes the streams now. */
-    boolean held() {
-        return held;
+    /**
+     * Whether this process consumes a partition and, at its last poll, no process with another number of partitions
+     * ran. Never so for {@link #always}, which knows nothing of the other processes.
+     */
+    boolean consumesAlone() {
+        return heldCount() > 0 && !otherCount;
+    }
+
+    /** Whether this process consumes the partition now. */
+    boolean holds(int partition) {
+        return held.get(partition) == 1;
+    }
+
+    /** How many partitions this process consumes now. */
+    int heldCount() {
+        int count = 0;
+        for (int p = 0; p < partitions; p++) {
+            count += held.get(p);
+        }
+        return count;
+    }
+
+    /** The partitions this process consumes now. */
+    List<Integer> heldPartitions() {
+        List<Integer> list = new ArrayList<>();
+        for (int p = 0; p < partitions; p++) {
+            if (holds(p)) {
+                list.add(p);
+            }
+        }
+        return list;
     }
 
     private void poll() {
@@ -81,21 +144,56 @@ final class IngestLease implements AutoCloseable {
         try {
             if (session == null) {
                 session = sessions.get();
+                session.createQuery(REGISTER).bind("schema", schema).bind("count", partitions).mapTo(Integer.class).one();
             }
-            if (held) {
-                session.createQuery(CHECK).mapTo(Integer.class).one();
-            } else if (session.createQuery(TRY).bind("schema", schema).mapTo(Boolean.class).one()) {
-                held = true;
-                LOG.log(System.Logger.Level.INFO, "active: this process consumes the streams of schema " + schema);
+            long[] census = session.createQuery(CENSUS).bind("schema", schema).bind("count", partitions)
+                    .map((rs, ctx) -> new long[] {rs.getLong(1), rs.getLong(2)}).one();
+            int share = (int) Math.ceilDiv(partitions, Math.max(1, census[0]));
+            int holding = heldCount();
+            for (int i = partitions - 1; i >= 0 && holding > share; i--) {
+                int p = (firstTried + i) % partitions;
+                if (holds(p)) {
+                    held.set(p, 0); // the worker stops fetching, then the lock goes
+                    session.createQuery(GIVE_BACK).bind("key", key(p)).mapTo(Boolean.class).one();
+                    holding--;
+                    LOG.log(System.Logger.Level.INFO, "gave partition " + p + " of " + partitions + " back ("
+                            + census[0] + " processes share " + partitions + " partitions)");
+                }
+            }
+            otherCount = census[1] > 0;
+            if (otherCount) {
+                if (!warnedOfOtherCount) {
+                    LOG.log(System.Logger.Level.WARNING, "an ingest process with another ingest-partitions than "
+                            + partitions + " runs on schema " + schema + "; taking no partition until it ends");
+                    warnedOfOtherCount = true;
+                }
+                return;
+            }
+            warnedOfOtherCount = false;
+            for (int i = 0; i < partitions && holding < share; i++) {
+                int p = (firstTried + i) % partitions;
+                if (!holds(p) && session.createQuery(TAKE).bind("key", key(p)).mapTo(Boolean.class).one()) {
+                    held.set(p, 1);
+                    holding++;
+                    LOG.log(System.Logger.Level.INFO, "active: this process consumes partition " + p + " of "
+                            + partitions + " of schema " + schema);
+                }
             }
         } catch (RuntimeException e) {
-            if (held) {
+            if (heldCount() > 0) {
                 LOG.log(System.Logger.Level.WARNING, "lost the ingest lease (" + e.getMessage()
-                        + "); standing by until the lock is free again");
+                        + "); standing by until the locks are free again");
             }
-            held = false;
+            for (int p = 0; p < partitions; p++) {
+                held.set(p, 0);
+            }
             closeSession();
         }
+    }
+
+    /** The lock of a partition; partition 0's is the lock of an unpartitioned ingest. */
+    private String key(int partition) {
+        return partition == 0 ? schema : schema + "#" + partition;
     }
 
     private void closeSession() {
@@ -109,7 +207,7 @@ final class IngestLease implements AutoCloseable {
         }
     }
 
-    /** Frees the lock (call once the workers have finished the batches in hand). */
+    /** Frees the locks (call once the workers have finished the batches in hand). */
     @Override
     public void close() {
         if (poller == null) {
@@ -122,7 +220,9 @@ final class IngestLease implements AutoCloseable {
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
         }
-        held = false;
+        for (int p = 0; p < partitions; p++) {
+            held.set(p, 0);
+        }
         closeSession();
     }
 }

@@ -4,6 +4,7 @@ import dev.omnirollup.store.BatchApplier.Disposition;
 import dev.omnirollup.store.BatchApplier;
 import dev.omnirollup.store.InboundMessage;
 import dev.omnirollup.store.Metrics;
+import dev.omnirollup.store.Partitioning;
 import dev.omnirollup.store.StoreException;
 import dev.omnirollup.store.StreamRef;
 import io.nats.client.ConsumeOptions;
@@ -21,7 +22,8 @@ import java.util.function.BooleanSupplier;
 import java.util.function.Supplier;
 
 /**
- * Consumes one stream through the shared durable consumer, while this process is the active one, in two stages: a
+ * Consumes one partition of a stream through its durable consumer, while this process holds the partition, in two
+ * stages (messages of other partitions are acknowledged without effect): a
  * collector thread fetches a batch (by count and time) and decodes it while the worker thread applies the previous
  * one in one transaction and then acks it (or terminates poison) — one batch waits between them at most. Stopping
  * finishes the batches in hand. Transient database failures are retried with backoff while the messages are kept in
@@ -35,6 +37,7 @@ final class StreamWorker implements Runnable {
     private static final double[] SIZES = {1, 10, 50, 100, 250, 500, 1000, 2000, 5000, 10000, 50000};
 
     private final String streamName;
+    private final Partitioning partition;
     private final Supplier<ConsumerContext> consumer;
     private final Supplier<StreamRef> stream;
     private final BatchApplier applier;
@@ -56,10 +59,11 @@ final class StreamWorker implements Runnable {
     private record Ready(List<Message> messages, BatchApplier.Prepared prepared) {
     }
 
-    StreamWorker(String streamName, Supplier<ConsumerContext> consumer, Supplier<StreamRef> stream,
-                 BatchApplier applier, String subjectPrefix, int batchSize, Duration batchWait, BooleanSupplier active,
-                 CrashHook crashHook, Metrics metrics) {
+    StreamWorker(String streamName, Partitioning partition, Supplier<ConsumerContext> consumer,
+                 Supplier<StreamRef> stream, BatchApplier applier, String subjectPrefix, int batchSize,
+                 Duration batchWait, BooleanSupplier active, CrashHook crashHook, Metrics metrics) {
         this.streamName = streamName;
+        this.partition = partition;
         this.consumer = consumer;
         this.stream = stream;
         this.applier = applier;
@@ -210,7 +214,7 @@ final class StreamWorker implements Runnable {
         while (true) {
             long start = System.nanoTime();
             try {
-                BatchApplier.Outcome outcome = applier.apply(stream.get(), prepared);
+                BatchApplier.Outcome outcome = applier.apply(stream.get(), partition, prepared);
                 commitSeconds.observe((System.nanoTime() - start) / 1e9);
                 batchSizes.observe(batch.size());
                 crashHook.afterCommit();
@@ -268,7 +272,7 @@ final class StreamWorker implements Runnable {
         Backoff backoff = new Backoff();
         while (true) {
             try {
-                applier.quarantine(stream.get(), inbound(List.of(message)).get(0), reason);
+                applier.quarantine(stream.get(), partition, inbound(List.of(message)).get(0), reason);
                 message.term();
                 metrics.counter("omni_rollup_ingest_messages_total", "Messages handled, by outcome.",
                         "stream", streamName, "outcome", "rejected").inc();

@@ -1,5 +1,6 @@
 package dev.omnirollup.ingest;
 
+import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -7,12 +8,17 @@ import dev.omnirollup.sim.ScratchDatabase;
 import dev.omnirollup.store.Await;
 import dev.omnirollup.store.RollupDatabase;
 import java.time.Duration;
+import java.util.ArrayList;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Set;
 import org.jdbi.v3.core.Handle;
 import org.junit.jupiter.api.Test;
 
 /**
- * One ingest process consumes at a time: the holder of the lease on a rollup schema. The others stand by and take
- * over once its session ends, whether it closed the lease or its connection was cut.
+ * One ingest process consumes a partition at a time: the holder of its lease on a rollup schema. The processes share
+ * the partitions out; the others stand by and take over once a holder's session ends, whether it closed the lease or
+ * its connection was cut; a process with another number of partitions takes none while the others run.
  */
 class IngestLeaseTest {
     private static final Duration POLL = Duration.ofMillis(100);
@@ -22,17 +28,17 @@ class IngestLeaseTest {
         try (ScratchDatabase db = ScratchDatabase.create();
              RollupDatabase rollups = RollupDatabase.open(db.jdbcUrl(), "rollup", "public", 2, "lease-test");
              RollupDatabase other = RollupDatabase.open(db.jdbcUrl(), "other_rollup", "public", 2, "lease-test")) {
-            IngestLease first = IngestLease.start(rollups::openSession, rollups.rollupSchema(), POLL);
-            IngestLease second = IngestLease.start(rollups::openSession, rollups.rollupSchema(), POLL);
-            IngestLease elsewhere = IngestLease.start(other::openSession, other.rollupSchema(), POLL);
+            IngestLease first = IngestLease.start(rollups::openSession, rollups.rollupSchema(), 1, POLL);
+            IngestLease second = IngestLease.start(rollups::openSession, rollups.rollupSchema(), 1, POLL);
+            IngestLease elsewhere = IngestLease.start(other::openSession, other.rollupSchema(), 1, POLL);
             try {
-                assertTrue(first.held(), "the first process holds the lease at once");
-                assertTrue(elsewhere.held(), "another rollup schema has a lease of its own");
+                assertTrue(first.holds(0), "the first process holds the lease at once");
+                assertTrue(elsewhere.holds(0), "another rollup schema has a lease of its own");
                 Await.until("the standby still stands by", Duration.ofSeconds(5),
-                        Await.steadily(5, () -> !second.held()));
+                        Await.steadily(5, () -> !second.holds(0)));
                 first.close();
-                assertFalse(first.held());
-                Await.until("the standby takes over", Duration.ofSeconds(10), second::held);
+                assertFalse(first.holds(0));
+                Await.until("the standby takes over", Duration.ofSeconds(10), () -> second.holds(0));
             } finally {
                 first.close();
                 second.close();
@@ -45,16 +51,16 @@ class IngestLeaseTest {
     void aHolderWhoseSessionIsCutStandsByAndTheLockPassesOn() {
         try (ScratchDatabase db = ScratchDatabase.create();
              RollupDatabase rollups = RollupDatabase.open(db.jdbcUrl(), "rollup", "public", 2, "lease-test")) {
-            IngestLease first = IngestLease.start(rollups::openSession, rollups.rollupSchema(), POLL);
-            IngestLease second = IngestLease.start(rollups::openSession, rollups.rollupSchema(), POLL);
+            IngestLease first = IngestLease.start(rollups::openSession, rollups.rollupSchema(), 1, POLL);
+            IngestLease second = IngestLease.start(rollups::openSession, rollups.rollupSchema(), 1, POLL);
             try {
-                assertTrue(first.held());
+                assertTrue(first.holds(0));
                 int cut = rollups.withHandle(this::terminateLeaseHolder);
                 assertTrue(cut == 1, "one session held the lock: " + cut);
                 Await.until("one of them holds the lease again", Duration.ofSeconds(10),
-                        () -> first.held() != second.held());
+                        () -> first.holds(0) != second.holds(0));
                 Await.until("exactly one holds it, steadily", Duration.ofSeconds(10),
-                        Await.steadily(5, () -> first.held() != second.held()));
+                        Await.steadily(5, () -> first.holds(0) != second.holds(0)));
             } finally {
                 first.close();
                 second.close();
@@ -62,11 +68,77 @@ class IngestLeaseTest {
         }
     }
 
-    /** Ends the database session holding the ingest lease, as a lost connection would. */
+    @Test
+    void theProcessesShareThePartitionsOutAndTakeOverThoseOfOneThatEnds() {
+        try (ScratchDatabase db = ScratchDatabase.create();
+             RollupDatabase rollups = RollupDatabase.open(db.jdbcUrl(), "rollup", "public", 2, "lease-test")) {
+            List<IngestLease> leases = new ArrayList<>();
+            try {
+                leases.add(IngestLease.start(rollups::openSession, rollups.rollupSchema(), 3, POLL));
+                assertEquals(List.of(0, 1, 2), leases.get(0).heldPartitions(), "a process alone takes every one");
+                leases.add(IngestLease.start(rollups::openSession, rollups.rollupSchema(), 3, POLL));
+                Await.until("two processes share the three partitions 2 + 1", Duration.ofSeconds(10),
+                        Await.steadily(5, () -> sharedOut(leases, List.of(2, 1))));
+                leases.add(IngestLease.start(rollups::openSession, rollups.rollupSchema(), 3, POLL));
+                Await.until("three processes take one each", Duration.ofSeconds(10),
+                        Await.steadily(5, () -> sharedOut(leases, List.of(1, 1, 1))));
+                leases.add(IngestLease.start(rollups::openSession, rollups.rollupSchema(), 3, POLL));
+                Await.until("a fourth stands by", Duration.ofSeconds(10),
+                        Await.steadily(5, () -> sharedOut(leases, List.of(1, 1, 1, 0))));
+                leases.remove(1).close();
+                Await.until("the standby takes the partition of the process that ended", Duration.ofSeconds(10),
+                        Await.steadily(5, () -> sharedOut(leases, List.of(1, 1, 1))));
+                leases.remove(0).close();
+                Await.until("two left share them 2 + 1", Duration.ofSeconds(10),
+                        Await.steadily(5, () -> sharedOut(leases, List.of(2, 1))));
+            } finally {
+                leases.forEach(IngestLease::close);
+            }
+        }
+    }
+
+    @Test
+    void aProcessWithAnotherNumberOfPartitionsWaitsUntilTheOthersEnd() {
+        try (ScratchDatabase db = ScratchDatabase.create();
+             RollupDatabase rollups = RollupDatabase.open(db.jdbcUrl(), "rollup", "public", 2, "lease-test")) {
+            IngestLease whole = IngestLease.start(rollups::openSession, rollups.rollupSchema(), 1, POLL);
+            IngestLease cut = IngestLease.start(rollups::openSession, rollups.rollupSchema(), 3, POLL);
+            try {
+                assertTrue(whole.holds(0));
+                Await.until("the process with 3 partitions takes none while the one with 1 runs",
+                        Duration.ofSeconds(5), Await.steadily(5, () -> cut.heldCount() == 0));
+                Await.until("and the one with 1 knows another number runs", Duration.ofSeconds(5),
+                        () -> !whole.consumesAlone());
+                whole.close();
+                Await.until("then it takes all three", Duration.ofSeconds(10), () -> cut.heldCount() == 3);
+                Await.until("alone", Duration.ofSeconds(10), cut::consumesAlone);
+            } finally {
+                whole.close();
+                cut.close();
+            }
+        }
+    }
+
+    /** Whether the leases hold these many partitions, in any order, and no partition is held twice. */
+    private static boolean sharedOut(List<IngestLease> leases, List<Integer> counts) {
+        Set<Integer> seen = new HashSet<>();
+        List<Integer> held = new ArrayList<>();
+        for (IngestLease lease : leases) {
+            List<Integer> partitions = lease.heldPartitions();
+            held.add(partitions.size());
+            seen.addAll(partitions);
+        }
+        int total = held.stream().mapToInt(Integer::intValue).sum();
+        return seen.size() == total && held.stream().sorted().toList().equals(counts.stream().sorted().toList());
+    }
+
+    /** Ends the database session holding partition locks, as a lost connection would. */
     private int terminateLeaseHolder(Handle handle) {
         return handle.createQuery("""
-                SELECT count(*) FILTER (WHERE pg_terminate_backend(pid)) FROM pg_locks
-                 WHERE locktype = 'advisory' AND granted AND database = (SELECT oid FROM pg_database
-                 WHERE datname = current_database())""").mapTo(Integer.class).one();
+                SELECT count(*) FILTER (WHERE pg_terminate_backend(pid))
+                  FROM (SELECT DISTINCT pid FROM pg_locks
+                         WHERE locktype = 'advisory' AND granted AND mode = 'ExclusiveLock'
+                           AND database = (SELECT oid FROM pg_database WHERE datname = current_database())) AS holders
+                """).mapTo(Integer.class).one();
     }
 }

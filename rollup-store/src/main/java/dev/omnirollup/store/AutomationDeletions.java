@@ -1,8 +1,9 @@
 package dev.omnirollup.store;
 
-import java.util.EnumMap;
+import java.util.Comparator;
 import java.util.List;
 import java.util.Map;
+import java.util.TreeMap;
 import java.util.UUID;
 import org.jdbi.v3.core.Handle;
 
@@ -56,7 +57,7 @@ public final class AutomationDeletions {
             if (gone.isEmpty()) {
                 return new Swept(List.of(), 0);
             }
-            Map<Layer, RollupChanges> byLayer = new EnumMap<>(Layer.class);
+            Map<Layer, RollupChanges> byLayer = new TreeMap<>(Comparator.comparingInt(Layer::code));
             long rows = 0;
             for (Grain grain : Grain.values()) {
                 rows += takeOut(handle, grain, gone, byLayer);

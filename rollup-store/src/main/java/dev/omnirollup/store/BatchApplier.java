@@ -86,7 +86,9 @@ public final class BatchApplier {
         /** Deliberately not counted: bare subject, replay, or before the cutover. */
         IGNORED,
         /** Poison, kept in the reject table. */
-        REJECTED
+        REJECTED,
+        /** Another ingest partition's to apply; this one only acknowledges it. */
+        ELSEWHERE
     }
 
     /**
@@ -124,14 +126,17 @@ public final class BatchApplier {
      * applied and the same batch may be applied again.
      */
     public Outcome apply(StreamRef stream, List<InboundMessage> batch) {
-        return apply(stream, prepare(batch));
+        return apply(stream, Partitioning.WHOLE, prepare(batch));
     }
 
-    /** Applies a prepared batch, as {@link #apply(StreamRef, List)}. */
-    public Outcome apply(StreamRef stream, Prepared prepared) {
+    /**
+     * Applies the messages of a prepared batch that this partition owns, as {@link #apply(StreamRef, List)}; the
+     * others are {@link Disposition#ELSEWHERE}.
+     */
+    public Outcome apply(StreamRef stream, Partitioning partition, Prepared prepared) {
         long nowMs = clock.millis();
-        return database.inTransaction(handle -> applyDecoded(handle, stream, prepared.batch(), prepared.decoded(),
-                nowMs));
+        return database.inTransaction(handle -> applyDecoded(handle, stream, partition, prepared.batch(),
+                prepared.decoded(), nowMs));
     }
 
     /**
@@ -140,9 +145,9 @@ public final class BatchApplier {
      *
      * @return false when it had been applied already
      */
-    public boolean quarantine(StreamRef stream, InboundMessage message, String reason) {
+    public boolean quarantine(StreamRef stream, Partitioning partition, InboundMessage message, String reason) {
         return database.inTransaction(handle -> {
-            AppliedPages.Claim claim = pages.claim(handle, stream.key(), List.of(message.streamSeq()));
+            AppliedPages.Claim claim = pages.claim(handle, stream, partition, List.of(message.streamSeq()));
             if (claim.isApplied(message.streamSeq())) {
                 return false;
             }
@@ -152,19 +157,25 @@ public final class BatchApplier {
         });
     }
 
-    private Outcome applyDecoded(Handle handle, StreamRef stream, List<InboundMessage> batch, List<Decoded> decoded,
-                                 long nowMs) {
-        List<Long> sequences = batch.stream().map(InboundMessage::streamSeq).toList();
-        AppliedPages.Claim claim = pages.claim(handle, stream.key(), sequences);
-        BatchTriage triage = BatchTriage.of(decoded, claim::isApplied, cutoverMs);
+    private Outcome applyDecoded(Handle handle, StreamRef stream, Partitioning partition, List<InboundMessage> batch,
+                                 List<Decoded> decoded, long nowMs) {
+        List<Long> sequences = new ArrayList<>(batch.size());
+        for (Decoded event : decoded) {
+            if (partition.owns(event)) {
+                sequences.add(event.streamSeq());
+            }
+        }
+        AppliedPages.Claim claim = pages.claim(handle, stream, partition, sequences);
+        BatchTriage triage = BatchTriage.of(decoded, claim::isApplied, cutoverMs, partition);
         long nowSecond = Math.floorDiv(nowMs, 1000);
         long minuteFloor = Grain.MINUTE.bucketOf(nowSecond - minuteRetention.toSeconds());
         MessageFold.Result folded = foldMessages(handle, triage.messages(), nowSecond, minuteFloor);
-        writer.write(handle, folded.changes(), Layer.LIVE);
+        writer.write(handle, folded.changes(), partition.layer());
         writeQueues(handle, triage.queues());
         writeRejects(handle, stream, batch, triage.rejected(), triage.rejectReasons());
         if (!triage.fresh().isEmpty()) {
-            handle.createUpdate(PROGRESS).bind("stream", stream.name()).bind("seq", triage.lastSeq())
+            handle.createUpdate(PROGRESS).bind("stream", partition.progressName(stream.name()))
+                    .bind("seq", triage.lastSeq())
                     .bind("event", triage.lastEventMs()).bind("applied", nowMs).execute();
         }
         pages.markApplied(handle, claim, triage.fresh());

@@ -20,7 +20,7 @@ import java.util.function.LongPredicate;
  * (duplicates), which are counted (message events from the cutover on), which only recorded (the newest queue
  * snapshot per instance), which set aside (poison) and which acknowledged without effect (bare subjects, replays,
  * events before the cutover, automation messages — the {@code automation_logs} row is the record of an execution —
- * and instance events). Pure.
+ * and instance events), and which belong to another ingest partition. Pure.
  *
  * @param dispositions  one per message, in the batch's order
  * @param fresh         the stream sequences applied for the first time (to mark in the exactly-once record)
@@ -46,8 +46,9 @@ record BatchTriage(List<BatchApplier.Disposition> dispositions, List<Long> fresh
      * @param decoded    the batch, decoded, in its order
      * @param applied    whether a stream sequence was applied by an earlier batch
      * @param cutoverMs  message events before it are backfill's
+     * @param partition  the messages it does not own are another partition's
      */
-    static BatchTriage of(List<Decoded> decoded, LongPredicate applied, long cutoverMs) {
+    static BatchTriage of(List<Decoded> decoded, LongPredicate applied, long cutoverMs, Partitioning partition) {
         List<BatchApplier.Disposition> dispositions = new ArrayList<>(decoded.size());
         List<Long> fresh = new ArrayList<>();
         List<MessageEvent> messages = new ArrayList<>();
@@ -59,6 +60,10 @@ record BatchTriage(List<BatchApplier.Disposition> dispositions, List<Long> fresh
         for (int i = 0; i < decoded.size(); i++) {
             Decoded event = decoded.get(i);
             long seq = event.streamSeq();
+            if (!partition.owns(event)) {
+                dispositions.add(BatchApplier.Disposition.ELSEWHERE);
+                continue;
+            }
             if (applied.test(seq) || !seen.add(seq)) {
                 dispositions.add(BatchApplier.Disposition.DUPLICATE);
                 continue;

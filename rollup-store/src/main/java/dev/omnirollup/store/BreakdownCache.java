@@ -22,6 +22,9 @@ final class BreakdownCache {
     record Cached(long bucket, Layer layer, long version, Breakdowns breakdowns) {
     }
 
+    /** Room for every layer code in a bucket's slots. */
+    private static final int LAYERS = Layer.MAX_CODE + 1;
+
     private final ConcurrentHashMap<Series, NavigableMap<Long, Cached>> series = new ConcurrentHashMap<>();
     private final AtomicLong cachedCounts = new AtomicLong();
     private final long maxKeys;
@@ -61,6 +64,6 @@ final class BreakdownCache {
         if (bucket == Long.MIN_VALUE) {
             return Long.MIN_VALUE;
         }
-        return bucket * 2 + layer.code;
+        return bucket * LAYERS + layer.code();
     }
 }

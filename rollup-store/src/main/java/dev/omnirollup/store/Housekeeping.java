@@ -65,7 +65,7 @@ public final class Housekeeping {
             long rejects = handle.createUpdate(PRUNE_REJECTS).bind("keep", rejectLimit).execute();
             long prunedPages = 0;
             for (StreamFloor floor : streams) {
-                prunedPages += pages.prune(handle, floor.stream().key(), floor.firstSeq());
+                prunedPages += pages.prune(handle, floor.stream(), floor.firstSeq());
             }
             return new Pruned(true, minuteRows, entries, rejects, prunedPages);
         });

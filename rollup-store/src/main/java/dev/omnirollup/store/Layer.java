@@ -1,24 +1,32 @@
 package dev.omnirollup.store;
 
 /**
- * Who wrote a rollup row: the live ingest (events from the cutover on) or backfill (Omni's rows before it). Backfill
- * replaces its own layer a day at a time and never touches the live one; reads sum both. Stored as {@code src}.
+ * Who wrote a rollup row, stored as {@code src}: backfill (Omni's rows before the cutover, code 1) or the live ingest
+ * (events from the cutover on), which writes one layer per ingest partition — partition 0 code 0, partition
+ * {@code p > 0} code {@code p + 1} — so that workers of different partitions never update the same row. Backfill
+ * replaces its own layer a day at a time and never touches a live one; reads sum every layer.
+ *
+ * @param code the {@code src} column, {@code 0 <= code <= MAX_CODE}
  */
-enum Layer {
-    LIVE(0),
-    BACKFILL(1);
+record Layer(short code) {
+    /** The highest code: partition {@link Partitioning#MAX_PARTITIONS} - 1's. */
+    static final int MAX_CODE = Partitioning.MAX_PARTITIONS;
+    /** The live layer of partition 0 (of an unpartitioned ingest). */
+    static final Layer LIVE = new Layer((short) 0);
+    static final Layer BACKFILL = new Layer((short) 1);
 
-    final short code;
+    Layer {
+        if (code < 0 || code > MAX_CODE) {
+            throw new IllegalArgumentException("unknown layer " + code);
+        }
+    }
 
-    Layer(int code) {
-        this.code = (short) code;
+    /** The live layer of an ingest partition. */
+    static Layer live(int partition) {
+        return partition == 0 ? LIVE : new Layer((short) (partition + 1));
     }
 
     static Layer of(short code) {
-        return switch (code) {
-            case 0 -> LIVE;
-            case 1 -> BACKFILL;
-            default -> throw new IllegalArgumentException("unknown layer " + code);
-        };
+        return new Layer(code);
     }
 }

@@ -143,7 +143,7 @@ final class MessageRead {
                 for (int i = 0; i < buckets.length; i++) {
                     BreakdownCache.Cached row = cached.get(i);
                     buckets[i] = row.bucket();
-                    layers[i] = row.layer().code;
+                    layers[i] = row.layer().code();
                     versions[i] = row.version();
                 }
                 query.bind(prefix + "kb" + suffix, PgArguments.int8Array(buckets))

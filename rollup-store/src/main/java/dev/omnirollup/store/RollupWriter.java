@@ -113,7 +113,7 @@ final class RollupWriter {
     /** The start of a COPY row: the layer, the key's columns and the counters, tab-separated. */
     private static void keyAndCounts(StringBuilder rows, Layer layer, Scope scope, String subject, long bucket,
                                      long[] counts) {
-        rows.append(layer.code).append('\t').append(scope.code).append('\t').append(subject).append('\t')
+        rows.append(layer.code()).append('\t').append(scope.code).append('\t').append(subject).append('\t')
                 .append(bucket);
         for (long value : counts) {
             rows.append('\t').append(value);
@@ -170,7 +170,7 @@ final class RollupWriter {
                 counters[c][i] = values[c];
             }
         }
-        update.bind("layer", layer.code)
+        update.bind("layer", layer.code())
                 .bindByType("scope", scopes, Short[].class)
                 .bindByType(subjectParameter, subjects, UUID[].class)
                 .bindByType("bucket", buckets, Long[].class);

@@ -2,6 +2,7 @@ package dev.omnirollup.store;
 
 import static dev.omnirollup.store.BatchApplier.Disposition.APPLIED;
 import static dev.omnirollup.store.BatchApplier.Disposition.DUPLICATE;
+import static dev.omnirollup.store.BatchApplier.Disposition.ELSEWHERE;
 import static dev.omnirollup.store.BatchApplier.Disposition.IGNORED;
 import static dev.omnirollup.store.BatchApplier.Disposition.REJECTED;
 import static org.junit.jupiter.api.Assertions.assertEquals;
@@ -159,7 +160,7 @@ class BatchApplierTest {
         InboundMessage stuck = inbound(10, received("stuck", END.minus(Duration.ofHours(1))));
         String reason = "index row \u0000 too wide: " + "x".repeat(600);
 
-        assertTrue(applier.quarantine(stream, stuck, reason));
+        assertTrue(applier.quarantine(stream, Partitioning.WHOLE, stuck, reason));
         assertEquals(List.of("MESSAGE 10 " + stuck.subject() + " " + stuck.body().length),
                 scratch.column("SELECT concat_ws(' ', stream, stream_seq, subject, body_bytes) FROM rollup.rejects"));
         assertEquals(List.of(("index row \uFFFD too wide: " + "x".repeat(600)).substring(0, 500)),
@@ -172,8 +173,8 @@ class BatchApplierTest {
         assertEquals(List.of(DUPLICATE, APPLIED), later.dispositions(), "the quarantined sequence is marked applied");
         assertEquals(1, liveTotal(), "only the other message is counted");
 
-        assertFalse(applier.quarantine(stream, stuck, reason), "applied already");
-        assertFalse(applier.quarantine(stream, inbound(11, received("fine", END)), "too late"), "applied by the batch");
+        assertFalse(applier.quarantine(stream, Partitioning.WHOLE, stuck, reason), "applied already");
+        assertFalse(applier.quarantine(stream, Partitioning.WHOLE, inbound(11, received("fine", END)), "too late"), "applied by the batch");
         assertEquals(1, scratch.scalar("SELECT count(*) FROM rollup.rejects"));
     }
 
@@ -236,6 +237,75 @@ class BatchApplierTest {
                 inbound(7, queue("b", END.minusSeconds(1), 7))));
         assertEquals(List.of("a 2 " + END.minusSeconds(5).toEpochMilli(), "b 7 " + END.minusSeconds(1).toEpochMilli()),
                 queues(), "an older snapshot in a later batch does not replace a newer one");
+    }
+
+    /**
+     * Three partitions, each on a thread of its own, are dealt every batch of the first two thirds of the stream (as
+     * their consumers would be) and get some batches twice; then the count changes to two, whose consumers deliver
+     * the whole stream again. Each message is applied once, by its own partition, into that partition's layer; the
+     * partitions never share an exactly-once page; and the rollups equal upstream's SQL.
+     */
+    @Test
+    void partitionsApplyTheirOwnMessagesOnceAcrossAChangeOfTheirNumber() throws Exception {
+        List<InboundMessage> messages = messages(traffic(7, 3_000));
+        persistReference(7, 3_000);
+        int firstPart = 2_000;
+        assertEquals(firstPart, applyPartitioned(messages.subList(0, firstPart), 3, 11), "applied under 3");
+        assertEquals(List.of(stream.key(), stream.key() + "#1", stream.key() + "#2"),
+                scratch.column("SELECT DISTINCT stream_key FROM rollup.applied_pages ORDER BY 1"),
+                "a record of its own per partition");
+        assertEquals(List.of("0", "2", "3"), scratch.column("SELECT DISTINCT src FROM rollup.msg_total ORDER BY 1"),
+                "a live layer of its own per partition");
+        assertEquals(messages.size() - firstPart, applyPartitioned(messages, 2, 12),
+                "under 2: only what 3 had not applied");
+        tail.poll();
+        new ReferenceCheck(rollups).assertAllTimeMatches();
+    }
+
+    /**
+     * Deals every batch of the messages to each of {@code count} partitions (each on a thread of its own, some
+     * batches twice) and returns how many messages were applied for the first time.
+     */
+    private long applyPartitioned(List<InboundMessage> messages, int count, long seed) throws Exception {
+        Random random = new Random(seed);
+        List<List<InboundMessage>> batches = new ArrayList<>();
+        for (int i = 0; i < messages.size(); ) {
+            int size = 50 + random.nextInt(400);
+            List<InboundMessage> batch = messages.subList(i, Math.min(messages.size(), i + size));
+            batches.add(batch);
+            if (random.nextInt(3) == 0) {
+                batches.add(batch); // redelivered
+            }
+            i += size;
+        }
+        ExecutorService workers = Executors.newFixedThreadPool(count);
+        try {
+            List<Future<long[]>> outcomes = new ArrayList<>();
+            for (int p = 0; p < count; p++) {
+                Partitioning partition = new Partitioning(count, p);
+                outcomes.add(workers.submit(() -> {
+                    long fresh = 0;
+                    long elsewhere = 0;
+                    for (List<InboundMessage> batch : batches) {
+                        BatchApplier.Outcome outcome = applier.apply(stream, partition, applier.prepare(batch));
+                        fresh += outcome.dispositions().stream().filter(d -> d != DUPLICATE && d != ELSEWHERE).count();
+                        elsewhere += outcome.count(ELSEWHERE);
+                    }
+                    return new long[] {fresh, elsewhere};
+                }));
+            }
+            long fresh = 0;
+            long elsewhere = 0;
+            for (Future<long[]> outcome : outcomes) {
+                fresh += outcome.get()[0];
+                elsewhere += outcome.get()[1];
+            }
+            long delivered = batches.stream().mapToLong(List::size).sum();
+            assertEquals((count - 1) * delivered, elsewhere, "each message is another partition's for all but one");
+            return fresh;
+        } finally {
+            workers.shutdownNow();
+        }
     }
 
     private BatchApplier.Outcome applyRetryingDeadlocks(List<InboundMessage> batch) {

@@ -36,7 +36,7 @@ class BatchTriageTest {
     @Test
     void aSequenceAppliedByAnEarlierBatchIsADuplicateAndNotFresh() {
         BatchTriage triage = BatchTriage.of(List.of(message(1, CUTOVER), message(2, CUTOVER), message(3, CUTOVER)),
-                seq -> seq == 2, CUTOVER);
+                seq -> seq == 2, CUTOVER, Partitioning.WHOLE);
         assertEquals(List.of(APPLIED, DUPLICATE, APPLIED), triage.dispositions());
         assertEquals(List.of(1L, 3L), triage.fresh());
         assertEquals(List.of(1L, 3L), seqs(triage.messages()));
@@ -47,7 +47,7 @@ class BatchTriageTest {
         MessageEvent first = message(7, CUTOVER);
         MessageEvent again = message(7, CUTOVER + 5_000);
         BatchTriage triage = BatchTriage.of(List.of(first, message(8, CUTOVER), again, new Rejected(8, "poison")),
-                NOTHING_APPLIED, CUTOVER);
+                NOTHING_APPLIED, CUTOVER, Partitioning.WHOLE);
         assertEquals(List.of(APPLIED, APPLIED, DUPLICATE, DUPLICATE), triage.dispositions());
         assertEquals(List.of(7L, 8L), triage.fresh());
         assertEquals(List.of(first, message(8, CUTOVER)), triage.messages());
@@ -58,7 +58,7 @@ class BatchTriageTest {
     @Test
     void messageEventsBeforeTheCutoverAreIgnoredButStillFresh() {
         BatchTriage triage = BatchTriage.of(List.of(message(1, CUTOVER - 1), message(2, CUTOVER),
-                message(3, CUTOVER - 86_400_000L)), NOTHING_APPLIED, CUTOVER);
+                message(3, CUTOVER - 86_400_000L)), NOTHING_APPLIED, CUTOVER, Partitioning.WHOLE);
         assertEquals(List.of(IGNORED, APPLIED, IGNORED), triage.dispositions());
         assertEquals(List.of(1L, 2L, 3L), triage.fresh(), "ignored messages are marked applied too");
         assertEquals(List.of(2L), seqs(triage.messages()), "only the one at the cutover is folded");
@@ -67,7 +67,7 @@ class BatchTriageTest {
     @Test
     void messageEventsAtOrAfterTheCutoverAreFoldedInBatchOrder() {
         List<Decoded> batch = List.of(message(9, CUTOVER + 3), message(4, CUTOVER + 1), message(6, CUTOVER + 2));
-        BatchTriage triage = BatchTriage.of(batch, NOTHING_APPLIED, CUTOVER);
+        BatchTriage triage = BatchTriage.of(batch, NOTHING_APPLIED, CUTOVER, Partitioning.WHOLE);
         assertEquals(List.of(APPLIED, APPLIED, APPLIED), triage.dispositions());
         assertEquals(batch, triage.messages());
         assertEquals(List.of(9L, 4L, 6L), triage.fresh());
@@ -75,7 +75,7 @@ class BatchTriageTest {
 
     @Test
     void automationExecutionsAreIgnoredTheirLogRowIsTheRecord() {
-        BatchTriage triage = BatchTriage.of(List.of(execution(1, CUTOVER + 10)), NOTHING_APPLIED, CUTOVER);
+        BatchTriage triage = BatchTriage.of(List.of(execution(1, CUTOVER + 10)), NOTHING_APPLIED, CUTOVER, Partitioning.WHOLE);
         assertEquals(List.of(IGNORED), triage.dispositions());
         assertEquals(List.of(1L), triage.fresh());
         assertEquals(List.of(), triage.messages());
@@ -92,7 +92,7 @@ class BatchTriageTest {
         QueueSnapshot tieBefore = queue(6, 5_000, "c", 6);
         QueueSnapshot tieAfter = queue(7, 5_000, "c", 7);
         BatchTriage triage = BatchTriage.of(List.of(older, newest, stale, tieHigh, tieLow, tieAfter, tieBefore),
-                NOTHING_APPLIED, CUTOVER);
+                NOTHING_APPLIED, CUTOVER, Partitioning.WHOLE);
         assertEquals(List.of(APPLIED, APPLIED, APPLIED, APPLIED, APPLIED, APPLIED, APPLIED), triage.dispositions());
         assertEquals(List.of(tieHigh, newest, tieAfter), triage.queues(), "newest per instance, ordered by key");
     }
@@ -100,7 +100,7 @@ class BatchTriageTest {
     @Test
     void queueSnapshotsBeforeTheCutoverAreStillRecorded() {
         QueueSnapshot old = queue(1, CUTOVER - 60_000, "x", 0);
-        BatchTriage triage = BatchTriage.of(List.of(old), NOTHING_APPLIED, CUTOVER);
+        BatchTriage triage = BatchTriage.of(List.of(old), NOTHING_APPLIED, CUTOVER, Partitioning.WHOLE);
         assertEquals(List.of(APPLIED), triage.dispositions());
         assertEquals(List.of(old), triage.queues());
     }
@@ -109,7 +109,7 @@ class BatchTriageTest {
     void poisonIsRejectedWithItsPositionInTheBatchAndItsReason() {
         List<Decoded> batch = List.of(message(1, CUTOVER), new Rejected(2, "invalid JSON"), message(1, CUTOVER),
                 new Rejected(3, "payload.content is missing"), new Rejected(4, "already applied"));
-        BatchTriage triage = BatchTriage.of(batch, seq -> seq == 4, CUTOVER);
+        BatchTriage triage = BatchTriage.of(batch, seq -> seq == 4, CUTOVER, Partitioning.WHOLE);
         assertEquals(List.of(APPLIED, REJECTED, DUPLICATE, REJECTED, DUPLICATE), triage.dispositions());
         assertEquals(List.of(1, 3), triage.rejected(), "positions in the batch, repeats and duplicates counted");
         assertEquals(List.of("invalid JSON", "payload.content is missing"), triage.rejectReasons());
@@ -120,7 +120,7 @@ class BatchTriageTest {
     void bareSubjectsReplaysAndInstanceEventsAreIgnored() {
         BatchTriage triage = BatchTriage.of(List.of(new Ignored(1, "bare subject"),
                 new InstanceStatus(2, CUTOVER + 50, "instance-1", true),
-                new InstanceStatus(3, CUTOVER + 40, "instance-1", false)), NOTHING_APPLIED, CUTOVER);
+                new InstanceStatus(3, CUTOVER + 40, "instance-1", false)), NOTHING_APPLIED, CUTOVER, Partitioning.WHOLE);
         assertEquals(List.of(IGNORED, IGNORED, IGNORED), triage.dispositions());
         assertEquals(List.of(1L, 2L, 3L), triage.fresh());
         assertEquals(List.of(), triage.messages());
@@ -134,21 +134,21 @@ class BatchTriageTest {
                 execution(3, CUTOVER + 30), queue(4, CUTOVER + 20, "q", 0),
                 new InstanceStatus(5, CUTOVER + 10, "i", true), new Ignored(6, "bare"), new Rejected(7, "bad"),
                 message(8, CUTOVER + 99_999));
-        assertEquals(CUTOVER + 30, BatchTriage.of(batch, seq -> seq == 8, CUTOVER).lastEventMs(),
+        assertEquals(CUTOVER + 30, BatchTriage.of(batch, seq -> seq == 8, CUTOVER, Partitioning.WHOLE).lastEventMs(),
                 "the duplicate's time is not taken");
-        assertEquals(CUTOVER + 99_999, BatchTriage.of(batch, NOTHING_APPLIED, CUTOVER).lastEventMs());
+        assertEquals(CUTOVER + 99_999, BatchTriage.of(batch, NOTHING_APPLIED, CUTOVER, Partitioning.WHOLE).lastEventMs());
         assertEquals(0, BatchTriage.of(List.of(new Ignored(1, "bare"), new Rejected(2, "bad")), NOTHING_APPLIED,
-                CUTOVER).lastEventMs(), "0 when no fresh message has an event time");
-        assertEquals(0, BatchTriage.of(batch, seq -> true, CUTOVER).lastEventMs(), "0 when nothing is fresh");
+                CUTOVER, Partitioning.WHOLE).lastEventMs(), "0 when no fresh message has an event time");
+        assertEquals(0, BatchTriage.of(batch, seq -> true, CUTOVER, Partitioning.WHOLE).lastEventMs(), "0 when nothing is fresh");
     }
 
     @Test
     void lastSeqIsTheHighestFreshSequenceOrZero() {
         List<Decoded> batch = List.of(message(12, CUTOVER), message(30, CUTOVER), message(5, CUTOVER));
-        assertEquals(30, BatchTriage.of(batch, NOTHING_APPLIED, CUTOVER).lastSeq());
-        assertEquals(12, BatchTriage.of(batch, seq -> seq == 30, CUTOVER).lastSeq(), "a duplicate is not fresh");
-        assertEquals(0, BatchTriage.of(batch, seq -> true, CUTOVER).lastSeq());
-        assertEquals(0, BatchTriage.of(List.of(), NOTHING_APPLIED, CUTOVER).lastSeq());
+        assertEquals(30, BatchTriage.of(batch, NOTHING_APPLIED, CUTOVER, Partitioning.WHOLE).lastSeq());
+        assertEquals(12, BatchTriage.of(batch, seq -> seq == 30, CUTOVER, Partitioning.WHOLE).lastSeq(), "a duplicate is not fresh");
+        assertEquals(0, BatchTriage.of(batch, seq -> true, CUTOVER, Partitioning.WHOLE).lastSeq());
+        assertEquals(0, BatchTriage.of(List.of(), NOTHING_APPLIED, CUTOVER, Partitioning.WHOLE).lastSeq());
     }
 
     /**
@@ -174,7 +174,7 @@ class BatchTriageTest {
                 }
             }
             assertTriage("round " + round + " " + batch + " applied " + earlier,
-                    batch, earlier, BatchTriage.of(batch, earlier::contains, CUTOVER));
+                    batch, earlier, BatchTriage.of(batch, earlier::contains, CUTOVER, Partitioning.WHOLE));
         }
     }
 
