@@ -2,6 +2,7 @@ package dev.omnirollup.bench;
 
 import dev.omnirollup.sim.ScratchDatabase;
 import dev.omnirollup.sim.ScratchNats;
+import dev.omnirollup.ingest.IngestSettings;
 import dev.omnirollup.store.Setting;
 import io.nats.client.Connection;
 import io.nats.client.ConsumeOptions;
@@ -27,6 +28,7 @@ import java.util.Locale;
 import java.util.Map;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.atomic.AtomicLong;
+import java.util.stream.IntStream;
 
 /**
  * Ingest throughput (issue 7 item 4): {@code N} Omni events are published first to a fresh stream pair; then 1, 2
@@ -139,6 +141,10 @@ final class IngestBench {
             args.value("batch-size").ifPresent(size -> settings.put("ingest-batch-size", size));
             boolean singleActive = Setting.bool(args.value("single-active").orElse("true"));
             settings.put("ingest-single-active", Boolean.toString(singleActive));
+            int partitions = args.ints("partitions", "1").getFirst();
+            settings.put("ingest-partitions", Integer.toString(partitions));
+            List<String> consumers = IntStream.range(0, partitions)
+                    .mapToObj(p -> IngestSettings.consumerName(consumer, partitions, p)).toList();
             double latency = args.duration("db-latency", "0ms").toNanos() / 1e6;
             LatencyProxy proxy = latency > 0 ? LatencyProxy.before(db.jdbcUrl(), latency) : null;
             if (proxy != null) {
@@ -151,7 +157,7 @@ final class IngestBench {
                     report.logs(), args.flag("jfr"));
             PgSampler sampler = args.flag("pg-profile") ? PgSampler.start(BenchServers.postgresServer(), db.name()) : null;
             try {
-                Progress progress = watch(nats, consumer, published, workers,
+                Progress progress = watch(nats, consumers, published, workers,
                         Duration.ofSeconds(Math.max(120, published.total() / 2_000)));
                 Map<String, Double> cpu1 = HttpThroughputBench.cpu();
                 double backendCpu = backends.seconds();
@@ -166,7 +172,8 @@ final class IngestBench {
                 ChildJvm.addMemoryRows(memory, mix + ", " + instances + " instances, " + n + " worker(s)", workers);
                 long[] totals = rollupTotals(db.jdbcUrl());
                 Run run = new Run(n + " ingest worker" + (n > 1 ? "s" : "")
-                        + (n == 1 ? "" : singleActive ? " (1 active, lease)" : " (all consuming)")
+                        + (partitions > 1 ? ", " + partitions + " partitions"
+                                : n == 1 ? "" : singleActive ? " (1 active, lease)" : " (all consuming)")
                         + (proxy == null ? "" : String.format(Locale.ROOT, " (database %.1f ms away)", latency)),
                         published.total(), progress.overallRate(),
                         progress.steadyRate(), progress.secondHalfRate(), progress.seconds(), workerCpu, backendCpu,
@@ -192,12 +199,12 @@ final class IngestBench {
     }
 
     /**
-     * Polls both consumers every 250 ms (system property {@code bench.watch-ms}; consumer-info requests cost NATS CPU,
+     * Polls the consumers of both streams (of every partition: a message counts once all have acknowledged it) every 250 ms (system property {@code bench.watch-ms}; consumer-info requests cost NATS CPU,
      * so not faster) until everything is acknowledged: the start is the first delivery, the "all up" point the moment
      * the last worker printed its start line.
      */
-    static Progress watch(ScratchNats nats, String consumer, Traffic.Published published, List<ChildJvm> workers,
-                          Duration timeout) throws IOException {
+    static Progress watch(ScratchNats nats, List<String> consumers, Traffic.Published published,
+                          List<ChildJvm> workers, Duration timeout) throws IOException {
         JetStreamManagement jsm = nats.management();
         long total = published.total();
         long deadline = System.nanoTime() + timeout.toNanos();
@@ -212,13 +219,17 @@ final class IngestBench {
             long acked = 0;
             for (String stream : List.of(nats.streamName("MESSAGE"), nats.streamName("AUTOMATION"))) {
                 long count = stream.startsWith("MESSAGE") ? published.messages() : published.automation();
-                try {
-                    ConsumerInfo info = jsm.getConsumerInfo(stream, consumer);
-                    delivered += info.getDelivered().getStreamSequence();
-                    acked += count - info.getNumPending() - info.getNumAckPending();
-                } catch (JetStreamApiException e) {
-                    // not created yet
+                long ackedByAll = count;
+                for (String consumer : consumers) { // each partition's consumer delivers every message
+                    try {
+                        ConsumerInfo info = jsm.getConsumerInfo(stream, consumer);
+                        delivered += info.getDelivered().getStreamSequence();
+                        ackedByAll = Math.min(ackedByAll, count - info.getNumPending() - info.getNumAckPending());
+                    } catch (JetStreamApiException e) {
+                        ackedByAll = 0; // not created yet
+                    }
                 }
+                acked += ackedByAll;
             }
             if (firstNs == 0 && delivered > 0) {
                 firstNs = now;

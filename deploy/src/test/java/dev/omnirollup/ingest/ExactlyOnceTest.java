@@ -19,9 +19,12 @@ import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.time.Duration;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.Optional;
 import java.util.concurrent.TimeUnit;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
 import org.junit.jupiter.api.Test;
 
 /** However often NATS delivers a message, its effect on the counters is applied once. */
@@ -99,16 +102,88 @@ class ExactlyOnceTest {
         }
     }
 
+    /**
+     * Three processes with three partitions take one each and count every event once; one is killed mid-stream and
+     * the other two take its partition over; then both stop, and a process with one partition consumes the rest of
+     * the stream from where the three had applied (not from the cutover), deletes their consumers, and still every
+     * event is counted once.
+     */
+    @Test
+    void partitionsSharedByProcessesSurviveAKillAndAChangeOfTheirNumber() throws Exception {
+        try (IngestHarness harness = new IngestHarness()) {
+            List<OmniEvent> events = harness.traffic(36, 9_000);
+            harness.persistReference(events);
+            harness.set("ingest-batch-size", "100").set("ingest-partitions", "3");
+            List<String> partitioned = harness.consumers();
+            int[] ports = {freePort(), freePort(), freePort()};
+            List<Process> processes = new ArrayList<>();
+            for (int port : ports) {
+                harness.set("ingest-metrics-port", Integer.toString(port));
+                processes.add(harness.startProcess());
+            }
+            Await.until("each process takes one partition", Duration.ofSeconds(60),
+                    Await.steadily(5, () -> partitions(ports[0]) == 1 && partitions(ports[1]) == 1
+                            && partitions(ports[2]) == 1));
+            harness.publish(events.subList(0, 3_000));
+            Await.until("the first process applied a batch", Duration.ofSeconds(60),
+                    () -> ackFloor(harness, partitioned.get(0)) > 0 && ackFloor(harness, partitioned.get(1)) > 0
+                            && ackFloor(harness, partitioned.get(2)) > 0);
+            processes.get(0).destroyForcibly();
+            assertTrue(processes.get(0).waitFor(30, TimeUnit.SECONDS));
+            Await.until("the other two take its partition over", Duration.ofSeconds(30),
+                    Await.steadily(5, () -> partitions(ports[1]) + partitions(ports[2]) == 3));
+            harness.publish(events.subList(3_000, 6_000));
+            harness.awaitCaughtUp(Duration.ofSeconds(240));
+            long applied = ackFloor(harness, partitioned.get(0));
+            for (Process process : processes.subList(1, 3)) {
+                process.destroy();
+                assertTrue(process.waitFor(60, TimeUnit.SECONDS));
+            }
+
+            harness.set("ingest-partitions", "1");
+            harness.startProcess();
+            harness.publish(events.subList(6_000, events.size()));
+            harness.awaitCaughtUp(Duration.ofSeconds(240));
+            new ReferenceCheck(harness.rollups).assertAllTimeMatches();
+            ConsumerInfo whole = messageConsumer(harness).orElseThrow();
+            assertEquals(DeliverPolicy.ByStartSequence, whole.getConsumerConfiguration().getDeliverPolicy());
+            assertEquals(applied + 1, whole.getConsumerConfiguration().getStartSequence(),
+                    "the consumer for one partition starts after what the three had applied");
+            Await.until("the consumers of three partitions are deleted", Duration.ofSeconds(60),
+                    () -> partitioned.stream().allMatch(name -> ackFloor(harness, name) < 0));
+        }
+    }
+
     /** 1 when the ingest process on this metrics port consumes, 0 when it stands by, -1 when it does not answer. */
     private static int active(int port) {
+        String body = health(port);
+        return body.contains("\"active\":true") ? 1 : body.contains("\"active\":false") ? 0 : -1;
+    }
+
+    /** How many partitions the ingest process on this metrics port consumes, -1 when it does not answer. */
+    private static int partitions(int port) {
+        Matcher m = Pattern.compile("\"partitions\":\\[([0-9, ]*)]").matcher(health(port));
+        return !m.find() ? -1 : m.group(1).isBlank() ? 0 : m.group(1).split(",").length;
+    }
+
+    private static String health(int port) {
         try {
-            String body = HTTP.send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + port + "/health"))
+            return HTTP.send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + port + "/health"))
                     .timeout(Duration.ofSeconds(2)).build(), HttpResponse.BodyHandlers.ofString()).body();
-            return body.contains("\"active\":true") ? 1 : body.contains("\"active\":false") ? 0 : -1;
         } catch (IOException e) {
-            return -1;
+            return "";
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
+            return "";
+        }
+    }
+
+    /** The ack floor (stream sequence) of a consumer on the message stream, -1 when it does not exist. */
+    private static long ackFloor(IngestHarness harness, String consumer) {
+        try {
+            return harness.nats.management().getConsumerInfo(harness.nats.messageStream(), consumer).getAckFloor()
+                    .getStreamSequence();
+        } catch (IOException | JetStreamApiException e) {
             return -1;
         }
     }

@@ -60,9 +60,11 @@ public record IngestSettings(int batchSize, Duration batchWait, int maxAckPendin
 
     public static final Setting<Integer> PARTITIONS = new Setting<>("ingest-partitions", "1",
             Setting.intIn(1, Partitioning.MAX_PARTITIONS), "How many partitions each stream is cut into (by external"
-            + " id): each has its own consumer, exactly-once record and rows, so the processes consuming different"
-            + " partitions never wait for each other; the processes share the partitions out. Every process must"
-            + " have the same value: one with another value takes no partition while the others run.");
+            + " id), shared out among the ingest processes: each has its own consumer, exactly-once record and rows,"
+            + " so workers of different partitions never wait for each other. Each partition reads the whole stream"
+            + " and applies its share, so more partitions cost CPU: worth it when database round trips, not this"
+            + " host's cores, bound the ingest. Every process must have the same value (one with another value takes"
+            + " no partition while the others run).");
 
     /** Every setting of this record, in the order the README documents them. */
     public static final List<Setting<?>> SETTINGS = List.of(BATCH_SIZE, BATCH_WAIT, MAX_ACK_PENDING, ACK_WAIT,

@@ -158,17 +158,25 @@ final class IngestHarness implements AutoCloseable {
                 Duration.ofMillis(200), Await.steadily(3, () -> consumersIdle() && automationLogsCounted()));
     }
 
-    /** Whether both consumers exist and have nothing pending or unacknowledged. */
+    /** The durable consumers of the partitions in force, on each stream. */
+    List<String> consumers() {
+        int partitions = config().get(IngestSettings.PARTITIONS);
+        return java.util.stream.IntStream.range(0, partitions).mapToObj(p -> IngestSettings.consumerName(
+                config().get(StoreSettings.INGEST_CONSUMER), partitions, p)).toList();
+    }
+
+    /** Whether the consumers of both streams exist and have nothing pending or unacknowledged. */
     private boolean consumersIdle() {
-        String consumer = config().get(StoreSettings.INGEST_CONSUMER);
         for (String stream : List.of(nats.messageStream(), nats.automationStream())) {
-            try {
-                ConsumerInfo info = nats.management().getConsumerInfo(stream, consumer);
-                if (info.getNumPending() != 0 || info.getNumAckPending() != 0) {
-                    return false;
+            for (String consumer : consumers()) {
+                try {
+                    ConsumerInfo info = nats.management().getConsumerInfo(stream, consumer);
+                    if (info.getNumPending() != 0 || info.getNumAckPending() != 0) {
+                        return false;
+                    }
+                } catch (IOException | JetStreamApiException e) {
+                    return false; // not created yet, or the server is restarting
                 }
-            } catch (IOException | JetStreamApiException e) {
-                return false; // not created yet, or the server is restarting
             }
         }
         return true;

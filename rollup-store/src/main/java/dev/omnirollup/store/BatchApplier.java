@@ -113,12 +113,21 @@ public final class BatchApplier {
 
     /** Decodes a batch; no I/O. */
     public Prepared prepare(List<InboundMessage> batch) {
-        long nowMs = clock.millis();
         List<Decoded> decoded = new ArrayList<>(batch.size());
         for (InboundMessage message : batch) {
             decoded.add(decoder.decode(message));
         }
-        return new Prepared(batch, decoded, nowMs);
+        return prepared(batch, decoded);
+    }
+
+    /** Decodes one message; no I/O. */
+    public Decoded decode(InboundMessage message) {
+        return decoder.decode(message);
+    }
+
+    /** A batch decoded message by message ({@link #decode}). */
+    public Prepared prepared(List<InboundMessage> batch, List<Decoded> decoded) {
+        return new Prepared(batch, decoded, clock.millis());
     }
 
     /**

@@ -26,7 +26,7 @@ public record Partitioning(int count, int index) {
     }
 
     /** Whether this partition applies the message. */
-    boolean owns(Decoded event) {
+    public boolean owns(Decoded event) {
         return count == 1 || partitionOf(event, count) == index;
     }
 
