@@ -28,6 +28,8 @@ import java.util.Locale;
 import java.util.Map;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.atomic.AtomicLong;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
 import java.util.stream.IntStream;
 
 /**
@@ -68,6 +70,9 @@ final class IngestBench {
                 "postgres (all) cpu s", "nats cpu s", "rollup total", "rejects", "indexed external ids",
                 "largest id state bytes");
         Table memory = ChildJvm.memoryTable("ingest-memory", "Ingest worker memory while draining the backlog");
+        Table time = new Table("ingest-time", "Where the ingest workers' time went while draining the backlog",
+                "mix", "instances", "run", "stream", "partition", "batches", "applying s", "waiting for NATS s",
+                "fetched, waiting for the applier s");
         // the targets hold for every instance count: the worst of the best run of each
         double best = Double.MAX_VALUE;
         double bestShare = Double.MAX_VALUE;
@@ -89,7 +94,7 @@ final class IngestBench {
                     Run bare1 = bareLoop(nats, published);
                     List<Run> runs = new ArrayList<>();
                     for (int workers : workerCounts) {
-                        runs.add(workers(nats, published, workers, args, report, memory, mix, instanceCount));
+                        runs.add(workers(nats, published, workers, args, report, memory, time, mix, instanceCount));
                     }
                     Run bare2 = bareLoop(nats, published);
                     double ceiling = Math.max(bare1.overallRate(), bare2.overallRate());
@@ -129,10 +134,15 @@ final class IngestBench {
                 + " count (exactly once)");
         table.publish(report);
         memory.publish(report);
+        time.note("per worker (stream and partition), from the line each prints when it stops: the applier thread"
+                + " applying batches (database work and the fold), waiting for the next batch to be fetched (NATS"
+                + " delivery; idleness after the last batch excluded), and the fetching thread holding a full batch"
+                + " while the applier is busy");
+        time.publish(report);
     }
 
     private static Run workers(ScratchNats nats, Traffic.Published published, int n, Args args, Report report,
-                               Table memory, String mix, int instances) throws Exception {
+                               Table memory, Table time, String mix, int instances) throws Exception {
         String consumer = "BENCH_W" + n + "_"
                 + Long.toString(System.nanoTime() % 1_000_000, 36).toUpperCase(Locale.ROOT);
         try (ScratchDatabase db = ScratchDatabase.create(BenchServers.postgresServer()).withOmniSchema()) {
@@ -170,6 +180,14 @@ final class IngestBench {
                 double workerCpu = workers.stream().mapToDouble(ChildJvm::cpuSeconds).sum();
                 IngestProcesses.stop(workers);
                 ChildJvm.addMemoryRows(memory, mix + ", " + instances + " instances, " + n + " worker(s)", workers);
+                for (ChildJvm worker : workers) {
+                    Matcher m = WORKER_TIME.matcher(worker.output());
+                    while (m.find()) {
+                        time.add(mix, instances, worker.name(), m.group(1), m.group(2) + " of " + m.group(3),
+                                Long.parseLong(m.group(4)), Double.parseDouble(m.group(5)),
+                                Double.parseDouble(m.group(6)), Double.parseDouble(m.group(7)));
+                    }
+                }
                 long[] totals = rollupTotals(db.jdbcUrl());
                 Run run = new Run(n + " ingest worker" + (n > 1 ? "s" : "")
                         + (partitions > 1 ? ", " + partitions + " partitions"
@@ -193,6 +211,10 @@ final class IngestBench {
             }
         }
     }
+
+    /** The line a stream worker prints when it stops (StreamWorker.summary). */
+    private static final Pattern WORKER_TIME = Pattern.compile("stream (\\S+) partition (\\d+) of (\\d+): (\\d+) batches;"
+            + " applying ([0-9.]+) s, waiting for NATS ([0-9.]+) s, fetched and waiting for the applier ([0-9.]+) s");
 
     /** Timings of one consumption, from the consumers' point of view. */
     record Progress(double overallRate, double steadyRate, double secondHalfRate, double seconds) {

@@ -55,6 +55,11 @@ final class StreamWorker implements Runnable {
     private volatile boolean stopping;
     private volatile boolean collectorDone;
     private volatile long lastProgressMs = System.currentTimeMillis();
+    /** Where the two threads' time went while consuming (each written by one thread). */
+    private volatile long applyingNanos;
+    private volatile long awaitingFetchNanos;
+    private volatile long awaitingApplyNanos;
+    private volatile long batches;
 
     /** A fetched batch, decoded. */
     private record Ready(List<Message> messages, BatchApplier.Prepared prepared) {
@@ -80,10 +85,26 @@ final class StreamWorker implements Runnable {
                 "Time to apply and commit one batch.", SECONDS, "stream", streamName);
         this.retries = metrics.counter("omni_rollup_ingest_retries_total", "Batches retried after a failure.",
                 "stream", streamName);
+        String help = "Time the worker of a partition spent applying batches, waiting for NATS to deliver the next"
+                + " one (fetch-bound), and fetched waiting for the applier (database-bound).";
+        String index = Integer.toString(partition.index());
+        metrics.gauge("omni_rollup_ingest_time_seconds", help, () -> applyingNanos / 1e9, "stream", streamName,
+                "partition", index, "activity", "applying");
+        metrics.gauge("omni_rollup_ingest_time_seconds", help, () -> awaitingFetchNanos / 1e9, "stream", streamName,
+                "partition", index, "activity", "waiting_for_nats");
+        metrics.gauge("omni_rollup_ingest_time_seconds", help, () -> awaitingApplyNanos / 1e9, "stream", streamName,
+                "partition", index, "activity", "waiting_for_applier");
     }
 
     void stop() {
         stopping = true;
+    }
+
+    /** Where the worker's time went, for its last log line. */
+    String summary() {
+        return String.format(Locale.ROOT, "stream %s partition %d of %d: %d batches; applying %.1f s, waiting"
+                        + " for NATS %.1f s, fetched and waiting for the applier %.1f s", streamName, partition.index(),
+                partition.count(), batches, applyingNanos / 1e9, awaitingFetchNanos / 1e9, awaitingApplyNanos / 1e9);
     }
 
     /** Wall-clock millis of the last time this worker applied a batch or found nothing to do. */
@@ -98,11 +119,22 @@ final class StreamWorker implements Runnable {
         collector.setDaemon(true);
         collector.start();
         try {
+            long waiting = 0; // for the next batch, since the last one (the wait after the last batch is idleness)
             while (!(collectorDone && handOff.isEmpty())) {
+                long waited = System.nanoTime();
                 Ready ready = handOff.poll(200, TimeUnit.MILLISECONDS);
+                long started = System.nanoTime();
+                waiting = active.getAsBoolean() && batches > 0 ? waiting + started - waited : 0;
                 if (ready != null) {
+                    awaitingFetchNanos += waiting;
+                    waiting = 0;
                     applyAndAck(ready.messages(), ready.prepared());
+                    applyingNanos += System.nanoTime() - started;
+                    batches++;
                 }
+            }
+            if (batches > 0) {
+                LOG.log(System.Logger.Level.INFO, summary());
             }
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
@@ -176,13 +208,16 @@ final class StreamWorker implements Runnable {
                     streamName, "outcome", "elsewhere").add(batch.elsewhere);
         }
         if (!batch.messages.isEmpty()) {
+            long start = System.nanoTime();
             handOff.put(new Ready(batch.messages, applier.prepared(batch.inbound, batch.decoded)));
+            awaitingApplyNanos += System.nanoTime() - start;
         }
     }
 
     /**
      * Collects up to a batch of this partition's messages: waits a poll for the first message, then the batch wait
-     * for the rest.
+     * for the rest — and longer while the applier has a batch waiting already, since this one could not be applied
+     * sooner anyway.
      */
     private Collecting collect(IterableConsumer messages) throws Exception {
         Collecting batch = new Collecting();
@@ -190,7 +225,10 @@ final class StreamWorker implements Runnable {
         while (batch.messages.size() < batchSize) {
             long waitMs = deadline == 0 ? POLL.toMillis() : (deadline - System.nanoTime()) / 1_000_000;
             if (deadline != 0 && waitMs <= 0) {
-                break;
+                if (handOff.isEmpty() || stopping || !active.getAsBoolean()) {
+                    break;
+                }
+                waitMs = batchWait.toMillis();
             }
             Message next = messages.nextMessage(Math.max(1, waitMs));
             if (next == null) {
