@@ -34,8 +34,7 @@ class ExactlyOnceTest {
     @Test
     void aProcessKilledBetweenCommitAndAckLosesAndDoublesNothing() throws Exception {
         try (IngestHarness harness = new IngestHarness()) {
-            List<OmniEvent> events = harness.traffic(31, 4_000);
-            harness.persistReference(events);
+            List<OmniEvent> events = referenced(harness, 31, 4_000);
             harness.publish(events);
             for (int crash = 0; crash < 3; crash++) {
                 Process doomed = harness.startProcess("-Domnirollup.crashAfterCommit=" + (2 + crash));
@@ -55,8 +54,7 @@ class ExactlyOnceTest {
     @Test
     void threeProcessesConsumingAtOnceCountEveryEventOnce() throws Exception {
         try (IngestHarness harness = new IngestHarness()) {
-            List<OmniEvent> events = harness.traffic(32, 8_000);
-            harness.persistReference(events);
+            List<OmniEvent> events = referenced(harness, 32, 8_000);
             harness.set("ingest-batch-size", "100").set("ingest-single-active", "false");
             harness.startProcess();
             harness.startProcess();
@@ -75,8 +73,7 @@ class ExactlyOnceTest {
     @Test
     void aStandbyTakesOverFromAKilledActiveProcess() throws Exception {
         try (IngestHarness harness = new IngestHarness()) {
-            List<OmniEvent> events = harness.traffic(35, 8_000);
-            harness.persistReference(events);
+            List<OmniEvent> events = referenced(harness, 35, 8_000);
             harness.set("ingest-batch-size", "100");
             int[] ports = {freePort(), freePort(), freePort()};
             harness.set("ingest-metrics-port", Integer.toString(ports[0]));
@@ -111,8 +108,7 @@ class ExactlyOnceTest {
     @Test
     void partitionsSharedByProcessesSurviveAKillAndAChangeOfTheirNumber() throws Exception {
         try (IngestHarness harness = new IngestHarness()) {
-            List<OmniEvent> events = harness.traffic(36, 9_000);
-            harness.persistReference(events);
+            List<OmniEvent> events = referenced(harness, 36, 9_000);
             harness.set("ingest-batch-size", "100").set("ingest-partitions", "3");
             List<String> partitioned = harness.consumers();
             int[] ports = {freePort(), freePort(), freePort()};
@@ -152,6 +148,13 @@ class ExactlyOnceTest {
             Await.until("the consumers of three partitions are deleted", Duration.ofSeconds(60),
                     () -> partitioned.stream().allMatch(name -> ackFloor(harness, name) < 0));
         }
+    }
+
+    /** Traffic whose rows upstream's persistence has stored already, as the reference for the rollups. */
+    private static List<OmniEvent> referenced(IngestHarness harness, long seed, int count) {
+        List<OmniEvent> events = harness.traffic(seed, count);
+        harness.persistReference(events);
+        return events;
     }
 
     /** 1 when the ingest process on this metrics port consumes, 0 when it stands by, -1 when it does not answer. */
@@ -216,8 +219,7 @@ class ExactlyOnceTest {
     @Test
     void aConsumerDeletedAndRecreatedToReplayTheStreamChangesNothing() throws Exception {
         try (IngestHarness harness = new IngestHarness()) {
-            List<OmniEvent> events = harness.traffic(33, 3_000);
-            harness.persistReference(events);
+            List<OmniEvent> events = referenced(harness, 33, 3_000);
             harness.publish(events);
             IngestDaemon first = harness.startInProcess();
             harness.awaitCaughtUp(Duration.ofSeconds(240));

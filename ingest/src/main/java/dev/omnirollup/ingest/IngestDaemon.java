@@ -31,6 +31,7 @@ import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
@@ -57,7 +58,7 @@ public final class IngestDaemon implements AutoCloseable {
     private final IngestSettings settings;
     private final Connection nats;
     private final Instant cutover;
-    private final List<Consumed> streams = new ArrayList<>();
+    private final List<Consumed> streams;
     private final List<Thread> threads = new ArrayList<>();
     private final ScheduledExecutorService scheduler;
     private final ScheduledExecutorService automationScheduler;
@@ -75,7 +76,7 @@ public final class IngestDaemon implements AutoCloseable {
         volatile ConsumerContext consumer;
         /** The consumer's {@code max_ack_pending} ({@code -1}: no limit). */
         volatile long maxAckPending;
-        StreamWorker worker;
+        volatile StreamWorker worker;
 
         Consumed(String name, String filter, Partitioning partition, String durable) {
             this.name = name;
@@ -86,8 +87,9 @@ public final class IngestDaemon implements AutoCloseable {
     }
 
     private IngestDaemon(StoreSettings store, IngestSettings settings, Connection nats, Instant cutover,
-                         Housekeeping housekeeping, IngestLease lease) {
+                         Housekeeping housekeeping, IngestLease lease, List<Consumed> streams) {
         this.store = store;
+        this.streams = streams;
         this.lease = lease;
         this.settings = settings;
         this.nats = nats;
@@ -119,12 +121,15 @@ public final class IngestDaemon implements AutoCloseable {
         Instant cutover = database.ensureCutover(settings.cutover().orElse(clock.instant()));
         Housekeeping housekeeping = new Housekeeping(database, clock, store.minuteRetention(),
                 store.indexHorizon(), settings.rejectLimit());
+        List<Consumed> streams = new CopyOnWriteArrayList<>();
         IngestLease lease = settings.singleActive()
-                ? IngestLease.start(database::openSession, database.rollupSchema(), settings.partitions(), LEASE_POLL)
+                ? IngestLease.start(database::openSession, database.rollupSchema(), settings.partitions(),
+                        p -> streams.stream().filter(stream -> stream.partition.index() == p)
+                                .allMatch(stream -> stream.worker == null || stream.worker.drained()), LEASE_POLL)
                 : IngestLease.always(settings.partitions());
         try {
-            return startWorkers(new IngestDaemon(store, settings, nats, cutover, housekeeping, lease), database,
-                    clock, metrics, crashHook);
+            return startWorkers(new IngestDaemon(store, settings, nats, cutover, housekeeping, lease, streams),
+                    database, clock, metrics, crashHook);
         } catch (RuntimeException e) {
             lease.close(); // a process that did not start must not keep the others standing by
             throw e;

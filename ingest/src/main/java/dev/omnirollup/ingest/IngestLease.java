@@ -9,13 +9,15 @@ import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.ThreadLocalRandom;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicIntegerArray;
+import java.util.function.IntPredicate;
 import java.util.function.Supplier;
 import org.jdbi.v3.core.Handle;
 
 /**
  * Which ingest partitions this process consumes: those whose PostgreSQL advisory lock (keyed by the rollup schema and
  * the partition) its database session holds. Every process registers itself with a shared lock, and holds at most
- * its share of the partitions, {@code ceil(partitions / processes)}: it gives back the ones beyond its share and takes
+ * its share of the partitions, {@code ceil(partitions / processes)}: it gives back the ones beyond its share (once their
+ * workers have applied the batches they had in hand) and takes
  * free ones up to it, once a poll. So one process consumes every partition, two split them, and a process beyond the
  * number of partitions stands by; when a process ends (stopped, killed, a lost connection) its locks go with its
  * session and the others take its partitions within a poll.
@@ -48,19 +50,31 @@ final class IngestLease implements AutoCloseable {
                AND database = (SELECT oid FROM pg_database WHERE datname = current_database())
             """;
 
+    private static final int FREE = 0;
+    private static final int HELD = 1;
+    private static final int RELEASING = 2;
+    /** How long a partition given back may keep its lock while its workers finish the batches in hand. */
+    private static final long RELEASE_LIMIT_NANOS = Duration.ofSeconds(60).toNanos();
+
     private final Supplier<Handle> sessions;
     private final String schema;
     private final int partitions;
     private final ScheduledExecutorService poller;
+    /** Per partition: {@link #FREE}, {@link #HELD}, or {@link #RELEASING} (locked, not consumed, in-hand batches). */
     private final AtomicIntegerArray held;
+    private final IntPredicate drained;
+    private final long[] releasingSince;
     private final int firstTried;
     private Handle session; // the poller's only (and close's, after the poller stopped)
     private volatile boolean closed;
     private volatile boolean otherCount = true;
     private boolean warnedOfOtherCount;
 
-    private IngestLease(Supplier<Handle> sessions, String schema, int partitions, ScheduledExecutorService poller) {
+    private IngestLease(Supplier<Handle> sessions, String schema, int partitions, IntPredicate drained,
+                        ScheduledExecutorService poller) {
         this.sessions = sessions;
+        this.drained = drained;
+        this.releasingSince = new long[partitions];
         this.schema = schema;
         this.partitions = partitions;
         this.poller = poller;
@@ -70,9 +84,9 @@ final class IngestLease implements AutoCloseable {
 
     /** The lease of a process that consumes every partition whatever the others do. */
     static IngestLease always(int partitions) {
-        IngestLease lease = new IngestLease(null, null, partitions, null);
+        IngestLease lease = new IngestLease(null, null, partitions, p -> true, null);
         for (int p = 0; p < partitions; p++) {
-            lease.held.set(p, 1);
+            lease.held.set(p, HELD);
         }
         return lease;
     }
@@ -81,14 +95,18 @@ final class IngestLease implements AutoCloseable {
      * Polls now, then every {@code poll}: to take or give back partitions, and to notice a lost session.
      *
      * @param sessions opens a database session of its own (closing the handle ends the session and frees the locks)
+     * @param drained  whether the workers of a partition this process stopped consuming have applied and acked the
+     *                 batches they had in hand: only then is its lock given back, so that the next holder does not
+     *                 wait on their row locks
      */
-    static IngestLease start(Supplier<Handle> sessions, String schema, int partitions, Duration poll) {
+    static IngestLease start(Supplier<Handle> sessions, String schema, int partitions, IntPredicate drained,
+                             Duration poll) {
         ScheduledExecutorService poller = Executors.newSingleThreadScheduledExecutor(r -> {
             Thread thread = new Thread(r, "ingest-lease");
             thread.setDaemon(true);
             return thread;
         });
-        IngestLease lease = new IngestLease(sessions, schema, partitions, poller);
+        IngestLease lease = new IngestLease(sessions, schema, partitions, drained, poller);
         try {
             poller.submit(lease::poll).get();
         } catch (InterruptedException e) {
@@ -114,14 +132,14 @@ final class IngestLease implements AutoCloseable {
 
     /** Whether this process consumes the partition now. */
     boolean holds(int partition) {
-        return held.get(partition) == 1;
+        return held.get(partition) == HELD;
     }
 
     /** How many partitions this process consumes now. */
     int heldCount() {
         int count = 0;
         for (int p = 0; p < partitions; p++) {
-            count += held.get(p);
+            count += holds(p) ? 1 : 0;
         }
         return count;
     }
@@ -153,11 +171,18 @@ final class IngestLease implements AutoCloseable {
             for (int i = partitions - 1; i >= 0 && holding > share; i--) {
                 int p = (firstTried + i) % partitions;
                 if (holds(p)) {
-                    held.set(p, 0); // the worker stops fetching, then the lock goes
-                    session.createQuery(GIVE_BACK).bind("key", key(p)).mapTo(Boolean.class).one();
+                    held.set(p, RELEASING); // the workers stop fetching; the lock goes once they are drained
+                    releasingSince[p] = System.nanoTime();
                     holding--;
-                    LOG.log(System.Logger.Level.INFO, "gave partition " + p + " of " + partitions + " back ("
+                    LOG.log(System.Logger.Level.INFO, "giving partition " + p + " of " + partitions + " back ("
                             + census[0] + " processes share " + partitions + " partitions)");
+                }
+            }
+            for (int p = 0; p < partitions; p++) {
+                if (held.get(p) == RELEASING && (drained.test(p)
+                        || System.nanoTime() - releasingSince[p] > RELEASE_LIMIT_NANOS)) {
+                    session.createQuery(GIVE_BACK).bind("key", key(p)).mapTo(Boolean.class).one();
+                    held.set(p, FREE);
                 }
             }
             otherCount = census[1] > 0;
@@ -172,8 +197,10 @@ final class IngestLease implements AutoCloseable {
             warnedOfOtherCount = false;
             for (int i = 0; i < partitions && holding < share; i++) {
                 int p = (firstTried + i) % partitions;
-                if (!holds(p) && session.createQuery(TAKE).bind("key", key(p)).mapTo(Boolean.class).one()) {
-                    held.set(p, 1);
+                // never a partition whose lock this session still holds: advisory locks count re-entries
+                if (held.get(p) == FREE && session.createQuery(TAKE).bind("key", key(p)).mapTo(Boolean.class)
+                        .one()) {
+                    held.set(p, HELD);
                     holding++;
                     LOG.log(System.Logger.Level.INFO, "active: this process consumes partition " + p + " of "
                             + partitions + " of schema " + schema);
@@ -185,7 +212,7 @@ final class IngestLease implements AutoCloseable {
                         + "); standing by until the locks are free again");
             }
             for (int p = 0; p < partitions; p++) {
-                held.set(p, 0);
+                held.set(p, FREE);
             }
             closeSession();
         }
@@ -221,7 +248,7 @@ final class IngestLease implements AutoCloseable {
             Thread.currentThread().interrupt();
         }
         for (int p = 0; p < partitions; p++) {
-            held.set(p, 0);
+            held.set(p, FREE);
         }
         closeSession();
     }

@@ -19,6 +19,7 @@ import java.util.Locale;
 import java.util.concurrent.ArrayBlockingQueue;
 import java.util.concurrent.BlockingQueue;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
 import java.util.function.BooleanSupplier;
 import java.util.function.Supplier;
 
@@ -60,6 +61,10 @@ final class StreamWorker implements Runnable {
     private volatile long awaitingFetchNanos;
     private volatile long awaitingApplyNanos;
     private volatile long batches;
+    /** Batches handed over and not yet applied and acked. */
+    private final AtomicInteger inHand = new AtomicInteger();
+    /** Whether the collector stands by (or has stopped), with nothing fetched that it has not handed over. */
+    private volatile boolean collectorIdle = true;
 
     /** A fetched batch, decoded. */
     private record Ready(List<Message> messages, BatchApplier.Prepared prepared) {
@@ -128,7 +133,11 @@ final class StreamWorker implements Runnable {
                 if (ready != null) {
                     awaitingFetchNanos += waiting;
                     waiting = 0;
-                    applyAndAck(ready.messages(), ready.prepared());
+                    try {
+                        applyAndAck(ready.messages(), ready.prepared());
+                    } finally {
+                        inHand.decrementAndGet();
+                    }
                     applyingNanos += System.nanoTime() - started;
                     batches++;
                 }
@@ -158,6 +167,7 @@ final class StreamWorker implements Runnable {
                     }
                     continue;
                 }
+                collectorIdle = false;
                 try (IterableConsumer messages = consumer.get().iterate(ConsumeOptions.builder()
                         .batchSize(Math.max(batchSize, 100))
                         .expiresIn(5_000)
@@ -190,8 +200,17 @@ final class StreamWorker implements Runnable {
         }
     }
 
+    /**
+     * Whether this worker holds no message it has not applied and acked: its collector stands by and every batch it
+     * handed over is done.
+     */
+    boolean drained() {
+        return collectorIdle && inHand.get() == 0;
+    }
+
     /** Waits a poll while another process consumes; false when interrupted. Standing by is not a stall. */
     private boolean standBy() {
+        collectorIdle = true;
         lastProgressMs = System.currentTimeMillis();
         try {
             Thread.sleep(POLL.toMillis());
@@ -209,6 +228,7 @@ final class StreamWorker implements Runnable {
         }
         if (!batch.messages.isEmpty()) {
             long start = System.nanoTime();
+            inHand.incrementAndGet();
             handOff.put(new Ready(batch.messages, applier.prepared(batch.inbound, batch.decoded)));
             awaitingApplyNanos += System.nanoTime() - start;
         }

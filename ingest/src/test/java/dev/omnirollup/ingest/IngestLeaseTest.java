@@ -12,6 +12,7 @@ import java.util.ArrayList;
 import java.util.HashSet;
 import java.util.List;
 import java.util.Set;
+import java.util.concurrent.atomic.AtomicBoolean;
 import org.jdbi.v3.core.Handle;
 import org.junit.jupiter.api.Test;
 
@@ -28,9 +29,9 @@ class IngestLeaseTest {
         try (ScratchDatabase db = ScratchDatabase.create();
              RollupDatabase rollups = RollupDatabase.open(db.jdbcUrl(), "rollup", "public", 2, "lease-test");
              RollupDatabase other = RollupDatabase.open(db.jdbcUrl(), "other_rollup", "public", 2, "lease-test")) {
-            IngestLease first = IngestLease.start(rollups::openSession, rollups.rollupSchema(), 1, POLL);
-            IngestLease second = IngestLease.start(rollups::openSession, rollups.rollupSchema(), 1, POLL);
-            IngestLease elsewhere = IngestLease.start(other::openSession, other.rollupSchema(), 1, POLL);
+            IngestLease first = lease(rollups, 1);
+            IngestLease second = lease(rollups, 1);
+            IngestLease elsewhere = lease(other, 1);
             try {
                 assertTrue(first.holds(0), "the first process holds the lease at once");
                 assertTrue(elsewhere.holds(0), "another rollup schema has a lease of its own");
@@ -51,8 +52,8 @@ class IngestLeaseTest {
     void aHolderWhoseSessionIsCutStandsByAndTheLockPassesOn() {
         try (ScratchDatabase db = ScratchDatabase.create();
              RollupDatabase rollups = RollupDatabase.open(db.jdbcUrl(), "rollup", "public", 2, "lease-test")) {
-            IngestLease first = IngestLease.start(rollups::openSession, rollups.rollupSchema(), 1, POLL);
-            IngestLease second = IngestLease.start(rollups::openSession, rollups.rollupSchema(), 1, POLL);
+            IngestLease first = lease(rollups, 1);
+            IngestLease second = lease(rollups, 1);
             try {
                 assertTrue(first.holds(0));
                 int cut = rollups.withHandle(this::terminateLeaseHolder);
@@ -74,15 +75,15 @@ class IngestLeaseTest {
              RollupDatabase rollups = RollupDatabase.open(db.jdbcUrl(), "rollup", "public", 2, "lease-test")) {
             List<IngestLease> leases = new ArrayList<>();
             try {
-                leases.add(IngestLease.start(rollups::openSession, rollups.rollupSchema(), 3, POLL));
+                leases.add(lease(rollups, 3));
                 assertEquals(List.of(0, 1, 2), leases.get(0).heldPartitions(), "a process alone takes every one");
-                leases.add(IngestLease.start(rollups::openSession, rollups.rollupSchema(), 3, POLL));
+                leases.add(lease(rollups, 3));
                 Await.until("two processes share the three partitions 2 + 1", Duration.ofSeconds(10),
                         Await.steadily(5, () -> sharedOut(leases, List.of(2, 1))));
-                leases.add(IngestLease.start(rollups::openSession, rollups.rollupSchema(), 3, POLL));
+                leases.add(lease(rollups, 3));
                 Await.until("three processes take one each", Duration.ofSeconds(10),
                         Await.steadily(5, () -> sharedOut(leases, List.of(1, 1, 1))));
-                leases.add(IngestLease.start(rollups::openSession, rollups.rollupSchema(), 3, POLL));
+                leases.add(lease(rollups, 3));
                 Await.until("a fourth stands by", Duration.ofSeconds(10),
                         Await.steadily(5, () -> sharedOut(leases, List.of(1, 1, 1, 0))));
                 leases.remove(1).close();
@@ -98,11 +99,34 @@ class IngestLeaseTest {
     }
 
     @Test
+    void aPartitionGivenBackKeepsItsLockUntilItsWorkersAreDrained() {
+        try (ScratchDatabase db = ScratchDatabase.create();
+             RollupDatabase rollups = RollupDatabase.open(db.jdbcUrl(), "rollup", "public", 2, "lease-test")) {
+            AtomicBoolean drained = new AtomicBoolean();
+            IngestLease first = IngestLease.start(rollups::openSession, rollups.rollupSchema(), 2,
+                    p -> drained.get(), POLL);
+            IngestLease second = lease(rollups, 2);
+            try {
+                Await.until("the first gives one partition back", Duration.ofSeconds(10),
+                        () -> first.heldCount() == 1);
+                Await.until("which the second cannot take while the first's workers still have batches in hand",
+                        Duration.ofSeconds(5), Await.steadily(5, () -> second.heldCount() == 0));
+                drained.set(true);
+                Await.until("then it can", Duration.ofSeconds(10),
+                        () -> sharedOut(List.of(first, second), List.of(1, 1)));
+            } finally {
+                first.close();
+                second.close();
+            }
+        }
+    }
+
+    @Test
     void aProcessWithAnotherNumberOfPartitionsWaitsUntilTheOthersEnd() {
         try (ScratchDatabase db = ScratchDatabase.create();
              RollupDatabase rollups = RollupDatabase.open(db.jdbcUrl(), "rollup", "public", 2, "lease-test")) {
-            IngestLease whole = IngestLease.start(rollups::openSession, rollups.rollupSchema(), 1, POLL);
-            IngestLease cut = IngestLease.start(rollups::openSession, rollups.rollupSchema(), 3, POLL);
+            IngestLease whole = lease(rollups, 1);
+            IngestLease cut = lease(rollups, 3);
             try {
                 assertTrue(whole.holds(0));
                 Await.until("the process with 3 partitions takes none while the one with 1 runs",
@@ -117,6 +141,10 @@ class IngestLeaseTest {
                 cut.close();
             }
         }
+    }
+
+    private static IngestLease lease(RollupDatabase rollups, int partitions) {
+        return IngestLease.start(rollups::openSession, rollups.rollupSchema(), partitions, p -> true, POLL);
     }
 
     /** Whether the leases hold these many partitions, in any order, and no partition is held twice. */
