@@ -2,7 +2,7 @@
 # The long reliability runs of docs/reliability.md, one after another, when the machine is quiet.
 #
 #   scripts/reliability-long.sh                 # all of them (about 25 minutes on a 2-core machine)
-#   scripts/reliability-long.sh faults load     # only some: torture natsfuzz faults httpfuzz load
+#   scripts/reliability-long.sh faults load     # only some: torture torture-partitions natsfuzz faults httpfuzz load
 #
 # Each run's full output goes to target/reliability-long/<name>.log; the figures docs/reliability.md quotes are
 # printed at the end (and kept in target/reliability-long/summary.txt). Exit status: 0 when every run passed.
@@ -23,9 +23,12 @@ workers=(-pl deploy -am -Dsurefire.failIfNoSpecifiedTests=false)
 deploy=(-pl deploy -am)
 
 declare -A command figures
-# item 1: 60 SIGKILLs of 3 worker processes over 120 000 events (about 2 min)
-command[torture]="${workers[*]} test -Dtest=CrashTortureTest -Dtorture.kills=60 -Dtorture.events=120000 -Dtorture.workers=3"
+# item 1: 60 SIGKILLs of 3 worker processes over 120 000 events (about 2 min), unpartitioned
+command[torture]="${workers[*]} test -Dtest=CrashTortureTest -Dtorture.kills=60 -Dtorture.events=120000 -Dtorture.workers=3 -Dtorture.partitions=1"
 figures[torture]="crash torture:"
+# the same with 3 ingest partitions shared by the workers: a kill hands the victim's partitions to the others
+command[torture-partitions]="${workers[*]} test -Dtest=CrashTortureTest -Dtorture.kills=60 -Dtorture.events=120000 -Dtorture.workers=3 -Dtorture.partitions=3"
+figures[torture-partitions]="crash torture:"
 # item 3: 20 000 malformed envelopes among good events (about 1 min)
 command[natsfuzz]="${workers[*]} test -Dtest=NatsFuzzTest -Dfuzz.poison=20000"
 figures[natsfuzz]="nats fuzz:|Tests run:"
@@ -41,7 +44,7 @@ figures[load]="load:"
 
 runs=("$@")
 if [ ${#runs[@]} -eq 0 ]; then
-  runs=(torture natsfuzz faults httpfuzz load)
+  runs=(torture torture-partitions natsfuzz faults httpfuzz load)
 fi
 
 summary="$out/summary.txt"
@@ -53,7 +56,7 @@ summary="$out/summary.txt"
 status=0
 for run in "${runs[@]}"; do
   if [ -z "${command[$run]:-}" ]; then
-    echo "unknown run '$run' (torture natsfuzz faults httpfuzz load)" >&2
+    echo "unknown run '$run' (torture torture-partitions natsfuzz faults httpfuzz load)" >&2
     exit 2
   fi
   log="$out/$run.log"

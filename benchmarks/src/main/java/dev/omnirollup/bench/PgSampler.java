@@ -18,6 +18,7 @@ final class PgSampler implements AutoCloseable {
     private final Thread thread;
     private final Map<String, Integer> statements = new HashMap<>();
     private final Map<String, Integer> waits = new HashMap<>();
+    private final Map<String, Integer> lockWaits = new HashMap<>();
     private volatile boolean stopping;
     private int samples;
     private int busy;
@@ -55,6 +56,9 @@ final class PgSampler implements AutoCloseable {
                             busy++;
                             statements.merge(query, 1, Integer::sum);
                             waits.merge(wait, 1, Integer::sum);
+                            if ("Lock".equals(rs.getString(2))) {
+                                lockWaits.merge(query, 1, Integer::sum);
+                            }
                         }
                     }
                 }
@@ -80,7 +84,7 @@ final class PgSampler implements AutoCloseable {
         }
     }
 
-    /** Two tables: statements and waits, by share of active-backend samples. */
+    /** Statements, waits and the statements waiting on a lock, by share of active-backend samples. */
     synchronized void publish(Report report, String name, String title) {
         Table table = new Table(name, title, "share of active samples %", "avg active backends", "statement / wait");
         statements.entrySet().stream().sorted(Map.Entry.<String, Integer>comparingByValue().reversed()).limit(15)
@@ -89,6 +93,9 @@ final class PgSampler implements AutoCloseable {
         waits.entrySet().stream().sorted(Map.Entry.<String, Integer>comparingByValue().reversed()).limit(8)
                 .forEach(e -> table.add(100.0 * e.getValue() / Math.max(1, busy), (double) e.getValue() / samples,
                         "wait: " + e.getKey()));
+        lockWaits.entrySet().stream().sorted(Map.Entry.<String, Integer>comparingByValue().reversed()).limit(5)
+                .forEach(e -> table.add(100.0 * e.getValue() / Math.max(1, busy), (double) e.getValue() / samples,
+                        "lock wait in: " + e.getKey()));
         table.add("", (double) idleInTransaction / samples, "idle in transaction (the client's time inside its"
                 + " transactions: its own work and the network)");
         table.note(samples + " samples of pg_stat_activity every 10 ms; " + busy + " active-backend observations");

@@ -18,17 +18,19 @@ import org.junit.jupiter.api.Test;
  * SQL over the rows upstream's persistence writes: nothing lost, nothing counted twice.
  *
  * <p>CI runs a short version. The long run (documented in docs/reliability.md):
- * {@code ./mvnw -B -ntp -pl ingest test -Dtest=CrashTortureTest -Dtorture.kills=60 -Dtorture.events=120000 -Dtorture.workers=3}
+ * {@code scripts/reliability-long.sh torture} (60 kills of 3 workers over 120 000 events, 1 partition, then 3).
  */
 class CrashTortureTest {
     private static final int KILLS = Integer.getInteger("torture.kills", 8);
     private static final int EVENTS = Integer.getInteger("torture.events", 16_000);
     private static final int WORKERS = Integer.getInteger("torture.workers", 2);
+    /** Ingest partitions the workers share out (a kill hands the victim's partitions to the others). */
+    private static final int PARTITIONS = Integer.getInteger("torture.partitions", 2);
 
     @Test
     void randomSigkillsOfWorkersLoseAndDoubleNothing() throws Exception {
         try (IngestHarness harness = new IngestHarness()) {
-            harness.set("ingest-batch-size", "200");
+            harness.set("ingest-batch-size", "200").set("ingest-partitions", Integer.toString(PARTITIONS));
             List<OmniEvent> events = harness.traffic(99, EVENTS);
             harness.persistReference(events);
             List<Process> workers = new ArrayList<>();
@@ -57,8 +59,8 @@ class CrashTortureTest {
             publishing.get();
             harness.awaitCaughtUp(Duration.ofSeconds(300));
             new ReferenceCheck(harness.rollups).assertAllTimeMatches();
-            System.out.printf("crash torture: %d workers, %d SIGKILLs, %d events, %.1f s, lost 0, doubled 0%n",
-                    WORKERS, kills, EVENTS, (System.nanoTime() - started) / 1e9);
+            System.out.printf("crash torture: %d workers, %d partitions, %d SIGKILLs, %d events, %.1f s, lost 0,"
+                    + " doubled 0%n", WORKERS, PARTITIONS, kills, EVENTS, (System.nanoTime() - started) / 1e9);
         }
     }
 }
