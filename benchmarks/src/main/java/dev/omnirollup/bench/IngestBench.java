@@ -2,7 +2,7 @@ package dev.omnirollup.bench;
 
 import dev.omnirollup.sim.ScratchDatabase;
 import dev.omnirollup.sim.ScratchNats;
-import dev.omnirollup.ingest.IngestSettings;
+import dev.omnirollup.store.StoreSettings;
 import dev.omnirollup.store.Setting;
 import io.nats.client.Connection;
 import io.nats.client.ConsumeOptions;
@@ -154,7 +154,7 @@ final class IngestBench {
             int partitions = args.ints("partitions", "1").getFirst();
             settings.put("ingest-partitions", Integer.toString(partitions));
             List<String> consumers = IntStream.range(0, partitions)
-                    .mapToObj(p -> IngestSettings.consumerName(consumer, partitions, p)).toList();
+                    .mapToObj(p -> StoreSettings.consumerName(consumer, partitions, p)).toList();
             double latency = args.duration("db-latency", "0ms").toNanos() / 1e6;
             LatencyProxy proxy = latency > 0 ? LatencyProxy.before(db.jdbcUrl(), latency) : null;
             if (proxy != null) {

@@ -15,7 +15,7 @@ import java.util.regex.Pattern;
 
 /**
  * The durable consumers of one stream, grouped by the number of partitions they were made for (the names of
- * {@link IngestSettings#consumerName}). When the number changes, the new consumers can start where every message
+ * {@link dev.omnirollup.store.StoreSettings#consumerName}). When the number changes, the new consumers can start where every message
  * below was applied already: below the ack floors of all the consumers of a complete earlier set, since each
  * message was acknowledged by its own partition's consumer only after its commit. Everything from there on is read
  * again, and the exactly-once records (kept per partition, read by all) skip what was applied.

@@ -123,10 +123,10 @@ public final class IngestDaemon implements AutoCloseable {
                 store.indexHorizon(), settings.rejectLimit());
         List<Consumed> streams = new CopyOnWriteArrayList<>();
         IngestLease lease = settings.singleActive()
-                ? IngestLease.start(database::openSession, database.rollupSchema(), settings.partitions(),
+                ? IngestLease.start(database::openSession, database.rollupSchema(), store.partitions(),
                         p -> streams.stream().filter(stream -> stream.partition.index() == p)
                                 .allMatch(stream -> stream.worker == null || stream.worker.drained()), LEASE_POLL)
-                : IngestLease.always(settings.partitions());
+                : IngestLease.always(store.partitions());
         try {
             return startWorkers(new IngestDaemon(store, settings, nats, cutover, housekeeping, lease, streams),
                     database, clock, metrics, crashHook);
@@ -148,12 +148,12 @@ public final class IngestDaemon implements AutoCloseable {
                 new EventDecoder(store.maxEventBytes()),
                 clock, store.minuteRetention(), cutover, store.indexHorizon());
         String prefix = store.subjectPrefix();
-        int partitions = settings.partitions();
+        int partitions = store.partitions();
         for (String name : List.of(store.messageStream(), store.automationStream())) {
             String filter = prefix + (name.equals(store.messageStream()) ? "message.>" : "automation.>");
             for (int p = 0; p < partitions; p++) {
                 daemon.streams.add(new Consumed(name, filter, new Partitioning(partitions, p),
-                        IngestSettings.consumerName(store.consumer(), partitions, p)));
+                        StoreSettings.consumerName(store.consumer(), partitions, p)));
             }
             metrics.gauge("omni_rollup_ingest_consumer_pending", "Messages the durable consumer has not delivered yet"
                     + " (the most of its partitions' consumers).", () -> daemon.pending.getOrDefault(name, 0L),
@@ -273,7 +273,7 @@ public final class IngestDaemon implements AutoCloseable {
                         .ackWait(settings.ackWait())
                         .maxAckPending(settings.maxAckPending())
                         .maxDeliver(-1);
-                OptionalLong applied = ConsumerSets.appliedBelow(context, store.consumer(), settings.partitions());
+                OptionalLong applied = ConsumerSets.appliedBelow(context, store.consumer(), store.partitions());
                 if (applied.isPresent()) {
                     config.deliverPolicy(DeliverPolicy.ByStartSequence).startSequence(applied.getAsLong());
                 } else {
@@ -382,10 +382,10 @@ public final class IngestDaemon implements AutoCloseable {
      */
     private void dropOtherConsumers(Consumed stream) throws IOException, JetStreamApiException {
         StreamContext context = nats.getStreamContext(stream.name);
-        for (String other : ConsumerSets.others(context, store.consumer(), settings.partitions())) {
+        for (String other : ConsumerSets.others(context, store.consumer(), store.partitions())) {
             if (context.deleteConsumer(other)) {
                 LOG.log(System.Logger.Level.INFO, "deleted durable consumer " + other + " on " + stream.name
-                        + ": made for another number of partitions than " + settings.partitions());
+                        + ": made for another number of partitions than " + store.partitions());
             }
         }
     }

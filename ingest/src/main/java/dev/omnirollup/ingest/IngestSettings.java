@@ -1,7 +1,6 @@
 package dev.omnirollup.ingest;
 
 import dev.omnirollup.store.Config;
-import dev.omnirollup.store.Partitioning;
 import dev.omnirollup.store.Setting;
 import java.time.Duration;
 import java.time.Instant;
@@ -17,7 +16,7 @@ import java.util.Optional;
 public record IngestSettings(int batchSize, Duration batchWait, int maxAckPending, Duration ackWait,
                              Optional<Instant> cutover, Duration startMargin, int metricsPort,
                              int rejectLimit, Duration automationLogPoll, Duration automationLogLookback,
-                             Duration automationDeletionCheck, boolean singleActive, int partitions) {
+                             Duration automationDeletionCheck, boolean singleActive) {
 
     public static final Setting<Integer> BATCH_SIZE = new Setting<>("ingest-batch-size", "20000",
             Setting.intIn(1, 50_000), "Most messages folded into one transaction (a larger batch writes each rollup "
@@ -58,32 +57,17 @@ public record IngestSettings(int batchSize, Duration batchWait, int maxAckPendin
             + " partition at once, which is exactly once too but slower (their batches wait for each other's row"
             + " locks).");
 
-    public static final Setting<Integer> PARTITIONS = new Setting<>("ingest-partitions", "1",
-            Setting.intIn(1, Partitioning.MAX_PARTITIONS), "How many partitions each stream is cut into (by external"
-            + " id), shared out among the ingest processes: each has its own consumer, exactly-once record and rows,"
-            + " so workers of different partitions never wait for each other. Each partition reads the whole stream"
-            + " and applies its share, so more partitions cost CPU: worth it when database round trips, not this"
-            + " host's cores, bound the ingest. Every process must have the same value (one with another value takes"
-            + " no partition while the others run).");
 
     /** Every setting of this record, in the order the README documents them. */
     public static final List<Setting<?>> SETTINGS = List.of(BATCH_SIZE, BATCH_WAIT, MAX_ACK_PENDING, ACK_WAIT,
             CUTOVER, START_MARGIN, METRICS_PORT, REJECT_LIMIT, AUTOMATION_LOG_POLL,
-            AUTOMATION_LOG_LOOKBACK, AUTOMATION_DELETION_CHECK, SINGLE_ACTIVE, PARTITIONS);
+            AUTOMATION_LOG_LOOKBACK, AUTOMATION_DELETION_CHECK, SINGLE_ACTIVE);
 
-    /**
-     * The durable consumer of a partition: the configured name when the stream is not partitioned, else the name
-     * with {@code -p<partition>of<partitions>}, so that every number of partitions has consumers of its own.
-     */
-    public static String consumerName(String durable, int partitions, int partition) {
-        return partitions == 1 ? durable : durable + "-p" + partition + "of" + partitions;
-    }
 
     public static IngestSettings from(Config config) {
         return new IngestSettings(config.get(BATCH_SIZE), config.get(BATCH_WAIT), config.get(MAX_ACK_PENDING),
                 config.get(ACK_WAIT), config.get(CUTOVER), config.get(START_MARGIN),
                 config.get(METRICS_PORT), config.get(REJECT_LIMIT), config.get(AUTOMATION_LOG_POLL),
-                config.get(AUTOMATION_LOG_LOOKBACK), config.get(AUTOMATION_DELETION_CHECK), config.get(SINGLE_ACTIVE),
-                config.get(PARTITIONS));
+                config.get(AUTOMATION_LOG_LOOKBACK), config.get(AUTOMATION_DELETION_CHECK), config.get(SINGLE_ACTIVE));
     }
 }

@@ -160,9 +160,7 @@ final class IngestHarness implements AutoCloseable {
 
     /** The durable consumers of the partitions in force, on each stream. */
     List<String> consumers() {
-        int partitions = config().get(IngestSettings.PARTITIONS);
-        return java.util.stream.IntStream.range(0, partitions).mapToObj(p -> IngestSettings.consumerName(
-                config().get(StoreSettings.INGEST_CONSUMER), partitions, p)).toList();
+        return StoreSettings.from(config()).consumers();
     }
 
     /** Whether the consumers of both streams exist and have nothing pending or unacknowledged. */

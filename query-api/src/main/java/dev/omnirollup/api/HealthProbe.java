@@ -36,10 +36,14 @@ final class HealthProbe {
     static final Duration TTL = Duration.ofSeconds(1);
     private static final Duration NATS_TIMEOUT = Duration.ofSeconds(1);
 
-    /** The ingest's streams and durable consumer, and how long waiting messages may go unapplied. */
-    record IngestSettings(List<String> streams, String consumer, Duration stallAfter) {
+    /**
+     * The ingest's streams and durable consumer, the consumers of its partitions (the consumer itself when it has
+     * one), and how long waiting messages may go unapplied.
+     */
+    record IngestSettings(List<String> streams, String consumer, List<String> consumers, Duration stallAfter) {
         IngestSettings {
             streams = List.copyOf(streams);
+            consumers = List.copyOf(consumers);
         }
     }
 
@@ -202,25 +206,43 @@ final class HealthProbe {
         return new HealthReport.Ingest(ingest.consumer(), streams);
     }
 
+    /**
+     * Per stream: the lag of its slowest partition's consumer and the messages all its consumers have in hand, or
+     * the first consumer that could not be asked.
+     */
     private Map<String, ConsumerState> askConsumers() {
         Map<String, ConsumerState> states = new LinkedHashMap<>();
-        String consumer = ingest.consumer();
         for (String stream : ingest.streams()) {
-            try {
-                ConsumerInfo info = management(nats.orElseThrow()).getConsumerInfo(stream, consumer);
-                states.put(stream, new ConsumerState(Optional.of(info.getNumPending()),
-                        Optional.of(info.getNumAckPending()), Optional.empty()));
-            } catch (JetStreamApiException e) {
-                states.put(stream, new ConsumerState(Optional.empty(), Optional.empty(), Optional.of(
-                        e.getApiErrorCode() == 10014 ? "consumer " + consumer + " does not exist on " + stream
-                                : e.getApiErrorCode() == 10059 ? "stream " + stream + " does not exist"
-                                : RootCause.message(e))));
-            } catch (IOException | RuntimeException e) {
-                states.put(stream, new ConsumerState(Optional.empty(), Optional.empty(),
-                        Optional.of("consumer info: " + RootCause.message(e))));
+            ConsumerState state = new ConsumerState(Optional.of(0L), Optional.of(0L), Optional.empty());
+            for (String consumer : ingest.consumers()) {
+                ConsumerState one = askConsumer(stream, consumer);
+                if (one.error().isPresent()) {
+                    state = one;
+                    break;
+                }
+                state = new ConsumerState(Optional.of(Math.max(state.lag().orElseThrow(), one.lag().orElseThrow())),
+                        Optional.of(state.ackPending().orElseThrow() + one.ackPending().orElseThrow()),
+                        Optional.empty());
             }
+            states.put(stream, state);
         }
         return states;
+    }
+
+    private ConsumerState askConsumer(String stream, String consumer) {
+        try {
+            ConsumerInfo info = management(nats.orElseThrow()).getConsumerInfo(stream, consumer);
+            return new ConsumerState(Optional.of(info.getNumPending()), Optional.of(info.getNumAckPending()),
+                    Optional.empty());
+        } catch (JetStreamApiException e) {
+            return new ConsumerState(Optional.empty(), Optional.empty(), Optional.of(
+                    e.getApiErrorCode() == 10014 ? "consumer " + consumer + " does not exist on " + stream
+                            : e.getApiErrorCode() == 10059 ? "stream " + stream + " does not exist"
+                            : RootCause.message(e)));
+        } catch (IOException | RuntimeException e) {
+            return new ConsumerState(Optional.empty(), Optional.empty(),
+                    Optional.of("consumer info: " + RootCause.message(e)));
+        }
     }
 
     private static JetStreamManagement management(Connection connection) throws IOException {

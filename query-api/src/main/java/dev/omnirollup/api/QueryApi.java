@@ -62,7 +62,7 @@ public final class QueryApi implements AutoCloseable {
                 "Refreshes of the live counts (dead letters, payloads, instances) that failed.", live::refreshFailures);
         HealthProbe probe = new HealthProbe(database, reader, live, nats, clock, new HealthProbe.IngestSettings(
                 List.of(store.messageStream(), store.automationStream()),
-                store.consumer(), settings.ingestStallThreshold()), version);
+                store.consumer(), store.consumers(), settings.ingestStallThreshold()), version);
         ResponseCache cache = new ResponseCache(settings.cacheTtl(), clock);
         Duration queueStaleness = settings.automationQueueStaleness();
         DashboardService dashboard = new DashboardService(reader, live, probe, queueStaleness, clock, cache);

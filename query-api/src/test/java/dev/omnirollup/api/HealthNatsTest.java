@@ -10,6 +10,7 @@ import dev.omnirollup.sim.ScratchNats;
 import dev.omnirollup.store.BatchApplier;
 import dev.omnirollup.store.EventDecoder;
 import dev.omnirollup.store.InboundMessage;
+import dev.omnirollup.store.Partitioning;
 import dev.omnirollup.store.RollupDatabase;
 import dev.omnirollup.store.StreamRef;
 import io.nats.client.Connection;
@@ -107,6 +108,53 @@ class HealthNatsTest {
                 assertEquals("error", checks.get("ingest").get("status").asText());
                 assertTrue(checks.get("ingest").get("streams").get(messages).get("lag").isNull());
                 assertFalse(api.get("/api/v2/dashboard").json().get("system").get("natsConnected").asBoolean());
+            }
+        }
+    }
+
+    /**
+     * With ingest partitions the check asks every partition's consumer: a missing one is named, the lag is the slowest
+     * partition's (each consumer delivers every message), and a partition's progress row counts for its stream.
+     */
+    @Test
+    void withPartitionsAsksEveryPartitionsConsumer() throws Exception {
+        ManualClock clock = new ManualClock(NOW);
+        try (ScratchNats nats = ScratchNats.connect(); ScratchDatabase scratch = TestApi.freshDatabase()) {
+            String messages = nats.messageStream();
+            String automation = nats.automationStream();
+            Map<String, String> settings = Map.of("message-stream", messages, "automation-stream", automation,
+                    "ingest-consumer", "health-parts", "ingest-partitions", "2", "ingest-stall-threshold", "90s");
+            try (TestApi api = TestApi.start(scratch, false, clock, settings, Optional.of(nats.connection()))) {
+                for (String stream : List.of(messages, automation)) {
+                    nats.management().addOrUpdateConsumer(stream, ConsumerConfiguration.builder()
+                            .durable("health-parts-p0of2").ackPolicy(AckPolicy.Explicit).build());
+                }
+                JsonNode half = health(api, 200).get("checks").get("ingest").get("streams").get(messages);
+                assertTrue(half.get("error").asText().contains("consumer health-parts-p1of2 does not exist"),
+                        half.toString());
+
+                for (String stream : List.of(messages, automation)) {
+                    nats.management().addOrUpdateConsumer(stream, ConsumerConfiguration.builder()
+                            .durable("health-parts-p1of2").ackPolicy(AckPolicy.Explicit).build());
+                }
+                for (int i = 0; i < 5; i++) {
+                    nats.jetStream().publish(nats.subject("message.received.discord.x"),
+                            "{}".getBytes(StandardCharsets.UTF_8));
+                }
+                try (RollupDatabase database = TestApi.open(scratch, 1)) {
+                    Instant cutover = database.ensureCutover(NOW.minusSeconds(3600));
+                    BatchApplier applier = new BatchApplier(database, new EventDecoder(1 << 20), clock,
+                            Duration.ofDays(9), cutover);
+                    // sequence 3, a message without an external id, is partition 1's of 2
+                    applier.apply(new StreamRef(messages, NOW.minusSeconds(86_400)), new Partitioning(2, 1),
+                            applier.prepare(List.of(new InboundMessage("message.received",
+                                    "{}".getBytes(StandardCharsets.UTF_8), 3))));
+                }
+                clock.now = NOW.plusSeconds(6);
+                JsonNode both = health(api, 200).get("checks").get("ingest").get("streams").get(messages);
+                assertEquals("ok", both.get("status").asText(), both.toString());
+                assertEquals(5, both.get("lag").asLong(), "the slowest partition's lag, not the sum");
+                assertEquals(3, both.get("lastSeq").asLong(), "partition 1's progress row");
             }
         }
     }

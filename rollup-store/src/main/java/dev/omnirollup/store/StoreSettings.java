@@ -3,18 +3,21 @@ package dev.omnirollup.store;
 import java.time.Duration;
 import java.util.List;
 import java.util.Optional;
+import java.util.stream.IntStream;
 
 /**
  * The settings of the rollup store and of what every process shares: the database, the schemas, NATS and its
  * streams, the retention of minute buckets and of the external-id index, and backfill's. Immutable.
  *
  * @param databaseUrl   the JDBC URL of {@code database-url}, when set
- * @param consumer      the durable consumer every ingest worker shares (health reads its lag too)
+ * @param consumer      the durable consumer every ingest worker shares (health reads its lag too); with partitions,
+ *                      the base of their consumers' names ({@link #consumers})
+ * @param partitions    how many ingest partitions each stream is cut into
  * @param maxEventBytes the decoder's limit: larger bodies are poison
  */
 public record StoreSettings(Optional<String> databaseUrl, int poolSize, String rollupSchema, String omniSchema,
                             String natsUrl, String subjectPrefix, String messageStream, String automationStream,
-                            String consumer, int maxEventBytes, Duration minuteRetention, Duration indexHorizon, int backfillParallelism,
+                            String consumer, int partitions, int maxEventBytes, Duration minuteRetention, Duration indexHorizon, int backfillParallelism,
                             Duration backfillCutoverSettle) {
 
     public static final Setting<Optional<String>> DATABASE_URL = new Setting<>("database-url", "",
@@ -38,6 +41,13 @@ public record StoreSettings(Optional<String> databaseUrl, int poolSize, String r
             StoreSettings::streamName, "JetStream stream of automation.> events (created if missing).");
     public static final Setting<String> INGEST_CONSUMER = new Setting<>("ingest-consumer", "omni-rollup",
             StoreSettings::streamName, "Durable consumer name on both streams; every ingest worker uses the same one.");
+    public static final Setting<Integer> PARTITIONS = new Setting<>("ingest-partitions", "1",
+            Setting.intIn(1, Partitioning.MAX_PARTITIONS), "How many partitions each stream is cut into (by external"
+            + " id), shared out among the ingest processes: each has its own consumer, exactly-once record and rows,"
+            + " so workers of different partitions never wait for each other. Each partition reads the whole stream"
+            + " and applies its share, so more partitions cost CPU: worth it when database round trips, not this"
+            + " host's cores, bound the ingest. Every process must have the same value (one with another value takes"
+            + " no partition while the others run).");
     public static final Setting<Integer> MAX_EVENT_BYTES = new Setting<>("ingest-max-event-bytes", "1048576",
             Setting.intIn(1024, 64 * 1024 * 1024),
             "Bodies larger than this are rejected as poison (by the ingest; the live stream skips them).");
@@ -55,14 +65,28 @@ public record StoreSettings(Optional<String> databaseUrl, int poolSize, String r
     /** Every setting of this record, in the order the README documents them. */
     public static final List<Setting<?>> SETTINGS = List.of(DATABASE_URL, DATABASE_POOL_SIZE, ROLLUP_SCHEMA,
             OMNI_SCHEMA, NATS_URL, NATS_SUBJECT_PREFIX, MESSAGE_STREAM, AUTOMATION_STREAM, INGEST_CONSUMER,
-            MAX_EVENT_BYTES, INDEX_HORIZON, MINUTE_RETENTION, BACKFILL_PARALLELISM, BACKFILL_CUTOVER_SETTLE);
+            PARTITIONS, MAX_EVENT_BYTES, INDEX_HORIZON, MINUTE_RETENTION, BACKFILL_PARALLELISM, BACKFILL_CUTOVER_SETTLE);
 
     public static StoreSettings from(Config config) {
         return new StoreSettings(config.get(DATABASE_URL), config.get(DATABASE_POOL_SIZE), config.get(ROLLUP_SCHEMA),
                 config.get(OMNI_SCHEMA), config.get(NATS_URL), config.get(NATS_SUBJECT_PREFIX),
                 config.get(MESSAGE_STREAM), config.get(AUTOMATION_STREAM), config.get(INGEST_CONSUMER),
-                config.get(MAX_EVENT_BYTES), config.get(MINUTE_RETENTION), config.get(INDEX_HORIZON), config.get(BACKFILL_PARALLELISM),
+                config.get(PARTITIONS), config.get(MAX_EVENT_BYTES), config.get(MINUTE_RETENTION), config.get(INDEX_HORIZON), config.get(BACKFILL_PARALLELISM),
                 config.get(BACKFILL_CUTOVER_SETTLE));
+    }
+
+    /** The durable consumers of the ingest partitions, by partition. */
+    public List<String> consumers() {
+        return IntStream.range(0, partitions).mapToObj(p -> consumerName(consumer, partitions, p))
+                .toList();
+    }
+
+    /**
+     * The durable consumer of a partition: the configured name when the stream is not partitioned, else the name
+     * with {@code -p<partition>of<partitions>}, so that every number of partitions has consumers of its own.
+     */
+    public static String consumerName(String durable, int partitions, int partition) {
+        return partitions == 1 ? durable : durable + "-p" + partition + "of" + partitions;
     }
 
     /** The defaults. */
