@@ -39,15 +39,25 @@ final class IngestLease implements AutoCloseable {
             SELECT 1 FROM (SELECT pg_advisory_lock_shared(hashtext('omni-rollup members'), hashtext(:schema)),
                    pg_advisory_lock_shared(hashtext('omni-rollup partitions ' || :schema), :count)) AS registered
             """;
-    /** Processes registered for the schema, and those among them with another number of partitions. */
+    /**
+     * Processes registered for the schema, and those that consume with another number of partitions: registered
+     * with another number, or holding partition 0's lock without being registered (a version from before partitions,
+     * which consumes everything).
+     */
     private static final String CENSUS = """
-            SELECT count(*) FILTER (WHERE classid = hashtext('omni-rollup members')::oid
-                                      AND objid = hashtext(:schema)::oid),
-                   count(*) FILTER (WHERE classid = hashtext('omni-rollup partitions ' || :schema)::oid
-                                      AND objid <> (:count)::oid)
-              FROM pg_locks
-             WHERE locktype = 'advisory' AND granted AND objsubid = 2
-               AND database = (SELECT oid FROM pg_database WHERE datname = current_database())
+            WITH advisory AS (
+                SELECT classid, objid, pid FROM pg_locks
+                 WHERE locktype = 'advisory' AND granted AND objsubid = 2
+                   AND database = (SELECT oid FROM pg_database WHERE datname = current_database())),
+            members AS (
+                SELECT pid FROM advisory
+                 WHERE classid = hashtext('omni-rollup members')::oid AND objid = hashtext(:schema)::oid)
+            SELECT (SELECT count(*) FROM members),
+                   (SELECT count(*) FROM advisory
+                     WHERE classid = hashtext('omni-rollup partitions ' || :schema)::oid AND objid <> (:count)::oid)
+                 + (SELECT count(*) FROM advisory
+                     WHERE classid = hashtext('omni-rollup ingest')::oid AND objid = hashtext(:schema)::oid
+                       AND pid NOT IN (SELECT pid FROM members))
             """;
 
     private static final int FREE = 0;
@@ -189,7 +199,8 @@ final class IngestLease implements AutoCloseable {
             if (otherCount) {
                 if (!warnedOfOtherCount) {
                     LOG.log(System.Logger.Level.WARNING, "an ingest process with another ingest-partitions than "
-                            + partitions + " runs on schema " + schema + "; taking no partition until it ends");
+                            + partitions + " (or of a version without partitions) runs on schema " + schema
+                            + "; taking no partition until it ends");
                     warnedOfOtherCount = true;
                 }
                 return;

@@ -147,6 +147,29 @@ class IngestLeaseTest {
         return IngestLease.start(rollups::openSession, rollups.rollupSchema(), partitions, p -> true, POLL);
     }
 
+    /**
+     * A process of a version without partitions holds the lock partition 0 has now, without registering: a process
+     * with partitions takes none of them while it runs, since that process applies every message.
+     */
+    @Test
+    void aProcessOfAVersionWithoutPartitionsKeepsThePartitionedOnesOut() {
+        try (ScratchDatabase db = ScratchDatabase.create();
+             RollupDatabase rollups = RollupDatabase.open(db.jdbcUrl(), "rollup", "public", 2, "lease-test");
+             Handle old = rollups.openSession()) {
+            assertTrue(old.createQuery("SELECT pg_try_advisory_lock(hashtext('omni-rollup ingest'), hashtext('rollup'))")
+                    .mapTo(Boolean.class).one(), "the earlier version's lease");
+            IngestLease cut = lease(rollups, 3);
+            try {
+                Await.until("no partition taken while it runs", Duration.ofSeconds(5),
+                        Await.steadily(5, () -> cut.heldCount() == 0));
+                old.close();
+                Await.until("all three once it ends", Duration.ofSeconds(10), () -> cut.heldCount() == 3);
+            } finally {
+                cut.close();
+            }
+        }
+    }
+
     /** Whether the leases hold these many partitions, in any order, and no partition is held twice. */
     private static boolean sharedOut(List<IngestLease> leases, List<Integer> counts) {
         Set<Integer> seen = new HashSet<>();
