@@ -13,7 +13,10 @@ import java.util.HashSet;
 import java.util.List;
 import java.util.Set;
 import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.function.IntPredicate;
 import org.jdbi.v3.core.Handle;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 
 /**
@@ -23,128 +26,100 @@ import org.junit.jupiter.api.Test;
  */
 class IngestLeaseTest {
     private static final Duration POLL = Duration.ofMillis(100);
+    private ScratchDatabase db;
+    private RollupDatabase rollups;
+    /** Every lease a test started, closed after it (closing twice is harmless). */
+    private final List<IngestLease> started = new ArrayList<>();
+
+    @BeforeEach
+    void openDatabase() {
+        db = ScratchDatabase.create();
+        rollups = RollupDatabase.open(db.jdbcUrl(), "rollup", "public", 2, "lease-test");
+    }
+
+    @AfterEach
+    void closeAll() {
+        started.forEach(IngestLease::close);
+        rollups.close();
+        db.close();
+    }
 
     @Test
     void oneHolderPerSchemaAndAStandbyTakesOverWhenItCloses() {
-        try (ScratchDatabase db = ScratchDatabase.create();
-             RollupDatabase rollups = RollupDatabase.open(db.jdbcUrl(), "rollup", "public", 2, "lease-test");
-             RollupDatabase other = RollupDatabase.open(db.jdbcUrl(), "other_rollup", "public", 2, "lease-test")) {
-            IngestLease first = lease(rollups, 1);
-            IngestLease second = lease(rollups, 1);
-            IngestLease elsewhere = lease(other, 1);
-            try {
-                assertTrue(first.holds(0), "the first process holds the lease at once");
-                assertTrue(elsewhere.holds(0), "another rollup schema has a lease of its own");
-                Await.until("the standby still stands by", Duration.ofSeconds(5),
-                        Await.steadily(5, () -> !second.holds(0)));
-                first.close();
-                assertFalse(first.holds(0));
-                Await.until("the standby takes over", Duration.ofSeconds(10), () -> second.holds(0));
-            } finally {
-                first.close();
-                second.close();
-                elsewhere.close();
-            }
+        try (RollupDatabase other = RollupDatabase.open(db.jdbcUrl(), "other_rollup", "public", 2, "lease-test")) {
+            IngestLease first = lease(1);
+            IngestLease second = lease(1);
+            IngestLease elsewhere = lease(other, 1, p -> true);
+            assertTrue(first.holds(0), "the first process holds the lease at once");
+            assertTrue(elsewhere.holds(0), "another rollup schema has a lease of its own");
+            Await.until("the standby still stands by", Duration.ofSeconds(5),
+                    Await.steadily(5, () -> !second.holds(0)));
+            first.close();
+            assertFalse(first.holds(0));
+            Await.until("the standby takes over", Duration.ofSeconds(10), () -> second.holds(0));
+            elsewhere.close();
         }
     }
 
     @Test
     void aHolderWhoseSessionIsCutStandsByAndTheLockPassesOn() {
-        try (ScratchDatabase db = ScratchDatabase.create();
-             RollupDatabase rollups = RollupDatabase.open(db.jdbcUrl(), "rollup", "public", 2, "lease-test")) {
-            IngestLease first = lease(rollups, 1);
-            IngestLease second = lease(rollups, 1);
-            try {
-                assertTrue(first.holds(0));
-                int cut = rollups.withHandle(this::terminateLeaseHolder);
-                assertTrue(cut == 1, "one session held the lock: " + cut);
-                Await.until("one of them holds the lease again", Duration.ofSeconds(10),
-                        () -> first.holds(0) != second.holds(0));
-                Await.until("exactly one holds it, steadily", Duration.ofSeconds(10),
-                        Await.steadily(5, () -> first.holds(0) != second.holds(0)));
-            } finally {
-                first.close();
-                second.close();
-            }
-        }
+        IngestLease first = lease(1);
+        IngestLease second = lease(1);
+        assertTrue(first.holds(0));
+        int cut = rollups.withHandle(this::terminateLeaseHolder);
+        assertTrue(cut == 1, "one session held the lock: " + cut);
+        Await.until("one of them holds the lease again", Duration.ofSeconds(10),
+                () -> first.holds(0) != second.holds(0));
+        Await.until("exactly one holds it, steadily", Duration.ofSeconds(10),
+                Await.steadily(5, () -> first.holds(0) != second.holds(0)));
     }
 
     @Test
     void theProcessesShareThePartitionsOutAndTakeOverThoseOfOneThatEnds() {
-        try (ScratchDatabase db = ScratchDatabase.create();
-             RollupDatabase rollups = RollupDatabase.open(db.jdbcUrl(), "rollup", "public", 2, "lease-test")) {
-            List<IngestLease> leases = new ArrayList<>();
-            try {
-                leases.add(lease(rollups, 3));
-                assertEquals(List.of(0, 1, 2), leases.get(0).heldPartitions(), "a process alone takes every one");
-                leases.add(lease(rollups, 3));
-                Await.until("two processes share the three partitions 2 + 1", Duration.ofSeconds(10),
-                        Await.steadily(5, () -> sharedOut(leases, List.of(2, 1))));
-                leases.add(lease(rollups, 3));
-                Await.until("three processes take one each", Duration.ofSeconds(10),
-                        Await.steadily(5, () -> sharedOut(leases, List.of(1, 1, 1))));
-                leases.add(lease(rollups, 3));
-                Await.until("a fourth stands by", Duration.ofSeconds(10),
-                        Await.steadily(5, () -> sharedOut(leases, List.of(1, 1, 1, 0))));
-                leases.remove(1).close();
-                Await.until("the standby takes the partition of the process that ended", Duration.ofSeconds(10),
-                        Await.steadily(5, () -> sharedOut(leases, List.of(1, 1, 1))));
-                leases.remove(0).close();
-                Await.until("two left share them 2 + 1", Duration.ofSeconds(10),
-                        Await.steadily(5, () -> sharedOut(leases, List.of(2, 1))));
-            } finally {
-                leases.forEach(IngestLease::close);
-            }
-        }
+        List<IngestLease> leases = new ArrayList<>();
+        leases.add(lease(3));
+        assertEquals(List.of(0, 1, 2), leases.get(0).heldPartitions(), "a process alone takes every one");
+        leases.add(lease(3));
+        Await.until("two processes share the three partitions 2 + 1", Duration.ofSeconds(10),
+                Await.steadily(5, () -> sharedOut(leases, List.of(2, 1))));
+        leases.add(lease(3));
+        Await.until("three processes take one each", Duration.ofSeconds(10),
+                Await.steadily(5, () -> sharedOut(leases, List.of(1, 1, 1))));
+        leases.add(lease(3));
+        Await.until("a fourth stands by", Duration.ofSeconds(10),
+                Await.steadily(5, () -> sharedOut(leases, List.of(1, 1, 1, 0))));
+        leases.remove(1).close();
+        Await.until("the standby takes the partition of the process that ended", Duration.ofSeconds(10),
+                Await.steadily(5, () -> sharedOut(leases, List.of(1, 1, 1))));
+        leases.remove(0).close();
+        Await.until("two left share them 2 + 1", Duration.ofSeconds(10),
+                Await.steadily(5, () -> sharedOut(leases, List.of(2, 1))));
     }
 
     @Test
     void aPartitionGivenBackKeepsItsLockUntilItsWorkersAreDrained() {
-        try (ScratchDatabase db = ScratchDatabase.create();
-             RollupDatabase rollups = RollupDatabase.open(db.jdbcUrl(), "rollup", "public", 2, "lease-test")) {
-            AtomicBoolean drained = new AtomicBoolean();
-            IngestLease first = IngestLease.start(rollups::openSession, rollups.rollupSchema(), 2,
-                    p -> drained.get(), POLL);
-            IngestLease second = lease(rollups, 2);
-            try {
-                Await.until("the first gives one partition back", Duration.ofSeconds(10),
-                        () -> first.heldCount() == 1);
-                Await.until("which the second cannot take while the first's workers still have batches in hand",
-                        Duration.ofSeconds(5), Await.steadily(5, () -> second.heldCount() == 0));
-                drained.set(true);
-                Await.until("then it can", Duration.ofSeconds(10),
-                        () -> sharedOut(List.of(first, second), List.of(1, 1)));
-            } finally {
-                first.close();
-                second.close();
-            }
-        }
+        AtomicBoolean drained = new AtomicBoolean();
+        IngestLease first = lease(rollups, 2, p -> drained.get());
+        IngestLease second = lease(2);
+        Await.until("the first gives one partition back", Duration.ofSeconds(10), () -> first.heldCount() == 1);
+        Await.until("which the second cannot take while the first's workers still have batches in hand",
+                Duration.ofSeconds(5), Await.steadily(5, () -> second.heldCount() == 0));
+        drained.set(true);
+        Await.until("then it can", Duration.ofSeconds(10), () -> sharedOut(List.of(first, second), List.of(1, 1)));
     }
 
     @Test
     void aProcessWithAnotherNumberOfPartitionsWaitsUntilTheOthersEnd() {
-        try (ScratchDatabase db = ScratchDatabase.create();
-             RollupDatabase rollups = RollupDatabase.open(db.jdbcUrl(), "rollup", "public", 2, "lease-test")) {
-            IngestLease whole = lease(rollups, 1);
-            IngestLease cut = lease(rollups, 3);
-            try {
-                assertTrue(whole.holds(0));
-                Await.until("the process with 3 partitions takes none while the one with 1 runs",
-                        Duration.ofSeconds(5), Await.steadily(5, () -> cut.heldCount() == 0));
-                Await.until("and the one with 1 knows another number runs", Duration.ofSeconds(5),
-                        () -> !whole.consumesAlone());
-                whole.close();
-                Await.until("then it takes all three", Duration.ofSeconds(10), () -> cut.heldCount() == 3);
-                Await.until("alone", Duration.ofSeconds(10), cut::consumesAlone);
-            } finally {
-                whole.close();
-                cut.close();
-            }
-        }
-    }
-
-    private static IngestLease lease(RollupDatabase rollups, int partitions) {
-        return IngestLease.start(rollups::openSession, rollups.rollupSchema(), partitions, p -> true, POLL);
+        IngestLease whole = lease(1);
+        IngestLease cut = lease(3);
+        assertTrue(whole.holds(0));
+        Await.until("the process with 3 partitions takes none while the one with 1 runs", Duration.ofSeconds(5),
+                Await.steadily(5, () -> cut.heldCount() == 0));
+        Await.until("and the one with 1 knows another number runs", Duration.ofSeconds(5),
+                () -> !whole.consumesAlone());
+        whole.close();
+        Await.until("then it takes all three", Duration.ofSeconds(10), () -> cut.heldCount() == 3);
+        Await.until("alone", Duration.ofSeconds(10), cut::consumesAlone);
     }
 
     /**
@@ -153,21 +128,27 @@ class IngestLeaseTest {
      */
     @Test
     void aProcessOfAVersionWithoutPartitionsKeepsThePartitionedOnesOut() {
-        try (ScratchDatabase db = ScratchDatabase.create();
-             RollupDatabase rollups = RollupDatabase.open(db.jdbcUrl(), "rollup", "public", 2, "lease-test");
-             Handle old = rollups.openSession()) {
+        try (Handle old = rollups.openSession()) {
             assertTrue(old.createQuery("SELECT pg_try_advisory_lock(hashtext('omni-rollup ingest'), hashtext('rollup'))")
                     .mapTo(Boolean.class).one(), "the earlier version's lease");
-            IngestLease cut = lease(rollups, 3);
-            try {
-                Await.until("no partition taken while it runs", Duration.ofSeconds(5),
-                        Await.steadily(5, () -> cut.heldCount() == 0));
-                old.close();
-                Await.until("all three once it ends", Duration.ofSeconds(10), () -> cut.heldCount() == 3);
-            } finally {
-                cut.close();
-            }
+            IngestLease cut = lease(3);
+            Await.until("no partition taken while it runs", Duration.ofSeconds(5),
+                    Await.steadily(5, () -> cut.heldCount() == 0));
+            old.close();
+            Await.until("all three once it ends", Duration.ofSeconds(10), () -> cut.heldCount() == 3);
         }
+    }
+
+    /** A lease on the test's schema whose workers are always drained. */
+    private IngestLease lease(int partitions) {
+        return lease(rollups, partitions, p -> true);
+    }
+
+    private IngestLease lease(RollupDatabase database, int partitions, IntPredicate drained) {
+        IngestLease lease = IngestLease.start(database::openSession, database.rollupSchema(), partitions, drained,
+                POLL);
+        started.add(lease);
+        return lease;
     }
 
     /** Whether the leases hold these many partitions, in any order, and no partition is held twice. */

@@ -21,6 +21,7 @@ import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.time.Instant;
 import java.time.InstantSource;
+import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
@@ -51,8 +52,7 @@ class HealthNatsTest {
             String messages = nats.messageStream();
             String automation = nats.automationStream();
             String consumer = "omni-rollup-health-test";
-            Map<String, String> settings = Map.of("message-stream", messages, "automation-stream", automation,
-                    "ingest-consumer", consumer, "ingest-stall-threshold", "90s");
+            Map<String, String> settings = settings(nats, "ingest-consumer", consumer);
             try (TestApi api = TestApi.start(scratch, false, clock, settings, Optional.of(nats.connection()))) {
                 JsonNode health = health(api, 200);
                 JsonNode checks = health.get("checks");
@@ -122,8 +122,7 @@ class HealthNatsTest {
         try (ScratchNats nats = ScratchNats.connect(); ScratchDatabase scratch = TestApi.freshDatabase()) {
             String messages = nats.messageStream();
             String automation = nats.automationStream();
-            Map<String, String> settings = Map.of("message-stream", messages, "automation-stream", automation,
-                    "ingest-consumer", "health-parts", "ingest-partitions", "2", "ingest-stall-threshold", "90s");
+            Map<String, String> settings = settings(nats, "ingest-consumer", "health-parts", "ingest-partitions", "2");
             try (TestApi api = TestApi.start(scratch, false, clock, settings, Optional.of(nats.connection()))) {
                 for (String stream : List.of(messages, automation)) {
                     nats.management().addOrUpdateConsumer(stream, ConsumerConfiguration.builder()
@@ -157,6 +156,16 @@ class HealthNatsTest {
                 assertEquals(3, both.get("lastSeq").asLong(), "partition 1's progress row");
             }
         }
+    }
+
+    /** The test's streams, a stall threshold of 90 s, and these settings (name, value, …). */
+    private static Map<String, String> settings(ScratchNats nats, String... more) {
+        Map<String, String> settings = new HashMap<>(Map.of("message-stream", nats.messageStream(),
+                "automation-stream", nats.automationStream(), "ingest-stall-threshold", "90s"));
+        for (int i = 0; i < more.length; i += 2) {
+            settings.put(more[i], more[i + 1]);
+        }
+        return settings;
     }
 
     private static JsonNode health(TestApi api, int status) {
