@@ -41,11 +41,12 @@ import java.util.stream.IntStream;
  * NATS) and the rollup total as an exactly-once cross-check (equal for every worker count).
  *
  * <p>Run: {@code benchmarks/run ingest [--events 1m] [--mixes messages,default] [--workers 1,2,3] [--jfr]
- * [--instances 50,500] [--batch-size 2000] [--single-active false] [--pg-profile] [--db-latency 2ms]
+ * [--instances 50,500] [--batch-size 2000] [--single-active false] [--partitions 3] [--pg-profile] [--db-latency 2ms]
  * [--channels whatsapp-baileys,discord,...] [--smoke]};
  * {@code --instances} publishes from that many simulated instances (default 50); {@code --batch-size} sets the
  * workers' {@code ingest-batch-size}; {@code --single-active false} lets every worker consume at once instead of one
- * holding the ingest lease while the others stand by; {@code --db-latency} puts
+ * holding the ingest lease while the others stand by; {@code --partitions} sets the workers' {@code ingest-partitions}
+ * (a message counts once every partition's consumer acknowledged it); {@code --db-latency} puts
  * the workers' database that far away each way ({@link LatencyProxy}); {@code --channels} publishes only from the
  * simulated instances on those channels.
  */
