@@ -11,9 +11,18 @@ package dev.omnirollup.store;
 record Layer(short code) {
     /** The highest code: partition {@link Partitioning#MAX_PARTITIONS} - 1's. */
     static final int MAX_CODE = Partitioning.MAX_PARTITIONS;
+    /** Every layer, by code (reads look one up per row). */
+    private static final Layer[] ALL = new Layer[MAX_CODE + 1];
+
+    static {
+        for (int code = 0; code <= MAX_CODE; code++) {
+            ALL[code] = new Layer((short) code);
+        }
+    }
+
     /** The live layer of partition 0 (of an unpartitioned ingest). */
-    static final Layer LIVE = new Layer((short) 0);
-    static final Layer BACKFILL = new Layer((short) 1);
+    static final Layer LIVE = ALL[0];
+    static final Layer BACKFILL = ALL[1];
 
     Layer {
         if (code < 0 || code > MAX_CODE) {
@@ -23,10 +32,13 @@ record Layer(short code) {
 
     /** The live layer of an ingest partition. */
     static Layer live(int partition) {
-        return partition == 0 ? LIVE : new Layer((short) (partition + 1));
+        return of((short) (partition == 0 ? 0 : partition + 1));
     }
 
     static Layer of(short code) {
-        return new Layer(code);
+        if (code < 0 || code > MAX_CODE) {
+            throw new IllegalArgumentException("unknown layer " + code);
+        }
+        return ALL[code];
     }
 }
