@@ -11,6 +11,7 @@ import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicIntegerArray;
 import java.util.function.IntPredicate;
 import java.util.function.Supplier;
+import dev.omnirollup.store.Partitioning;
 import org.jdbi.v3.core.Handle;
 
 /**
@@ -147,11 +148,7 @@ final class IngestLease implements AutoCloseable {
 
     /** How many partitions this process consumes now. */
     int heldCount() {
-        int count = 0;
-        for (int p = 0; p < partitions; p++) {
-            count += holds(p) ? 1 : 0;
-        }
-        return count;
+        return heldPartitions().size();
     }
 
     /** The partitions this process consumes now. */
@@ -231,7 +228,7 @@ final class IngestLease implements AutoCloseable {
 
     /** The lock of a partition; partition 0's is the lock of an unpartitioned ingest. */
     private String key(int partition) {
-        return partition == 0 ? schema : schema + "#" + partition;
+        return Partitioning.named(schema, partition);
     }
 
     private void closeSession() {

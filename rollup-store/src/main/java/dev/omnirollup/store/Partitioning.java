@@ -41,12 +41,20 @@ public record Partitioning(int count, int index) {
     }
 
     static String pageKey(StreamRef stream, int partition) {
-        return partition == 0 ? stream.key() : stream.key() + "#" + partition;
+        return named(stream.key(), partition);
     }
 
     /** The name of this partition's row in {@code ingest_progress} (partition 0 keeps the stream's name). */
     String progressName(String stream) {
-        return index == 0 ? stream : stream + "#" + index;
+        return named(stream, index);
+    }
+
+    /**
+     * What a partition's own thing is called (record, progress row, lease lock): the unpartitioned name for partition
+     * 0, so that an ingest cut into one partition keeps what it had, and {@code name#p} for the others.
+     */
+    public static String named(String name, int partition) {
+        return partition == 0 ? name : name + "#" + partition;
     }
 
     /** The partition of a message when the stream is cut into {@code count}. */

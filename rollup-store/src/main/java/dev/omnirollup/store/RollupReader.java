@@ -23,7 +23,10 @@ public final class RollupReader {
     private static final Duration DAY = Duration.ofHours(24);
     private static final Duration WEEK = Duration.ofDays(7);
     private static final Duration HOUR = Duration.ofHours(1);
-    /** A partitioned ingest keeps a row per partition ({@code STREAM#p}); a stream's progress is their newest. */
+    /**
+     * A partitioned ingest keeps a row per partition ({@code STREAM#p}, {@link Partitioning#named}); a stream's
+     * progress is their newest.
+     */
     private static final String PROGRESS = """
             SELECT split_part(stream, '#', 1), max(last_seq), max(last_event_ms), max(last_applied_ms)
               FROM <rollup>.ingest_progress GROUP BY 1 ORDER BY 1
