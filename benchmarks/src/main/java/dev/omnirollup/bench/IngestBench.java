@@ -30,7 +30,6 @@ import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
-import java.util.stream.IntStream;
 
 /**
  * Ingest throughput (issue 7 item 4): {@code N} Omni events are published first to a fresh stream pair; then 1, 2
@@ -154,8 +153,7 @@ final class IngestBench {
             settings.put("ingest-single-active", Boolean.toString(singleActive));
             int partitions = args.ints("partitions", "1").getFirst();
             settings.put("ingest-partitions", Integer.toString(partitions));
-            List<String> consumers = IntStream.range(0, partitions)
-                    .mapToObj(p -> StoreSettings.consumerName(consumer, partitions, p)).toList();
+            List<String> consumers = StoreSettings.consumerNames(consumer, partitions);
             double latency = args.duration("db-latency", "0ms").toNanos() / 1e6;
             LatencyProxy proxy = latency > 0 ? LatencyProxy.before(db.jdbcUrl(), latency) : null;
             if (proxy != null) {

@@ -153,7 +153,7 @@ public final class IngestDaemon implements AutoCloseable {
             String filter = prefix + (name.equals(store.messageStream()) ? "message.>" : "automation.>");
             for (int p = 0; p < partitions; p++) {
                 daemon.streams.add(new Consumed(name, filter, new Partitioning(partitions, p),
-                        StoreSettings.consumerName(store.consumer(), partitions, p)));
+                        store.consumers().get(p)));
             }
             metrics.gauge("omni_rollup_ingest_consumer_pending", "Messages the durable consumer has not delivered yet"
                     + " (the most of its partitions' consumers).", () -> daemon.pending.getOrDefault(name, 0L),
@@ -337,9 +337,12 @@ public final class IngestDaemon implements AutoCloseable {
     private void tick() {
         List<Housekeeping.StreamFloor> floors = new ArrayList<>();
         Map<String, Long> lag = new HashMap<>();
+        Map<String, StreamInfo> infos = new HashMap<>(); // once per stream, for all its partitions
         for (Consumed stream : streams) {
             try {
-                StreamInfo info = nats.jetStreamManagement().getStreamInfo(stream.name);
+                StreamInfo info = infos.containsKey(stream.name) ? infos.get(stream.name)
+                        : nats.jetStreamManagement().getStreamInfo(stream.name);
+                infos.put(stream.name, info);
                 StreamRef current = new StreamRef(stream.name, info.getCreateTime().toInstant());
                 if (!current.equals(stream.ref)) {
                     LOG.log(System.Logger.Level.WARNING, "stream " + stream.name + " was recreated; rebinding");

@@ -77,8 +77,12 @@ public record StoreSettings(Optional<String> databaseUrl, int poolSize, String r
 
     /** The durable consumers of the ingest partitions, by partition. */
     public List<String> consumers() {
-        return IntStream.range(0, partitions).mapToObj(p -> consumerName(consumer, partitions, p))
-                .toList();
+        return consumerNames(consumer, partitions);
+    }
+
+    /** The durable consumers of {@code partitions} partitions named after {@code durable}, by partition. */
+    public static List<String> consumerNames(String durable, int partitions) {
+        return IntStream.range(0, partitions).mapToObj(p -> consumerName(durable, partitions, p)).toList();
     }
 
     /**
