@@ -5,6 +5,7 @@ import io.nats.client.StreamContext;
 import io.nats.client.api.ConsumerInfo;
 import java.io.IOException;
 import java.util.ArrayList;
+import java.util.Collections;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
@@ -53,26 +54,14 @@ final class ConsumerSets {
      */
     static OptionalLong appliedBelow(StreamContext stream, String durable, int partitions)
             throws IOException, JetStreamApiException {
-        return appliedBelow(stream.getConsumers(), durable, partitions);
-    }
-
-    static OptionalLong appliedBelow(List<ConsumerInfo> consumers, String durable, int partitions) {
-        Map<Integer, Map<Integer, Long>> floors = new HashMap<>();
-        for (ConsumerInfo info : consumers) {
+        Map<Integer, Map<Integer, Long>> floors = new HashMap<>(); // count -> index -> ack floor
+        for (ConsumerInfo info : stream.getConsumers()) {
             placeOf(info.getName(), durable).filter(place -> place.count() != partitions).ifPresent(place ->
                     floors.computeIfAbsent(place.count(), k -> new HashMap<>())
                             .put(place.index(), info.getAckFloor().getStreamSequence()));
         }
-        OptionalLong best = OptionalLong.empty();
-        for (Map.Entry<Integer, Map<Integer, Long>> set : floors.entrySet()) {
-            if (set.getValue().size() == set.getKey()) {
-                long start = set.getValue().values().stream().mapToLong(Long::longValue).min().orElseThrow() + 1;
-                if (best.isEmpty() || start > best.getAsLong()) {
-                    best = OptionalLong.of(start);
-                }
-            }
-        }
-        return best;
+        return floors.entrySet().stream().filter(set -> set.getValue().size() == set.getKey())
+                .mapToLong(set -> Collections.min(set.getValue().values()) + 1).max();
     }
 
     /** Our consumers on the stream made for another number of partitions than {@code partitions}. */

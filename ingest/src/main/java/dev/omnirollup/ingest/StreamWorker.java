@@ -196,6 +196,7 @@ final class StreamWorker implements Runnable {
                 }
             }
         } finally {
+            collectorIdle = true; // what it had fetched was handed over, or goes back to NATS unacknowledged
             collectorDone = true;
         }
     }

@@ -36,9 +36,6 @@ record Layer(short code) {
     }
 
     static Layer of(short code) {
-        if (code < 0 || code > MAX_CODE) {
-            throw new IllegalArgumentException("unknown layer " + code);
-        }
-        return ALL[code];
+        return code >= 0 && code <= MAX_CODE ? ALL[code] : new Layer(code); // the constructor refuses the code
     }
 }
