@@ -121,7 +121,7 @@ class ExactlyOnceTest {
                     Await.steadily(5, () -> partitions(ports[0]) == 1 && partitions(ports[1]) == 1
                             && partitions(ports[2]) == 1));
             harness.publish(events.subList(0, 3_000));
-            Await.until("the first process applied a batch", Duration.ofSeconds(60),
+            Await.until("every partition's consumer acknowledged messages", Duration.ofSeconds(60),
                     () -> ackFloor(harness, partitioned.get(0)) > 0 && ackFloor(harness, partitioned.get(1)) > 0
                             && ackFloor(harness, partitioned.get(2)) > 0);
             processes.get(0).destroyForcibly();
