@@ -41,7 +41,8 @@ import java.util.concurrent.atomic.AtomicLong;
 /**
  * The ingest daemon: one worker per stream ({@code MESSAGE}, {@code AUTOMATION}) and partition
  * ({@code ingest-partitions}), each on the partition's durable pull consumer shared by every ingest process, consuming
- * while this process holds the partition in the {@link IngestLease} (always, without {@code ingest-single-active});
+ * while this process holds the partition in the {@link IngestLease} (every partition, without
+ * {@code ingest-single-active}, while no process with another {@code ingest-partitions} runs);
  * the tail of Omni's {@code automation_logs} (every {@code automation-log-poll})
  * and the sweep of deleted automations (every {@code automation-deletion-check}) on a thread of their own;
  * housekeeping and consumer-lag polling once a minute. Start with {@link #start}; {@link #close()} finishes and
@@ -126,7 +127,7 @@ public final class IngestDaemon implements AutoCloseable {
                 ? IngestLease.start(database::openSession, database.rollupSchema(), store.partitions(),
                         p -> streams.stream().filter(stream -> stream.partition.index() == p)
                                 .allMatch(stream -> stream.worker == null || stream.worker.drained()), LEASE_POLL)
-                : IngestLease.always(store.partitions());
+                : IngestLease.shared(database::openSession, database.rollupSchema(), store.partitions(), LEASE_POLL);
         try {
             return startWorkers(new IngestDaemon(store, settings, nats, cutover, housekeeping, lease, streams),
                     database, clock, metrics, crashHook);

@@ -55,7 +55,7 @@ public record IngestSettings(int batchSize, Duration batchWait, int maxAckPendin
             Setting::bool, "One ingest process consumes a partition at a time (a PostgreSQL advisory lock); the others"
             + " stand by and one takes over within a second of its end. false: every process consumes every"
             + " partition at once, which is exactly once too but slower (their batches wait for each other's row"
-            + " locks).");
+            + " locks); either way a process takes no partition while one with another ingest-partitions runs.");
 
 
     /** Every setting of this record, in the order the README documents them. */

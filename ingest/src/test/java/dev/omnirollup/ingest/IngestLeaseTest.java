@@ -123,6 +123,51 @@ class IngestLeaseTest {
     }
 
     /**
+     * Without ingest-single-active a process consumes every partition beside the others with its number of
+     * partitions, but none while a process with another number runs: its partitions' messages are not those of the
+     * running one, whose exactly-once records and index rows it would not lock.
+     */
+    @Test
+    void aSharedLeaseConsumesEveryPartitionBesideItsOwnKindButNotBesideAnotherNumber() {
+        IngestLease holder = lease(3);
+        IngestLease beside = shared(3);
+        assertEquals(List.of(0, 1, 2), beside.heldPartitions(), "every partition, although another process holds them");
+        assertEquals(List.of(0, 1, 2), holder.heldPartitions(), "and the holder keeps them");
+        IngestLease otherNumber = shared(2);
+        Await.until("a shared lease with 2 partitions takes none while processes with 3 run", Duration.ofSeconds(5),
+                Await.steadily(5, () -> otherNumber.heldCount() == 0));
+        IngestLease lockedOut = lease(1);
+        Await.until("nor does a lease with 1 partition", Duration.ofSeconds(5),
+                Await.steadily(5, () -> lockedOut.heldCount() == 0));
+        holder.close();
+        beside.close();
+        Await.until("once they end, one of the two numbers consumes: all its partitions", Duration.ofSeconds(10),
+                () -> otherNumber.heldCount() == 2 || lockedOut.heldCount() == 1);
+        Await.until("and the other none", Duration.ofSeconds(5),
+                Await.steadily(5, () -> otherNumber.heldCount() == 0 ^ lockedOut.heldCount() == 0));
+    }
+
+    /** Two processes standing by with different numbers of partitions do not keep each other out once the holder ends. */
+    @Test
+    void processesStandingByWithDifferentNumbersDoNotKeepEachOtherOut() {
+        IngestLease holder = lease(2);
+        IngestLease sameNumber = lease(2);
+        IngestLease three = lease(3);
+        IngestLease one = lease(1);
+        Await.until("the two with 2 partitions share them", Duration.ofSeconds(10),
+                () -> sharedOut(List.of(holder, sameNumber), List.of(1, 1)));
+        Await.until("the others stand by", Duration.ofSeconds(5),
+                Await.steadily(5, () -> three.heldCount() == 0 && one.heldCount() == 0));
+        holder.close();
+        Await.until("the other with 2 takes both", Duration.ofSeconds(10), () -> sameNumber.heldCount() == 2);
+        sameNumber.close();
+        Await.until("then one of those with another number consumes", Duration.ofSeconds(10),
+                () -> three.heldCount() == 3 || one.heldCount() == 1);
+        Await.until("and only one", Duration.ofSeconds(5),
+                Await.steadily(5, () -> three.heldCount() == 0 ^ one.heldCount() == 0));
+    }
+
+    /**
      * A process of a version without partitions holds the lock partition 0 has now, without registering: a process
      * with partitions takes none of them while it runs, since that process applies every message.
      */
@@ -147,6 +192,12 @@ class IngestLeaseTest {
     private IngestLease lease(RollupDatabase database, int partitions, IntPredicate drained) {
         IngestLease lease = IngestLease.start(database::openSession, database.rollupSchema(), partitions, drained,
                 POLL);
+        started.add(lease);
+        return lease;
+    }
+
+    private IngestLease shared(int partitions) {
+        IngestLease lease = IngestLease.shared(rollups::openSession, rollups.rollupSchema(), partitions, POLL);
         started.add(lease);
         return lease;
     }
