@@ -60,6 +60,9 @@ public final class QueryApi implements AutoCloseable {
         Metrics metrics = new Metrics().withProcessMetrics();
         metrics.counter("omni_rollup_live_count_refresh_failures_total",
                 "Refreshes of the live counts (dead letters, payloads, instances) that failed.", live::refreshFailures);
+        metrics.gauge("omni_rollup_live_count_refresh_seconds", "How long the last refresh of the live counts took"
+                + " (the next waits at least " + LiveCounts.IDLE_PER_BUSY + " times as long).",
+                () -> live.lastRefresh().toNanos() / 1e9);
         HealthProbe probe = new HealthProbe(database, reader, live, nats, clock, new HealthProbe.IngestSettings(
                 List.of(store.messageStream(), store.automationStream()),
                 store.consumer(), store.consumers(), settings.ingestStallThreshold()), version);
