@@ -3,6 +3,7 @@ package dev.omnirollup.bench;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.LinkedHashMap;
 import java.util.LinkedHashSet;
 import java.util.List;
@@ -32,6 +33,10 @@ final class ClientBench {
     private static final String OMNI_SCHEMA = "public";
     /** Rounds the timed requests of every endpoint are split into, interleaved over the data sets. */
     static final int ROUNDS = 10;
+    /** The longest wait for the APIs to go idle after the warm-up. */
+    private static final Duration SETTLE_LIMIT = Duration.ofSeconds(60);
+    /** CPU seconds per second under which an API counts as idle. */
+    private static final double IDLE_CPU = 0.05;
     private static final Set<String> RAW_TABLES = Set.of(OMNI_SCHEMA + ".omni_events",
             OMNI_SCHEMA + ".automation_logs");
 
@@ -108,6 +113,7 @@ final class ClientBench {
                     set.serve(launcher, floor, report.logs());
                 }
                 warm(group, settings);
+                settle(group);
                 time(group, settings);
                 for (SetUnderTest set : group) {
                     if (settings.readRequests() > 0) {
@@ -160,6 +166,32 @@ final class ClientBench {
     }
 
     /**
+     * After the warm-up, waits (up to {@link #SETTLE_LIMIT}) until every API has been idle — under
+     * {@link #IDLE_CPU} of a core — for two seconds in a row: right after thousands of requests its JIT may still be
+     * compiling what they made hot, on the cores the timed requests need (finding Q5). Logs each API's CPU in the
+     * first second, as the evidence of what was waited for.
+     */
+    private static void settle(List<SetUnderTest> sets) {
+        long start = System.nanoTime();
+        double[] first = null;
+        int quiet = 0;
+        while (quiet < 2 && System.nanoTime() - start < SETTLE_LIMIT.toNanos()) {
+            double[] before = sets.stream().mapToDouble(SetUnderTest::apiCpuSeconds).toArray();
+            ChildJvm.sleep(1000);
+            double[] busy = new double[sets.size()];
+            for (int i = 0; i < busy.length; i++) {
+                busy[i] = sets.get(i).apiCpuSeconds() - before[i];
+            }
+            first = first == null ? busy : first;
+            quiet = Arrays.stream(busy).allMatch(cpu -> cpu < IDLE_CPU) ? quiet + 1 : 0;
+        }
+        Datasets.log(String.format(Locale.ROOT, "settle after the warm-up: %.1f s until every API was idle (under %.0f %%"
+                        + " of a core) for 2 s in a row%s; their CPU in the first second: %s",
+                (System.nanoTime() - start) / 1e9, IDLE_CPU * 100, quiet < 2 ? " (not reached: limit)" : "",
+                Arrays.stream(first).mapToObj(cpu -> String.format(Locale.ROOT, "%.0f %%", cpu * 100)).toList()));
+    }
+
+    /**
      * The timed requests, endpoint by endpoint, in {@link #ROUNDS} rounds: each round gives every set (in an order
      * that turns each round) a tenth of its keep-alive requests and then a tenth of its new-connection ones. The data
      * sets are compared with each other (10 M against 10 k, 500 instances against 50), and a shared virtual machine
@@ -205,6 +237,7 @@ final class ClientBench {
         private HttpProbe fresh;
         private HttpProbe localKeepAlive;
         private HttpProbe localFresh;
+        private ServedApi api;
 
         private SetUnderTest(ClientDatasets.Shape shape, ClientDatasets.Dataset data, LauncherBackfill.Result backfill,
                              double[] sizes, Duration age, String tag) {
@@ -252,6 +285,12 @@ final class ClientBench {
             all.addAll(ClientEndpoint.references());
             endpoints = List.copyOf(all);
             Datasets.log("API of " + shape.label() + " up on port " + api.port());
+            this.api = api;
+        }
+
+        /** CPU seconds the API's process has used so far. */
+        double apiCpuSeconds() {
+            return Procs.cpuSeconds(api.pid());
         }
 
         private HttpProbe opened(HttpProbe probe) {
