@@ -34,7 +34,10 @@ public record ApiSettings(String httpHost, int httpPort, Optional<String> apiKey
             "Response cache per distinct query (0 = off); correctness never depends on it.");
     public static final Setting<Duration> LIVE_COUNT_REFRESH = new Setting<>("live-count-refresh", "5s",
             Setting.durationIn(Duration.ofMillis(100), Duration.ofMinutes(10)),
-            "Refresh period of the cached live counts (dead letters, payloads, instances).");
+            "Refresh period of the cached live counts (dead letters, payloads, instances). A refresh reads those"
+            + " tables whole, so after one that took longer than a twentieth of the period the next waits 20 times as"
+            + " long as it took (at most 5 % of a database backend; the gauge omni_rollup_live_count_refresh_seconds"
+            + " shows the last one's length).");
     public static final Setting<Duration> INGEST_STALL_THRESHOLD = new Setting<>("ingest-stall-threshold", "60s",
             Setting.durationIn(Duration.ofSeconds(5), Duration.ofHours(24)),
             "Health reports a stream's ingest as failing when messages wait and nothing was applied for this long.");
