@@ -141,10 +141,7 @@ class IngestLeaseTest {
                 Await.steadily(5, () -> lockedOut.heldCount() == 0));
         holder.close();
         beside.close();
-        Await.until("once they end, one of the two numbers consumes: all its partitions", Duration.ofSeconds(10),
-                () -> otherNumber.heldCount() == 2 || lockedOut.heldCount() == 1);
-        Await.until("and the other none", Duration.ofSeconds(5),
-                Await.steadily(5, () -> otherNumber.heldCount() == 0 ^ lockedOut.heldCount() == 0));
+        awaitOneNumberConsumingAll(otherNumber, 2, lockedOut, 1);
     }
 
     /** Two processes standing by with different numbers of partitions do not keep each other out once the holder ends. */
@@ -161,10 +158,7 @@ class IngestLeaseTest {
         holder.close();
         Await.until("the other with 2 takes both", Duration.ofSeconds(10), () -> sameNumber.heldCount() == 2);
         sameNumber.close();
-        Await.until("then one of those with another number consumes", Duration.ofSeconds(10),
-                () -> three.heldCount() == 3 || one.heldCount() == 1);
-        Await.until("and only one", Duration.ofSeconds(5),
-                Await.steadily(5, () -> three.heldCount() == 0 ^ one.heldCount() == 0));
+        awaitOneNumberConsumingAll(three, 3, one, 1);
     }
 
     /**
@@ -200,6 +194,17 @@ class IngestLeaseTest {
         IngestLease lease = IngestLease.shared(rollups::openSession, rollups.rollupSchema(), partitions, POLL);
         started.add(lease);
         return lease;
+    }
+
+    /**
+     * Once the processes with the running number of partitions have ended, of two leases standing by with other
+     * numbers one takes all its partitions, and the other none, steadily.
+     */
+    private static void awaitOneNumberConsumingAll(IngestLease a, int aPartitions, IngestLease b, int bPartitions) {
+        Await.until("one of the two numbers consumes: all its partitions", Duration.ofSeconds(10),
+                () -> a.heldCount() == aPartitions || b.heldCount() == bPartitions);
+        Await.until("and the other number none", Duration.ofSeconds(5),
+                Await.steadily(5, () -> a.heldCount() == 0 ^ b.heldCount() == 0));
     }
 
     /** Whether the leases hold these many partitions, in any order, and no partition is held twice. */
