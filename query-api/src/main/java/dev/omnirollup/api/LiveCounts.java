@@ -100,7 +100,7 @@ final class LiveCounts implements AutoCloseable {
             thread.setDaemon(true);
             return thread;
         });
-        this.period = refreshEvery.compareTo(Duration.ofMillis(1)) < 0 ? Duration.ofMillis(1) : refreshEvery;
+        this.period = refreshEvery;
         refresher.schedule(this::refreshAndReschedule, period.toMillis(), TimeUnit.MILLISECONDS);
     }
 
