@@ -341,9 +341,11 @@ public final class IngestDaemon implements AutoCloseable {
         Map<String, StreamInfo> infos = new HashMap<>(); // once per stream, for all its partitions
         for (Consumed stream : streams) {
             try {
-                StreamInfo info = infos.containsKey(stream.name) ? infos.get(stream.name)
-                        : nats.jetStreamManagement().getStreamInfo(stream.name);
-                infos.put(stream.name, info);
+                StreamInfo info = infos.get(stream.name);
+                if (info == null) {
+                    info = nats.jetStreamManagement().getStreamInfo(stream.name);
+                    infos.put(stream.name, info);
+                }
                 StreamRef current = new StreamRef(stream.name, info.getCreateTime().toInstant());
                 if (!current.equals(stream.ref)) {
                     LOG.log(System.Logger.Level.WARNING, "stream " + stream.name + " was recreated; rebinding");
