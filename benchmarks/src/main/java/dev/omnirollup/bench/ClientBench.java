@@ -167,9 +167,9 @@ final class ClientBench {
 
     /**
      * After the warm-up, waits (up to {@link #SETTLE_LIMIT}) until every API has been idle — under
-     * {@link #IDLE_CPU} of a core — for two seconds in a row: right after thousands of requests its JIT may still be
-     * compiling what they made hot, on the cores the timed requests need (finding Q5). Logs each API's CPU in the
-     * first second, as the evidence of what was waited for.
+     * {@link #IDLE_CPU} of a core — for two seconds in a row, so that no compiling or collecting left over from the
+     * warm-up runs on the cores the timed requests need (finding Q5), and logs each API's CPU in the first second.
+     * In the runs of 2026-12-05 the APIs were already idle (0–1 %): a guard and its evidence, not a cure of the tail.
      */
     private static void settle(List<SetUnderTest> sets) {
         long start = System.nanoTime();
