@@ -47,6 +47,8 @@ class IngestReferenceTest {
             check.assertWindowMatches(hour.minus(Duration.ofHours(9 * 24 + 5)),
                     Optional.of(hour.minus(Duration.ofHours(8 * 24 + 7)).minusMillis(1)),
                     Optional.of(harness.instances.get(0).id()), now);
+            check.assertRandomWindowsMatch(2026, 80, end.plusSeconds(3_600), Duration.ofDays(11),
+                    harness.instances.stream().map(i -> i.id()).toList(), now);
         }
     }
 

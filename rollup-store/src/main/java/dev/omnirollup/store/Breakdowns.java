@@ -25,14 +25,17 @@ record Breakdowns(int[] keys, long[] counts) {
         return new Breakdowns(keys, counts);
     }
 
-    /** Adds these counts into {@code sums}, indexed by key number (grown when too short); returns the array. */
-    long[] addTo(long[] sums) {
+    /**
+     * Adds these counts times {@code sign} (1, or -1 for a row taken from the answer) into {@code sums}, indexed by
+     * key number (grown when too short); returns the array.
+     */
+    long[] addTo(long[] sums, long sign) {
         long[] out = sums;
         for (int i = 0; i < keys.length; i++) {
             if (keys[i] >= out.length) {
                 out = Arrays.copyOf(out, Math.max(keys[i] + 1, out.length * 2));
             }
-            out[keys[i]] += counts[i];
+            out[keys[i]] += sign * counts[i];
         }
         return out;
     }

@@ -69,6 +69,9 @@ final class MessageRead {
     private final List<PartKind> kinds = new ArrayList<>();
     private final List<Binding> bindings = new ArrayList<>();
     private final List<Ask> reports = new ArrayList<>();
+    /** Each report's runs, by the report's tag (a run taken from the answer counts negatively). */
+    private final List<List<Segment>> reportRuns = new ArrayList<>();
+    private List<Segment> timelineRuns = List.of();
     private final Map<HeldKey, Breakdowns> held = new HashMap<>();
     private Optional<Grain> timelineGrain = Optional.empty();
     private int counts;
@@ -116,6 +119,7 @@ final class MessageRead {
         boolean total = plan.equals(TOTAL_PLAN);
         kinds.add(total ? PartKind.TOTAL : PartKind.REPORT);
         List<Segment> runs = total ? plan : runs(plan);
+        reportRuns.add(runs);
         List<List<BreakdownCache.Cached>> known = new ArrayList<>();
         for (int run = 0; run < runs.size(); run++) {
             Segment segment = runs.get(run);
@@ -161,6 +165,7 @@ final class MessageRead {
         Scope scope = instance.isPresent() ? Scope.ONE : Scope.ALL;
         UUID subject = instance.orElse(Scope.EVERYONE);
         List<Segment> runs = runs(plan);
+        timelineRuns = runs;
         bindings.add((query, prefix) -> bindRuns(query.bind(prefix + "scope", PgArguments.int2(scope.code))
                 .bind(prefix + "subject", PgArguments.uuid(subject)), prefix, runs));
         return this;
@@ -171,7 +176,12 @@ final class MessageRead {
         counts++;
         kinds.add(PartKind.COUNT);
         List<Segment> runs = runs(plan);
-        bindings.add((query, prefix) -> bindRuns(query, prefix, runs));
+        bindings.add((query, prefix) -> {
+            bindRuns(query, prefix, runs);
+            for (int run = 0; run < runs.size(); run++) {
+                query.bind(prefix + "sign" + run, PgArguments.int8(sign(runs.get(run))));
+            }
+        });
         return this;
     }
 
@@ -198,16 +208,18 @@ final class MessageRead {
             if (part >= COUNT) {
                 countSums[part - COUNT] += rs.getLong(6);
             } else if (part == TIMELINE) {
-                timeline.merge(timelineGrain.orElseThrow().bucketOf(rs.getLong(4)), rs.getLong(6), Long::sum);
+                timeline.merge(timelineGrain.orElseThrow().bucketOf(rs.getLong(4)),
+                        sign(timelineRuns.get(rs.getInt(2))) * rs.getLong(6), Long::sum);
             } else {
                 int run = rs.getInt(2);
                 Grain grain = run == TOTAL_RUN ? Grain.TOTAL : RUNS.get(run);
+                long sign = sign(reportRuns.get(part).get(run == TOTAL_RUN ? 0 : run));
                 Layer layer = Layer.of(rs.getShort(3));
                 long bucket = rs.getLong(4);
                 long version = rs.getLong(5);
                 long[] sum = sums[part];
                 for (int i = 0; i < sum.length; i++) {
-                    sum[i] += rs.getLong(6 + i);
+                    sum[i] += sign * rs.getLong(6 + i);
                 }
                 String dims = rs.getString(6 + sum.length);
                 Breakdowns row;
@@ -218,10 +230,11 @@ final class MessageRead {
                     Ask ask = reports.get(part);
                     cache.put(new BreakdownCache.Series(grain, ask.scope(), ask.subject()), bucket, layer, version, row);
                 }
-                keySums[part] = row.addTo(keySums[part]);
+                keySums[part] = row.addTo(keySums[part], sign);
                 Optional<Grain> grainOfTimeline = reports.get(part).timeline();
                 if (grainOfTimeline.isPresent()) {
-                    reportTimelines.get(part).merge(grainOfTimeline.get().bucketOf(bucket), rs.getLong(6), Long::sum);
+                    reportTimelines.get(part).merge(grainOfTimeline.get().bucketOf(bucket), sign * rs.getLong(6),
+                            Long::sum);
                 }
             }
             return true;
@@ -304,7 +317,8 @@ final class MessageRead {
     private static String countPart(int index, String p) {
         return "SELECT " + (COUNT + index) + ", 0, 0::int2, 0::int8, 0::int8, coalesce(sum(c.total), 0)::int8"
                 + ZERO_COUNTERS + ", NULL::text FROM (" + IntStream.range(0, RUNS.size()).mapToObj(run ->
-                        "SELECT r.total FROM <rollup>.msg_" + RUNS.get(run).suffix() + " AS r WHERE r.scope = 0 "
+                        "SELECT r.total * :" + p + "sign" + run + "::int8 AS total FROM <rollup>.msg_"
+                                + RUNS.get(run).suffix() + " AS r WHERE r.scope = 0 "
                                 + "AND r.bucket >= :" + p + "from" + run + " AND r.bucket < :" + p + "to" + run)
                 .collect(Collectors.joining(" UNION ALL ")) + ") AS c";
     }
@@ -333,6 +347,11 @@ final class MessageRead {
             run++;
         }
         return runs;
+    }
+
+    /** 1 for a run added to the answer, -1 for one taken from it. */
+    private static long sign(Segment run) {
+        return run.negative() ? -1 : 1;
     }
 
     static void bindRuns(Query query, String prefix, List<Segment> runs) {

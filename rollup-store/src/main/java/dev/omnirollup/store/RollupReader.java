@@ -149,7 +149,8 @@ public final class RollupReader {
     /** Automation executions all time and failures since {@code now - 24h} (edge widened to its bucket). */
     public AutomationReport automation(Instant now) {
         return database.withHandle(handle -> {
-            List<Segment> runs = MessageRead.runs(plan(TimeWindow.from(now.minus(DAY)), now, Grain.DAY));
+            List<Segment> runs = MessageRead.runs(BucketPlan.of(TimeWindow.from(now.minus(DAY)), now.toEpochMilli(),
+                    minuteHorizon, Grain.DAY));
             var query = handle.createQuery(AUTOMATION);
             MessageRead.bindRuns(query, "", runs);
             return query.map((rs, ctx) -> {
@@ -180,8 +181,9 @@ public final class RollupReader {
                 .map((rs, ctx) -> new Progress(rs.getString(1), rs.getLong(2), rs.getLong(3), rs.getLong(4))).list());
     }
 
+    /** The message rows a window reads (the automation failures read {@link BucketPlan#of}'s, all added). */
     private List<Segment> plan(TimeWindow window, Instant now, Grain coarsest) {
-        return BucketPlan.of(window, now.toEpochMilli(), minuteHorizon, coarsest);
+        return BucketPlan.fewestRows(window, now.toEpochMilli(), minuteHorizon, coarsest);
     }
 
     private MessageRead read() {

@@ -64,6 +64,8 @@ class BackfillTest {
         ReferenceCheck check = new ReferenceCheck(rollups);
         check.assertAllTimeMatches();
         check.assertWindowMatches(END.minus(Duration.ofHours(24)), Optional.empty(), Optional.empty(), Instant.now());
+        check.assertRandomWindowsMatch(11, 120, END.plusSeconds(3_600), Duration.ofDays(11),
+                instances.stream().map(Instance::id).toList(), Instant.now());
         UpstreamQueries.Metrics upstream = omni.jdbi().withHandle(h -> UpstreamQueries.metrics(h, Instant.now()));
         WindowReport allTime = new RollupReader(rollups, Duration.ofDays(8)).allTime(Optional.empty(), Optional.empty());
         assertEquals(upstream.avgProcessingTimeMs(), allTime.counts().avgProcessingMs().map(Long::intValue), "avg processing");

@@ -10,11 +10,13 @@ import java.time.Duration;
 import java.time.Instant;
 import java.time.LocalDateTime;
 import java.time.ZoneOffset;
+import java.time.temporal.ChronoUnit;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.Random;
 import java.util.UUID;
 
 /**
@@ -49,6 +51,41 @@ public final class ReferenceCheck {
 
     /** Asserts a window {@code [since, until]} (both aligned to the buckets that serve them) matches. */
     public void assertWindowMatches(Instant since, Optional<Instant> until, Optional<UUID> instance, Instant now) {
+        assertWindowMatches(since, until, instance, Optional.of(Grain.HOUR), now);
+    }
+
+    /**
+     * Asserts that {@code count} windows drawn at random over the {@code span} before {@code end} match: edges on a
+     * minute inside the minute horizon and on an hour before it, {@code until} (inclusive upstream) a millisecond
+     * before its boundary or absent, all instances or one of {@code instances}, with an hourly timeline or none (then
+     * day rows serve the middle). The edges land anywhere in their hour and day, so the reader's netted edges
+     * (a coarser row minus finer ones) are exercised in every combination.
+     */
+    public void assertRandomWindowsMatch(long seed, int count, Instant end, Duration span, List<UUID> instances,
+                                         Instant now) {
+        Random random = new Random(seed);
+        Instant horizon = now.minus(Duration.ofDays(8));
+        for (int i = 0; i < count; i++) {
+            Instant since = aligned(end.minusSeconds(random.nextLong(span.toSeconds())), horizon);
+            Optional<Instant> until = random.nextInt(3) == 0 ? Optional.empty() : Optional.of(aligned(
+                    since.plusSeconds(random.nextLong(span.toSeconds())), horizon).minusMillis(1));
+            if (until.isPresent() && !until.get().isAfter(since)) {
+                continue;
+            }
+            Optional<UUID> instance = random.nextInt(3) == 0
+                    ? Optional.of(instances.get(random.nextInt(instances.size()))) : Optional.empty();
+            assertWindowMatches(since, until, instance,
+                    random.nextBoolean() ? Optional.of(Grain.HOUR) : Optional.empty(), now);
+        }
+    }
+
+    /** On a minute inside the minute horizon, on an hour before it. */
+    private static Instant aligned(Instant instant, Instant horizon) {
+        return instant.truncatedTo(instant.isBefore(horizon) ? ChronoUnit.HOURS : ChronoUnit.MINUTES);
+    }
+
+    private void assertWindowMatches(Instant since, Optional<Instant> until, Optional<UUID> instance,
+                                     Optional<Grain> timeline, Instant now) {
         database.withConnection(c -> {
             List<Object> parameters = new ArrayList<>();
             StringBuilder where = new StringBuilder("received_at >= ?");
@@ -61,12 +98,14 @@ public final class ReferenceCheck {
                 where.append(" AND instance_id = ?");
                 parameters.add(i);
             });
-            WindowReport report = reader.window(since, until, instance, Optional.of(Grain.HOUR), now);
-            assertReport("window " + since + ".." + until + " " + instance, report, c, where.toString(), parameters, "hour");
+            WindowReport report = reader.window(since, until, instance, timeline, now);
+            assertReport("window " + since + ".." + until + " " + instance + " " + timeline, report, c,
+                    where.toString(), parameters, timeline.map(Grain::suffix).orElse(null));
             return null;
         });
     }
 
+    /** @param timelineGrain the timeline's grain ({@code hour}, {@code day}), or null to leave the timeline out */
     private void assertReport(String what, WindowReport report, Connection c, String where, List<Object> parameters,
                               String timelineGrain) throws SQLException {
         String table = database.omni("omni_events");
@@ -92,6 +131,9 @@ public final class ReferenceCheck {
             Map<UUID, Long> byInstance = new HashMap<>();
             groups(c, "instance_id", where, parameters).forEach((k, v) -> byInstance.put(UUID.fromString(k), v));
             assertEquals(byInstance, report.instances(), what + ": by instance");
+        }
+        if (timelineGrain == null) {
+            return;
         }
         List<WindowReport.TimelinePoint> timeline = new ArrayList<>();
         try (PreparedStatement ps = prepare(c, "SELECT extract(epoch FROM date_trunc('" + timelineGrain
