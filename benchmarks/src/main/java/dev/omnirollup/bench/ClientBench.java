@@ -4,12 +4,14 @@ import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Arrays;
+import java.util.HashMap;
 import java.util.LinkedHashMap;
 import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.Optional;
+import java.util.OptionalLong;
 import java.util.Set;
 import java.util.UUID;
 
@@ -33,6 +35,12 @@ final class ClientBench {
     private static final String OMNI_SCHEMA = "public";
     /** Rounds the timed requests of every endpoint are split into, interleaved over the data sets. */
     static final int ROUNDS = 10;
+    /** Keep-alive requests per endpoint in one round of the warm-up (a tenth as many on new connections). */
+    private static final int WARM_ROUND = 20;
+    /** Warm-up passes at most; a pass is {@code --warmup} requests per endpoint. */
+    private static final int WARM_PASSES = 6;
+    /** The APIs' JIT is quiet when a warm-up pass made each compile at most this many methods. */
+    private static final long QUIET_COMPILES = 20;
     /** The longest wait for the APIs to go idle after the warm-up. */
     private static final Duration SETTLE_LIMIT = Duration.ofSeconds(60);
     /** CPU seconds per second under which an API counts as idle. */
@@ -150,17 +158,41 @@ final class ClientBench {
         return List.copyOf(groups.values());
     }
 
-    /** Warm-up: every set's endpoints in turn, keep-alive, then a tenth as many on new connections. */
+    /**
+     * Warm-up: every set's endpoints in turn, in rounds of {@link #WARM_ROUND} keep-alive requests and a tenth as
+     * many on new connections, through the very code the timed rounds run ({@link SetUnderTest#round}: the client's
+     * tallies, the scrape of the API's own metrics around each batch), the results thrown away; in passes of
+     * {@code --warmup} requests per endpoint until a pass makes no API compile more than {@link #QUIET_COMPILES}
+     * methods (at most {@link #WARM_PASSES}; one with {@code --smoke}). One pass was not enough: on 2026-12-05 the API's JIT still compiled
+     * 30–100 methods a second through the first timed endpoints, and the requests slower than 1 ms at the client
+     * followed it second by second (finding Q8).
+     */
     private static void warm(List<SetUnderTest> sets, Settings settings) {
-        Datasets.log("warm-up: " + settings.warmup() + " requests per endpoint on each of " + sets.size() + " APIs");
-        for (SetUnderTest set : sets) {
-            for (int i = 0; i < settings.warmup(); i++) {
-                for (ClientEndpoint e : set.endpoints) {
-                    RequestBatch.warm(set.keepAliveFor(e), e.path(), 1);
+        Datasets.log("warm-up: passes of " + settings.warmup() + " requests per endpoint on each of " + sets.size()
+                + " APIs until their JIT is quiet");
+        Duration budget = settings.batchBudget();
+        Map<String, RequestBatch.Tally[]> thrownAway = new HashMap<>();
+        Map<String, double[]> serverThrownAway = new HashMap<>();
+        for (int pass = 1; pass <= (settings.smoke() ? 1 : WARM_PASSES); pass++) {
+            List<OptionalLong> before = sets.stream().map(SetUnderTest::jitCompiles).toList();
+            for (SetUnderTest set : sets) {
+                for (int done = 0; done < settings.warmup(); done += WARM_ROUND) {
+                    int requests = Math.min(WARM_ROUND, settings.warmup() - done);
+                    for (int i = 0; i < set.endpoints.size(); i++) {
+                        set.round(i, requests, requests / 10, budget, thrownAway, serverThrownAway);
+                    }
                 }
             }
-            for (ClientEndpoint e : set.endpoints) {
-                RequestBatch.warm(set.freshFor(e), e.path(), Math.max(1, settings.warmup() / 10));
+            List<Long> compiled = new ArrayList<>();
+            for (int i = 0; i < sets.size(); i++) {
+                OptionalLong after = sets.get(i).jitCompiles();
+                compiled.add(before.get(i).isPresent() && after.isPresent()
+                        ? after.getAsLong() - before.get(i).getAsLong() : -1L);
+            }
+            Datasets.log("warm-up pass " + pass + ": methods each API compiled during it " + compiled
+                    + (compiled.contains(-1L) ? " (-1: not readable)" : ""));
+            if (compiled.stream().allMatch(n -> n >= 0 && n <= QUIET_COMPILES) || compiled.contains(-1L)) {
+                break;
             }
         }
     }
@@ -293,6 +325,10 @@ final class ClientBench {
             return Procs.cpuSeconds(api.pid());
         }
 
+        OptionalLong jitCompiles() {
+            return Procs.jitCompiles(api.pid());
+        }
+
         private HttpProbe opened(HttpProbe probe) {
             open.add(probe);
             return probe;
@@ -311,19 +347,30 @@ final class ClientBench {
          * many on new connections.
          */
         void timeRound(int index, int requests, Duration budget) {
+            round(index, requests, requests, budget, tallies, serverTotals);
+        }
+
+        /**
+         * {@code requests} keep-alive requests to endpoint {@code index} with the API's histogram read around them,
+         * then {@code freshRequests} on new connections, counted into the maps given.
+         */
+        void round(int index, int requests, int freshRequests, Duration budget,
+                   Map<String, RequestBatch.Tally[]> into, Map<String, double[]> serverInto) {
             ClientEndpoint e = endpoints.get(index);
-            RequestBatch.Tally[] pair = tallies.computeIfAbsent(e.name(),
+            RequestBatch.Tally[] pair = into.computeIfAbsent(e.name(),
                     k -> new RequestBatch.Tally[] {new RequestBatch.Tally(), new RequestBatch.Tally()});
             ServerMetrics before = e.local() ? null : ServerMetrics.scrape(control);
             pair[0].add(keepAliveFor(e), e.path(), e.expectedStatus(), requests, budget);
             if (before != null) {
                 ServerMetrics.scrape(control).busiestSince(before).ifPresent(d -> {
-                    double[] total = serverTotals.computeIfAbsent(e.name(), k -> new double[2]);
+                    double[] total = serverInto.computeIfAbsent(e.name(), k -> new double[2]);
                     total[0] += d.requests();
                     total[1] += d.requests() * d.meanMillis();
                 });
             }
-            pair[1].add(freshFor(e), e.path(), e.expectedStatus(), requests, budget);
+            if (freshRequests > 0) {
+                pair[1].add(freshFor(e), e.path(), e.expectedStatus(), freshRequests, budget);
+            }
         }
 
         void logEndpoint(int index, String steal) {
@@ -417,7 +464,9 @@ final class ClientBench {
                 + " HTTP library), sequential requests; keep-alive = one connection for all; new conn = connect, request"
                 + " with 'Connection: close', read to the last byte, timed from before connect; " + s.requests()
                 + " requests per endpoint and mode (or " + s.batchBudget().toSeconds() + " s; n = keep-alive+new),"
-                + " after " + s.warmup() + " warm-up requests per endpoint");
+                + " after warm-up passes of " + s.warmup() + " requests per endpoint (the timed code, results thrown"
+                + " away) until a pass made the API's JIT compile at most " + QUIET_COMPILES + " methods (at most "
+                + WARM_PASSES + " passes; the log has the counts), then a settle until the API was idle");
         String command = launcher.directory().relativize(launcher.command()).toString();
         notes.add("API: '" + command + " serve' (" + version + ") with JAVA_OPTS=" + ServedApi.javaOpts() + ","
                 + " OMNI_ROLLUP_CACHE_TTL=0s (every request reads), the rate limit raised, everything else default;"

@@ -6,9 +6,13 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.HashMap;
 import java.util.Map;
+import java.util.OptionalLong;
 import java.util.Set;
 
-/** Reads CPU time and memory of processes from /proc (Linux). Stateless. */
+/**
+ * Reads CPU time and memory of processes from /proc (Linux), and a JVM's JIT compilations with the JDK's
+ * {@code jstat}. Stateless.
+ */
 final class Procs {
     /** Clock ticks per second of /proc/<pid>/stat times (USER_HZ, 100 on Linux x86-64). */
     static final double TICKS = 100.0;
@@ -44,6 +48,29 @@ final class Procs {
             // no /proc: report zeros
         }
         return sums;
+    }
+
+    /**
+     * How many methods the JIT of the JVM {@code pid} has compiled so far ({@code jstat -compiler}, from the JDK
+     * running this benchmark), or empty when that cannot be read.
+     */
+    static OptionalLong jitCompiles(long pid) {
+        Path jstat = Path.of(System.getProperty("java.home"), "bin", "jstat");
+        try {
+            Process p = new ProcessBuilder(jstat.toString(), "-compiler", Long.toString(pid))
+                    .redirectErrorStream(true).start();
+            String out = new String(p.getInputStream().readAllBytes(), java.nio.charset.StandardCharsets.UTF_8);
+            if (p.waitFor() != 0) {
+                return OptionalLong.empty();
+            }
+            String[] lines = out.strip().split("\\R");
+            return OptionalLong.of(Long.parseLong(lines[lines.length - 1].strip().split("\\s+")[0]));
+        } catch (IOException | RuntimeException e) {
+            return OptionalLong.empty();
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            return OptionalLong.empty();
+        }
     }
 
     /** {@code VmRSS} in KiB (0 when gone). */
