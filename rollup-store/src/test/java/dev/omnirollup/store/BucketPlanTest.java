@@ -33,12 +33,12 @@ class BucketPlanTest {
     void segmentsTileExactlyTheBucketsOverlappingTheWindow() {
         Random random = new Random(1);
         for (int i = 0; i < 20_000; i++) {
-            // edges anywhere (to the millisecond), or on a minute, hour or day boundary
-            long start = align(random, NOW - random.nextLong(40L * 86_400_000));
-            boolean open = random.nextInt(4) == 0;
-            long end = align(random, start + random.nextLong(20L * 86_400_000) - random.nextLong(2) * 1_000);
-            Grain coarsest = random.nextBoolean() ? Grain.DAY : Grain.HOUR;
-            TimeWindow window = new TimeWindow(start, open ? OptionalLong.empty() : OptionalLong.of(end));
+            Drawn drawn = draw(random);
+            long start = drawn.start();
+            long end = drawn.end();
+            boolean open = drawn.open();
+            Grain coarsest = drawn.coarsest();
+            TimeWindow window = drawn.window();
             List<Segment> plan = BucketPlan.of(window, NOW, HORIZON, coarsest);
             if (!open && end <= start) {
                 assertTrue(plan.isEmpty(), "since >= until counts nothing: " + plan);
@@ -78,11 +78,9 @@ class BucketPlanTest {
         // events at random seconds; a row of any grain holds the events of its span, as the rollups do
         long[] events = random.longs(4_000, NOW / 1000 - 40L * 86_400, NOW / 1000 + 86_400).sorted().toArray();
         for (int i = 0; i < 20_000; i++) {
-            long start = align(random, NOW - random.nextLong(40L * 86_400_000));
-            boolean open = random.nextInt(4) == 0;
-            long end = align(random, start + random.nextLong(20L * 86_400_000) - random.nextLong(2) * 1_000);
-            Grain coarsest = random.nextBoolean() ? Grain.DAY : Grain.HOUR;
-            TimeWindow window = new TimeWindow(start, open ? OptionalLong.empty() : OptionalLong.of(end));
+            Drawn drawn = draw(random);
+            Grain coarsest = drawn.coarsest();
+            TimeWindow window = drawn.window();
             List<Segment> tiling = BucketPlan.of(window, NOW, HORIZON, coarsest);
             List<Segment> fewest = BucketPlan.fewestRows(window, NOW, HORIZON, coarsest);
             assertEquals(count(events, tiling), count(events, fewest), "same answer: " + tiling + " vs " + fewest);
@@ -156,6 +154,20 @@ class BucketPlanTest {
             n += segment.negative() ? -inside : inside;
         }
         return n;
+    }
+
+    /** A window drawn at random, with the grain its read may use at most. */
+    private record Drawn(long start, long end, boolean open, Grain coarsest, TimeWindow window) {
+    }
+
+    /** Edges anywhere (to the millisecond) or on a minute, hour or day boundary; open one time in four. */
+    private static Drawn draw(Random random) {
+        long start = align(random, NOW - random.nextLong(40L * 86_400_000));
+        boolean open = random.nextInt(4) == 0;
+        long end = align(random, start + random.nextLong(20L * 86_400_000) - random.nextLong(2) * 1_000);
+        Grain coarsest = random.nextBoolean() ? Grain.DAY : Grain.HOUR;
+        return new Drawn(start, end, open, coarsest,
+                new TimeWindow(start, open ? OptionalLong.empty() : OptionalLong.of(end)));
     }
 
     private static long align(Random random, long milli) {
