@@ -22,7 +22,9 @@ import org.jdbi.v3.core.statement.Query;
  *
  * <p>Every statement is constant text: a plan is at most five runs of buckets in the order minutes, hours, days,
  * hours, minutes ({@link BucketPlan}), so each part of a statement names those five tables and binds the runs it does
- * not use as empty ranges; the running totals have a part of their own. The few combinations the reader asks for
+ * not use as empty ranges; the running totals have a part of their own. A run of a netted edge
+ * ({@link BucketPlan#fewestRows}) is taken from the answer: its rows count with sign -1 (in Java, and bound as
+ * {@code :sign<run>} where the database sums). The few combinations the reader asks for
  * ({@link Shape}) are rendered once, with every value bound by name. Not thread-safe: one per read.
  */
 final class MessageRead {
