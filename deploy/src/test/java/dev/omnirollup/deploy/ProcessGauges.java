@@ -70,6 +70,34 @@ final class ProcessGauges {
         return entries.length;
     }
 
+    /**
+     * The old generation in use right after a full collection ({@code jcmd <pid> GC.run}, then {@code jstat}): what
+     * the process really keeps, where a sample between collections also counts what G1 has promoted and not yet
+     * reclaimed (with {@code -Xmx256m} it starts reclaiming old regions only near 45 % of the heap). The attach adds
+     * a thread and a socket to the process, so take it after the samples that count those. -1 when unknown.
+     */
+    static long oldAfterFullGc(long pid) {
+        Path jcmd = Path.of(System.getProperty("java.home"), "bin", "jcmd");
+        if (!Files.isExecutable(jcmd)) {
+            return -1;
+        }
+        try {
+            Process process = new ProcessBuilder(jcmd.toString(), Long.toString(pid), "GC.run")
+                    .redirectErrorStream(true).start();
+            process.getInputStream().readAllBytes();
+            if (!process.waitFor(60, TimeUnit.SECONDS) || process.exitValue() != 0) {
+                process.destroyForcibly();
+                return -1;
+            }
+        } catch (IOException e) {
+            return -1;
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            return -1;
+        }
+        return jstat(pid)[1];
+    }
+
     /** {heap used, old used} in bytes from {@code jstat -gc}, or -1s. */
     private static long[] jstat(long pid) {
         Path jstat = Path.of(System.getProperty("java.home"), "bin", "jstat");

@@ -215,6 +215,8 @@ class SustainedLoadIT {
                 assertTrue(published.get() >= RATE * trafficSeconds * 0.8, "the traffic kept its rate: "
                         + published.get() + " in " + trafficSeconds + " s");
                 assertFlat(first, last, samples);
+                assertNoClimb(samples, first, ProcessGauges.oldAfterFullGc(ingest.pid()),
+                        ProcessGauges.oldAfterFullGc(serve.pid()));
                 // a client that cannot keep up loses frames by design (counted, and told so in a 'dropped' frame)
                 // rather than slowing the others or the ingest: how many depends on how starved the readers are
                 // (this JVM reads all 20 streams while it drives the load), so the share is reported, not bounded;
@@ -402,21 +404,35 @@ class SustainedLoadIT {
                 + last);
         assertTrue(last.ingest().fds() <= first.ingest().fds() + 10, "ingest fds grew: " + first + " -> " + last);
         assertTrue(last.serve().fds() <= first.serve().fds() + 10, "serve fds grew: " + first + " -> " + last);
-        // memory: what survives collections (the old generation) and the resident set do not climb
-        List<Sample> steady = samples.stream().filter(s -> s.atSeconds() >= first.atSeconds()).toList();
-        int third = Math.max(1, steady.size() / 3);
+        // memory: the resident set does not climb (the old generation: assertNoClimb)
         for (boolean ingest : List.of(true, false)) {
-            long early = maxOld(steady.subList(0, third), ingest);
-            long late = maxOld(steady.subList(steady.size() - third, steady.size()), ingest);
             String who = ingest ? "ingest" : "serve";
-            if (early > 0 && late > 0) {
-                assertTrue(late <= early * 1.5 + 32L * 1024 * 1024, who + " old generation climbed from "
-                        + early / 1048576 + " MB to " + late / 1048576 + " MB");
-            }
             long rssFirst = ingest ? first.ingest().rssBytes() : first.serve().rssBytes();
             long rssLast = ingest ? last.ingest().rssBytes() : last.serve().rssBytes();
             assertTrue(rssLast <= rssFirst * 1.5 + 64L * 1024 * 1024, who + " RSS climbed from "
                     + rssFirst / 1048576 + " MB to " + rssLast / 1048576 + " MB");
+        }
+    }
+
+    /**
+     * What survives collections does not climb: the old generation right after a full collection at the end is
+     * within 1.5× + 32 MB of the most the old generation held in the first third of the steady load. (Comparing the
+     * largest sample of the last third instead failed once on 2026-12-05, 10 MB to 51 MB, on G1 not having started
+     * to reclaim old regions yet: a sample between collections counts promoted garbage too.)
+     */
+    private static void assertNoClimb(List<Sample> samples, Sample first, long ingestLive, long serveLive) {
+        List<Sample> steady = samples.stream().filter(s -> s.atSeconds() >= first.atSeconds()).toList();
+        List<Sample> early = steady.subList(0, Math.max(1, steady.size() / 3));
+        for (boolean ingest : List.of(true, false)) {
+            long before = maxOld(early, ingest);
+            long live = ingest ? ingestLive : serveLive;
+            String who = ingest ? "ingest" : "serve";
+            System.out.printf(Locale.ROOT, "load: %s old generation: at most %.1f MB early, %.1f MB after a full GC at"
+                    + " the end%n", who, before / 1048576.0, live / 1048576.0);
+            if (before > 0 && live >= 0) {
+                assertTrue(live <= before * 1.5 + 32L * 1024 * 1024, who + " old generation climbed from "
+                        + before / 1048576 + " MB to " + live / 1048576 + " MB (after a full GC)");
+            }
         }
     }
 
