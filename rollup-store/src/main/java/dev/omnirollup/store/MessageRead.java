@@ -71,19 +71,27 @@ final class MessageRead {
     private final List<PartKind> kinds = new ArrayList<>();
     private final List<Binding> bindings = new ArrayList<>();
     private final List<Ask> reports = new ArrayList<>();
-    /** Each report's runs, by the report's tag (a run taken from the answer counts negatively). */
-    private final List<List<Segment>> reportRuns = new ArrayList<>();
-    private List<Segment> timelineRuns = List.of();
     private final Map<HeldKey, Breakdowns> held = new HashMap<>();
-    private Optional<Grain> timelineGrain = Optional.empty();
+    private Optional<TimelineAsk> timelineAsked = Optional.empty();
     private int counts;
 
     /** A cached row a report already holds, by part, grain, bucket, layer and version. */
     private record HeldKey(int part, Grain grain, long bucket, Layer layer, long version) {
     }
 
-    /** One report asked for: whose rows, whether the per-instance map is wanted, and its timeline's grain. */
-    private record Ask(Scope scope, UUID subject, boolean withInstances, Optional<Grain> timeline) {
+    /**
+     * One report asked for: whose rows, whether the per-instance map is wanted, its timeline's grain, and the runs it
+     * reads (a run taken from the answer counts negatively).
+     */
+    private record Ask(Scope scope, UUID subject, boolean withInstances, Optional<Grain> timeline,
+                       List<Segment> runs) {
+        long sign(int run) {
+            return MessageRead.sign(runs.get(run == TOTAL_RUN ? 0 : run));
+        }
+    }
+
+    /** The timeline asked for: its grain and the runs it reads. */
+    private record TimelineAsk(Grain grain, List<Segment> runs) {
     }
 
     /** The values one part binds, under its prefix. */
@@ -117,11 +125,10 @@ final class MessageRead {
         int index = reports.size();
         Scope scope = instance.isPresent() ? Scope.ONE : Scope.ALL;
         UUID subject = instance.orElse(Scope.EVERYONE);
-        reports.add(new Ask(scope, subject, withInstances, timeline));
         boolean total = plan.equals(TOTAL_PLAN);
         kinds.add(total ? PartKind.TOTAL : PartKind.REPORT);
         List<Segment> runs = total ? plan : runs(plan);
-        reportRuns.add(runs);
+        reports.add(new Ask(scope, subject, withInstances, timeline, runs));
         List<List<BreakdownCache.Cached>> known = new ArrayList<>();
         for (int run = 0; run < runs.size(); run++) {
             Segment segment = runs.get(run);
@@ -162,12 +169,11 @@ final class MessageRead {
 
     /** Asks for the totals per bucket of {@code grain} over a plan's rows (finer rows fold into their bucket). */
     MessageRead timeline(List<Segment> plan, Optional<UUID> instance, Grain grain) {
-        timelineGrain = Optional.of(grain);
         kinds.add(PartKind.TIMELINE);
         Scope scope = instance.isPresent() ? Scope.ONE : Scope.ALL;
         UUID subject = instance.orElse(Scope.EVERYONE);
         List<Segment> runs = runs(plan);
-        timelineRuns = runs;
+        timelineAsked = Optional.of(new TimelineAsk(grain, runs));
         bindings.add((query, prefix) -> bindRuns(query.bind(prefix + "scope", PgArguments.int2(scope.code))
                 .bind(prefix + "subject", PgArguments.uuid(subject)), prefix, runs));
         return this;
@@ -210,12 +216,14 @@ final class MessageRead {
             if (part >= COUNT) {
                 countSums[part - COUNT] += rs.getLong(6);
             } else if (part == TIMELINE) {
-                timeline.merge(timelineGrain.orElseThrow().bucketOf(rs.getLong(4)),
-                        sign(timelineRuns.get(rs.getInt(2))) * rs.getLong(6), Long::sum);
+                TimelineAsk asked = timelineAsked.orElseThrow();
+                timeline.merge(asked.grain().bucketOf(rs.getLong(4)), sign(asked.runs().get(rs.getInt(2)))
+                        * rs.getLong(6), Long::sum);
             } else {
                 int run = rs.getInt(2);
                 Grain grain = run == TOTAL_RUN ? Grain.TOTAL : RUNS.get(run);
-                long sign = sign(reportRuns.get(part).get(run == TOTAL_RUN ? 0 : run));
+                Ask ask = reports.get(part);
+                long sign = ask.sign(run);
                 Layer layer = Layer.of(rs.getShort(3));
                 long bucket = rs.getLong(4);
                 long version = rs.getLong(5);
@@ -229,11 +237,10 @@ final class MessageRead {
                     row = held.get(new HeldKey(part, grain, bucket, layer, version));
                 } else {
                     row = Breakdowns.of(dims, dictionary);
-                    Ask ask = reports.get(part);
                     cache.put(new BreakdownCache.Series(grain, ask.scope(), ask.subject()), bucket, layer, version, row);
                 }
                 keySums[part] = row.addTo(keySums[part], sign);
-                Optional<Grain> grainOfTimeline = reports.get(part).timeline();
+                Optional<Grain> grainOfTimeline = ask.timeline();
                 if (grainOfTimeline.isPresent()) {
                     reportTimelines.get(part).merge(grainOfTimeline.get().bucketOf(bucket), sign * rs.getLong(6),
                             Long::sum);

@@ -37,12 +37,13 @@ public final class ReferenceCheck {
     public long assertAllTimeMatches() {
         return database.withConnection(c -> {
             long total = scalar(c, "SELECT count(*) FROM " + database.omni("omni_events"));
-            assertReport("all time", reader.allTime(Optional.empty(), Optional.of(Grain.HOUR)), c, "true", List.of(), "hour");
+            assertReport("all time", reader.allTime(Optional.empty(), Optional.of(Grain.HOUR)), c, "true", List.of(),
+                    Optional.of(Grain.HOUR));
             assertEquals(dayTimeline(c, "true", List.of()),
                     reader.allTime(Optional.empty(), Optional.of(Grain.DAY)).timeline(), "daily timeline");
             for (UUID instance : instances(c)) {
                 assertReport("instance " + instance, reader.allTime(Optional.of(instance), Optional.of(Grain.HOUR)), c,
-                        "instance_id = ?", List.of(instance), "hour");
+                        "instance_id = ?", List.of(instance), Optional.of(Grain.HOUR));
             }
             assertAutomation(c);
             return total;
@@ -100,14 +101,14 @@ public final class ReferenceCheck {
             });
             WindowReport report = reader.window(since, until, instance, timeline, now);
             assertReport("window " + since + ".." + until + " " + instance + " " + timeline, report, c,
-                    where.toString(), parameters, timeline.map(Grain::suffix).orElse(null));
+                    where.toString(), parameters, timeline);
             return null;
         });
     }
 
-    /** @param timelineGrain the timeline's grain ({@code hour}, {@code day}), or null to leave the timeline out */
+    /** @param timeline the timeline's grain, or empty to leave the timeline out */
     private void assertReport(String what, WindowReport report, Connection c, String where, List<Object> parameters,
-                              String timelineGrain) throws SQLException {
+                              Optional<Grain> timeline) throws SQLException {
         String table = database.omni("omni_events");
         long[] expected = new long[6];
         try (PreparedStatement ps = prepare(c, "SELECT count(*), count(*) FILTER (WHERE status = 'completed'), "
@@ -132,18 +133,19 @@ public final class ReferenceCheck {
             groups(c, "instance_id", where, parameters).forEach((k, v) -> byInstance.put(UUID.fromString(k), v));
             assertEquals(byInstance, report.instances(), what + ": by instance");
         }
-        if (timelineGrain == null) {
+        if (timeline.isEmpty()) {
             return;
         }
-        List<WindowReport.TimelinePoint> timeline = new ArrayList<>();
+        String timelineGrain = timeline.get().suffix();
+        List<WindowReport.TimelinePoint> points = new ArrayList<>();
         try (PreparedStatement ps = prepare(c, "SELECT extract(epoch FROM date_trunc('" + timelineGrain
                 + "', received_at))::bigint, count(*) FROM " + table + " WHERE " + where + " GROUP BY 1 ORDER BY 1",
                 parameters); ResultSet rs = ps.executeQuery()) {
             while (rs.next()) {
-                timeline.add(new WindowReport.TimelinePoint(rs.getLong(1), rs.getLong(2)));
+                points.add(new WindowReport.TimelinePoint(rs.getLong(1), rs.getLong(2)));
             }
         }
-        assertEquals(timeline, report.timeline(), what + ": " + timelineGrain + "ly timeline");
+        assertEquals(points, report.timeline(), what + ": " + timelineGrain + "ly timeline");
     }
 
     private List<WindowReport.TimelinePoint> dayTimeline(Connection c, String where, List<Object> parameters)
