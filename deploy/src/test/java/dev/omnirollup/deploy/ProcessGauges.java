@@ -9,10 +9,12 @@ import java.sql.DriverManager;
 import java.sql.PreparedStatement;
 import java.sql.ResultSet;
 import java.sql.SQLException;
+import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
+import java.util.Optional;
 import java.util.TreeMap;
 import java.util.concurrent.TimeUnit;
 
@@ -77,42 +79,17 @@ final class ProcessGauges {
      * a thread and a socket to the process, so take it after the samples that count those. -1 when unknown.
      */
     static long oldAfterFullGc(long pid) {
-        Path jcmd = Path.of(System.getProperty("java.home"), "bin", "jcmd");
-        if (!Files.isExecutable(jcmd)) {
-            return -1;
-        }
-        try {
-            Process process = new ProcessBuilder(jcmd.toString(), Long.toString(pid), "GC.run")
-                    .redirectErrorStream(true).start();
-            process.getInputStream().readAllBytes();
-            if (!process.waitFor(60, TimeUnit.SECONDS) || process.exitValue() != 0) {
-                process.destroyForcibly();
-                return -1;
-            }
-        } catch (IOException e) {
-            return -1;
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-            return -1;
-        }
-        return jstat(pid)[1];
+        return jdkTool("jcmd", Long.toString(pid), "GC.run").isPresent() ? jstat(pid)[1] : -1;
     }
 
     /** {heap used, old used} in bytes from {@code jstat -gc}, or -1s. */
     private static long[] jstat(long pid) {
-        Path jstat = Path.of(System.getProperty("java.home"), "bin", "jstat");
-        if (!Files.isExecutable(jstat)) {
+        Optional<String> out = jdkTool("jstat", "-gc", Long.toString(pid));
+        if (out.isEmpty()) {
             return new long[] {-1, -1};
         }
         try {
-            Process process = new ProcessBuilder(jstat.toString(), "-gc", Long.toString(pid)).redirectErrorStream(true)
-                    .start();
-            String out = new String(process.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
-            if (!process.waitFor(20, TimeUnit.SECONDS) || process.exitValue() != 0) {
-                process.destroyForcibly();
-                return new long[] {-1, -1};
-            }
-            List<String> lines = out.lines().filter(l -> !l.isBlank()).toList();
+            List<String> lines = out.get().lines().filter(l -> !l.isBlank()).toList();
             if (lines.size() < 2) {
                 return new long[] {-1, -1};
             }
@@ -128,11 +105,35 @@ final class ProcessGauges {
             }
             double old = Double.parseDouble(values[names.indexOf("OU")].replace(',', '.'));
             return new long[] {(long) (used * 1024), (long) (old * 1024)};
-        } catch (IOException | RuntimeException e) {
+        } catch (RuntimeException e) {
             return new long[] {-1, -1};
+        }
+    }
+
+    /**
+     * Runs a tool of the JDK running the tests ({@code jstat}, {@code jcmd}) and returns what it printed, or empty
+     * when it is missing, fails or takes more than 60 s.
+     */
+    private static Optional<String> jdkTool(String tool, String... args) {
+        Path path = Path.of(System.getProperty("java.home"), "bin", tool);
+        if (!Files.isExecutable(path)) {
+            return Optional.empty();
+        }
+        List<String> command = new ArrayList<>(List.of(path.toString()));
+        command.addAll(List.of(args));
+        try {
+            Process process = new ProcessBuilder(command).redirectErrorStream(true).start();
+            String out = new String(process.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+            if (!process.waitFor(60, TimeUnit.SECONDS) || process.exitValue() != 0) {
+                process.destroyForcibly();
+                return Optional.empty();
+            }
+            return Optional.of(out);
+        } catch (IOException e) {
+            return Optional.empty();
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
-            return new long[] {-1, -1};
+            return Optional.empty();
         }
     }
 
