@@ -163,26 +163,17 @@ final class ClientBench {
      * many on new connections, through the very code the timed rounds run ({@link SetUnderTest#round}: the client's
      * tallies, the scrape of the API's own metrics around each batch), the results thrown away; in passes of
      * {@code --warmup} requests per endpoint until a pass makes no API compile more than {@link #QUIET_COMPILES}
-     * methods (at most {@link #WARM_PASSES}; one with {@code --smoke}). One pass was not enough: on 2026-12-05 the API's JIT still compiled
-     * 30–100 methods a second through the first timed endpoints, and the requests slower than 1 ms at the client
-     * followed it second by second (finding Q8).
+     * methods (at most {@link #WARM_PASSES}; one with {@code --smoke}). One pass was not enough: on 2026-12-05 the
+     * API's JIT still compiled 30–100 methods a second through the first timed endpoints, and the requests slower
+     * than 1 ms at the client followed it second by second (finding Q8).
      */
     private static void warm(List<SetUnderTest> sets, Settings settings) {
         Datasets.log("warm-up: passes of " + settings.warmup() + " requests per endpoint on each of " + sets.size()
                 + " APIs until their JIT is quiet");
-        Duration budget = settings.batchBudget();
-        Map<String, RequestBatch.Tally[]> thrownAway = new HashMap<>();
-        Map<String, double[]> serverThrownAway = new HashMap<>();
-        for (int pass = 1; pass <= (settings.smoke() ? 1 : WARM_PASSES); pass++) {
+        int passes = settings.smoke() ? 1 : WARM_PASSES;
+        for (int pass = 1; pass <= passes; pass++) {
             List<OptionalLong> before = sets.stream().map(SetUnderTest::jitCompiles).toList();
-            for (SetUnderTest set : sets) {
-                for (int done = 0; done < settings.warmup(); done += WARM_ROUND) {
-                    int requests = Math.min(WARM_ROUND, settings.warmup() - done);
-                    for (int i = 0; i < set.endpoints.size(); i++) {
-                        set.round(i, requests, requests / 10, budget, thrownAway, serverThrownAway);
-                    }
-                }
-            }
+            sets.forEach(set -> set.warmPass(settings.warmup(), settings.batchBudget()));
             List<Long> compiled = new ArrayList<>();
             for (int i = 0; i < sets.size(); i++) {
                 OptionalLong after = sets.get(i).jitCompiles();
@@ -346,6 +337,18 @@ final class ClientBench {
          * One round of endpoint {@code index}: keep-alive requests (the server's histogram read around them), then as
          * many on new connections.
          */
+        /** {@code requests} to each endpoint in warm-up rounds, the results thrown away. */
+        void warmPass(int requests, Duration budget) {
+            Map<String, RequestBatch.Tally[]> thrownAway = new HashMap<>();
+            Map<String, double[]> serverThrownAway = new HashMap<>();
+            for (int done = 0; done < requests; done += WARM_ROUND) {
+                int round = Math.min(WARM_ROUND, requests - done);
+                for (int i = 0; i < endpoints.size(); i++) {
+                    round(i, round, round / 10, budget, thrownAway, serverThrownAway);
+                }
+            }
+        }
+
         void timeRound(int index, int requests, Duration budget) {
             round(index, requests, requests, budget, tallies, serverTotals);
         }

@@ -1,6 +1,7 @@
 package dev.omnirollup.bench;
 
 import java.io.IOException;
+import java.nio.charset.StandardCharsets;
 import java.nio.file.DirectoryStream;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -8,6 +9,7 @@ import java.util.HashMap;
 import java.util.Map;
 import java.util.OptionalLong;
 import java.util.Set;
+import java.util.concurrent.TimeUnit;
 
 /**
  * Reads CPU time and memory of processes from /proc (Linux), and a JVM's JIT compilations with the JDK's
@@ -59,8 +61,9 @@ final class Procs {
         try {
             Process p = new ProcessBuilder(jstat.toString(), "-compiler", Long.toString(pid))
                     .redirectErrorStream(true).start();
-            String out = new String(p.getInputStream().readAllBytes(), java.nio.charset.StandardCharsets.UTF_8);
-            if (p.waitFor() != 0) {
+            String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+            if (!p.waitFor(30, TimeUnit.SECONDS) || p.exitValue() != 0) {
+                p.destroyForcibly();
                 return OptionalLong.empty();
             }
             String[] lines = out.strip().split("\\R");
