@@ -163,9 +163,9 @@ public final class IngestDaemon implements AutoCloseable {
         for (Consumed stream : daemon.streams) {
             daemon.bind(stream);
             int p = stream.partition.index();
-            stream.worker = new StreamWorker(stream.name, stream.partition, () -> stream.consumer, () -> stream.ref,
-                    applier, prefix, daemon.batchSize(stream), settings.batchWait(), () -> lease.holds(p), crashHook,
-                    metrics);
+            stream.worker = new StreamWorker(stream.name, stream.partition, daemon.nats, () -> stream.consumer,
+                    () -> stream.ref, applier, prefix, daemon.batchSize(stream), settings.batchWait(),
+                    () -> lease.holds(p), crashHook, metrics);
         }
         metrics.gauge("omni_rollup_ingest_cutover_seconds", "The cutover instant (epoch seconds).",
                 () -> cutover.getEpochSecond());

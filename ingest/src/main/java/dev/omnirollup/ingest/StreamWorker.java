@@ -8,10 +8,15 @@ import dev.omnirollup.store.Metrics;
 import dev.omnirollup.store.Partitioning;
 import dev.omnirollup.store.StoreException;
 import dev.omnirollup.store.StreamRef;
+import io.nats.client.Connection;
 import io.nats.client.ConsumeOptions;
 import io.nats.client.ConsumerContext;
 import io.nats.client.IterableConsumer;
+import io.nats.client.JetStreamApiException;
 import io.nats.client.Message;
+import io.nats.client.api.MessageInfo;
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
@@ -31,15 +36,28 @@ import java.util.function.Supplier;
  * the batches in hand. Transient database failures are retried with backoff while the messages are kept in
  * progress; a batch that fails for another reason is split until the message at fault is found and set aside, so
  * nothing blocks the stream.
+ *
+ * <p>A batch in hand keeps of each message only what acknowledging and applying it need: the reply subject the
+ * server reads acknowledgements on, the stream sequence, the subject and what it decoded to. The bodies (and the
+ * client's message objects) are let go as soon as a message is decoded — up to two batches of 20 000 messages wait
+ * for a commit, and holding their bodies made the collector's young collections copy most of the heap (finding I11
+ * in docs/benchmarks.md). A body is kept only when decoding rejected it (the reject row stores it); the rare message
+ * set aside for another reason is read back from the stream by its sequence.
  */
 final class StreamWorker implements Runnable {
     private static final System.Logger LOG = System.getLogger(StreamWorker.class.getName());
     private static final Duration POLL = Duration.ofMillis(500);
     private static final double[] SECONDS = {0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10};
     private static final double[] SIZES = {1, 10, 50, 100, 250, 500, 1000, 2000, 5000, 10000, 50000};
+    /** JetStream's acknowledgement bodies, published to a message's reply subject (what the client's ack() sends). */
+    private static final byte[] ACK = "+ACK".getBytes(StandardCharsets.US_ASCII);
+    private static final byte[] TERM = "+TERM".getBytes(StandardCharsets.US_ASCII);
+    private static final byte[] IN_PROGRESS = "+WPI".getBytes(StandardCharsets.US_ASCII);
+    private static final byte[] NO_BODY = new byte[0];
 
     private final String streamName;
     private final Partitioning partition;
+    private final Connection nats;
     private final Supplier<ConsumerContext> consumer;
     private final Supplier<StreamRef> stream;
     private final BatchApplier applier;
@@ -66,15 +84,16 @@ final class StreamWorker implements Runnable {
     /** Whether the collector stands by (or has stopped), with nothing fetched that it has not handed over. */
     private volatile boolean collectorIdle = true;
 
-    /** A fetched batch, decoded. */
-    private record Ready(List<Message> messages, BatchApplier.Prepared prepared) {
+    /** A fetched batch, decoded: the messages' reply subjects, in the order of the prepared batch. */
+    private record Ready(List<String> replies, BatchApplier.Prepared prepared) {
     }
 
-    StreamWorker(String streamName, Partitioning partition, Supplier<ConsumerContext> consumer,
+    StreamWorker(String streamName, Partitioning partition, Connection nats, Supplier<ConsumerContext> consumer,
                  Supplier<StreamRef> stream, BatchApplier applier, String subjectPrefix, int batchSize,
                  Duration batchWait, BooleanSupplier active, CrashHook crashHook, Metrics metrics) {
         this.streamName = streamName;
         this.partition = partition;
+        this.nats = nats;
         this.consumer = consumer;
         this.stream = stream;
         this.applier = applier;
@@ -134,7 +153,7 @@ final class StreamWorker implements Runnable {
                     awaitingFetchNanos += waiting;
                     waiting = 0;
                     try {
-                        applyAndAck(ready.messages(), ready.prepared());
+                        applyAndAck(ready.replies(), ready.prepared());
                     } finally {
                         inHand.decrementAndGet();
                     }
@@ -227,10 +246,10 @@ final class StreamWorker implements Runnable {
             metrics.counter("omni_rollup_ingest_messages_total", "Messages handled, by outcome.", "stream",
                     streamName, "outcome", "elsewhere").add(batch.elsewhere);
         }
-        if (!batch.messages.isEmpty()) {
+        if (!batch.replies.isEmpty()) {
             long start = System.nanoTime();
             inHand.incrementAndGet();
-            handOff.put(new Ready(batch.messages, applier.prepared(batch.inbound, batch.decoded)));
+            handOff.put(new Ready(batch.replies, applier.prepared(batch.inbound, batch.decoded)));
             awaitingApplyNanos += System.nanoTime() - start;
         }
     }
@@ -243,7 +262,7 @@ final class StreamWorker implements Runnable {
     private Collecting collect(IterableConsumer messages) throws Exception {
         Collecting batch = new Collecting();
         long deadline = 0;
-        while (batch.messages.size() < batchSize) {
+        while (batch.replies.size() < batchSize) {
             long waitMs = deadline == 0 ? POLL.toMillis() : (deadline - System.nanoTime()) / 1_000_000;
             if (deadline != 0 && waitMs <= 0) {
                 if (handOff.isEmpty() || stopping || !active.getAsBoolean()) {
@@ -278,7 +297,7 @@ final class StreamWorker implements Runnable {
      * batch of its own messages, and its round trips to the database are as few as an unpartitioned worker's.
      */
     private final class Collecting {
-        final List<Message> messages = new ArrayList<>();
+        final List<String> replies = new ArrayList<>();
         final List<InboundMessage> inbound = new ArrayList<>();
         final List<Decoded> decoded = new ArrayList<>();
         long elsewhere;
@@ -287,8 +306,9 @@ final class StreamWorker implements Runnable {
             InboundMessage in = inbound(message);
             Decoded event = applier.decode(in);
             if (partition.owns(event)) {
-                messages.add(message);
-                inbound.add(in);
+                replies.add(message.getReplyTo());
+                inbound.add(event instanceof Decoded.Rejected ? in
+                        : new InboundMessage(in.subject(), NO_BODY, in.streamSeq()));
                 decoded.add(event);
             } else {
                 message.ack();
@@ -297,21 +317,17 @@ final class StreamWorker implements Runnable {
         }
     }
 
-    private void applyAndAck(List<Message> batch, BatchApplier.Prepared prepared) throws InterruptedException {
+    private void applyAndAck(List<String> replies, BatchApplier.Prepared prepared) throws InterruptedException {
         Backoff backoff = new Backoff();
         while (true) {
             long start = System.nanoTime();
             try {
                 BatchApplier.Outcome outcome = applier.apply(stream.get(), partition, prepared);
                 commitSeconds.observe((System.nanoTime() - start) / 1e9);
-                batchSizes.observe(batch.size());
+                batchSizes.observe(replies.size());
                 crashHook.afterCommit();
-                for (int i = 0; i < batch.size(); i++) {
-                    if (outcome.dispositions().get(i) == Disposition.REJECTED) {
-                        batch.get(i).term();
-                    } else {
-                        batch.get(i).ack();
-                    }
+                for (int i = 0; i < replies.size(); i++) {
+                    reply(replies.get(i), outcome.dispositions().get(i) == Disposition.REJECTED ? TERM : ACK);
                 }
                 for (Disposition disposition : Disposition.values()) {
                     long handled = outcome.count(disposition);
@@ -325,43 +341,42 @@ final class StreamWorker implements Runnable {
                 return;
             } catch (StoreException e) {
                 if (!e.isTransient()) {
-                    isolate(batch, e);
+                    isolate(replies, prepared, e);
                     return;
                 }
                 retries.inc();
-                LOG.log(System.Logger.Level.WARNING, "stream " + streamName + ": applying " + batch.size()
+                LOG.log(System.Logger.Level.WARNING, "stream " + streamName + ": applying " + replies.size()
                         + " messages failed (" + e.getMessage() + "), retrying in " + backoff.peek().toMillis() + " ms");
-                batch.forEach(Message::inProgress);
+                replies.forEach(reply -> reply(reply, IN_PROGRESS));
                 if (!backoff.sleep()) {
                     throw new InterruptedException("stopped while retrying");
                 }
             } catch (RuntimeException e) {
-                isolate(batch, e);
+                isolate(replies, prepared, e);
                 return;
             }
         }
     }
 
     /** Splits a batch that fails for a lasting reason until the message at fault is found and set aside. */
-    private void isolate(List<Message> batch, RuntimeException cause) throws InterruptedException {
+    private void isolate(List<String> replies, BatchApplier.Prepared prepared, RuntimeException cause)
+            throws InterruptedException {
         retries.inc();
-        if (batch.size() > 1) {
-            int half = batch.size() / 2;
-            List<Message> first = batch.subList(0, half);
-            List<Message> second = batch.subList(half, batch.size());
-            applyAndAck(first, applier.prepare(inbound(first)));
-            applyAndAck(second, applier.prepare(inbound(second)));
+        if (replies.size() > 1) {
+            int half = replies.size() / 2;
+            applyAndAck(replies.subList(0, half), part(prepared, 0, half));
+            applyAndAck(replies.subList(half, replies.size()), part(prepared, half, replies.size()));
             return;
         }
-        Message message = batch.get(0);
+        InboundMessage message = withBody(prepared.batch().get(0), prepared.decoded().get(0));
         String reason = "could not be applied: " + cause.getClass().getSimpleName() + ": " + cause.getMessage();
         LOG.log(System.Logger.Level.WARNING, "stream " + streamName + ": setting aside message "
-                + message.metaData().streamSequence() + ", " + reason);
+                + message.streamSeq() + ", " + reason);
         Backoff backoff = new Backoff();
         while (true) {
             try {
-                applier.quarantine(stream.get(), partition, inbound(List.of(message)).get(0), reason);
-                message.term();
+                applier.quarantine(stream.get(), partition, message, reason);
+                reply(replies.get(0), TERM);
                 metrics.counter("omni_rollup_ingest_messages_total", "Messages handled, by outcome.",
                         "stream", streamName, "outcome", "rejected").inc();
                 return;
@@ -373,12 +388,33 @@ final class StreamWorker implements Runnable {
         }
     }
 
-    private List<InboundMessage> inbound(List<Message> batch) {
-        List<InboundMessage> inbound = new ArrayList<>(batch.size());
-        for (Message message : batch) {
-            inbound.add(inbound(message));
+    /** Messages {@code from} to {@code to} of a prepared batch (decoding is pure: what they decoded to stands). */
+    private BatchApplier.Prepared part(BatchApplier.Prepared prepared, int from, int to) {
+        return applier.prepared(prepared.batch().subList(from, to), prepared.decoded().subList(from, to));
+    }
+
+    /**
+     * The message with its body: kept in hand when decoding rejected it, otherwise read back from the stream by its
+     * sequence (an empty body when the stream no longer holds it: the reject row then says so in its size, 0).
+     */
+    private InboundMessage withBody(InboundMessage message, Decoded decoded) {
+        if (decoded instanceof Decoded.Rejected) {
+            return message;
         }
-        return inbound;
+        try {
+            MessageInfo stored = nats.jetStreamManagement().getMessage(streamName, message.streamSeq());
+            byte[] body = stored.getData() == null ? NO_BODY : stored.getData();
+            return new InboundMessage(message.subject(), body, message.streamSeq());
+        } catch (IOException | JetStreamApiException e) {
+            LOG.log(System.Logger.Level.WARNING, "stream " + streamName + ": message " + message.streamSeq()
+                    + " could not be read back to set it aside with its body (" + e.getMessage() + ")");
+            return message;
+        }
+    }
+
+    /** Publishes an acknowledgement to a message's reply subject (buffered, as the client's own acks are). */
+    private void reply(String replyTo, byte[] ack) {
+        nats.publish(replyTo, ack);
     }
 
     private InboundMessage inbound(Message message) {
