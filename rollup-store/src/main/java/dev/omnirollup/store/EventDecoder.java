@@ -36,11 +36,13 @@ public final class EventDecoder {
     private static final int MAX_NESTING = 200;
     private static final int MAX_REASON = 300;
     /** Column widths of omni_events. */
-    private static final int ID_CHARS = 255;
-    private static final int MIME_CHARS = 100;
+    static final int ID_CHARS = 255;
+    static final int MIME_CHARS = 100;
     private static final int STAGE_CHARS = 50;
 
     private final ObjectMapper json;
+    /** Reads one value whole from inside an envelope, for the streamed fast path ({@link StreamedMessage}). */
+    private final ObjectMapper values;
     private final int maxBodyBytes;
 
     /** @param maxBodyBytes bodies larger than this are rejected unread */
@@ -55,19 +57,29 @@ public final class EventDecoder {
                         .build())
                 .build();
         this.json = new ObjectMapper(factory).enable(DeserializationFeature.FAIL_ON_TRAILING_TOKENS);
+        this.values = new ObjectMapper(factory.copy());
         this.maxBodyBytes = maxBodyBytes;
     }
 
     /** Decodes one message. */
     public Decoded decode(InboundMessage message) {
+        return decode(message, true);
+    }
+
+    /** Decodes one message through the tree of its every field, never the streamed fast path (for tests). */
+    Decoded decodeWholeTree(InboundMessage message) {
+        return decode(message, false);
+    }
+
+    private Decoded decode(InboundMessage message, boolean streamed) {
         try {
-            return decodeOrThrow(message);
+            return decodeOrThrow(message, streamed);
         } catch (Poison poison) {
             return new Rejected(message.streamSeq(), poison.getMessage());
         }
     }
 
-    private Decoded decodeOrThrow(InboundMessage message) {
+    private Decoded decodeOrThrow(InboundMessage message, boolean streamed) {
         long seq = message.streamSeq();
         String subject = message.subject();
         int firstDot = subject.indexOf('.');
@@ -86,6 +98,12 @@ public final class EventDecoder {
         }
         if (message.body().length > maxBodyBytes) {
             throw new Poison("body of " + message.body().length + " bytes exceeds the limit of " + maxBodyBytes);
+        }
+        if (streamed && kind.isPresent()) {
+            MessageEvent event = new StreamedMessage(json.getFactory(), values, kind.get()).decode(seq, message.body());
+            if (event != null) {
+                return event;
+            }
         }
         JsonNode root = parse(message.body());
         if (!root.isObject()) {
@@ -181,8 +199,8 @@ public final class EventDecoder {
         }
         jsonb(metadata.get("correlationId"), "metadata.correlationId");
         jsonb(payload.get(received ? "from" : "to"), received ? "payload.from" : "payload.to");
-        return new MessageEvent(seq, kind, eventId(root.get("id")), epochMs, instanceId, channel(metadata),
-                contentType, Optional.empty(), externalId);
+        return new MessageEvent(seq, kind, eventId(root.get("id")), epochMs, instanceId,
+                channel(metadata.get("channelType")), contentType, Optional.empty(), externalId);
     }
 
     /** message.failed: one INSERT; any payload but null stores a row (a non-object one with NULL fields). */
@@ -199,7 +217,7 @@ public final class EventDecoder {
         jsonb(metadata.get("correlationId"), "metadata.correlationId");
         jsonb(payload.get("retryable"), "payload.retryable");
         return new MessageEvent(seq, MessageKind.FAILED, eventId(root.get("id")), epochMs, instanceId,
-                channel(metadata), Optional.empty(), errorStage, externalId);
+                channel(metadata.get("channelType")), Optional.empty(), errorStage, externalId);
     }
 
     /**
@@ -215,12 +233,12 @@ public final class EventDecoder {
         insertVarchar(payload.get("chatId"), ID_CHARS, "payload.chatId");
         Optional<UUID> instanceId = uuidColumn(metadata.get("instanceId"), "metadata.instanceId");
         long epochMs = date(root.get("timestamp"), "timestamp");
-        return new MessageEvent(seq, kind, eventId(root.get("id")), epochMs, instanceId, channel(metadata),
-                Optional.empty(), Optional.empty(), externalId);
+        return new MessageEvent(seq, kind, eventId(root.get("id")), epochMs, instanceId,
+                channel(metadata.get("channelType")), Optional.empty(), Optional.empty(), externalId);
     }
 
     /** The external id a receipt looks rows up with; empty when no row can match (it inserts its own row). */
-    private static Optional<String> receiptExternalId(JsonNode value) {
+    static Optional<String> receiptExternalId(JsonNode value) {
         String path = "payload.externalId";
         return switch (PgInput.param(value)) {
             case UNDEFINED -> throw new Poison(path + " is missing (Omni's lookup binds undefined, which its"
@@ -254,8 +272,8 @@ public final class EventDecoder {
         return text != null ? text : id.toString();
     }
 
-    private static String channel(JsonNode metadata) {
-        JsonNode channelType = metadata.get("channelType");
+    /** The channel Omni stores for {@code metadata.channelType} (null: absent). */
+    static String channel(JsonNode channelType) {
         return channelType != null && channelType.isTextual() ? OmniVocabulary.channelOf(channelType.textValue())
                 : OmniVocabulary.FALLBACK_CHANNEL;
     }
@@ -263,7 +281,7 @@ public final class EventDecoder {
     // ---------------------------------------------------------------- what PostgreSQL accepts from Omni
 
     /** What a text column stores for {@code value} in an INSERT (null: NULL); Poison when the INSERT fails. */
-    private static String insertText(JsonNode value, String path) {
+    static String insertText(JsonNode value, String path) {
         if (value == null || value.isNull()) {
             return null; // undefined leaves the column default, NULL
         }
@@ -277,7 +295,7 @@ public final class EventDecoder {
     }
 
     /** {@link #insertText} for a {@code varchar(maxChars)} column. */
-    private static String insertVarchar(JsonNode value, int maxChars, String path) {
+    static String insertVarchar(JsonNode value, int maxChars, String path) {
         String text = insertText(value, path);
         return text == null ? null : varchar(text, maxChars, path);
     }
@@ -300,7 +318,7 @@ public final class EventDecoder {
     }
 
     /** The uuid a uuid column stores for {@code value} (empty: NULL); Poison when PostgreSQL refuses it. */
-    private static Optional<UUID> uuidColumn(JsonNode value, String path) {
+    static Optional<UUID> uuidColumn(JsonNode value, String path) {
         if (value == null || value.isNull()) {
             return Optional.empty();
         }
@@ -322,14 +340,14 @@ public final class EventDecoder {
     }
 
     /** Poison when a value Omni writes into a jsonb column holds what jsonb refuses. */
-    private static void jsonb(JsonNode value, String path) {
+    static void jsonb(JsonNode value, String path) {
         if (value != null && !PgInput.jsonbAccepts(value)) {
             throw new Poison(path + " holds NUL or an unpaired surrogate, which Omni's jsonb metadata column refuses");
         }
     }
 
     /** The epoch milliseconds of {@code new Date(value)}; Poison when it is invalid or PostgreSQL refuses it. */
-    private static long date(JsonNode value, String path) {
+    static long date(JsonNode value, String path) {
         long ms = JsDate.newDate(value);
         if (!JsDate.storable(ms)) {
             throw new Poison(path + " " + JsDate.problem(value));

@@ -205,7 +205,7 @@ final class PgInput {
         return true;
     }
 
-    private static boolean jsonbAccepts(String text) {
+    static boolean jsonbAccepts(String text) {
         int length = text.length();
         for (int i = 0; i < length; i++) {
             char c = text.charAt(i);
