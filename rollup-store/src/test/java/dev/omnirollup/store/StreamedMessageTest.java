@@ -137,6 +137,18 @@ class StreamedMessageTest {
             broken.write(b == (byte) 0xA9 ? 0xFF : b);
         }
         assertSame(new InboundMessage(received.subject(), broken.toByteArray(), 1));
+        // a lead byte of three right before a skipped string's closing quote (a decoder that trusts it would
+        // swallow the quote and read a different structure)
+        ByteArrayOutputStream lead = new ByteArrayOutputStream();
+        for (int i = 0; i < utf8.length; i++) {
+            if (utf8[i] == (byte) 0xC3 && i + 1 < utf8.length && utf8[i + 1] == (byte) 0xA9) {
+                lead.write(0xE2);
+                i++;
+            } else {
+                lead.write(utf8[i]);
+            }
+        }
+        assertSame(new InboundMessage(received.subject(), lead.toByteArray(), 1));
         byte[] badId = json.replace("\"externalId\":\"", "\"externalId\":\"\u00e9").getBytes(StandardCharsets.UTF_8);
         for (int i = 0; i < badId.length; i++) {
             if (badId[i] == (byte) 0xA9) {
