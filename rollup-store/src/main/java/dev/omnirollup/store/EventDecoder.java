@@ -120,6 +120,9 @@ public final class EventDecoder {
     }
 
     // ---------------------------------------------------------------- message events: what Omni stores
+    // StreamedMessage runs these checks on the fields it streams out of a well-formed received, sent, delivered or
+    // read event: a rule added here must be added there too (StreamedMessageTest finds a rule missing there only
+    // where the generated traffic breaks it)
 
     private Decoded message(long seq, MessageKind kind, JsonNode root) {
         // the bus's parseMessage terminates these

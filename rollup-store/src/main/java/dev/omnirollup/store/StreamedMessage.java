@@ -95,7 +95,11 @@ final class StreamedMessage {
         }
         String channel = EventDecoder.channel(channelType);
         if (kind == MessageKind.DELIVERED || kind == MessageKind.READ) {
-            EventDecoder.date(kind == MessageKind.DELIVERED ? deliveredAt : readAt, "payload");
+            if (kind == MessageKind.DELIVERED) {
+                EventDecoder.date(deliveredAt, "payload.deliveredAt");
+            } else {
+                EventDecoder.date(readAt, "payload.readAt");
+            }
             Optional<String> receiptId = EventDecoder.receiptExternalId(externalId);
             EventDecoder.insertVarchar(chatId, EventDecoder.ID_CHARS, "payload.chatId");
             Optional<UUID> instance = EventDecoder.uuidColumn(instanceId, "metadata.instanceId");
@@ -128,108 +132,105 @@ final class StreamedMessage {
                 Optional.empty(), stored);
     }
 
+    /** Reads one field of an object, the parser at its value; false to give up. */
+    @FunctionalInterface
+    private interface FieldReader {
+        boolean read(JsonParser p, String field, JsonToken token) throws IOException;
+    }
+
+    /** Reads the fields of the object the parser is in, to its end; false when a field said to give up. */
+    private static boolean fields(JsonParser p, FieldReader reader) throws IOException {
+        while (p.nextToken() == JsonToken.FIELD_NAME) {
+            String field = p.currentName();
+            if (!reader.read(p, field, p.nextToken())) {
+                return false;
+            }
+        }
+        return true;
+    }
+
     /** The envelope's fields; false when it is not an object or holds an object twice. */
     private boolean read(JsonParser p) throws IOException {
-        if (p.nextToken() != JsonToken.START_OBJECT) {
-            return false;
-        }
-        while (p.nextToken() == JsonToken.FIELD_NAME) {
-            String field = p.currentName();
-            JsonToken token = p.nextToken();
-            switch (field) {
-                case "id" -> id = value(p);
-                case "type" -> type = value(p);
-                case "timestamp" -> timestamp = value(p);
-                case "payload" -> {
-                    if (payloadSeen || token != JsonToken.START_OBJECT || !readPayload(p)) {
-                        return false;
-                    }
-                    payloadSeen = true;
+        return p.nextToken() == JsonToken.START_OBJECT && fields(p, this::envelopeField);
+    }
+
+    private boolean envelopeField(JsonParser p, String field, JsonToken token) throws IOException {
+        switch (field) {
+            case "id" -> id = value(p);
+            case "type" -> type = value(p);
+            case "timestamp" -> timestamp = value(p);
+            case "payload" -> {
+                if (payloadSeen || token != JsonToken.START_OBJECT) {
+                    return false;
                 }
-                case "metadata" -> {
-                    if (metadataSeen || token != JsonToken.START_OBJECT || !readMetadata(p)) {
-                        return false;
-                    }
-                    metadataSeen = true;
-                }
-                default -> p.skipChildren();
+                payloadSeen = true;
+                return fields(p, this::payloadField);
             }
+            case "metadata" -> {
+                if (metadataSeen || token != JsonToken.START_OBJECT) {
+                    return false;
+                }
+                metadataSeen = true;
+                return fields(p, this::metadataField);
+            }
+            default -> p.skipChildren();
         }
         return true;
     }
 
-    private boolean readPayload(JsonParser p) throws IOException {
-        while (p.nextToken() == JsonToken.FIELD_NAME) {
-            String field = p.currentName();
-            JsonToken token = p.nextToken();
-            switch (field) {
-                case "externalId" -> externalId = value(p);
-                case "chatId" -> chatId = value(p);
-                case "replyToId" -> replyToId = value(p);
-                case "from" -> {
-                    if (!(kind == MessageKind.RECEIVED ? jsonbAccepts(p, false) : skip(p))) {
-                        return false;
-                    }
-                }
-                case "to" -> {
-                    if (!(kind == MessageKind.SENT ? jsonbAccepts(p, false) : skip(p))) {
-                        return false;
-                    }
-                }
-                case "rawPayload" -> {
-                    if (!(kind == MessageKind.RECEIVED ? jsonbAccepts(p, true) : skip(p))) {
-                        return false;
-                    }
-                }
-                case "deliveredAt" -> deliveredAt = value(p);
-                case "readAt" -> readAt = value(p);
-                case "content" -> {
-                    if (contentSeen || token != JsonToken.START_OBJECT) {
-                        return false;
-                    }
-                    readContent(p);
-                    contentSeen = true;
-                }
-                case "_replay" -> {
-                    return false; // a replay marker of any value: the tree path decides
-                }
-                default -> p.skipChildren();
+    private boolean payloadField(JsonParser p, String field, JsonToken token) throws IOException {
+        switch (field) {
+            case "externalId" -> externalId = value(p);
+            case "chatId" -> chatId = value(p);
+            case "replyToId" -> replyToId = value(p);
+            case "deliveredAt" -> deliveredAt = value(p);
+            case "readAt" -> readAt = value(p);
+            case "from" -> {
+                return kind == MessageKind.RECEIVED ? jsonbAccepts(p, false) : skip(p);
             }
+            case "to" -> {
+                return kind == MessageKind.SENT ? jsonbAccepts(p, false) : skip(p);
+            }
+            case "rawPayload" -> {
+                return kind == MessageKind.RECEIVED ? jsonbAccepts(p, true) : skip(p);
+            }
+            case "content" -> {
+                if (contentSeen || token != JsonToken.START_OBJECT) {
+                    return false;
+                }
+                contentSeen = true;
+                return fields(p, this::contentField);
+            }
+            case "_replay" -> {
+                return false; // a replay marker of any value: the tree path decides
+            }
+            default -> p.skipChildren();
         }
         return true;
     }
 
-    private void readContent(JsonParser p) throws IOException {
-        while (p.nextToken() == JsonToken.FIELD_NAME) {
-            String field = p.currentName();
-            p.nextToken();
-            switch (field) {
-                case "type" -> contentType = value(p);
-                case "text" -> text = value(p);
-                case "mediaUrl" -> mediaUrl = value(p);
-                case "mimeType" -> mimeType = value(p);
-                default -> p.skipChildren();
-            }
+    private boolean contentField(JsonParser p, String field, JsonToken token) throws IOException {
+        switch (field) {
+            case "type" -> contentType = value(p);
+            case "text" -> text = value(p);
+            case "mediaUrl" -> mediaUrl = value(p);
+            case "mimeType" -> mimeType = value(p);
+            default -> p.skipChildren();
         }
+        return true;
     }
 
-    private boolean readMetadata(JsonParser p) throws IOException {
-        while (p.nextToken() == JsonToken.FIELD_NAME) {
-            String field = p.currentName();
-            p.nextToken();
-            switch (field) {
-                case "instanceId" -> instanceId = value(p);
-                case "personId" -> personId = value(p);
-                case "platformIdentityId" -> platformIdentityId = value(p);
-                case "correlationId" -> {
-                    if (!(inserts() ? jsonbAccepts(p, false) : skip(p))) {
-                        return false;
-                    }
-                }
-                case "channelType" -> channelType = value(p);
-                case "source" -> source = value(p);
-                default -> p.skipChildren();
+    private boolean metadataField(JsonParser p, String field, JsonToken token) throws IOException {
+        switch (field) {
+            case "instanceId" -> instanceId = value(p);
+            case "personId" -> personId = value(p);
+            case "platformIdentityId" -> platformIdentityId = value(p);
+            case "correlationId" -> {
+                return inserts() ? jsonbAccepts(p, false) : skip(p);
             }
+            case "channelType" -> channelType = value(p);
+            case "source" -> source = value(p);
+            default -> p.skipChildren();
         }
         return true;
     }
