@@ -34,8 +34,8 @@ import java.util.regex.Pattern;
 /**
  * Ingest throughput (issue 7 item 4): {@code N} Omni events are published first to a fresh stream pair; then 1, 2
  * and 3 ingest worker processes ({@code -Xmx256m} each, one durable consumer, an empty database each time) consume
- * them, and the rate from the first fetch to the last commit is measured from the consumers' state (a message counts
- * once acknowledged, and the ingest acknowledges after its commit). In the same run a bare jnats consume-and-ack loop
+ * them, and the rate from the first fetch to the last commit is measured (a message counts once its commit marked it
+ * applied; see {@link #watch}). In the same run a bare jnats consume-and-ack loop
  * over the same streams gives the physical ceiling here. Also reports where the CPU went (ingest JVMs, PostgreSQL,
  * NATS) and the rollup total as an exactly-once cross-check (equal for every worker count).
  *
@@ -45,7 +45,7 @@ import java.util.regex.Pattern;
  * {@code --instances} publishes from that many simulated instances (default 50); {@code --batch-size} sets the
  * workers' {@code ingest-batch-size}; {@code --single-active false} lets every worker consume at once instead of one
  * holding the ingest lease while the others stand by; {@code --partitions} sets the workers' {@code ingest-partitions}
- * (a message counts once every partition's consumer acknowledged it); {@code --db-latency} puts
+ * (the partition that owns a message applies it); {@code --db-latency} puts
  * the workers' database that far away each way ({@link LatencyProxy}); {@code --channels} publishes only from the
  * simulated instances on those channels.
  */
@@ -166,7 +166,7 @@ final class IngestBench {
                     report.logs(), args.flag("jfr"));
             PgSampler sampler = args.flag("pg-profile") ? PgSampler.start(BenchServers.postgresServer(), db.name()) : null;
             try {
-                Progress progress = watch(nats, consumers, published, workers,
+                Progress progress = watch(nats, db.jdbcUrl(), consumers, published, workers,
                         Duration.ofSeconds(Math.max(120, published.total() / 2_000)));
                 Map<String, Double> cpu1 = HttpThroughputBench.cpu();
                 double backendCpu = backends.seconds();
@@ -220,67 +220,113 @@ final class IngestBench {
     }
 
     /**
-     * Polls the consumers of both streams (of every partition: a message counts once all have acknowledged it) every 250 ms (system property {@code bench.watch-ms}; consumer-info requests cost NATS CPU,
-     * so not faster) until everything is acknowledged: the start is the first delivery, the "all up" point the moment
-     * the last worker printed its start line.
+     * Waits until every message is applied and acknowledged. The start is the first delivery (consumer info, polled
+     * every 250 ms until then); from there on progress is the number of applied messages in the database — the
+     * exactly-once bits of every partition, each message marked by the partition that applied it, in the same
+     * commit — read every 250 ms (system property {@code bench.watch-ms}), with the consumers asked only every 16th
+     * poll: a consumer-info request on a stream of a million messages over thousands of subjects costs NATS real
+     * CPU (finding I5), which a watch every 250 ms took from the run it measured. The end is the poll that finds every
+     * message applied (or, by the consumers, acknowledged); then the acknowledgements are awaited, untimed. The
+     * "all up" point is the moment the last worker printed its start line.
      */
-    static Progress watch(ScratchNats nats, List<String> consumers, Traffic.Published published,
-                          List<ChildJvm> workers, Duration timeout) throws IOException {
-        JetStreamManagement jsm = nats.management();
+    static Progress watch(ScratchNats nats, String jdbcUrl, List<String> consumers, Traffic.Published published,
+                          List<ChildJvm> workers, Duration timeout) throws IOException, SQLException {
         long total = published.total();
         long deadline = System.nanoTime() + timeout.toNanos();
+        long watchMs = Long.getLong("bench.watch-ms", 250);
         long firstNs = 0;
         long readyNs = 0;
-        long ackedAtReady = 0;
+        long doneAtReady = 0;
         long halfNs = 0;
-        long ackedAtHalf = 0;
-        while (true) {
-            long now = System.nanoTime();
-            long delivered = 0;
-            long acked = 0;
-            for (String stream : List.of(nats.streamName("MESSAGE"), nats.streamName("AUTOMATION"))) {
-                long count = stream.startsWith("MESSAGE") ? published.messages() : published.automation();
-                long ackedByAll = count;
-                for (String consumer : consumers) { // each partition's consumer delivers every message
-                    try {
-                        ConsumerInfo info = jsm.getConsumerInfo(stream, consumer);
-                        delivered += info.getDelivered().getStreamSequence();
-                        ackedByAll = Math.min(ackedByAll, count - info.getNumPending() - info.getNumAckPending());
-                    } catch (JetStreamApiException e) {
-                        ackedByAll = 0; // not created yet
+        long doneAtHalf = 0;
+        try (java.sql.Connection db = DriverManager.getConnection(jdbcUrl);
+             java.sql.PreparedStatement applied = db.prepareStatement(
+                     "SELECT coalesce(sum(bit_count(bits)), 0) FROM rollup.applied_pages")) {
+            for (long poll = 0; ; poll++) {
+                long now = System.nanoTime();
+                long done = 0;
+                if (firstNs == 0 || poll % 16 == 0) {
+                    Acks acks = acks(nats, consumers, published);
+                    done = acks.acked();
+                    if (firstNs == 0 && acks.delivered() > 0) {
+                        firstNs = now;
                     }
                 }
-                acked += ackedByAll;
+                if (firstNs != 0) {
+                    done = Math.max(done, appliedMessages(applied));
+                }
+                if (readyNs == 0 && workers.stream().allMatch(w -> IngestProcesses.READY.matcher(w.output()).find())) {
+                    readyNs = now;
+                    doneAtReady = done;
+                }
+                if (halfNs == 0 && done >= total / 2) {
+                    halfNs = now;
+                    doneAtHalf = done;
+                }
+                if (done >= total) {
+                    awaitAcks(nats, consumers, published, deadline);
+                    double seconds = (now - firstNs) / 1e9;
+                    double steady = readyNs > 0 && now > readyNs && doneAtReady < total
+                            ? (total - doneAtReady) / ((now - readyNs) / 1e9) : Double.NaN;
+                    double secondHalf = halfNs > 0 && now > halfNs && doneAtHalf < total
+                            ? (total - doneAtHalf) / ((now - halfNs) / 1e9) : Double.NaN;
+                    return new Progress(total / seconds, steady, secondHalf, seconds);
+                }
+                for (ChildJvm worker : workers) {
+                    if (!worker.isAlive()) {
+                        throw new IllegalStateException(worker.name() + " died:\n" + ChildJvm.tail(worker.output()));
+                    }
+                }
+                if (now > deadline) {
+                    throw new IllegalStateException("ingest did not finish within " + timeout + ": " + done + " of "
+                            + total + " applied");
+                }
+                ChildJvm.sleep(watchMs);
             }
-            if (firstNs == 0 && delivered > 0) {
-                firstNs = now;
-            }
-            if (readyNs == 0 && workers.stream().allMatch(w -> IngestProcesses.READY.matcher(w.output()).find())) {
-                readyNs = now;
-                ackedAtReady = acked;
-            }
-            if (halfNs == 0 && acked >= total / 2) {
-                halfNs = now;
-                ackedAtHalf = acked;
-            }
-            if (acked >= total) {
-                double seconds = (now - firstNs) / 1e9;
-                double steady = readyNs > 0 && now > readyNs && ackedAtReady < total
-                        ? (total - ackedAtReady) / ((now - readyNs) / 1e9) : Double.NaN;
-                double secondHalf = halfNs > 0 && now > halfNs && ackedAtHalf < total
-                        ? (total - ackedAtHalf) / ((now - halfNs) / 1e9) : Double.NaN;
-                return new Progress(total / seconds, steady, secondHalf, seconds);
-            }
-            for (ChildJvm worker : workers) {
-                if (!worker.isAlive()) {
-                    throw new IllegalStateException(worker.name() + " died:\n" + ChildJvm.tail(worker.output()));
+        }
+    }
+
+    /** Messages delivered by the consumers, and acknowledged by all of them, summed over both streams. */
+    private record Acks(long delivered, long acked) {
+    }
+
+    private static Acks acks(ScratchNats nats, List<String> consumers, Traffic.Published published)
+            throws IOException {
+        JetStreamManagement jsm = nats.management();
+        long delivered = 0;
+        long acked = 0;
+        for (String stream : List.of(nats.streamName("MESSAGE"), nats.streamName("AUTOMATION"))) {
+            long count = stream.startsWith("MESSAGE") ? published.messages() : published.automation();
+            long ackedByAll = count;
+            for (String consumer : consumers) { // each partition's consumer delivers every message
+                try {
+                    ConsumerInfo info = jsm.getConsumerInfo(stream, consumer);
+                    delivered += info.getDelivered().getStreamSequence();
+                    ackedByAll = Math.min(ackedByAll, count - info.getNumPending() - info.getNumAckPending());
+                } catch (JetStreamApiException e) {
+                    ackedByAll = 0; // not created yet
                 }
             }
-            if (now > deadline) {
-                throw new IllegalStateException("ingest did not finish within " + timeout + ": " + acked + " of "
-                        + total + " acknowledged");
+            acked += ackedByAll;
+        }
+        return new Acks(delivered, acked);
+    }
+
+    /** Waits (untimed: the acks follow each commit at once) until the consumers have every message acknowledged. */
+    private static void awaitAcks(ScratchNats nats, List<String> consumers, Traffic.Published published,
+                                  long deadline) throws IOException {
+        while (acks(nats, consumers, published).acked() < published.total()) {
+            if (System.nanoTime() > deadline) {
+                throw new IllegalStateException("every message applied, but not every one acknowledged in time");
             }
-            ChildJvm.sleep(Long.getLong("bench.watch-ms", 250));
+            ChildJvm.sleep(50);
+        }
+    }
+
+    private static long appliedMessages(java.sql.PreparedStatement applied) throws SQLException {
+        try (ResultSet rs = applied.executeQuery()) {
+            rs.next();
+            return rs.getLong(1);
         }
     }
 

@@ -49,7 +49,7 @@ final class MemoryBench {
                         report.logs(), args.flag("jfr"));
                 IngestBench.Progress progress;
                 try {
-                    progress = IngestBench.watch(nats, List.of(consumer), published, workers,
+                    progress = IngestBench.watch(nats, db.jdbcUrl(), List.of(consumer), published, workers,
                             Duration.ofSeconds(Math.max(120, published.total() / 2_000)));
                 } finally {
                     done.set(true);
