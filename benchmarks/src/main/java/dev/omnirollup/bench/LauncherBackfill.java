@@ -9,6 +9,7 @@ import java.sql.SQLException;
 import java.sql.Statement;
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 
@@ -32,9 +33,17 @@ final class LauncherBackfill {
     }
 
     static Result run(Launcher launcher, String name, String jdbcUrl, String schema, Path logs) {
+        return run(launcher, name, jdbcUrl, schema, Map.of(), logs);
+    }
+
+    /** One backfill run with more settings (kebab-case keys) than the database and the rollup schema. */
+    static Result run(Launcher launcher, String name, String jdbcUrl, String schema, Map<String, String> settings,
+                      Path logs) {
         execute(jdbcUrl, List.of("DROP SCHEMA IF EXISTS " + schema + " CASCADE"));
-        Launcher.Finished done = launcher.runToEnd(name, List.of("backfill"),
-                Map.of("database-url", jdbcUrl, "rollup-schema", schema), logs, Duration.ofHours(2));
+        Map<String, String> all = new HashMap<>(settings);
+        all.put("database-url", jdbcUrl);
+        all.put("rollup-schema", schema);
+        Launcher.Finished done = launcher.runToEnd(name, List.of("backfill"), all, logs, Duration.ofHours(2));
         if (done.exitCode() != 0) {
             throw new IllegalStateException("omni-rollup backfill exited with " + done.exitCode() + ":\n"
                     + ChildJvm.tail(done.output()));
@@ -62,7 +71,7 @@ final class LauncherBackfill {
         return statements;
     }
 
-    private static void execute(String jdbcUrl, List<String> statements) {
+    static void execute(String jdbcUrl, List<String> statements) {
         try (Connection c = DriverManager.getConnection(jdbcUrl); Statement s = c.createStatement()) {
             for (String sql : statements) {
                 s.execute(sql);

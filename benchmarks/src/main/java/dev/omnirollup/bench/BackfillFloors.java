@@ -1,0 +1,147 @@
+package dev.omnirollup.bench;
+
+import dev.omnirollup.store.RollupDatabase;
+import java.io.ByteArrayInputStream;
+import java.io.ByteArrayOutputStream;
+import java.nio.file.Path;
+import java.sql.Connection;
+import java.sql.DriverManager;
+import java.sql.PreparedStatement;
+import java.sql.ResultSet;
+import java.sql.SQLException;
+import java.sql.Statement;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import org.postgresql.PGConnection;
+import org.postgresql.copy.CopyManager;
+
+/**
+ * What any backfill of a data set spends besides reading its columns, measured without omni-rollup's fold: the
+ * <em>write floor</em> (the rows a backfill leaves, loaded with {@code COPY} into fresh tables of the same schema,
+ * then the indexes a backfill builds at its end) and the <em>start floor</em> (the launcher's {@code backfill} over
+ * empty Omni tables: JVM start, migrations, planning, index builds). With the read (one {@code COPY} out of the
+ * needed columns) they bound a backfill on this machine from below: PostgreSQL must read and must write, and on two
+ * cores even a perfect overlap with a free fold takes {@code (read + write) / 2}. Stateless.
+ */
+final class BackfillFloors {
+    private static final String FLOOR_SCHEMA = "rollup_floor";
+    private static final String START_SCHEMA = "rollup_start";
+    private static final String EMPTY_OMNI = "omni_empty";
+
+    private BackfillFloors() {
+    }
+
+    /**
+     * @param seconds    wall time of the loads and index builds (one backend, one statement at a time)
+     * @param backendCpu CPU seconds of the database's backends meanwhile
+     * @param rows       rows loaded
+     */
+    record Write(double seconds, double backendCpu, long rows) {
+    }
+
+    /**
+     * Loads every non-empty table of {@code filled} (a finished backfill's schema) but the migration history into a
+     * fresh, migrated schema, in the order the backfill left its rows, without the per-instance indexes, which are
+     * then built as a backfill into empty tables builds them.
+     */
+    static Write write(String jdbcUrl, String database, String filled) throws Exception {
+        LauncherBackfill.execute(jdbcUrl, List.of("DROP SCHEMA IF EXISTS " + FLOOR_SCHEMA + " CASCADE"));
+        try (RollupDatabase fresh = RollupDatabase.open(jdbcUrl, FLOOR_SCHEMA, "public", 2, "bench-floor")) {
+            fresh.migrate();
+        }
+        try (Connection c = DriverManager.getConnection(jdbcUrl); Statement s = c.createStatement()) {
+            List<String> indexes = instanceIndexes(c);
+            for (String index : indexes) {
+                s.execute("DROP INDEX " + FLOOR_SCHEMA + "." + index.split(" ")[2]);
+            }
+            CopyManager copy = c.unwrap(PGConnection.class).getCopyAPI();
+            double seconds = 0;
+            double cpu = 0;
+            long rows = 0;
+            for (String table : nonEmptyTables(c, filled)) {
+                ByteArrayOutputStream dump = new ByteArrayOutputStream();
+                copy.copyOut("COPY " + filled + "." + table + " TO STDOUT", dump);
+                byte[] text = dump.toByteArray();
+                dump = null;
+                s.execute("TRUNCATE " + FLOOR_SCHEMA + "." + table);
+                BackendCpu backends = BackendCpu.start(database);
+                long t0 = System.nanoTime();
+                rows += copy.copyIn("COPY " + FLOOR_SCHEMA + "." + table + " FROM STDIN", new ByteArrayInputStream(text));
+                seconds += (System.nanoTime() - t0) / 1e9;
+                cpu += backends.seconds();
+            }
+            BackendCpu backends = BackendCpu.start(database);
+            long t0 = System.nanoTime();
+            for (String index : indexes) {
+                s.execute(index);
+            }
+            seconds += (System.nanoTime() - t0) / 1e9;
+            cpu += backends.seconds();
+            return new Write(seconds, cpu, rows);
+        } finally {
+            LauncherBackfill.execute(jdbcUrl, List.of("DROP SCHEMA IF EXISTS " + FLOOR_SCHEMA + " CASCADE"));
+        }
+    }
+
+    /** Wall seconds of {@code omni-rollup backfill} over empty copies of Omni's two tables, into an empty schema. */
+    static double start(Launcher launcher, String tag, String jdbcUrl, Path logs) {
+        List<String> setUp = new ArrayList<>();
+        setUp.add("DROP SCHEMA IF EXISTS " + EMPTY_OMNI + " CASCADE");
+        setUp.add("CREATE SCHEMA " + EMPTY_OMNI);
+        for (String table : List.of("omni_events", "automation_logs")) {
+            setUp.add("CREATE TABLE " + EMPTY_OMNI + "." + table + " (LIKE public." + table + " INCLUDING ALL)");
+        }
+        LauncherBackfill.execute(jdbcUrl, setUp);
+        try {
+            return LauncherBackfill.run(launcher, tag + "-start", jdbcUrl, START_SCHEMA,
+                    Map.of("omni-schema", EMPTY_OMNI), logs).wall().toNanos() / 1e9;
+        } finally {
+            LauncherBackfill.execute(jdbcUrl, List.of("DROP SCHEMA IF EXISTS " + START_SCHEMA + " CASCADE",
+                    "DROP SCHEMA IF EXISTS " + EMPTY_OMNI + " CASCADE"));
+        }
+    }
+
+    /** The {@code CREATE INDEX} statements of the fresh schema's per-instance indexes (what backfill drops). */
+    private static List<String> instanceIndexes(Connection c) throws SQLException {
+        List<String> definitions = new ArrayList<>();
+        try (PreparedStatement ps = c.prepareStatement("SELECT indexdef FROM pg_indexes WHERE schemaname = ?"
+                + " AND indexname LIKE '%\\_by\\_instance' ORDER BY indexname")) {
+            ps.setString(1, FLOOR_SCHEMA);
+            try (ResultSet rs = ps.executeQuery()) {
+                while (rs.next()) {
+                    definitions.add(rs.getString(1));
+                }
+            }
+        }
+        if (definitions.isEmpty()) {
+            throw new IllegalStateException("no per-instance index in " + FLOOR_SCHEMA);
+        }
+        return definitions;
+    }
+
+    private static List<String> nonEmptyTables(Connection c, String schema) throws SQLException {
+        List<String> tables = new ArrayList<>();
+        try (PreparedStatement ps = c.prepareStatement("SELECT tablename FROM pg_tables WHERE schemaname = ?"
+                + " AND tablename <> 'flyway_schema_history' ORDER BY 1")) {
+            ps.setString(1, schema);
+            try (ResultSet rs = ps.executeQuery()) {
+                while (rs.next()) {
+                    tables.add(rs.getString(1));
+                }
+            }
+        }
+        List<String> nonEmpty = new ArrayList<>();
+        try (Statement s = c.createStatement()) {
+            for (String table : tables) {
+                try (ResultSet rs = s.executeQuery("SELECT EXISTS (SELECT 1 FROM " + schema + "." + table + ")")) {
+                    rs.next();
+                    if (rs.getBoolean(1)) {
+                        nonEmpty.add(table);
+                    }
+                }
+            }
+        }
+        return nonEmpty;
+    }
+}
