@@ -21,6 +21,10 @@ final class BackfillFold {
     private static final int COUNTERS = MessageCounter.COUNT;
     private static final int NONE = -1;
     private static final int MINUTES_A_DAY = 1440;
+    /** The bits of a sort key ({@link #rows}) that hold the minute of the day, once shifted down 32. */
+    private static final int MINUTE_BITS = 0x7FF;
+    /** The bit of a sort key that puts an instance's rows after all the all-instances rows. */
+    private static final long ONE_SCOPE = 1L << 62;
     private static final String EVERYONE = Scope.EVERYONE.toString();
     private static final JsonStringEncoder JSON = JsonStringEncoder.getInstance();
 
@@ -141,20 +145,20 @@ final class BackfillFold {
             case DAY -> days;
             case TOTAL -> throw new IllegalArgumentException("the running totals are added: see addTotals");
         };
-        Integer[] order = new Integer[cells.size];
-        for (int i = 0; i < order.length; i++) {
-            order[i] = i;
+        // primary-key order without comparing rows: a cell's key packs its scope (all instances first), its minute of
+        // the day (the buckets of one grain and day rise with it) and its instance's rank in uuid order, so that a
+        // sort of plain longs orders them and the cell is found again through the index
+        int[] byRank = instances.inKeyOrder();
+        long[] order = new long[cells.size];
+        for (int cell = 0; cell < order.length; cell++) {
+            int instance = cells.instance[cell];
+            long minute = (long) cells.minuteOf(cell) << 32;
+            order[cell] = instance == NONE ? minute : ONE_SCOPE | minute | instances.rank(instance);
         }
-        Arrays.sort(order, (a, b) -> {
-            int byScope = Boolean.compare(cells.instance[a] != NONE, cells.instance[b] != NONE);
-            if (byScope != 0) {
-                return byScope;
-            }
-            int byBucket = Long.compare(cells.bucket[a], cells.bucket[b]);
-            return byBucket != 0 ? byBucket : instances.compare(cells.instance[a], cells.instance[b]);
-        });
+        Arrays.sort(order);
         long[] counters = new long[COUNTERS];
-        for (int cell : order) {
+        for (long key : order) {
+            int cell = cells.at((int) (key >>> 32) & MINUTE_BITS, key >= ONE_SCOPE ? byRank[(int) key] : NONE);
             System.arraycopy(cells.counters, cell * COUNTERS, counters, 0, COUNTERS);
             int instance = cells.instance[cell];
             Dims dims = cells.dims[cell];
@@ -311,6 +315,8 @@ final class BackfillFold {
         private long lastHigh;
         private long lastLow;
         private int last = NONE;
+        private int[] ranked;
+        private int[] ranks;
 
         int idOf(long high, long low) {
             if (last != NONE && high == lastHigh && low == lastLow) {
@@ -336,15 +342,36 @@ final class BackfillFold {
             return texts.get(id);
         }
 
-        /** PostgreSQL's order of uuids: their bytes, unsigned. */
-        int compare(int a, int b) {
-            if (a == b) {
-                return 0;
+        /**
+         * The instances in PostgreSQL's order of uuids (their bytes, unsigned), computed once all are seen: the
+         * fold's rows are written after the last source row is added.
+         */
+        int[] inKeyOrder() {
+            if (ranked == null || ranked.length != uuids.size()) {
+                Integer[] ids = new Integer[uuids.size()];
+                for (int i = 0; i < ids.length; i++) {
+                    ids[i] = i;
+                }
+                Arrays.sort(ids, (a, b) -> {
+                    UUID x = uuids.get(a);
+                    UUID y = uuids.get(b);
+                    int high = Long.compareUnsigned(x.getMostSignificantBits(), y.getMostSignificantBits());
+                    return high != 0 ? high
+                            : Long.compareUnsigned(x.getLeastSignificantBits(), y.getLeastSignificantBits());
+                });
+                ranked = new int[ids.length];
+                ranks = new int[ids.length];
+                for (int r = 0; r < ids.length; r++) {
+                    ranked[r] = ids[r];
+                    ranks[ids[r]] = r;
+                }
             }
-            UUID x = uuids.get(a);
-            UUID y = uuids.get(b);
-            int high = Long.compareUnsigned(x.getMostSignificantBits(), y.getMostSignificantBits());
-            return high != 0 ? high : Long.compareUnsigned(x.getLeastSignificantBits(), y.getLeastSignificantBits());
+            return ranked;
+        }
+
+        /** An instance's place in {@link #inKeyOrder}, which must have been computed since it was first seen. */
+        int rank(int id) {
+            return ranks[id];
         }
 
         private boolean matches(int id, long high, long low) {
@@ -384,8 +411,22 @@ final class BackfillFold {
             dims = new Dims[expected];
         }
 
+        /** The minute of the day that indexes a cell (the running total's bucket 0 is the day's first). */
+        int minuteOf(int cell) {
+            return minuteOf(bucket[cell]);
+        }
+
+        private int minuteOf(long at) {
+            return (int) (Math.max(0, at - day) / 60);
+        }
+
+        /** The cell of a minute of the day and an instance (or {@code NONE}), which must exist. */
+        int at(int minute, int of) {
+            return index[minute][of + 1] - 1;
+        }
+
         int cell(long at, int of) {
-            int minute = (int) (Math.max(0, at - day) / 60); // the running total's bucket 0 is the day's first
+            int minute = minuteOf(at);
             int[] row = index[minute];
             if (row == null || row.length <= of + 1) {
                 row = index[minute] = Arrays.copyOf(row == null ? new int[0] : row,
