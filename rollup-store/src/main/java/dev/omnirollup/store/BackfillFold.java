@@ -256,13 +256,23 @@ final class BackfillFold {
         /** What the value of id {@code text} adds to. */
         int of(int text) {
             if (text >= resolved.length) {
-                int from = resolved.length;
-                resolved = Arrays.copyOf(resolved, texts.size());
-                for (int id = from; id < resolved.length; id++) {
-                    resolved[id] = resolve.applyAsInt(texts.string(id));
-                }
+                resolveNew();
             }
             return resolved[text];
+        }
+
+        /**
+         * Resolves the values seen since the last call. Apart from {@link #of} so that the compiled fold does not
+         * inline it: its call of {@code resolve} meets a different function in every column, and a type check
+         * inlined there failing for a value first seen late in a day made the JIT throw away and recompile the
+         * whole row fold.
+         */
+        private void resolveNew() {
+            int from = resolved.length;
+            resolved = Arrays.copyOf(resolved, texts.size());
+            for (int id = from; id < resolved.length; id++) {
+                resolved[id] = resolve.applyAsInt(texts.string(id));
+            }
         }
     }
 
