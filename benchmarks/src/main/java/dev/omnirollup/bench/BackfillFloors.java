@@ -104,16 +104,8 @@ final class BackfillFloors {
 
     /** The {@code CREATE INDEX} statements of the fresh schema's per-instance indexes (what backfill drops). */
     private static List<String> instanceIndexes(Connection c) throws SQLException {
-        List<String> definitions = new ArrayList<>();
-        try (PreparedStatement ps = c.prepareStatement("SELECT indexdef FROM pg_indexes WHERE schemaname = ?"
-                + " AND indexname LIKE '%\\_by\\_instance' ORDER BY indexname")) {
-            ps.setString(1, FLOOR_SCHEMA);
-            try (ResultSet rs = ps.executeQuery()) {
-                while (rs.next()) {
-                    definitions.add(rs.getString(1));
-                }
-            }
-        }
+        List<String> definitions = strings(c, "SELECT indexdef FROM pg_indexes WHERE schemaname = ?"
+                + " AND indexname LIKE '%\\_by\\_instance' ORDER BY indexname", FLOOR_SCHEMA);
         if (definitions.isEmpty()) {
             throw new IllegalStateException("no per-instance index in " + FLOOR_SCHEMA);
         }
@@ -121,16 +113,8 @@ final class BackfillFloors {
     }
 
     private static List<String> nonEmptyTables(Connection c, String schema) throws SQLException {
-        List<String> tables = new ArrayList<>();
-        try (PreparedStatement ps = c.prepareStatement("SELECT tablename FROM pg_tables WHERE schemaname = ?"
-                + " AND tablename <> 'flyway_schema_history' ORDER BY 1")) {
-            ps.setString(1, schema);
-            try (ResultSet rs = ps.executeQuery()) {
-                while (rs.next()) {
-                    tables.add(rs.getString(1));
-                }
-            }
-        }
+        List<String> tables = strings(c, "SELECT tablename FROM pg_tables WHERE schemaname = ?"
+                + " AND tablename <> 'flyway_schema_history' ORDER BY 1", schema);
         List<String> nonEmpty = new ArrayList<>();
         try (Statement s = c.createStatement()) {
             for (String table : tables) {
@@ -143,5 +127,19 @@ final class BackfillFloors {
             }
         }
         return nonEmpty;
+    }
+
+    /** The first column of a one-parameter query's rows. */
+    private static List<String> strings(Connection c, String sql, String parameter) throws SQLException {
+        List<String> values = new ArrayList<>();
+        try (PreparedStatement ps = c.prepareStatement(sql)) {
+            ps.setString(1, parameter);
+            try (ResultSet rs = ps.executeQuery()) {
+                while (rs.next()) {
+                    values.add(rs.getString(1));
+                }
+            }
+        }
+        return values;
     }
 }
