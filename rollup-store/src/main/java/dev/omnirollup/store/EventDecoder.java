@@ -6,6 +6,7 @@ import com.fasterxml.jackson.core.StreamReadConstraints;
 import com.fasterxml.jackson.databind.DeserializationFeature;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.ObjectReader;
 import dev.omnirollup.store.Decoded.AutomationExecution;
 import dev.omnirollup.store.Decoded.Ignored;
 import dev.omnirollup.store.Decoded.InstanceStatus;
@@ -42,7 +43,7 @@ public final class EventDecoder {
 
     private final ObjectMapper json;
     /** Reads one value whole from inside an envelope, for the streamed fast path ({@link StreamedMessage}). */
-    private final ObjectMapper values;
+    private final ObjectReader values;
     private final int maxBodyBytes;
 
     /** @param maxBodyBytes bodies larger than this are rejected unread */
@@ -57,7 +58,7 @@ public final class EventDecoder {
                         .build())
                 .build();
         this.json = new ObjectMapper(factory).enable(DeserializationFeature.FAIL_ON_TRAILING_TOKENS);
-        this.values = new ObjectMapper(factory.copy());
+        this.values = json.reader().without(DeserializationFeature.FAIL_ON_TRAILING_TOKENS);
         this.maxBodyBytes = maxBodyBytes;
     }
 
@@ -343,7 +344,7 @@ public final class EventDecoder {
     }
 
     /** Poison when a value Omni writes into a jsonb column holds what jsonb refuses. */
-    static void jsonb(JsonNode value, String path) {
+    private static void jsonb(JsonNode value, String path) {
         if (value != null && !PgInput.jsonbAccepts(value)) {
             throw new Poison(path + " holds NUL or an unpaired surrogate, which Omni's jsonb metadata column refuses");
         }

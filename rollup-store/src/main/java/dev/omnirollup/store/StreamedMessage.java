@@ -4,7 +4,7 @@ import com.fasterxml.jackson.core.JsonFactory;
 import com.fasterxml.jackson.core.JsonParser;
 import com.fasterxml.jackson.core.JsonToken;
 import com.fasterxml.jackson.databind.JsonNode;
-import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.ObjectReader;
 import com.fasterxml.jackson.databind.node.BooleanNode;
 import com.fasterxml.jackson.databind.node.JsonNodeFactory;
 import com.fasterxml.jackson.databind.node.NullNode;
@@ -30,24 +30,27 @@ import java.util.UUID;
  */
 final class StreamedMessage {
     private static final JsonNodeFactory NODES = JsonNodeFactory.instance;
+    /** The objects read at most once ({@link #seen}): a second one makes the fast path give up. */
+    private static final int PAYLOAD = 1;
+    private static final int METADATA = 2;
+    private static final int CONTENT = 4;
 
     private final JsonFactory factory;
-    private final ObjectMapper values;
+    private final ObjectReader values;
     private final MessageKind kind;
 
     // the envelope
     private JsonNode id;
     private JsonNode type;
     private JsonNode timestamp;
-    private boolean payloadSeen;
-    private boolean metadataSeen;
+    /** The objects read so far: {@link #PAYLOAD}, {@link #METADATA}, {@link #CONTENT}. */
+    private int seen;
     // payload
     private JsonNode externalId;
     private JsonNode chatId;
     private JsonNode replyToId;
     private JsonNode deliveredAt;
     private JsonNode readAt;
-    private boolean contentSeen;
     // payload.content
     private JsonNode contentType;
     private JsonNode text;
@@ -66,7 +69,7 @@ final class StreamedMessage {
      * @param factory the tree path's parser factory (the same limits)
      * @param values  reads a value whole into a tree from inside the envelope (not failing on the tokens after it)
      */
-    StreamedMessage(JsonFactory factory, ObjectMapper values, MessageKind kind) {
+    StreamedMessage(JsonFactory factory, ObjectReader values, MessageKind kind) {
         this.factory = factory;
         this.values = values;
         this.kind = kind;
@@ -89,7 +92,7 @@ final class StreamedMessage {
 
     private MessageEvent event(long seq) {
         if (!(id instanceof TextNode) || id.textValue().isEmpty() || !(type instanceof TextNode)
-                || !OmniVocabulary.isKnownEventType(type.textValue()) || !payloadSeen || !metadataSeen
+                || !OmniVocabulary.isKnownEventType(type.textValue()) || (seen & (PAYLOAD | METADATA)) != (PAYLOAD | METADATA)
                 || source != null && source.isTextual() && source.textValue().equals("replay")) {
             return null;
         }
@@ -108,7 +111,7 @@ final class StreamedMessage {
                     Optional.empty(), Optional.empty(), receiptId);
         }
         boolean received = kind == MessageKind.RECEIVED;
-        if (!contentSeen) {
+        if ((seen & CONTENT) == 0) {
             return null;
         }
         Optional<String> stored = Optional.ofNullable(EventDecoder.insertVarchar(externalId, EventDecoder.ID_CHARS,
@@ -149,6 +152,15 @@ final class StreamedMessage {
         return true;
     }
 
+    /** Reads one of the objects the envelope holds once; false when it is not an object or came before. */
+    private boolean object(int which, JsonParser p, JsonToken token, FieldReader reader) throws IOException {
+        if ((seen & which) != 0 || token != JsonToken.START_OBJECT) {
+            return false;
+        }
+        seen |= which;
+        return fields(p, reader);
+    }
+
     /** The envelope's fields; false when it is not an object or holds an object twice. */
     private boolean read(JsonParser p) throws IOException {
         return p.nextToken() == JsonToken.START_OBJECT && fields(p, this::envelopeField);
@@ -160,18 +172,10 @@ final class StreamedMessage {
             case "type" -> type = value(p);
             case "timestamp" -> timestamp = value(p);
             case "payload" -> {
-                if (payloadSeen || token != JsonToken.START_OBJECT) {
-                    return false;
-                }
-                payloadSeen = true;
-                return fields(p, this::payloadField);
+                return object(PAYLOAD, p, token, this::payloadField);
             }
             case "metadata" -> {
-                if (metadataSeen || token != JsonToken.START_OBJECT) {
-                    return false;
-                }
-                metadataSeen = true;
-                return fields(p, this::metadataField);
+                return object(METADATA, p, token, this::metadataField);
             }
             default -> p.skipChildren();
         }
@@ -195,11 +199,7 @@ final class StreamedMessage {
                 return kind == MessageKind.RECEIVED ? jsonbAccepts(p, true) : skip(p);
             }
             case "content" -> {
-                if (contentSeen || token != JsonToken.START_OBJECT) {
-                    return false;
-                }
-                contentSeen = true;
-                return fields(p, this::contentField);
+                return object(CONTENT, p, token, this::contentField);
             }
             case "_replay" -> {
                 return false; // a replay marker of any value: the tree path decides

@@ -174,7 +174,7 @@ class StreamedMessageTest {
     }
 
     private static Decoded.MessageEvent streamed(InboundMessage message, Decoded.MessageKind kind) {
-        return new StreamedMessage(MAPPER.getFactory(), new ObjectMapper(), kind).decode(message.streamSeq(),
+        return new StreamedMessage(MAPPER.getFactory(), MAPPER.reader(), kind).decode(message.streamSeq(),
                 message.body());
     }
 
