@@ -51,19 +51,16 @@ final class BackfillFloors {
             fresh.migrate();
         }
         try (Connection c = DriverManager.getConnection(jdbcUrl); Statement s = c.createStatement()) {
-            List<String> indexes = instanceIndexes(c);
-            for (String index : indexes) {
-                s.execute("DROP INDEX " + FLOOR_SCHEMA + "." + index.split(" ")[2]);
+            List<String> indexes = instanceIndexes(c, "indexdef");
+            for (String name : instanceIndexes(c, "indexname")) {
+                s.execute("DROP INDEX " + FLOOR_SCHEMA + "." + name);
             }
             CopyManager copy = c.unwrap(PGConnection.class).getCopyAPI();
             double seconds = 0;
             double cpu = 0;
             long rows = 0;
             for (String table : nonEmptyTables(c, filled)) {
-                ByteArrayOutputStream dump = new ByteArrayOutputStream();
-                copy.copyOut("COPY " + filled + "." + table + " TO STDOUT", dump);
-                byte[] text = dump.toByteArray();
-                dump = null;
+                byte[] text = dump(copy, filled + "." + table);
                 s.execute("TRUNCATE " + FLOOR_SCHEMA + "." + table);
                 BackendCpu backends = BackendCpu.start(database);
                 long t0 = System.nanoTime();
@@ -102,14 +99,24 @@ final class BackfillFloors {
         }
     }
 
-    /** The {@code CREATE INDEX} statements of the fresh schema's per-instance indexes (what backfill drops). */
-    private static List<String> instanceIndexes(Connection c) throws SQLException {
-        List<String> definitions = strings(c, "SELECT indexdef FROM pg_indexes WHERE schemaname = ?"
+    /** A table's rows in COPY's text format, in the order it holds them. */
+    private static byte[] dump(CopyManager copy, String table) throws Exception {
+        ByteArrayOutputStream out = new ByteArrayOutputStream();
+        copy.copyOut("COPY " + table + " TO STDOUT", out);
+        return out.toByteArray();
+    }
+
+    /**
+     * A column of {@code pg_indexes} ({@code indexname}, {@code indexdef}) for the fresh schema's per-instance
+     * indexes (what backfill drops), in name order.
+     */
+    private static List<String> instanceIndexes(Connection c, String column) throws SQLException {
+        List<String> values = strings(c, "SELECT " + column + " FROM pg_indexes WHERE schemaname = ?"
                 + " AND indexname LIKE '%\\_by\\_instance' ORDER BY indexname", FLOOR_SCHEMA);
-        if (definitions.isEmpty()) {
+        if (values.isEmpty()) {
             throw new IllegalStateException("no per-instance index in " + FLOOR_SCHEMA);
         }
-        return definitions;
+        return values;
     }
 
     private static List<String> nonEmptyTables(Connection c, String schema) throws SQLException {
