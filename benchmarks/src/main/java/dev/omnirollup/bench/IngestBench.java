@@ -40,10 +40,11 @@ import java.util.regex.Pattern;
  * NATS) and the rollup total as an exactly-once cross-check (equal for every worker count).
  *
  * <p>Run: {@code benchmarks/run ingest [--events 1m] [--mixes messages,default] [--workers 1,2,3] [--jfr]
- * [--instances 50,500] [--batch-size 2000] [--single-active false] [--partitions 3] [--pg-profile] [--db-latency 2ms]
+ * [--instances 50,500] [--batch-size 2000] [--max-ack-pending 60000] [--single-active false] [--partitions 3] [--pg-profile] [--db-latency 2ms]
  * [--channels whatsapp-baileys,discord,...] [--smoke]};
  * {@code --instances} publishes from that many simulated instances (default 50); {@code --batch-size} sets the
- * workers' {@code ingest-batch-size}; {@code --single-active false} lets every worker consume at once instead of one
+ * workers' {@code ingest-batch-size} and {@code --max-ack-pending} their {@code ingest-max-ack-pending};
+ * {@code --single-active false} lets every worker consume at once instead of one
  * holding the ingest lease while the others stand by; {@code --partitions} sets the workers' {@code ingest-partitions}
  * (the partition that owns a message applies it); {@code --db-latency} puts
  * the workers' database that far away each way ({@link LatencyProxy}); {@code --channels} publishes only from the
@@ -124,6 +125,7 @@ final class IngestBench {
                 bestShare >= 30 ? "MET" : "MISSED", bestShare));
         args.value("channels").ifPresent(c -> table.note("traffic only from instances on channels " + c));
         args.value("batch-size").ifPresent(b -> table.note("workers with ingest-batch-size " + b));
+        args.value("max-ack-pending").ifPresent(m -> table.note("workers with ingest-max-ack-pending " + m));
         table.note("second half = the rate while the last half of the backlog was committed (JIT warm, all workers"
                 + " up)");
         table.note("bare loop = one jnats pull consumer per stream (batch 2000), ack per message, nothing else;"
@@ -149,6 +151,7 @@ final class IngestBench {
             Map<String, String> settings = IngestProcesses.settings(db, nats, consumer,
                     published.first().minus(Duration.ofMinutes(1)));
             args.value("batch-size").ifPresent(size -> settings.put("ingest-batch-size", size));
+            args.value("max-ack-pending").ifPresent(most -> settings.put("ingest-max-ack-pending", most));
             boolean singleActive = Setting.bool(args.value("single-active").orElse("true"));
             settings.put("ingest-single-active", Boolean.toString(singleActive));
             int partitions = args.ints("partitions", "1").getFirst();
