@@ -138,8 +138,8 @@ final class IngestBench {
         memory.publish(report);
         time.note("per worker (stream and partition), from the line each prints when it stops: the applier thread"
                 + " applying batches (database work and the fold), waiting for the next batch to be fetched (NATS"
-                + " delivery; idleness after the last batch excluded), and the fetching thread holding a full batch"
-                + " while the applier is busy");
+                + " delivery; idleness after the last batch excluded), and the fetching thread holding a batch whose"
+                + " wait was over (collecting on, or handed over) while the applier was busy");
         time.publish(report);
     }
 

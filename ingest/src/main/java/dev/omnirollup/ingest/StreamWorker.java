@@ -110,7 +110,8 @@ final class StreamWorker implements Runnable {
         this.retries = metrics.counter("omni_rollup_ingest_retries_total", "Batches retried after a failure.",
                 "stream", streamName);
         String help = "Time the worker of a partition spent applying batches, waiting for NATS to deliver the next"
-                + " one (fetch-bound), and fetched waiting for the applier (database-bound).";
+                + " one (fetch-bound), and holding a batch whose wait was over while the applier was busy"
+                + " (database-bound).";
         String index = Integer.toString(partition.index());
         metrics.gauge("omni_rollup_ingest_time_seconds", help, () -> applyingNanos / 1e9, "stream", streamName,
                 "partition", index, "activity", "applying");
@@ -265,12 +266,14 @@ final class StreamWorker implements Runnable {
     private Collecting collect(IterableConsumer messages) throws Exception {
         Collecting batch = new Collecting();
         long deadline = 0;
+        long heldSince = 0; // when the batch could have gone but the applier was busy
         while (batch.replies.size() < batchSize) {
             long waitMs = deadline == 0 ? POLL.toMillis() : (deadline - System.nanoTime()) / 1_000_000;
             if (deadline != 0 && waitMs <= 0) {
                 if (handOverNow()) {
                     break;
                 }
+                heldSince = heldSince == 0 ? System.nanoTime() : heldSince;
                 waitMs = batchWait.toMillis();
             }
             Message next = messages.nextMessage(Math.max(1, waitMs));
@@ -278,12 +281,16 @@ final class StreamWorker implements Runnable {
                 if (deadline == 0 || handOverNow()) {
                     break;
                 }
+                heldSince = heldSince == 0 ? System.nanoTime() : heldSince;
                 continue;
             }
             if (deadline == 0) {
                 deadline = System.nanoTime() + batchWait.toNanos();
             }
             batch.offer(next);
+        }
+        if (heldSince != 0) {
+            awaitingApplyNanos += System.nanoTime() - heldSince;
         }
         return batch;
     }
