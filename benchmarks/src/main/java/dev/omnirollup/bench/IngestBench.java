@@ -40,8 +40,8 @@ import java.util.regex.Pattern;
  * NATS) and the rollup total as an exactly-once cross-check (equal for every worker count).
  *
  * <p>Run: {@code benchmarks/run ingest [--events 1m] [--mixes messages,default] [--workers 1,2,3] [--jfr]
- * [--instances 50,500] [--batch-size 2000] [--max-ack-pending 60000] [--single-active false] [--partitions 3] [--pg-profile] [--db-latency 2ms]
- * [--channels whatsapp-baileys,discord,...] [--smoke]};
+ * [--instances 50,500] [--batch-size 2000] [--max-ack-pending 60000] [--single-active false] [--partitions 3]
+ * [--pg-profile] [--db-latency 2ms] [--channels whatsapp-baileys,discord,...] [--smoke]};
  * {@code --instances} publishes from that many simulated instances (default 50); {@code --batch-size} sets the
  * workers' {@code ingest-batch-size} and {@code --max-ack-pending} their {@code ingest-max-ack-pending};
  * {@code --single-active false} lets every worker consume at once instead of one
