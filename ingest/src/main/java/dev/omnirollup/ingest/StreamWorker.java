@@ -257,11 +257,11 @@ final class StreamWorker implements Runnable {
 
     /**
      * Collects up to a batch of this partition's messages: waits a poll for the first message, then the batch wait
-     * for the rest or until delivery pauses that long — unless the applier has a batch in hand (applying it, or one
-     * waiting): then it goes on collecting, since this one could not be applied sooner anyway. Handing over whatever
-     * had arrived when the applier took the batch before made every other batch a sliver under a backlog (the ack
-     * limit lets the next fetch start only once a batch is acknowledged), and every batch rewrites the rollup rows of
-     * every instance it touches (finding I12 in docs/benchmarks.md).
+     * for the rest — unless the applier has a batch in hand (applying it, or one waiting): then it goes on
+     * collecting, since this one could not be applied sooner anyway. Handing over whatever had arrived when the
+     * applier took the batch before made every other batch a sliver under a backlog (the ack limit lets the next
+     * fetch start only once a batch is acknowledged), and every batch rewrites the rollup rows of every instance it
+     * touches (finding I12 in docs/benchmarks.md).
      */
     private Collecting collect(IterableConsumer messages) throws Exception {
         Collecting batch = new Collecting();
@@ -278,11 +278,10 @@ final class StreamWorker implements Runnable {
             }
             Message next = messages.nextMessage(Math.max(1, waitMs));
             if (next == null) {
-                if (deadline == 0 || handOverNow()) {
-                    break;
+                if (deadline == 0) {
+                    break; // nothing this poll
                 }
-                heldSince = heldSince == 0 ? System.nanoTime() : heldSince;
-                continue;
+                continue; // the batch wait is over: whether it goes is decided above
             }
             if (deadline == 0) {
                 deadline = System.nanoTime() + batchWait.toNanos();
