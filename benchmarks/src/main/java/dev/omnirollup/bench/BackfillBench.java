@@ -153,7 +153,8 @@ final class BackfillBench {
                 wall, wholeRate, dayCount, backendCpu, selfCpu, write.seconds(), start, floorRate, wholeFloorRate,
                 floor / copy);
         Datasets.log(String.format(Locale.ROOT, "  %s: backfill %.2f s (%.0f rows/s, %.2fx the COPY out of %.2f s),"
-                + " launcher %.2f s (%.0f rows/s): %s; floors: write %.2f s (%d rows, %.2f backend cpu s), start %.2f s",
+                + " launcher %.2f s (%.0f rows/s): %s; floors: write %.2f s (%d rows, %.2f backend cpu s),"
+                + " start %.2f s",
                 label, seconds, rate, ratio, copy, wall, wholeRate, whole.summary(), write.seconds(), write.rows(),
                 write.backendCpu(), start));
     }

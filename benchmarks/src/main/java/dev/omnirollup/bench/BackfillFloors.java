@@ -11,6 +11,7 @@ import java.sql.ResultSet;
 import java.sql.SQLException;
 import java.sql.Statement;
 import java.util.ArrayList;
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import org.postgresql.PGConnection;
@@ -51,8 +52,8 @@ final class BackfillFloors {
             fresh.migrate();
         }
         try (Connection c = DriverManager.getConnection(jdbcUrl); Statement s = c.createStatement()) {
-            List<String> indexes = instanceIndexes(c, "indexdef");
-            for (String name : instanceIndexes(c, "indexname")) {
+            Map<String, String> indexes = instanceIndexes(c);
+            for (String name : indexes.keySet()) {
                 s.execute("DROP INDEX " + FLOOR_SCHEMA + "." + name);
             }
             CopyManager copy = c.unwrap(PGConnection.class).getCopyAPI();
@@ -64,14 +65,15 @@ final class BackfillFloors {
                 s.execute("TRUNCATE " + FLOOR_SCHEMA + "." + table);
                 BackendCpu backends = BackendCpu.start(database);
                 long t0 = System.nanoTime();
-                rows += copy.copyIn("COPY " + FLOOR_SCHEMA + "." + table + " FROM STDIN", new ByteArrayInputStream(text));
+                rows += copy.copyIn("COPY " + FLOOR_SCHEMA + "." + table + " FROM STDIN",
+                        new ByteArrayInputStream(text));
                 seconds += (System.nanoTime() - t0) / 1e9;
                 cpu += backends.seconds();
             }
             BackendCpu backends = BackendCpu.start(database);
             long t0 = System.nanoTime();
-            for (String index : indexes) {
-                s.execute(index);
+            for (String definition : indexes.values()) {
+                s.execute(definition);
             }
             seconds += (System.nanoTime() - t0) / 1e9;
             cpu += backends.seconds();
@@ -106,17 +108,22 @@ final class BackfillFloors {
         return out.toByteArray();
     }
 
-    /**
-     * A column of {@code pg_indexes} ({@code indexname}, {@code indexdef}) for the fresh schema's per-instance
-     * indexes (what backfill drops), in name order.
-     */
-    private static List<String> instanceIndexes(Connection c, String column) throws SQLException {
-        List<String> values = strings(c, "SELECT " + column + " FROM pg_indexes WHERE schemaname = ?"
-                + " AND indexname LIKE '%\\_by\\_instance' ORDER BY indexname", FLOOR_SCHEMA);
-        if (values.isEmpty()) {
+    /** The fresh schema's per-instance indexes (what backfill drops): name to definition, in name order. */
+    private static Map<String, String> instanceIndexes(Connection c) throws SQLException {
+        Map<String, String> indexes = new LinkedHashMap<>();
+        try (PreparedStatement ps = c.prepareStatement("SELECT indexname, indexdef FROM pg_indexes"
+                + " WHERE schemaname = ? AND indexname LIKE '%\\_by\\_instance' ORDER BY indexname")) {
+            ps.setString(1, FLOOR_SCHEMA);
+            try (ResultSet rs = ps.executeQuery()) {
+                while (rs.next()) {
+                    indexes.put(rs.getString(1), rs.getString(2));
+                }
+            }
+        }
+        if (indexes.isEmpty()) {
             throw new IllegalStateException("no per-instance index in " + FLOOR_SCHEMA);
         }
-        return values;
+        return indexes;
     }
 
     private static List<String> nonEmptyTables(Connection c, String schema) throws SQLException {
