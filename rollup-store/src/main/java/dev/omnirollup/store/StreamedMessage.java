@@ -34,6 +34,8 @@ final class StreamedMessage {
     private static final int PAYLOAD = 1;
     private static final int METADATA = 2;
     private static final int CONTENT = 4;
+    /** What every message the fast path decodes holds. */
+    private static final int ENVELOPE = PAYLOAD | METADATA;
 
     private final JsonFactory factory;
     private final ObjectReader values;
@@ -92,7 +94,7 @@ final class StreamedMessage {
 
     private MessageEvent event(long seq) {
         if (!(id instanceof TextNode) || id.textValue().isEmpty() || !(type instanceof TextNode)
-                || !OmniVocabulary.isKnownEventType(type.textValue()) || (seen & (PAYLOAD | METADATA)) != (PAYLOAD | METADATA)
+                || !OmniVocabulary.isKnownEventType(type.textValue()) || (seen & ENVELOPE) != ENVELOPE
                 || source != null && source.isTextual() && source.textValue().equals("replay")) {
             return null;
         }
