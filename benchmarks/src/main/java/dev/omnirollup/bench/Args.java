@@ -22,7 +22,7 @@ final class Args {
     private static final Set<String> VALUED = Set.of("out", "sizes", "size", "events", "workers", "mixes",
             "concurrency", "duration", "rate", "run-rate", "iterations", "budget", "jmh", "api-pg-options", "channels",
             "instances", "days", "requests", "warmup", "read-requests", "batch-budget", "batch-size", "baseline",
-            "max-age", "baseline-days", "max-ack-pending",
+            "max-age", "baseline-days", "max-ack-pending", "db-icu-locale",
             "parallelism", "launcher", "db-latency", "single-active", "partitions");
 
     private final String benchmark;

@@ -41,12 +41,13 @@ import java.util.regex.Pattern;
  *
  * <p>Run: {@code benchmarks/run ingest [--events 1m] [--mixes messages,default] [--workers 1,2,3] [--jfr]
  * [--instances 50,500] [--batch-size 2000] [--max-ack-pending 60000] [--single-active false] [--partitions 3]
- * [--pg-profile] [--db-latency 2ms] [--channels whatsapp-baileys,discord,...] [--smoke]};
+ * [--pg-profile] [--db-latency 2ms] [--db-icu-locale en-US] [--channels whatsapp-baileys,discord,...] [--smoke]};
  * {@code --instances} publishes from that many simulated instances (default 50); {@code --batch-size} sets the
  * workers' {@code ingest-batch-size} and {@code --max-ack-pending} their {@code ingest-max-ack-pending};
  * {@code --single-active false} lets every worker consume at once instead of one
  * holding the ingest lease while the others stand by; {@code --partitions} sets the workers' {@code ingest-partitions}
- * (the partition that owns a message applies it); {@code --db-latency} puts
+ * (the partition that owns a message applies it); {@code --db-icu-locale} creates the workers' database with that
+ * ICU collation (as an installation created with a language's locale sorts text); {@code --db-latency} puts
  * the workers' database that far away each way ({@link LatencyProxy}); {@code --channels} publishes only from the
  * simulated instances on those channels.
  */
@@ -126,6 +127,7 @@ final class IngestBench {
         args.value("channels").ifPresent(c -> table.note("traffic only from instances on channels " + c));
         args.value("batch-size").ifPresent(b -> table.note("workers with ingest-batch-size " + b));
         args.value("max-ack-pending").ifPresent(m -> table.note("workers with ingest-max-ack-pending " + m));
+        args.value("db-icu-locale").ifPresent(l -> table.note("the workers' database collates text by ICU " + l));
         table.note("second half = the rate while the last half of the backlog was committed (JIT warm, all workers"
                 + " up)");
         table.note("bare loop = one jnats pull consumer per stream (batch 2000), ack per message, nothing else;"
@@ -147,7 +149,8 @@ final class IngestBench {
                                Table memory, Table time, String mix, int instances) throws Exception {
         String consumer = "BENCH_W" + n + "_"
                 + Long.toString(System.nanoTime() % 1_000_000, 36).toUpperCase(Locale.ROOT);
-        try (ScratchDatabase db = ScratchDatabase.create(BenchServers.postgresServer()).withOmniSchema()) {
+        try (ScratchDatabase db = ScratchDatabase.create(BenchServers.postgresServer(),
+                args.value("db-icu-locale").orElse(null)).withOmniSchema()) {
             Map<String, String> settings = IngestProcesses.settings(db, nats, consumer,
                     published.first().minus(Duration.ofMinutes(1)));
             args.value("batch-size").ifPresent(size -> settings.put("ingest-batch-size", size));

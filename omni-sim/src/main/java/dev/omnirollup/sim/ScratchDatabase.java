@@ -41,6 +41,10 @@ public final class ScratchDatabase implements AutoCloseable {
     private static final Pattern NAME = Pattern.compile(NAME_PREFIX + "[a-z0-9]{12}");
 
     private static final String CREATE = "CREATE DATABASE <name> ENCODING 'UTF8' TEMPLATE template0";
+    private static final String CREATE_ICU =
+            "CREATE DATABASE <name> ENCODING 'UTF8' TEMPLATE template0 LOCALE_PROVIDER icu ICU_LOCALE <locale>";
+    /** An ICU locale name (language, script, region, variants): nothing that could leave the quotes. */
+    private static final Pattern ICU_LOCALE = Pattern.compile("[A-Za-z]{2,8}(-[A-Za-z0-9]{1,8})*");
     private static final String CREATE_COPY = "CREATE DATABASE <name> TEMPLATE <template> STRATEGY FILE_COPY";
     private static final String DROP = "DROP DATABASE IF EXISTS <name> WITH (FORCE)";
     private static final String TERMINATE_SESSIONS =
@@ -66,10 +70,27 @@ public final class ScratchDatabase implements AutoCloseable {
 
     /** Creates a scratch database on the server that {@code serverUrl} (JDBC or postgres:// form) points at. */
     public static ScratchDatabase create(String serverUrl) {
+        return create(serverUrl, null);
+    }
+
+    /**
+     * Creates a scratch database whose text sorts and compares by ICU's rules for {@code icuLocale} (e.g.
+     * {@code en-US}: {@code a < B}, where a byte-wise order has {@code B < a}), as the database of an installation
+     * created with a language's locale does; null for the server's default (the same as {@link #create(String)}).
+     */
+    public static ScratchDatabase create(String serverUrl, String icuLocale) {
+        if (icuLocale != null && !ICU_LOCALE.matcher(icuLocale).matches()) {
+            throw new IllegalArgumentException("not an ICU locale name: " + icuLocale);
+        }
         String server = normalize(serverUrl);
         ScratchDatabase db = new ScratchDatabase(server, NAME_PREFIX + randomSuffix(12));
         try (Handle admin = Jdbi.open(server)) {
-            admin.createUpdate(CREATE).define("name", db.name).execute();
+            if (icuLocale == null) {
+                admin.createUpdate(CREATE).define("name", db.name).execute();
+            } else {
+                admin.createUpdate(CREATE_ICU).define("name", db.name).define("locale", "'" + icuLocale + "'")
+                        .execute();
+            }
         } catch (JdbiException e) {
             throw new OmniSimException("creating scratch database " + db.name + " on " + redact(server) + " failed: "
                     + e.getMessage(), e);

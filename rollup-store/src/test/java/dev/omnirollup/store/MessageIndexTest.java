@@ -1,8 +1,11 @@
 package dev.omnirollup.store;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertNotEquals;
 
 import dev.omnirollup.sim.ScratchDatabase;
+import dev.omnirollup.testservices.TestServices;
+import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
@@ -42,6 +45,37 @@ class MessageIndexTest {
                         .map((rs, ctx) -> Map.entry(rs.getString(1), rs.getLong(2)))
                         .collectToMap(Map.Entry::getKey, Map.Entry::getValue));
                 assertEquals(Map.of("locked", 2L, "raced", 1L, "new", 2L), touched, plans);
+            }
+        }
+    }
+
+    /**
+     * In a database whose text sorts by a language's rules (ICU en-US here, as en_US.UTF-8 does), the index rows are
+     * still locked in the order the ingest writes them in, Java's: the external ids compare byte by byte.
+     */
+    @Test
+    void externalIdsCompareByteWiseInADatabaseWithALanguagesCollation() {
+        List<String> ids = List.of("a", "B", "_x", "Z", "a-b", "ab", "wamid.HBgM", "3EB0C767");
+        List<String> javaOrder = ids.stream().sorted().toList();
+        try (ScratchDatabase omni = ScratchDatabase.create(TestServices.postgresUrl(), "en-US").withOmniSchema();
+             RollupDatabase database = RollupDatabase.open(omni.jdbcUrl(), "rollup_x", "public", 2, "test")) {
+            List<String> databaseOrder = database.withHandle(h -> h.createQuery(
+                    "SELECT x FROM unnest(:ids::text[]) AS x ORDER BY x").bindArray("ids", String.class, ids)
+                    .mapTo(String.class).list());
+            assertNotEquals(javaOrder, databaseOrder, "the database's own collation is not byte-wise");
+            database.migrate();
+            MessageIndex index = new MessageIndex();
+            Map<String, ExternalIdState> states = new HashMap<>();
+            ids.forEach(id -> states.put(id, FIRST_SEEN));
+            database.inTransaction(h -> index.write(h, states, Set.of(), 1));
+            assertEquals(Set.copyOf(ids), database.inTransaction(h -> index.lockExisting(h, ids)).keySet());
+            database.inTransaction(h -> h.execute("INSERT INTO <rollup>.message_pending SELECT x, 1, 0, '' "
+                    + "FROM unnest(?::text[]) AS x", (Object) ids.toArray(String[]::new)));
+            for (String table : List.of("message_index", "message_pending")) {
+                List<String> order = database.withHandle(h -> h.createQuery(
+                        "SELECT external_id FROM <rollup>." + table + " ORDER BY external_id").mapTo(String.class)
+                        .list());
+                assertEquals(javaOrder, order, table);
             }
         }
     }
