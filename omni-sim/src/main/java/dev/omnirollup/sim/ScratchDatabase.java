@@ -40,9 +40,8 @@ public final class ScratchDatabase implements AutoCloseable {
     /** Every name {@link #randomSuffix} can make after the prefix, and nothing else: a plain SQL identifier. */
     private static final Pattern NAME = Pattern.compile(NAME_PREFIX + "[a-z0-9]{12}");
 
-    private static final String CREATE = "CREATE DATABASE <name> ENCODING 'UTF8' TEMPLATE template0";
-    private static final String CREATE_ICU =
-            "CREATE DATABASE <name> ENCODING 'UTF8' TEMPLATE template0 LOCALE_PROVIDER icu ICU_LOCALE <locale>";
+    /** {@code <collation>}: empty for the server's default, else the ICU locale clause. */
+    private static final String CREATE = "CREATE DATABASE <name> ENCODING 'UTF8' TEMPLATE template0<collation>";
     /** An ICU locale name (language, script, region, variants): nothing that could leave the quotes. */
     private static final Pattern ICU_LOCALE = Pattern.compile("[A-Za-z]{2,8}(-[A-Za-z0-9]{1,8})*");
     private static final String CREATE_COPY = "CREATE DATABASE <name> TEMPLATE <template> STRATEGY FILE_COPY";
@@ -85,12 +84,9 @@ public final class ScratchDatabase implements AutoCloseable {
         String server = normalize(serverUrl);
         ScratchDatabase db = new ScratchDatabase(server, NAME_PREFIX + randomSuffix(12));
         try (Handle admin = Jdbi.open(server)) {
-            if (icuLocale == null) {
-                admin.createUpdate(CREATE).define("name", db.name).execute();
-            } else {
-                admin.createUpdate(CREATE_ICU).define("name", db.name).define("locale", "'" + icuLocale + "'")
-                        .execute();
-            }
+            admin.createUpdate(CREATE).define("name", db.name)
+                    .define("collation", icuLocale == null ? "" : " LOCALE_PROVIDER icu ICU_LOCALE '" + icuLocale + "'")
+                    .execute();
         } catch (JdbiException e) {
             throw new OmniSimException("creating scratch database " + db.name + " on " + redact(server) + " failed: "
                     + e.getMessage(), e);
