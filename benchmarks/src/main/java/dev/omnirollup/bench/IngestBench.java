@@ -23,6 +23,7 @@ import java.sql.SQLException;
 import java.sql.Statement;
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.HashMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
@@ -72,6 +73,11 @@ final class IngestBench {
                 "postgres (all) cpu s", "nats cpu s", "rollup total", "rejects", "indexed external ids",
                 "largest id state bytes");
         Table memory = ChildJvm.memoryTable("ingest-memory", "Ingest worker memory while draining the backlog");
+        Table budget = new Table("ingest-budget", "Where the two cores went while the backlog drained, CPU"
+                + " microseconds per event", "mix", "instances", "consumer", "events/s", "window s", "cores busy",
+                "cores stolen", "worker JIT", "worker GC", "applier", "collector", "NATS client threads",
+                "worker other", "db backends", "nats-server", "rest of the machine", "all",
+                "events/s two cores allow", "the same without the JIT");
         Table time = new Table("ingest-time", "Where the ingest workers' time went while draining the backlog",
                 "mix", "instances", "run", "stream", "partition", "batches", "applying s", "waiting for NATS s",
                 "fetched, waiting for the applier s");
@@ -96,7 +102,8 @@ final class IngestBench {
                     Run bare1 = bareLoop(nats, published);
                     List<Run> runs = new ArrayList<>();
                     for (int workers : workerCounts) {
-                        runs.add(workers(nats, published, workers, args, report, memory, time, mix, instanceCount));
+                        runs.add(workers(nats, published, workers, args, report, memory, time, budget, mix,
+                                instanceCount));
                     }
                     Run bare2 = bareLoop(nats, published);
                     double ceiling = Math.max(bare1.overallRate(), bare2.overallRate());
@@ -142,11 +149,42 @@ final class IngestBench {
                 + " applying batches (database work and the fold), waiting for the next batch to be fetched (NATS"
                 + " delivery; idleness after the last batch excluded), and the fetching thread holding a batch whose"
                 + " wait was over (collecting on, or handed over) while the applier was busy");
+        budget.note("the window runs from the workers' launch to the last commit, start-up included; a thread's"
+                + " role is read from its name in /proc (15 characters): the JIT = the C1 and C2 compiler threads, GC ="
+                + " G1's threads and the VM thread (which runs the serial collector), applier and collector = the stream workers' apply- and fetch- threads, NATS client ="
+                + " jnats's threads (named after the connection), worker other = the rest of the workers' CPU, threads"
+                + " that ended included");
+        budget.note("rest of the machine = every busy CPU second of the window (/proc/stat) not counted in the"
+                + " columns before it: PostgreSQL's shared processes, the benchmark's own polling, the system");
+        budget.note("events/s two cores allow = 2 000 000 / all: the rate at which this CPU per event fills both"
+                + " cores; the same without the JIT takes the compiler threads' share out");
+        budget.publish(report);
         time.publish(report);
     }
 
+    /** A worker thread's role, by its kernel name ({@link Procs#threadCpuSeconds}). */
+    static String role(String thread) {
+        if (thread.startsWith("C1 CompilerThre") || thread.startsWith("C2 CompilerThre")) {
+            return "jit";
+        }
+        if (thread.startsWith("GC Thread") || thread.startsWith("G1 ") || thread.equals("VM Thread")) {
+            return "gc";
+        }
+        if (thread.startsWith("apply-")) {
+            return "applier";
+        }
+        if (thread.startsWith("fetch-")) {
+            return "collector";
+        }
+        if (thread.startsWith("omni-rollup-")) { // jnats names its threads after the connection
+            return "nats";
+        }
+        return "other";
+    }
+
     private static Run workers(ScratchNats nats, Traffic.Published published, int n, Args args, Report report,
-                               Table memory, Table time, String mix, int instances) throws Exception {
+                               Table memory, Table time, Table budget, String mix, int instances)
+            throws Exception {
         String consumer = "BENCH_W" + n + "_"
                 + Long.toString(System.nanoTime() % 1_000_000, 36).toUpperCase(Locale.ROOT);
         try (ScratchDatabase db = ScratchDatabase.create(BenchServers.postgresServer(),
@@ -166,6 +204,8 @@ final class IngestBench {
                 settings.put("database-url", proxy.through(db.jdbcUrl()));
             }
             Map<String, Double> cpu0 = HttpThroughputBench.cpu();
+            Procs.MachineCpu machine0 = Procs.machineCpu();
+            long window0 = System.nanoTime();
             BackendCpu backends = BackendCpu.start(db.name());
             Datasets.log("ingest with " + n + " worker process(es), consumer " + consumer);
             List<ChildJvm> workers = IngestProcesses.launch(n, "ingest-" + mix + "-w" + n, settings,
@@ -175,6 +215,17 @@ final class IngestBench {
                 Progress progress = watch(nats, db.jdbcUrl(), consumers, published, workers,
                         Duration.ofSeconds(Math.max(120, published.total() / 2_000)));
                 Map<String, Double> cpu1 = HttpThroughputBench.cpu();
+                Procs.MachineCpu machine = Procs.machineCpu().minus(machine0);
+                double window = (System.nanoTime() - window0) / 1e9;
+                Map<String, Double> roles = new HashMap<>();
+                for (ChildJvm worker : workers) {
+                    double counted = 0;
+                    for (Map.Entry<String, Double> thread : Procs.threadCpuSeconds(worker.pid()).entrySet()) {
+                        roles.merge(role(thread.getKey()), thread.getValue(), Double::sum);
+                        counted += thread.getValue();
+                    }
+                    roles.merge("other", worker.cpuSeconds() - counted, Double::sum); // threads that ended
+                }
                 double backendCpu = backends.seconds();
                 if (sampler != null) {
                     sampler.close();
@@ -202,6 +253,16 @@ final class IngestBench {
                         progress.steadyRate(), progress.secondHalfRate(), progress.seconds(), workerCpu, backendCpu,
                         cpu1.get("postgres") - cpu0.get("postgres"), cpu1.get("nats-server") - cpu0.get("nats-server"),
                         totals[0], totals[1], totals[3], totals[2]);
+                double perEvent = 1e6 / published.total();
+                double jit = roles.getOrDefault("jit", 0.0) * perEvent;
+                double all = machine.busy() * perEvent;
+                budget.add(mix, instances, run.what(), run.overallRate(), window, machine.busy() / window,
+                        machine.steal() / window, jit, roles.getOrDefault("gc", 0.0) * perEvent,
+                        roles.getOrDefault("applier", 0.0) * perEvent, roles.getOrDefault("collector", 0.0) * perEvent,
+                        roles.getOrDefault("nats", 0.0) * perEvent, roles.getOrDefault("other", 0.0) * perEvent,
+                        backendCpu * perEvent, run.natsCpu() * perEvent,
+                        (machine.busy() - workerCpu - backendCpu - run.natsCpu()) * perEvent, all, 2e6 / all,
+                        2e6 / (all - jit));
                 Datasets.log(String.format(Locale.ROOT, "  %d worker(s): %.0f events/s (%.0f with all up), %.1f s",
                         n, run.overallRate(), run.steadyRate(), run.seconds()));
                 return run;

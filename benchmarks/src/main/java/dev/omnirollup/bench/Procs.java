@@ -76,6 +76,56 @@ final class Procs {
         }
     }
 
+    /**
+     * User + system CPU seconds so far of each live thread of {@code pid}, summed by the thread's kernel name (its
+     * first 15 characters); threads that ended are not counted (empty when the process is gone).
+     */
+    static Map<String, Double> threadCpuSeconds(long pid) {
+        Map<String, Double> sums = new HashMap<>();
+        try (DirectoryStream<Path> tasks = Files.newDirectoryStream(Path.of("/proc", Long.toString(pid), "task"))) {
+            for (Path task : tasks) {
+                try {
+                    String stat = Files.readString(task.resolve("stat"));
+                    String comm = stat.substring(stat.indexOf('(') + 1, stat.lastIndexOf(')'));
+                    sums.merge(comm, parseTicks(stat) / TICKS, Double::sum);
+                } catch (IOException | RuntimeException gone) {
+                    // the thread ended while we looked
+                }
+            }
+        } catch (IOException e) {
+            // the process is gone
+        }
+        return sums;
+    }
+
+    /** The machine's CPU seconds so far, summed over its cores (/proc/stat). */
+    record MachineCpu(double busy, double idle, double steal) {
+        MachineCpu minus(MachineCpu before) {
+            return new MachineCpu(busy - before.busy, idle - before.idle, steal - before.steal);
+        }
+    }
+
+    /**
+     * The machine's CPU so far: busy (user, nice, system, irq, softirq), idle (with I/O wait) and stolen by the
+     * hypervisor; zeros without /proc.
+     */
+    static MachineCpu machineCpu() {
+        try {
+            for (String line : Files.readAllLines(Path.of("/proc/stat"))) {
+                if (line.startsWith("cpu ")) {
+                    String[] f = line.trim().split("\\s+");
+                    long busy = Long.parseLong(f[1]) + Long.parseLong(f[2]) + Long.parseLong(f[3])
+                            + Long.parseLong(f[6]) + Long.parseLong(f[7]);
+                    long idle = Long.parseLong(f[4]) + Long.parseLong(f[5]);
+                    return new MachineCpu(busy / TICKS, idle / TICKS, Long.parseLong(f[8]) / TICKS);
+                }
+            }
+        } catch (IOException | RuntimeException e) {
+            // no /proc
+        }
+        return new MachineCpu(0, 0, 0);
+    }
+
     /** {@code VmRSS} in KiB (0 when gone). */
     static long rssKb(long pid) {
         return status(pid, "VmRSS:");

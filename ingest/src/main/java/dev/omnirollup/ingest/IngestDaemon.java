@@ -170,7 +170,8 @@ public final class IngestDaemon implements AutoCloseable {
         metrics.gauge("omni_rollup_ingest_cutover_seconds", "The cutover instant (epoch seconds).",
                 () -> cutover.getEpochSecond());
         for (Consumed stream : daemon.streams) {
-            Thread thread = new Thread(stream.worker, "ingest-" + stream.name
+            // the role first: the kernel keeps 15 characters of a thread's name (StreamWorker's collector: "fetch-")
+            Thread thread = new Thread(stream.worker, "apply-" + stream.name
                     + (partitions == 1 ? "" : "-p" + stream.partition.index()));
             daemon.threads.add(thread);
             thread.start();

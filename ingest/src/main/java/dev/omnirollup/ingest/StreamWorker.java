@@ -140,7 +140,10 @@ final class StreamWorker implements Runnable {
     /** The worker thread: applies what the collector hands over until the collector is done and nothing is left. */
     @Override
     public void run() {
-        Thread collector = new Thread(this::collectLoop, Thread.currentThread().getName() + "-fetch");
+        // "fetch-" first: the kernel keeps 15 characters of a thread's name, and the benchmark tells the collector
+        // from the applier ("apply-", IngestDaemon) by them in /proc
+        Thread collector = new Thread(this::collectLoop, "fetch-" + streamName
+                + (partition.count() == 1 ? "" : "-p" + partition.index()));
         collector.setDaemon(true);
         collector.start();
         try {
