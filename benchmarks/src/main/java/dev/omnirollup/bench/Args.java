@@ -23,7 +23,7 @@ final class Args {
             "concurrency", "duration", "rate", "run-rate", "iterations", "budget", "jmh", "api-pg-options", "channels",
             "instances", "days", "requests", "warmup", "read-requests", "batch-budget", "batch-size", "baseline",
             "max-age", "baseline-days", "max-ack-pending", "db-icu-locale",
-            "parallelism", "launcher", "db-latency", "single-active", "partitions");
+            "parallelism", "launcher", "db-latency", "single-active", "partitions", "ack-all");
 
     private final String benchmark;
     private final Map<String, String> values;

@@ -134,6 +134,7 @@ final class IngestBench {
         args.value("channels").ifPresent(c -> table.note("traffic only from instances on channels " + c));
         args.value("batch-size").ifPresent(b -> table.note("workers with ingest-batch-size " + b));
         args.value("max-ack-pending").ifPresent(m -> table.note("workers with ingest-max-ack-pending " + m));
+        args.value("ack-all").ifPresent(a -> table.note("workers with ingest-ack-all " + a));
         args.value("db-icu-locale").ifPresent(l -> table.note("the workers' database collates text by ICU " + l));
         table.note("second half = the rate while the last half of the backlog was committed (JIT warm, all workers"
                 + " up)");
@@ -193,6 +194,7 @@ final class IngestBench {
                     published.first().minus(Duration.ofMinutes(1)));
             args.value("batch-size").ifPresent(size -> settings.put("ingest-batch-size", size));
             args.value("max-ack-pending").ifPresent(most -> settings.put("ingest-max-ack-pending", most));
+            args.value("ack-all").ifPresent(all -> settings.put("ingest-ack-all", all));
             boolean singleActive = Setting.bool(args.value("single-active").orElse("true"));
             settings.put("ingest-single-active", Boolean.toString(singleActive));
             int partitions = args.ints("partitions", "1").getFirst();

@@ -77,6 +77,8 @@ public final class IngestDaemon implements AutoCloseable {
         volatile ConsumerContext consumer;
         /** The consumer's {@code max_ack_pending} ({@code -1}: no limit). */
         volatile long maxAckPending;
+        /** Whether the consumer acknowledges cumulatively (AckAll), as it was created. */
+        volatile boolean ackAll;
         volatile StreamWorker worker;
 
         Consumed(String name, String filter, Partitioning partition, String durable) {
@@ -165,7 +167,7 @@ public final class IngestDaemon implements AutoCloseable {
             int p = stream.partition.index();
             stream.worker = new StreamWorker(stream.name, stream.partition, daemon.nats, () -> stream.consumer,
                     () -> stream.ref, applier, prefix, daemon.batchSize(stream), settings.batchWait(),
-                    () -> lease.holds(p), crashHook, metrics);
+                    () -> lease.holds(p), () -> stream.ackAll, stream.filter, crashHook, metrics);
         }
         metrics.gauge("omni_rollup_ingest_cutover_seconds", "The cutover instant (epoch seconds).",
                 () -> cutover.getEpochSecond());
@@ -259,6 +261,13 @@ public final class IngestDaemon implements AutoCloseable {
             try {
                 ConsumerInfo existing = context.getConsumerInfo(durable);
                 stream.maxAckPending = existing.getConsumerConfiguration().getMaxAckPending();
+                stream.ackAll = existing.getConsumerConfiguration().getAckPolicy() == AckPolicy.All;
+                if (stream.ackAll && stream.partition.count() > 1) {
+                    throw new StoreException("durable consumer " + durable + " on " + stream.name + " acknowledges"
+                            + " cumulatively (AckAll), but a partition's worker acks each message of the other"
+                            + " partitions as it arrives; delete the consumer (it is created again) or run one"
+                            + " partition", null);
+                }
                 if (stream.maxAckPending != settings.maxAckPending()) {
                     applyMaxAckPending(context, stream, existing);
                 }
@@ -268,10 +277,12 @@ public final class IngestDaemon implements AutoCloseable {
                     throw e;
                 }
                 stream.maxAckPending = settings.maxAckPending();
+                // a partition's worker acks the other partitions' messages as they arrive: each on its own
+                stream.ackAll = settings.ackAll() && stream.partition.count() == 1;
                 ConsumerConfiguration.Builder config = ConsumerConfiguration.builder()
                         .durable(durable)
                         .filterSubject(stream.filter)
-                        .ackPolicy(AckPolicy.Explicit)
+                        .ackPolicy(stream.ackAll ? AckPolicy.All : AckPolicy.Explicit)
                         .ackWait(settings.ackWait())
                         .maxAckPending(settings.maxAckPending())
                         .maxDeliver(-1);

@@ -16,7 +16,7 @@ import java.util.Optional;
 public record IngestSettings(int batchSize, Duration batchWait, int maxAckPending, Duration ackWait,
                              Optional<Instant> cutover, Duration startMargin, int metricsPort,
                              int rejectLimit, Duration automationLogPoll, Duration automationLogLookback,
-                             Duration automationDeletionCheck, boolean singleActive) {
+                             Duration automationDeletionCheck, boolean singleActive, boolean ackAll) {
 
     public static final Setting<Integer> BATCH_SIZE = new Setting<>("ingest-batch-size", "20000",
             Setting.intIn(1, 50_000), "Most messages folded into one transaction (a larger batch writes each rollup "
@@ -56,18 +56,24 @@ public record IngestSettings(int batchSize, Duration batchWait, int maxAckPendin
             + " stand by and one takes over within a second of its end. false: every process consumes every"
             + " partition at once, which is exactly once too but slower (their batches wait for each other's row"
             + " locks); either way a process takes no partition while one with another ingest-partitions runs.");
+    public static final Setting<Boolean> ACK_ALL = new Setting<>("ingest-ack-all", "true", Setting::bool,
+            "A new consumer of one partition acknowledges cumulatively (JetStream's AckAll): one acknowledgement per"
+            + " batch, only as far as every message below it is applied, instead of one per message (a third less of the"
+            + " NATS server's work per message). A consumer keeps the policy it was created with; partitioned consumers"
+            + " acknowledge each message.");
 
 
     /** Every setting of this record, in the order the README documents them. */
     public static final List<Setting<?>> SETTINGS = List.of(BATCH_SIZE, BATCH_WAIT, MAX_ACK_PENDING, ACK_WAIT,
             CUTOVER, START_MARGIN, METRICS_PORT, REJECT_LIMIT, AUTOMATION_LOG_POLL,
-            AUTOMATION_LOG_LOOKBACK, AUTOMATION_DELETION_CHECK, SINGLE_ACTIVE);
+            AUTOMATION_LOG_LOOKBACK, AUTOMATION_DELETION_CHECK, SINGLE_ACTIVE, ACK_ALL);
 
 
     public static IngestSettings from(Config config) {
         return new IngestSettings(config.get(BATCH_SIZE), config.get(BATCH_WAIT), config.get(MAX_ACK_PENDING),
                 config.get(ACK_WAIT), config.get(CUTOVER), config.get(START_MARGIN),
                 config.get(METRICS_PORT), config.get(REJECT_LIMIT), config.get(AUTOMATION_LOG_POLL),
-                config.get(AUTOMATION_LOG_LOOKBACK), config.get(AUTOMATION_DELETION_CHECK), config.get(SINGLE_ACTIVE));
+                config.get(AUTOMATION_LOG_LOOKBACK), config.get(AUTOMATION_DELETION_CHECK), config.get(SINGLE_ACTIVE),
+                config.get(ACK_ALL));
     }
 }

@@ -53,6 +53,8 @@ final class StreamWorker implements Runnable {
     private static final byte[] ACK = "+ACK".getBytes(StandardCharsets.US_ASCII);
     private static final byte[] TERM = "+TERM".getBytes(StandardCharsets.US_ASCII);
     private static final byte[] IN_PROGRESS = "+WPI".getBytes(StandardCharsets.US_ASCII);
+    /** JetStream's API error code for a sequence the stream does not hold. */
+    private static final int NO_MESSAGE = 10037;
     private static final byte[] NO_BODY = new byte[0];
 
     private final String streamName;
@@ -65,6 +67,12 @@ final class StreamWorker implements Runnable {
     private final int batchSize;
     private final Duration batchWait;
     private final BooleanSupplier active;
+    /** Whether the consumer acknowledges cumulatively (its ack policy is AckAll), and what it filters. */
+    private final BooleanSupplier ackAll;
+    private final String filter;
+    /** Where a cumulative ack may go, for the stream it was started on (applier thread only). */
+    private CumulativeAcks cumulative = new CumulativeAcks();
+    private StreamRef cumulativeFor;
     private final CrashHook crashHook;
     private final Metrics.Histogram batchSizes;
     private final Metrics.Histogram commitSeconds;
@@ -90,7 +98,8 @@ final class StreamWorker implements Runnable {
 
     StreamWorker(String streamName, Partitioning partition, Connection nats, Supplier<ConsumerContext> consumer,
                  Supplier<StreamRef> stream, BatchApplier applier, String subjectPrefix, int batchSize,
-                 Duration batchWait, BooleanSupplier active, CrashHook crashHook, Metrics metrics) {
+                 Duration batchWait, BooleanSupplier active, BooleanSupplier ackAll, String filter,
+                 CrashHook crashHook, Metrics metrics) {
         this.streamName = streamName;
         this.partition = partition;
         this.nats = nats;
@@ -101,6 +110,8 @@ final class StreamWorker implements Runnable {
         this.batchSize = batchSize;
         this.batchWait = batchWait;
         this.active = active;
+        this.ackAll = ackAll;
+        this.filter = filter;
         this.crashHook = crashHook;
         this.metrics = metrics;
         this.batchSizes = metrics.histogram("omni_rollup_ingest_batch_size", "Messages per applied batch.", SIZES,
@@ -346,8 +357,12 @@ final class StreamWorker implements Runnable {
                 commitSeconds.observe((System.nanoTime() - start) / 1e9);
                 batchSizes.observe(replies.size());
                 crashHook.afterCommit();
-                for (int i = 0; i < replies.size(); i++) {
-                    reply(replies.get(i), outcome.dispositions().get(i) == Disposition.REJECTED ? TERM : ACK);
+                if (ackAll.getAsBoolean()) {
+                    acknowledgeCumulatively(prepared.batch(), replies); // rejects are set aside: done too
+                } else {
+                    for (int i = 0; i < replies.size(); i++) {
+                        reply(replies.get(i), outcome.dispositions().get(i) == Disposition.REJECTED ? TERM : ACK);
+                    }
                 }
                 for (Disposition disposition : Disposition.values()) {
                     long handled = outcome.count(disposition);
@@ -396,7 +411,11 @@ final class StreamWorker implements Runnable {
         while (true) {
             try {
                 applier.quarantine(stream.get(), partition, message, reason);
-                reply(replies.get(0), TERM);
+                if (ackAll.getAsBoolean()) {
+                    acknowledgeCumulatively(List.of(message), replies);
+                } else {
+                    reply(replies.get(0), TERM);
+                }
                 metrics.counter("omni_rollup_ingest_messages_total", "Messages handled, by outcome.",
                         "stream", streamName, "outcome", "rejected").inc();
                 return;
@@ -404,6 +423,72 @@ final class StreamWorker implements Runnable {
                 if (!backoff.sleep()) {
                     throw new InterruptedException("stopped while setting a message aside");
                 }
+            }
+        }
+    }
+
+    /**
+     * Records committed messages and sends the one cumulative ack they allow, if any ({@link CumulativeAcks}). When
+     * the server or the database cannot be asked, the ack waits for the next commit (or NATS redelivers after the
+     * ack wait, and the exactly-once record skips what was applied).
+     */
+    private void acknowledgeCumulatively(List<InboundMessage> batch, List<String> replies) {
+        StreamRef ref = stream.get();
+        if (!ref.equals(cumulativeFor)) { // a recreated stream numbers its messages afresh
+            cumulative = new CumulativeAcks();
+            cumulativeFor = ref;
+        }
+        long[] sequences = new long[batch.size()];
+        for (int i = 0; i < sequences.length; i++) {
+            sequences[i] = batch.get(i).streamSeq();
+        }
+        cumulative.committed(sequences, replies.toArray(String[]::new));
+        try {
+            String reply = cumulative.ackPoint(new ConsumerLookup(ref));
+            if (reply != null) {
+                reply(reply, ACK);
+            }
+        } catch (StoreException | IllegalStateException e) {
+            LOG.log(System.Logger.Level.WARNING, "stream " + streamName + ": " + cumulative.waiting()
+                    + " committed messages wait for their acknowledgement (" + e.getMessage() + ")");
+        }
+    }
+
+    /** What a cumulative ack needs to know that this worker did not see: asked of NATS and of the database. */
+    private final class ConsumerLookup implements CumulativeAcks.Lookup {
+        private final StreamRef ref;
+
+        ConsumerLookup(StreamRef ref) {
+            this.ref = ref;
+        }
+
+        @Override
+        public CumulativeAcks.Floor serverFloor() {
+            try {
+                io.nats.client.api.SequenceInfo floor = consumer.get().getConsumerInfo().getAckFloor();
+                return new CumulativeAcks.Floor(floor.getStreamSequence(), floor.getConsumerSequence());
+            } catch (IOException | JetStreamApiException e) {
+                throw new IllegalStateException("the consumer's ack floor could not be read: " + e.getMessage(), e);
+            }
+        }
+
+        @Override
+        public java.util.BitSet applied(long from, long to) {
+            return applier.applied(ref, from, to);
+        }
+
+        @Override
+        public boolean neverPending(long seq) {
+            try {
+                MessageInfo stored = nats.jetStreamManagement().getMessage(streamName, seq);
+                return !CumulativeAcks.matches(filter, stored.getSubject());
+            } catch (JetStreamApiException e) {
+                if (e.getApiErrorCode() == NO_MESSAGE || e.getErrorCode() == 404) {
+                    return true; // gone from the stream
+                }
+                throw new IllegalStateException("message " + seq + " could not be read: " + e.getMessage(), e);
+            } catch (IOException e) {
+                throw new IllegalStateException("message " + seq + " could not be read: " + e.getMessage(), e);
             }
         }
     }

@@ -34,6 +34,10 @@ final class AppliedPages {
               FROM unnest(:pages::int8[], :bits::bytea[]) AS u(page, bits)
              WHERE t.stream_key = :stream AND t.page = u.page
             """;
+    private static final String READ = """
+            SELECT page, bits FROM <rollup>.applied_pages
+             WHERE stream_key = ANY(:streams::text[]) AND page BETWEEN :first AND :last
+            """;
     private static final String PRUNE = """
             DELETE FROM <rollup>.applied_pages WHERE stream_key = ANY(:streams::text[]) AND page < :page
             """;
@@ -88,6 +92,32 @@ final class AppliedPages {
         }
         handle.createUpdate(MARK).bindByType("pages", numbers, SqlArrays.LONGS)
                 .bind("bits", RollupDatabase.byteaArray(bits)).bind("stream", claim.streamKey).execute();
+    }
+
+    /**
+     * Which of the sequences {@code from} to {@code to} any partition applied (bit i: sequence from + i), read
+     * without a lock.
+     */
+    BitSet applied(Handle handle, StreamRef stream, long from, long to) {
+        BitSet applied = new BitSet();
+        if (to < from) {
+            return applied;
+        }
+        handle.createQuery(READ).bindByType("streams", allKeys(stream), SqlArrays.STRINGS)
+                .bind("first", from / PAGE_BITS).bind("last", to / PAGE_BITS)
+                .map((rs, ctx) -> {
+                    long base = rs.getLong(1) * PAGE_BITS;
+                    BitSet bits = BitSet.valueOf(rs.getBytes(2));
+                    for (int bit = bits.nextSetBit(0); bit >= 0; bit = bits.nextSetBit(bit + 1)) {
+                        long seq = base + bit;
+                        if (seq >= from && seq <= to) {
+                            applied.set(Math.toIntExact(seq - from));
+                        }
+                    }
+                    return 0;
+                })
+                .list();
+        return applied;
     }
 
     /**

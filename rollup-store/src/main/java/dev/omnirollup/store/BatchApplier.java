@@ -7,6 +7,7 @@ import java.time.Duration;
 import java.time.Instant;
 import java.time.InstantSource;
 import java.util.ArrayList;
+import java.util.BitSet;
 import java.util.HashMap;
 import java.util.HashSet;
 import java.util.List;
@@ -164,6 +165,14 @@ public final class BatchApplier {
             pages.markApplied(handle, claim, List.of(message.streamSeq()));
             return true;
         });
+    }
+
+    /**
+     * Which of the stream sequences {@code from} to {@code to} are applied, by any partition (bit i: sequence
+     * from + i): what a worker acknowledging cumulatively asks of the sequences it did not commit itself.
+     */
+    public BitSet applied(StreamRef stream, long from, long to) {
+        return database.withHandle(handle -> pages.applied(handle, stream, from, to));
     }
 
     private Outcome applyDecoded(Handle handle, StreamRef stream, Partitioning partition, List<InboundMessage> batch,

@@ -1,0 +1,143 @@
+package dev.omnirollup.ingest;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import dev.omnirollup.sim.OmniEvent;
+import dev.omnirollup.store.Await;
+import dev.omnirollup.store.ReferenceCheck;
+import dev.omnirollup.store.StoreSettings;
+import io.nats.client.Connection;
+import io.nats.client.FetchConsumer;
+import io.nats.client.Message;
+import io.nats.client.Nats;
+import io.nats.client.api.AckPolicy;
+import io.nats.client.api.ConsumerConfiguration;
+import io.nats.client.api.ConsumerInfo;
+import io.nats.client.api.DeliverPolicy;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import org.junit.jupiter.api.Test;
+
+/**
+ * A consumer of one partition acknowledges cumulatively (JetStream's AckAll): the server takes an ack of one message
+ * for every message below it, whoever holds them, so the ingest acks only as far as everything below is applied.
+ * Against a real server: a new consumer is created so and counts every event once; messages another consumer holds
+ * unapplied (a process killed before its commit) keep the ack floor below them until NATS redelivers them and they
+ * are applied; a consumer created with an ack per message keeps it.
+ */
+class AckPolicyTest {
+    @Test
+    void aNewConsumerAcknowledgesCumulativelyAndCountsEveryEventOnce() throws Exception {
+        try (IngestHarness harness = new IngestHarness()) {
+            List<OmniEvent> events = referenced(harness, 81, 3_000);
+            harness.set("ingest-batch-size", "200");
+            harness.publish(events);
+            harness.startInProcess();
+            harness.awaitCaughtUp(Duration.ofSeconds(120));
+            ConsumerInfo info = consumer(harness);
+            assertEquals(AckPolicy.All, info.getConsumerConfiguration().getAckPolicy());
+            assertEquals(harness.nats.messageCount(harness.nats.messageStream()),
+                    info.getAckFloor().getStreamSequence(), "acknowledged to the last message");
+            new ReferenceCheck(harness.rollups).assertAllTimeMatches();
+        }
+    }
+
+    @Test
+    void messagesAnotherProcessHoldsUnappliedKeepTheAckFloorBelowThemUntilTheyAreApplied() throws Exception {
+        try (IngestHarness harness = new IngestHarness()) {
+            List<OmniEvent> events = referenced(harness, 82, 3_000);
+            harness.set("ingest-batch-size", "200");
+            long published = harness.publish(events);
+            createConsumer(harness, AckPolicy.All, Duration.ofSeconds(20));
+            List<Long> held = new ArrayList<>();
+            try (Connection killed = Nats.connect(harness.nats.url())) { // takes 40 messages and dies with them
+                FetchConsumer fetch = killed.getStreamContext(harness.nats.messageStream())
+                        .getConsumerContext(durable(harness)).fetchMessages(40);
+                for (Message m = fetch.nextMessage(); m != null; m = fetch.nextMessage()) {
+                    held.add(m.metaData().streamSequence());
+                }
+            }
+            assertEquals(40, held.size());
+            long messages = harness.nats.messageCount(harness.nats.messageStream());
+            harness.startInProcess();
+            Await.until("the ingest applied every message but the 40 held", Duration.ofSeconds(60),
+                    () -> appliedMessages(harness) >= messages - held.size() && appliedMessages(harness) < messages);
+            ConsumerInfo during = consumer(harness);
+            assertTrue(during.getAckFloor().getStreamSequence() < held.get(0),
+                    "no ack past the first held message (" + held.get(0) + "): floor "
+                            + during.getAckFloor().getStreamSequence());
+            assertTrue(during.getNumAckPending() >= held.size());
+            harness.awaitCaughtUp(Duration.ofSeconds(120)); // after the ack wait NATS redelivers the 40
+            assertEquals(messages, consumer(harness).getAckFloor().getStreamSequence());
+            assertTrue(published >= messages);
+            new ReferenceCheck(harness.rollups).assertAllTimeMatches();
+        }
+    }
+
+    @Test
+    void aConsumerCreatedWithAnAckPerMessageKeepsIt() throws Exception {
+        try (IngestHarness harness = new IngestHarness()) {
+            List<OmniEvent> events = referenced(harness, 83, 2_000);
+            harness.set("ingest-batch-size", "200");
+            harness.publish(events);
+            createConsumer(harness, AckPolicy.Explicit, Duration.ofSeconds(4));
+            harness.startInProcess();
+            harness.awaitCaughtUp(Duration.ofSeconds(120));
+            assertEquals(AckPolicy.Explicit, consumer(harness).getConsumerConfiguration().getAckPolicy());
+            new ReferenceCheck(harness.rollups).assertAllTimeMatches();
+        }
+    }
+
+    @Test
+    void theSettingOffCreatesAConsumerWithAnAckPerMessage() throws Exception {
+        try (IngestHarness harness = new IngestHarness()) {
+            List<OmniEvent> events = referenced(harness, 84, 1_000);
+            harness.set("ingest-ack-all", "false");
+            harness.publish(events);
+            harness.startInProcess();
+            harness.awaitCaughtUp(Duration.ofSeconds(120));
+            assertEquals(AckPolicy.Explicit, consumer(harness).getConsumerConfiguration().getAckPolicy());
+            new ReferenceCheck(harness.rollups).assertAllTimeMatches();
+        }
+    }
+
+    private static List<OmniEvent> referenced(IngestHarness harness, long seed, int count) {
+        List<OmniEvent> events = harness.traffic(seed, count);
+        harness.persistReference(events);
+        return events;
+    }
+
+    private static String durable(IngestHarness harness) {
+        return harness.config().get(StoreSettings.INGEST_CONSUMER);
+    }
+
+    private static ConsumerInfo consumer(IngestHarness harness) throws Exception {
+        return harness.nats.management().getConsumerInfo(harness.nats.messageStream(), durable(harness));
+    }
+
+    /** The message stream's consumer as an earlier version, or another tool, would have made it. */
+    private static void createConsumer(IngestHarness harness, AckPolicy policy, Duration ackWait) throws Exception {
+        harness.nats.management().addOrUpdateConsumer(harness.nats.messageStream(), ConsumerConfiguration.builder()
+                .durable(durable(harness))
+                .filterSubject(harness.nats.prefix() + "message.>")
+                .ackPolicy(policy)
+                .ackWait(ackWait)
+                .maxAckPending(40_000)
+                .deliverPolicy(DeliverPolicy.All)
+                .build());
+    }
+
+    /** Messages of either stream the exactly-once record holds as applied. */
+    private static long appliedMessages(IngestHarness harness) {
+        return harness.rollups.withConnection(c -> {
+            try (var s = c.createStatement();
+                 var rs = s.executeQuery("SELECT coalesce(sum(bit_count(bits)), 0) FROM rollup.applied_pages"
+                         + " WHERE stream_key LIKE '" + harness.nats.messageStream() + "@%'")) {
+                rs.next();
+                return rs.getLong(1);
+            }
+        });
+    }
+}
