@@ -31,25 +31,17 @@ class AckPolicyTest {
     @Test
     void aNewConsumerAcknowledgesCumulativelyAndCountsEveryEventOnce() throws Exception {
         try (IngestHarness harness = new IngestHarness()) {
-            List<OmniEvent> events = referenced(harness, 81, 3_000);
-            harness.set("ingest-batch-size", "200");
-            harness.publish(events);
-            harness.startInProcess();
-            harness.awaitCaughtUp(Duration.ofSeconds(120));
-            ConsumerInfo info = consumer(harness);
-            assertEquals(AckPolicy.All, info.getConsumerConfiguration().getAckPolicy());
+            publish(harness, 81, 3_000);
+            ConsumerInfo info = drainAndCheck(harness, AckPolicy.All);
             assertEquals(harness.nats.messageCount(harness.nats.messageStream()),
                     info.getAckFloor().getStreamSequence(), "acknowledged to the last message");
-            new ReferenceCheck(harness.rollups).assertAllTimeMatches();
         }
     }
 
     @Test
     void messagesAnotherProcessHoldsUnappliedKeepTheAckFloorBelowThemUntilTheyAreApplied() throws Exception {
         try (IngestHarness harness = new IngestHarness()) {
-            List<OmniEvent> events = referenced(harness, 82, 3_000);
-            harness.set("ingest-batch-size", "200");
-            long published = harness.publish(events);
+            long published = publish(harness, 82, 3_000);
             createConsumer(harness, AckPolicy.All, Duration.ofSeconds(20));
             List<Long> held = new ArrayList<>();
             try (Connection killed = Nats.connect(harness.nats.url())) { // takes 40 messages and dies with them
@@ -79,34 +71,37 @@ class AckPolicyTest {
     @Test
     void aConsumerCreatedWithAnAckPerMessageKeepsIt() throws Exception {
         try (IngestHarness harness = new IngestHarness()) {
-            List<OmniEvent> events = referenced(harness, 83, 2_000);
-            harness.set("ingest-batch-size", "200");
-            harness.publish(events);
+            publish(harness, 83, 2_000);
             createConsumer(harness, AckPolicy.Explicit, Duration.ofSeconds(4));
-            harness.startInProcess();
-            harness.awaitCaughtUp(Duration.ofSeconds(120));
-            assertEquals(AckPolicy.Explicit, consumer(harness).getConsumerConfiguration().getAckPolicy());
-            new ReferenceCheck(harness.rollups).assertAllTimeMatches();
+            drainAndCheck(harness, AckPolicy.Explicit);
         }
     }
 
     @Test
     void theSettingOffCreatesAConsumerWithAnAckPerMessage() throws Exception {
         try (IngestHarness harness = new IngestHarness()) {
-            List<OmniEvent> events = referenced(harness, 84, 1_000);
             harness.set("ingest-ack-all", "false");
-            harness.publish(events);
-            harness.startInProcess();
-            harness.awaitCaughtUp(Duration.ofSeconds(120));
-            assertEquals(AckPolicy.Explicit, consumer(harness).getConsumerConfiguration().getAckPolicy());
-            new ReferenceCheck(harness.rollups).assertAllTimeMatches();
+            publish(harness, 84, 1_000);
+            drainAndCheck(harness, AckPolicy.Explicit);
         }
     }
 
-    private static List<OmniEvent> referenced(IngestHarness harness, long seed, int count) {
+    /** Runs an ingest until it caught up; checks the consumer's policy and every count; returns the consumer. */
+    private static ConsumerInfo drainAndCheck(IngestHarness harness, AckPolicy policy) throws Exception {
+        harness.startInProcess();
+        harness.awaitCaughtUp(Duration.ofSeconds(120));
+        ConsumerInfo info = consumer(harness);
+        assertEquals(policy, info.getConsumerConfiguration().getAckPolicy());
+        new ReferenceCheck(harness.rollups).assertAllTimeMatches();
+        return info;
+    }
+
+    /** Publishes Omni traffic and writes its reference rows; the ingest's batches are of 200. */
+    private static long publish(IngestHarness harness, long seed, int count) {
         List<OmniEvent> events = harness.traffic(seed, count);
         harness.persistReference(events);
-        return events;
+        harness.set("ingest-batch-size", "200");
+        return harness.publish(events);
     }
 
     private static String durable(IngestHarness harness) {
