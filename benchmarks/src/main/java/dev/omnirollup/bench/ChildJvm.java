@@ -74,8 +74,14 @@ final class ChildJvm implements AutoCloseable {
     }
 
     /**
+     * The ingest's collector as deployed (deploy/systemd, deploy/k8s): the parallel one, which costs a worker draining
+     * a backlog less CPU than G1 (finding I14); a {@code -XX:+Use…GC} among the options replaces it.
+     */
+    static final String INGEST_GC = "-XX:+UseParallelGC";
+
+    /**
      * Starts a launcher command without waiting for it (see {@link #start}), with {@code jvmOptions} after the
-     * heap limit (a later {@code -Xmx} wins).
+     * heap limit (a later {@code -Xmx} wins); an ingest gets the deployed collector ({@link #INGEST_GC}).
      */
     static ChildJvm launch(String name, String command, Map<String, String> env, Path logs, boolean jfr,
                            List<String> jvmOptions) {
@@ -89,6 +95,9 @@ final class ChildJvm implements AutoCloseable {
             java.add("-Xmx" + HEAP);
             java.add("-Xlog:gc:file=" + gcLog);
             java.add("-XX:+ExitOnOutOfMemoryError");
+            if (command.equals("ingest") && jvmOptions.stream().noneMatch(o -> o.matches("-XX:\\+Use\\w+GC"))) {
+                java.add(INGEST_GC);
+            }
             java.addAll(jvmOptions);
             if (jfr) {
                 java.add("-XX:StartFlightRecording=filename=" + logs.resolve(name + ".jfr")

@@ -214,6 +214,10 @@ class RecipesTest {
             Map<String, Object> environment = new LinkedHashMap<>(configMap);
             List<Map<String, Object>> variables = at(container, "env");
             for (Map<String, Object> variable : variables) {
+                if (variable.containsKey("value")) { // the JVM's options, not the configuration
+                    assertEquals("JAVA_OPTS", variable.get("name"));
+                    continue;
+                }
                 String key = at(variable, "valueFrom", "secretKeyRef", "key");
                 assertTrue(secret.containsKey(key), "secret has " + key);
                 environment.put((String) variable.get("name"), secret.get(key));
@@ -222,6 +226,14 @@ class RecipesTest {
             assertEquals(10001, (Integer) at(container.equals(ingestContainer) ? ingest : api,
                     "spec", "template", "spec", "securityContext", "runAsUser"));
         }
+        // the ingest's JVM options are the image's and the parallel collector (set in the manifest, they replace the
+        // image's)
+        String image = Files.readAllLines(DEPLOY.resolve("Dockerfile")).stream()
+                .filter(l -> l.startsWith("ENV JAVA_OPTS=")).findFirst().orElseThrow()
+                .replaceFirst("ENV JAVA_OPTS=\"(.*)\"", "$1");
+        List<Map<String, Object>> ingestVariables = at(ingestContainer, "env");
+        assertEquals(List.of(image + " -XX:+UseParallelGC"), ingestVariables.stream()
+                .filter(v -> "JAVA_OPTS".equals(v.get("name"))).map(v -> v.get("value")).toList());
         assertEquals(String.valueOf(HTTP_PORT), configMap.get("OMNI_ROLLUP_HTTP_PORT"));
         assertEquals(String.valueOf(METRICS_PORT), configMap.get("OMNI_ROLLUP_INGEST_METRICS_PORT"));
     }
