@@ -38,11 +38,15 @@ final class CumulativeAcks {
         /** Which of the sequences {@code from} to {@code to} the exactly-once record holds (bit i: from + i). */
         BitSet applied(long from, long to);
 
-        /** Whether the consumer cannot hold the message at this sequence pending: gone, or outside its filter. */
-        boolean neverPending(long seq);
+        /**
+         * The first sequence at or after {@code seq} holding a message the consumer can have pending (in the stream
+         * and matching its filter), {@link Long#MAX_VALUE} when there is none: the sequences before it are gone or
+         * outside the filter.
+         */
+        long nextPending(long seq);
     }
 
-    /** Sequences asked of the stream one by one, at most, per ack point (each is a request to the server). */
+    /** Requests to the stream, at most, per ack point (each answers for a run of sequences it holds no message at). */
     static final int MOST_STREAM_LOOKUPS = 32;
 
     /** Every sequence at or below is acknowledged on the server (as far as this worker knows); -1: to be read. */
@@ -110,11 +114,13 @@ final class CumulativeAcks {
                 }
                 if (applied.get(Math.toIntExact(gap - appliedFrom))) {
                     end = gap;
-                } else if (streamLookups++ < MOST_STREAM_LOOKUPS && lookup.neverPending(gap)) {
-                    end = gap;
-                } else {
-                    break walk;
+                    continue;
                 }
+                long next = streamLookups++ < MOST_STREAM_LOOKUPS ? lookup.nextPending(gap) : gap;
+                if (next == gap) {
+                    break walk; // a message there that nobody applied yet
+                }
+                end = Math.min(next - 1, seq - 1);
             }
             end = seq;
         }
@@ -149,24 +155,6 @@ final class CumulativeAcks {
         } catch (NumberFormatException e) {
             return -1;
         }
-    }
-
-    /**
-     * Whether a subject matches a NATS filter: tokens split at dots, {@code *} matching one token and a final
-     * {@code >} one or more.
-     */
-    static boolean matches(String filter, String subject) {
-        String[] want = filter.split("\\.", -1);
-        String[] got = subject.split("\\.", -1);
-        for (int i = 0; i < want.length; i++) {
-            if (want[i].equals(">") && i == want.length - 1) {
-                return got.length > i;
-            }
-            if (i >= got.length || !(want[i].equals("*") || want[i].equals(got[i]))) {
-                return false;
-            }
-        }
-        return want.length == got.length;
     }
 
     /** Forgets what is at or below a floor the server has (everything there is acknowledged). */

@@ -478,17 +478,16 @@ final class StreamWorker implements Runnable {
         }
 
         @Override
-        public boolean neverPending(long seq) {
-            try {
-                MessageInfo stored = nats.jetStreamManagement().getMessage(streamName, seq);
-                return !CumulativeAcks.matches(filter, stored.getSubject());
+        public long nextPending(long seq) {
+            try { // the server matches the consumer's filter
+                return nats.jetStreamManagement().getNextMessage(streamName, seq, filter).getSeq();
             } catch (JetStreamApiException e) {
                 if (e.getApiErrorCode() == NO_MESSAGE || e.getErrorCode() == 404) {
-                    return true; // gone from the stream
+                    return Long.MAX_VALUE; // none from there on
                 }
-                throw new IllegalStateException("message " + seq + " could not be read: " + e.getMessage(), e);
+                throw new IllegalStateException("the stream could not be read from " + seq + ": " + e.getMessage(), e);
             } catch (IOException e) {
-                throw new IllegalStateException("message " + seq + " could not be read: " + e.getMessage(), e);
+                throw new IllegalStateException("the stream could not be read from " + seq + ": " + e.getMessage(), e);
             }
         }
     }
