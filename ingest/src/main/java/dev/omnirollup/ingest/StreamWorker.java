@@ -26,6 +26,7 @@ import java.util.concurrent.BlockingQueue;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.function.BooleanSupplier;
+import java.util.function.IntPredicate;
 import java.util.function.Supplier;
 
 /**
@@ -357,13 +358,7 @@ final class StreamWorker implements Runnable {
                 commitSeconds.observe((System.nanoTime() - start) / 1e9);
                 batchSizes.observe(replies.size());
                 crashHook.afterCommit();
-                if (ackAll.getAsBoolean()) {
-                    acknowledgeCumulatively(prepared.batch(), replies); // rejects are set aside: done too
-                } else {
-                    for (int i = 0; i < replies.size(); i++) {
-                        reply(replies.get(i), outcome.dispositions().get(i) == Disposition.REJECTED ? TERM : ACK);
-                    }
-                }
+                acknowledge(prepared.batch(), replies, i -> outcome.dispositions().get(i) == Disposition.REJECTED);
                 for (Disposition disposition : Disposition.values()) {
                     long handled = outcome.count(disposition);
                     if (handled > 0) {
@@ -411,11 +406,7 @@ final class StreamWorker implements Runnable {
         while (true) {
             try {
                 applier.quarantine(stream.get(), partition, message, reason);
-                if (ackAll.getAsBoolean()) {
-                    acknowledgeCumulatively(List.of(message), replies);
-                } else {
-                    reply(replies.get(0), TERM);
-                }
+                acknowledge(List.of(message), replies, i -> true);
                 metrics.counter("omni_rollup_ingest_messages_total", "Messages handled, by outcome.",
                         "stream", streamName, "outcome", "rejected").inc();
                 return;
@@ -424,6 +415,20 @@ final class StreamWorker implements Runnable {
                     throw new InterruptedException("stopped while setting a message aside");
                 }
             }
+        }
+    }
+
+    /**
+     * Acknowledges committed messages: cumulatively on an AckAll consumer (the rejected ones are set aside in the
+     * commit: done too), else each, the rejected ones terminated.
+     */
+    private void acknowledge(List<InboundMessage> batch, List<String> replies, IntPredicate rejected) {
+        if (ackAll.getAsBoolean()) {
+            acknowledgeCumulatively(batch, replies);
+            return;
+        }
+        for (int i = 0; i < replies.size(); i++) {
+            reply(replies.get(i), rejected.test(i) ? TERM : ACK);
         }
     }
 
