@@ -41,7 +41,7 @@ class AckPolicyTest {
     @Test
     void messagesAnotherProcessHoldsUnappliedKeepTheAckFloorBelowThemUntilTheyAreApplied() throws Exception {
         try (IngestHarness harness = new IngestHarness()) {
-            long published = publish(harness, 82, 3_000);
+            publish(harness, 82, 3_000);
             createConsumer(harness, AckPolicy.All, Duration.ofSeconds(20));
             List<Long> held = new ArrayList<>();
             try (Connection killed = Nats.connect(harness.nats.url())) { // takes 40 messages and dies with them
@@ -63,7 +63,6 @@ class AckPolicyTest {
             assertTrue(during.getNumAckPending() >= held.size());
             harness.awaitCaughtUp(Duration.ofSeconds(120)); // after the ack wait NATS redelivers the 40
             assertEquals(messages, consumer(harness).getAckFloor().getStreamSequence());
-            assertTrue(published >= messages);
             new ReferenceCheck(harness.rollups).assertAllTimeMatches();
         }
     }
