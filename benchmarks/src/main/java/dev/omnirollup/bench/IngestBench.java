@@ -219,7 +219,7 @@ final class IngestBench {
                 Map<String, Double> cpu1 = HttpThroughputBench.cpu();
                 Procs.MachineCpu machine = Procs.machineCpu().minus(machine0);
                 double window = (System.nanoTime() - window0) / 1e9;
-                Map<String, Double> roles = new HashMap<>();
+                Map<String, Double> roles = new HashMap<>(); // the workers' CPU, by thread role
                 for (ChildJvm worker : workers) {
                     double counted = 0;
                     for (Map.Entry<String, Double> thread : Procs.threadCpuSeconds(worker.pid()).entrySet()) {
@@ -263,7 +263,8 @@ final class IngestBench {
                         roles.getOrDefault("applier", 0.0) * perEvent, roles.getOrDefault("collector", 0.0) * perEvent,
                         roles.getOrDefault("nats", 0.0) * perEvent, roles.getOrDefault("other", 0.0) * perEvent,
                         backendCpu * perEvent, run.natsCpu() * perEvent,
-                        (machine.busy() - workerCpu - backendCpu - run.natsCpu()) * perEvent, all, 2e6 / all,
+                        (machine.busy() - roles.values().stream().mapToDouble(Double::doubleValue).sum() - backendCpu
+                                - run.natsCpu()) * perEvent, all, 2e6 / all,
                         2e6 / (all - jit));
                 Datasets.log(String.format(Locale.ROOT, "  %d worker(s): %.0f events/s (%.0f with all up), %.1f s",
                         n, run.overallRate(), run.steadyRate(), run.seconds()));

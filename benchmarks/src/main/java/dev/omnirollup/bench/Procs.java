@@ -99,15 +99,15 @@ final class Procs {
     }
 
     /** The machine's CPU seconds so far, summed over its cores (/proc/stat). */
-    record MachineCpu(double busy, double idle, double steal) {
+    record MachineCpu(double busy, double steal) {
         MachineCpu minus(MachineCpu before) {
-            return new MachineCpu(busy - before.busy, idle - before.idle, steal - before.steal);
+            return new MachineCpu(busy - before.busy, steal - before.steal);
         }
     }
 
     /**
-     * The machine's CPU so far: busy (user, nice, system, irq, softirq), idle (with I/O wait) and stolen by the
-     * hypervisor; zeros without /proc.
+     * The machine's CPU so far: busy (user, nice, system, irq, softirq) and stolen by the hypervisor; zeros without
+     * /proc.
      */
     static MachineCpu machineCpu() {
         try {
@@ -116,14 +116,13 @@ final class Procs {
                     String[] f = line.trim().split("\\s+");
                     long busy = Long.parseLong(f[1]) + Long.parseLong(f[2]) + Long.parseLong(f[3])
                             + Long.parseLong(f[6]) + Long.parseLong(f[7]);
-                    long idle = Long.parseLong(f[4]) + Long.parseLong(f[5]);
-                    return new MachineCpu(busy / TICKS, idle / TICKS, Long.parseLong(f[8]) / TICKS);
+                    return new MachineCpu(busy / TICKS, Long.parseLong(f[8]) / TICKS);
                 }
             }
         } catch (IOException | RuntimeException e) {
             // no /proc
         }
-        return new MachineCpu(0, 0, 0);
+        return new MachineCpu(0, 0);
     }
 
     /** {@code VmRSS} in KiB (0 when gone). */
