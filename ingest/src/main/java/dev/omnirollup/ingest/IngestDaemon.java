@@ -149,7 +149,7 @@ public final class IngestDaemon implements AutoCloseable {
                 + " it stands by; ingest-partitions, ingest-single-active).", lease::heldCount);
         BatchApplier applier = new BatchApplier(database,
                 new EventDecoder(store.maxEventBytes()),
-                clock, store.minuteRetention(), cutover, store.indexHorizon());
+                clock, store.minuteRetention(), cutover, store.indexHorizon(), settings.singleActive());
         String prefix = store.subjectPrefix();
         int partitions = store.partitions();
         for (String name : List.of(store.messageStream(), store.automationStream())) {

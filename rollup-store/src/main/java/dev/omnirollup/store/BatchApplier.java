@@ -61,13 +61,23 @@ public final class BatchApplier {
         this(database, decoder, clock, minuteRetention, cutover, Duration.ofDays(35));
     }
 
+    /** Remembering the rows it writes ({@link KnownDims}): for a process that is its layers' only writer. */
+    public BatchApplier(RollupDatabase database, EventDecoder decoder, InstantSource clock, Duration minuteRetention,
+                        Instant cutover, Duration indexHorizon) {
+        this(database, decoder, clock, minuteRetention, cutover, indexHorizon, true);
+    }
+
     /**
      * @param minuteRetention how long minute buckets are kept (older ones are not written)
      * @param cutover         events before it are backfill's, not the live ingest's
      * @param indexHorizon    for this long after the cutover, receipts look up older messages in Omni's table
+     * @param rememberRows    whether to remember the hour, day and total rows it writes and merge their breakdowns in
+     *                        Java ({@link KnownDims}); worth it only while no other process writes the same layer
+     *                        (with several processes consuming at once their writes would keep invalidating what
+     *                        each remembers, and their two passes over a table could lock rows in different orders)
      */
     public BatchApplier(RollupDatabase database, EventDecoder decoder, InstantSource clock, Duration minuteRetention,
-                        Instant cutover, Duration indexHorizon) {
+                        Instant cutover, Duration indexHorizon, boolean rememberRows) {
         this.database = database;
         this.seedLookupUntilMs = cutover.plus(indexHorizon).toEpochMilli();
         this.decoder = decoder;
@@ -75,7 +85,7 @@ public final class BatchApplier {
         this.minuteRetention = minuteRetention;
         this.cutoverMs = cutover.toEpochMilli();
         this.indexHorizon = indexHorizon;
-        this.writer = new RollupWriter(database);
+        this.writer = new RollupWriter(database, rememberRows ? new KnownDims(KnownDims.CAPACITY) : null);
     }
 
     /** What became of each message; every one may be acked except {@link #REJECTED} ones, which are terminated. */

@@ -5,7 +5,6 @@ import com.fasterxml.jackson.core.io.JsonStringEncoder;
 import com.fasterxml.jackson.core.type.TypeReference;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import java.util.Map;
-import java.util.function.ToLongFunction;
 
 /** The JSON form of a row's {@code dims} map. */
 final class DimsJson {
@@ -17,15 +16,21 @@ final class DimsJson {
     private DimsJson() {
     }
 
+    /** The object of a map's entries, keys in their natural order (counts of 0 included). */
     static String write(Map<String, Long> dims) {
-        return write(dims.keySet().stream().sorted().toArray(String[]::new), dims::get);
+        String[] keys = dims.keySet().stream().sorted().toArray(String[]::new);
+        long[] counts = new long[keys.length];
+        for (int i = 0; i < keys.length; i++) {
+            counts[i] = dims.get(keys[i]);
+        }
+        return write(keys, counts);
     }
 
     /**
-     * The object of these keys, in this order, with their counts; written directly, since a batch at many instances
-     * writes thousands of rows.
+     * The object of these keys, in this order, with {@code counts[i]} for {@code keys[i]}; written directly, since a
+     * batch at many instances writes thousands of rows.
      */
-    static String write(String[] keys, ToLongFunction<String> count) {
+    static String write(String[] keys, long[] counts) {
         if (keys.length == 0) {
             return "{}";
         }
@@ -33,7 +38,7 @@ final class DimsJson {
         for (int i = 0; i < keys.length; i++) {
             json.append(i == 0 ? "\"" : ",\"");
             TEXT.quoteAsString(keys[i], json);
-            json.append("\":").append(count.applyAsLong(keys[i]));
+            json.append("\":").append(counts[i]);
         }
         return json.append('}').toString();
     }

@@ -1,12 +1,10 @@
 package dev.omnirollup.store;
 
 import java.util.ArrayList;
-import java.util.Arrays;
 import java.util.Comparator;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.TreeMap;
 import java.util.UUID;
 
 /**
@@ -19,8 +17,12 @@ import java.util.UUID;
 final class RollupChanges {
     private static final Grain[] GRAINS = Grain.values();
 
-    /** A message row's changes: counters and breakdowns as the JSON object {@code dims} adds ({@code {}} if none). */
-    record MessageRowChange(RollupKey key, MessageCounts counts, String breakdownsJson) {
+    /** A message row's changes: counters and the breakdowns {@code dims} adds. */
+    record MessageRowChange(RollupKey key, MessageCounts counts, SortedDims breakdowns) {
+        /** The breakdowns as the JSON object {@code dims} adds ({@code {}} if none). */
+        String breakdownsJson() {
+            return breakdowns.json();
+        }
     }
 
     /** An automation row's changes. */
@@ -67,27 +69,18 @@ final class RollupChanges {
             }
         }
 
-        Map<String, Long> nonZeroBreakdowns() {
-            Map<String, Long> out = new TreeMap<>();
-            for (String key : nonZeroKeys()) {
-                out.put(key, breakdowns.get(key)[0]);
-            }
-            return out;
-        }
-
-        /** The non-zero breakdowns as the JSON object {@code dims} adds, keys in their natural order. */
-        String breakdownsJson() {
-            String[] keys = nonZeroKeys();
-            Arrays.sort(keys);
-            return DimsJson.write(keys, key -> breakdowns.get(key)[0]);
-        }
-
-        private String[] nonZeroKeys() {
+        /** The non-zero breakdowns. */
+        SortedDims nonZeroBreakdowns() {
             if (breakdowns == null) {
-                return new String[0];
+                return SortedDims.NONE;
             }
-            return breakdowns.entrySet().stream().filter(entry -> entry.getValue()[0] != 0).map(Map.Entry::getKey)
-                    .toArray(String[]::new);
+            String[] keys = breakdowns.entrySet().stream().filter(entry -> entry.getValue()[0] != 0)
+                    .map(Map.Entry::getKey).sorted().toArray(String[]::new);
+            long[] counts = new long[keys.length];
+            for (int i = 0; i < keys.length; i++) {
+                counts[i] = breakdowns.get(keys[i])[0];
+            }
+            return SortedDims.ofSorted(keys, counts);
         }
 
         boolean isZero() {
@@ -198,7 +191,7 @@ final class RollupChanges {
         List<MessageRowChange> rows = new ArrayList<>();
         messageRows.forEach((key, row) -> {
             if (key.grain() == grain && !row.isZero()) {
-                rows.add(new MessageRowChange(key, MessageCounts.of(row.counters), row.breakdownsJson()));
+                rows.add(new MessageRowChange(key, MessageCounts.of(row.counters), row.nonZeroBreakdowns()));
             }
         });
         rows.sort(Comparator.comparing(MessageRowChange::key, RollupKey.LOCK_ORDER));
@@ -232,9 +225,9 @@ final class RollupChanges {
             if (!counts.isZero()) {
                 messages.put(key, counts);
             }
-            Map<String, Long> nonZero = row.nonZeroBreakdowns();
+            SortedDims nonZero = row.nonZeroBreakdowns();
             if (!nonZero.isEmpty()) {
-                breakdowns.put(key, nonZero);
+                breakdowns.put(key, nonZero.toMap());
             }
         });
         Map<RollupKey, AutomationCounts> automations = new HashMap<>();

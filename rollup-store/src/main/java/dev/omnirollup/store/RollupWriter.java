@@ -1,17 +1,33 @@
 package dev.omnirollup.store;
 
+import java.sql.ResultSet;
+import java.sql.SQLException;
+import java.util.ArrayList;
+import java.util.Comparator;
+import java.util.HashMap;
 import java.util.List;
+import java.util.Map;
 import java.util.UUID;
 import org.jdbi.v3.core.Handle;
+import org.jdbi.v3.core.statement.Query;
+import org.jdbi.v3.core.statement.SqlStatement;
 import org.jdbi.v3.core.statement.Update;
 
 /**
  * Adds {@link RollupChanges} to the rollup tables of one layer: one {@code INSERT … SELECT FROM unnest(…) ON
  * CONFLICT DO UPDATE SET n = t.n + excluded.n} per table (the rows' breakdowns as one JSON array, split by
  * {@code jsonb_array_elements} beside the {@code unnest} of each column), rows in lock order so concurrent writers
- * lock them in the same order; every written message row gets a new version. Runs inside the caller's transaction.
+ * lock them in the same order; every written message row gets a new version. The live writer also remembers what
+ * it left in the hour, day and total rows ({@link KnownDims}) and writes the rows it remembers first, with
+ * breakdowns merged in Java, then the others with {@code dims_add}: two passes, each in lock order, so two such
+ * writers of one layer could lock a row of each pass in opposite orders — PostgreSQL then aborts one transaction as
+ * a deadlock, which the caller retries; the ingest remembers rows only when one process writes each layer. Runs
+ * inside the caller's transaction.
  */
 final class RollupWriter {
+    /** Each counter column plus the same column of {@code %1$s} (the row being written). */
+    private static final String ADD_COUNTERS = String.join(", ", MessageCounter.COLUMNS.stream()
+            .map(column -> column + " = t." + column + " + %1$s." + column).toList());
     private static final String UPSERT_MESSAGES = """
             INSERT INTO <rollup>.msg_<grain> AS t (src, scope, instance_id, bucket, total, completed, failed, pending,
                 inbound, outbound, proc_sum, proc_count, agent_sum, agent_count, dims)
@@ -24,14 +40,43 @@ final class RollupWriter {
                 jsonb_array_elements(:dims::jsonb))
                 AS u(scope, instance_id, bucket, total, completed, failed, pending, inbound, outbound, proc_sum,
                      proc_count, agent_sum, agent_count, dims)
-            ON CONFLICT (scope, bucket, instance_id, src) DO UPDATE SET
-                total = t.total + excluded.total, completed = t.completed + excluded.completed,
-                failed = t.failed + excluded.failed, pending = t.pending + excluded.pending,
-                inbound = t.inbound + excluded.inbound, outbound = t.outbound + excluded.outbound,
-                proc_sum = t.proc_sum + excluded.proc_sum, proc_count = t.proc_count + excluded.proc_count,
-                agent_sum = t.agent_sum + excluded.agent_sum, agent_count = t.agent_count + excluded.agent_count,
+            ON CONFLICT (scope, bucket, instance_id, src) DO UPDATE SET %s,
                 dims = CASE WHEN excluded.dims = '{}'::jsonb THEN t.dims ELSE <rollup>.dims_add(t.dims, excluded.dims) END,
                 version = DEFAULT
+            """.formatted(ADD_COUNTERS.formatted("excluded"));
+    /** What the upsert left in each row: the live writer remembers it ({@link KnownDims}). */
+    private static final String RETURNING = " RETURNING scope, instance_id, bucket, version, dims::text";
+    /**
+     * Rows {@link KnownDims} remembers, with their whole new breakdowns (the remembered ones plus the change, computed
+     * in Java) and, as {@code version}, the version remembered: a row still at that version gets its counters added,
+     * the new breakdowns and a new version; a row at another version is left alone (the caller upserts it); a row
+     * that no longer exists is inserted with the version remembered, which tells the caller to correct its
+     * breakdowns. An upsert rather than an {@code UPDATE … FROM}, so that every row is found through the primary
+     * key, in the rows' order, whatever the plan.
+     */
+    private static final String UPSERT_KNOWN_MESSAGES = """
+            INSERT INTO <rollup>.msg_<grain> AS t (src, scope, instance_id, bucket, total, completed, failed, pending,
+                inbound, outbound, proc_sum, proc_count, agent_sum, agent_count, dims, version)
+            SELECT :layer, u.scope, u.instance_id, u.bucket, u.total, u.completed, u.failed, u.pending, u.inbound,
+                u.outbound, u.proc_sum, u.proc_count, u.agent_sum, u.agent_count, u.dims, u.expected
+              FROM ROWS FROM (unnest(:scope::int2[]), unnest(:instance::uuid[]), unnest(:bucket::int8[]),
+                unnest(:total::int8[]), unnest(:completed::int8[]), unnest(:failed::int8[]), unnest(:pending::int8[]),
+                unnest(:inbound::int8[]), unnest(:outbound::int8[]), unnest(:proc_sum::int8[]),
+                unnest(:proc_count::int8[]), unnest(:agent_sum::int8[]), unnest(:agent_count::int8[]),
+                unnest(:expected::int8[]), jsonb_array_elements(:dims::jsonb))
+                AS u(scope, instance_id, bucket, total, completed, failed, pending, inbound, outbound, proc_sum,
+                     proc_count, agent_sum, agent_count, expected, dims)
+            ON CONFLICT (scope, bucket, instance_id, src) DO UPDATE SET %s, dims = excluded.dims, version = DEFAULT
+             WHERE t.version = excluded.version
+            RETURNING scope, instance_id, bucket, version
+            """.formatted(ADD_COUNTERS.formatted("excluded"));
+    /** Rows {@link #UPSERT_KNOWN_MESSAGES} inserted: their breakdowns are the change alone, and they get a version. */
+    private static final String CORRECT_INSERTED = """
+            UPDATE <rollup>.msg_<grain> AS t SET dims = u.dims, version = DEFAULT
+              FROM ROWS FROM (unnest(:scope::int2[]), unnest(:instance::uuid[]), unnest(:bucket::int8[]),
+                jsonb_array_elements(:dims::jsonb)) AS u(scope, instance_id, bucket, dims)
+             WHERE t.scope = u.scope AND t.bucket = u.bucket AND t.instance_id = u.instance_id AND t.src = :layer
+            RETURNING t.scope, t.instance_id, t.bucket, t.version
             """;
     private static final String UPSERT_AUTOMATIONS = """
             INSERT INTO <rollup>.auto_<grain> AS t (src, scope, automation_id, bucket, executions, success, failed,
@@ -51,14 +96,23 @@ final class RollupWriter {
             + "skipped, actions, exec_sum, exec_count) FROM STDIN";
 
     private final RollupDatabase database;
+    /** What this writer's last writes left in the message rows; null: every row is upserted with dims_add. */
+    private final KnownDims known;
 
+    /** A writer that merges breakdowns in PostgreSQL. */
     RollupWriter(RollupDatabase database) {
+        this(database, null);
+    }
+
+    /** A writer that remembers the message rows it writes, to merge their breakdowns itself (null: it does not). */
+    RollupWriter(RollupDatabase database, KnownDims known) {
         this.database = database;
+        this.known = known;
     }
 
     void write(Handle handle, RollupChanges changes, Layer layer) {
         for (Grain grain : Grain.values()) {
-            upsertMessages(handle, grain, changes.messageRows(grain), layer);
+            writeMessages(handle, grain, changes.messageRows(grain), layer);
             upsertAutomations(handle, grain, changes.automationRows(grain), layer);
         }
     }
@@ -120,21 +174,156 @@ final class RollupWriter {
         }
     }
 
+    /**
+     * Writes message rows: with {@link KnownDims}, the hour, day and total rows whose remembered version is still
+     * theirs get their whole new breakdowns ({@link #UPSERT_KNOWN_MESSAGES}), the others are upserted and what the
+     * upsert left is remembered; without it, and for minute rows, every row is upserted. (Most minute rows a batch
+     * writes are new — a batch of a backlog covers a few minutes — and one that goes on is seldom written again by
+     * the next: remembering them cost the worker more than it saved the database, finding I15.)
+     */
+    private void writeMessages(Handle handle, Grain grain, List<RollupChanges.MessageRowChange> rows, Layer layer) {
+        if (known == null || rows.isEmpty() || grain == Grain.MINUTE) {
+            upsertMessages(handle, grain, rows, layer);
+            return;
+        }
+        List<RollupChanges.MessageRowChange> rest = new ArrayList<>();
+        List<RollupChanges.MessageRowChange> remembered = new ArrayList<>();
+        List<KnownDims.Known> was = new ArrayList<>();
+        for (RollupChanges.MessageRowChange row : rows) {
+            KnownDims.Known before = known.get(layer, row.key());
+            if (before == null) {
+                rest.add(row);
+            } else {
+                remembered.add(row);
+                was.add(before);
+            }
+        }
+        List<RollupChanges.MessageRowChange> movedOn = writeRemembered(handle, grain, remembered, was, layer);
+        if (!movedOn.isEmpty()) {
+            rest.addAll(movedOn);
+            rest.sort(Comparator.comparing(RollupChanges.MessageRowChange::key, RollupKey.LOCK_ORDER));
+        }
+        upsertRemembering(handle, grain, rest, layer);
+    }
+
+    /**
+     * Writes rows at the versions remembered ({@code was}) with their merged breakdowns and remembers the result;
+     * returns the rows whose version had moved on, left for the upsert.
+     */
+    private List<RollupChanges.MessageRowChange> writeRemembered(Handle handle, Grain grain,
+                                                                 List<RollupChanges.MessageRowChange> rows,
+                                                                 List<KnownDims.Known> was, Layer layer) {
+        int n = rows.size();
+        if (n == 0) {
+            return List.of();
+        }
+        Map<RollupKey, Integer> index = new HashMap<>(n * 2);
+        SortedDims[] next = new SortedDims[n];
+        Long[] versions = new Long[n];
+        StringBuilder dims = new StringBuilder(n * 256).append('[');
+        for (int i = 0; i < n; i++) {
+            index.put(rows.get(i).key(), i);
+            next[i] = was.get(i).dims().plus(rows.get(i).breakdowns(), known::shared);
+            versions[i] = was.get(i).version();
+            dims.append(i == 0 ? "" : ",").append(next[i].json());
+        }
+        Query upsert = handle.createQuery(UPSERT_KNOWN_MESSAGES).define("grain", grain.suffix())
+                .bind("dims", dims.append(']').toString()).bindByType("expected", versions, Long[].class);
+        bindRows(upsert, layer, "instance", rows.stream().map(RollupChanges.MessageRowChange::key).toList(),
+                rows.stream().map(row -> row.counts().toArray()).toList(), MessageCounter.COLUMNS);
+        boolean[] written = new boolean[n];
+        List<RollupChanges.MessageRowChange> inserted = new ArrayList<>();
+        int merged = 0;
+        for (Written row : upsert.map((rs, ctx) -> Written.of(grain, rs, false)).list()) {
+            int i = index.get(row.key());
+            written[i] = true;
+            if (row.version() == versions[i]) {
+                inserted.add(rows.get(i)); // the row was gone: it holds the change alone
+            } else {
+                known.put(layer, row.key(), row.version(), next[i]);
+                merged++;
+            }
+        }
+        known.merged(merged);
+        correctInserted(handle, grain, inserted, layer);
+        List<RollupChanges.MessageRowChange> movedOn = new ArrayList<>();
+        for (int i = 0; i < n; i++) {
+            if (!written[i]) {
+                movedOn.add(rows.get(i));
+            }
+        }
+        return movedOn;
+    }
+
+    /** Upserts rows, merging their breakdowns with {@code dims_add}, and remembers what each row holds after. */
+    private void upsertRemembering(Handle handle, Grain grain, List<RollupChanges.MessageRowChange> rows,
+                                   Layer layer) {
+        if (rows.isEmpty()) {
+            return;
+        }
+        Query upsert = handle.createQuery(UPSERT_MESSAGES + RETURNING).define("grain", grain.suffix());
+        bindMessageRows(upsert, rows, layer);
+        Map<RollupKey, SortedDims> changes = new HashMap<>(rows.size() * 2);
+        rows.forEach(row -> changes.put(row.key(), row.breakdowns()));
+        for (Written row : upsert.map((rs, ctx) -> Written.of(grain, rs, true)).list()) {
+            // a row the upsert inserted holds the change itself: recognised by its text, not parsed
+            SortedDims change = changes.get(row.key());
+            SortedDims stored = change != null && row.dims().equals(change.jsonbText())
+                    ? change.canonical(known::shared)
+                    : SortedDims.parse(row.dims()).canonical(known::shared);
+            known.put(layer, row.key(), row.version(), stored);
+        }
+    }
+
+    /** A message row as a write left it: key, new version and, when asked for, its breakdowns as stored. */
+    private record Written(RollupKey key, long version, String dims) {
+        static Written of(Grain grain, ResultSet rs, boolean withDims) throws SQLException {
+            return new Written(new RollupKey(grain, Scope.of(rs.getShort(1)), rs.getObject(2, UUID.class),
+                    rs.getLong(3)), rs.getLong(4), withDims ? rs.getString(5) : null);
+        }
+    }
+
+    /** Gives rows {@link #UPSERT_KNOWN_MESSAGES} inserted their change's breakdowns and a version of their own. */
+    private void correctInserted(Handle handle, Grain grain, List<RollupChanges.MessageRowChange> rows, Layer layer) {
+        if (rows.isEmpty()) {
+            return;
+        }
+        StringBuilder dims = new StringBuilder().append('[');
+        for (RollupChanges.MessageRowChange row : rows) {
+            dims.append(dims.length() == 1 ? "" : ",").append(row.breakdownsJson());
+        }
+        Map<RollupKey, SortedDims> changes = new HashMap<>();
+        rows.forEach(row -> changes.put(row.key(), row.breakdowns()));
+        Query update = handle.createQuery(CORRECT_INSERTED).define("grain", grain.suffix())
+                .bind("dims", dims.append(']').toString());
+        bindRows(update, layer, "instance", rows.stream().map(RollupChanges.MessageRowChange::key).toList(),
+                rows.stream().map(row -> new long[0]).toList(), List.of());
+        for (Written row : update.map((rs, ctx) -> Written.of(grain, rs, false)).list()) {
+            known.put(layer, row.key(), row.version(), changes.get(row.key()).canonical(known::shared));
+        }
+    }
+
     private static void upsertMessages(Handle handle, Grain grain, List<RollupChanges.MessageRowChange> rows,
                                        Layer layer) {
         if (rows.isEmpty()) {
             return;
         }
+        Update update = handle.createUpdate(UPSERT_MESSAGES).define("grain", grain.suffix());
+        bindMessageRows(update, rows, layer);
+        update.execute();
+    }
+
+    /** Binds message rows for {@link #UPSERT_MESSAGES}: their keys, counters and breakdowns. */
+    private static void bindMessageRows(SqlStatement<?> statement, List<RollupChanges.MessageRowChange> rows,
+                                        Layer layer) {
         StringBuilder dims = new StringBuilder(rows.size() * 64).append('[');
         for (RollupChanges.MessageRowChange row : rows) {
             dims.append(dims.length() == 1 ? "" : ",").append(row.breakdownsJson());
         }
         // one JSON array rather than a text[]: the driver escapes every quote of every element of an array literal
-        Update update = handle.createUpdate(UPSERT_MESSAGES).define("grain", grain.suffix())
-                .bind("dims", dims.append(']').toString());
-        bindRows(update, layer, "instance", rows.stream().map(RollupChanges.MessageRowChange::key).toList(),
+        statement.bind("dims", dims.append(']').toString());
+        bindRows(statement, layer, "instance", rows.stream().map(RollupChanges.MessageRowChange::key).toList(),
                 rows.stream().map(row -> row.counts().toArray()).toList(), MessageCounter.COLUMNS);
-        update.execute();
     }
 
     private static void upsertAutomations(Handle handle, Grain grain, List<RollupChanges.AutomationRowChange> rows,
@@ -153,7 +342,7 @@ final class RollupWriter {
      * the subject as {@code subjectParameter}, bucket) and their counters, {@code counts[c]} as
      * {@code counterColumns[c]}.
      */
-    private static void bindRows(Update update, Layer layer, String subjectParameter, List<RollupKey> keys,
+    private static void bindRows(SqlStatement<?> update, Layer layer, String subjectParameter, List<RollupKey> keys,
                                  List<long[]> counts, List<String> counterColumns) {
         int n = keys.size();
         Short[] scopes = new Short[n];
