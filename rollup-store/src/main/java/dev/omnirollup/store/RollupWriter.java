@@ -45,7 +45,8 @@ final class RollupWriter {
                 version = DEFAULT
             """.formatted(ADD_COUNTERS.formatted("excluded"));
     /** What the upsert left in each row: the live writer remembers it ({@link KnownDims}). */
-    private static final String RETURNING = " RETURNING scope, instance_id, bucket, version, dims::text";
+    private static final String RETURNING =
+            " RETURNING scope, instance_id, bucket, version, CASE WHEN bucket >= :remember_from THEN dims::text END";
     /**
      * Rows {@link KnownDims} remembers, with their whole new breakdowns (the remembered ones plus the change, computed
      * in Java) and, as {@code version}, the version remembered: a row still at that version gets its counters added,
@@ -175,14 +176,14 @@ final class RollupWriter {
     }
 
     /**
-     * Writes message rows: with {@link KnownDims}, the hour, day and total rows whose remembered version is still
-     * theirs get their whole new breakdowns ({@link #UPSERT_KNOWN_MESSAGES}), the others are upserted and what the
-     * upsert left is remembered; without it, and for minute rows, every row is upserted. (Most minute rows a batch
-     * writes are new — a batch of a backlog covers a few minutes — and one that goes on is seldom written again by
-     * the next: remembering them cost the worker more than it saved the database, finding I15.)
+     * Writes message rows: with {@link KnownDims}, the rows whose remembered version is still theirs get their whole
+     * new breakdowns ({@link #UPSERT_KNOWN_MESSAGES}), the others are upserted and what the upsert left is remembered
+     * — of the minute rows only the newest minute's (a batch of a backlog covers a few minutes, and the next goes on
+     * with the last one only: remembering every minute row cost the worker more than it saved the database, finding
+     * I15); without it, every row is upserted.
      */
     private void writeMessages(Handle handle, Grain grain, List<RollupChanges.MessageRowChange> rows, Layer layer) {
-        if (known == null || rows.isEmpty() || grain == Grain.MINUTE) {
+        if (known == null || rows.isEmpty()) {
             upsertMessages(handle, grain, rows, layer);
             return;
         }
@@ -203,7 +204,9 @@ final class RollupWriter {
             rest.addAll(movedOn);
             rest.sort(Comparator.comparing(RollupChanges.MessageRowChange::key, RollupKey.LOCK_ORDER));
         }
-        upsertRemembering(handle, grain, rest, layer);
+        // of the minute rows only the newest minute's are remembered: the next batch goes on with that minute only
+        long newest = grain == Grain.MINUTE ? rows.stream().mapToLong(row -> row.key().bucket()).max().orElse(0) : 0;
+        upsertRemembering(handle, grain, rest, layer, newest);
     }
 
     /**
@@ -255,17 +258,24 @@ final class RollupWriter {
         return movedOn;
     }
 
-    /** Upserts rows, merging their breakdowns with {@code dims_add}, and remembers what each row holds after. */
+    /**
+     * Upserts rows, merging their breakdowns with {@code dims_add}, and remembers what each row of a bucket from
+     * {@code rememberFrom} on holds after.
+     */
     private void upsertRemembering(Handle handle, Grain grain, List<RollupChanges.MessageRowChange> rows,
-                                   Layer layer) {
+                                   Layer layer, long rememberFrom) {
         if (rows.isEmpty()) {
             return;
         }
-        Query upsert = handle.createQuery(UPSERT_MESSAGES + RETURNING).define("grain", grain.suffix());
+        Query upsert = handle.createQuery(UPSERT_MESSAGES + RETURNING).define("grain", grain.suffix())
+                .bind("remember_from", rememberFrom);
         bindMessageRows(upsert, rows, layer);
         Map<RollupKey, SortedDims> changes = new HashMap<>(rows.size() * 2);
         rows.forEach(row -> changes.put(row.key(), row.breakdowns()));
         for (Written row : upsert.map((rs, ctx) -> Written.of(grain, rs, true)).list()) {
+            if (row.dims() == null) {
+                continue; // a minute before the newest
+            }
             // a row the upsert inserted holds the change itself: recognised by its text, not parsed
             SortedDims change = changes.get(row.key());
             SortedDims stored = change != null && row.dims().equals(change.jsonbText())
