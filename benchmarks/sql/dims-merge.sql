@@ -44,18 +44,10 @@ SELECT c.scope, c.instance_id, c.bucket, n AS round,
 VACUUM ANALYZE dims_merge_add.msg_hour, dims_merge_given.msg_hour;
 \echo 3 000 rows, a 12-key change each: three upserts merging with dims_add, then three given the merged maps
 \timing on
-\set round 1
-\ir _dims-merge-add.sql
-\set round 2
-\ir _dims-merge-add.sql
-\set round 3
-\ir _dims-merge-add.sql
-\set round 1
-\ir _dims-merge-given.sql
-\set round 2
-\ir _dims-merge-given.sql
-\set round 3
-\ir _dims-merge-given.sql
+\set method add
+\ir _dims-merge-rounds.sql
+\set method given
+\ir _dims-merge-rounds.sql
 \timing off
 \echo the same rows in both schemas (counters and maps)
 SELECT count(*) AS rows, bool_and(a.total = g.total AND a.dims = g.dims) AS same

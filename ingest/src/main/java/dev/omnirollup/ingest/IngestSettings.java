@@ -55,7 +55,8 @@ public record IngestSettings(int batchSize, Duration batchWait, int maxAckPendin
             Setting::bool, "One ingest process consumes a partition at a time (a PostgreSQL advisory lock); the others"
             + " stand by and one takes over within a second of its end. false: every process consumes every"
             + " partition at once, which is exactly once too but slower (their batches wait for each other's row"
-            + " locks); either way a process takes no partition while one with another ingest-partitions runs.");
+            + " locks, and the database merges every breakdown map: no process is the only writer of a row); either"
+            + " way a process takes no partition while one with another ingest-partitions runs.");
     public static final Setting<Boolean> ACK_ALL = new Setting<>("ingest-ack-all", "true", Setting::bool,
             "A new consumer of one partition acknowledges cumulatively (JetStream's AckAll): one acknowledgement per"
             + " batch, only as far as every message below it is applied, instead of one per message (a third less of the"
