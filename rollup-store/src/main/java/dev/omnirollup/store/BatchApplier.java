@@ -71,10 +71,11 @@ public final class BatchApplier {
      * @param minuteRetention how long minute buckets are kept (older ones are not written)
      * @param cutover         events before it are backfill's, not the live ingest's
      * @param indexHorizon    for this long after the cutover, receipts look up older messages in Omni's table
-     * @param rememberRows    whether to remember the hour, day and total rows it writes and merge their breakdowns in
-     *                        Java ({@link KnownDims}); worth it only while no other process writes the same layer
-     *                        (with several processes consuming at once their writes would keep invalidating what
-     *                        each remembers, and their two passes over a table could lock rows in different orders)
+     * @param rememberRows    whether to remember the hour, day and total rows (and the newest minute's) it writes and
+     *                        merge their breakdowns in Java ({@link KnownDims}); worth it only while no other process
+     *                        writes the same layer (with several processes consuming at once their writes would keep
+     *                        invalidating what each remembers, and their two passes over a table could lock rows in
+     *                        different orders)
      */
     public BatchApplier(RollupDatabase database, EventDecoder decoder, InstantSource clock, Duration minuteRetention,
                         Instant cutover, Duration indexHorizon, boolean rememberRows) {

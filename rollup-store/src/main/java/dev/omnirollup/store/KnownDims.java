@@ -18,9 +18,10 @@ import java.util.concurrent.atomic.LongAdder;
  */
 final class KnownDims {
     /**
-     * Rows remembered, a few hundred bytes each: the writer remembers hour, day and total rows, about four per active
-     * instance and layer (the hour going on, the one before, the day, the total), so 20 000 cover some 5 000 active
-     * instances; beyond that the least recently written fall back to {@code dims_add}.
+     * Rows remembered, a few hundred bytes each: the writer remembers the hour, day and total rows and the newest
+     * minute's, about five per active instance and layer (the minute and the hour going on, the hour before, the day,
+     * the total), so 20 000 cover some 4 000 active instances; beyond that the least recently written fall back to
+     * {@code dims_add}.
      */
     static final int CAPACITY = 20_000;
     /** The distinct breakdown keys shared (channels, types, bins, instances); more are not shared, only kept. */

@@ -18,11 +18,11 @@ import org.jdbi.v3.core.statement.Update;
  * CONFLICT DO UPDATE SET n = t.n + excluded.n} per table (the rows' breakdowns as one JSON array, split by
  * {@code jsonb_array_elements} beside the {@code unnest} of each column), rows in lock order so concurrent writers
  * lock them in the same order; every written message row gets a new version. The live writer also remembers what
- * it left in the hour, day and total rows ({@link KnownDims}) and writes the rows it remembers first, with
- * breakdowns merged in Java, then the others with {@code dims_add}: two passes, each in lock order, so two such
- * writers of one layer could lock a row of each pass in opposite orders — PostgreSQL then aborts one transaction as
- * a deadlock, which the caller retries; the ingest remembers rows only when one process writes each layer. Runs
- * inside the caller's transaction.
+ * it left in the hour, day and total rows and the newest minute's ({@link KnownDims}) and writes the rows it
+ * remembers first, with breakdowns merged in Java, then the others with {@code dims_add}: two passes, each in lock
+ * order, so two such writers of one layer could lock a row of each pass in opposite orders — PostgreSQL then aborts
+ * one transaction as a deadlock, which the caller retries; the ingest remembers rows only when one process writes
+ * each layer. Runs inside the caller's transaction.
  */
 final class RollupWriter {
     /** Each counter column plus the same column of {@code %1$s} (the row being written). */

@@ -1,10 +1,13 @@
 package dev.omnirollup.store;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import java.sql.SQLException;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
@@ -50,7 +53,7 @@ class RollupWriterTest {
                 } else if (what == 1) {
                     assertThrows(StoreException.class, () -> db.rollups.inTransaction(h -> {
                         live.write(h, changes, Layer.LIVE);
-                        throw new java.sql.SQLException("rolled back on purpose", "XX000");
+                        throw new SQLException("rolled back on purpose", "XX000");
                     }));
                     rolledBack++;
                     continue;
@@ -103,7 +106,7 @@ class RollupWriterTest {
                 String printed = db.column("SELECT CAST(? AS jsonb)::text", sorted.json()).get(0);
                 assertEquals(printed, sorted.jsonbText(), "round " + round);
             }
-            assertEquals(null, SortedDims.of(Map.of("c:caf\u00e9", 1L)).jsonbText(), "not plain ASCII: left to the parser");
+            assertNull(SortedDims.of(Map.of("c:caf\u00e9", 1L)).jsonbText(), "not plain ASCII: left to the parser");
         }
     }
 
@@ -137,9 +140,9 @@ class RollupWriterTest {
                                                 Map<RollupKey, Map<String, Long>> breakdowns) {
         Map<String, String> rows = new TreeMap<>();
         counters.forEach((key, sum) -> rows.put(key.grain() + " " + key.scope() + " " + key.subject() + " "
-                + key.bucket(), java.util.Arrays.toString(sum) + " " + breakdowns.getOrDefault(key, Map.of())));
+                + key.bucket(), Arrays.toString(sum) + " " + breakdowns.getOrDefault(key, Map.of())));
         breakdowns.forEach((key, map) -> rows.putIfAbsent(key.grain() + " " + key.scope() + " " + key.subject()
-                + " " + key.bucket(), java.util.Arrays.toString(new long[MessageCounter.COUNT]) + " " + map));
+                + " " + key.bucket(), Arrays.toString(new long[MessageCounter.COUNT]) + " " + map));
         return rows;
     }
 
@@ -156,7 +159,7 @@ class RollupWriterTest {
                     sum[c] = Long.parseLong(f[3 + c]);
                 }
                 Scope scope = Scope.of(Short.parseShort(f[0]));
-                rows.put(grain + " " + scope + " " + f[1] + " " + f[2], java.util.Arrays.toString(sum) + " "
+                rows.put(grain + " " + scope + " " + f[1] + " " + f[2], Arrays.toString(sum) + " "
                         + new TreeMap<>(DimsJson.read(f[13])));
             }
         }
