@@ -25,9 +25,13 @@ import org.jdbi.v3.core.statement.Update;
  * each layer. Runs inside the caller's transaction.
  */
 final class RollupWriter {
-    /** Each counter column plus the same column of {@code %1$s} (the row being written). */
-    private static final String ADD_COUNTERS = String.join(", ", MessageCounter.COLUMNS.stream()
-            .map(column -> column + " = t." + column + " + %1$s." + column).toList());
+    /** The message upserts' {@code <add_counters>}: every counter plus the row being written's. */
+    private static final String ADD_COUNTERS = """
+            total = t.total + excluded.total, completed = t.completed + excluded.completed,
+            failed = t.failed + excluded.failed, pending = t.pending + excluded.pending,
+            inbound = t.inbound + excluded.inbound, outbound = t.outbound + excluded.outbound,
+            proc_sum = t.proc_sum + excluded.proc_sum, proc_count = t.proc_count + excluded.proc_count,
+            agent_sum = t.agent_sum + excluded.agent_sum, agent_count = t.agent_count + excluded.agent_count""";
     private static final String UPSERT_MESSAGES = """
             INSERT INTO <rollup>.msg_<grain> AS t (src, scope, instance_id, bucket, total, completed, failed, pending,
                 inbound, outbound, proc_sum, proc_count, agent_sum, agent_count, dims)
@@ -40,10 +44,10 @@ final class RollupWriter {
                 jsonb_array_elements(:dims::jsonb))
                 AS u(scope, instance_id, bucket, total, completed, failed, pending, inbound, outbound, proc_sum,
                      proc_count, agent_sum, agent_count, dims)
-            ON CONFLICT (scope, bucket, instance_id, src) DO UPDATE SET %s,
+            ON CONFLICT (scope, bucket, instance_id, src) DO UPDATE SET <add_counters>,
                 dims = CASE WHEN excluded.dims = '{}'::jsonb THEN t.dims ELSE <rollup>.dims_add(t.dims, excluded.dims) END,
                 version = DEFAULT
-            """.formatted(ADD_COUNTERS.formatted("excluded"));
+            """;
     /** What the upsert left in each row: the live writer remembers it ({@link KnownDims}). */
     private static final String RETURNING =
             " RETURNING scope, instance_id, bucket, version, CASE WHEN bucket >= :remember_from THEN dims::text END";
@@ -67,10 +71,11 @@ final class RollupWriter {
                 unnest(:expected::int8[]), jsonb_array_elements(:dims::jsonb))
                 AS u(scope, instance_id, bucket, total, completed, failed, pending, inbound, outbound, proc_sum,
                      proc_count, agent_sum, agent_count, expected, dims)
-            ON CONFLICT (scope, bucket, instance_id, src) DO UPDATE SET %s, dims = excluded.dims, version = DEFAULT
+            ON CONFLICT (scope, bucket, instance_id, src) DO UPDATE SET <add_counters>,
+                dims = excluded.dims, version = DEFAULT
              WHERE t.version = excluded.version
             RETURNING scope, instance_id, bucket, version
-            """.formatted(ADD_COUNTERS.formatted("excluded"));
+            """;
     /** Rows {@link #UPSERT_KNOWN_MESSAGES} inserted: their breakdowns are the change alone, and they get a version. */
     private static final String CORRECT_INSERTED = """
             UPDATE <rollup>.msg_<grain> AS t SET dims = u.dims, version = DEFAULT
@@ -231,6 +236,7 @@ final class RollupWriter {
             dims.append(i == 0 ? "" : ",").append(next[i].json());
         }
         Query upsert = handle.createQuery(UPSERT_KNOWN_MESSAGES).define("grain", grain.suffix())
+                .define("add_counters", ADD_COUNTERS)
                 .bind("dims", dims.append(']').toString()).bindByType("expected", versions, Long[].class);
         bindRows(upsert, layer, "instance", rows.stream().map(RollupChanges.MessageRowChange::key).toList(),
                 rows.stream().map(row -> row.counts().toArray()).toList(), MessageCounter.COLUMNS);
@@ -268,6 +274,7 @@ final class RollupWriter {
             return;
         }
         Query upsert = handle.createQuery(UPSERT_MESSAGES + RETURNING).define("grain", grain.suffix())
+                .define("add_counters", ADD_COUNTERS)
                 .bind("remember_from", rememberFrom);
         bindMessageRows(upsert, rows, layer);
         Map<RollupKey, SortedDims> changes = new HashMap<>(rows.size() * 2);
@@ -318,7 +325,8 @@ final class RollupWriter {
         if (rows.isEmpty()) {
             return;
         }
-        Update update = handle.createUpdate(UPSERT_MESSAGES).define("grain", grain.suffix());
+        Update update = handle.createUpdate(UPSERT_MESSAGES).define("grain", grain.suffix())
+                .define("add_counters", ADD_COUNTERS);
         bindMessageRows(update, rows, layer);
         update.execute();
     }
