@@ -16,16 +16,6 @@ final class DimsJson {
     private DimsJson() {
     }
 
-    /** The object of a map's entries, keys in their natural order (counts of 0 included). */
-    static String write(Map<String, Long> dims) {
-        String[] keys = dims.keySet().stream().sorted().toArray(String[]::new);
-        long[] counts = new long[keys.length];
-        for (int i = 0; i < keys.length; i++) {
-            counts[i] = dims.get(keys[i]);
-        }
-        return write(keys, counts);
-    }
-
     /**
      * The object of these keys, in this order, with {@code counts[i]} for {@code keys[i]}; written directly, since a
      * batch at many instances writes thousands of rows.

@@ -101,10 +101,6 @@ final class SortedDims {
         return keys.length == 0;
     }
 
-    int size() {
-        return keys.length;
-    }
-
     /** The JSON object, keys in their natural order. */
     String json() {
         return DimsJson.write(keys, counts);
