@@ -15,10 +15,12 @@ import io.nats.client.IterableConsumer;
 import io.nats.client.JetStreamApiException;
 import io.nats.client.Message;
 import io.nats.client.api.MessageInfo;
+import io.nats.client.api.SequenceInfo;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.BitSet;
 import java.util.List;
 import java.util.Locale;
 import java.util.concurrent.ArrayBlockingQueue;
@@ -470,7 +472,7 @@ final class StreamWorker implements Runnable {
         @Override
         public CumulativeAcks.Floor serverFloor() {
             try {
-                io.nats.client.api.SequenceInfo floor = consumer.get().getConsumerInfo().getAckFloor();
+                SequenceInfo floor = consumer.get().getConsumerInfo().getAckFloor();
                 return new CumulativeAcks.Floor(floor.getStreamSequence(), floor.getConsumerSequence());
             } catch (IOException | JetStreamApiException e) {
                 throw new IllegalStateException("the consumer's ack floor could not be read: " + e.getMessage(), e);
@@ -478,7 +480,7 @@ final class StreamWorker implements Runnable {
         }
 
         @Override
-        public java.util.BitSet applied(long from, long to) {
+        public BitSet applied(long from, long to) {
             return applier.applied(ref, from, to);
         }
 
