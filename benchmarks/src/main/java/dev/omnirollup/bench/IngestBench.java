@@ -80,7 +80,8 @@ final class IngestBench {
                 "events/s two cores allow", "the same without the JIT");
         Table time = new Table("ingest-time", "Where the ingest workers' time went while draining the backlog",
                 "mix", "instances", "run", "stream", "partition", "batches", "applying s", "waiting for NATS s",
-                "fetched, waiting for the applier s");
+                "fetched, waiting for the applier s", "claim s", "index read s", "fold s", "index write s",
+                "rollup write s", "finish s", "commit s");
         // the targets hold for every instance count: the worst of the best run of each
         double best = Double.MAX_VALUE;
         double bestShare = Double.MAX_VALUE;
@@ -149,7 +150,12 @@ final class IngestBench {
         time.note("per worker (stream and partition), from the line each prints when it stops: the applier thread"
                 + " applying batches (database work and the fold), waiting for the next batch to be fetched (NATS"
                 + " delivery; idleness after the last batch excluded), and the fetching thread holding a batch whose"
-                + " wait was over (collecting on, or handed over) while the applier was busy");
+                + " wait was over (collecting on, or handed over) while the applier was busy; then the applying time of"
+                + " the batches committed by phase of their transactions (elapsed, waiting for PostgreSQL included):"
+                + " claim = a connection and the exactly-once claim, index read = the external-id index's rows locked"
+                + " and read (and pending rows, Omni's older rows), fold = the fold itself (no I/O), index write = the"
+                + " ids' new states encoded and written, rollup write = the rollup rows built and upserted, finish ="
+                + " queues, rejects, progress and the sequences marked applied, commit = the commit");
         budget.note("the window runs from the workers' launch to the last commit, start-up included; a thread's"
                 + " role is read from its name in /proc (15 characters): the JIT = the C1 and C2 compiler threads, GC ="
                 + " G1's threads and the VM thread (which runs the serial collector), applier and collector = the stream workers' apply- and fetch- threads, NATS client ="
@@ -241,9 +247,14 @@ final class IngestBench {
                 for (ChildJvm worker : workers) {
                     Matcher m = WORKER_TIME.matcher(worker.output());
                     while (m.find()) {
-                        time.add(mix, instances, worker.name(), m.group(1), m.group(2) + " of " + m.group(3),
-                                Long.parseLong(m.group(4)), Double.parseDouble(m.group(5)),
-                                Double.parseDouble(m.group(6)), Double.parseDouble(m.group(7)));
+                        List<Object> row = new ArrayList<>(List.of(mix, instances, worker.name(), m.group(1),
+                                m.group(2) + " of " + m.group(3), Long.parseLong(m.group(4)),
+                                Double.parseDouble(m.group(5)), Double.parseDouble(m.group(6)),
+                                Double.parseDouble(m.group(7))));
+                        for (int phase = 0; phase < 7; phase++) {
+                            row.add(Double.parseDouble(m.group(8 + phase)));
+                        }
+                        time.add(row.toArray());
                     }
                 }
                 long[] totals = rollupTotals(db.jdbcUrl());
@@ -283,7 +294,9 @@ final class IngestBench {
 
     /** The line a stream worker prints when it stops (StreamWorker.summary). */
     private static final Pattern WORKER_TIME = Pattern.compile("stream (\\S+) partition (\\d+) of (\\d+): (\\d+) batches;"
-            + " applying ([0-9.]+) s, waiting for NATS ([0-9.]+) s, fetched and waiting for the applier ([0-9.]+) s");
+            + " applying ([0-9.]+) s, waiting for NATS ([0-9.]+) s, fetched and waiting for the applier ([0-9.]+) s;"
+            + " applying, by phase: claim ([0-9.]+) s, index read ([0-9.]+) s, fold ([0-9.]+) s, index write ([0-9.]+)"
+            + " s, rollup write ([0-9.]+) s, finish ([0-9.]+) s, commit ([0-9.]+) s");
 
     /** Timings of one consumption, from the consumers' point of view. */
     record Progress(double overallRate, double steadyRate, double secondHalfRate, double seconds) {

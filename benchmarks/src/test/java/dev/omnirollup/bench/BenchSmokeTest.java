@@ -33,6 +33,11 @@ class BenchSmokeTest {
         List<String> lines = Files.readAllLines(csv);
         assertTrue(lines.size() >= 2, csv + " has a header and at least one row: " + lines);
         assertTrue(Files.exists(OUT.resolve(table + ".md")), "markdown table written");
+        if (benchmark.equals("ingest")) {
+            // the workers' last log lines, phases of their transactions included, still parse
+            List<String> time = Files.readAllLines(OUT.resolve("ingest-time.csv"));
+            assertTrue(time.size() >= 2, "ingest-time.csv has a row per worker: " + time);
+        }
         if (benchmark.equals("query")) {
             assertTrue(Files.size(OUT.resolve("query-latency.png")) > 1_000, "plot drawn");
         }

@@ -1,5 +1,6 @@
 package dev.omnirollup.ingest;
 
+import dev.omnirollup.store.ApplyPhases;
 import dev.omnirollup.store.BatchApplier.Disposition;
 import dev.omnirollup.store.BatchApplier;
 import dev.omnirollup.store.Decoded;
@@ -90,6 +91,8 @@ final class StreamWorker implements Runnable {
     private volatile long awaitingFetchNanos;
     private volatile long awaitingApplyNanos;
     private volatile long batches;
+    /** Where the applying time of the batches committed went (applier thread only). */
+    private volatile ApplyPhases phases = ApplyPhases.NONE;
     /** Batches handed over and not yet applied and acked. */
     private final AtomicInteger inHand = new AtomicInteger();
     /** Whether the collector stands by (or has stopped), with nothing fetched that it has not handed over. */
@@ -133,6 +136,13 @@ final class StreamWorker implements Runnable {
                 "partition", index, "activity", "waiting_for_nats");
         metrics.gauge("omni_rollup_ingest_time_seconds", help, () -> awaitingApplyNanos / 1e9, "stream", streamName,
                 "partition", index, "activity", "waiting_for_applier");
+        String phaseHelp = "Of the time applying the batches committed, the time in each phase of their transactions:"
+                + " claim, index_read (the external-id index's rows locked and read), fold, index_write, rollup_write,"
+                + " finish, commit.";
+        for (ApplyPhases.Phase phase : ApplyPhases.Phase.values()) {
+            metrics.gauge("omni_rollup_ingest_apply_seconds", phaseHelp, () -> phases.nanos(phase) / 1e9, "stream",
+                    streamName, "partition", index, "phase", phase.label());
+        }
     }
 
     void stop() {
@@ -142,8 +152,9 @@ final class StreamWorker implements Runnable {
     /** Where the worker's time went, for its last log line. */
     String summary() {
         return String.format(Locale.ROOT, "stream %s partition %d of %d: %d batches; applying %.1f s, waiting"
-                        + " for NATS %.1f s, fetched and waiting for the applier %.1f s", streamName, partition.index(),
-                partition.count(), batches, applyingNanos / 1e9, awaitingFetchNanos / 1e9, awaitingApplyNanos / 1e9);
+                        + " for NATS %.1f s, fetched and waiting for the applier %.1f s; applying, by phase: %s",
+                streamName, partition.index(), partition.count(), batches, applyingNanos / 1e9,
+                awaitingFetchNanos / 1e9, awaitingApplyNanos / 1e9, phases);
     }
 
     /** Wall-clock millis of the last time this worker applied a batch or found nothing to do. */
@@ -358,6 +369,7 @@ final class StreamWorker implements Runnable {
             try {
                 BatchApplier.Outcome outcome = applier.apply(stream.get(), partition, prepared);
                 commitSeconds.observe((System.nanoTime() - start) / 1e9);
+                phases = phases.plus(outcome.phases());
                 batchSizes.observe(replies.size());
                 crashHook.afterCommit();
                 acknowledge(prepared.batch(), replies, i -> outcome.dispositions().get(i) == Disposition.REJECTED);

@@ -108,12 +108,17 @@ final class IngestHarness implements AutoCloseable {
 
     /** Starts a daemon in this JVM on its own NATS connection (reconnecting forever, as in production). */
     IngestDaemon startInProcess() {
+        return startInProcess(new Metrics());
+    }
+
+    /** The same, its metrics registered in {@code metrics}. */
+    IngestDaemon startInProcess(Metrics metrics) {
         Config config = config();
         StoreSettings store = StoreSettings.from(config);
         io.nats.client.Connection connection = NatsEdge.connect(store, "test-ingest", Duration.ofSeconds(5));
         connections.add(connection);
         IngestDaemon daemon = IngestDaemon.start(store, IngestSettings.from(config), rollups, connection,
-                InstantSource.system(), new Metrics(), CrashHook.none());
+                InstantSource.system(), metrics, CrashHook.none());
         daemons.add(daemon);
         return daemon;
     }

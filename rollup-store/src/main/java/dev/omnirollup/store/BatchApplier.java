@@ -1,5 +1,6 @@
 package dev.omnirollup.store;
 
+import dev.omnirollup.store.ApplyPhases.Phase;
 import dev.omnirollup.store.Decoded.MessageEvent;
 import dev.omnirollup.store.Decoded.QueueSnapshot;
 import java.nio.charset.StandardCharsets;
@@ -108,8 +109,10 @@ public final class BatchApplier {
      *
      * @param dispositions one per message, in the batch's order
      * @param rejectReasons the reason of each message rejected in this batch
+     * @param phases        where the time of its transaction went
      */
-    public record Outcome(List<Disposition> dispositions, List<String> rejectReasons, long lastEventMs) {
+    public record Outcome(List<Disposition> dispositions, List<String> rejectReasons, long lastEventMs,
+                          ApplyPhases phases) {
         public long count(Disposition disposition) {
             return dispositions.stream().filter(d -> d == disposition).count();
         }
@@ -156,8 +159,11 @@ public final class BatchApplier {
      */
     public Outcome apply(StreamRef stream, Partitioning partition, Prepared prepared) {
         long nowMs = clock.millis();
-        return database.inTransaction(handle -> applyDecoded(handle, stream, partition, prepared.batch(),
-                prepared.decoded(), nowMs));
+        ApplyPhases.Stopwatch watch = new ApplyPhases.Stopwatch();
+        Outcome outcome = database.inTransaction(handle -> applyDecoded(handle, stream, partition, prepared.batch(),
+                prepared.decoded(), nowMs, watch));
+        watch.lap(Phase.COMMIT);
+        return new Outcome(outcome.dispositions(), outcome.rejectReasons(), outcome.lastEventMs(), watch.read());
     }
 
     /**
@@ -187,7 +193,7 @@ public final class BatchApplier {
     }
 
     private Outcome applyDecoded(Handle handle, StreamRef stream, Partitioning partition, List<InboundMessage> batch,
-                                 List<Decoded> decoded, long nowMs) {
+                                 List<Decoded> decoded, long nowMs, ApplyPhases.Stopwatch watch) {
         List<Long> sequences = new ArrayList<>(batch.size());
         for (Decoded event : decoded) {
             if (partition.owns(event)) {
@@ -198,8 +204,10 @@ public final class BatchApplier {
         BatchTriage triage = BatchTriage.of(decoded, claim::isApplied, cutoverMs, partition);
         long nowSecond = Math.floorDiv(nowMs, 1000);
         long minuteFloor = Grain.MINUTE.bucketOf(nowSecond - minuteRetention.toSeconds());
-        MessageFold.Result folded = foldMessages(handle, triage.messages(), nowSecond, minuteFloor);
+        watch.lap(Phase.CLAIM);
+        MessageFold.Result folded = foldMessages(handle, triage.messages(), nowSecond, minuteFloor, watch);
         writer.write(handle, folded.changes(), partition.layer());
+        watch.lap(Phase.ROLLUP_WRITE);
         writeQueues(handle, triage.queues());
         writeRejects(handle, stream, batch, triage.rejected(), triage.rejectReasons());
         if (!triage.fresh().isEmpty()) {
@@ -208,7 +216,8 @@ public final class BatchApplier {
                     .bind("event", triage.lastEventMs()).bind("applied", nowMs).execute();
         }
         pages.markApplied(handle, claim, triage.fresh());
-        return new Outcome(triage.dispositions(), triage.rejectReasons(), triage.lastEventMs());
+        watch.lap(Phase.FINISH);
+        return new Outcome(triage.dispositions(), triage.rejectReasons(), triage.lastEventMs(), ApplyPhases.NONE);
     }
 
     /**
@@ -218,26 +227,28 @@ public final class BatchApplier {
      * those ids meanwhile, it is locked and the fold is recomputed against what that batch wrote.
      */
     private MessageFold.Result foldMessages(Handle handle, List<MessageEvent> messages, long nowSecond,
-                                            long minuteFloor) {
+                                            long minuteFloor, ApplyPhases.Stopwatch watch) {
         Set<String> externalIds = new HashSet<>(); // lockExisting sorts them once
         for (MessageEvent message : messages) {
             message.externalId().ifPresent(externalIds::add);
         }
         Map<String, ExternalIdState> existing = index.lockExisting(handle, externalIds);
         unspill(handle, messages, existing);
-        MessageFold.Result result = fold(handle, messages, existing, minuteFloor, nowSecond);
+        MessageFold.Result result = fold(handle, messages, existing, minuteFloor, nowSecond, watch);
         Set<String> written = store(handle, result.states(), existing.keySet(), nowSecond);
+        watch.lap(Phase.INDEX_WRITE);
         Set<String> raced = new TreeSet<>(result.states().keySet());
         raced.removeAll(written);
         if (!raced.isEmpty()) {
             existing.putAll(index.lockExisting(handle, raced));
             unspill(handle, messages, existing);
-            result = fold(handle, messages, existing, minuteFloor, nowSecond);
+            result = fold(handle, messages, existing, minuteFloor, nowSecond, watch);
             Map<String, ExternalIdState> recomputed = new HashMap<>();
             for (String id : raced) {
                 recomputed.put(id, result.states().get(id));
             }
             store(handle, recomputed, raced, nowSecond);
+            watch.lap(Phase.INDEX_WRITE);
         }
         return result;
     }
@@ -262,13 +273,18 @@ public final class BatchApplier {
         ids.forEach(id -> states.put(id, states.get(id).withUnspilled(rows.getOrDefault(id, List.of()))));
     }
 
+    /** Looks up Omni's older rows where needed (index read) and folds (fold). */
     private MessageFold.Result fold(Handle handle, List<MessageEvent> messages, Map<String, ExternalIdState> states,
-                                    long minuteFloor, long nowSecond) {
+                                    long minuteFloor, long nowSecond, ApplyPhases.Stopwatch watch) {
         boolean seedsPending = nowSecond * 1000 < seedLookupUntilMs;
         Map<String, List<ExternalIdState.SeedRow>> seeds = seedsPending
                 ? index.lookupSeeds(handle, MessageFold.needingSeeds(messages, states), cutoverMs)
                 : Map.of();
-        return MessageFold.fold(messages, states, seeds, minuteFloor, nowSecond - indexHorizon.toSeconds());
+        watch.lap(Phase.INDEX_READ);
+        MessageFold.Result result = MessageFold.fold(messages, states, seeds, minuteFloor,
+                nowSecond - indexHorizon.toSeconds());
+        watch.lap(Phase.FOLD);
+        return result;
     }
 
     private static void writeQueues(Handle handle, List<QueueSnapshot> snapshots) {

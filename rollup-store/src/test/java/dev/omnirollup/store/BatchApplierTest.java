@@ -72,8 +72,17 @@ class BatchApplierTest {
     void aRedeliveredBatchChangesNothing() {
         List<InboundMessage> messages = messages(traffic(1, 2_000));
         persistReference(1, 2_000);
+        long start = System.nanoTime();
         BatchApplier.Outcome first = applier.apply(stream, messages);
+        long elapsed = System.nanoTime() - start;
         assertEquals(0, first.count(BatchApplier.Disposition.DUPLICATE));
+        // the phases of the transaction account for its time, and each of these ran
+        long phases = 0;
+        for (ApplyPhases.Phase phase : ApplyPhases.Phase.values()) {
+            assertTrue(first.phases().nanos(phase) > 0, phase + ": " + first.phases());
+            phases += first.phases().nanos(phase);
+        }
+        assertTrue(phases <= elapsed, phases + " of " + elapsed);
         BatchApplier.Outcome again = applier.apply(stream, messages);
         assertEquals(messages.size(), again.count(BatchApplier.Disposition.DUPLICATE));
         tail.poll();
