@@ -118,11 +118,17 @@ public final class BatchApplier {
         }
     }
 
-    /** A batch decoded ahead of its transaction (decoding is pure, so it can run while another batch commits). */
-    public record Prepared(List<InboundMessage> batch, List<Decoded> decoded, long decodedAtMs) {
+    /**
+     * A batch decoded ahead of its transaction (decoding is pure, so it can run while another batch commits), with
+     * the distinct external ids of its message events in the order the index rows are locked and written in, sorted
+     * on the thread that decoded it rather than on the one that applies it.
+     */
+    public record Prepared(List<InboundMessage> batch, List<Decoded> decoded, List<String> externalIds,
+                           long decodedAtMs) {
         public Prepared {
             batch = List.copyOf(batch);
             decoded = List.copyOf(decoded);
+            externalIds = List.copyOf(externalIds);
         }
     }
 
@@ -142,7 +148,13 @@ public final class BatchApplier {
 
     /** A batch decoded message by message ({@link #decode}). */
     public Prepared prepared(List<InboundMessage> batch, List<Decoded> decoded) {
-        return new Prepared(batch, decoded, clock.millis());
+        Set<String> ids = new HashSet<>();
+        for (Decoded event : decoded) {
+            if (event instanceof MessageEvent message) {
+                message.externalId().ifPresent(ids::add);
+            }
+        }
+        return new Prepared(batch, decoded, MessageIndex.lockOrder(ids), clock.millis());
     }
 
     /**
@@ -160,8 +172,8 @@ public final class BatchApplier {
     public Outcome apply(StreamRef stream, Partitioning partition, Prepared prepared) {
         long nowMs = clock.millis();
         ApplyPhases.Stopwatch watch = new ApplyPhases.Stopwatch();
-        Outcome outcome = database.inTransaction(handle -> applyDecoded(handle, stream, partition, prepared.batch(),
-                prepared.decoded(), nowMs, watch));
+        Outcome outcome = database.inTransaction(handle -> applyDecoded(handle, stream, partition, prepared, nowMs,
+                watch));
         watch.lap(Phase.COMMIT);
         return new Outcome(outcome.dispositions(), outcome.rejectReasons(), outcome.lastEventMs(), watch.read());
     }
@@ -192,8 +204,10 @@ public final class BatchApplier {
         return database.withHandle(handle -> pages.applied(handle, stream, from, to));
     }
 
-    private Outcome applyDecoded(Handle handle, StreamRef stream, Partitioning partition, List<InboundMessage> batch,
-                                 List<Decoded> decoded, long nowMs, ApplyPhases.Stopwatch watch) {
+    private Outcome applyDecoded(Handle handle, StreamRef stream, Partitioning partition, Prepared prepared,
+                                 long nowMs, ApplyPhases.Stopwatch watch) {
+        List<InboundMessage> batch = prepared.batch();
+        List<Decoded> decoded = prepared.decoded();
         List<Long> sequences = new ArrayList<>(batch.size());
         for (Decoded event : decoded) {
             if (partition.owns(event)) {
@@ -205,7 +219,8 @@ public final class BatchApplier {
         long nowSecond = Math.floorDiv(nowMs, 1000);
         long minuteFloor = Grain.MINUTE.bucketOf(nowSecond - minuteRetention.toSeconds());
         watch.lap(Phase.CLAIM);
-        MessageFold.Result folded = foldMessages(handle, triage.messages(), nowSecond, minuteFloor, watch);
+        MessageFold.Result folded = foldMessages(handle, triage.messages(), prepared.externalIds(), nowSecond,
+                minuteFloor, watch);
         writer.write(handle, folded.changes(), partition.layer());
         watch.lap(Phase.ROLLUP_WRITE);
         writeQueues(handle, triage.queues());
@@ -226,40 +241,42 @@ public final class BatchApplier {
      * (ids never seen are inserted), with the pending rows it sets aside. Should another batch have inserted one of
      * those ids meanwhile, it is locked and the fold is recomputed against what that batch wrote.
      */
-    private MessageFold.Result foldMessages(Handle handle, List<MessageEvent> messages, long nowSecond,
-                                            long minuteFloor, ApplyPhases.Stopwatch watch) {
-        Set<String> externalIds = new HashSet<>(); // lockExisting sorts them once
+    private MessageFold.Result foldMessages(Handle handle, List<MessageEvent> messages, List<String> batchIds,
+                                            long nowSecond, long minuteFloor, ApplyPhases.Stopwatch watch) {
+        Set<String> externalIds = new HashSet<>();
         for (MessageEvent message : messages) {
             message.externalId().ifPresent(externalIds::add);
         }
-        Map<String, ExternalIdState> existing = index.lockExisting(handle, externalIds);
+        List<String> lockOrder = MessageIndex.subsequence(batchIds, externalIds);
+        Map<String, ExternalIdState> existing = index.lockExisting(handle, lockOrder);
         unspill(handle, messages, existing);
         MessageFold.Result result = fold(handle, messages, existing, minuteFloor, nowSecond, watch);
-        Set<String> written = store(handle, result.states(), existing.keySet(), nowSecond);
+        Set<String> written = store(handle, result.states(), lockOrder, existing.keySet(), nowSecond);
         watch.lap(Phase.INDEX_WRITE);
-        Set<String> raced = new TreeSet<>(result.states().keySet());
-        raced.removeAll(written);
-        if (!raced.isEmpty()) {
-            existing.putAll(index.lockExisting(handle, raced));
+        if (written.size() < result.states().size()) { // the ids written are among the states': fewer, some raced
+            Set<String> raced = new TreeSet<>(result.states().keySet());
+            raced.removeAll(written);
+            existing.putAll(index.lockExisting(handle, List.copyOf(raced)));
             unspill(handle, messages, existing);
             result = fold(handle, messages, existing, minuteFloor, nowSecond, watch);
             Map<String, ExternalIdState> recomputed = new HashMap<>();
             for (String id : raced) {
                 recomputed.put(id, result.states().get(id));
             }
-            store(handle, recomputed, raced, nowSecond);
+            store(handle, recomputed, List.copyOf(raced), raced, nowSecond);
             watch.lap(Phase.INDEX_WRITE);
         }
         return result;
     }
 
     /**
-     * Writes the states (see {@link MessageIndex#write}) and the pending rows they set aside, for the ids written;
-     * returns those ids.
+     * Writes the states (see {@link MessageIndex#write}; {@code order}: their ids, and maybe others, in lock order)
+     * and the pending rows they set aside, for the ids written; returns those ids.
      */
-    private Set<String> store(Handle handle, Map<String, ExternalIdState> states, Set<String> locked, long nowSecond) {
+    private Set<String> store(Handle handle, Map<String, ExternalIdState> states, List<String> order,
+                              Set<String> locked, long nowSecond) {
         MessageFold.Spilled stored = MessageFold.spill(states);
-        Set<String> written = index.write(handle, stored.states(), locked, nowSecond);
+        Set<String> written = index.write(handle, stored.states(), order, locked, nowSecond);
         Map<String, List<ExternalIdState.Pending>> setAside = new HashMap<>(stored.rows());
         setAside.keySet().retainAll(written);
         index.spill(handle, setAside);

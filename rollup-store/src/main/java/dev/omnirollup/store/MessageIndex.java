@@ -74,13 +74,31 @@ final class MessageIndex {
              WHERE touched_at < :before ORDER BY touched_at LIMIT :limit) AND touched_at < :before
             """;
 
-    /** Locks the index rows of those of these external ids that exist (in sorted order) and returns them. */
-    Map<String, ExternalIdState> lockExisting(Handle handle, Collection<String> externalIds) {
+    /** Distinct external ids in the order their index rows are locked and written in. */
+    static List<String> lockOrder(Collection<String> externalIds) {
+        return externalIds.stream().distinct().sorted().toList();
+    }
+
+    /**
+     * The ids of {@code ordered} (distinct, in lock order) that {@code wanted} holds, in that order; when
+     * {@code ordered} lacks some of them, all of {@code wanted} sorted anew.
+     */
+    static List<String> subsequence(List<String> ordered, Set<String> wanted) {
+        List<String> ids = new ArrayList<>(wanted.size());
+        for (String id : ordered) {
+            if (wanted.contains(id)) {
+                ids.add(id);
+            }
+        }
+        return ids.size() == wanted.size() ? ids : lockOrder(wanted);
+    }
+
+    /** Locks the index rows of those of these external ids (distinct, in lock order) that exist and returns them. */
+    Map<String, ExternalIdState> lockExisting(Handle handle, List<String> ids) {
         Map<String, ExternalIdState> locked = new HashMap<>();
-        if (externalIds.isEmpty()) {
+        if (ids.isEmpty()) {
             return locked;
         }
-        List<String> ids = externalIds.stream().distinct().sorted().toList();
         handle.createQuery(LOCK).bindByType("ids", ids, SqlArrays.STRINGS)
                 .map((rs, ctx) -> Map.entry(rs.getString(1), ExternalIdStateCodec.decode(rs.getBytes(2))))
                 .forEach(entry -> locked.put(entry.getKey(), entry.getValue()));
@@ -88,15 +106,17 @@ final class MessageIndex {
     }
 
     /**
-     * Writes new states in one statement: ids this batch locked are updated, ids that did not exist are inserted.
-     * Returns the ids written; a missing id was inserted by a concurrent batch after it was looked for (its row is
-     * left alone) and must be locked and recomputed.
+     * Writes new states in one statement, in the order of {@code order} (their ids and maybe others, distinct, in
+     * lock order): ids this batch locked are updated, ids that did not exist are inserted. Returns the ids written;
+     * a missing id was inserted by a concurrent batch after it was looked for (its row is left alone) and must be
+     * locked and recomputed.
      */
-    Set<String> write(Handle handle, Map<String, ExternalIdState> states, Set<String> locked, long nowSecond) {
+    Set<String> write(Handle handle, Map<String, ExternalIdState> states, List<String> order, Set<String> locked,
+                      long nowSecond) {
         if (states.isEmpty()) {
             return new HashSet<>();
         }
-        List<String> ids = states.keySet().stream().sorted().toList();
+        List<String> ids = subsequence(order, states.keySet());
         List<byte[]> blobs = ids.stream().map(id -> ExternalIdStateCodec.encode(states.get(id))).toList();
         return new HashSet<>(handle.createQuery(WRITE).bind("touched", nowSecond)
                 .bindByType("ids", ids, SqlArrays.STRINGS).bind("states", RollupDatabase.byteaArray(blobs))

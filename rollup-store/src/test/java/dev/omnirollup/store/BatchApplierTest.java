@@ -27,6 +27,7 @@ import java.util.Random;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
+import org.jdbi.v3.core.Handle;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
@@ -317,6 +318,51 @@ class BatchApplierTest {
         }
     }
 
+    /**
+     * A batch that finds an external id absent while another batch inserts it, and writes it after that one
+     * committed, leaves the other's row alone and folds again against it: the message sent in one and delivered in
+     * the other is counted as upstream counts it. The other batch is held before its commit by a lock on the
+     * stream's progress row; each step waits until PostgreSQL shows the batch waiting.
+     */
+    @Test
+    void aBatchThatLostTheRaceToAnIdsFirstRowFoldsAgainAgainstTheWinnersRow() throws Exception {
+        Instant at = END.minus(Duration.ofHours(2));
+        OmniEvent warm = received("warm", at.minusSeconds(60));
+        OmniEvent sent = sent("raced", at);
+        OmniEvent delivered = OmniEvent.messageDelivered("event-raced-delivered", at.plusSeconds(5).toEpochMilli(),
+                OmniEvent.Meta.plugin("correlation", instances.get(0).id(), "whatsapp-baileys", "trace"), "raced",
+                "chat", at.plusSeconds(5).toEpochMilli());
+        scratch.omni.jdbi().useHandle(h -> new ReferencePersistence(h, InstantSource.fixed(END))
+                .apply(List.of(warm, sent, delivered)));
+        applier.apply(stream, List.of(inbound(1, warm))); // the stream's progress row exists from here on
+        ExecutorService batches = Executors.newFixedThreadPool(2);
+        try (Handle holder = rollups.jdbi().open()) {
+            holder.begin();
+            holder.createQuery("SELECT stream FROM <rollup>.ingest_progress FOR UPDATE").mapTo(String.class).list();
+            Future<BatchApplier.Outcome> winner = batches.submit(() -> applier.apply(stream,
+                    List.of(inbound(2, sent))));
+            awaitLockWaits(1); // the winner wrote the id's row and waits for the progress row
+            Future<BatchApplier.Outcome> loser = batches.submit(() -> applier.apply(stream,
+                    List.of(inbound(5L * AppliedPages.PAGE_BITS + 1, delivered))));
+            awaitLockWaits(2); // the loser found no row and waits for the winner's
+            holder.rollback();
+            assertEquals(List.of(APPLIED), winner.get().dispositions());
+            assertEquals(List.of(APPLIED), loser.get().dispositions());
+        } finally {
+            batches.shutdownNow();
+        }
+        new ReferenceCheck(rollups).assertAllTimeMatches();
+    }
+
+    private void awaitLockWaits(int count) throws InterruptedException {
+        long deadline = System.nanoTime() + Duration.ofSeconds(20).toNanos();
+        while (scratch.scalar("SELECT count(*) FROM pg_stat_activity WHERE datname = current_database()"
+                + " AND wait_event_type = 'Lock'") < count) {
+            assertTrue(System.nanoTime() < deadline, count + " batches waiting for a lock");
+            Thread.sleep(20);
+        }
+    }
+
     private BatchApplier.Outcome applyRetryingDeadlocks(List<InboundMessage> batch) {
         for (int attempt = 0; ; attempt++) {
             try {
@@ -354,6 +400,13 @@ class BatchApplierTest {
 
     private OmniEvent received(String externalId, Instant at) {
         return OmniEvent.messageReceived("event-" + externalId, at.toEpochMilli(),
+                OmniEvent.Meta.plugin("correlation", instances.get(0).id(), "whatsapp-baileys", "trace"),
+                externalId, "chat", "someone", OmniEvent.content("text", Optional.of("hi"), Optional.empty(),
+                        Optional.empty()));
+    }
+
+    private OmniEvent sent(String externalId, Instant at) {
+        return OmniEvent.messageSent("event-" + externalId, at.toEpochMilli(),
                 OmniEvent.Meta.plugin("correlation", instances.get(0).id(), "whatsapp-baileys", "trace"),
                 externalId, "chat", "someone", OmniEvent.content("text", Optional.of("hi"), Optional.empty(),
                         Optional.empty()));

@@ -20,6 +20,19 @@ class MessageIndexTest {
      * inserted it after the lookup) is left alone and missing from the answer, so the batch locks and recomputes it.
      * Also under a generic plan, which PostgreSQL may choose after five executions of a prepared statement.
      */
+    /**
+     * The ids a transaction locks and writes come out of the batch's ids sorted once, by the thread that decoded it:
+     * in that order, and sorted anew should that list lack one.
+     */
+    @Test
+    void idsKeepTheBatchsLockOrderOrAreSortedAnew() {
+        List<String> batch = MessageIndex.lockOrder(List.of("wamid.b", "3EB0", "a", "B", "3EB0", "_x"));
+        assertEquals(List.of("3EB0", "B", "_x", "a", "wamid.b"), batch);
+        assertEquals(List.of("B", "a", "wamid.b"), MessageIndex.subsequence(batch, Set.of("wamid.b", "a", "B")));
+        assertEquals(List.of(), MessageIndex.subsequence(batch, Set.of()));
+        assertEquals(List.of("a", "b", "wamid.b"), MessageIndex.subsequence(batch, Set.of("wamid.b", "b", "a")));
+    }
+
     @Test
     void updatesLockedIdsInsertsNewOnesAndLeavesTheOthersAlone() {
         try (ScratchDatabase omni = ScratchDatabase.create().withOmniSchema();
@@ -30,14 +43,14 @@ class MessageIndexTest {
                 database.inTransaction(h -> {
                     h.execute("TRUNCATE <rollup>.message_index");
                     return index.write(h, Map.of("locked", ExternalIdState.EMPTY, "raced", ExternalIdState.EMPTY),
-                            Set.of(), 1);
+                            List.of("locked", "raced"), Set.of(), 1);
                 });
                 Set<String> written = database.inTransaction(h -> {
                     h.execute("SET LOCAL plan_cache_mode = " + plans);
                     Map<String, ExternalIdState> locked = index.lockExisting(h, List.of("locked"));
                     assertEquals(Set.of("locked"), locked.keySet());
                     return index.write(h, Map.of("locked", FIRST_SEEN, "raced", FIRST_SEEN, "new", FIRST_SEEN),
-                            locked.keySet(), 2);
+                            MessageIndex.lockOrder(List.of("raced", "new", "locked")), locked.keySet(), 2);
                 });
                 assertEquals(Set.of("locked", "new"), written, plans);
                 Map<String, Long> touched = database.withHandle(h -> h.createQuery(
@@ -67,8 +80,8 @@ class MessageIndexTest {
             MessageIndex index = new MessageIndex();
             Map<String, ExternalIdState> states = new HashMap<>();
             ids.forEach(id -> states.put(id, FIRST_SEEN));
-            database.inTransaction(h -> index.write(h, states, Set.of(), 1));
-            assertEquals(Set.copyOf(ids), database.inTransaction(h -> index.lockExisting(h, ids)).keySet());
+            database.inTransaction(h -> index.write(h, states, javaOrder, Set.of(), 1));
+            assertEquals(Set.copyOf(ids), database.inTransaction(h -> index.lockExisting(h, javaOrder)).keySet());
             database.inTransaction(h -> h.execute("INSERT INTO <rollup>.message_pending SELECT x, 1, 0, '' "
                     + "FROM unnest(?::text[]) AS x", (Object) ids.toArray(String[]::new)));
             for (String table : List.of("message_index", "message_pending")) {
