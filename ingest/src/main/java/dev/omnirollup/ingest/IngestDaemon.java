@@ -150,6 +150,14 @@ public final class IngestDaemon implements AutoCloseable {
         BatchApplier applier = new BatchApplier(database,
                 new EventDecoder(store.maxEventBytes()),
                 clock, store.minuteRetention(), cutover, store.indexHorizon(), settings.singleActive());
+        String merges = "Message rollup rows written, by where their breakdown maps were merged: by the ingest, from"
+                + " what it remembers of its own last writes (only while it is its rows' only writer:"
+                + " ingest-single-active or partitions), or by PostgreSQL's dims_add (new rows included); a batch"
+                + " retried counts again.";
+        metrics.counter("omni_rollup_ingest_breakdown_rows_total", merges, applier::breakdownsMergedByIngest,
+                "merged_by", "ingest");
+        metrics.counter("omni_rollup_ingest_breakdown_rows_total", merges, applier::breakdownsMergedByDatabase,
+                "merged_by", "database");
         String prefix = store.subjectPrefix();
         int partitions = store.partitions();
         for (String name : List.of(store.messageStream(), store.automationStream())) {

@@ -179,6 +179,19 @@ public final class BatchApplier {
     }
 
     /**
+     * Message rollup rows written so far whose breakdown maps this applier merged from what it remembers of its
+     * last writes ({@link KnownDims}; 0 unless it remembers rows).
+     */
+    public long breakdownsMergedByIngest() {
+        return writer.mergedRows();
+    }
+
+    /** Message rollup rows written so far by an upsert that merges their breakdown maps in PostgreSQL, or new. */
+    public long breakdownsMergedByDatabase() {
+        return writer.upsertedRows();
+    }
+
+    /**
      * Sets aside one message that cannot be applied (it failed alone for a reason retrying cannot fix): it is
      * kept in the reject table with the reason and marked applied, so that it never blocks the stream.
      *

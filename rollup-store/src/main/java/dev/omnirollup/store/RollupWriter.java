@@ -8,6 +8,7 @@ import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.UUID;
+import java.util.concurrent.atomic.LongAdder;
 import org.jdbi.v3.core.Handle;
 import org.jdbi.v3.core.statement.Query;
 import org.jdbi.v3.core.statement.SqlStatement;
@@ -104,6 +105,8 @@ final class RollupWriter {
     private final RollupDatabase database;
     /** What this writer's last writes left in the message rows; null: every row is upserted with dims_add. */
     private final KnownDims known;
+    /** Message rows {@link #write} upserted with {@code dims_add} (their maps merged by PostgreSQL, or new rows). */
+    private final LongAdder upsertedRows = new LongAdder();
 
     /** A writer that merges breakdowns in PostgreSQL. */
     RollupWriter(RollupDatabase database) {
@@ -114,6 +117,16 @@ final class RollupWriter {
     RollupWriter(RollupDatabase database, KnownDims known) {
         this.database = database;
         this.known = known;
+    }
+
+    /** Message rows written so far with the breakdown maps merged by this writer from what it remembers. */
+    long mergedRows() {
+        return known == null ? 0 : known.mergedRows();
+    }
+
+    /** Message rows written so far by an upsert that merges their maps with {@code dims_add} (or inserts them). */
+    long upsertedRows() {
+        return upsertedRows.sum();
     }
 
     void write(Handle handle, RollupChanges changes, Layer layer) {
@@ -190,6 +203,7 @@ final class RollupWriter {
     private void writeMessages(Handle handle, Grain grain, List<RollupChanges.MessageRowChange> rows, Layer layer) {
         if (known == null || rows.isEmpty()) {
             upsertMessages(handle, grain, rows, layer);
+            upsertedRows.add(rows.size());
             return;
         }
         List<RollupChanges.MessageRowChange> rest = new ArrayList<>();
@@ -273,6 +287,7 @@ final class RollupWriter {
         if (rows.isEmpty()) {
             return;
         }
+        upsertedRows.add(rows.size());
         Query upsert = handle.createQuery(UPSERT_MESSAGES + RETURNING).define("grain", grain.suffix())
                 .define("add_counters", ADD_COUNTERS)
                 .bind("remember_from", rememberFrom);

@@ -1,5 +1,6 @@
 package dev.omnirollup.ingest;
 
+import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertNotNull;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -13,10 +14,11 @@ import java.util.regex.Pattern;
 import org.junit.jupiter.api.Test;
 
 /**
- * An operator sees where a worker's applying time goes: {@code omni_rollup_ingest_apply_seconds} has every phase of
- * the batches' transactions, and together they are no more than the worker's applying time.
+ * What an operator sees of the applier: where a worker's applying time goes ({@code omni_rollup_ingest_apply_seconds}
+ * has every phase of the batches' transactions, together no more than the worker's applying time), and where the
+ * rollup rows' breakdown maps were merged ({@code omni_rollup_ingest_breakdown_rows_total}).
  */
-class ApplyPhaseMetricsTest {
+class ApplierMetricsTest {
     @Test
     void everyPhaseOfTheMessageStreamsTransactionsIsScraped() {
         try (IngestHarness harness = new IngestHarness()) {
@@ -43,6 +45,36 @@ class ApplyPhaseMetricsTest {
                 assertTrue(seconds.get("apply " + ran) > 0, ran + " took time: " + seconds);
             }
             assertTrue(phases <= seconds.get("time applying"), "phases " + phases + " within applying: " + seconds);
+        }
+    }
+
+    /**
+     * A process that is its rows' only writer (the default) merges the maps of the rows it wrote last itself, and
+     * leaves the new rows to PostgreSQL; with every process consuming at once, PostgreSQL merges them all.
+     */
+    @Test
+    void theBreakdownRowsCountWhereTheirMapsWereMerged() {
+        for (String singleActive : new String[] {"true", "false"}) {
+            try (IngestHarness harness = new IngestHarness()) {
+                harness.set("ingest-batch-size", "200");
+                harness.set("ingest-single-active", singleActive);
+                harness.publish(harness.traffic(92, 2_000));
+                Metrics metrics = new Metrics();
+                harness.startInProcess(metrics);
+                harness.awaitCaughtUp(Duration.ofSeconds(120));
+                Matcher m = Pattern.compile("omni_rollup_ingest_breakdown_rows_total\\{merged_by=\"(\\w+)\"} (\\d+)")
+                        .matcher(metrics.scrape());
+                Map<String, Long> rows = new HashMap<>();
+                while (m.find()) {
+                    rows.put(m.group(1), Long.parseLong(m.group(2)));
+                }
+                assertTrue(rows.get("database") > 0, singleActive + ": " + rows);
+                if (singleActive.equals("true")) {
+                    assertTrue(rows.get("ingest") > 0, "merged by the only writer: " + rows);
+                } else {
+                    assertEquals(0L, rows.get("ingest"), "nothing remembered: " + rows);
+                }
+            }
         }
     }
 }
