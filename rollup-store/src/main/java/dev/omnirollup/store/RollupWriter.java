@@ -3,6 +3,7 @@ package dev.omnirollup.store;
 import java.sql.ResultSet;
 import java.sql.SQLException;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.Comparator;
 import java.util.HashMap;
 import java.util.List;
@@ -242,18 +243,16 @@ final class RollupWriter {
         Map<RollupKey, Integer> index = new HashMap<>(n * 2);
         SortedDims[] next = new SortedDims[n];
         Long[] versions = new Long[n];
-        StringBuilder dims = new StringBuilder(n * 256).append('[');
         for (int i = 0; i < n; i++) {
             index.put(rows.get(i).key(), i);
             next[i] = was.get(i).dims().plus(rows.get(i).breakdowns(), known::shared);
             versions[i] = was.get(i).version();
-            dims.append(i == 0 ? "" : ",").append(next[i].json());
         }
         Query upsert = handle.createQuery(UPSERT_KNOWN_MESSAGES).define("grain", grain.suffix())
                 .define("add_counters", ADD_COUNTERS)
-                .bind("dims", dims.append(']').toString()).bindByType("expected", versions, Long[].class);
-        bindRows(upsert, layer, "instance", rows.stream().map(RollupChanges.MessageRowChange::key).toList(),
-                rows.stream().map(row -> row.counts().toArray()).toList(), MessageCounter.COLUMNS);
+                .bind("dims", dimsArray(Arrays.asList(next))).bindByType("expected", versions, Long[].class);
+        bindRows(upsert, layer, "instance", keys(rows), rows.stream().map(row -> row.counts().toArray()).toList(),
+                MessageCounter.COLUMNS);
         boolean[] written = new boolean[n];
         List<RollupChanges.MessageRowChange> inserted = new ArrayList<>();
         int merged = 0;
@@ -320,16 +319,11 @@ final class RollupWriter {
         if (rows.isEmpty()) {
             return;
         }
-        StringBuilder dims = new StringBuilder().append('[');
-        for (RollupChanges.MessageRowChange row : rows) {
-            dims.append(dims.length() == 1 ? "" : ",").append(row.breakdownsJson());
-        }
         Map<RollupKey, SortedDims> changes = new HashMap<>();
         rows.forEach(row -> changes.put(row.key(), row.breakdowns()));
         Query update = handle.createQuery(CORRECT_INSERTED).define("grain", grain.suffix())
-                .bind("dims", dims.append(']').toString());
-        bindRows(update, layer, "instance", rows.stream().map(RollupChanges.MessageRowChange::key).toList(),
-                rows.stream().map(row -> new long[0]).toList(), List.of());
+                .bind("dims", dimsArray(rows.stream().map(RollupChanges.MessageRowChange::breakdowns).toList()));
+        bindRows(update, layer, "instance", keys(rows), rows.stream().map(row -> new long[0]).toList(), List.of());
         for (Written row : update.map((rs, ctx) -> Written.of(grain, rs, false)).list()) {
             known.put(layer, row.key(), row.version(), changes.get(row.key()).canonical(known::shared));
         }
@@ -349,14 +343,25 @@ final class RollupWriter {
     /** Binds message rows for {@link #UPSERT_MESSAGES}: their keys, counters and breakdowns. */
     private static void bindMessageRows(SqlStatement<?> statement, List<RollupChanges.MessageRowChange> rows,
                                         Layer layer) {
-        StringBuilder dims = new StringBuilder(rows.size() * 64).append('[');
-        for (RollupChanges.MessageRowChange row : rows) {
-            dims.append(dims.length() == 1 ? "" : ",").append(row.breakdownsJson());
+        statement.bind("dims", dimsArray(rows.stream().map(RollupChanges.MessageRowChange::breakdowns).toList()));
+        bindRows(statement, layer, "instance", keys(rows), rows.stream().map(row -> row.counts().toArray()).toList(),
+                MessageCounter.COLUMNS);
+    }
+
+    /**
+     * The rows' breakdowns as one JSON array, split again by the statements' {@code jsonb_array_elements}: one JSON
+     * array rather than a {@code text[]}, since the driver escapes every quote of every element of an array literal.
+     */
+    private static String dimsArray(List<SortedDims> dims) {
+        StringBuilder array = new StringBuilder(dims.size() * 64).append('[');
+        for (SortedDims map : dims) {
+            array.append(array.length() == 1 ? "" : ",").append(map.json());
         }
-        // one JSON array rather than a text[]: the driver escapes every quote of every element of an array literal
-        statement.bind("dims", dims.append(']').toString());
-        bindRows(statement, layer, "instance", rows.stream().map(RollupChanges.MessageRowChange::key).toList(),
-                rows.stream().map(row -> row.counts().toArray()).toList(), MessageCounter.COLUMNS);
+        return array.append(']').toString();
+    }
+
+    private static List<RollupKey> keys(List<RollupChanges.MessageRowChange> rows) {
+        return rows.stream().map(RollupChanges.MessageRowChange::key).toList();
     }
 
     private static void upsertAutomations(Handle handle, Grain grain, List<RollupChanges.AutomationRowChange> rows,
