@@ -2,6 +2,7 @@ package dev.omnirollup.bench;
 
 import dev.omnirollup.sim.ScratchDatabase;
 import dev.omnirollup.sim.ScratchNats;
+import dev.omnirollup.store.ApplyPhases;
 import dev.omnirollup.store.StoreSettings;
 import dev.omnirollup.store.Setting;
 import io.nats.client.Connection;
@@ -23,6 +24,7 @@ import java.sql.SQLException;
 import java.sql.Statement;
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Locale;
@@ -31,6 +33,7 @@ import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
+import java.util.stream.Collectors;
 
 /**
  * Ingest throughput (issue 7 item 4): {@code N} Omni events are published first to a fresh stream pair; then 1, 2
@@ -78,10 +81,13 @@ final class IngestBench {
                 "cores stolen", "worker JIT", "worker GC", "applier", "collector", "NATS client threads",
                 "worker other", "db backends", "nats-server", "rest of the machine", "all",
                 "events/s two cores allow", "the same without the JIT");
+        List<String> timeColumns = new ArrayList<>(List.of("mix", "instances", "run", "stream", "partition",
+                "batches", "applying s", "waiting for NATS s", "fetched, waiting for the applier s"));
+        for (ApplyPhases.Phase phase : ApplyPhases.Phase.values()) {
+            timeColumns.add(phase.words() + " s");
+        }
         Table time = new Table("ingest-time", "Where the ingest workers' time went while draining the backlog",
-                "mix", "instances", "run", "stream", "partition", "batches", "applying s", "waiting for NATS s",
-                "fetched, waiting for the applier s", "claim s", "index read s", "fold s", "index write s",
-                "rollup write s", "finish s", "commit s");
+                timeColumns.toArray(String[]::new));
         // the targets hold for every instance count: the worst of the best run of each
         double best = Double.MAX_VALUE;
         double bestShare = Double.MAX_VALUE;
@@ -251,7 +257,7 @@ final class IngestBench {
                                 m.group(2) + " of " + m.group(3), Long.parseLong(m.group(4)),
                                 Double.parseDouble(m.group(5)), Double.parseDouble(m.group(6)),
                                 Double.parseDouble(m.group(7))));
-                        for (int phase = 0; phase < 7; phase++) {
+                        for (int phase = 0; phase < ApplyPhases.Phase.values().length; phase++) {
                             row.add(Double.parseDouble(m.group(8 + phase)));
                         }
                         time.add(row.toArray());
@@ -292,11 +298,11 @@ final class IngestBench {
         }
     }
 
-    /** The line a stream worker prints when it stops (StreamWorker.summary). */
+    /** The line a stream worker prints when it stops (StreamWorker.summary, its phases as ApplyPhases writes them). */
     private static final Pattern WORKER_TIME = Pattern.compile("stream (\\S+) partition (\\d+) of (\\d+): (\\d+) batches;"
             + " applying ([0-9.]+) s, waiting for NATS ([0-9.]+) s, fetched and waiting for the applier ([0-9.]+) s;"
-            + " applying, by phase: claim ([0-9.]+) s, index read ([0-9.]+) s, fold ([0-9.]+) s, index write ([0-9.]+)"
-            + " s, rollup write ([0-9.]+) s, finish ([0-9.]+) s, commit ([0-9.]+) s");
+            + " applying, by phase: " + Arrays.stream(ApplyPhases.Phase.values())
+                    .map(phase -> phase.words() + " ([0-9.]+) s").collect(Collectors.joining(", ")));
 
     /** Timings of one consumption, from the consumers' point of view. */
     record Progress(double overallRate, double steadyRate, double secondHalfRate, double seconds) {

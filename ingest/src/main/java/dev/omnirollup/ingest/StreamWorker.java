@@ -21,6 +21,7 @@ import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.BitSet;
 import java.util.List;
 import java.util.Locale;
@@ -31,6 +32,7 @@ import java.util.concurrent.atomic.AtomicInteger;
 import java.util.function.BooleanSupplier;
 import java.util.function.IntPredicate;
 import java.util.function.Supplier;
+import java.util.stream.Collectors;
 
 /**
  * Consumes one partition of a stream through its durable consumer, while this process holds the partition, in two
@@ -136,9 +138,9 @@ final class StreamWorker implements Runnable {
                 "partition", index, "activity", "waiting_for_nats");
         metrics.gauge("omni_rollup_ingest_time_seconds", help, () -> awaitingApplyNanos / 1e9, "stream", streamName,
                 "partition", index, "activity", "waiting_for_applier");
-        String phaseHelp = "Of the time applying the batches committed, the time in each phase of their transactions:"
-                + " claim, index_read (the external-id index's rows locked and read), fold, index_write, rollup_write,"
-                + " finish, commit.";
+        String phaseHelp = "Of the time applying the batches committed, the time in each phase of their transactions ("
+                + Arrays.stream(ApplyPhases.Phase.values()).map(ApplyPhases.Phase::label)
+                        .collect(Collectors.joining(", ")) + "; index_read: the external-id index's rows locked and read).";
         for (ApplyPhases.Phase phase : ApplyPhases.Phase.values()) {
             metrics.gauge("omni_rollup_ingest_apply_seconds", phaseHelp, () -> phases.nanos(phase) / 1e9, "stream",
                     streamName, "partition", index, "phase", phase.label());
