@@ -1,6 +1,7 @@
 package dev.omnirollup.store;
 
 import com.fasterxml.jackson.core.io.JsonStringEncoder;
+import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.HashMap;
@@ -25,21 +26,15 @@ final class BackfillFold {
     private static final int MINUTE_BITS = 0x7FF;
     /** The bit of a sort key that puts an instance's rows after all the all-instances rows. */
     private static final long ONE_SCOPE = 1L << 62;
-    private static final String EVERYONE = Scope.EVERYONE.toString();
     private static final JsonStringEncoder JSON = JsonStringEncoder.getInstance();
 
     /** Receives the rows of one grain in primary-key order (scope, bucket, instance). */
     interface RowSink {
         /**
-         * @param subject the instance's id in text ({@link Scope#EVERYONE}'s for the all-instances rows)
-         * @param dims    appends the row's breakdowns as a JSON object, in COPY's text format
+         * @param subject the instance ({@link Scope#EVERYONE} for the all-instances rows)
+         * @param dims    appends the row's breakdowns as a JSON object (UTF-8)
          */
-        void row(Scope scope, String subject, long bucket, long[] counters, DimsText dims);
-    }
-
-    /** A row's breakdowns, written as a JSON object already escaped for COPY's text format. */
-    interface DimsText {
-        void appendTo(StringBuilder out);
+        void row(Scope scope, UUID subject, long bucket, long[] counters, CopyBinaryWriter.Json dims);
     }
 
     private final Keys keys = new Keys();
@@ -162,8 +157,8 @@ final class BackfillFold {
             System.arraycopy(cells.counters, cell * COUNTERS, counters, 0, COUNTERS);
             int instance = cells.instance[cell];
             Dims dims = cells.dims[cell];
-            sink.row(instance == NONE ? Scope.ALL : Scope.ONE, instance == NONE ? EVERYONE : instances.text(instance),
-                    cells.bucket[cell], counters, out -> dims.appendCopyJson(keys, out));
+            sink.row(instance == NONE ? Scope.ALL : Scope.ONE, instance == NONE ? Scope.EVERYONE : instances.uuid(instance),
+                    cells.bucket[cell], counters, out -> dims.appendJson(keys, out));
         }
     }
 
@@ -298,10 +293,10 @@ final class BackfillFold {
         }
     }
 
-    /** Keys numbered in the order first seen, with their JSON form escaped for COPY's text format. */
+    /** Keys numbered in the order first seen, with their JSON form (the quoted name and its colon, UTF-8). */
     private static final class Series {
         private final List<String> names = new ArrayList<>();
-        private final List<String> copyJson = new ArrayList<>();
+        private final List<byte[]> json = new ArrayList<>();
         private final Map<String, Integer> ids = new HashMap<>();
 
         int idOf(String name) {
@@ -309,7 +304,7 @@ final class BackfillFold {
             if (id == null) {
                 id = names.size();
                 names.add(name);
-                copyJson.add(PgCopy.text('"' + new String(JSON.quoteAsString(name)) + "\":"));
+                json.add(('"' + new String(JSON.quoteAsString(name)) + "\":").getBytes(StandardCharsets.UTF_8));
                 ids.put(name, id);
             }
             return id;
@@ -526,20 +521,20 @@ final class BackfillFold {
             }
         }
 
-        void appendCopyJson(Keys names, StringBuilder out) {
-            out.append('{');
+        void appendJson(Keys names, CopyBinaryWriter.Bytes out) {
+            out.put((byte) '{');
             boolean first = true;
             for (int key = 0; key < text.length; key++) {
                 if (text[key] != 0) {
                     first = comma(out, first);
-                    out.append(names.text.copyJson.get(key)).append(text[key]);
+                    out.put(names.text.json.get(key)).decimal(text[key]);
                 }
             }
             for (int i = 0; i < size; i++) {
                 first = comma(out, first);
-                out.append(names.other.copyJson.get(keys[i])).append(counts[i]);
+                out.put(names.other.json.get(keys[i])).decimal(counts[i]);
             }
-            out.append('}');
+            out.put((byte) '}');
         }
 
         Map<String, Long> asMap(Keys names) {
@@ -555,9 +550,9 @@ final class BackfillFold {
             return map;
         }
 
-        private static boolean comma(StringBuilder out, boolean first) {
+        private static boolean comma(CopyBinaryWriter.Bytes out, boolean first) {
             if (!first) {
-                out.append(',');
+                out.put((byte) ',');
             }
             return false;
         }

@@ -5,12 +5,14 @@ import java.io.StringReader;
 import java.sql.SQLException;
 import org.jdbi.v3.core.Handle;
 import org.postgresql.PGConnection;
+import java.util.function.Consumer;
+import org.postgresql.copy.CopyIn;
 import org.postgresql.copy.CopyManager;
 import org.postgresql.copy.CopyOut;
 
 /**
- * PostgreSQL's {@code COPY} on a Jdbi handle's connection, which Jdbi has no API for: bulk rows in (text format)
- * and out (binary format, message by message). The statements' table names are validated schema names and fixed
+ * PostgreSQL's {@code COPY} on a Jdbi handle's connection, which Jdbi has no API for: bulk rows in (text format,
+ * or binary format streamed in chunks as they are written) and out (binary format, message by message). The statements' table names are validated schema names and fixed
  * suffixes; nothing here takes a value from a request.
  */
 final class PgCopy {
@@ -33,6 +35,48 @@ final class PgCopy {
             throw StoreException.of(e);
         } catch (IOException e) {
             throw new StoreException("COPY failed: " + e.getMessage(), e);
+        }
+    }
+
+    /**
+     * Runs {@code COPY … FROM STDIN (FORMAT binary)} with the rows {@code rows} writes, each chunk sent as it fills
+     * (the server parses one while the next is built); nothing when it writes none. An exception from {@code rows}
+     * cancels the COPY (the connection stays usable) and propagates.
+     *
+     * @param fields the fields of every row
+     * @return the rows written
+     */
+    static long inBinary(Handle handle, String sql, int fields, Consumer<CopyBinaryWriter> rows) {
+        CopyManager manager = manager(handle);
+        CopyIn[] in = {null};
+        try {
+            CopyBinaryWriter writer = new CopyBinaryWriter(fields, (data, length) -> {
+                try {
+                    if (in[0] == null) {
+                        in[0] = manager.copyIn(sql);
+                    }
+                    in[0].writeToCopy(data, 0, length);
+                } catch (SQLException e) {
+                    throw StoreException.of(e);
+                }
+            });
+            rows.accept(writer);
+            if (writer.rows() == 0) {
+                return 0; // no chunk was handed on: the first goes when a row starts past the chunk's size
+            }
+            writer.finish();
+            in[0].endCopy();
+            return writer.rows();
+        } catch (SQLException e) {
+            throw StoreException.of(e);
+        } finally {
+            if (in[0] != null && in[0].isActive()) {
+                try {
+                    in[0].cancelCopy();
+                } catch (SQLException e) {
+                    // the failure that got us here is the one to report
+                }
+            }
         }
     }
 

@@ -100,6 +100,8 @@ final class RollupWriter {
             """;
     private static final String COPY_MESSAGES = " (src, scope, instance_id, bucket, total, completed, failed, "
             + "pending, inbound, outbound, proc_sum, proc_count, agent_sum, agent_count, dims) FROM STDIN";
+    /** The fields of a {@link #COPY_MESSAGES} row: the layer, the key, the counters and the breakdowns. */
+    private static final int MESSAGE_FIELDS = 5 + MessageCounter.COUNT;
     private static final String COPY_AUTOMATIONS = " (src, scope, automation_id, bucket, executions, success, failed, "
             + "skipped, actions, exec_sum, exec_count) FROM STDIN";
 
@@ -169,13 +171,16 @@ final class RollupWriter {
      */
     void writeFold(Handle handle, BackfillFold fold, Layer layer) {
         for (Grain grain : new Grain[] {Grain.MINUTE, Grain.HOUR, Grain.DAY}) {
-            StringBuilder rows = new StringBuilder(1 << 16);
-            fold.rows(grain, (scope, subject, bucket, counters, dims) -> {
-                keyAndCounts(rows, layer, scope, subject, bucket, counters);
-                dims.appendTo(rows.append('\t'));
-                rows.append('\n');
-            });
-            PgCopy.in(handle, "COPY " + database.rollup("msg_" + grain.suffix()) + COPY_MESSAGES, rows);
+            PgCopy.inBinary(handle, "COPY " + database.rollup("msg_" + grain.suffix()) + COPY_MESSAGES
+                    + " (FORMAT binary)", MESSAGE_FIELDS, out -> fold.rows(grain, (scope, subject, bucket, counters,
+                            dims) -> {
+                out.row().int2(layer.code()).int2(scope.code).uuid(subject.getMostSignificantBits(),
+                        subject.getLeastSignificantBits()).int8(bucket);
+                for (long value : counters) {
+                    out.int8(value);
+                }
+                out.jsonb(dims);
+            }));
         }
     }
 

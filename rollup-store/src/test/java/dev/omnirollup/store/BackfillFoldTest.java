@@ -66,12 +66,12 @@ class BackfillFoldTest {
         for (Grain grain : new Grain[] {Grain.MINUTE, Grain.HOUR, Grain.DAY}) {
             List<RollupKey> order = new ArrayList<>();
             fold.rows(grain, (scope, subject, bucket, counters, dims) -> {
-                RollupKey key = new RollupKey(grain, scope, UUID.fromString(subject), bucket);
+                RollupKey key = new RollupKey(grain, scope, subject, bucket);
                 order.add(key);
                 counts.put(key, MessageCounts.of(counters.clone()));
-                StringBuilder json = new StringBuilder();
+                CopyBinaryWriter.Bytes json = new CopyBinaryWriter.Bytes(16);
                 dims.appendTo(json);
-                Map<String, Long> map = DimsJson.read(unescapeCopyText(json.toString()));
+                Map<String, Long> map = DimsJson.read(new String(json.toArray(), StandardCharsets.UTF_8));
                 if (!map.isEmpty()) {
                     breakdowns.put(key, map);
                 }
@@ -138,24 +138,5 @@ class BackfillFoldTest {
             c = Long.compareUnsigned(a.subject().getLeastSignificantBits(), b.subject().getLeastSignificantBits());
         }
         return c;
-    }
-
-    private static String unescapeCopyText(String text) {
-        StringBuilder out = new StringBuilder();
-        for (int i = 0; i < text.length(); i++) {
-            char c = text.charAt(i);
-            if (c == '\\') {
-                char next = text.charAt(++i);
-                out.append(switch (next) {
-                    case 't' -> '\t';
-                    case 'n' -> '\n';
-                    case 'r' -> '\r';
-                    default -> next;
-                });
-            } else {
-                out.append(c);
-            }
-        }
-        return out.toString();
     }
 }
