@@ -6,9 +6,11 @@ import dev.omnirollup.sim.ScratchDatabase;
 import java.time.Instant;
 import java.time.LocalDateTime;
 import java.util.HashMap;
+import java.util.List;
 import java.util.Map;
 import java.util.Random;
 import java.util.TreeMap;
+import java.util.UUID;
 import org.junit.jupiter.api.Test;
 
 /** The database edge: the schemas reach constant statement text as {@code <rollup>} and {@code <omni>}. */
@@ -40,6 +42,45 @@ class RollupDatabaseTest {
             for (RollupDatabase database : new RollupDatabase[] {perExecution, generic}) {
                 assertEquals("UTC", setting(database, "TimeZone"));
                 assertEquals("0", setting(database, "max_parallel_workers_per_gather"));
+            }
+        }
+    }
+
+    /**
+     * The breakdown maps are compressed with lz4 where the server has it (the large all-instances maps cost less than
+     * half as much to store, finding B8), and with the default pglz where it does not; a row written and read back
+     * holds what it was given either way.
+     */
+    @Test
+    void breakdownsAreCompressedWithLz4WhereTheServerHasIt() {
+        try (ScratchDatabase omni = ScratchDatabase.create().withOmniSchema();
+             RollupDatabase database = RollupDatabase.open(omni.jdbcUrl(), "rollup_x", "public", 2, "test")) {
+            database.migrate();
+            boolean lz4 = database.jdbi().withHandle(h -> h.createQuery("SELECT EXISTS (SELECT 1 FROM pg_settings"
+                    + " WHERE name = 'default_toast_compression' AND 'lz4' = ANY (enumvals))").mapTo(Boolean.class)
+                    .one());
+            List<String> compression = database.jdbi().withHandle(h -> h.createQuery(
+                    "SELECT attrelid::regclass::text || '=' || attcompression::text FROM pg_attribute WHERE attname = 'dims'"
+                    + " AND attrelid::regclass::text LIKE 'rollup\\_x.msg\\_%' ORDER BY 1").mapTo(String.class).list());
+            String expected = lz4 ? "l" : "";
+            assertEquals(List.of("rollup_x.msg_day=" + expected, "rollup_x.msg_hour=" + expected,
+                    "rollup_x.msg_minute=" + expected, "rollup_x.msg_total=" + expected), compression);
+            Map<String, Long> big = new TreeMap<>();
+            for (int i = 0; i < 500; i++) {
+                big.put("i:" + new UUID(i, i * 31L), (long) i + 1);
+            }
+            String stored = database.jdbi().withHandle(h -> {
+                h.execute("INSERT INTO rollup_x.msg_hour (src, scope, instance_id, bucket, total, completed, failed,"
+                        + " pending, inbound, outbound, proc_sum, proc_count, agent_sum, agent_count, dims) VALUES"
+                        + " (1, 0, '00000000-0000-0000-0000-000000000000', 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, ?::jsonb)",
+                        SortedDims.of(big).json());
+                return h.createQuery("SELECT dims::text FROM rollup_x.msg_hour").mapTo(String.class).one();
+            });
+            assertEquals(big, new TreeMap<>(DimsJson.read(stored)));
+            if (lz4) {
+                String method = database.jdbi().withHandle(h -> h.createQuery(
+                        "SELECT pg_column_compression(dims) FROM rollup_x.msg_hour").mapTo(String.class).one());
+                assertEquals("lz4", method);
             }
         }
     }
