@@ -74,8 +74,8 @@ final class BackfillBench {
         table.note("backfill = Backfill in the driver's JVM (JIT cold), " + parallelism + " days at once, into an"
                 + " empty schema; launcher = '" + launcher.command() + " backfill' (" + version + ") into an empty"
                 + " schema, wall time of the process");
-        table.note("write floor = the rows the launcher's backfill left (every table of its schema), loaded with COPY (binary format)"
-                + " into a fresh schema in the same order, plus the per-instance index builds; start floor = the"
+        table.note("write floor = the rows the launcher's backfill left (every table of its schema), loaded with COPY"
+                + " (binary format) into a fresh schema in the same order, plus the per-instance index builds; start floor = the"
                 + " launcher's backfill over empty copies of Omni's tables (JVM start, migrations, index builds); floor"
                 + " = max(COPY out, (COPY out + write floor) / 2): reading and writing alone, perfectly overlapped on"
                 + " two cores, with a fold that costs nothing; whole-process floor = start floor + floor");

@@ -74,6 +74,8 @@ class ConstantSqlTest {
     private static final Map<String, String> RAW_ALLOWED = Map.of(
             "dev.omnirollup.store.PgCopy.in",
             "COPY: Jdbi has no COPY; fresh rows of a backfilled day go in by COPY, table named by grain",
+            "dev.omnirollup.store.PgCopy.inBinary",
+            "COPY: Jdbi has no COPY; a backfilled day's message rows go in by binary COPY, table named by grain",
             "dev.omnirollup.store.PgCopy.out",
             "COPY: Jdbi has no COPY, and COPY takes no parameters: backfill reads a day's rows by COPY, the day's"
                     + " range as timestamp literals Backfill formats from its LocalDateTime bounds and the day number");

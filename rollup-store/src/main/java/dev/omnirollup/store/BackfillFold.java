@@ -157,8 +157,9 @@ final class BackfillFold {
             System.arraycopy(cells.counters, cell * COUNTERS, counters, 0, COUNTERS);
             int instance = cells.instance[cell];
             Dims dims = cells.dims[cell];
-            sink.row(instance == NONE ? Scope.ALL : Scope.ONE, instance == NONE ? Scope.EVERYONE : instances.uuid(instance),
-                    cells.bucket[cell], counters, out -> dims.appendJson(keys, out));
+            sink.row(instance == NONE ? Scope.ALL : Scope.ONE,
+                    instance == NONE ? Scope.EVERYONE : instances.uuid(instance), cells.bucket[cell], counters,
+                    out -> dims.appendJson(keys, out));
         }
     }
 

@@ -12,8 +12,8 @@ import org.postgresql.copy.CopyOut;
 
 /**
  * PostgreSQL's {@code COPY} on a Jdbi handle's connection, which Jdbi has no API for: bulk rows in (text format,
- * or binary format streamed in chunks as they are written) and out (binary format, message by message). The statements' table names are validated schema names and fixed
- * suffixes; nothing here takes a value from a request.
+ * or binary format streamed in chunks as they are written) and out (binary format, message by message). The
+ * statements' table names are validated schema names and fixed suffixes; nothing here takes a value from a request.
  */
 final class PgCopy {
     private PgCopy() {

@@ -60,8 +60,9 @@ class RollupDatabaseTest {
                     + " WHERE name = 'default_toast_compression' AND 'lz4' = ANY (enumvals))").mapTo(Boolean.class)
                     .one());
             List<String> compression = database.jdbi().withHandle(h -> h.createQuery(
-                    "SELECT attrelid::regclass::text || '=' || attcompression::text FROM pg_attribute WHERE attname = 'dims'"
-                    + " AND attrelid::regclass::text LIKE 'rollup\\_x.msg\\_%' ORDER BY 1").mapTo(String.class).list());
+                    "SELECT attrelid::regclass::text || '=' || attcompression::text FROM pg_attribute"
+                    + " WHERE attname = 'dims' AND attrelid::regclass::text LIKE 'rollup\\_x.msg\\_%' ORDER BY 1")
+                    .mapTo(String.class).list());
             String expected = lz4 ? "l" : "";
             assertEquals(List.of("rollup_x.msg_day=" + expected, "rollup_x.msg_hour=" + expected,
                     "rollup_x.msg_minute=" + expected, "rollup_x.msg_total=" + expected), compression);
