@@ -78,10 +78,7 @@ final class CopyBinaryWriter {
 
     /** A {@code jsonb} field holding what {@code json} appends (which must be one JSON value). */
     CopyBinaryWriter jsonb(Json json) {
-        if (fieldsLeft == 0) {
-            throw new IllegalStateException("more than " + fields + " fields in a row, or no row started");
-        }
-        fieldsLeft--;
+        nextField();
         int lengthAt = out.size;
         out.putInt(0);
         out.put(JSONB_VERSION);
@@ -106,12 +103,17 @@ final class CopyBinaryWriter {
         flush();
     }
 
+    /** Starts a field of a fixed length. */
     private void field(int length) {
+        nextField();
+        out.putInt(length);
+    }
+
+    private void nextField() {
         if (fieldsLeft == 0) {
             throw new IllegalStateException("more than " + fields + " fields in a row, or no row started");
         }
         fieldsLeft--;
-        out.putInt(length);
     }
 
     private void checkRowComplete() {

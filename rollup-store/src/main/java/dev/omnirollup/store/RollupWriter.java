@@ -169,8 +169,8 @@ final class RollupWriter {
     }
 
     /**
-     * Writes the minute, hour and day rows of backfill's fold of a day with {@code COPY}, in primary-key order
-     * (the rows cannot exist yet: backfill deleted its day first). Its running totals go through
+     * Writes the minute, hour and day rows of backfill's fold of a day with a binary {@code COPY} each, streamed as
+     * the fold produces them, in primary-key order (the rows cannot exist yet: backfill deleted its day first). Its running totals go through
      * {@link BackfillFold#addTotals} and {@link #writeFresh}. Every row gets {@code version} (one value of the
      * {@code row_version} sequence for the whole fold, not one per row: a reader compares a row's version only with
      * what it held for that same row, and a fold's rows are new rows, so one fresh value tells each of them apart
@@ -180,13 +180,14 @@ final class RollupWriter {
         for (Grain grain : new Grain[] {Grain.MINUTE, Grain.HOUR, Grain.DAY}) {
             PgCopy.inBinary(handle, "COPY " + database.rollup("msg_" + grain.suffix()) + COPY_FOLD_MESSAGES,
                     FOLD_FIELDS, out -> fold.rows(grain, (scope, subject, bucket, counters, dims) -> {
-                out.row().int2(layer.code()).int2(scope.code).uuid(subject.getMostSignificantBits(),
-                        subject.getLeastSignificantBits()).int8(bucket);
-                for (long value : counters) {
-                    out.int8(value);
-                }
-                out.jsonb(dims).int8(version);
-            }));
+                        out.row().int2(layer.code()).int2(scope.code)
+                                .uuid(subject.getMostSignificantBits(), subject.getLeastSignificantBits())
+                                .int8(bucket);
+                        for (long value : counters) {
+                            out.int8(value);
+                        }
+                        out.jsonb(dims).int8(version);
+                    }));
         }
     }
 
