@@ -172,10 +172,10 @@ public final class BatchApplier {
     public Outcome apply(StreamRef stream, Partitioning partition, Prepared prepared) {
         long nowMs = clock.millis();
         ApplyPhases.Stopwatch watch = new ApplyPhases.Stopwatch();
-        Outcome outcome = database.inTransaction(handle -> applyDecoded(handle, stream, partition, prepared, nowMs,
+        BatchTriage triage = database.inTransaction(handle -> applyDecoded(handle, stream, partition, prepared, nowMs,
                 watch));
-        watch.lap(Phase.COMMIT);
-        return new Outcome(outcome.dispositions(), outcome.rejectReasons(), outcome.lastEventMs(), watch.read());
+        watch.lap(Phase.COMMIT); // known only now: the Outcome is made after the transaction
+        return new Outcome(triage.dispositions(), triage.rejectReasons(), triage.lastEventMs(), watch.read());
     }
 
     /**
@@ -217,8 +217,9 @@ public final class BatchApplier {
         return database.withHandle(handle -> pages.applied(handle, stream, from, to));
     }
 
-    private Outcome applyDecoded(Handle handle, StreamRef stream, Partitioning partition, Prepared prepared,
-                                 long nowMs, ApplyPhases.Stopwatch watch) {
+    /** Applies the batch inside the caller's transaction; returns how its messages were sorted out. */
+    private BatchTriage applyDecoded(Handle handle, StreamRef stream, Partitioning partition, Prepared prepared,
+                                     long nowMs, ApplyPhases.Stopwatch watch) {
         List<InboundMessage> batch = prepared.batch();
         List<Decoded> decoded = prepared.decoded();
         List<Long> sequences = new ArrayList<>(batch.size());
@@ -245,7 +246,7 @@ public final class BatchApplier {
         }
         pages.markApplied(handle, claim, triage.fresh());
         watch.lap(Phase.FINISH);
-        return new Outcome(triage.dispositions(), triage.rejectReasons(), triage.lastEventMs(), ApplyPhases.NONE);
+        return triage;
     }
 
     /**
