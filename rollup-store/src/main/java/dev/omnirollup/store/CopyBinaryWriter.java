@@ -140,10 +140,6 @@ final class CopyBinaryWriter {
             data = new byte[capacity];
         }
 
-        int size() {
-            return size;
-        }
-
         /** A copy of the bytes written. */
         byte[] toArray() {
             return Arrays.copyOf(data, size);

@@ -98,12 +98,12 @@ final class RollupWriter {
                 actions = t.actions + excluded.actions, exec_sum = t.exec_sum + excluded.exec_sum,
                 exec_count = t.exec_count + excluded.exec_count
             """;
-    private static final String COPY_MESSAGES = " (src, scope, instance_id, bucket, total, completed, failed, "
-            + "pending, inbound, outbound, proc_sum, proc_count, agent_sum, agent_count, dims) FROM STDIN";
-    /** A day's fold: {@link #COPY_MESSAGES}'s columns and the version, in the binary format. */
-    private static final String COPY_FOLD_MESSAGES = " (src, scope, instance_id, bucket, total, completed, failed, "
-            + "pending, inbound, outbound, proc_sum, proc_count, agent_sum, agent_count, dims, version) FROM STDIN "
-            + "(FORMAT binary)";
+    /** The columns a COPY of message rows gives: the layer, the key, the counters and the breakdowns. */
+    private static final String MESSAGE_COLUMNS = "src, scope, instance_id, bucket, total, completed, failed, "
+            + "pending, inbound, outbound, proc_sum, proc_count, agent_sum, agent_count, dims";
+    private static final String COPY_MESSAGES = " (" + MESSAGE_COLUMNS + ") FROM STDIN";
+    /** A day's fold: {@link #MESSAGE_COLUMNS} and the version, in the binary format. */
+    private static final String COPY_FOLD_MESSAGES = " (" + MESSAGE_COLUMNS + ", version) FROM STDIN (FORMAT binary)";
     /** The fields of a {@link #COPY_FOLD_MESSAGES} row: the layer, the key, the counters, breakdowns and version. */
     private static final int FOLD_FIELDS = 6 + MessageCounter.COUNT;
     private static final String COPY_AUTOMATIONS = " (src, scope, automation_id, bucket, executions, success, failed, "
