@@ -160,7 +160,61 @@ final class IngestHarness implements AutoCloseable {
      */
     void awaitCaughtUp(Duration timeout) {
         Await.until("the ingest has caught up (both consumers idle, every automation_logs row counted)", timeout,
-                Duration.ofMillis(200), Await.steadily(3, () -> consumersIdle() && automationLogsCounted()));
+                Duration.ofMillis(200), Await.steadily(3, () -> consumersIdle() && automationLogsCounted()),
+                this::caughtUpState);
+    }
+
+    /**
+     * What {@link #awaitCaughtUp} saw: each consumer's pending and unacknowledged messages, the automation_logs rows
+     * and the count of them, whether the daemons in this JVM consume; and the stacks of the ingest's threads, to the
+     * test's output.
+     */
+    private String caughtUpState() {
+        StringBuilder state = new StringBuilder();
+        for (String stream : List.of(nats.messageStream(), nats.automationStream())) {
+            for (String consumer : consumers()) {
+                state.append(stream).append('/').append(consumer).append(": ");
+                try {
+                    ConsumerInfo info = nats.management().getConsumerInfo(stream, consumer);
+                    state.append("pending ").append(info.getNumPending()).append(", unacknowledged ")
+                            .append(info.getNumAckPending()).append("; ");
+                } catch (IOException | JetStreamApiException | RuntimeException e) {
+                    state.append(e.getMessage()).append("; ");
+                }
+            }
+        }
+        try {
+            Instant cutover = rollups.cutover().orElse(Instant.EPOCH);
+            long[] counts = rollups.withConnection(c -> {
+                try (PreparedStatement ps = c.prepareStatement("SELECT (SELECT count(*) FROM automation_logs "
+                        + "WHERE created_at >= ?), (SELECT coalesce(sum(executions), 0) FROM rollup.auto_total "
+                        + "WHERE scope = 0 AND src = 0)")) {
+                    ps.setObject(1, LocalDateTime.ofInstant(cutover, ZoneOffset.UTC));
+                    try (ResultSet rs = ps.executeQuery()) {
+                        rs.next();
+                        return new long[] {rs.getLong(1), rs.getLong(2)};
+                    }
+                }
+            });
+            state.append("automation_logs rows ").append(counts[0]).append(", counted ").append(counts[1]);
+        } catch (RuntimeException e) {
+            state.append("automation_logs not read: ").append(e.getMessage());
+        }
+        daemons.forEach(daemon -> state.append("; daemon active ").append(daemon.isActive()).append(", healthy ")
+                .append(daemon.isHealthy()));
+        Thread.getAllStackTraces().forEach((thread, stack) -> {
+            String name = thread.getName();
+            if (name.startsWith("apply-") || name.startsWith("fetch-") || name.startsWith("ingest-")
+                    || name.startsWith("pool-") || name.contains("automation")) {
+                StringBuilder dump = new StringBuilder("thread ").append(name).append(' ')
+                        .append(thread.getState()).append('\n');
+                for (StackTraceElement frame : stack) {
+                    dump.append("    at ").append(frame).append('\n');
+                }
+                System.err.print(dump);
+            }
+        });
+        return state.toString();
     }
 
     /** The durable consumers of the partitions in force, on each stream. */

@@ -2,6 +2,7 @@ package dev.omnirollup.store;
 
 import java.time.Duration;
 import java.util.function.BooleanSupplier;
+import java.util.function.Supplier;
 
 /**
  * Waiting for a condition in a test instead of sleeping for a guessed time: the condition is polled until it holds
@@ -21,10 +22,21 @@ public final class Await {
 
     /** Returns as soon as {@code condition} holds, polling it every {@code poll}. */
     public static void until(String description, Duration timeout, Duration poll, BooleanSupplier condition) {
+        until(description, timeout, poll, condition, () -> "");
+    }
+
+    /**
+     * The same, and a timeout's failure also says what {@code state} describes then (what the condition saw), so
+     * that a failure on a machine nobody can look at says which part of the condition never held.
+     */
+    public static void until(String description, Duration timeout, Duration poll, BooleanSupplier condition,
+                             Supplier<String> state) {
         long deadline = System.nanoTime() + timeout.toNanos();
         while (!condition.getAsBoolean()) {
             if (System.nanoTime() - deadline >= 0) {
-                throw new AssertionError("timed out after " + timeout + " waiting until " + description);
+                String seen = state.get();
+                throw new AssertionError("timed out after " + timeout + " waiting until " + description
+                        + (seen.isEmpty() ? "" : "; " + seen));
             }
             try {
                 Thread.sleep(poll); // the polling interval, not a guess at how long the condition takes
