@@ -58,11 +58,17 @@ final class CumulativeAcks {
     /** Committed by this worker and not yet covered by an ack: sequence to reply subject (the newest delivery's). */
     private final TreeMap<Long, String> committed = new TreeMap<>();
 
-    /** Records messages this worker committed: their stream sequences and reply subjects, in any order. */
-    void committed(long[] sequences, String[] replies) {
+    /**
+     * Records messages this worker committed: their stream sequences and reply subjects, in any order. True when one
+     * was at or below the floor known: delivered again after an ack counted on was not taken, or crossed this
+     * delivery — or held by a server that can no longer let it go ({@link #stranded}).
+     */
+    boolean committed(long[] sequences, String[] replies) {
+        boolean again = false;
         for (long seq : sequences) {
-            if (seq <= floor) { // delivered again: an ack counted on was not taken, or crossed this delivery
-                floor = -1;
+            if (floor >= 0 && seq <= floor) {
+                floor = -1; // read from the server again
+                again = true;
                 break;
             }
         }
@@ -71,6 +77,19 @@ final class CumulativeAcks {
                 committed.put(sequences[i], replies[i]);
             }
         }
+        return again;
+    }
+
+    /**
+     * Whether a consumer holds messages pending at or below its ack floor, by what its info says: more messages
+     * pending than sequences between the floor and the last delivered one. An ack at or below the floor does nothing
+     * on an AckAll consumer, so the server redelivers them every ack wait for ever unless it drops them itself, as
+     * nats-server does from 2.9.15 on. An older one comes to hold them when an ack reaches it before the delivery of
+     * the message acked (after a restart: an ack sent before it for a delivery it had not stored yet) — the ack floor
+     * goes above messages it then delivers (finding I17 in docs/benchmarks.md).
+     */
+    static boolean stranded(long deliveredStream, long ackFloorStream, long ackPending) {
+        return ackPending > Math.max(0, deliveredStream - ackFloorStream);
     }
 
     /** How many committed messages wait for an ack. */

@@ -79,7 +79,10 @@ public final class IngestDaemon implements AutoCloseable {
         volatile long maxAckPending;
         /** Whether the consumer acknowledges cumulatively (AckAll), as it was created. */
         volatile boolean ackAll;
+        /** Where the consumer is to start when it is created again, once deleted to be recreated (0: none). */
+        volatile long restartAt;
         volatile StreamWorker worker;
+        Metrics.Counter recreated;
 
         Consumed(String name, String filter, Partitioning partition, String durable) {
             this.name = name;
@@ -173,9 +176,13 @@ public final class IngestDaemon implements AutoCloseable {
         for (Consumed stream : daemon.streams) {
             daemon.bind(stream);
             int p = stream.partition.index();
+            stream.recreated = metrics.counter("omni_rollup_ingest_consumers_recreated_total", "Durable consumers"
+                    + " recreated from their ack floor because they held messages pending below it, which a"
+                    + " nats-server before 2.9.15 redelivers for ever.", "stream", stream.name);
             stream.worker = new StreamWorker(stream.name, stream.partition, daemon.nats, () -> stream.consumer,
                     () -> stream.ref, applier, prefix, daemon.batchSize(stream), settings.batchWait(),
-                    () -> lease.holds(p), () -> stream.ackAll, stream.filter, crashHook, metrics);
+                    () -> lease.holds(p), () -> stream.ackAll, stream.filter,
+                    () -> daemon.recreateIfStranded(stream), crashHook, metrics);
         }
         metrics.gauge("omni_rollup_ingest_cutover_seconds", "The cutover instant (epoch seconds).",
                 () -> cutover.getEpochSecond());
@@ -295,7 +302,9 @@ public final class IngestDaemon implements AutoCloseable {
                         .maxAckPending(settings.maxAckPending())
                         .maxDeliver(-1);
                 OptionalLong applied = ConsumerSets.appliedBelow(context, store.consumer(), store.partitions());
-                if (applied.isPresent()) {
+                if (stream.restartAt > 0) {
+                    config.deliverPolicy(DeliverPolicy.ByStartSequence).startSequence(stream.restartAt);
+                } else if (applied.isPresent()) {
                     config.deliverPolicy(DeliverPolicy.ByStartSequence).startSequence(applied.getAsLong());
                 } else {
                     config.deliverPolicy(DeliverPolicy.ByStartTime)
@@ -303,9 +312,11 @@ public final class IngestDaemon implements AutoCloseable {
                 }
                 consumer = context.createOrUpdateConsumer(config.build());
                 LOG.log(System.Logger.Level.INFO, "created durable consumer " + durable + " on " + stream.name
-                        + " from " + (applied.isPresent() ? "sequence " + applied.getAsLong()
-                        + " (what another number of partitions applied below it)"
+                        + " from " + (stream.restartAt > 0 ? "sequence " + stream.restartAt + " (above its ack floor"
+                        + " when it was deleted to be recreated)" : applied.isPresent() ? "sequence "
+                        + applied.getAsLong() + " (what another number of partitions applied below it)"
                         : cutover.minus(settings.startMargin())));
+                stream.restartAt = 0;
             }
             stream.consumer = consumer;
         } catch (IOException | JetStreamApiException e) {
@@ -331,6 +342,49 @@ public final class IngestDaemon implements AutoCloseable {
             LOG.log(System.Logger.Level.WARNING, "durable consumer " + existing.getName() + " on " + stream.name
                     + " keeps max ack pending " + had + " (the server refused " + settings.maxAckPending() + ": "
                     + e.getMessage() + "); batches of at most " + batchSize(stream) + " messages");
+        }
+    }
+
+    /**
+     * Recreates a partition's AckAll consumer from its ack floor when it holds messages pending at or below the floor
+     * ({@link CumulativeAcks#stranded}), which no ack can take away on a nats-server before 2.9.15: it would
+     * redeliver them every ack wait for ever. Everything at or below the floor is applied (the ingest acks only as far
+     * as that), so the new consumer starts above it; what it delivers again that was applied is skipped by the
+     * exactly-once record. Called by the partition's applier thread between batches (its acks before went ahead of
+     * the deletion on the same connection; those of batches from the old consumer are not sent). Not while other
+     * processes consume the same consumer at once ({@code ingest-single-active=false}): their acks could cross the
+     * change; there the messages keep coming every ack wait, each found applied. True when it recreated the consumer.
+     */
+    private boolean recreateIfStranded(Consumed stream) {
+        if (!settings.singleActive()) {
+            return false;
+        }
+        long floor;
+        try {
+            ConsumerInfo info = stream.consumer.getConsumerInfo();
+            floor = info.getAckFloor().getStreamSequence();
+            long delivered = info.getDelivered().getStreamSequence();
+            if (!CumulativeAcks.stranded(delivered, floor, info.getNumAckPending())) {
+                return false;
+            }
+            StreamContext context = nats.getStreamContext(stream.name);
+            ConsumerConfiguration config = ConsumerConfiguration.builder(info.getConsumerConfiguration())
+                    .deliverPolicy(DeliverPolicy.ByStartSequence).startSequence(floor + 1).startTime(null).build();
+            LOG.log(System.Logger.Level.WARNING, "durable consumer " + stream.durable + " on " + stream.name + " holds "
+                    + info.getNumAckPending() + " messages pending, delivered up to sequence " + delivered + ", ack"
+                    + " floor " + floor + ": some are at or below the floor, which a nats-server before 2.9.15"
+                    + " redelivers for ever; recreating it from sequence " + (floor + 1));
+            context.deleteConsumer(stream.durable);
+            stream.restartAt = floor + 1; // should the creation fail, the tick's bind starts it there
+            stream.consumer = context.createOrUpdateConsumer(config);
+            stream.restartAt = 0;
+            stream.recreated.inc();
+            return true;
+        } catch (IOException | JetStreamApiException e) {
+            LOG.log(System.Logger.Level.WARNING, "durable consumer " + stream.durable + " on " + stream.name
+                    + " could not be checked or recreated (" + e.getMessage() + ")" + (stream.restartAt > 0
+                    ? "; it is created again from sequence " + stream.restartAt + " within a minute" : ""));
+            return false;
         }
     }
 
@@ -369,6 +423,7 @@ public final class IngestDaemon implements AutoCloseable {
                 StreamRef current = new StreamRef(stream.name, info.getCreateTime().toInstant());
                 if (!current.equals(stream.ref)) {
                     LOG.log(System.Logger.Level.WARNING, "stream " + stream.name + " was recreated; rebinding");
+                    stream.restartAt = 0; // a new stream numbers its messages afresh
                     bind(stream);
                 }
                 if (stream.partition.index() == 0) {

@@ -76,9 +76,15 @@ final class StreamWorker implements Runnable {
     /** Whether the consumer acknowledges cumulatively (its ack policy is AckAll), and what it filters. */
     private final BooleanSupplier ackAll;
     private final String filter;
-    /** Where a cumulative ack may go, for the stream it was started on (applier thread only). */
+    /**
+     * Recreates the consumer when it holds messages it can no longer let go ({@link CumulativeAcks#stranded});
+     * true when it did. Called on the applier thread between batches, so that none of its acks crosses the change.
+     */
+    private final BooleanSupplier recreateIfStranded;
+    /** Where a cumulative ack may go, for the stream and consumer it was started on (applier thread only). */
     private CumulativeAcks cumulative = new CumulativeAcks();
     private StreamRef cumulativeFor;
+    private ConsumerContext cumulativeSource;
     private final CrashHook crashHook;
     private final Metrics.Histogram batchSizes;
     private final Metrics.Histogram commitSeconds;
@@ -100,14 +106,17 @@ final class StreamWorker implements Runnable {
     /** Whether the collector stands by (or has stopped), with nothing fetched that it has not handed over. */
     private volatile boolean collectorIdle = true;
 
-    /** A fetched batch, decoded: the messages' reply subjects, in the order of the prepared batch. */
-    private record Ready(List<String> replies, BatchApplier.Prepared prepared) {
+    /**
+     * A fetched batch, decoded: the messages' reply subjects, in the order of the prepared batch, and the consumer
+     * that delivered them.
+     */
+    private record Ready(List<String> replies, BatchApplier.Prepared prepared, ConsumerContext source) {
     }
 
     StreamWorker(String streamName, Partitioning partition, Connection nats, Supplier<ConsumerContext> consumer,
                  Supplier<StreamRef> stream, BatchApplier applier, String subjectPrefix, int batchSize,
                  Duration batchWait, BooleanSupplier active, BooleanSupplier ackAll, String filter,
-                 CrashHook crashHook, Metrics metrics) {
+                 BooleanSupplier recreateIfStranded, CrashHook crashHook, Metrics metrics) {
         this.streamName = streamName;
         this.partition = partition;
         this.nats = nats;
@@ -120,6 +129,7 @@ final class StreamWorker implements Runnable {
         this.active = active;
         this.ackAll = ackAll;
         this.filter = filter;
+        this.recreateIfStranded = recreateIfStranded;
         this.crashHook = crashHook;
         this.metrics = metrics;
         this.batchSizes = metrics.histogram("omni_rollup_ingest_batch_size", "Messages per applied batch.", SIZES,
@@ -184,7 +194,7 @@ final class StreamWorker implements Runnable {
                     awaitingFetchNanos += waiting;
                     waiting = 0;
                     try {
-                        applyAndAck(ready.replies(), ready.prepared());
+                        applyAndAck(ready.replies(), ready.prepared(), ready.source());
                     } finally {
                         inHand.decrementAndGet();
                     }
@@ -218,18 +228,19 @@ final class StreamWorker implements Runnable {
                     continue;
                 }
                 collectorIdle = false;
-                try (IterableConsumer messages = consumer.get().iterate(ConsumeOptions.builder()
+                ConsumerContext source = consumer.get(); // until the consumer is recreated
+                try (IterableConsumer messages = source.iterate(ConsumeOptions.builder()
                         .batchSize(Math.max(batchSize, 100))
                         .expiresIn(5_000)
                         .build())) {
                     backoff.reset();
-                    while (!stopping && active.getAsBoolean()) {
+                    while (!stopping && active.getAsBoolean() && consumer.get() == source) {
                         Collecting batch = collect(messages);
                         lastProgressMs = System.currentTimeMillis();
-                        handOver(batch);
+                        handOver(batch, source);
                     }
                     messages.stop();
-                    handOver(drain(messages));
+                    handOver(drain(messages), source);
                 } catch (InterruptedException e) {
                     Thread.currentThread().interrupt();
                     return;
@@ -272,7 +283,7 @@ final class StreamWorker implements Runnable {
         }
     }
 
-    private void handOver(Collecting batch) throws InterruptedException {
+    private void handOver(Collecting batch, ConsumerContext source) throws InterruptedException {
         if (batch.elsewhere > 0) {
             metrics.counter("omni_rollup_ingest_messages_total", "Messages handled, by outcome.", "stream",
                     streamName, "outcome", "elsewhere").add(batch.elsewhere);
@@ -280,7 +291,7 @@ final class StreamWorker implements Runnable {
         if (!batch.replies.isEmpty()) {
             long start = System.nanoTime();
             inHand.incrementAndGet();
-            handOff.put(new Ready(batch.replies, applier.prepared(batch.inbound, batch.decoded)));
+            handOff.put(new Ready(batch.replies, applier.prepared(batch.inbound, batch.decoded), source));
             awaitingApplyNanos += System.nanoTime() - start;
         }
     }
@@ -364,7 +375,8 @@ final class StreamWorker implements Runnable {
         }
     }
 
-    private void applyAndAck(List<String> replies, BatchApplier.Prepared prepared) throws InterruptedException {
+    private void applyAndAck(List<String> replies, BatchApplier.Prepared prepared, ConsumerContext source)
+            throws InterruptedException {
         Backoff backoff = new Backoff();
         while (true) {
             long start = System.nanoTime();
@@ -374,7 +386,8 @@ final class StreamWorker implements Runnable {
                 phases = phases.plus(outcome.phases());
                 batchSizes.observe(replies.size());
                 crashHook.afterCommit();
-                acknowledge(prepared.batch(), replies, i -> outcome.dispositions().get(i) == Disposition.REJECTED);
+                acknowledge(prepared.batch(), replies, i -> outcome.dispositions().get(i) == Disposition.REJECTED,
+                        source);
                 for (Disposition disposition : Disposition.values()) {
                     long handled = outcome.count(disposition);
                     if (handled > 0) {
@@ -387,7 +400,7 @@ final class StreamWorker implements Runnable {
                 return;
             } catch (StoreException e) {
                 if (!e.isTransient()) {
-                    isolate(replies, prepared, e);
+                    isolate(replies, prepared, e, source);
                     return;
                 }
                 retries.inc();
@@ -398,20 +411,20 @@ final class StreamWorker implements Runnable {
                     throw new InterruptedException("stopped while retrying");
                 }
             } catch (RuntimeException e) {
-                isolate(replies, prepared, e);
+                isolate(replies, prepared, e, source);
                 return;
             }
         }
     }
 
     /** Splits a batch that fails for a lasting reason until the message at fault is found and set aside. */
-    private void isolate(List<String> replies, BatchApplier.Prepared prepared, RuntimeException cause)
-            throws InterruptedException {
+    private void isolate(List<String> replies, BatchApplier.Prepared prepared, RuntimeException cause,
+                         ConsumerContext source) throws InterruptedException {
         retries.inc();
         if (replies.size() > 1) {
             int half = replies.size() / 2;
-            applyAndAck(replies.subList(0, half), part(prepared, 0, half));
-            applyAndAck(replies.subList(half, replies.size()), part(prepared, half, replies.size()));
+            applyAndAck(replies.subList(0, half), part(prepared, 0, half), source);
+            applyAndAck(replies.subList(half, replies.size()), part(prepared, half, replies.size()), source);
             return;
         }
         InboundMessage message = withBody(prepared.batch().get(0), prepared.decoded().get(0));
@@ -422,7 +435,7 @@ final class StreamWorker implements Runnable {
         while (true) {
             try {
                 applier.quarantine(stream.get(), partition, message, reason);
-                acknowledge(List.of(message), replies, i -> true);
+                acknowledge(List.of(message), replies, i -> true, source);
                 metrics.counter("omni_rollup_ingest_messages_total", "Messages handled, by outcome.",
                         "stream", streamName, "outcome", "rejected").inc();
                 return;
@@ -436,11 +449,17 @@ final class StreamWorker implements Runnable {
 
     /**
      * Acknowledges committed messages: cumulatively on an AckAll consumer (the rejected ones are set aside in the
-     * commit: done too), else each, the rejected ones terminated.
+     * commit: done too), else each, the rejected ones terminated. Not those a consumer since recreated delivered: their
+     * acks would reach the new one (a reply subject names the consumer) with the old one's sequences; the new one
+     * delivers them again, and the exactly-once record finds them applied.
      */
-    private void acknowledge(List<InboundMessage> batch, List<String> replies, IntPredicate rejected) {
+    private void acknowledge(List<InboundMessage> batch, List<String> replies, IntPredicate rejected,
+                             ConsumerContext source) {
+        if (source != consumer.get()) {
+            return;
+        }
         if (ackAll.getAsBoolean()) {
-            acknowledgeCumulatively(batch, replies);
+            acknowledgeCumulatively(batch, replies, source);
             return;
         }
         for (int i = 0; i < replies.size(); i++) {
@@ -451,19 +470,21 @@ final class StreamWorker implements Runnable {
     /**
      * Records committed messages and sends the one cumulative ack they allow, if any ({@link CumulativeAcks}). When
      * the server or the database cannot be asked, the ack waits for the next commit (or NATS redelivers after the
-     * ack wait, and the exactly-once record skips what was applied).
+     * ack wait, and the exactly-once record skips what was applied). Messages delivered again at or below the ack
+     * floor have the consumer checked for messages it can no longer let go, and recreated if it holds some.
      */
-    private void acknowledgeCumulatively(List<InboundMessage> batch, List<String> replies) {
+    private void acknowledgeCumulatively(List<InboundMessage> batch, List<String> replies, ConsumerContext source) {
         StreamRef ref = stream.get();
-        if (!ref.equals(cumulativeFor)) { // a recreated stream numbers its messages afresh
+        if (!ref.equals(cumulativeFor) || source != cumulativeSource) { // a recreated stream or consumer numbers afresh
             cumulative = new CumulativeAcks();
             cumulativeFor = ref;
+            cumulativeSource = source;
         }
         long[] sequences = new long[batch.size()];
         for (int i = 0; i < sequences.length; i++) {
             sequences[i] = batch.get(i).streamSeq();
         }
-        cumulative.committed(sequences, replies.toArray(String[]::new));
+        boolean again = cumulative.committed(sequences, replies.toArray(String[]::new));
         try {
             String reply = cumulative.ackPoint(new ConsumerLookup(ref));
             if (reply != null) {
@@ -472,6 +493,9 @@ final class StreamWorker implements Runnable {
         } catch (StoreException | IllegalStateException e) {
             LOG.log(System.Logger.Level.WARNING, "stream " + streamName + ": " + cumulative.waiting()
                     + " committed messages wait for their acknowledgement (" + e.getMessage() + ")");
+        }
+        if (again) {
+            recreateIfStranded.getAsBoolean(); // its acks went before: the server takes them before the deletion
         }
     }
 

@@ -1,10 +1,13 @@
 package dev.omnirollup.ingest;
 
+import static java.nio.charset.StandardCharsets.UTF_8;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
+import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 import dev.omnirollup.sim.OmniEvent;
 import dev.omnirollup.store.Await;
+import dev.omnirollup.store.Metrics;
 import dev.omnirollup.store.ReferenceCheck;
 import dev.omnirollup.store.StoreSettings;
 import io.nats.client.Connection;
@@ -18,6 +21,8 @@ import io.nats.client.api.DeliverPolicy;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
 import org.junit.jupiter.api.Test;
 
 /**
@@ -25,7 +30,8 @@ import org.junit.jupiter.api.Test;
  * for every message below it, whoever holds them, so the ingest acks only as far as everything below is applied.
  * Against a real server: a new consumer is created so and counts every event once; messages another consumer holds
  * unapplied (a process killed before its commit) keep the ack floor below them until NATS redelivers them and they
- * are applied; a consumer created with an ack per message keeps it.
+ * are applied; a consumer created with an ack per message keeps it; a consumer that holds messages below its ack
+ * floor (nats-server before 2.9.15, after a restart) is recreated from the floor.
  */
 class AckPolicyTest {
     @Test
@@ -82,6 +88,57 @@ class AckPolicyTest {
             harness.set("ingest-ack-all", "false");
             publish(harness, 84, 1_000);
             drainAndCheck(harness, AckPolicy.Explicit);
+        }
+    }
+
+    /**
+     * nats-server before 2.9.15 keeps a message pending for ever on an AckAll consumer when it delivers it at or below
+     * the consumer's ack floor (an ack that reached the server before its delivery did: after a restart, an ack sent
+     * before it for a delivery the server had not stored yet), and redelivers it every ack wait; no ack can take it
+     * away. The ingest recreates such a consumer from its ack floor. Made here as on a restart: the messages are
+     * applied, the consumer is made anew and an ack of the last one reaches it before any delivery. On a server that
+     * ignores that ack (2.9.15 and later drop such messages themselves) there is nothing to mend.
+     */
+    @Test
+    void aConsumerThatHoldsMessagesBelowItsAckFloorIsRecreatedFromItsFloor() throws Exception {
+        try (IngestHarness harness = new IngestHarness()) {
+            List<OmniEvent> events = harness.traffic(85, 2_500);
+            harness.persistReference(events);
+            harness.set("ingest-batch-size", "200");
+            harness.publish(events.subList(0, 2_000));
+            IngestDaemon first = harness.startInProcess();
+            harness.awaitCaughtUp(Duration.ofSeconds(120));
+            first.close();
+
+            long applied = harness.nats.messageCount(harness.nats.messageStream());
+            harness.nats.management().deleteConsumer(harness.nats.messageStream(), durable(harness));
+            createConsumer(harness, AckPolicy.All, Duration.ofSeconds(4));
+            harness.nats.connection().publish(String.join(".", "$JS.ACK", harness.nats.messageStream(),
+                    durable(harness), "1", Long.toString(applied), Long.toString(applied),
+                    Long.toString(System.currentTimeMillis() * 1_000_000), "0"), "+ACK".getBytes(UTF_8));
+            harness.nats.connection().flush(Duration.ofSeconds(5));
+            Await.until("the server took the ack", Duration.ofSeconds(5),
+                    () -> ackFloor(harness) == applied || ackFloor(harness) < 0);
+            assumeTrue(ackFloor(harness) == applied, "this nats-server ignores an ack of a message not delivered");
+            harness.publish(events.subList(2_000, events.size()));
+
+            Metrics metrics = new Metrics();
+            harness.startInProcess(metrics);
+            harness.awaitCaughtUp(Duration.ofSeconds(120));
+            assertEquals(harness.nats.messageCount(harness.nats.messageStream()), ackFloor(harness));
+            Matcher recreated = Pattern.compile("omni_rollup_ingest_consumers_recreated_total\\{stream=\""
+                    + harness.nats.messageStream() + "\"[^}]*} (\\d+)").matcher(metrics.scrape());
+            assertTrue(recreated.find() && Long.parseLong(recreated.group(1)) >= 1, metrics.scrape());
+            new ReferenceCheck(harness.rollups).assertAllTimeMatches();
+        }
+    }
+
+    /** The message consumer's ack floor (stream sequence), -1 while it cannot be read. */
+    private static long ackFloor(IngestHarness harness) {
+        try {
+            return consumer(harness).getAckFloor().getStreamSequence();
+        } catch (Exception e) {
+            return -1;
         }
     }
 

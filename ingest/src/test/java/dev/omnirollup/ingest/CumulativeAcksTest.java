@@ -148,15 +148,26 @@ class CumulativeAcksTest {
     void aMessageDeliveredAgainAfterItsAckReadsTheFloorAnew() {
         World world = new World();
         CumulativeAcks acks = new CumulativeAcks();
-        acks.committed(new long[] {1, 2}, new String[] {reply(1, 1), reply(2, 2)});
+        assertFalse(acks.committed(new long[] {1, 2}, new String[] {reply(1, 1), reply(2, 2)}));
         String ack = acks.ackPoint(world);
         assertEquals(2, sequenceOf(ack));
         // the server did not take it (another process had acked a newer delivery): 1 and 2 come again
         world.serverDelivery = 50;
-        acks.committed(new long[] {1, 2}, new String[] {reply(1, 51), reply(2, 52)});
+        assertTrue(acks.committed(new long[] {1, 2}, new String[] {reply(1, 51), reply(2, 52)}),
+                "delivered again at or below the floor known");
         ack = acks.ackPoint(world);
         assertEquals(2, sequenceOf(ack));
         assertTrue(world.take(ack));
+    }
+
+    @Test
+    void aConsumerHoldsMessagesAtOrBelowItsFloorWhenMorePendThanWereDeliveredAboveIt() {
+        assertFalse(CumulativeAcks.stranded(100, 100, 0), "idle");
+        assertFalse(CumulativeAcks.stranded(150, 100, 50), "everything above the floor pending");
+        assertFalse(CumulativeAcks.stranded(150, 100, 10), "some above the floor pending");
+        assertTrue(CumulativeAcks.stranded(150, 100, 51), "one more than the sequences above the floor");
+        assertTrue(CumulativeAcks.stranded(4_025, 4_025, 252), "the stuck consumer of a restart");
+        assertTrue(CumulativeAcks.stranded(914, 1_790, 914), "delivered below a floor an early ack moved");
     }
 
     @Test
