@@ -96,8 +96,9 @@ class AckPolicyTest {
      * the consumer's ack floor (an ack that reached the server before its delivery did: after a restart, an ack sent
      * before it for a delivery the server had not stored yet), and redelivers it every ack wait; no ack can take it
      * away. The ingest recreates such a consumer from its ack floor. Made here as on a restart: the messages are
-     * applied, the consumer is made anew and an ack of the last one reaches it before any delivery. On a server that
-     * ignores that ack (2.9.15 and later drop such messages themselves) there is nothing to mend.
+     * applied, the consumer is made anew and an ack of the last one reaches it before any delivery. A server from
+     * 2.11 on ignores that ack (the test is skipped); from 2.9.15 on it drops such messages itself, so the recreation
+     * is required only of an older one.
      */
     @Test
     void aConsumerThatHoldsMessagesBelowItsAckFloorIsRecreatedFromItsFloor() throws Exception {
@@ -117,9 +118,15 @@ class AckPolicyTest {
                     durable(harness), "1", Long.toString(applied), Long.toString(applied),
                     Long.toString(System.currentTimeMillis() * 1_000_000), "0"), "+ACK".getBytes(UTF_8));
             harness.nats.connection().flush(Duration.ofSeconds(5));
-            Await.until("the server took the ack", Duration.ofSeconds(5),
-                    () -> ackFloor(harness) == applied || ackFloor(harness) < 0);
-            assumeTrue(ackFloor(harness) == applied, "this nats-server ignores an ack of a message not delivered");
+            boolean taken = true;
+            try {
+                Await.until("the server took the ack", Duration.ofSeconds(5), () -> ackFloor(harness) == applied);
+            } catch (AssertionError e) {
+                taken = false; // a server from 2.11 on ignores it
+            }
+            assumeTrue(taken, "this nats-server ignores an ack of a message it has not delivered");
+            // from 2.9.15 on the server drops messages below the floor itself, and may do so before the ingest looks
+            boolean strands = harness.nats.connection().getServerInfo().isOlderThanVersion("2.9.15");
             harness.publish(events.subList(2_000, events.size()));
 
             Metrics metrics = new Metrics();
@@ -128,7 +135,7 @@ class AckPolicyTest {
             assertEquals(harness.nats.messageCount(harness.nats.messageStream()), ackFloor(harness));
             Matcher recreated = Pattern.compile("omni_rollup_ingest_consumers_recreated_total\\{stream=\""
                     + harness.nats.messageStream() + "\"[^}]*} (\\d+)").matcher(metrics.scrape());
-            assertTrue(recreated.find() && Long.parseLong(recreated.group(1)) >= 1, metrics.scrape());
+            assertTrue(recreated.find() && (!strands || Long.parseLong(recreated.group(1)) >= 1), metrics.scrape());
             new ReferenceCheck(harness.rollups).assertAllTimeMatches();
         }
     }
