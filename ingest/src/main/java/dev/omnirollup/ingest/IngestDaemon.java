@@ -359,10 +359,9 @@ public final class IngestDaemon implements AutoCloseable {
         if (!settings.singleActive()) {
             return false;
         }
-        long floor;
         try {
             ConsumerInfo info = stream.consumer.getConsumerInfo();
-            floor = info.getAckFloor().getStreamSequence();
+            long floor = info.getAckFloor().getStreamSequence();
             long delivered = info.getDelivered().getStreamSequence();
             if (!CumulativeAcks.stranded(delivered, floor, info.getNumAckPending())) {
                 return false;
