@@ -55,8 +55,6 @@ public final class Backfill {
               FROM <rollup>.auto_day WHERE scope IN (0, 1) AND bucket = :day AND src = 1
             """;
     private static final String LOCAL_ASYNC_COMMIT = "SET LOCAL synchronous_commit = off";
-    /** The version every rollup row of a day's fold gets (see {@link RollupWriter#writeFold}). */
-    private static final String FOLD_VERSION = "SELECT nextval(CAST(:sequence AS regclass))";
     /** The status {@code message.*} event types insert a row with (a receipt changes it later). */
     private static final String INSERTED_STATUS = """
             CASE e.event_type WHEN 'message.received' THEN 'received' WHEN 'message.failed' THEN 'failed'
@@ -363,9 +361,7 @@ public final class Backfill {
             throw new IllegalStateException("the COPY of " + range.from() + " ended without its trailer");
         }
         PgCopy.in(handle, COPY_PINS.replace("<rollup>.seed_status", database.rollup("seed_status")), pins);
-        writer.writeFold(handle, fold, Layer.BACKFILL,
-                handle.createQuery(FOLD_VERSION).bind("sequence", database.rollup("row_version")).mapTo(Long.class)
-                        .one());
+        writer.writeFold(handle, fold, Layer.BACKFILL);
         fold.addTotals(changes);
         return fold.rows();
     }

@@ -104,6 +104,8 @@ final class RollupWriter {
     private static final String COPY_MESSAGES = " (" + MESSAGE_COLUMNS + ") FROM STDIN";
     /** A day's fold: {@link #MESSAGE_COLUMNS} and the version, in the binary format. */
     private static final String COPY_FOLD_MESSAGES = " (" + MESSAGE_COLUMNS + ", version) FROM STDIN (FORMAT binary)";
+    /** The version every row of a day's fold gets ({@link #writeFold}). */
+    private static final String FOLD_VERSION = "SELECT nextval(CAST(:sequence AS regclass))";
     /** The fields of a {@link #COPY_FOLD_MESSAGES} row: the layer, the key, the counters, breakdowns and version. */
     private static final int FOLD_FIELDS = 6 + MessageCounter.COUNT;
     private static final String COPY_AUTOMATIONS = " (src, scope, automation_id, bucket, executions, success, failed, "
@@ -170,13 +172,15 @@ final class RollupWriter {
 
     /**
      * Writes the minute, hour and day rows of backfill's fold of a day with a binary {@code COPY} each, streamed as
-     * the fold produces them, in primary-key order (the rows cannot exist yet: backfill deleted its day first). Its running totals go through
-     * {@link BackfillFold#addTotals} and {@link #writeFresh}. Every row gets {@code version} (one value of the
-     * {@code row_version} sequence for the whole fold, not one per row: a reader compares a row's version only with
-     * what it held for that same row, and a fold's rows are new rows, so one fresh value tells each of them apart
-     * from what it replaced — and saves the sequence a call per row, finding B8).
+     * the fold produces them, in primary-key order (the rows cannot exist yet: backfill deleted its day first). Its
+     * running totals go through {@link BackfillFold#addTotals} and {@link #writeFresh}. Every row gets the same
+     * version, one value of the {@code row_version} sequence for the whole fold, not one per row: a reader compares a
+     * row's version only with what it held for that same row, and a fold's rows are new rows, so one fresh value tells
+     * each of them apart from what it replaced — and saves the sequence a call per row (finding B8).
      */
-    void writeFold(Handle handle, BackfillFold fold, Layer layer, long version) {
+    void writeFold(Handle handle, BackfillFold fold, Layer layer) {
+        long version = handle.createQuery(FOLD_VERSION).bind("sequence", database.rollup("row_version"))
+                .mapTo(Long.class).one();
         for (Grain grain : new Grain[] {Grain.MINUTE, Grain.HOUR, Grain.DAY}) {
             PgCopy.inBinary(handle, "COPY " + database.rollup("msg_" + grain.suffix()) + COPY_FOLD_MESSAGES,
                     FOLD_FIELDS, out -> fold.rows(grain, (scope, subject, bucket, counters, dims) -> {
