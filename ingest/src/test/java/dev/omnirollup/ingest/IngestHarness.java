@@ -184,18 +184,7 @@ final class IngestHarness implements AutoCloseable {
             }
         }
         try {
-            Instant cutover = rollups.cutover().orElse(Instant.EPOCH);
-            long[] counts = rollups.withConnection(c -> {
-                try (PreparedStatement ps = c.prepareStatement("SELECT (SELECT count(*) FROM automation_logs "
-                        + "WHERE created_at >= ?), (SELECT coalesce(sum(executions), 0) FROM rollup.auto_total "
-                        + "WHERE scope = 0 AND src = 0)")) {
-                    ps.setObject(1, LocalDateTime.ofInstant(cutover, ZoneOffset.UTC));
-                    try (ResultSet rs = ps.executeQuery()) {
-                        rs.next();
-                        return new long[] {rs.getLong(1), rs.getLong(2)};
-                    }
-                }
-            });
+            long[] counts = automationLogs(rollups.cutover().orElse(Instant.EPOCH));
             state.append("automation_logs rows ").append(counts[0]).append(", counted ").append(counts[1]);
         } catch (RuntimeException e) {
             state.append("automation_logs not read: ").append(e.getMessage());
@@ -245,13 +234,20 @@ final class IngestHarness implements AutoCloseable {
         if (cutover.isEmpty()) {
             return true;
         }
+        long[] counts = automationLogs(cutover.get());
+        return counts[0] == counts[1];
+    }
+
+    /** The automation_logs rows since {@code cutover}, and the executions the live layer counted of them. */
+    private long[] automationLogs(Instant cutover) {
         return rollups.withConnection(c -> {
             try (PreparedStatement ps = c.prepareStatement("SELECT (SELECT count(*) FROM automation_logs "
-                    + "WHERE created_at >= ?) = (SELECT coalesce(sum(executions), 0) FROM rollup.auto_total "
+                    + "WHERE created_at >= ?), (SELECT coalesce(sum(executions), 0) FROM rollup.auto_total "
                     + "WHERE scope = 0 AND src = 0)")) {
-                ps.setObject(1, LocalDateTime.ofInstant(cutover.get(), ZoneOffset.UTC));
+                ps.setObject(1, LocalDateTime.ofInstant(cutover, ZoneOffset.UTC));
                 try (ResultSet rs = ps.executeQuery()) {
-                    return rs.next() && rs.getBoolean(1);
+                    rs.next();
+                    return new long[] {rs.getLong(1), rs.getLong(2)};
                 }
             }
         });
