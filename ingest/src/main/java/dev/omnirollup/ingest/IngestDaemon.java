@@ -353,18 +353,18 @@ public final class IngestDaemon implements AutoCloseable {
      * exactly-once record. Called by the partition's applier thread between batches (its acks before went ahead of
      * the deletion on the same connection; those of batches from the old consumer are not sent). Not while other
      * processes consume the same consumer at once ({@code ingest-single-active=false}): their acks could cross the
-     * change; there the messages keep coming every ack wait, each found applied. True when it recreated the consumer.
+     * change; there the messages keep coming every ack wait, each found applied.
      */
-    private boolean recreateIfStranded(Consumed stream) {
+    private void recreateIfStranded(Consumed stream) {
         if (!settings.singleActive()) {
-            return false;
+            return;
         }
         try {
             ConsumerInfo info = stream.consumer.getConsumerInfo();
             long floor = info.getAckFloor().getStreamSequence();
             long delivered = info.getDelivered().getStreamSequence();
             if (!CumulativeAcks.stranded(delivered, floor, info.getNumAckPending())) {
-                return false;
+                return;
             }
             StreamContext context = nats.getStreamContext(stream.name);
             ConsumerConfiguration config = ConsumerConfiguration.builder(info.getConsumerConfiguration())
@@ -378,12 +378,10 @@ public final class IngestDaemon implements AutoCloseable {
             stream.consumer = context.createOrUpdateConsumer(config);
             stream.restartAt = 0;
             stream.recreated.inc();
-            return true;
         } catch (IOException | JetStreamApiException e) {
             LOG.log(System.Logger.Level.WARNING, "durable consumer " + stream.durable + " on " + stream.name
                     + " could not be checked or recreated (" + e.getMessage() + ")" + (stream.restartAt > 0
                     ? "; it is created again from sequence " + stream.restartAt + " within a minute" : ""));
-            return false;
         }
     }
 

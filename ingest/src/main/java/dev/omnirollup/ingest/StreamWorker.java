@@ -77,10 +77,10 @@ final class StreamWorker implements Runnable {
     private final BooleanSupplier ackAll;
     private final String filter;
     /**
-     * Recreates the consumer when it holds messages it can no longer let go ({@link CumulativeAcks#stranded});
-     * true when it did. Called on the applier thread between batches, so that none of its acks crosses the change.
+     * Recreates the consumer when it holds messages it can no longer let go ({@link CumulativeAcks#stranded}).
+     * Called on the applier thread between batches, so that none of its acks crosses the change.
      */
-    private final BooleanSupplier recreateIfStranded;
+    private final Runnable recreateIfStranded;
     /** Where a cumulative ack may go, for the stream and consumer it was started on (applier thread only). */
     private CumulativeAcks cumulative = new CumulativeAcks();
     private StreamRef cumulativeFor;
@@ -116,7 +116,7 @@ final class StreamWorker implements Runnable {
     StreamWorker(String streamName, Partitioning partition, Connection nats, Supplier<ConsumerContext> consumer,
                  Supplier<StreamRef> stream, BatchApplier applier, String subjectPrefix, int batchSize,
                  Duration batchWait, BooleanSupplier active, BooleanSupplier ackAll, String filter,
-                 BooleanSupplier recreateIfStranded, CrashHook crashHook, Metrics metrics) {
+                 Runnable recreateIfStranded, CrashHook crashHook, Metrics metrics) {
         this.streamName = streamName;
         this.partition = partition;
         this.nats = nats;
@@ -495,7 +495,7 @@ final class StreamWorker implements Runnable {
                     + " committed messages wait for their acknowledgement (" + e.getMessage() + ")");
         }
         if (again) {
-            recreateIfStranded.getAsBoolean(); // its acks went before: the server takes them before the deletion
+            recreateIfStranded.run(); // its acks went before: the server takes them before the deletion
         }
     }
 
