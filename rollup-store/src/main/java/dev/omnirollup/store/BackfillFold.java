@@ -34,7 +34,7 @@ final class BackfillFold {
          * @param subject the instance ({@link Scope#EVERYONE} for the all-instances rows)
          * @param dims    appends the row's breakdowns as a JSON object (UTF-8)
          */
-        void row(Scope scope, UUID subject, long bucket, long[] counters, CopyBinaryWriter.Json dims);
+        void row(Scope scope, UUID subject, long bucket, long[] counters, CopyBinaryWriter.Text dims);
     }
 
     private final Keys keys = new Keys();

@@ -7,8 +7,8 @@ import java.util.Arrays;
  * Writes rows in PostgreSQL's binary {@code COPY … FROM STDIN (FORMAT binary)} format and hands them to a
  * {@link Sink} in chunks of about {@link #CHUNK} bytes, always whole rows, as they are written: the server parses
  * the first chunk while the next is built. Numbers and uuids go as their bytes, so neither side formats or parses
- * decimal text; a {@code jsonb} field is its version byte and its JSON text, which the server still parses. Each row
- * must have the number of fields given; not thread-safe.
+ * decimal text; a {@code text} field is its UTF-8 bytes. Each row must have the number of fields given; not
+ * thread-safe.
  */
 final class CopyBinaryWriter {
     private static final byte[] HEADER = {'P', 'G', 'C', 'O', 'P', 'Y', '\n', (byte) 0xff, '\r', '\n', 0,
@@ -16,15 +16,14 @@ final class CopyBinaryWriter {
         0, 0, 0, 0}; // no header extension
     /** The size at which the rows written so far are handed on. */
     static final int CHUNK = 1 << 16;
-    private static final byte JSONB_VERSION = 1;
 
     /** Receives the format's bytes, in order: {@code data[0, length)}, to be used before this call returns. */
     interface Sink {
         void write(byte[] data, int length);
     }
 
-    /** Writes JSON text (UTF-8) into a field. */
-    interface Json {
+    /** Writes text (UTF-8) into a field: a row's breakdowns as JSON. */
+    interface Text {
         void appendTo(Bytes out);
     }
 
@@ -76,13 +75,12 @@ final class CopyBinaryWriter {
         return this;
     }
 
-    /** A {@code jsonb} field holding what {@code json} appends (which must be one JSON value). */
-    CopyBinaryWriter jsonb(Json json) {
+    /** A {@code text} field holding what {@code text} appends. */
+    CopyBinaryWriter text(Text text) {
         nextField();
         int lengthAt = out.size;
         out.putInt(0);
-        out.put(JSONB_VERSION);
-        json.appendTo(out);
+        text.appendTo(out);
         out.setInt(lengthAt, out.size - lengthAt - 4);
         return this;
     }

@@ -18,7 +18,7 @@ import org.jdbi.v3.core.statement.Update;
 /**
  * Adds {@link RollupChanges} to the rollup tables of one layer: one {@code INSERT … SELECT FROM unnest(…) ON
  * CONFLICT DO UPDATE SET n = t.n + excluded.n} per table (the rows' breakdowns as one JSON array, split by
- * {@code jsonb_array_elements} beside the {@code unnest} of each column), rows in lock order so concurrent writers
+ * {@code json_array_elements_text} beside the {@code unnest} of each column), rows in lock order so concurrent writers
  * lock them in the same order; every written message row gets a new version. The live writer also remembers what
  * it left in the hour, day and total rows and the newest minute's ({@link KnownDims}) and writes the rows it
  * remembers first, with breakdowns merged in Java, then the others with {@code dims_add}: two passes, each in lock
@@ -43,16 +43,16 @@ final class RollupWriter {
                 unnest(:total::int8[]), unnest(:completed::int8[]), unnest(:failed::int8[]), unnest(:pending::int8[]),
                 unnest(:inbound::int8[]), unnest(:outbound::int8[]), unnest(:proc_sum::int8[]),
                 unnest(:proc_count::int8[]), unnest(:agent_sum::int8[]), unnest(:agent_count::int8[]),
-                jsonb_array_elements(:dims::jsonb))
+                json_array_elements_text(:dims::json))
                 AS u(scope, instance_id, bucket, total, completed, failed, pending, inbound, outbound, proc_sum,
                      proc_count, agent_sum, agent_count, dims)
             ON CONFLICT (scope, bucket, instance_id, src) DO UPDATE SET <add_counters>,
-                dims = CASE WHEN excluded.dims = '{}'::jsonb THEN t.dims ELSE <rollup>.dims_add(t.dims, excluded.dims) END,
+                dims = CASE WHEN excluded.dims = '{}' THEN t.dims ELSE <rollup>.dims_add(t.dims, excluded.dims) END,
                 version = DEFAULT
             """;
     /** What the upsert left in each row: the live writer remembers it ({@link KnownDims}). */
     private static final String RETURNING =
-            " RETURNING scope, instance_id, bucket, version, CASE WHEN bucket >= :remember_from THEN dims::text END";
+            " RETURNING scope, instance_id, bucket, version, CASE WHEN bucket >= :remember_from THEN dims END";
     /**
      * Rows {@link KnownDims} remembers, with their whole new breakdowns (the remembered ones plus the change, computed
      * in Java) and, as {@code version}, the version remembered: a row still at that version gets its counters added,
@@ -70,7 +70,7 @@ final class RollupWriter {
                 unnest(:total::int8[]), unnest(:completed::int8[]), unnest(:failed::int8[]), unnest(:pending::int8[]),
                 unnest(:inbound::int8[]), unnest(:outbound::int8[]), unnest(:proc_sum::int8[]),
                 unnest(:proc_count::int8[]), unnest(:agent_sum::int8[]), unnest(:agent_count::int8[]),
-                unnest(:expected::int8[]), jsonb_array_elements(:dims::jsonb))
+                unnest(:expected::int8[]), json_array_elements_text(:dims::json))
                 AS u(scope, instance_id, bucket, total, completed, failed, pending, inbound, outbound, proc_sum,
                      proc_count, agent_sum, agent_count, expected, dims)
             ON CONFLICT (scope, bucket, instance_id, src) DO UPDATE SET <add_counters>,
@@ -82,7 +82,7 @@ final class RollupWriter {
     private static final String CORRECT_INSERTED = """
             UPDATE <rollup>.msg_<grain> AS t SET dims = u.dims, version = DEFAULT
               FROM ROWS FROM (unnest(:scope::int2[]), unnest(:instance::uuid[]), unnest(:bucket::int8[]),
-                jsonb_array_elements(:dims::jsonb)) AS u(scope, instance_id, bucket, dims)
+                json_array_elements_text(:dims::json)) AS u(scope, instance_id, bucket, dims)
              WHERE t.scope = u.scope AND t.bucket = u.bucket AND t.instance_id = u.instance_id AND t.src = :layer
             RETURNING t.scope, t.instance_id, t.bucket, t.version
             """;
@@ -190,7 +190,7 @@ final class RollupWriter {
                         for (long value : counters) {
                             out.int8(value);
                         }
-                        out.jsonb(dims).int8(version);
+                        out.text(dims).int8(version);
                     }));
         }
     }
@@ -313,9 +313,9 @@ final class RollupWriter {
             if (row.dims() == null) {
                 continue; // a minute before the newest
             }
-            // a row the upsert inserted holds the change itself: recognised by its text, not parsed
+            // a row the upsert inserted holds the change itself, as written: recognised by its text, not parsed
             SortedDims change = changes.get(row.key());
-            SortedDims stored = change != null && row.dims().equals(change.jsonbText())
+            SortedDims stored = change != null && row.dims().equals(change.json())
                     ? change.canonical(known::shared)
                     : SortedDims.parse(row.dims()).canonical(known::shared);
             known.put(layer, row.key(), row.version(), stored);
@@ -365,8 +365,10 @@ final class RollupWriter {
     }
 
     /**
-     * The rows' breakdowns as one JSON array, split again by the statements' {@code jsonb_array_elements}: one JSON
-     * array rather than a {@code text[]}, since the driver escapes every quote of every element of an array literal.
+     * The rows' breakdowns as one JSON array, split again by the statements' {@code json_array_elements_text}, which
+     * gives each element's text as written (the {@code json} type only checks the syntax, unlike {@code jsonb}): one
+     * JSON array rather than a {@code text[]}, since the driver escapes every quote of every element of an array
+     * literal.
      */
     private static String dimsArray(List<SortedDims> dims) {
         StringBuilder array = new StringBuilder(dims.size() * 64).append('[');

@@ -1,7 +1,6 @@
 package dev.omnirollup.store;
 
 import java.util.Arrays;
-import java.util.Comparator;
 import java.util.Map;
 import java.util.TreeMap;
 import java.util.function.UnaryOperator;
@@ -14,10 +13,6 @@ import java.util.function.UnaryOperator;
  */
 final class SortedDims {
     static final SortedDims NONE = new SortedDims(new String[0], new long[0]);
-
-    /** jsonb's order of an object's keys (for ASCII keys): shorter first, then by their characters. */
-    private static final Comparator<String> JSONB_KEY_ORDER = Comparator.comparingInt(String::length)
-            .thenComparing(Comparator.naturalOrder());
 
     private final String[] keys;
     private final long[] counts;
@@ -104,33 +99,6 @@ final class SortedDims {
     /** The JSON object, keys in their natural order. */
     String json() {
         return DimsJson.write(keys, counts);
-    }
-
-    /**
-     * The text PostgreSQL gives these breakdowns as {@code jsonb::text} (keys shorter first, then by their bytes;
-     * {@code ": "} and {@code ", "} between), so that a stored map can be recognised without being parsed; null when
-     * a key is not plain ASCII (its order and escapes are then left to the parser).
-     */
-    String jsonbText() {
-        String[] ordered = keys.clone();
-        for (String key : ordered) {
-            for (int i = 0; i < key.length(); i++) {
-                char ch = key.charAt(i);
-                if (ch < 0x20 || ch >= 0x7f || ch == '"' || ch == '\\') {
-                    return null;
-                }
-            }
-        }
-        if (ordered.length == 0) {
-            return "{}";
-        }
-        Arrays.sort(ordered, JSONB_KEY_ORDER);
-        StringBuilder text = new StringBuilder(ordered.length * 24).append('{');
-        for (int i = 0; i < ordered.length; i++) {
-            text.append(i == 0 ? "\"" : ", \"").append(ordered[i]).append("\": ")
-                    .append(counts[Arrays.binarySearch(keys, ordered[i])]);
-        }
-        return text.append('}').toString();
     }
 
     Map<String, Long> toMap() {
