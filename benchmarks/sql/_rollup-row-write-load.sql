@@ -14,6 +14,9 @@ ALTER TABLE row_write_bench.msg_hour ALTER COLUMN dims TYPE text;
 \elif :no_dims
 ALTER TABLE row_write_bench.msg_minute DROP COLUMN dims;
 ALTER TABLE row_write_bench.msg_hour DROP COLUMN dims;
+\else
+ALTER TABLE row_write_bench.msg_minute ALTER COLUMN dims TYPE jsonb USING dims::jsonb;
+ALTER TABLE row_write_bench.msg_hour ALTER COLUMN dims TYPE jsonb USING dims::jsonb;
 \endif
 \if :no_dims
 \elif :external

@@ -3,7 +3,9 @@
 -- with \copy into fresh tables with the same columns and primary key (a scratch schema), one variant at a time, each timed:
 -- as text with their versions; as text with the version left to the column's default (a nextval per row); in the
 -- binary format; with dims as text (no JSON parsing); without dims; and the all-instances rows (scope 0) and the
--- per-instance rows (scope 1) alone, with dims compressed by pglz, by lz4 and (scope 0) not at all. Needs a
+-- per-instance rows (scope 1) alone, with dims compressed by pglz, by lz4 and (scope 0) not at all. The backfill
+-- stores dims as text since migration V10 (finding B9); the variants that load them as jsonb, as before, make the
+-- column jsonb (and write the binary files with jsonb's binary form). Needs a
 -- backfilled schema, e.g. of the 10 M-row, 500-instance benchmark set:
 --   OMNI_ROLLUP_DATABASE_URL='jdbc:postgresql://127.0.0.1:5432/omni_rollup_client_10m_i500_d60?user=postgres' \
 --     OMNI_ROLLUP_ROLLUP_SCHEMA=row_write_src ./omni-rollup backfill
@@ -16,8 +18,8 @@ SET client_min_messages = warning;
 \echo writing the rows out
 \copy (SELECT * FROM row_write_src.msg_minute) TO '/tmp/rollup-row-write-minute.txt'
 \copy (SELECT * FROM row_write_src.msg_hour) TO '/tmp/rollup-row-write-hour.txt'
-\copy (SELECT * FROM row_write_src.msg_minute) TO '/tmp/rollup-row-write-minute.bin' WITH (FORMAT binary)
-\copy (SELECT * FROM row_write_src.msg_hour) TO '/tmp/rollup-row-write-hour.bin' WITH (FORMAT binary)
+\copy (SELECT src, scope, instance_id, bucket, total, completed, failed, pending, inbound, outbound, proc_sum, proc_count, agent_sum, agent_count, dims::jsonb, version FROM row_write_src.msg_minute) TO '/tmp/rollup-row-write-minute.bin' WITH (FORMAT binary)
+\copy (SELECT src, scope, instance_id, bucket, total, completed, failed, pending, inbound, outbound, proc_sum, proc_count, agent_sum, agent_count, dims::jsonb, version FROM row_write_src.msg_hour) TO '/tmp/rollup-row-write-hour.bin' WITH (FORMAT binary)
 \copy (SELECT src, scope, instance_id, bucket, total, completed, failed, pending, inbound, outbound, proc_sum, proc_count, agent_sum, agent_count, dims FROM row_write_src.msg_minute) TO '/tmp/rollup-row-write-minute.seq'
 \copy (SELECT src, scope, instance_id, bucket, total, completed, failed, pending, inbound, outbound, proc_sum, proc_count, agent_sum, agent_count, dims FROM row_write_src.msg_hour) TO '/tmp/rollup-row-write-hour.seq'
 \copy (SELECT src, scope, instance_id, bucket, total, completed, failed, pending, inbound, outbound, proc_sum, proc_count, agent_sum, agent_count, version FROM row_write_src.msg_minute) TO '/tmp/rollup-row-write-minute.nod'
