@@ -2,24 +2,23 @@
 --
 -- Every reader takes a map as text and parses it itself (`dims::text`), and every writer gives it as text, so jsonb
 -- only parsed each map on the way in and printed it again on the way out. Parsing was most of what writing a row
--- cost: loading the 2 M minute and hour rows of the 10 M-row, 500-instance benchmark set took 12 s with jsonb in
--- COPY's binary format and 8-10 s as text (docs/benchmarks.md, findings B8 and B9). Nothing in PostgreSQL looks
+-- cost: loading the 2 M minute and hour rows of the 10 M-row, 500-instance benchmark set took 8.4-12 s with jsonb
+-- in COPY's binary format and 6.2-10 s as text (docs/benchmarks.md, findings B8 and B9). Nothing in PostgreSQL looks
 -- inside a map except `dims_add`, which now takes and gives text. The text of a map is not canonical: the writers
 -- give keys in their natural order without spaces, `dims_add` gives jsonb's order and spacing; readers parse either.
-ALTER TABLE msg_minute ALTER COLUMN dims TYPE text USING dims::text;
-ALTER TABLE msg_hour   ALTER COLUMN dims TYPE text USING dims::text;
-ALTER TABLE msg_day    ALTER COLUMN dims TYPE text USING dims::text;
-ALTER TABLE msg_total  ALTER COLUMN dims TYPE text USING dims::text;
-
--- The column's compression as V9 set it (lz4 where the server has it), set again for the new type.
+--
+-- Changing the type rewrites each table and forgets the column's compression, so the same statement sets lz4 again
+-- where the server has it (as V9 did): the rewrite then stores every map with it.
 DO $$
+DECLARE
+    lz4 boolean := EXISTS (SELECT 1 FROM pg_settings
+                            WHERE name = 'default_toast_compression' AND 'lz4' = ANY (enumvals));
+    t text;
 BEGIN
-    IF EXISTS (SELECT 1 FROM pg_settings WHERE name = 'default_toast_compression' AND 'lz4' = ANY (enumvals)) THEN
-        ALTER TABLE msg_minute ALTER COLUMN dims SET COMPRESSION lz4;
-        ALTER TABLE msg_hour   ALTER COLUMN dims SET COMPRESSION lz4;
-        ALTER TABLE msg_day    ALTER COLUMN dims SET COMPRESSION lz4;
-        ALTER TABLE msg_total  ALTER COLUMN dims SET COMPRESSION lz4;
-    END IF;
+    FOREACH t IN ARRAY ARRAY['msg_minute', 'msg_hour', 'msg_day', 'msg_total'] LOOP
+        EXECUTE format('ALTER TABLE %I ALTER COLUMN dims TYPE text USING dims::text%s', t,
+                       CASE WHEN lz4 THEN ', ALTER COLUMN dims SET COMPRESSION lz4' ELSE '' END);
+    END LOOP;
 END
 $$;
 
