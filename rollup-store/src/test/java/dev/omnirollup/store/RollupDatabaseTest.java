@@ -11,6 +11,7 @@ import java.util.Map;
 import java.util.Random;
 import java.util.TreeMap;
 import java.util.UUID;
+import org.flywaydb.core.Flyway;
 import org.junit.jupiter.api.Test;
 
 /** The database edge: the schemas reach constant statement text as {@code <rollup>} and {@code <omni>}. */
@@ -84,6 +85,60 @@ class RollupDatabaseTest {
                 assertEquals("lz4", method);
             }
         }
+    }
+
+    /**
+     * Migration V10 turns the maps stored as jsonb into text: a schema at V9 with an all-instances map of 500 keys and
+     * a map of awkward keys holds the same maps after it, compressed as before, and the writer adds to them.
+     */
+    @Test
+    void mapsStoredAsJsonbBeforeV10AreTheSameMapsAsText() {
+        try (ScratchDatabase omni = ScratchDatabase.create().withOmniSchema();
+             RollupDatabase database = RollupDatabase.open(omni.jdbcUrl(), "rollup_x", "public", 2, "test")) {
+            Flyway.configure().dataSource(database.dataSource()).schemas("rollup_x").defaultSchema("rollup_x")
+                    .createSchemas(true).locations("classpath:db/migration").target("9").load().migrate();
+            Map<String, Long> everyone = new TreeMap<>();
+            for (int i = 0; i < 500; i++) {
+                everyone.put("i:" + new UUID(i, i * 31L), (long) i + 1);
+            }
+            Map<String, Long> awkward = new TreeMap<>(Map.of("c:caf\u00e9", 2L, "c:with \"quote\"", 3L,
+                    "t:tab\there", 4L, "v:emoji \uD83D\uDE00", 5L, "p:3", 6L));
+            UUID instance = UUID.randomUUID();
+            database.jdbi().useHandle(h -> {
+                String insert = "INSERT INTO rollup_x.msg_total (src, scope, instance_id, bucket, total, completed,"
+                        + " failed, pending, inbound, outbound, proc_sum, proc_count, agent_sum, agent_count, dims)"
+                        + " VALUES (0, ?, ?::uuid, 0, 1, 0, 0, 0, 0, 0, 0, 0, 0, 0, ?::jsonb)";
+                h.execute(insert, 0, Scope.EVERYONE.toString(), SortedDims.of(everyone).json());
+                h.execute(insert, 1, instance.toString(), SortedDims.of(awkward).json());
+            });
+            database.migrate();
+            assertEquals(List.of("text"), database.jdbi().withHandle(h -> h.createQuery("SELECT DISTINCT"
+                    + " atttypid::regtype::text FROM pg_attribute WHERE attname = 'dims'"
+                    + " AND attrelid::regclass::text LIKE 'rollup\\_x.msg\\_%'").mapTo(String.class).list()));
+            assertEquals(List.of(everyone, awkward), storedTotals(database));
+            boolean lz4 = database.jdbi().withHandle(h -> h.createQuery("SELECT EXISTS (SELECT 1 FROM pg_settings"
+                    + " WHERE name = 'default_toast_compression' AND 'lz4' = ANY (enumvals))").mapTo(Boolean.class)
+                    .one());
+            assertEquals(lz4 ? List.of("lz4") : List.of("pglz"), database.jdbi().withHandle(h -> h.createQuery(
+                    "SELECT pg_column_compression(dims) FROM rollup_x.msg_total WHERE scope = 0")
+                    .mapTo(String.class).list()));
+            RollupChanges changes = new RollupChanges(0);
+            long[] counts = new long[MessageCounter.COUNT];
+            changes.add(RollupKey.of(Grain.TOTAL, instance, 0), MessageCounts.of(counts), Map.of("p:3", -6L,
+                    "c:caf\u00e9", 1L));
+            database.inTransaction(h -> {
+                new RollupWriter(database).write(h, changes, Layer.LIVE);
+                return null;
+            });
+            awkward.remove("p:3");
+            awkward.put("c:caf\u00e9", 3L);
+            assertEquals(List.of(everyone, awkward), storedTotals(database));
+        }
+    }
+
+    private static List<Map<String, Long>> storedTotals(RollupDatabase database) {
+        return database.jdbi().withHandle(h -> h.createQuery("SELECT dims FROM rollup_x.msg_total ORDER BY scope")
+                .map((rs, ctx) -> (Map<String, Long>) new TreeMap<>(DimsJson.read(rs.getString(1)))).list());
     }
 
     /**
