@@ -266,7 +266,8 @@ final class RollupWriter {
         }
         Query upsert = handle.createQuery(UPSERT_KNOWN_MESSAGES).define("grain", grain.suffix())
                 .define("add_counters", ADD_COUNTERS)
-                .bind("dims", dimsArray(Arrays.asList(next))).bindByType("expected", versions, Long[].class);
+                .bind("dims", dimsArray(Arrays.stream(next).map(SortedDims::json).toList()))
+                .bindByType("expected", versions, Long[].class);
         bindRows(upsert, layer, "instance", keys(rows), rows.stream().map(row -> row.counts().toArray()).toList(),
                 MessageCounter.COLUMNS);
         boolean[] written = new boolean[n];
@@ -306,17 +307,20 @@ final class RollupWriter {
         Query upsert = handle.createQuery(UPSERT_MESSAGES + RETURNING).define("grain", grain.suffix())
                 .define("add_counters", ADD_COUNTERS)
                 .bind("remember_from", rememberFrom);
-        bindMessageRows(upsert, rows, layer);
-        Map<RollupKey, SortedDims> changes = new HashMap<>(rows.size() * 2);
-        rows.forEach(row -> changes.put(row.key(), row.breakdowns()));
+        List<String> texts = breakdownTexts(rows);
+        bindMessageRows(upsert, rows, texts, layer);
+        Map<RollupKey, Integer> index = new HashMap<>(rows.size() * 2);
+        for (int i = 0; i < rows.size(); i++) {
+            index.put(rows.get(i).key(), i);
+        }
         for (Written row : upsert.map((rs, ctx) -> Written.of(grain, rs, true)).list()) {
             if (row.dims() == null) {
                 continue; // a minute before the newest
             }
             // a row the upsert inserted holds the change itself, as written: recognised by its text, not parsed
-            SortedDims change = changes.get(row.key());
-            SortedDims stored = change != null && row.dims().equals(change.json())
-                    ? change.canonical(known::shared)
+            Integer i = index.get(row.key());
+            SortedDims stored = i != null && row.dims().equals(texts.get(i))
+                    ? rows.get(i).breakdowns().canonical(known::shared)
                     : SortedDims.parse(row.dims()).canonical(known::shared);
             known.put(layer, row.key(), row.version(), stored);
         }
@@ -338,7 +342,7 @@ final class RollupWriter {
         Map<RollupKey, SortedDims> changes = new HashMap<>();
         rows.forEach(row -> changes.put(row.key(), row.breakdowns()));
         Query update = handle.createQuery(CORRECT_INSERTED).define("grain", grain.suffix())
-                .bind("dims", dimsArray(rows.stream().map(RollupChanges.MessageRowChange::breakdowns).toList()));
+                .bind("dims", dimsArray(breakdownTexts(rows)));
         bindRows(update, layer, "instance", keys(rows), rows.stream().map(row -> new long[0]).toList(), List.of());
         for (Written row : update.map((rs, ctx) -> Written.of(grain, rs, false)).list()) {
             known.put(layer, row.key(), row.version(), changes.get(row.key()).canonical(known::shared));
@@ -352,14 +356,14 @@ final class RollupWriter {
         }
         Update update = handle.createUpdate(UPSERT_MESSAGES).define("grain", grain.suffix())
                 .define("add_counters", ADD_COUNTERS);
-        bindMessageRows(update, rows, layer);
+        bindMessageRows(update, rows, breakdownTexts(rows), layer);
         update.execute();
     }
 
-    /** Binds message rows for {@link #UPSERT_MESSAGES}: their keys, counters and breakdowns. */
+    /** Binds message rows for {@link #UPSERT_MESSAGES}: their keys, counters and breakdowns ({@code texts}). */
     private static void bindMessageRows(SqlStatement<?> statement, List<RollupChanges.MessageRowChange> rows,
-                                        Layer layer) {
-        statement.bind("dims", dimsArray(rows.stream().map(RollupChanges.MessageRowChange::breakdowns).toList()));
+                                        List<String> texts, Layer layer) {
+        statement.bind("dims", dimsArray(texts));
         bindRows(statement, layer, "instance", keys(rows), rows.stream().map(row -> row.counts().toArray()).toList(),
                 MessageCounter.COLUMNS);
     }
@@ -370,12 +374,17 @@ final class RollupWriter {
      * JSON array rather than a {@code text[]}, since the driver escapes every quote of every element of an array
      * literal.
      */
-    private static String dimsArray(List<SortedDims> dims) {
-        StringBuilder array = new StringBuilder(dims.size() * 64).append('[');
-        for (SortedDims map : dims) {
-            array.append(array.length() == 1 ? "" : ",").append(map.json());
+    private static String dimsArray(List<String> texts) {
+        StringBuilder array = new StringBuilder(texts.size() * 64).append('[');
+        for (String text : texts) {
+            array.append(array.length() == 1 ? "" : ",").append(text);
         }
         return array.append(']').toString();
+    }
+
+    /** The rows' breakdowns as JSON objects, in order: made once per write, for the statement and for recognising. */
+    private static List<String> breakdownTexts(List<RollupChanges.MessageRowChange> rows) {
+        return rows.stream().map(RollupChanges.MessageRowChange::breakdownsJson).toList();
     }
 
     private static List<RollupKey> keys(List<RollupChanges.MessageRowChange> rows) {
