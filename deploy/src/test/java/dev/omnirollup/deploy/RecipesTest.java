@@ -43,6 +43,9 @@ class RecipesTest {
     private static final int METRICS_PORT = Integer.parseInt(IngestSettings.METRICS_PORT.defaultValue());
 
     private static final Set<String> COMMANDS = OmniRollup.commandLine().getSubcommands().keySet();
+    /** The ingest's JVM options in every recipe, after the heap's: the collector and the JIT's inlining limits. */
+    private static final String INGEST_JVM =
+            "-XX:+UseParallelGC -XX:MaxInlineLevel=6 -XX:InlineSmallCode=1000 -XX:FreqInlineSize=150";
 
     private static List<Path> recipeFiles() throws IOException {
         List<Path> files = new ArrayList<>(List.of(DEPLOY.resolve("Dockerfile"), DEPLOY.resolve("compose.yaml")));
@@ -173,6 +176,7 @@ class RecipesTest {
             Map<String, Object> environment = at(services, service, "environment");
             assertValidConfiguration("compose " + service, environment);
         }
+        assertEquals(imageJavaOptions() + " " + INGEST_JVM, at(services, "ingest", "environment", "JAVA_OPTS"));
     }
 
     @Test
@@ -226,13 +230,9 @@ class RecipesTest {
             assertEquals(10001, (Integer) at(container.equals(ingestContainer) ? ingest : api,
                     "spec", "template", "spec", "securityContext", "runAsUser"));
         }
-        // the ingest's JVM options are the image's and the parallel collector (set in the manifest, they replace the
-        // image's)
-        String image = Files.readAllLines(DEPLOY.resolve("Dockerfile")).stream()
-                .filter(l -> l.startsWith("ENV JAVA_OPTS=")).findFirst().orElseThrow()
-                .replaceFirst("ENV JAVA_OPTS=\"(.*)\"", "$1");
+        // the ingest's JVM options are the image's and the ingest's own (set in the manifest, they replace the image's)
         List<Map<String, Object>> ingestVariables = at(ingestContainer, "env");
-        assertEquals(List.of(image + " -XX:+UseParallelGC"), ingestVariables.stream()
+        assertEquals(List.of(imageJavaOptions() + " " + INGEST_JVM), ingestVariables.stream()
                 .filter(v -> "JAVA_OPTS".equals(v.get("name"))).map(v -> v.get("value")).toList());
         assertEquals(String.valueOf(HTTP_PORT), configMap.get("OMNI_ROLLUP_HTTP_PORT"));
         assertEquals(String.valueOf(METRICS_PORT), configMap.get("OMNI_ROLLUP_INGEST_METRICS_PORT"));
@@ -256,10 +256,33 @@ class RecipesTest {
             assertTrue(text.contains("\nRestartPreventExitStatus=" + Failure.INVALID + "\n"));
             assertTrue(text.contains("\nUser=omni-rollup\n"));
         }
+        assertTrue(Files.readString(DEPLOY.resolve("systemd/omni-rollup-ingest.service"))
+                .contains("\nEnvironment=\"JAVA_OPTS=-Xmx256m " + INGEST_JVM + "\"\n"));
         // the configuration the units point at is valid
         Config config = Config.load(SharedOptions.SETTINGS, Optional.of(DEPLOY.resolve("config/omni-rollup.yaml")), Map.of());
         assertEquals(HTTP_PORT, config.get(ApiSettings.HTTP_PORT));
         assertEquals(METRICS_PORT, config.get(IngestSettings.METRICS_PORT));
+    }
+
+    /**
+     * The ingest's options are ones this JVM starts with: a misspelt or retired {@code -XX} option stops a JVM before
+     * it runs anything.
+     */
+    @Test
+    void theIngestsJvmOptionsAreOnesTheJvmAccepts() throws IOException, InterruptedException {
+        List<String> command = new ArrayList<>();
+        command.add(ProcessHandle.current().info().command().orElseThrow());
+        command.addAll(List.of(INGEST_JVM.split(" ")));
+        command.add("-version");
+        Process java = new ProcessBuilder(command).redirectErrorStream(true).start();
+        String output = new String(java.getInputStream().readAllBytes());
+        assertEquals(0, java.waitFor(), output);
+    }
+
+    private static String imageJavaOptions() throws IOException {
+        return Files.readAllLines(DEPLOY.resolve("Dockerfile")).stream()
+                .filter(l -> l.startsWith("ENV JAVA_OPTS=")).findFirst().orElseThrow()
+                .replaceFirst("ENV JAVA_OPTS=\"(.*)\"", "$1");
     }
 
     private static void assertProbe(Map<String, Object> container, String probe, String path, String port) {
