@@ -14,6 +14,7 @@ import java.util.UUID;
 import java.util.regex.Pattern;
 import javax.sql.DataSource;
 import org.flywaydb.core.Flyway;
+import org.flywaydb.core.api.configuration.FluentConfiguration;
 import org.jdbi.v3.core.Handle;
 import org.jdbi.v3.core.Jdbi;
 import org.jdbi.v3.core.JdbiException;
@@ -130,18 +131,21 @@ public final class RollupDatabase implements AutoCloseable {
 
     /** Brings omni-rollup's schema to the newest version. Safe to call from several processes at once. */
     public void migrate() {
-        Flyway.configure()
-                .dataSource(pool)
-                .schemas(rollupSchema)
-                .defaultSchema(rollupSchema)
-                .createSchemas(true)
-                .locations("classpath:db/migration")
-                .load()
-                .migrate();
+        flyway().load().migrate();
         withHandle(handle -> {
             InstanceIndexes.ensure(handle, this);
             return null;
         });
+    }
+
+    /** Flyway as {@link #migrate} runs it: omni-rollup's schema, created if missing, and the migrations in it. */
+    FluentConfiguration flyway() {
+        return Flyway.configure()
+                .dataSource(pool)
+                .schemas(rollupSchema)
+                .defaultSchema(rollupSchema)
+                .createSchemas(true)
+                .locations("classpath:db/migration");
     }
 
     public DataSource dataSource() {

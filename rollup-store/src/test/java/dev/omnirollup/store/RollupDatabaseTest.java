@@ -11,7 +11,6 @@ import java.util.Map;
 import java.util.Random;
 import java.util.TreeMap;
 import java.util.UUID;
-import org.flywaydb.core.Flyway;
 import org.junit.jupiter.api.Test;
 
 /** The database edge: the schemas reach constant statement text as {@code <rollup>} and {@code <omni>}. */
@@ -93,8 +92,7 @@ class RollupDatabaseTest {
     void mapsStoredAsJsonbBeforeV10AreTheSameMapsAsText() {
         try (ScratchDatabase omni = ScratchDatabase.create().withOmniSchema();
              RollupDatabase database = RollupDatabase.open(omni.jdbcUrl(), "rollup_x", "public", 2, "test")) {
-            Flyway.configure().dataSource(database.dataSource()).schemas("rollup_x").defaultSchema("rollup_x")
-                    .createSchemas(true).locations("classpath:db/migration").target("9").load().migrate();
+            database.flyway().target("9").load().migrate();
             Map<String, Long> everyone = new TreeMap<>();
             for (int i = 0; i < 500; i++) {
                 everyone.put("i:" + new UUID(i, i * 31L), (long) i + 1);
