@@ -102,10 +102,10 @@ final class ChildJvm implements AutoCloseable {
             java.add("-Xmx" + HEAP);
             java.add("-Xlog:gc:file=" + gcLog);
             java.add("-XX:+ExitOnOutOfMemoryError");
-            if (command.equals("ingest") && jvmOptions.stream().noneMatch(o -> o.matches("-XX:\\+Use\\w+GC"))) {
-                java.add(INGEST_GC);
-            }
             if (command.equals("ingest")) {
+                if (jvmOptions.stream().noneMatch(o -> o.matches("-XX:\\+Use\\w+GC"))) {
+                    java.add(INGEST_GC);
+                }
                 java.addAll(INGEST_INLINING);
             }
             java.addAll(jvmOptions);
