@@ -351,10 +351,17 @@ public final class Backfill {
         BackfillFold fold = new BackfillFold(day, minuteFloor);
         StringBuilder pins = new StringBuilder();
         CopyBinaryReader reader = new CopyBinaryReader(COPY_COLUMNS);
-        PgCopy.out(handle, sql, message -> {
-            reader.message(message);
-            while (reader.nextRow()) {
-                foldRow(reader, fold, day, pins);
+        PgCopy.out(handle, sql, new PgCopy.Messages() {
+            @Override
+            public void first(byte[] data) {
+                reader.first(data);
+                foldRows(reader, fold, day, pins);
+            }
+
+            @Override
+            public void message(byte[] data) {
+                reader.message(data);
+                foldRows(reader, fold, day, pins);
             }
         });
         if (!reader.ended()) {
@@ -366,26 +373,34 @@ public final class Backfill {
         return fold.rows();
     }
 
-    /** Folds the reader's current row (the columns of {@link #COPY_FIRST_RUN}); a row to pin goes to {@code pins}. */
-    private static void foldRow(CopyBinaryReader reader, BackfillFold fold, long day, StringBuilder pins) {
-        long second = Math.floorDiv(reader.timestampMicros(), 1_000_000);
-        int instance = reader.nullField() ? CopyBinaryReader.NULL : fold.instance(reader.uuidHigh(), reader.uuidLow());
-        int channel = notNull(reader.text(fold.channels.texts), "channel");
-        int direction = notNull(reader.text(fold.directions.texts), "direction");
-        int eventType = notNull(reader.text(fold.eventTypes.texts), "event_type");
-        int contentType = reader.text(fold.contentTypes.texts);
-        int errorStage = reader.text(fold.errorStages.texts);
-        int status = notNull(reader.text(fold.statuses.texts), "status");
-        boolean hasProcessing = !reader.nullField();
-        long processing = hasProcessing ? reader.int4() : 0;
-        boolean hasAgent = !reader.nullField();
-        long agent = hasAgent ? reader.int4() : 0;
-        if (!reader.nullField()) {
-            pins.append(new UUID(reader.uuidHigh(), reader.uuidLow())).append('\t')
-                    .append(PgCopy.text(fold.statuses.texts.string(status))).append('\t').append(day).append('\n');
+    /**
+     * Folds the rows of the reader's current message (the columns of {@link #COPY_FIRST_RUN}); a row to pin goes to
+     * {@code pins}. The loop and the row are one method, which the JIT compiles once: as two, each became hot on its
+     * own and C2 compiled the row twice, once alone and once inlined into the loop (B10).
+     */
+    private static void foldRows(CopyBinaryReader reader, BackfillFold fold, long day, StringBuilder pins) {
+        while (reader.nextRow()) {
+            long second = Math.floorDiv(reader.timestampMicros(), 1_000_000);
+            int instance = reader.nullField() ? CopyBinaryReader.NULL
+                    : fold.instance(reader.uuidHigh(), reader.uuidLow());
+            int channel = notNull(reader.text(fold.channels.texts), "channel");
+            int direction = notNull(reader.text(fold.directions.texts), "direction");
+            int eventType = notNull(reader.text(fold.eventTypes.texts), "event_type");
+            int contentType = reader.text(fold.contentTypes.texts);
+            int errorStage = reader.text(fold.errorStages.texts);
+            int status = notNull(reader.text(fold.statuses.texts), "status");
+            boolean hasProcessing = !reader.nullField();
+            long processing = hasProcessing ? reader.int4() : 0;
+            boolean hasAgent = !reader.nullField();
+            long agent = hasAgent ? reader.int4() : 0;
+            if (!reader.nullField()) {
+                pins.append(new UUID(reader.uuidHigh(), reader.uuidLow())).append('\t')
+                        .append(PgCopy.text(fold.statuses.texts.string(status))).append('\t').append(day)
+                        .append('\n');
+            }
+            fold.add(second, instance, channel, direction, eventType, contentType, errorStage, status,
+                    hasProcessing, processing, hasAgent, agent);
         }
-        fold.add(second, instance, channel, direction, eventType, contentType, errorStage, status, hasProcessing,
-                processing, hasAgent, agent);
     }
 
     private static int notNull(int text, String column) {

@@ -22,6 +22,8 @@ final class BackfillFold {
     private static final int COUNTERS = MessageCounter.COUNT;
     private static final int NONE = -1;
     private static final int MINUTES_A_DAY = 1440;
+    private static final long HOUR_SECONDS = Grain.HOUR.seconds();
+    private static final long MINUTE_SECONDS = Grain.MINUTE.seconds();
     /** The bits of a sort key ({@link #rows}) that hold the minute of the day, once shifted down 32. */
     private static final int MINUTE_BITS = 0x7FF;
     /** The bit of a sort key that puts an instance's rows after all the all-instances rows. */
@@ -90,8 +92,13 @@ final class BackfillFold {
         if (epochSecond < day || epochSecond >= day + Grain.DAY.seconds()) {
             throw new IllegalArgumentException("row at " + epochSecond + " outside the day " + day);
         }
-        Grain grain = epochSecond >= minuteFloor ? Grain.MINUTE : Grain.HOUR;
-        long bucket = grain.bucketOf(epochSecond);
+        // the minute's bucket from the minute floor on, the hour's before it, chosen without a branch: C2 compiles a
+        // branch the rows never took as a trap, and the first day inside the minute retention (most days in) would
+        // throw away the compiled row loop for a recompilation as long as the first (finding B10)
+        long beforeFloor = -Math.min(Math.max(minuteFloor, epochSecond) - epochSecond, 1); // -1 before it, else 0
+        long hour = epochSecond - epochSecond % HOUR_SECONDS;
+        long minute = epochSecond - epochSecond % MINUTE_SECONDS;
+        long bucket = hour & beforeFloor | minute & ~beforeFloor;
         int cell = collected.cell(bucket, instance);
         long[] counters = collected.counters;
         int base = cell * COUNTERS;
@@ -325,7 +332,9 @@ final class BackfillFold {
         private int[] ranks;
 
         int idOf(long high, long low) {
-            if (last != NONE && high == lastHigh && low == lastLow) {
+            // the test for no instance yet comes last: it is reached only by the same uuid as the row before, so a
+            // day's first row, whose instance is new, takes no branch the JIT's profile has not seen (B10)
+            if (high == lastHigh && low == lastLow && last != NONE) {
                 return last;
             }
             long mix = high * 31 + low;

@@ -6,9 +6,9 @@ import java.util.Arrays;
 /**
  * Reads PostgreSQL's binary {@code COPY … TO STDOUT (FORMAT binary)} output one CopyData message at a time. The
  * server sends every row in a message of its own (the file header travels with the first row, the trailer alone),
- * so a message is parsed whole: {@link #message} starts one, {@link #nextRow} steps to its row, and the typed
- * readers take the row's fields in order. Text fields are interned per column ({@link Texts}) so that a column of a
- * few distinct values costs a byte comparison, not a {@code String}, per row. Not thread-safe.
+ * so a message is parsed whole: {@link #first} or {@link #message} starts one, {@link #nextRow} steps to its row,
+ * and the typed readers take the row's fields in order. Text fields are interned per column ({@link Texts}) so that
+ * a column of a few distinct values costs a byte comparison, not a {@code String}, per row. Not thread-safe.
  */
 final class CopyBinaryReader {
     private static final byte[] SIGNATURE = {'P', 'G', 'C', 'O', 'P', 'Y', '\n', (byte) 0xff, '\r', '\n', 0};
@@ -19,6 +19,7 @@ final class CopyBinaryReader {
     private final int fields;
     private boolean headerRead;
     private boolean ended;
+    private int shortMessages;
     private byte[] buffer;
     private int position;
     private int length;
@@ -28,19 +29,33 @@ final class CopyBinaryReader {
         this.fields = fields;
     }
 
-    /** Starts reading one CopyData message. */
-    void message(byte[] data) {
-        buffer = data;
-        position = 0;
-        if (!headerRead) {
-            if (data.length < SIGNATURE.length + 8
-                    || !Arrays.equals(data, 0, SIGNATURE.length, SIGNATURE, 0, SIGNATURE.length)) {
-                throw new IllegalStateException("COPY output is not PostgreSQL's binary format");
-            }
-            position = SIGNATURE.length + 4; // the flags field: no OIDs in a COPY of a query
-            position += 4 + int32(); // the header extension, skipped
-            headerRead = true;
+    /** Starts reading the first CopyData message: the file header, then (if any) the first row or the trailer. */
+    void first(byte[] data) {
+        if (data.length < SIGNATURE.length + 8
+                || !Arrays.equals(data, 0, SIGNATURE.length, SIGNATURE, 0, SIGNATURE.length)) {
+            throw new IllegalStateException("COPY output is not PostgreSQL's binary format");
         }
+        buffer = data;
+        position = SIGNATURE.length + 4; // the flags field: no OIDs in a COPY of a query
+        position += 4 + int32(); // the header extension, skipped
+        headerRead = true;
+    }
+
+    /**
+     * Starts reading a CopyData message after the first. The trailer alone in a message — a row count of -1, two
+     * bytes, where a row takes more — is recognised without a branch and left as if read, so {@link #nextRow} finds
+     * nothing in it: C2 compiles a branch that the rows never took as a trap, and the trailer at the end of the first
+     * COPY would throw away the compiled loop that reads the rows and folds them, for a recompilation as long as the
+     * first (finding B10).
+     */
+    void message(byte[] data) {
+        if (!headerRead) { // never once the first message was read: a trap the rows never reach
+            throw new IllegalStateException("a COPY message before the first");
+        }
+        buffer = data;
+        int shorterThanARow = (data.length - 3) >> 31; // -1 for a message of fewer than 3 bytes, 0 otherwise
+        shortMessages -= shorterThanARow;
+        position = data.length & shorterThanARow;
     }
 
     /** Steps to the message's next row; false at its end or at the trailer. */
@@ -60,9 +75,9 @@ final class CopyBinaryReader {
         return true;
     }
 
-    /** True once the trailer was read. */
+    /** True once the trailer was read: after the header, or as the last message and the only short one. */
     boolean ended() {
-        return ended;
+        return ended || shortMessages == 1 && buffer.length == 2 && buffer[0] == -1 && buffer[1] == -1;
     }
 
     /** Whether the next field is NULL; if so it is consumed. */

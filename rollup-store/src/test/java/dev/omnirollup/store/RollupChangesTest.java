@@ -42,4 +42,26 @@ class RollupChangesTest {
                     size + " keys in natural order");
         }
     }
+
+    /**
+     * Executions count in every grain, in the minute's only from the minute floor on — the floor itself and the
+     * second before it, and a floor of {@code Long.MIN_VALUE} (no floor) without overflowing.
+     */
+    @Test
+    void executionsMakeMinuteRowsFromTheMinuteFloorOn() {
+        long floor = 1_700_000_040L;
+        UUID automation = UUID.randomUUID();
+        AutomationCounts one = AutomationCounts.of("success", 1, 2, 30, 1);
+        for (long[] at : new long[][] {{floor - 1, 3}, {floor, 4}, {floor + 59, 4}}) {
+            RollupChanges changes = new RollupChanges(floor);
+            changes.addExecutions(at[0], automation, one);
+            assertEquals(at[1] == 4 ? 2 : 0, changes.automationRows(Grain.MINUTE).size(), "minute rows at " + at[0]);
+            for (Grain grain : new Grain[] {Grain.HOUR, Grain.DAY, Grain.TOTAL}) {
+                assertEquals(2, changes.automationRows(grain).size(), grain + " rows at " + at[0]);
+            }
+        }
+        RollupChanges unfloored = new RollupChanges(Long.MIN_VALUE);
+        unfloored.addExecutions(floor, automation, one);
+        assertEquals(2, unfloored.automationRows(Grain.MINUTE).size());
+    }
 }
