@@ -10,7 +10,6 @@ import java.util.List;
 import java.util.Map;
 import java.util.UUID;
 import java.util.concurrent.atomic.LongAdder;
-import java.util.function.UnaryOperator;
 import org.jdbi.v3.core.Handle;
 import org.jdbi.v3.core.statement.Query;
 import org.jdbi.v3.core.statement.SqlStatement;
@@ -48,26 +47,8 @@ final class RollupWriter {
                 AS u(scope, instance_id, bucket, total, completed, failed, pending, inbound, outbound, proc_sum,
                      proc_count, agent_sum, agent_count, dims)
             ON CONFLICT (scope, bucket, instance_id, src) DO UPDATE SET <add_counters>,
-                dims = CASE WHEN <summed> THEN excluded.dims WHEN excluded.dims = '{}' THEN t.dims
-                            ELSE <rollup>.dims_add(t.dims, excluded.dims) END,
+                dims = CASE WHEN excluded.dims = '{}' THEN t.dims ELSE <rollup>.dims_add(t.dims, excluded.dims) END,
                 version = DEFAULT
-            """;
-    /** The upserts' {@code <summed>}: the breakdowns given are a change, which PostgreSQL adds to the row's. */
-    private static final String DIMS_ADD = "false";
-    /** The upserts' {@code <summed>}: the breakdowns given are the row's sum, merged by the writer. */
-    private static final String DIMS_MERGED = "true";
-    /**
-     * The running totals of a layer that a change will move, locked in the order of their key (one statement, so two
-     * backfill days lock the rows they share in the same order) and with their breakdowns, which the writer adds the
-     * change to itself.
-     */
-    private static final String LOCK_TOTALS = """
-            SELECT t.scope, t.instance_id, t.dims
-              FROM ROWS FROM (unnest(:scope::int2[]), unnest(:instance::uuid[])) AS u(scope, instance_id)
-                   JOIN <rollup>.msg_total AS t
-                     ON t.scope = u.scope AND t.bucket = 0 AND t.instance_id = u.instance_id AND t.src = :layer
-             ORDER BY t.scope, t.instance_id
-               FOR UPDATE OF t
             """;
     /** What the upsert left in each row: the live writer remembers it ({@link KnownDims}). */
     private static final String RETURNING =
@@ -185,7 +166,7 @@ final class RollupWriter {
             }
             PgCopy.in(handle, "COPY " + database.rollup("auto_" + grain.suffix()) + COPY_AUTOMATIONS, automations);
         }
-        addTotals(handle, changes.messageRows(Grain.TOTAL), layer);
+        upsertMessages(handle, Grain.TOTAL, changes.messageRows(Grain.TOTAL), layer);
         upsertAutomations(handle, Grain.TOTAL, changes.automationRows(Grain.TOTAL), layer);
     }
 
@@ -324,7 +305,7 @@ final class RollupWriter {
         }
         upsertedRows.add(rows.size());
         Query upsert = handle.createQuery(UPSERT_MESSAGES + RETURNING).define("grain", grain.suffix())
-                .define("add_counters", ADD_COUNTERS).define("summed", DIMS_ADD)
+                .define("add_counters", ADD_COUNTERS)
                 .bind("remember_from", rememberFrom);
         List<String> texts = breakdownTexts(rows);
         bindMessageRows(upsert, rows, texts, layer);
@@ -370,54 +351,13 @@ final class RollupWriter {
 
     private static void upsertMessages(Handle handle, Grain grain, List<RollupChanges.MessageRowChange> rows,
                                        Layer layer) {
-        upsertMessages(handle, grain, rows, breakdownTexts(rows), DIMS_ADD, layer);
-    }
-
-    /** Upserts rows with {@code texts} as their breakdowns' change ({@link #DIMS_ADD}) or sum ({@code DIMS_MERGED}). */
-    private static void upsertMessages(Handle handle, Grain grain, List<RollupChanges.MessageRowChange> rows,
-                                       List<String> texts, String summed, Layer layer) {
         if (rows.isEmpty()) {
             return;
         }
         Update update = handle.createUpdate(UPSERT_MESSAGES).define("grain", grain.suffix())
-                .define("add_counters", ADD_COUNTERS).define("summed", summed);
-        bindMessageRows(update, rows, texts, layer);
+                .define("add_counters", ADD_COUNTERS);
+        bindMessageRows(update, rows, breakdownTexts(rows), layer);
         update.execute();
-    }
-
-    /**
-     * Moves the running totals by backfill's changes: locks the rows that exist, in key order, reads their
-     * breakdowns and writes each row's sum, merged here; a row that does not exist yet is upserted with
-     * {@code dims_add}, which merges it with the row should another day's transaction insert it first. PostgreSQL's
-     * merge ({@code dims_add}, a SQL function over {@code jsonb}) was a tenth of the database's time in a backfill of
-     * 500 instances, a day moving every instance's total (finding B10).
-     */
-    private void addTotals(Handle handle, List<RollupChanges.MessageRowChange> rows, Layer layer) {
-        if (rows.isEmpty()) {
-            return;
-        }
-        Query lock = handle.createQuery(LOCK_TOTALS).bind("layer", layer.code())
-                .bindByType("scope", rows.stream().map(row -> row.key().scope().code).toArray(Short[]::new),
-                        Short[].class)
-                .bindByType("instance", rows.stream().map(row -> row.key().subject()).toArray(UUID[]::new),
-                        UUID[].class);
-        Map<RollupKey, String> stored = new HashMap<>(rows.size() * 2);
-        lock.map((rs, ctx) -> stored.put(new RollupKey(Grain.TOTAL, Scope.of(rs.getShort(1)),
-                rs.getObject(2, UUID.class), 0), rs.getString(3))).forEach(row -> { });
-        List<RollupChanges.MessageRowChange> merged = new ArrayList<>(stored.size());
-        List<String> sums = new ArrayList<>(stored.size());
-        List<RollupChanges.MessageRowChange> fresh = new ArrayList<>(rows.size() - stored.size());
-        for (RollupChanges.MessageRowChange row : rows) {
-            String was = stored.get(row.key());
-            if (was == null) {
-                fresh.add(row);
-            } else {
-                merged.add(row);
-                sums.add(SortedDims.parse(was).plus(row.breakdowns(), UnaryOperator.identity()).json());
-            }
-        }
-        upsertMessages(handle, Grain.TOTAL, merged, sums, DIMS_MERGED, layer);
-        upsertMessages(handle, Grain.TOTAL, fresh, layer);
     }
 
     /** Binds message rows for {@link #UPSERT_MESSAGES}: their keys, counters and breakdowns ({@code texts}). */
