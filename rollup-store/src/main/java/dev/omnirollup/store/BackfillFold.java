@@ -359,54 +359,29 @@ final class BackfillFold {
 
         /**
          * The instances in PostgreSQL's order of uuids (their bytes, unsigned), computed once all are seen: the
-         * fold's rows are written after the last source row is added. Ordered by sorting the first halves as plain
-         * longs (flipped to compare unsigned) and finding each instance's among them, unless two instances share a
-         * first half: a sort of boxed ids with a comparator (TimSort) cost the backfill's JVM a second of C2
-         * compiling at 500 instances, for 61 sorts of 500 ids (finding B10).
+         * fold's rows are written after the last source row is added.
          */
         int[] inKeyOrder() {
-            int n = uuids.size();
-            if (ranked != null && ranked.length == n) {
-                return ranked;
-            }
-            long[] firstHalves = new long[n];
-            for (int id = 0; id < n; id++) {
-                firstHalves[id] = uuids.get(id).getMostSignificantBits() ^ Long.MIN_VALUE;
-            }
-            long[] sorted = firstHalves.clone();
-            Arrays.sort(sorted);
-            ranked = new int[n];
-            ranks = new int[n];
-            for (int r = 1; r < n; r++) {
-                if (sorted[r] == sorted[r - 1]) {
-                    rankByComparing();
-                    return ranked;
+            if (ranked == null || ranked.length != uuids.size()) {
+                Integer[] ids = new Integer[uuids.size()];
+                for (int i = 0; i < ids.length; i++) {
+                    ids[i] = i;
+                }
+                Arrays.sort(ids, (a, b) -> {
+                    UUID x = uuids.get(a);
+                    UUID y = uuids.get(b);
+                    int high = Long.compareUnsigned(x.getMostSignificantBits(), y.getMostSignificantBits());
+                    return high != 0 ? high
+                            : Long.compareUnsigned(x.getLeastSignificantBits(), y.getLeastSignificantBits());
+                });
+                ranked = new int[ids.length];
+                ranks = new int[ids.length];
+                for (int r = 0; r < ids.length; r++) {
+                    ranked[r] = ids[r];
+                    ranks[ids[r]] = r;
                 }
             }
-            for (int id = 0; id < n; id++) {
-                int r = Arrays.binarySearch(sorted, firstHalves[id]);
-                ranked[r] = id;
-                ranks[id] = r;
-            }
             return ranked;
-        }
-
-        private void rankByComparing() {
-            Integer[] ids = new Integer[uuids.size()];
-            for (int i = 0; i < ids.length; i++) {
-                ids[i] = i;
-            }
-            Arrays.sort(ids, (a, b) -> {
-                UUID x = uuids.get(a);
-                UUID y = uuids.get(b);
-                int high = Long.compareUnsigned(x.getMostSignificantBits(), y.getMostSignificantBits());
-                return high != 0 ? high
-                        : Long.compareUnsigned(x.getLeastSignificantBits(), y.getLeastSignificantBits());
-            });
-            for (int r = 0; r < ids.length; r++) {
-                ranked[r] = ids[r];
-                ranks[ids[r]] = r;
-            }
         }
 
         /** An instance's place in {@link #inKeyOrder}, which must have been computed since it was first seen. */

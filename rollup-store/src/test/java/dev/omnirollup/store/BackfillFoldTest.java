@@ -35,25 +35,6 @@ class BackfillFoldTest {
             instances.add(new UUID(random.nextLong(), random.nextLong()));
         }
         instances.add(new UUID(0x8000000000000000L, 1)); // sorts first as a signed long, last as PostgreSQL's bytes
-        foldsExactlyAsTheLiveAccumulator(instances, random);
-    }
-
-    /** Instances that share the first half of their uuid are ordered by the second, as PostgreSQL orders them. */
-    @Test
-    void foldsExactlyAsTheLiveAccumulatorWithUuidsSharingTheirFirstHalf() {
-        Random random = new Random(8);
-        List<UUID> instances = new ArrayList<>();
-        for (long low : new long[] {7, -3, 5, 0x8000000000000000L, 0}) {
-            instances.add(new UUID(42, low));
-            instances.add(new UUID(-42, low));
-        }
-        for (int i = 0; i < 10; i++) {
-            instances.add(new UUID(random.nextLong(), random.nextLong()));
-        }
-        foldsExactlyAsTheLiveAccumulator(instances, random);
-    }
-
-    private static void foldsExactlyAsTheLiveAccumulator(List<UUID> instances, Random random) {
         long minuteFloor = DAY + 17 * 3600 + 25 * 60;
         BackfillFold fold = new BackfillFold(DAY, minuteFloor);
         RollupChanges reference = new RollupChanges(minuteFloor);
