@@ -68,35 +68,33 @@ class CopyBinaryReaderTest {
     @Test
     void aShortMessageThatIsNotTheTrailerOrARowAfterTheTrailerIsNoEnd() {
         List<byte[]> messages = copy("COPY (SELECT 7::int4) TO STDOUT (FORMAT binary)");
-        CopyBinaryReader reader = new CopyBinaryReader(1);
-        reader.first(messages.get(0));
-        assertTrue(reader.nextRow());
-        assertEquals(7, reader.int4());
+        byte[] trailer = messages.get(1);
 
-        CopyBinaryReader notTheTrailer = new CopyBinaryReader(1);
-        notTheTrailer.first(messages.get(0));
-        notTheTrailer.nextRow();
-        notTheTrailer.int4();
+        CopyBinaryReader notTheTrailer = pastItsRow(messages.get(0));
         notTheTrailer.message(new byte[] {0, 1});
         assertFalse(notTheTrailer.nextRow());
         assertFalse(notTheTrailer.ended(), "two bytes other than -1 are no trailer");
 
-        CopyBinaryReader twoTrailers = new CopyBinaryReader(1);
-        twoTrailers.first(messages.get(0));
-        twoTrailers.nextRow();
-        twoTrailers.int4();
-        twoTrailers.message(messages.get(1));
-        twoTrailers.message(messages.get(1));
+        CopyBinaryReader twoTrailers = pastItsRow(messages.get(0));
+        twoTrailers.message(trailer);
+        twoTrailers.message(trailer);
         assertFalse(twoTrailers.ended(), "a COPY has one trailer");
 
-        CopyBinaryReader rowAfterTheTrailer = new CopyBinaryReader(1);
-        rowAfterTheTrailer.first(messages.get(0));
-        rowAfterTheTrailer.nextRow();
-        rowAfterTheTrailer.int4();
-        rowAfterTheTrailer.message(messages.get(1));
+        CopyBinaryReader rowAfterTheTrailer = pastItsRow(messages.get(0));
+        rowAfterTheTrailer.message(trailer);
         assertTrue(rowAfterTheTrailer.ended());
         rowAfterTheTrailer.message(new byte[] {0, 1, 0, 0, 0, 4, 0, 0, 0, 8});
         assertFalse(rowAfterTheTrailer.ended(), "the trailer must be the last message");
+    }
+
+    /** A reader of one int4 column that has read the first message and its row. */
+    private static CopyBinaryReader pastItsRow(byte[] first) {
+        CopyBinaryReader reader = new CopyBinaryReader(1);
+        reader.first(first);
+        assertTrue(reader.nextRow());
+        assertEquals(7, reader.int4());
+        assertFalse(reader.nextRow());
+        return reader;
     }
 
     @Test
