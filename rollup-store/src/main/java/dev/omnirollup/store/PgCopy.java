@@ -117,6 +117,31 @@ final class PgCopy {
         }
     }
 
+    /**
+     * Runs {@code COPY … TO STDOUT (FORMAT binary)}: {@code reader} starts on each message in turn and {@code rows}
+     * then reads the message's rows from it.
+     *
+     * @param what names the COPY in the error when the output ends without its trailer
+     */
+    static void outBinary(Handle handle, String sql, CopyBinaryReader reader, Runnable rows, String what) {
+        out(handle, sql, new Messages() {
+            @Override
+            public void first(byte[] data) {
+                reader.first(data);
+                rows.run();
+            }
+
+            @Override
+            public void message(byte[] data) {
+                reader.message(data);
+                rows.run();
+            }
+        });
+        if (!reader.ended()) {
+            throw new IllegalStateException(what + " ended without its trailer");
+        }
+    }
+
     /** A value in COPY's text format: backslashes, tabs and newlines escaped. */
     static String text(String value) {
         return value.replace("\\", "\\\\").replace("\t", "\\t").replace("\n", "\\n").replace("\r", "\\r");
