@@ -348,10 +348,9 @@ public final class Backfill {
                             boolean undatedPins, RollupChanges changes) {
         // a day lost to a server crash right after its commit is redone by a re-run
         handle.execute(LOCAL_ASYNC_COMMIT);
-        String sql = (pinned ? COPY_PINNED_DAY : COPY_FIRST_RUN).replace("<inserted>", INSERTED_STATUS)
+        String sql = range.into(pinned ? COPY_PINNED_DAY : COPY_FIRST_RUN).replace("<inserted>", INSERTED_STATUS)
                 .replace("<omni>.omni_events", database.omni("omni_events"))
                 .replace("<rollup>.seed_status", database.rollup("seed_status"))
-                .replace("<from>", range.from().toString()).replace("<to>", range.to().toString())
                 .replace("<pins of the day>", undatedPins ? "(p.day = " + day + " OR p.day IS NULL)"
                         : "p.day = " + day);
         BackfillFold fold = new BackfillFold(day, minuteFloor);
@@ -404,8 +403,7 @@ public final class Backfill {
 
     /** Adds the day's executions to {@code changes}; returns the {@code automation_logs} rows they count. */
     private long aggregateExecutions(Handle handle, Timestamps range, RollupChanges changes) {
-        String sql = COPY_EXECUTIONS.replace("<omni>.automation_logs", database.omni("automation_logs"))
-                .replace("<from>", range.from().toString()).replace("<to>", range.to().toString());
+        String sql = range.into(COPY_EXECUTIONS).replace("<omni>.automation_logs", database.omni("automation_logs"));
         CopyBinaryReader reader = new CopyBinaryReader(EXECUTION_COLUMNS);
         CopyBinaryReader.Texts statuses = new CopyBinaryReader.Texts();
         long[] rows = new long[1];
@@ -444,6 +442,11 @@ public final class Backfill {
 
         static LocalDateTime utc(long epochMs) {
             return LocalDateTime.ofInstant(Instant.ofEpochMilli(epochMs), ZoneOffset.UTC);
+        }
+
+        /** A COPY statement with the range as its {@code '<from>'} and {@code '<to>'} literals (COPY takes no bind). */
+        String into(String copy) {
+            return copy.replace("<from>", from.toString()).replace("<to>", to.toString());
         }
     }
 }

@@ -22,7 +22,6 @@ final class CopyBinaryReader {
     private int shortMessages;
     private byte[] buffer;
     private int position;
-    private int length;
 
     /** @param fields the number of columns every row has */
     CopyBinaryReader(int fields) {
