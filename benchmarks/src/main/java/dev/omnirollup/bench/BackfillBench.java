@@ -36,6 +36,7 @@ final class BackfillBench {
             + " FROM omni_events) TO STDOUT (FORMAT binary)";
     private static final double RATE_TARGET = 1_000_000;
     private static final double COPY_RATIO_TARGET = 2;
+    private static final int CORES = Runtime.getRuntime().availableProcessors();
 
     private BackfillBench() {
     }
@@ -53,8 +54,9 @@ final class BackfillBench {
                 "omni_events rows", "instances", "automation_logs rows", "COPY out of the needed columns s",
                 "count(*) seq scan s", "backfill s", "omni_events rows/s", "backfill / COPY out",
                 "rollup rows written", "launcher s (whole process)", "launcher rows/s", "days",
-                "db backends cpu s", "driver cpu s", "write floor s", "start floor s",
-                "floor rows/s in process", "floor rows/s whole process", "floor / COPY out");
+                "db backends cpu s", "driver cpu s", "machine cpu s", "cores busy", "COPY out machine cpu s",
+                "write floor s", "write floor machine cpu s", "start floor s", "floor rows/s in process",
+                "floor rows/s whole process", "floor / COPY out");
         List<String> missed = new ArrayList<>();
         for (long size : sizes) {
             for (int count : instances) {
@@ -69,16 +71,20 @@ final class BackfillBench {
                 + " 2 M rows (whole process), within %.0fx of the COPY out: %s", COPY_RATIO_TARGET,
                 missed.isEmpty() ? "MET" : "MISSED (" + String.join("; ", missed) + ")"));
         table.note("COPY out = " + COPY_NEEDED_COLUMNS + " drained by the driver and dropped, the faster of one run"
-                + " before and one after; count(*) seq scan = SELECT count(*) FROM omni_events with index scans off, best of"
-                + " three");
+                + " before and one after (its machine cpu that run's); count(*) seq scan = SELECT count(*) FROM"
+                + " omni_events with index scans off, best of three");
         table.note("backfill = Backfill in the driver's JVM (JIT cold), " + parallelism + " days at once, into an"
                 + " empty schema; launcher = '" + launcher.command() + " backfill' (" + version + ") into an empty"
                 + " schema, wall time of the process");
         table.note("write floor = the rows the launcher's backfill left (every table of its schema), loaded with COPY"
                 + " (binary format) into a fresh schema in the same order, plus the per-instance index builds; start floor = the"
-                + " launcher's backfill over empty copies of Omni's tables (JVM start, migrations, index builds); floor"
-                + " = max(COPY out, (COPY out + write floor) / 2): reading and writing alone, perfectly overlapped on"
-                + " two cores, with a fold that costs nothing; whole-process floor = start floor + floor");
+                + " launcher's backfill over empty copies of Omni's tables (JVM start, migrations, index builds);"
+                + " machine cpu = busy CPU seconds of the whole machine (/proc/stat: user, nice, system, irq, softirq;"
+                + " the backends, the driver, the WAL writer, the kernel) while the backfill, the COPY out or the write"
+                + " floor ran, cores busy = the backfill's machine cpu / its wall time; floor = max(COPY out, (COPY out"
+                + " machine cpu + write floor machine cpu) / " + CORES + " cores): reading and writing alone, perfectly"
+                + " overlapped on every core, with a fold that costs nothing; whole-process floor = start floor +"
+                + " floor");
         table.note("rollup rows written = minute (last " + Datasets.MINUTE_RETENTION.toDays() + " days), hour, day and"
                 + " total rows of both scopes");
         table.publish(report);
@@ -87,7 +93,7 @@ final class BackfillBench {
     private static void measure(Args args, Report report, ClientDatasets.Dataset data, int parallelism,
                                 Launcher launcher, Table table, List<String> missed) throws Exception {
         ClientDatasets.Shape shape = data.shape();
-        double copyBefore = copyOut(data.jdbcUrl());
+        Read copyBefore = copyOut(data.jdbcUrl());
         double count = countStar(data.jdbcUrl());
         drop(data.jdbcUrl());
         Datasets.log("backfill of " + shape.label() + " into schema " + SCHEMA);
@@ -97,6 +103,7 @@ final class BackfillBench {
         int dayCount;
         double backendCpu;
         double selfCpu;
+        double machineCpu;
         try (RollupDatabase rollups = RollupDatabase.open(data.jdbcUrl(), SCHEMA, "public", parallelism + 1,
                 "bench-backfill")) {
             rollups.migrate();
@@ -106,11 +113,13 @@ final class BackfillBench {
             BackendCpu backends = BackendCpu.start(data.name());
             long self = ProcessHandle.current().pid();
             double selfCpu0 = Procs.cpuSeconds(self);
+            Procs.MachineCpu machine0 = Procs.machineCpu();
             PgSampler sampler = args.flag("pg-profile") ? PgSampler.start(BenchServers.postgresServer(), data.name())
                     : null;
             long started = System.nanoTime();
             List<Backfill.DayResult> results = backfill.run(plan, false, () -> false, (p, r) -> { });
             seconds = (System.nanoTime() - started) / 1e9;
+            machineCpu = Procs.machineCpu().minus(machine0).busy();
             backendCpu = backends.seconds();
             selfCpu = Procs.cpuSeconds(self) - selfCpu0;
             if (sampler != null) {
@@ -128,15 +137,17 @@ final class BackfillBench {
         double wall = whole.wall().toNanos() / 1e9;
         BackfillFloors.Write write = BackfillFloors.write(data.jdbcUrl(), data.name(), SCHEMA);
         double start = BackfillFloors.start(launcher, tag, data.jdbcUrl(), report.logs());
-        double copy = Math.min(copyBefore, copyOut(data.jdbcUrl()));
+        Read copyAfter = copyOut(data.jdbcUrl());
+        Read read = copyAfter.seconds() < copyBefore.seconds() ? copyAfter : copyBefore;
+        double copy = read.seconds();
         if (!args.flag("keep-data")) {
             drop(data.jdbcUrl());
         }
         double rate = eventRows / seconds;
         double wholeRate = eventRows / wall;
         double ratio = seconds / copy;
-        // PostgreSQL reads and writes on the same two cores: a perfect overlap with a free fold takes half their sum
-        double floor = Math.max(copy, (copy + write.seconds()) / 2);
+        // reading and writing take the same cores: a perfect overlap with a free fold spreads the CPU of both over them
+        double floor = Math.max(copy, (read.machineCpu() + write.machineCpu()) / CORES);
         double floorRate = eventRows / floor;
         double wholeFloorRate = eventRows / (start + floor);
         String label = shape.label();
@@ -150,13 +161,13 @@ final class BackfillBench {
             missed.add(String.format(Locale.ROOT, "%s: %.2fx the COPY out", label, ratio));
         }
         table.add(Args.label(shape.rows()), shape.instances(), logRows, copy, count, seconds, rate, ratio, written,
-                wall, wholeRate, dayCount, backendCpu, selfCpu, write.seconds(), start, floorRate, wholeFloorRate,
-                floor / copy);
+                wall, wholeRate, dayCount, backendCpu, selfCpu, machineCpu, machineCpu / seconds, read.machineCpu(),
+                write.seconds(), write.machineCpu(), start, floorRate, wholeFloorRate, floor / copy);
         Datasets.log(String.format(Locale.ROOT, "  %s: backfill %.2f s (%.0f rows/s, %.2fx the COPY out of %.2f s),"
-                + " launcher %.2f s (%.0f rows/s): %s; floors: write %.2f s (%d rows, %.2f backend cpu s),"
-                + " start %.2f s",
-                label, seconds, rate, ratio, copy, wall, wholeRate, whole.summary(), write.seconds(), write.rows(),
-                write.backendCpu(), start));
+                + " machine cpu %.2f s (%.2f cores busy), launcher %.2f s (%.0f rows/s): %s; floors: COPY out machine"
+                + " cpu %.2f s, write %.2f s (%d rows, %.2f backend cpu s, %.2f machine cpu s), start %.2f s",
+                label, seconds, rate, ratio, copy, machineCpu, machineCpu / seconds, wall, wholeRate, whole.summary(),
+                read.machineCpu(), write.seconds(), write.rows(), write.backendCpu(), write.machineCpu(), start));
     }
 
     private static void drop(String url) throws SQLException {
@@ -165,12 +176,17 @@ final class BackfillBench {
         }
     }
 
-    /** Seconds of one COPY of the needed columns, drained and dropped. */
-    private static double copyOut(String url) throws Exception {
+    /** One COPY out of the needed columns: its wall seconds and the machine's busy CPU seconds meanwhile. */
+    private record Read(double seconds, double machineCpu) {
+    }
+
+    /** One COPY of the needed columns, drained and dropped. */
+    private static Read copyOut(String url) throws Exception {
         try (Connection c = DriverManager.getConnection(url)) {
+            Procs.MachineCpu machine0 = Procs.machineCpu();
             long t0 = System.nanoTime();
             c.unwrap(PGConnection.class).getCopyAPI().copyOut(COPY_NEEDED_COLUMNS, OutputStream.nullOutputStream());
-            return (System.nanoTime() - t0) / 1e9;
+            return new Read((System.nanoTime() - t0) / 1e9, Procs.machineCpu().minus(machine0).busy());
         }
     }
 

@@ -22,8 +22,8 @@ import org.postgresql.copy.CopyManager;
  * <em>write floor</em> (the rows a backfill leaves, loaded with {@code COPY} into fresh tables of the same schema,
  * then the indexes a backfill builds at its end) and the <em>start floor</em> (the launcher's {@code backfill} over
  * empty Omni tables: JVM start, migrations, planning, index builds). With the read (one {@code COPY} out of the
- * needed columns) they bound a backfill on this machine from below: PostgreSQL must read and must write, and on two
- * cores even a perfect overlap with a free fold takes {@code (read + write) / 2}. Stateless.
+ * needed columns) they bound a backfill on this machine from below: PostgreSQL must read and must write, and even a
+ * perfect overlap with a free fold needs the machine's CPU seconds of both, spread over its cores. Stateless.
  */
 final class BackfillFloors {
     private static final String FLOOR_SCHEMA = "rollup_floor";
@@ -36,9 +36,11 @@ final class BackfillFloors {
     /**
      * @param seconds    wall time of the loads and index builds (one backend, one statement at a time)
      * @param backendCpu CPU seconds of the database's backends meanwhile
+     * @param machineCpu busy CPU seconds of the whole machine meanwhile (/proc/stat): the backends, the WAL writer,
+     *                   the index builds' parallel workers, the kernel and the driver sending the rows
      * @param rows       rows loaded
      */
-    record Write(double seconds, double backendCpu, long rows) {
+    record Write(double seconds, double backendCpu, double machineCpu, long rows) {
     }
 
     /**
@@ -59,25 +61,30 @@ final class BackfillFloors {
             CopyManager copy = c.unwrap(PGConnection.class).getCopyAPI();
             double seconds = 0;
             double cpu = 0;
+            double machine = 0;
             long rows = 0;
             for (String table : nonEmptyTables(c, filled)) {
                 byte[] dumped = dump(copy, filled + "." + table);
                 s.execute("TRUNCATE " + FLOOR_SCHEMA + "." + table);
                 BackendCpu backends = BackendCpu.start(database);
+                Procs.MachineCpu machine0 = Procs.machineCpu();
                 long t0 = System.nanoTime();
                 rows += copy.copyIn("COPY " + FLOOR_SCHEMA + "." + table + " FROM STDIN (FORMAT binary)",
                         new ByteArrayInputStream(dumped));
                 seconds += (System.nanoTime() - t0) / 1e9;
+                machine += Procs.machineCpu().minus(machine0).busy();
                 cpu += backends.seconds();
             }
             BackendCpu backends = BackendCpu.start(database);
+            Procs.MachineCpu machine0 = Procs.machineCpu();
             long t0 = System.nanoTime();
             for (String definition : indexes.values()) {
                 s.execute(definition);
             }
             seconds += (System.nanoTime() - t0) / 1e9;
+            machine += Procs.machineCpu().minus(machine0).busy();
             cpu += backends.seconds();
-            return new Write(seconds, cpu, rows);
+            return new Write(seconds, cpu, machine, rows);
         } finally {
             LauncherBackfill.execute(jdbcUrl, List.of("DROP SCHEMA IF EXISTS " + FLOOR_SCHEMA + " CASCADE"));
         }
