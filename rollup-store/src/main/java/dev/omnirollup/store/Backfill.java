@@ -86,7 +86,7 @@ public final class Backfill {
                          LEFT JOIN <rollup>.seed_status AS p ON p.row_id = e.id AND <pins of the day>
                    WHERE e.received_at >= '<from>' AND e.received_at < '<to>') TO STDOUT (FORMAT binary)
             """;
-    private static final int COPY_COLUMNS = 11;
+    static final int COPY_COLUMNS = 11;
     private static final String COPY_PINS = "COPY <rollup>.seed_status (row_id, status, day) FROM STDIN";
     /** Whether pins without a day are left (a dry run does not date them: it writes nothing). */
     private static final String UNDATED_PINS = "SELECT EXISTS (SELECT 1 FROM <rollup>.seed_status WHERE day IS NULL)";
@@ -369,7 +369,7 @@ public final class Backfill {
      * {@code pins}. The loop and the row are one method, which the JIT compiles once: as two, each became hot on its
      * own and C2 compiled the row twice, once alone and once inlined into the loop (B10).
      */
-    private static void foldRows(CopyBinaryReader reader, BackfillFold fold, long day, StringBuilder pins) {
+    static void foldRows(CopyBinaryReader reader, BackfillFold fold, long day, StringBuilder pins) {
         while (reader.nextRow()) {
             long second = Math.floorDiv(reader.timestampMicros(), 1_000_000);
             int instance = reader.nullField() ? CopyBinaryReader.NULL

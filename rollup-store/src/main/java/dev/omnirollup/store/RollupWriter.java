@@ -107,7 +107,9 @@ final class RollupWriter {
     /** The version every row of a day's fold gets ({@link #writeFold}). */
     private static final String FOLD_VERSION = "SELECT nextval(CAST(:sequence AS regclass))";
     /** The fields of a {@link #COPY_FOLD_MESSAGES} row: the layer, the key, the counters, breakdowns and version. */
-    private static final int FOLD_FIELDS = 6 + MessageCounter.COUNT;
+    static final int FOLD_FIELDS = 6 + MessageCounter.COUNT;
+    /** The grains whose rows a fold writes (the running totals are upserted). */
+    static final List<Grain> FOLD_GRAINS = List.of(Grain.MINUTE, Grain.HOUR, Grain.DAY);
     private static final String COPY_AUTOMATIONS = " (src, scope, automation_id, bucket, executions, success, failed, "
             + "skipped, actions, exec_sum, exec_count) FROM STDIN";
 
@@ -181,18 +183,23 @@ final class RollupWriter {
     void writeFold(Handle handle, BackfillFold fold, Layer layer) {
         long version = handle.createQuery(FOLD_VERSION).bind("sequence", database.rollup("row_version"))
                 .mapTo(Long.class).one();
-        for (Grain grain : new Grain[] {Grain.MINUTE, Grain.HOUR, Grain.DAY}) {
+        for (Grain grain : FOLD_GRAINS) {
             PgCopy.inBinary(handle, "COPY " + database.rollup("msg_" + grain.suffix()) + COPY_FOLD_MESSAGES,
-                    FOLD_FIELDS, out -> fold.rows(grain, (scope, subject, bucket, counters, dims) -> {
-                        out.row().int2(layer.code()).int2(scope.code)
-                                .uuid(subject.getMostSignificantBits(), subject.getLeastSignificantBits())
-                                .int8(bucket);
-                        for (long value : counters) {
-                            out.int8(value);
-                        }
-                        out.text(dims).int8(version);
-                    }));
+                    FOLD_FIELDS, out -> foldRows(out, fold, grain, layer, version));
         }
+    }
+
+    /** A fold's rows of one grain as the rows of {@link #COPY_FOLD_MESSAGES}. */
+    static void foldRows(CopyBinaryWriter out, BackfillFold fold, Grain grain, Layer layer, long version) {
+        fold.rows(grain, (scope, subject, bucket, counters, dims) -> {
+            out.row().int2(layer.code()).int2(scope.code)
+                    .uuid(subject.getMostSignificantBits(), subject.getLeastSignificantBits())
+                    .int8(bucket);
+            for (long value : counters) {
+                out.int8(value);
+            }
+            out.text(dims).int8(version);
+        });
     }
 
     private static void messageRow(StringBuilder rows, Layer layer, RollupKey key, long[] counts, String dimsJson) {
