@@ -14,7 +14,9 @@ import java.time.Duration;
 import java.time.Instant;
 import java.time.InstantSource;
 import java.util.ArrayList;
+import java.util.HashMap;
 import java.util.List;
+import java.util.Map;
 import java.util.Locale;
 import java.util.Optional;
 import org.postgresql.PGConnection;
@@ -57,10 +59,10 @@ final class BackfillBench {
                 "omni_events rows", "instances", "automation_logs rows", "COPY out of the needed columns s",
                 "count(*) seq scan s", "backfill s", "omni_events rows/s", "backfill / COPY out",
                 "rollup rows written", "launcher s (whole process)", "launcher rows/s", "days",
-                "db backends cpu s", "driver cpu s", "machine cpu s", "cores busy", "COPY out machine cpu s",
-                "write floor s", "write floor machine cpu s", "fold cpu s (compiled)", "start floor s",
-                "floor rows/s in process (fold free)", "floor rows/s in process", "floor rows/s whole process",
-                "floor / COPY out");
+                "db backends cpu s", "driver cpu s", "driver jit cpu s", "driver gc cpu s", "machine cpu s",
+                "cores busy", "COPY out machine cpu s", "write floor s", "write floor machine cpu s",
+                "fold cpu s (compiled)", "start floor s", "floor rows/s in process (fold free)",
+                "floor rows/s in process", "floor rows/s whole process", "floor / COPY out");
         List<String> missed = new ArrayList<>();
         for (long size : sizes) {
             for (int count : instances) {
@@ -85,14 +87,15 @@ final class BackfillBench {
                 + " launcher's backfill over empty copies of Omni's tables (JVM start, migrations, index builds);"
                 + " machine cpu = busy CPU seconds of the whole machine (/proc/stat: user, nice, system, irq, softirq;"
                 + " the backends, the driver, the WAL writer, the kernel) while the backfill, the COPY out or the write"
-                + " floor ran, cores busy = the backfill's machine cpu / its wall time; fold cpu (compiled) ="
-                + " backfill's fold of every day's rows held in memory (read, folded, spread, written as COPY rows into nothing),"
-                + " on one thread, the cheapest of three passes per day (BackfillFoldFloor): its cost once the JIT has"
-                + " compiled it, without the collector's; floor (fold free) = max(COPY out, (COPY out machine cpu +"
-                + " write floor machine cpu) / " + CORES + " cores): reading and writing alone, perfectly overlapped on"
-                + " every core; floor = the same with the fold's compiled cpu added: what this design of backfill"
-                + " cannot beat on this machine; whole-process floor = start floor + floor; floor / COPY out with the"
-                + " fold's cpu");
+                + " floor ran, cores busy = the backfill's machine cpu / its wall time; driver jit and gc = the CPU of"
+                + " the driver's compiler threads and of its collector's (and the VM thread's) meanwhile; fold cpu"
+                + " (compiled) = backfill's fold of every day's rows held in memory (read, folded, spread, written as"
+                + " COPY rows into nothing), on one thread, the cheapest of three passes per day (BackfillFoldFloor):"
+                + " its cost once the JIT has compiled it, without the collector's; floor (fold free) = max(COPY out,"
+                + " (COPY out machine cpu + write floor machine cpu) / " + CORES + " cores): reading and writing alone,"
+                + " perfectly overlapped on every core; floor = the same with the fold's compiled cpu added: what this"
+                + " design of backfill cannot beat on this machine; whole-process floor = start floor + floor; floor /"
+                + " COPY out with the fold's cpu");
         table.note("rollup rows written = minute (last " + Datasets.MINUTE_RETENTION.toDays() + " days), hour, day and"
                 + " total rows of both scopes");
         table.publish(report);
@@ -112,6 +115,8 @@ final class BackfillBench {
         double backendCpu;
         double selfCpu;
         double machineCpu;
+        double jitCpu;
+        double gcCpu;
         try (RollupDatabase rollups = RollupDatabase.open(data.jdbcUrl(), SCHEMA, "public", parallelism + 1,
                 "bench-backfill")) {
             rollups.migrate();
@@ -122,12 +127,17 @@ final class BackfillBench {
             long self = ProcessHandle.current().pid();
             double selfCpu0 = Procs.cpuSeconds(self);
             Procs.MachineCpu machine0 = Procs.machineCpu();
+            Map<String, Double> roles0 = driverRoles(self);
             PgSampler sampler = args.flag("pg-profile") ? PgSampler.start(BenchServers.postgresServer(), data.name())
                     : null;
             long started = System.nanoTime();
             List<Backfill.DayResult> results = backfill.run(plan, false, () -> false, (p, r) -> { });
             seconds = (System.nanoTime() - started) / 1e9;
             machineCpu = Procs.machineCpu().minus(machine0).busy();
+            Map<String, Double> roles = driverRoles(self);
+            roles0.forEach((role, cpu) -> roles.merge(role, -cpu, Double::sum));
+            jitCpu = roles.getOrDefault("jit", 0.0);
+            gcCpu = roles.getOrDefault("gc", 0.0);
             backendCpu = backends.seconds();
             selfCpu = Procs.cpuSeconds(self) - selfCpu0;
             if (sampler != null) {
@@ -172,9 +182,9 @@ final class BackfillBench {
             missed.add(String.format(Locale.ROOT, "%s: %.2fx the COPY out", label, ratio));
         }
         table.add(Args.label(shape.rows()), shape.instances(), logRows, copy, count, seconds, rate, ratio, written,
-                wall, wholeRate, dayCount, backendCpu, selfCpu, machineCpu, machineCpu / seconds, read.machineCpu(),
-                write.seconds(), write.machineCpu(), fold.cpuSeconds(), start, eventRows / freeFold, floorRate,
-                wholeFloorRate, floor / copy);
+                wall, wholeRate, dayCount, backendCpu, selfCpu, jitCpu, gcCpu, machineCpu, machineCpu / seconds,
+                read.machineCpu(), write.seconds(), write.machineCpu(), fold.cpuSeconds(), start,
+                eventRows / freeFold, floorRate, wholeFloorRate, floor / copy);
         Datasets.log(String.format(Locale.ROOT, "  %s: backfill %.2f s (%.0f rows/s, %.2fx the COPY out of %.2f s),"
                 + " machine cpu %.2f s (%.2f cores busy), launcher %.2f s (%.0f rows/s): %s; floors: COPY out machine"
                 + " cpu %.2f s, write %.2f s (%d rows, %.2f backend cpu s, %.2f machine cpu s), fold %.2f cpu s"
@@ -182,6 +192,13 @@ final class BackfillBench {
                 label, seconds, rate, ratio, copy, machineCpu, machineCpu / seconds, wall, wholeRate, whole.summary(),
                 read.machineCpu(), write.seconds(), write.rows(), write.backendCpu(), write.machineCpu(),
                 fold.cpuSeconds(), fold.rows(), start));
+    }
+
+    /** The driver's CPU so far by the role of its live threads ({@link IngestBench#role}: jit, gc, other). */
+    private static Map<String, Double> driverRoles(long self) {
+        Map<String, Double> roles = new HashMap<>();
+        Procs.threadCpuSeconds(self).forEach((thread, cpu) -> roles.merge(IngestBench.role(thread), cpu, Double::sum));
+        return roles;
     }
 
     private static void drop(String url) throws SQLException {
