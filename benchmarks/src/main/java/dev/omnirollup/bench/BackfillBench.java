@@ -157,6 +157,9 @@ final class BackfillBench {
         double start = BackfillFloors.start(launcher, tag, data.jdbcUrl(), report.logs());
         long minuteFloor = Grain.MINUTE.bucketOf(Instant.now().minus(Datasets.MINUTE_RETENTION).getEpochSecond());
         BackfillFoldFloor.Result fold = BackfillFoldFloor.measure(data.jdbcUrl(), data.end(), minuteFloor);
+        if (fold.rows() != eventRows) { // the floor must fold what backfill read, or it bounds something else
+            throw new IllegalStateException("the fold floor folded " + fold.rows() + " rows, backfill " + eventRows);
+        }
         Read copyAfter = copyOut(data.jdbcUrl());
         Read read = copyAfter.seconds() < copyBefore.seconds() ? copyAfter : copyBefore;
         double copy = read.seconds();
