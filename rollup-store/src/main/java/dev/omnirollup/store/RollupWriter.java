@@ -189,7 +189,10 @@ final class RollupWriter {
         }
     }
 
-    /** A fold's rows of one grain as the rows of {@link #COPY_FOLD_MESSAGES}. */
+    /**
+     * A fold's rows of one grain as the rows of {@link #COPY_FOLD_MESSAGES}; apart from {@link #writeFold} so that the
+     * benchmarks' fold floor encodes the same bytes.
+     */
     static void foldRows(CopyBinaryWriter out, BackfillFold fold, Grain grain, Layer layer, long version) {
         fold.rows(grain, (scope, subject, bucket, counters, dims) -> {
             out.row().int2(layer.code()).int2(scope.code)
