@@ -2,7 +2,6 @@ package dev.omnirollup.bench;
 
 import dev.omnirollup.store.Backfill;
 import dev.omnirollup.store.BackfillFoldFloor;
-import dev.omnirollup.store.Grain;
 import dev.omnirollup.store.RollupDatabase;
 import java.io.OutputStream;
 import java.sql.Connection;
@@ -11,7 +10,6 @@ import java.sql.ResultSet;
 import java.sql.SQLException;
 import java.sql.Statement;
 import java.time.Duration;
-import java.time.Instant;
 import java.time.InstantSource;
 import java.util.ArrayList;
 import java.util.HashMap;
@@ -79,12 +77,13 @@ final class BackfillBench {
         table.note("COPY out = " + COPY_NEEDED_COLUMNS + " drained by the driver and dropped, the faster of one run"
                 + " before and one after (its machine cpu that run's); count(*) seq scan = SELECT count(*) FROM"
                 + " omni_events with index scans off, best of three");
-        table.note("backfill = Backfill in the driver's JVM (JIT cold), " + parallelism + " days at once, into an"
+        table.note("backfill = Backfill in the driver's JVM (one JVM for every set: its JIT cold for the first"
+                + " only), " + parallelism + " days at once, into an"
                 + " empty schema; launcher = '" + launcher.command() + " backfill' (" + version + ") into an empty"
                 + " schema, wall time of the process");
         table.note("write floor = the rows the launcher's backfill left (every table of its schema), loaded with COPY"
-                + " (binary format) into a fresh schema in the same order, plus the per-instance index builds; start floor = the"
-                + " launcher's backfill over empty copies of Omni's tables (JVM start, migrations, index builds);"
+                + " (binary format) into a fresh schema in the same order, plus the per-instance index builds; start"
+                + " floor = the launcher's backfill over empty copies of Omni's tables (JVM start, migrations, index builds);"
                 + " machine cpu = busy CPU seconds of the whole machine (/proc/stat: user, nice, system, irq, softirq;"
                 + " the backends, the driver, the WAL writer, the kernel) while the backfill, the COPY out or the write"
                 + " floor ran, cores busy = the backfill's machine cpu / its wall time; driver jit and gc = the CPU of"
@@ -117,6 +116,7 @@ final class BackfillBench {
         double machineCpu;
         double jitCpu;
         double gcCpu;
+        BackfillFoldFloor.Result fold;
         try (RollupDatabase rollups = RollupDatabase.open(data.jdbcUrl(), SCHEMA, "public", parallelism + 1,
                 "bench-backfill")) {
             rollups.migrate();
@@ -148,6 +148,11 @@ final class BackfillBench {
             eventRows = results.stream().mapToLong(Backfill.DayResult::eventRows).sum();
             logRows = results.stream().mapToLong(Backfill.DayResult::automationRows).sum();
             dayCount = results.size();
+            fold = BackfillFoldFloor.measure(rollups, backfill, plan);
+            if (fold.rows() != eventRows) { // the floor must fold what backfill read, or it bounds something else
+                throw new IllegalStateException("the fold floor folded " + fold.rows() + " rows, backfill "
+                        + eventRows);
+            }
         }
         long written = rollupRows(data.jdbcUrl());
         String tag = "backfill-" + Args.label(shape.rows()) + "-i" + shape.instances();
@@ -155,11 +160,6 @@ final class BackfillBench {
         double wall = whole.wall().toNanos() / 1e9;
         BackfillFloors.Write write = BackfillFloors.write(data.jdbcUrl(), data.name(), SCHEMA);
         double start = BackfillFloors.start(launcher, tag, data.jdbcUrl(), report.logs());
-        long minuteFloor = Grain.MINUTE.bucketOf(Instant.now().minus(Datasets.MINUTE_RETENTION).getEpochSecond());
-        BackfillFoldFloor.Result fold = BackfillFoldFloor.measure(data.jdbcUrl(), data.end(), minuteFloor);
-        if (fold.rows() != eventRows) { // the floor must fold what backfill read, or it bounds something else
-            throw new IllegalStateException("the fold floor folded " + fold.rows() + " rows, backfill " + eventRows);
-        }
         Read copyAfter = copyOut(data.jdbcUrl());
         Read read = copyAfter.seconds() < copyBefore.seconds() ? copyAfter : copyBefore;
         double copy = read.seconds();

@@ -164,6 +164,11 @@ public final class Backfill {
         public long days() {
             return Math.max(0, (endDay - firstDay) / DAY);
         }
+
+        /** Where the day starting at {@code day} ends for this run: its end, or the cutover within it. */
+        public long dayEndMs(long day) {
+            return Math.min((day + DAY) * 1000, cutover.toEpochMilli());
+        }
     }
 
     /** What one day's transaction did: the source rows it read. */
@@ -224,7 +229,7 @@ public final class Backfill {
             while (running > 0 || (next < plan.endDay() && !stop.getAsBoolean())) {
                 while (running < parallelism && next < plan.endDay() && !stop.getAsBoolean()) {
                     long day = next;
-                    long toMs = Math.min((day + DAY) * 1000, plan.cutover().toEpochMilli());
+                    long toMs = plan.dayEndMs(day);
                     if (toMs == plan.cutover().toEpochMilli() && !awaitCutoverSettle(plan, stop, listener)) {
                         break;
                     }
@@ -301,8 +306,7 @@ public final class Backfill {
     private DayResult backfillDay(Handle handle, long day, long endMs, boolean undatedPins) {
         SeedPins.lockDay(handle, day);
         AutomationLocks.shared(handle);
-        long nowSecond = clock.instant().getEpochSecond();
-        long minuteFloor = Grain.MINUTE.bucketOf(nowSecond - minuteRetention.toSeconds());
+        long minuteFloor = minuteFloor();
         boolean pinned = handle.createQuery(IS_PINNED).bind("day", day).mapTo(Boolean.class).findOne().orElse(false);
         RollupChanges changes = new RollupChanges(minuteFloor);
         takeBackOldDay(handle, day, changes);
@@ -315,6 +319,11 @@ public final class Backfill {
         writer.writeFresh(handle, changes, Layer.BACKFILL);
         handle.createUpdate(DAY_DONE).bind("day", day).bind("rows", events + executions).execute();
         return new DayResult(day, events, executions);
+    }
+
+    /** The first minute kept per minute now: rows from it on are folded into minute rows too. */
+    long minuteFloor() {
+        return Grain.MINUTE.bucketOf(clock.instant().getEpochSecond() - minuteRetention.toSeconds());
     }
 
     /** Subtracts from the running totals what the previous backfill of this day added (its day rows). */
@@ -349,11 +358,7 @@ public final class Backfill {
                             boolean undatedPins, RollupChanges changes) {
         // a day lost to a server crash right after its commit is redone by a re-run
         handle.execute(LOCAL_ASYNC_COMMIT);
-        String sql = range.into(pinned ? COPY_PINNED_DAY : COPY_FIRST_RUN).replace("<inserted>", INSERTED_STATUS)
-                .replace("<omni>.omni_events", database.omni("omni_events"))
-                .replace("<rollup>.seed_status", database.rollup("seed_status"))
-                .replace("<pins of the day>", undatedPins ? "(p.day = " + day + " OR p.day IS NULL)"
-                        : "p.day = " + day);
+        String sql = eventsCopy(day, range, pinned, undatedPins);
         BackfillFold fold = new BackfillFold(day, minuteFloor);
         StringBuilder pins = new StringBuilder();
         CopyBinaryReader reader = new CopyBinaryReader(COPY_COLUMNS);
@@ -363,6 +368,19 @@ public final class Backfill {
         writer.writeFold(handle, fold, Layer.BACKFILL);
         fold.addTotals(changes);
         return fold.rows();
+    }
+
+    /**
+     * The COPY of a day's {@code omni_events} rows that {@link #foldRows} folds: {@link #COPY_PINNED_DAY} for a day
+     * pinned before, else {@link #COPY_FIRST_RUN}. Package-visible for the benchmarks' fold floor, which reads the
+     * rows this way too.
+     */
+    String eventsCopy(long day, Timestamps range, boolean pinned, boolean undatedPins) {
+        return range.into(pinned ? COPY_PINNED_DAY : COPY_FIRST_RUN).replace("<inserted>", INSERTED_STATUS)
+                .replace("<omni>.omni_events", database.omni("omni_events"))
+                .replace("<rollup>.seed_status", database.rollup("seed_status"))
+                .replace("<pins of the day>", undatedPins ? "(p.day = " + day + " OR p.day IS NULL)"
+                        : "p.day = " + day);
     }
 
     /**
@@ -437,7 +455,7 @@ public final class Backfill {
     }
 
     /** A {@code [from, to)} range as the UTC wall-clock values Omni's timestamp columns hold. */
-    private record Timestamps(LocalDateTime from, LocalDateTime to) {
+    record Timestamps(LocalDateTime from, LocalDateTime to) {
         Timestamps(long fromMs, long toMs) {
             this(utc(fromMs), utc(toMs));
         }
