@@ -14,6 +14,7 @@ import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.concurrent.Callable;
 import org.postgresql.PGConnection;
 import org.postgresql.copy.CopyManager;
 
@@ -59,34 +60,46 @@ final class BackfillFloors {
                 s.execute("DROP INDEX " + FLOOR_SCHEMA + "." + name);
             }
             CopyManager copy = c.unwrap(PGConnection.class).getCopyAPI();
-            double seconds = 0;
-            double cpu = 0;
-            double machine = 0;
+            Meter meter = new Meter(database);
             long rows = 0;
             for (String table : nonEmptyTables(c, filled)) {
                 byte[] dumped = dump(copy, filled + "." + table);
                 s.execute("TRUNCATE " + FLOOR_SCHEMA + "." + table);
-                BackendCpu backends = BackendCpu.start(database);
-                Procs.MachineCpu machine0 = Procs.machineCpu();
-                long t0 = System.nanoTime();
-                rows += copy.copyIn("COPY " + FLOOR_SCHEMA + "." + table + " FROM STDIN (FORMAT binary)",
-                        new ByteArrayInputStream(dumped));
-                seconds += (System.nanoTime() - t0) / 1e9;
-                machine += Procs.machineCpu().minus(machine0).busy();
-                cpu += backends.seconds();
+                rows += meter.time(() -> copy.copyIn("COPY " + FLOOR_SCHEMA + "." + table
+                        + " FROM STDIN (FORMAT binary)", new ByteArrayInputStream(dumped)));
             }
+            meter.time(() -> {
+                for (String definition : indexes.values()) {
+                    s.execute(definition);
+                }
+                return null;
+            });
+            return new Write(meter.seconds, meter.backendCpu, meter.machineCpu, rows);
+        } finally {
+            LauncherBackfill.execute(jdbcUrl, List.of("DROP SCHEMA IF EXISTS " + FLOOR_SCHEMA + " CASCADE"));
+        }
+    }
+
+    /** Wall time, the database's backend CPU and the machine's CPU, summed over the stretches it timed. */
+    private static final class Meter {
+        private final String database;
+        private double seconds;
+        private double backendCpu;
+        private double machineCpu;
+
+        Meter(String database) {
+            this.database = database;
+        }
+
+        <T> T time(Callable<T> work) throws Exception {
             BackendCpu backends = BackendCpu.start(database);
             Procs.MachineCpu machine0 = Procs.machineCpu();
             long t0 = System.nanoTime();
-            for (String definition : indexes.values()) {
-                s.execute(definition);
-            }
+            T result = work.call();
             seconds += (System.nanoTime() - t0) / 1e9;
-            machine += Procs.machineCpu().minus(machine0).busy();
-            cpu += backends.seconds();
-            return new Write(seconds, cpu, machine, rows);
-        } finally {
-            LauncherBackfill.execute(jdbcUrl, List.of("DROP SCHEMA IF EXISTS " + FLOOR_SCHEMA + " CASCADE"));
+            machineCpu += Procs.machineCpu().minus(machine0).busy();
+            backendCpu += backends.seconds();
+            return result;
         }
     }
 
